@@ -1,0 +1,54 @@
+"""``llmaccel`` entry point: discovers sub-commands and turns bad input into exit 2.
+
+Bad input (an :class:`~workloads.errors.InputError`) prints one line
+``llmaccel: error: <field>: <problem>`` on stderr and exits with status 2; no
+traceback.  Outputs are written atomically by the commands, so a failed run
+leaves earlier files intact.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from llmaccel import __version__, commands
+from workloads.errors import InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="llmaccel", description="Simulators and RTL for quantized-LLM accelerators.")
+    parser.add_argument("--version", action="version", version=f"llmaccel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(mod, "register"):
+            mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except InputError as e:
+        print(f"llmaccel: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("llmaccel: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Mapping: lay a trace onto a machine (tiling, schedules, instruction streams) -> Program."""

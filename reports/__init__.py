@@ -1,0 +1,1 @@
+"""Reports: run folders, tables, plots, paper comparisons. Reads sim results/files only."""

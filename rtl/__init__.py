@@ -1,0 +1,1 @@
+"""Amaranth RTL units, converted to Verilog and checked by cocotb against sim/ models."""

@@ -1,0 +1,1 @@
+"""Cycle-level simulation: shared machinery plus one subpackage per design."""

@@ -1,0 +1,184 @@
+"""Hardware presets: YAML files whose every number carries its source.
+
+Format (``sim/presets/<name>.yaml``, schema 1)::
+
+    schema: 1
+    name: systolic-int8
+    design: systolic            # the sim/<design> package that consumes it
+    description: one line
+    extends: other-preset       # optional: deep-merged underneath this file
+    params:
+      clock_mhz: {value: 500, source: "olive.md: ANT simulator config"}
+      array:
+        rows: {value: 32, source: "..."}
+        dataflow: os            # non-numeric leaves may be plain
+
+A numeric leaf must be written ``{value: X, source: "..."}`` (optionally with
+``unit`` and ``node_nm``); a bare number is rejected so that no constant enters
+the simulator without provenance.  :class:`HardwareConfig` keeps the plain
+values in ``params`` and the sources in ``sources`` (dotted key -> text).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workloads.errors import InputError
+
+PRESET_DIR = Path(__file__).parent / "presets"
+SCHEMA_VERSION = 1
+_TOP_KEYS = {"schema", "name", "design", "description", "extends", "params"}
+_LEAF_KEYS = {"value", "source", "unit", "node_nm"}
+
+
+@dataclass
+class HardwareConfig:
+    """A loaded preset.
+
+    Attributes:
+        name: preset name.
+        design: which ``sim/<design>`` package simulates it.
+        params: nested dict of plain values (what design code reads).
+        sources: dotted key -> provenance text, for every numeric leaf.
+        description: one line.
+        path: file it came from (None when built in code).
+    """
+
+    name: str
+    design: str
+    params: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    path: Path | None = None
+
+    def get(self, dotted: str, default: Any = ...) -> Any:
+        """Value at a dotted key, e.g. ``hw.get("array.rows")``."""
+        node: Any = self.params
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is ...:
+                    raise InputError(f"{self.name}.params.{dotted}", "missing in preset")
+                return default
+            node = node[part]
+        return node
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "override") -> "HardwareConfig":
+        """A copy with dotted keys replaced (used by the CLI and by sweeps).
+
+        Only existing keys can be overridden; an unknown key raises InputError.
+        """
+        params = copy.deepcopy(self.params)
+        sources = dict(self.sources)
+        for dotted, value in overrides.items():
+            node = params
+            parts = dotted.split(".")
+            for part in parts[:-1]:
+                if not isinstance(node.get(part), dict):
+                    raise InputError(f"override {dotted}", f"no such section in preset {self.name}")
+                node = node[part]
+            if parts[-1] not in node:
+                raise InputError(f"override {dotted}", f"unknown field; allowed: {', '.join(sorted(node))}")
+            node[parts[-1]] = value
+            sources[dotted] = source
+        return HardwareConfig(self.name, self.design, params, sources, self.description, self.path)
+
+
+def _split_leaves(node: Any, prefix: str, file: str, sources: dict[str, str]) -> Any:
+    """Turn {value, source} leaves into plain values, collecting sources."""
+    if isinstance(node, dict):
+        if "value" in node and set(node) <= _LEAF_KEYS:
+            if "source" not in node or not str(node["source"]).strip():
+                raise InputError(f"{file}: {prefix}", "numeric leaf needs a non-empty 'source'")
+            sources[prefix] = str(node["source"])
+            return node["value"]
+        return {k: _split_leaves(v, f"{prefix}.{k}" if prefix else str(k), file, sources)
+                for k, v in node.items()}
+    if isinstance(node, bool) or node is None or isinstance(node, str):
+        return node
+    if isinstance(node, (int, float)):
+        raise InputError(f"{file}: {prefix}", "a number must be written {value: X, source: \"...\"}")
+    if isinstance(node, list):
+        if any(isinstance(x, (int, float)) and not isinstance(x, bool) for x in node):
+            raise InputError(f"{file}: {prefix}", "a list of numbers must be written {value: [...], source: \"...\"}")
+        return [_split_leaves(x, f"{prefix}[{i}]", file, sources) for i, x in enumerate(node)]
+    raise InputError(f"{file}: {prefix}", f"unsupported value {node!r}")
+
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and "value" not in v:
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def read_yaml(path: Path, what: str = "file") -> Any:
+    """Parse a YAML file; malformed YAML or a missing file is an InputError."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise InputError(what, f"file not found: {path}") from None
+    except OSError as e:
+        raise InputError(what, f"cannot read {path}: {e.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(what, f"malformed YAML in {path}{where}") from None
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def _raw_preset(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        path = p
+    else:
+        path = PRESET_DIR / f"{name_or_path}.yaml"
+        if not path.exists():
+            raise InputError("preset", f"unknown preset {name_or_path!r}; allowed: {', '.join(preset_names())} or a YAML path")
+    doc = read_yaml(path, "preset")
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}", "preset must be a YAML mapping")
+    unknown = set(doc) - _TOP_KEYS
+    if unknown:
+        raise InputError(f"{path}: {sorted(unknown)[0]}", f"unknown top-level key; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    if doc.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise InputError(f"{path}: schema", f"unsupported schema {doc.get('schema')!r}; this llmaccel reads {SCHEMA_VERSION}")
+    parent = doc.get("extends")
+    if parent:
+        if parent in seen:
+            raise InputError(f"{path}: extends", f"cycle through {parent!r}")
+        base, _ = _raw_preset(parent, seen + (parent,))
+        merged = dict(base)
+        merged.update({k: v for k, v in doc.items() if k != "params"})
+        merged["params"] = _deep_merge(base.get("params") or {}, doc.get("params") or {})
+        merged.pop("extends", None)
+        return merged, path
+    return doc, path
+
+
+def load_preset(name_or_path: str) -> HardwareConfig:
+    """Load a preset by shipped name or YAML path.
+
+    Raises:
+        InputError: unknown name, unreadable/malformed file, a number without a source.
+    """
+    doc, path = _raw_preset(str(name_or_path))
+    for key in ("name", "design"):
+        if not isinstance(doc.get(key), str):
+            raise InputError(f"{path}: {key}", "required string field")
+    sources: dict[str, str] = {}
+    params = _split_leaves(doc.get("params") or {}, "", str(path.name), sources)
+    return HardwareConfig(doc["name"], doc["design"], params, sources, doc.get("description", ""), path)
