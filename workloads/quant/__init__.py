@@ -1,0 +1,1 @@
+"""Numeric encoders/decoders (bit-exact functional models), one module per format family."""
