@@ -1,0 +1,74 @@
+"""Evaluate one design point on one workload (runs in worker processes).
+
+Everything here is a plain top-level function of plain data (picklable), so the
+same code runs in-process, in a process pool and on Dask workers.  Traces are
+built once per worker per workload (``functools.lru_cache``).
+"""
+from __future__ import annotations
+
+import json
+import time
+from functools import lru_cache
+from typing import Any
+
+from workloads.errors import InputError
+
+
+def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    hw = {k[3:]: v for k, v in point.items() if k.startswith("hw.")}
+    wl = {k[9:]: v for k, v in point.items() if k.startswith("workload.")}
+    return hw, wl
+
+
+@lru_cache(maxsize=64)
+def _trace(workload_json: str) -> Any:
+    from workloads import zoo, graph, requests as rq
+
+    w = json.loads(workload_json)
+    model = zoo.get_model(w["model"])
+    phase = w.get("phase", "decode")
+    batch = int(w.get("batch", 1))
+    if w.get("dist"):
+        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase)
+    else:
+        reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
+    trace = graph.build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), quant=w.get("quant", "fp16"),
+                              layers=w.get("layers"))
+    trace.meta.setdefault("phase", phase)
+    return trace
+
+
+@lru_cache(maxsize=8)
+def _host(host: str) -> Any:
+    from sim.preset import load_preset
+    return load_preset(host)
+
+
+def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict[str, Any]:
+    """Simulate ``workload`` on ``host`` with ``point``'s overrides.
+
+    Returns:
+        ``{"status": "ok", "metrics": {...}, "seconds": s}`` or
+        ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
+        invalid combination (an InputError from any layer).
+    """
+    from sim.designs import get_design
+    from llmaccel.dse.metrics import metrics_of
+
+    t0 = time.perf_counter()
+    hw_over, wl_over = _split(point)
+    w = {**workload, **wl_over}
+    try:
+        hw = _host(host).with_overrides(hw_over, source="sweep") if hw_over else _host(host)
+        trace = _trace(json.dumps(w, sort_keys=True))
+        design = get_design(hw.design)
+        result = design.simulate(design.compile(trace, hw), hw)
+        metrics = metrics_of(result, trace, hw, design)
+    except InputError as e:
+        return {"status": "error", "error": str(e), "seconds": time.perf_counter() - t0}
+    return {"status": "ok", "metrics": metrics, "seconds": time.perf_counter() - t0}
+
+
+def evaluate_task(task: tuple[str, dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    """Single-argument form for executors."""
+    return evaluate(*task)

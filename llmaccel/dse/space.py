@@ -1,0 +1,192 @@
+"""Sweep-space files (YAML, schema 1): validation and expansion.
+
+Schema::
+
+    schema: 1
+    name: systolic-size            # identifies the sweep inside a results database
+    host: systolic-int8            # preset name or YAML path; its `design` is simulated
+    parameters:                    # each: choices OR range (inclusive, integer step)
+      hw.array.rows: {choices: [16, 32, 64]}
+      hw.array.cols: {range: [16, 64], step: 16}
+      workload.quant: {choices: [w8a8, w4a8-g128]}
+    workloads:                     # evaluated for every design point
+      - {model: llama2-7b, phase: decode, batch: 1, prompt_len: 512}
+    objectives:                    # metric names from llmaccel.dse.metrics.METRICS
+      - {metric: tokens_per_s, goal: max}
+      - {metric: energy_per_token_j, goal: min}
+    constraints:                   # optional upper/lower bounds on metrics
+      - {metric: area_mm2, max: 40}
+    search: {method: grid}         # grid | random {samples} | nsga2 {population, generations}
+    seed: 1
+
+``hw.<dotted>`` keys override the host preset (an unknown key is an error);
+``workload.<field>`` keys override fields of every workload entry.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workloads.errors import InputError
+from sim.preset import read_yaml, load_preset
+
+SCHEMA_VERSION = 1
+WORKLOAD_FIELDS = ("model", "phase", "batch", "prompt_len", "gen_len", "kv_len", "dist", "seed", "tp", "quant", "layers")
+SEARCH_METHODS = ("grid", "random", "nsga2")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One swept parameter: ``key`` (``hw.*`` or ``workload.*``) over ``values``."""
+
+    key: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Objective:
+    metric: str
+    goal: str  # "min" | "max"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    metric: str
+    min: float | None = None
+    max: float | None = None
+
+    def ok(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+@dataclass
+class SweepSpace:
+    name: str
+    host: str
+    parameters: list[Parameter]
+    workloads: list[dict[str, Any]]
+    objectives: list[Objective]
+    constraints: list[Constraint] = field(default_factory=list)
+    search: dict[str, Any] = field(default_factory=lambda: {"method": "grid"})
+    seed: int = 1
+    path: Path | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of design points in the full grid."""
+        n = 1
+        for p in self.parameters:
+            n *= len(p.values)
+        return n
+
+    def grid(self) -> list[dict[str, Any]]:
+        """All design points, in a fixed order (last parameter varies fastest)."""
+        keys = [p.key for p in self.parameters]
+        return [dict(zip(keys, combo)) for combo in itertools.product(*(p.values for p in self.parameters))]
+
+    def point_from_indices(self, idx: "list[int]") -> dict[str, Any]:
+        return {p.key: p.values[int(i)] for p, i in zip(self.parameters, idx)}
+
+
+def point_key(point: dict[str, Any]) -> str:
+    """Canonical JSON of a design point (sorted keys): its identity in the store."""
+    return json.dumps(point, sort_keys=True, separators=(",", ":"))
+
+
+def _values(key: str, spec: Any) -> tuple[Any, ...]:
+    where = f"parameters.{key}"
+    if not isinstance(spec, dict):
+        raise InputError(where, "must be {choices: [...]} or {range: [lo, hi], step: s}")
+    if "choices" in spec:
+        vals = spec["choices"]
+        if not isinstance(vals, list) or not vals:
+            raise InputError(f"{where}.choices", "must be a non-empty list")
+        if len({json.dumps(v, sort_keys=True) for v in vals}) != len(vals):
+            raise InputError(f"{where}.choices", "has duplicate values")
+        return tuple(vals)
+    if "range" in spec:
+        r = spec["range"]
+        step = spec.get("step", 1)
+        if (not isinstance(r, list) or len(r) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in r)
+                or r[0] > r[1]):
+            raise InputError(f"{where}.range", "must be [lo, hi] integers with lo <= hi")
+        if not isinstance(step, int) or step <= 0:
+            raise InputError(f"{where}.step", f"must be a positive integer, got {step!r}")
+        return tuple(range(r[0], r[1] + 1, step))
+    raise InputError(where, "needs 'choices' or 'range'")
+
+
+def load_space(path: str | Path) -> SweepSpace:
+    """Read and validate a sweep-space YAML file (raises InputError naming the field)."""
+    from llmaccel.dse.metrics import METRICS
+
+    path = Path(path)
+    doc = read_yaml(path, "space")
+    if not isinstance(doc, dict):
+        raise InputError("space", f"{path} must be a YAML mapping")
+    allowed = {"schema", "name", "host", "parameters", "workloads", "objectives", "constraints", "search", "seed", "description"}
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise InputError(unknown[0], f"unknown top-level key; allowed: {', '.join(sorted(allowed))}")
+    if doc.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise InputError("schema", f"unsupported {doc.get('schema')!r}; this llmaccel reads {SCHEMA_VERSION}")
+    for k in ("name", "host"):
+        if not isinstance(doc.get(k), str) or not doc[k]:
+            raise InputError(k, "required string")
+    host_ref = doc["host"]
+    if not Path(host_ref).is_absolute() and (path.parent / host_ref).exists():
+        host_ref = str(path.parent / host_ref)
+    hw = load_preset(host_ref)
+    params_doc = doc.get("parameters") or {}
+    if not isinstance(params_doc, dict):
+        raise InputError("parameters", "must be a mapping of key -> {choices|range}")
+    params = []
+    for key, spec in params_doc.items():
+        if key.startswith("hw."):
+            hw.with_overrides({key[3:]: None})  # raises InputError for an unknown preset key
+        elif key.startswith("workload."):
+            if key[9:] not in WORKLOAD_FIELDS:
+                raise InputError(f"parameters.{key}", f"unknown workload field; allowed: {', '.join(WORKLOAD_FIELDS)}")
+        else:
+            raise InputError(f"parameters.{key}", "keys must start with 'hw.' (preset override) or 'workload.'")
+        params.append(Parameter(key, _values(key, spec)))
+    wls = doc.get("workloads")
+    if not isinstance(wls, list) or not wls:
+        raise InputError("workloads", "must be a non-empty list of {model, phase, ...}")
+    for i, w in enumerate(wls):
+        if not isinstance(w, dict) or "model" not in w:
+            raise InputError(f"workloads[{i}]", "must be a mapping with at least 'model'")
+        bad = sorted(set(w) - set(WORKLOAD_FIELDS))
+        if bad:
+            raise InputError(f"workloads[{i}].{bad[0]}", f"unknown field; allowed: {', '.join(WORKLOAD_FIELDS)}")
+    objs = []
+    for i, o in enumerate(doc.get("objectives") or []):
+        if not isinstance(o, dict) or o.get("metric") not in METRICS:
+            raise InputError(f"objectives[{i}].metric", f"allowed: {', '.join(sorted(METRICS))}")
+        if o.get("goal") not in ("min", "max"):
+            raise InputError(f"objectives[{i}].goal", "allowed: min, max")
+        objs.append(Objective(o["metric"], o["goal"]))
+    if not objs:
+        raise InputError("objectives", "need at least one {metric, goal}")
+    cons = []
+    for i, c in enumerate(doc.get("constraints") or []):
+        if not isinstance(c, dict) or c.get("metric") not in METRICS:
+            raise InputError(f"constraints[{i}].metric", f"allowed: {', '.join(sorted(METRICS))}")
+        if "min" not in c and "max" not in c:
+            raise InputError(f"constraints[{i}]", "needs min and/or max")
+        cons.append(Constraint(c["metric"], c.get("min"), c.get("max")))
+    search = doc.get("search") or {"method": "grid"}
+    if not isinstance(search, dict) or search.get("method") not in SEARCH_METHODS:
+        raise InputError("search.method", f"allowed: {', '.join(SEARCH_METHODS)}")
+    for k in ("samples", "population", "generations"):
+        if k in search and (not isinstance(search[k], int) or search[k] <= 0):
+            raise InputError(f"search.{k}", f"must be a positive integer, got {search[k]!r}")
+    seed = doc.get("seed", 1)
+    if not isinstance(seed, int):
+        raise InputError("seed", f"must be an integer, got {seed!r}")
+    return SweepSpace(doc["name"], host_ref, params, [dict(w) for w in wls], objs, cons, dict(search), seed, path)
