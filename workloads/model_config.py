@@ -22,6 +22,10 @@ class ModelConfig:
         norm: ``"rmsnorm"`` or ``"layernorm"``.
         arch: ``"decoder"`` (causal LM) or ``"encoder"`` (BERT/ViT).
         head_dim_override: set when head_dim != hidden_size / heads.
+        position_embedding: ``"learned"`` (absolute table added to the input),
+            ``"rope"`` (rotary, applied to q and k in every block: a ``rope`` op),
+            or ``"alibi"`` (a bias added to the scores).  Optional, additive
+            field (default ``"learned"``) used by ``workloads.graph``.
     """
 
     name: str
@@ -37,6 +41,7 @@ class ModelConfig:
     norm: str = "layernorm"
     arch: str = "decoder"
     head_dim_override: int | None = None
+    position_embedding: str = "learned"
 
     @property
     def head_dim(self) -> int:
