@@ -1,0 +1,61 @@
+"""``llmaccel report RUN_DIR``: re-plot and re-print a run from its folder's files (never re-simulates)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from llmaccel import config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="re-plot and print a run folder without re-simulating",
+                       description="Read a run folder (summary.json, ops.csv, layers.csv, energy.csv) and redraw "
+                                   "its plots; print the run table. Never re-simulates.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'llmaccel run --out'")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write the plots here instead of RUN_DIR/plots (built in a temporary sibling, then renamed)")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="stdout: the run table, or summary.json with per-op rows from ops.csv")
+    p.add_argument("--top", type=int, default=15, help="table: ops listed (default %(default)s)")
+    p.set_defaults(func=run)
+
+
+def _ops_as_json(rows: list[dict]) -> list[dict]:
+    """ops.csv rows back into the ``ops`` shape of ``run --format json``."""
+    out = []
+    for r in rows:
+        d = {k: r[k] for k in ("name", "kind", "role", "layer", "phase", "unit", "start_cycle", "cycles",
+                               "compute_cycles", "stall_cycles", "macs", "utilisation")}
+        d["bytes"] = {k[len("bytes."):]: float(v) for k, v in r.items() if k.startswith("bytes.")}
+        d["energy_pj"] = {k[len("energy_pj."):]: float(v) for k, v in r.items() if k.startswith("energy_pj.")}
+        out.append(d)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports import run_folder
+    from reports.plots import plot_run
+    from reports.tables import run_table
+
+    config.positive("--top", args.top)
+    rf = run_folder.read(args.run_dir)
+    if args.out:
+        run_folder.atomic_folder(args.out, lambda tmp: plot_run(rf, tmp))
+        where = Path(args.out)
+    else:
+        # replace RUN_DIR/plots atomically: build a sibling then swap
+        plots = Path(args.run_dir) / run_folder.PLOTS_DIR
+        if plots.exists() and any(plots.iterdir()) and not (plots / "roofline.png").exists():
+            from workloads.errors import InputError
+            raise InputError("RUN_DIR", f"{plots} holds files that are not llmaccel plots; use --out")
+        run_folder.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), allow_non_run=True)
+        where = plots
+    doc = dict(rf.summary)
+    doc["ops"] = _ops_as_json(rf.ops)
+    if args.format == "json":
+        sys.stdout.write(run_folder.dumps(doc))
+    else:
+        sys.stdout.write(run_table(doc, top=args.top))
+        sys.stdout.write(f"plots: {where}\n")
+    return 0

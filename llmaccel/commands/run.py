@@ -1,0 +1,116 @@
+"""``llmaccel run``: simulate one model step (or a trace file) on one hardware preset.
+
+Flow: workloads.zoo.get_model -> workloads.graph.build_trace -> design.compile ->
+design.simulate -> reports.run_folder.write (only with --out) -> table or JSON on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from llmaccel import config
+from llmaccel.progress import stages
+
+EPILOG = f"""\
+defaults: --hw {config.DEFAULT_HW} --model {config.DEFAULT_MODEL} --phase {config.DEFAULT_PHASE} \
+--batch {config.DEFAULT_BATCH} --prompt-len {config.DEFAULT_PROMPT_LEN} --gen-len {config.DEFAULT_GEN_LEN} \
+--quant {config.DEFAULT_QUANT}; with no arguments: one LLaMA2-7B decode step (batch 1, 512 tokens in the KV cache) \
+on the baseline INT8 systolic array, printed as a table.  Nothing is written unless --out is given.
+examples:
+  llmaccel run
+  llmaccel run --hw systolic-fp16 --quant fp16 --phase prefill --batch 4 --out runs/p4
+  llmaccel run --dist sharegpt --seed 1 --batch 16 --gpu a100-80gb --format json
+  llmaccel run --set array.rows=64 --set array.cols=64 --layers 2
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="simulate a model step or trace on a hardware preset",
+                       description="Simulate one prefill or decode step of a model (or a trace / GEMM CSV) "
+                                   "on a hardware preset; print a table or JSON, optionally write a run folder.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--hw", default=config.DEFAULT_HW, metavar="PRESET|PATH",
+                   help=f"hardware preset name (llmaccel list presets) or YAML path (default {config.DEFAULT_HW})")
+    p.add_argument("--model", default=config.DEFAULT_MODEL, metavar="NAME|config.json",
+                   help=f"model name (llmaccel list models) or a Hugging Face config.json (default {config.DEFAULT_MODEL})")
+    p.add_argument("--phase", default=config.DEFAULT_PHASE, choices=("prefill", "decode"),
+                   help=f"prefill: all prompt tokens at once; decode: one new token per request (default {config.DEFAULT_PHASE})")
+    p.add_argument("--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)")
+    p.add_argument("--prompt-len", type=int, default=config.DEFAULT_PROMPT_LEN,
+                   help="prompt tokens per request (default %(default)s)")
+    p.add_argument("--gen-len", type=int, default=config.DEFAULT_GEN_LEN,
+                   help="tokens to generate per request (default %(default)s)")
+    p.add_argument("--kv-len", type=int, default=None,
+                   help="decode: tokens already in the KV cache (default: the prompt length)")
+    p.add_argument("--dist", choices=("sharegpt", "alpaca"), default=None,
+                   help="sample request lengths from a dataset-like distribution instead of fixed lengths")
+    p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
+    p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
+    p.add_argument("--quant", default=config.DEFAULT_QUANT,
+                   help=f"quantization preset (llmaccel list quant) or YAML path (default {config.DEFAULT_QUANT})")
+    p.add_argument("--layers", type=int, default=None, help="simulate only the first L blocks (default: all)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset parameter by dotted key, e.g. --set array.rows=64 (repeatable)")
+    p.add_argument("--trace", default=None, metavar="FILE", help="simulate this trace file instead of a model")
+    p.add_argument("--gemm-csv", default=None, metavar="FILE",
+                   help="simulate GEMMs from a SCALE-Sim style topology CSV (Layer, M, N, K)")
+    p.add_argument("--gpu", default=None, metavar="PRESET",
+                   help="also run the same trace on a GPU preset (e.g. a100-80gb) and report it beside")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write a run folder here (summary.json, ops.csv, layers.csv, energy.csv, plots/); "
+                        "built in a temporary sibling and renamed, so a failure leaves DIR as it was")
+    p.add_argument("--no-plots", action="store_true", help="with --out: skip the plots")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="stdout: readable table or the JSON run summary with per-op rows (default table)")
+    p.add_argument("--top", type=int, default=15, help="table: ops listed (default %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _reference(trace, preset: str) -> dict:
+    from sim.designs import run as run_design
+    from sim.preset import load_preset
+    from workloads.errors import InputError
+    hw = load_preset(preset)
+    if hw.design != "gpu":
+        raise InputError("--gpu", f"preset {preset!r} is a {hw.design!r} design; give a GPU preset (design gpu)")
+    r = run_design(trace, hw)
+    return {"preset": r.preset, "design": r.design, "clock_mhz": r.clock_mhz, "total_cycles": int(r.total_cycles),
+            "time_s": r.time_s, "total_energy_pj": r.total_energy_pj}
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports import run_folder
+    from reports.tables import run_table
+    from sim.designs import get_design
+
+    config.positive("--top", args.top)
+    if args.out:
+        run_folder.check_target(args.out)  # fail before any work
+    names = ["load preset", "build trace", "compile", "simulate"] + (["gpu reference"] if args.gpu else []) \
+        + (["write run folder"] if args.out else [])
+    with stages(names, quiet=args.quiet) as bar:
+        bar.step("load preset")
+        hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
+        design = get_design(hw.design)
+        bar.step("build trace")
+        trace, workload = config.build_workload(args)
+        bar.step("compile")
+        program = design.compile(trace, hw)
+        bar.step("simulate")
+        result = design.simulate(program, hw)
+        refs = []
+        if args.gpu:
+            bar.step("gpu reference")
+            refs.append(_reference(trace, args.gpu))
+        if args.out:
+            bar.step("write run folder")
+            run_folder.write(result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots)
+    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs)
+    if args.format == "json":
+        sys.stdout.write(run_folder.dumps(doc))
+    else:
+        sys.stdout.write(run_table(doc, top=args.top))
+        if args.out:
+            sys.stdout.write(f"run folder: {args.out}\n")
+    return 0

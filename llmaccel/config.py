@@ -1,0 +1,113 @@
+"""CLI-side loading helpers: defaults, ``--set`` parsing, and building the trace a run simulates.
+
+Everything here only wires the packages together (workloads -> sim); the rules of
+what is valid live in those packages and surface as InputError.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workloads.errors import InputError, require_positive_int
+
+#: ``llmaccel run`` defaults (documented in README.md and ``llmaccel run --help``).
+DEFAULT_HW = "systolic-int8"
+DEFAULT_MODEL = "llama2-7b"
+DEFAULT_PHASE = "decode"
+DEFAULT_BATCH = 1
+DEFAULT_PROMPT_LEN = 512
+DEFAULT_GEN_LEN = 128
+DEFAULT_QUANT = "int8"
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """``["array.rows=64", "dataflow=ws"]`` -> ``{"array.rows": 64, "dataflow": "ws"}`` (values parsed as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError("--set", f"expected key=value (dotted preset key), got {item!r}")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            raise InputError(f"--set {key}", f"value {raw!r} is not a YAML scalar") from None
+        if isinstance(value, (dict, list)):
+            raise InputError(f"--set {key}", "value must be a single number, string or boolean")
+        out[key] = value
+    return out
+
+
+def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None):
+    """Load a hardware preset and apply ``--set`` overrides (unknown key -> InputError listing allowed)."""
+    from sim.preset import load_preset
+    hw = load_preset(name_or_path)
+    if overrides:
+        hw = hw.with_overrides(overrides, source="--set on the command line")
+    return hw
+
+
+def positive(flag: str, value: int | None) -> int | None:
+    """``value`` if None or a positive integer, else InputError naming ``flag``."""
+    return None if value is None else require_positive_int(flag, value)
+
+
+def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The trace to simulate, and a record of how it was made (for summary.json).
+
+    Sources, in order: ``--trace FILE``, ``--gemm-csv FILE``, else a model
+    (``--model``) with requests from ``--dist``/``--seed`` or fixed lengths.
+    """
+    for flag, attr in (("--batch", "batch"), ("--prompt-len", "prompt_len"), ("--gen-len", "gen_len"),
+                       ("--kv-len", "kv_len"), ("--tp", "tp"), ("--layers", "layers")):
+        positive(flag, getattr(args, attr, None))
+    if getattr(args, "seed", None) is not None and args.seed < 0:
+        raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
+    if args.trace and args.gemm_csv:
+        raise InputError("--trace", "give either --trace or --gemm-csv, not both")
+    if args.trace:
+        from workloads.trace_io import read_trace
+        path = Path(args.trace)
+        if not path.is_file():
+            raise InputError("--trace", f"file not found: {path}")
+        trace = read_trace(path)
+        return trace, {"source": "trace", "trace": str(path), "model": trace.model,
+                       "phase": (trace.meta or {}).get("phase"), "batch": len(trace.requests) or None,
+                       "tokens": _tokens(trace)}
+    if args.gemm_csv:
+        from workloads.gemm_csv import read_gemm_csv
+        path = Path(args.gemm_csv)
+        if not path.is_file():
+            raise InputError("--gemm-csv", f"file not found: {path}")
+        trace = read_gemm_csv(path)
+        return trace, {"source": "gemm_csv", "gemm_csv": str(path), "model": trace.model, "tokens": None}
+    from workloads import requests as wreq
+    from workloads.graph import build_trace
+    from workloads.zoo import get_model
+    model = get_model(args.model)
+    if args.dist:
+        reqs = wreq.sample(args.dist, n=args.batch, seed=args.seed, phase=args.phase)
+    else:
+        reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len, args.kv_len)
+    trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers)
+    workload = {"source": "model", "model": model.name, "phase": args.phase, "batch": args.batch,
+                "prompt_len": None if args.dist else args.prompt_len,
+                "gen_len": None if args.dist else args.gen_len,
+                "kv_len": args.kv_len, "dist": args.dist, "seed": args.seed if args.dist else None,
+                "tp": args.tp, "quant": args.quant, "layers": args.layers, "tokens": _tokens(trace)}
+    return trace, workload
+
+
+def _tokens(trace: Any) -> int | None:
+    """Tokens processed by the traced step: one per request in decode, prompt tokens in prefill."""
+    reqs = list(getattr(trace, "requests", []) or [])
+    if not reqs:
+        return None
+    phase = (trace.meta or {}).get("phase") or (getattr(trace.ops[0].phase, "value", "") if trace.ops else "")
+    phase = getattr(phase, "value", phase)
+    if phase == "prefill":
+        return int(sum(r.prompt_len for r in reqs))
+    return len(reqs)

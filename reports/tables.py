@@ -1,0 +1,160 @@
+"""Plain-text tables for the terminal, each followed by a legend explaining every column.
+
+Input is plain dicts (a run summary with ``ops`` as printed by ``run --format json``,
+or reproduction rows), so tables can be printed from a run folder too.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Any, Sequence
+
+#: Legend lines of the run table's op columns.
+OP_LEGEND = (
+    "op: op name (L<layer>.<role>); kind: operator kind; unit: unit that ran it; "
+    "cycles: cycles the op occupies its unit, stalls included; "
+    "stall%: share of those cycles waiting on memory; "
+    "util%: useful MACs / (cycles x peak MACs per cycle of the machine) for matmuls; "
+    "share%: op cycles / sum of all op cycles; energy: pJ-derived energy of the op (uJ)."
+)
+REPRO_LEGEND = (
+    "paper: value reported by the paper; model: llmaccel's value; "
+    "rel err: (model - paper) / paper; baseline: what the metric is relative to (- for absolute metrics)."
+)
+
+
+def fmt_num(x: Any, digits: int = 4) -> str:
+    """Compact number: ints with thousands separators, floats with ``digits`` significant digits."""
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int):
+        return f"{x:,}"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return str(x)
+        if x != 0 and (abs(x) >= 1e7 or abs(x) < 1e-3):
+            return f"{x:.{digits - 1}e}"
+        return f"{x:,.{digits}g}" if abs(x) < 1e4 else f"{x:,.0f}"
+    return str(x)
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[bool] | None = None,
+                 wrap: dict[int, int] | None = None) -> str:
+    """Aligned text table.
+
+    Args:
+        header: column titles.
+        rows: cells (already strings or formatted with :func:`fmt_num`).
+        right: per column, right-align (numbers) or not; default: right unless column 0.
+        wrap: column index -> max width; longer cells wrap onto continuation lines.
+    """
+    ncol = len(header)
+    right = list(right) if right is not None else [i > 0 for i in range(ncol)]
+    wrap = wrap or {}
+    cells: list[list[list[str]]] = []
+    for row in [list(header)] + [list(r) for r in rows]:
+        out_row = []
+        for i, c in enumerate(row):
+            s = c if isinstance(c, str) else fmt_num(c)
+            out_row.append(textwrap.wrap(s, wrap[i]) or [""] if i in wrap and len(s) > wrap[i] else [s])
+        cells.append(out_row)
+    widths = [max(len(line) for r in cells for line in r[i]) for i in range(ncol)]
+    lines = []
+    for ri, row in enumerate(cells):
+        height = max(len(c) for c in row)
+        for h in range(height):
+            parts = []
+            for i, c in enumerate(row):
+                s = c[h] if h < len(c) else ""
+                parts.append(s.rjust(widths[i]) if right[i] and ri > 0 else s.ljust(widths[i]))
+            lines.append("  ".join(parts).rstrip())
+        if ri == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def legend(text: str, width: int = 100) -> str:
+    """A legend paragraph wrapped to ``width``."""
+    return "\n".join(textwrap.wrap(text, width, initial_indent="legend: ", subsequent_indent="        "))
+
+
+def _si_time(s: float) -> str:
+    for unit, f in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if s >= f:
+            return f"{s / f:.4g} {unit}"
+    return f"{s:.3g} s"
+
+
+def run_table(d: dict[str, Any], top: int = 15) -> str:
+    """Readable run report: totals, the ``top`` ops by cycles, per-kind totals, legends."""
+    w = d.get("workload") or {}
+    lines = [f"llmaccel run: {d['model']} on {d['preset']} (design {d['design']}, {d['clock_mhz']:g} MHz)"]
+    wl = ", ".join(f"{k}={w[k]}" for k in sorted(w) if w[k] is not None and not isinstance(w[k], (dict, list)))
+    if wl:
+        lines.append(f"workload: {wl}")
+    tok = d.get("tokens_per_s")
+    totals = [
+        ("total cycles", fmt_num(d["total_cycles"]), "end-to-end cycles (overlapping units counted once)"),
+        ("time", _si_time(d["time_s"]), "total cycles / clock"),
+        ("energy", f"{d['total_energy_pj'] * 1e-9:.4g} mJ", "all components incl. static/background"),
+        ("MACs", fmt_num(d["total_macs"]), "useful multiply-accumulates"),
+        ("utilisation", f"{100 * d['utilisation']:.2f} %", "MACs / (total cycles x peak MACs per cycle)"),
+        ("peak", f"{d['peak_macs_per_cycle']:g} MAC/cycle", "machine peak"),
+    ]
+    if tok:
+        totals.append(("throughput", f"{tok:.4g} tokens/s", "tokens produced in this step / time"))
+    for ref in d.get("references") or []:
+        sp = (ref["time_s"] / d["time_s"]) if d["time_s"] else None
+        totals.append((f"vs {ref['preset']}", f"{fmt_num(sp)}x faster" if sp else "-",
+                       f"{ref['preset']} ({ref['design']}) takes {_si_time(ref['time_s'])}, "
+                       f"{ref['total_energy_pj'] * 1e-9:.4g} mJ"))
+    lines.append(format_table(("total", "value", "meaning"), totals, right=[False, True, False]))
+    ops = d.get("ops") or []
+    if ops:
+        sum_cycles = sum(o["cycles"] for o in ops) or 1
+        order = sorted(range(len(ops)), key=lambda i: (-ops[i]["cycles"], i))[:top]
+        rows = []
+        for i in order:
+            o = ops[i]
+            rows.append((o["name"], o["kind"], o["unit"], o["cycles"],
+                         f"{100 * o['stall_cycles'] / o['cycles']:.1f}" if o["cycles"] else "-",
+                         f"{100 * o['utilisation']:.1f}" if o["macs"] else "-",
+                         f"{100 * o['cycles'] / sum_cycles:.1f}",
+                         f"{sum(o['energy_pj'].values()) * 1e-6:.4g}"))
+        lines.append("")
+        lines.append(f"top {len(rows)} of {len(ops)} ops by cycles:")
+        lines.append(format_table(("op", "kind", "unit", "cycles", "stall%", "util%", "share%", "energy uJ"), rows,
+                                  right=[False, False, False, True, True, True, True, True]))
+        kinds: dict[str, list[float]] = {}
+        for o in ops:
+            k = kinds.setdefault(o["kind"], [0, 0, 0.0])
+            k[0] += 1
+            k[1] += o["cycles"]
+            k[2] += sum(o["energy_pj"].values())
+        lines.append("")
+        lines.append("by kind:")
+        lines.append(format_table(("kind", "ops", "cycles", "share%", "energy uJ"),
+                                  [(k, kinds[k][0], int(kinds[k][1]), f"{100 * kinds[k][1] / sum_cycles:.1f}",
+                                    f"{kinds[k][2] * 1e-6:.4g}") for k in sorted(kinds, key=lambda k: -kinds[k][1])]))
+        lines.append(legend(OP_LEGEND))
+    if d.get("assumptions"):
+        lines.append("")
+        lines.append("assumptions:")
+        lines.extend(textwrap.fill(a, 100, initial_indent="  - ", subsequent_indent="    ") for a in d["assumptions"])
+    return "\n".join(lines) + "\n"
+
+
+def repro_table(rows: Sequence[dict[str, Any]], assumptions_width: int = 60) -> str:
+    """Reproduction rows (dicts as in ``ReproRow.to_dict``) as a table with wrapped assumptions."""
+    body = []
+    for r in rows:
+        rel = r.get("rel_err")
+        body.append((r["design"], r["workload"], r["metric"], r.get("baseline") or "-", fmt_num(r.get("paper")),
+                     fmt_num(r.get("model")), f"{100 * rel:+.1f}%" if rel is not None else "-",
+                     r.get("assumptions") or ""))
+    table = format_table(("design", "workload", "metric", "baseline", "paper", "model", "rel err", "assumptions"),
+                         body, right=[False, False, False, False, True, True, True, False],
+                         wrap={1: 28, 2: 28, 3: 16, 7: assumptions_width})
+    return table + "\n" + legend(REPRO_LEGEND) + "\n"
