@@ -53,7 +53,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         invalid combination (an InputError from any layer).
     """
     from sim.designs import get_design
-    from llmaccel.dse.metrics import metrics_of
+    from llmaccel.dse.metrics import breakdowns_of, metrics_of
 
     t0 = time.perf_counter()
     hw_over, wl_over = _split(point)
@@ -64,9 +64,10 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)
         metrics = metrics_of(result, trace, hw, design)
+        breakdown = breakdowns_of(result)
     except InputError as e:
         return {"status": "error", "error": str(e), "seconds": time.perf_counter() - t0}
-    return {"status": "ok", "metrics": metrics, "seconds": time.perf_counter() - t0}
+    return {"status": "ok", "metrics": metrics, "breakdown": breakdown, "seconds": time.perf_counter() - t0}
 
 
 def evaluate_task(task: tuple[str, dict[str, Any], dict[str, Any]]) -> dict[str, Any]:

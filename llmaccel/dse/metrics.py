@@ -59,3 +59,12 @@ def metrics_of(result: Any, trace: Any, hw: Any, design: Any) -> dict[str, Any]:
         "area_mm2": area,
         "cost_usd": float(cost) if cost is not None else None,
     }
+
+
+def breakdowns_of(result: Any) -> dict[str, dict[str, float]]:
+    """Energy per component (pJ) and time per op kind (s): stored as JSON beside the metrics."""
+    time_by_kind: dict[str, float] = {}
+    for o in result.ops:
+        time_by_kind[o.kind] = time_by_kind.get(o.kind, 0.0) + o.cycles / (result.clock_mhz * 1e6)
+    return {"energy_pj": {k: float(v) for k, v in sorted(result.energy_pj.items())},
+            "time_s_by_kind": dict(sorted(time_by_kind.items()))}

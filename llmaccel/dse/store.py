@@ -64,9 +64,10 @@ class ResultStore:
         m = outcome.get("metrics") or {}
         vals = [m.get(k) for k in METRICS]
         self.db.execute(
-            f"INSERT OR REPLACE INTO results VALUES ({','.join('?' * (11 + len(METRICS)))})",
+            f"INSERT OR REPLACE INTO results VALUES ({','.join('?' * (10 + len(METRICS)))})",
             (sweep, point_key, workload_key, point_key, workload_key, host, outcome["status"], outcome.get("error"),
-             outcome.get("seconds"), *vals, json.dumps(m, sort_keys=True)))
+             outcome.get("seconds"), *vals,
+             json.dumps({**m, "breakdown": outcome.get("breakdown") or {}}, sort_keys=True)))
         self.db.commit()
 
     def rows(self, sweep: str | None = None) -> list[dict[str, Any]]:
