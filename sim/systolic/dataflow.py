@@ -1,0 +1,88 @@
+"""Dataflow geometry and per-fold cycle formulas (the single source of truth).
+
+An R x C array computes ``out[M, N] = A[M, K] @ B[K, N]`` in *folds* (array
+tiles).  Per dataflow, which GEMM dimension maps to array rows, to array
+columns, and which one is streamed (T):
+
+====  ==============  ==============  =========  =========================
+flow  array rows      array columns   streamed   stationary in the PEs
+====  ==============  ==============  =========  =========================
+os    M               N               K          outputs (accumulators)
+ws    K (R*d per fold) N              M          weights B
+is    K (R*d per fold) M              N          inputs A (as A^T)
+====  ==============  ==============  =========  =========================
+
+``d`` = ``PEType.macs_per_cycle`` (reduction elements per PE per cycle).  In
+``os`` the streamed length is ``ceil(K / d)``; in ``ws``/``is`` one fold covers
+``R*d`` reduction elements.
+
+Cycles of one fold (edge folds are zero-padded to the full array, so every fold
+of a GEMM costs the same), with ``L`` = PE pipeline latency and ``e`` = edge
+decoder latency:
+
+* os: ``2R + C + T - 2 + (L - 1) + e`` — inputs skewed over R rows / C columns
+  (R + C - 2 cycles of skew), T cycles of streaming, then the R accumulator rows
+  shift out at the bottom edge (R cycles); a product needs L - 1 more cycles to
+  reach its accumulator.
+* ws/is: ``2R + C + T - 2 + R(L - 1) + e`` — R cycles to shift the stationary
+  operand in, then T streamed rows with R + C - 2 cycles of skew; the partial sum
+  crosses R PEs of latency L on its way down.
+
+With L = 1 and e = 0 all three are SCALE-Sim's ``2R + C + T - 2``.  Folds run
+back to back (no overlap of one fold's drain with the next fold's fill).
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from workloads.errors import InputError
+
+DATAFLOWS = ("os", "ws", "is")
+
+
+def check_dataflow(dataflow: str) -> str:
+    if dataflow not in DATAFLOWS:
+        raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    return dataflow
+
+
+def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: int = 1,
+                edge_latency: int = 0) -> int:
+    """Cycles of one fold streaming ``t`` (already divided by d for os) elements."""
+    base = 2 * rows + cols + t - 2 + edge_latency
+    if dataflow == "os":
+        return base + (pipeline_latency - 1)
+    return base + rows * (pipeline_latency - 1)
+
+
+@lru_cache(maxsize=65536)
+def fold_geometry(m: int, n: int, k: int, rows: int, cols: int, dataflow: str,
+                  macs_per_pe: int = 1) -> tuple[int, int, int]:
+    """``(row_folds, col_folds, t)`` for a GEMM on an R x C array."""
+    d = macs_per_pe
+    if dataflow == "os":
+        return math.ceil(m / rows), math.ceil(n / cols), math.ceil(k / d)
+    if dataflow == "ws":
+        return math.ceil(k / (rows * d)), math.ceil(n / cols), m
+    if dataflow == "is":
+        return math.ceil(k / (rows * d)), math.ceil(m / cols), n
+    raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+
+
+def sram_reads_per_gemm(m: int, n: int, k: int, rows: int, cols: int, dataflow: str,
+                        macs_per_pe: int = 1) -> tuple[int, int, int]:
+    """Elements ``(a_read, b_read, out_written)`` moved between SRAM and the array.
+
+    Only real (unpadded) elements are counted.  os: each A row block is read once
+    per column fold and each B column block once per row fold; outputs written
+    once.  ws: weights read once; A read once per column fold; partial outputs
+    written once per K fold.  is: A read once; B read once per M fold; partial
+    outputs written once per K fold.
+    """
+    rf, cf, _ = fold_geometry(m, n, k, rows, cols, dataflow, macs_per_pe)
+    if dataflow == "os":
+        return m * k * cf, k * n * rf, m * n
+    if dataflow == "ws":
+        return m * k * cf, k * n, m * n * rf
+    return m * k, k * n * cf, m * n * rf

@@ -1,0 +1,30 @@
+"""Closed-form (O(1)) compute cycles of a GEMM on a systolic array.
+
+Equal, by test, to :func:`sim.systolic.reference.simulate_gemm` on every shape
+tried (edge folds included).  Formulas: :mod:`sim.systolic.dataflow`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sim.systolic.dataflow import check_dataflow, fold_cycles, fold_geometry
+from workloads.errors import require_positive_int
+
+
+@lru_cache(maxsize=65536)
+def gemm_cycles(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, pipeline_latency: int = 1,
+                edge_latency: int = 0, macs_per_pe: int = 1) -> int:
+    """Compute cycles of ``out[M,N] = A[M,K] @ B[K,N]`` over all folds, no memory stalls.
+
+    ``folds * fold_cycles`` with edge folds zero-padded to the full R x C array.
+    """
+    for name, v in (("M", M), ("N", N), ("K", K), ("array.rows", rows), ("array.cols", cols)):
+        require_positive_int(name, v)
+    check_dataflow(dataflow)
+    rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe)
+    return rf * cf * fold_cycles(dataflow, rows, cols, t, pipeline_latency, edge_latency)
+
+
+def gemm_folds(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, macs_per_pe: int = 1) -> int:
+    rf, cf, _ = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe)
+    return rf * cf

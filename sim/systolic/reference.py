@@ -1,0 +1,245 @@
+"""Per-PE, per-cycle reference simulation of one systolic array fold (slow, small sizes).
+
+Each function keeps the register state of every PE (operand registers with a
+valid bit, accumulators / partial-sum pipelines) and advances it one clock at a
+time; the cycle count is *observed* (the cycle the last output leaves the
+array), never computed from a formula.  The numeric result is exact
+(``int64`` for integer inputs, ``float64`` otherwise) and equals ``A @ B``.
+
+Timing conventions shared with the RTL baseline array (rtl/baseline):
+
+* **Cycle 0** is the cycle in which the first operands are presented at the
+  array edge: for ``os`` ``A[0, 0]`` and ``B[0, 0]`` at PE(0, 0)'s inputs; for
+  ``ws``/``is`` the first stationary row is shifted in at the top edge.
+* **The last cycle** is the cycle in which the last output value leaves the
+  array; the returned ``cycles`` = last cycle + 1.
+* ``os``: operand ``A[i, s]`` reaches PE(i, j) in cycle ``s + i + j + e``
+  (A moves right, B moves down, one PE per cycle; ``e`` = edge decoder latency).
+  A product enters its accumulator ``L - 1`` cycles after the MAC cycle.  The
+  cycle after the last accumulation the accumulators shift down one row per
+  cycle; the bottom edge emits row R-1 first and row 0 last (R drain cycles).
+  With L=1, e=0: ``cycles = 2R + C + T - 2``; drain cycle 0 is ``T + R + C - 2``.
+* ``ws``: cycles 0..R-1 shift the weight rows in from the top (row R-1 first).
+  Streamed row ``m`` of A enters array row ``r`` in cycle ``R + e + m + r*L``
+  and moves right one PE per cycle; the partial sum of output (m, j) leaves
+  PE(r, j) L cycles after that PE's MAC and enters PE(r+1, j).  Output (m, j)
+  leaves the bottom edge at the end of cycle ``R + e + m + R*L + j - 1``.
+* ``is``: ``ws`` with ``A^T`` stationary and the columns of B streamed.
+
+``d`` (``macs_per_pe``) > 1 makes every PE a d-wide dot product: operands
+travel as d-element chunks of the reduction dimension (zero-padded).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from workloads.errors import InputError
+
+
+def _result_dtype(*arrays: np.ndarray) -> type:
+    return np.int64 if all(np.issubdtype(a.dtype, np.integer) for a in arrays) else np.float64
+
+
+def _chunks(x: np.ndarray, axis_len: int, d: int, dtype) -> np.ndarray:
+    """Pad the last axis of ``x`` to a multiple of d and split it into (.., n, d)."""
+    t = math.ceil(axis_len / d)
+    pad = np.zeros(x.shape[:-1] + (t * d,), dtype=dtype)
+    pad[..., :axis_len] = x
+    return pad.reshape(x.shape[:-1] + (t, d))
+
+
+def _check2(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or 0 in a.shape or 0 in b.shape:
+        raise InputError("tile", f"need non-empty A[M,K] and B[K,N] with equal K, got {a.shape} and {b.shape}")
+    return a, b
+
+
+def simulate_os_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0,
+                     macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+    """Output-stationary fold on an R x C array, R = A.shape[0], C = B.shape[1], T = ceil(K/d).
+
+    Returns ``(C = A @ B, cycles)``; see the module docstring for the cycle convention.
+    """
+    A, B = _check2(A, B)
+    dt = _result_dtype(A, B)
+    R, K = A.shape
+    C = B.shape[1]
+    d, L, e = macs_per_pe, pipeline_latency, edge_latency
+    a_ch = _chunks(A.astype(dt), K, d, dt)                  # (R, T, d)
+    b_ch = _chunks(B.T.astype(dt), K, d, dt)                # (C, T, d)
+    T = a_ch.shape[1]
+    a_reg = np.zeros((R, C, d), dt)
+    a_val = np.zeros((R, C), bool)
+    b_reg = np.zeros((R, C, d), dt)
+    b_val = np.zeros((R, C), bool)
+    acc = np.zeros((R, C), dt)
+    last_retire = -1
+    t = 0
+    while True:
+        # operands move one PE per cycle: A to the right, B down
+        a_reg[:, 1:] = a_reg[:, :-1].copy()
+        a_val[:, 1:] = a_val[:, :-1].copy()
+        b_reg[1:, :] = b_reg[:-1, :].copy()
+        b_val[1:, :] = b_val[:-1, :].copy()
+        for i in range(R):                                   # left edge, row i skewed by i
+            s = t - i - e
+            a_val[i, 0] = 0 <= s < T
+            a_reg[i, 0] = a_ch[i, s] if a_val[i, 0] else 0
+        for j in range(C):                                   # top edge, column j skewed by j
+            s = t - j - e
+            b_val[0, j] = 0 <= s < T
+            b_reg[0, j] = b_ch[j, s] if b_val[0, j] else 0
+        fire = a_val & b_val
+        if fire.any():
+            acc += np.where(fire, (a_reg * b_reg).sum(axis=-1), 0)
+            last_retire = t + L - 1
+        if t >= T + R + C + e and not a_val.any() and not b_val.any():
+            break
+        t += 1
+    # drain: from the cycle after the last accumulation, shift rows out of the bottom edge
+    out = np.zeros((R, C), dt)
+    chain = acc.copy()
+    cyc = last_retire + 1
+    for step in range(R):
+        out[R - 1 - step] = chain[R - 1]
+        chain[1:] = chain[:-1].copy()
+        chain[0] = 0
+        last = cyc + step
+    return out, last + 1
+
+
+def _ws_core(S: np.ndarray, W: np.ndarray, L: int, e: int, d: int) -> tuple[np.ndarray, int]:
+    """Weight-stationary core: W (Kw x C) stationary, rows of S (T x Kw) streamed."""
+    dt = _result_dtype(S, W)
+    T, K = S.shape
+    C = W.shape[1]
+    s_ch = _chunks(S.astype(dt), K, d, dt)                  # (T, R, d)
+    w_ch = _chunks(W.T.astype(dt), K, d, dt)                # (C, R, d)
+    R = s_ch.shape[1]
+    w_reg = np.zeros((R, C, d), dt)
+    for t in range(R):                                       # load phase: shift rows in from the top
+        w_reg[1:] = w_reg[:-1].copy()
+        w_reg[0] = w_ch[:, R - 1 - t, :]
+    a_reg = np.zeros((R, C, d), dt)
+    a_val = np.zeros((R, C), bool)
+    a_tag = np.full((R, C), -1, np.int64)                    # which streamed row m an operand belongs to
+    # psum pipeline per PE: slot[t % L] holds what leaves the PE at cycle t (+ its row tag)
+    pipe_v = np.zeros((L, R, C), dt)
+    pipe_tag = np.full((L, R, C), -1, np.int64)
+    out = np.zeros((T, C), dt)
+    seen = np.zeros((T, C), bool)
+    last_out = -1
+    t = R
+    while True:
+        slot = t % L
+        emerging_v = pipe_v[slot].copy()                    # left PE (r, j) at this cycle
+        emerging_tag = pipe_tag[slot].copy()
+        pipe_tag[slot] = -1
+        # bottom edge: outputs of row R-1 are final sums; they were complete at cycle t-1
+        for j in range(C):
+            m = emerging_tag[R - 1, j]
+            if m >= 0:
+                out[m, j] = emerging_v[R - 1, j]
+                seen[m, j] = True
+                last_out = t - 1
+        a_reg[:, 1:] = a_reg[:, :-1].copy()
+        a_val[:, 1:] = a_val[:, :-1].copy()
+        a_tag[:, 1:] = a_tag[:, :-1].copy()
+        for r in range(R):                                   # left edge, row r skewed by r*L
+            m = t - R - e - r * L
+            a_val[r, 0] = 0 <= m < T
+            a_reg[r, 0] = s_ch[m, r] if a_val[r, 0] else 0
+            a_tag[r, 0] = m if a_val[r, 0] else -1
+        psum_in = np.zeros((R, C), dt)
+        psum_in[1:] = emerging_v[:-1]
+        # a PE below the top row must see the partial sum of the same streamed row
+        ok = (~a_val[1:]) | (emerging_tag[:-1] == a_tag[1:])
+        if not ok.all():
+            raise AssertionError("ws reference: partial sum and operand out of step")
+        prod = (a_reg * w_reg).sum(axis=-1)
+        pipe_v[slot] = np.where(a_val, psum_in + prod, 0)
+        pipe_tag[slot] = np.where(a_val, a_tag, -1)
+        if t > R + e + T + R * L + C and not a_val.any() and (pipe_tag < 0).all():
+            break
+        t += 1
+    if not seen.all():
+        raise AssertionError("ws reference: not every output left the array")
+    return out, last_out + 1
+
+
+def simulate_ws_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0,
+                     macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+    """Weight-stationary fold: B (K x N) stationary on R = ceil(K/d) rows x C = N columns, T = M rows of A streamed.
+
+    Returns ``(A @ B, cycles)``.
+    """
+    A, B = _check2(A, B)
+    return _ws_core(A, B, pipeline_latency, edge_latency, macs_per_pe)
+
+
+def simulate_is_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0,
+                     macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+    """Input-stationary fold: A^T (K x M) stationary on R = ceil(K/d) rows x C = M columns, T = N columns of B streamed.
+
+    Returns ``(A @ B, cycles)``.
+    """
+    A, B = _check2(A, B)
+    out_t, cycles = _ws_core(B.T, A.T, pipeline_latency, edge_latency, macs_per_pe)
+    return out_t.T, cycles
+
+
+_TILE_SIMS = {"os": simulate_os_tile, "ws": simulate_ws_tile, "is": simulate_is_tile}
+
+
+def simulate_gemm(A: np.ndarray, B: np.ndarray, rows: int, cols: int, dataflow: str,
+                  pipeline_latency: int = 1, edge_latency: int = 0, macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+    """A whole GEMM as back-to-back folds on an R x C array (edge folds zero-padded).
+
+    Returns ``(A @ B, total cycles)`` — the per-fold observed cycles summed.
+    """
+    A, B = _check2(A, B)
+    if dataflow not in _TILE_SIMS:
+        raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: os, ws, is")
+    dt = _result_dtype(A, B)
+    M, K = A.shape
+    N = B.shape[1]
+    out = np.zeros((M, N), dt)
+    total = 0
+    kw = rows * macs_per_pe
+    sim = _TILE_SIMS[dataflow]
+    kw_args = dict(pipeline_latency=pipeline_latency, edge_latency=edge_latency, macs_per_pe=macs_per_pe)
+    if dataflow == "os":
+        for i0 in range(0, M, rows):
+            for j0 in range(0, N, cols):
+                a = np.zeros((rows, K), A.dtype)
+                b = np.zeros((K, cols), B.dtype)
+                a[: min(rows, M - i0)] = A[i0:i0 + rows]
+                b[:, : min(cols, N - j0)] = B[:, j0:j0 + cols]
+                c, cyc = sim(a, b, **kw_args)
+                out[i0:i0 + rows, j0:j0 + cols] += c[: min(rows, M - i0), : min(cols, N - j0)]
+                total += cyc
+    elif dataflow == "ws":
+        for k0 in range(0, K, kw):
+            for j0 in range(0, N, cols):
+                a = np.zeros((M, kw), A.dtype)
+                b = np.zeros((kw, cols), B.dtype)
+                a[:, : min(kw, K - k0)] = A[:, k0:k0 + kw]
+                b[: min(kw, K - k0), : min(cols, N - j0)] = B[k0:k0 + kw, j0:j0 + cols]
+                c, cyc = sim(a, b, **kw_args)
+                out[:, j0:j0 + cols] += c[:, : min(cols, N - j0)]
+                total += cyc
+    else:
+        for k0 in range(0, K, kw):
+            for i0 in range(0, M, cols):
+                a = np.zeros((cols, kw), A.dtype)
+                b = np.zeros((kw, N), B.dtype)
+                a[: min(cols, M - i0), : min(kw, K - k0)] = A[i0:i0 + cols, k0:k0 + kw]
+                b[: min(kw, K - k0)] = B[k0:k0 + kw]
+                c, cyc = sim(a, b, **kw_args)
+                out[i0:i0 + cols] += c[: min(cols, M - i0)]
+                total += cyc
+    return out, total
