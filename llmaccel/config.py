@@ -20,7 +20,7 @@ DEFAULT_PHASE = "decode"
 DEFAULT_BATCH = 1
 DEFAULT_PROMPT_LEN = 512
 DEFAULT_GEN_LEN = 128
-DEFAULT_QUANT = "int8"
+DEFAULT_QUANT = "w8a8"
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
