@@ -18,7 +18,7 @@ An operand entry names a spec of ``specs`` or a format of
 :data:`workloads.quant_spec.FORMATS` (at its default width), or is an inline
 QuantSpec mapping.  Missing operands fall back to ``default``.  Role groups:
 ``linear`` (every weight GEMM: q/k/v/o projections, FFN, lm_head and CSV
-``gemm``), ``attention`` (attn_score, attn_context), ``vector`` (softmax, norms,
+``gemm``), ``attention`` (attn_score, attn_context), ``vector`` (softmax, norms incl. norm_final,
 activation, rope, residuals, gate_mul, embed).  A specific role overrides its group.
 
 Designs may add their own preset files under a distinct name.
@@ -41,7 +41,7 @@ SCHEMA_VERSION = 1
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "linear": ("q_proj", "k_proj", "v_proj", "o_proj", "ffn_gate", "ffn_up", "ffn_down", "lm_head", "gemm"),
     "attention": ("attn_score", "attn_context"),
-    "vector": ("softmax", "norm_attn", "norm_ffn", "act", "rope", "residual_attn", "residual_ffn",
+    "vector": ("softmax", "norm_attn", "norm_ffn", "norm_final", "act", "rope", "residual_attn", "residual_ffn",
                "gate_mul", "embed"),
 }
 ROLES: tuple[str, ...] = tuple(r for g in ROLE_GROUPS.values() for r in g)
