@@ -1,0 +1,78 @@
+"""Reports of a results database: report.html, front.csv, points.json per sweep."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from workloads.errors import InputError
+from llmaccel.dse.store import ResultStore
+from llmaccel.dse.summary import aggregate
+
+
+def _sweep_meta(store: ResultStore, name: str) -> dict[str, Any]:
+    (text,) = store.db.execute("SELECT space_json FROM sweeps WHERE name=?", (name,)).fetchone()
+    return json.loads(text)
+
+
+def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None = None) -> list[Path]:
+    """Write ``report.html`` (all sweeps, one section each when several), ``front.csv``, ``points.json``.
+
+    Raises:
+        InputError: the file is not a results database, or holds no (such) sweep.
+    """
+    from reports.html import sweep_report, write_html
+
+    db = Path(db)
+    if not db.exists():
+        raise InputError("results", f"file not found: {db}")
+    store = ResultStore(db)
+    try:
+        names = store.sweeps()
+        if sweep:
+            if sweep not in names:
+                raise InputError("--sweep", f"no sweep {sweep!r} in {db}; allowed: {', '.join(names) or '(none)'}")
+            names = [sweep]
+        if not names:
+            raise InputError("results", f"{db} holds no sweep")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        all_points: dict[str, Any] = {}
+        front_rows: list[list[Any]] = []
+        html_parts: list[str] = []
+        for name in names:
+            meta = _sweep_meta(store, name)
+            rows = store.rows(name)
+            points = aggregate(rows, meta["objectives"], meta["constraints"])
+            breakdowns = {}
+            for r in rows:
+                breakdowns.setdefault(r["point_key"], json.loads(r["metrics_json"]).get("breakdown") or {})
+            params = [p["key"] for p in meta["parameters"]]
+            html_parts.append(sweep_report(name, points, meta["objectives"], params, breakdowns))
+            all_points[name] = points
+            objs = [o["metric"] for o in meta["objectives"]]
+            for p in points:
+                if p["pareto"]:
+                    front_rows.append([name, json.dumps(p["point"], sort_keys=True)] + [p.get(o) for o in objs])
+        html_text = html_parts[0] if len(html_parts) == 1 else _join_pages(html_parts)
+        written.append(write_html(html_text, out, "report.html"))
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["sweep", "point", "objective values..."])
+        w.writerows(front_rows)
+        (out / "front.csv").write_text(buf.getvalue())
+        (out / "points.json").write_text(json.dumps(all_points, indent=1, sort_keys=True) + "\n")
+        written += [out / "front.csv", out / "points.json"]
+        return written
+    finally:
+        store.close()
+
+
+def _join_pages(pages: list[str]) -> str:
+    """Concatenate several report bodies into one page."""
+    head, _, _ = pages[0].partition("<body>")
+    bodies = [p.partition("<body>")[2].rpartition("</body>")[0] for p in pages]
+    return head + "<body>" + "<hr>".join(bodies) + "</body></html>\n"

@@ -1,0 +1,136 @@
+"""End-to-end sweeps through the real pipeline (workloads -> systolic design)."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from llmaccel.cli import main
+from llmaccel.dse.executors import executor, run_dask
+from llmaccel.dse.runner import run_sweep
+from llmaccel.dse.space import load_space
+from llmaccel.dse.store import ResultStore
+from llmaccel.dse.summary import aggregate
+from llmaccel.dse.pareto import hypervolume, to_minimisation
+
+from tests.dse.conftest import make_space
+
+
+def rows_of(db, drop=("seconds",)):
+    s = ResultStore(db)
+    try:
+        return [{k: v for k, v in r.items() if k not in drop} for r in s.rows()]
+    finally:
+        s.close()
+
+
+def test_grid_sweep_fills_every_row_and_metrics_are_consistent(tmp_path, space_file):
+    db = tmp_path / "r.sqlite"
+    assert main(["sweep", str(space_file), "--db", str(db), "--workers", "1", "--quiet", "--format", "json"]) == 0
+    rows = rows_of(db)
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    by = {(r["point"]["hw.clock_mhz"], r["point"]["workload.batch"]): r for r in rows}
+    # Doubling the clock halves the latency of the same cycle count (cycles are clock-independent here).
+    assert by[(500, 1)]["latency_s"] == pytest.approx(by[(250, 1)]["latency_s"] / 2, rel=1e-9)
+    for r in rows:
+        assert r["tokens"] == r["point"]["workload.batch"]
+        assert r["tokens_per_s"] == pytest.approx(r["tokens"] / r["latency_s"])
+        assert r["energy_per_token_j"] == pytest.approx(r["energy_j"] / r["tokens"])
+
+
+def test_same_seed_same_rows_and_pool_equals_serial(tmp_path, space_file):
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    main(["sweep", str(space_file), "--db", str(a), "--workers", "1", "--quiet"])
+    main(["sweep", str(space_file), "--db", str(b), "--workers", "2", "--quiet"])
+    assert rows_of(a) == rows_of(b)
+
+
+def test_killed_sweep_resumes_without_repeating(tmp_path):
+    space = make_space(tmp_path, "kill", clocks=(100, 200, 300, 400, 500, 600), batches=(1, 2, 3, 4))
+    db = tmp_path / "k.sqlite"
+    cmd = [sys.executable, "-m", "llmaccel.cli", "sweep", str(space), "--db", str(db), "--workers", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    n_before = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as c:
+                    n_before = c.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if n_before >= 3:
+                break
+    assert proc.poll() is None, "sweep finished before it could be killed; enlarge the space"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as c:
+        n_before = c.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    assert 3 <= n_before < 24
+    # Without --resume the existing sweep is protected.
+    assert main(["sweep", str(space), "--db", str(db), "--workers", "1", "--quiet"]) == 2
+    out = tmp_path / "out.json"
+    with open(out, "w") as f:
+        r = subprocess.run(cmd + ["--resume", "--format", "json"], stdout=f, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(out.read_text())
+    assert summary["evaluated_now"] == 24 - n_before  # nothing repeated
+    assert summary["points"] == 24
+    # And the resumed database equals an uninterrupted sweep's.
+    fresh = tmp_path / "fresh.sqlite"
+    subprocess.run(cmd[:5] + ["--db", str(fresh), "--workers", "1", "--quiet"], check=True)
+    assert rows_of(db) == rows_of(fresh)
+
+
+def test_dask_local_cluster_equals_serial(tmp_path, space_file):
+    from distributed import Client, LocalCluster
+
+    space = load_space(space_file)
+    serial_db, dask_db = tmp_path / "s.sqlite", tmp_path / "d.sqlite"
+    st = ResultStore(serial_db)
+    run_sweep(space, st, executor(1), progress=False)
+    st.close()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        st = ResultStore(dask_db)
+        run_sweep(space, st, executor(None, cluster.scheduler_address), progress=False)
+        st.close()
+    assert rows_of(serial_db) == rows_of(dask_db)
+
+
+def test_unreachable_scheduler_is_one_line_error(tmp_path, space_file, capsys):
+    rc = main(["sweep", str(space_file), "--db", str(tmp_path / "x.sqlite"), "--scheduler", "tcp://127.0.0.1:9",
+               "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "--scheduler" in err[0]
+
+
+def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path):
+    clocks = tuple(range(100, 1001, 100))
+    batches = (1, 2, 4, 8, 16)
+    grid_space = make_space(tmp_path, "g", clocks, batches)
+    ga_space = make_space(tmp_path, "ga", clocks, batches, "{method: nsga2, population: 8, generations: 4}")
+    db = tmp_path / "r.sqlite"
+    st = ResultStore(db)
+    g = load_space(grid_space)
+    run_sweep(g, st, executor(1), progress=False)
+    ga = load_space(ga_space)
+    runner = run_sweep(ga, st, executor(1), progress=False)
+    objs = [{"metric": o.metric, "goal": o.goal} for o in g.objectives]
+    grid_pts = aggregate(st.rows("g"), objs, [])
+    ga_pts = aggregate(st.rows("ga"), objs, [])
+    st.close()
+    goals = [o["goal"] for o in objs]
+    Fg = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in grid_pts if p["pareto"]]), goals)
+    Fa = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in ga_pts if p["pareto"]]), goals)
+    F_all = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in grid_pts]), goals)
+    worst = F_all.max(axis=0)
+    ref = worst + 0.1 * np.abs(worst) + 1e-12  # strictly worse than every grid point
+    assert runner.evaluated < g.size          # fewer evaluations than the grid
+    assert hypervolume(Fa, ref) >= 0.8 * hypervolume(Fg, ref)
