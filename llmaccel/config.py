@@ -55,12 +55,8 @@ def positive(flag: str, value: int | None) -> int | None:
     return None if value is None else require_positive_int(flag, value)
 
 
-def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    """The trace to simulate, and a record of how it was made (for summary.json).
-
-    Sources, in order: ``--trace FILE``, ``--gemm-csv FILE``, else a model
-    (``--model``) with requests from ``--dist``/``--seed`` or fixed lengths.
-    """
+def check_run_args(args: argparse.Namespace) -> None:
+    """Reject non-positive sizes and conflicting flags before any work (InputError naming the flag)."""
     for flag, attr in (("--batch", "batch"), ("--prompt-len", "prompt_len"), ("--gen-len", "gen_len"),
                        ("--kv-len", "kv_len"), ("--tp", "tp"), ("--layers", "layers")):
         positive(flag, getattr(args, attr, None))
@@ -68,6 +64,15 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
     if args.trace and args.gemm_csv:
         raise InputError("--trace", "give either --trace or --gemm-csv, not both")
+
+
+def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The trace to simulate, and a record of how it was made (for summary.json).
+
+    Sources, in order: ``--trace FILE``, ``--gemm-csv FILE``, else a model
+    (``--model``) with requests from ``--dist``/``--seed`` or fixed lengths.
+    """
+    check_run_args(args)
     if args.trace:
         from workloads.trace_io import read_trace
         path = Path(args.trace)

@@ -21,11 +21,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from reports.run_folder import RunFolder  # noqa: E402
 
 FORMATS = ("png", "svg")
-_RC = {"svg.hashsalt": "llmaccel", "svg.fonttype": "path", "font.size": 9, "figure.dpi": 100,
+_RC = {"svg.hashsalt": "llmaccel", "svg.fonttype": "none", "font.size": 9, "figure.dpi": 100,
        "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False}
 _META = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 _KIND_COLOURS = {"gemm": "tab:blue", "gemv": "tab:cyan", "attn_score": "tab:orange", "attn_context": "tab:red"}
@@ -108,6 +109,9 @@ def plot_roofline(run: RunFolder, out_dir: Path) -> list[Path]:
         ax.plot([lo, hi], [peak, peak], color="black", lw=1.2, label=f"compute roof {peak:.4g} MAC/cycle")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):  # plain tick text: no mathtext (slow, font-dependent)
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
     ax.set_xlim(lo, hi)
     ax.set_xlabel("arithmetic intensity (MACs per off-chip byte)")
     ax.set_ylabel("achieved MACs per cycle")

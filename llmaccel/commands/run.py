@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.designs import get_design
 
     config.positive("--top", args.top)
+    config.check_run_args(args)
     if args.out:
         run_folder.check_target(args.out)  # fail before any work
     names = ["load preset", "build trace", "compile", "simulate"] + (["gpu reference"] if args.gpu else []) \

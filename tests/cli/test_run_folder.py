@@ -1,0 +1,131 @@
+"""Run folders written from a hand-built Result: files, columns, values, atomicity, determinism."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import small_result
+from reports import run_folder
+from workloads.errors import InputError
+
+
+def _csv(path: Path) -> list[dict]:
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_files_and_columns(tmp_path):
+    out = run_folder.write(small_result(), tmp_path / "run", workload={"phase": "decode", "batch": 1})
+    assert sorted(p.name for p in out.iterdir()) == ["energy.csv", "layers.csv", "ops.csv", "plots", "summary.json"]
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
+        f"{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg"))
+    ops = _csv(out / "ops.csv")
+    assert [o["name"] for o in ops] == ["L0.q_proj", "L0.attn_score.r0", "L1.softmax"]
+    assert [o["role"] for o in ops] == ["q_proj", "attn_score", "softmax"]
+    q = ops[0]
+    # hand values: 1000 cycles at 500 MHz = 2 us; 1000 of 1500 summed op cycles; dram 4096+1024 B
+    assert float(q["time_us"]) == 2.0
+    assert float(q["cycle_share"]) == pytest.approx(1000 / 1500)
+    assert float(q["dram_bytes"]) == 5120.0
+    assert float(q["arith_intensity"]) == pytest.approx(64_000 / 5120)
+    assert float(q["energy_pj"]) == 2000.0
+    assert float(q["bytes.sram_read"]) == 9000.0 and float(ops[2]["bytes.sram_read"]) == 0.0
+    assert float(ops[2]["energy_pj.sfu"]) == 12.25
+    layers = _csv(out / "layers.csv")
+    assert list(layers[0]) == list(run_folder.LAYER_COLUMNS)
+    assert [(int(l["layer"]), int(l["ops"]), int(l["cycles"]), int(l["macs"])) for l in layers] == \
+        [(0, 2, 1300, 80_384), (1, 1, 200, 0)]
+    assert float(layers[0]["utilisation"]) == pytest.approx(80_384 / (1300 * 1024))
+    assert float(layers[0]["energy_pj"]) == 2350.5
+    energy = _csv(out / "energy.csv")
+    assert [e["component"] for e in energy] == ["dram", "leakage", "pe_array", "sfu"]
+    assert sum(float(e["energy_pj"]) for e in energy) == 2500.0
+    assert float(energy[1]["share"]) == pytest.approx(137.25 / 2500)
+
+
+def test_summary_values(tmp_path):
+    out = run_folder.write(small_result(), tmp_path / "run", plots=False)
+    s = json.loads((out / "summary.json").read_text())
+    assert s["schema"] == run_folder.RUN_FOLDER_SCHEMA
+    assert s["total_cycles"] == 1500 and s["sum_op_cycles"] == 1500
+    assert s["time_s"] == pytest.approx(1500 / 500e6)
+    assert s["total_energy_pj"] == 2500.0
+    assert s["total_macs"] == 64_000 + 16_384
+    assert s["utilisation"] == pytest.approx(80_384 / (1500 * 1024))
+    assert s["bytes"] == {"dram_read": 6144.0, "dram_write": 1024.0, "sram_read": 9000.0}
+    assert s["roofline"]["dram_bytes_per_cycle"] == 128.0
+    assert not (out / "plots").exists()
+
+
+def test_roofline_bandwidth_from_preset(tmp_path):
+    from sim.preset import HardwareConfig
+    r = small_result()
+    r.meta = {}
+    hw = HardwareConfig("toy", "systolic", {"clock_mhz": 500, "dram": {"bandwidth_gbps": 64}})
+    roof = run_folder.roofline_params(r, hw)
+    assert roof["dram_bytes_per_cycle"] == pytest.approx(64e9 / 500e6)  # 128 B/cycle
+    assert run_folder.roofline_params(r, None)["dram_bytes_per_cycle"] is None
+
+
+def test_byte_identical(tmp_path):
+    a = run_folder.write(small_result(), tmp_path / "a", workload={"batch": 1})
+    b = run_folder.write(small_result(), tmp_path / "b", workload={"batch": 1})
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert len(files) == 10
+    for f in files:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_read_back(tmp_path):
+    out = run_folder.write(small_result(), tmp_path / "run", plots=False)
+    rf = run_folder.read(out)
+    assert rf.summary["model"] == "toy-model"
+    assert [o["cycles"] for o in rf.ops] == [1000, 300, 200]
+    assert rf.ops[0]["name"] == "L0.q_proj" and rf.ops[1]["utilisation"] == pytest.approx(16_384 / (300 * 1024))
+
+
+def test_failed_build_leaves_existing_folder(tmp_path):
+    out = run_folder.write(small_result(), tmp_path / "run", plots=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def boom(tmp):
+        (tmp / "summary.json").write_text("{}")
+        raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError):
+        run_folder.atomic_folder(out, boom)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # temp sibling cleaned up
+
+
+def test_replaces_existing_run_folder_only(tmp_path):
+    out = run_folder.write(small_result(), tmp_path / "run", plots=False)
+    r = small_result()
+    r.total_cycles = 1600
+    run_folder.write(r, out, plots=False)
+    assert json.loads((out / "summary.json").read_text())["total_cycles"] == 1600
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError) as e:
+        run_folder.write(small_result(), other)
+    assert e.value.field == "--out"
+    assert (other / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("damage, field", [
+    (lambda d: (d / "summary.json").unlink(), "run folder"),
+    (lambda d: (d / "summary.json").write_text("{not json"), "summary.json"),
+    (lambda d: (d / "summary.json").write_text('{"schema": 99}'), "summary.json: schema"),
+    (lambda d: (d / "ops.csv").write_text("index,name\n0,x\n"), "ops.csv: header"),
+    (lambda d: (d / "layers.csv").unlink(), "run folder"),
+    (lambda d: (d / "energy.csv").write_text("component,energy_pj,share\ndram,1\n"), "energy.csv line 2"),
+])
+def test_read_malformed(tmp_path, damage, field):
+    out = run_folder.write(small_result(), tmp_path / "run", plots=False)
+    damage(out)
+    with pytest.raises(InputError) as e:
+        run_folder.read(out)
+    assert e.value.field == field
