@@ -1,0 +1,24 @@
+"""The ``gpu`` design: roofline reference (``sim.gpu.roofline``).  The program is the trace itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.gpu.roofline import gpu_params, simulate_trace
+from sim.preset import HardwareConfig
+from sim.result import Result
+from workloads.trace import Trace
+
+
+@dataclass
+class GpuDesign:
+    name: str = "gpu"
+
+    def compile(self, trace: Trace, hw: HardwareConfig) -> Trace:
+        gpu_params(hw)  # validate the preset early
+        return trace
+
+    def simulate(self, program: Trace, hw: HardwareConfig) -> Result:
+        return simulate_trace(program, hw)
+
+
+DESIGN = GpuDesign()
