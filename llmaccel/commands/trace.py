@@ -1,0 +1,107 @@
+"""``llmaccel trace``: write a workload trace file (or convert a SCALE-Sim GEMM CSV).
+
+Flow: workloads.zoo.get_model -> workloads.requests -> workloads.graph.build_trace
+-> workloads.trace_io.write_trace; prints one summary line on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = """\
+examples:
+  llmaccel trace --model llama2-7b --phase decode --batch 512 --dist sharegpt --seed 1 --out decode.jsonl
+  llmaccel trace --model gpt3-13b --phase decode --batch 64 --prompt-len 80 --gen-len 296 --tp 4 --out g13.jsonl.gz
+  llmaccel trace --model vit-b --phase prefill --batch 8 --quant w4a8-g128 --out vit.jsonl
+  llmaccel trace --gemm-csv topologies/gpt2.csv --out gpt2.jsonl
+the file format is documented in docs/workloads.md (llmaccel-trace, version 1); a .gz suffix compresses.
+"""
+
+#: Prompt length used when --prompt-len is not given, capped at the model's max positions
+#: (an encoder such as ViT-B then gets its full 197-token image).
+DEFAULT_PROMPT_LEN = 512
+DEFAULT_GEN_LEN = 128
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("trace", help="write a workload trace file (model step or SCALE-Sim GEMM CSV)",
+                       description="Build the operator trace of one prefill or decode step of a model for a batch "
+                                   "of requests and write it as an llmaccel-trace JSON Lines file.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="llama2-7b", metavar="NAME|config.json",
+                   help="zoo model (llmaccel list models) or a Hugging Face config.json (default %(default)s)")
+    p.add_argument("--phase", default="decode", help="prefill or decode (default %(default)s)")
+    p.add_argument("--batch", type=int, default=1, help="requests in the batch (default %(default)s)")
+    p.add_argument("--prompt-len", type=int, default=None,
+                   help=f"prompt tokens per request (default {DEFAULT_PROMPT_LEN}, capped at the model's max positions)")
+    p.add_argument("--gen-len", type=int, default=DEFAULT_GEN_LEN, help="tokens to generate (default %(default)s)")
+    p.add_argument("--kv-len", type=int, default=None,
+                   help="decode: tokens in each request's KV cache (default: the prompt length)")
+    p.add_argument("--dist", default=None, help="sample lengths from sharegpt or alpaca instead of fixed lengths")
+    p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
+    p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; the trace is one rank (default 1)")
+    p.add_argument("--quant", default="fp16", help="quantization preset (llmaccel list quant) or YAML (default fp16)")
+    p.add_argument("--layers", type=int, default=None, help="only the first L blocks (default: all)")
+    p.add_argument("--lm-head", action="store_true", help="also emit embedding, final norm and LM/classifier head")
+    p.add_argument("--gemm-csv", default=None, metavar="FILE",
+                   help="convert a SCALE-Sim GEMM topology CSV (Layer, M, N, K) instead of a model")
+    p.add_argument("--out", required=True, metavar="FILE", help="trace file to write (.jsonl, or .jsonl.gz)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def summary(trace) -> dict:
+    """Totals of a trace: ops, MACs, and bytes by operand class (each op's operands at their stored width)."""
+    weight = kv = act = 0.0
+    for op in trace.ops:
+        if op.b_class == "weight":
+            weight += op.b_bytes()
+        elif op.b_class == "kv":
+            kv += op.b_bytes()
+        else:
+            act += op.b_bytes()
+        act += op.a_bytes() + op.out_bytes()
+    return {"ops": len(trace.ops), "macs": trace.total_macs, "weight_bytes": weight, "kv_bytes": kv, "act_bytes": act}
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmaccel.progress import enabled
+    from workloads import requests as wreq
+    from workloads.errors import InputError, require_positive_int
+    from workloads.trace_io import write_trace
+
+    if args.gemm_csv:
+        from workloads.gemm_csv import read_gemm_csv
+        trace = read_gemm_csv(args.gemm_csv, quant=args.quant)
+        what = f"{args.gemm_csv} (SCALE-Sim GEMM CSV)"
+    else:
+        from workloads.graph import PHASES, build_trace
+        from workloads.zoo import get_model
+        if args.phase not in PHASES:
+            raise InputError("--phase", f"unknown phase {args.phase!r}; allowed: {', '.join(PHASES)}")
+        model = get_model(args.model)
+        if args.seed < 0:
+            raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
+        if args.dist:
+            if args.prompt_len is not None or args.kv_len is not None:
+                raise InputError("--dist", "sampled lengths replace --prompt-len/--kv-len; give one or the other")
+            reqs = wreq.sample(args.dist, args.batch, args.seed, phase=args.phase,
+                               max_len=model.max_position_embeddings)
+        else:
+            prompt = args.prompt_len
+            if prompt is None:
+                prompt = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
+            reqs = wreq.fixed(args.batch, prompt, args.gen_len, args.kv_len, phase=args.phase)
+        if args.layers is not None:
+            require_positive_int("--layers", args.layers)
+        trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers,
+                            include_lm_head=args.lm_head, progress=enabled(args.quiet))
+        if args.dist:
+            trace.meta["dist"], trace.meta["seed"] = args.dist, args.seed
+        what = (f"{model.name} {args.phase}, {len(reqs)} requests, {trace.meta['layers']} layers, "
+                f"tp {args.tp}, {trace.meta['quant']}")
+    path = write_trace(trace, args.out)
+    s = summary(trace)
+    print(f"{path}: {what}: {s['ops']} ops, {s['macs'] / 1e9:.3f} GMAC, weights {s['weight_bytes'] / 1e9:.3f} GB, "
+          f"KV {s['kv_bytes'] / 1e9:.3f} GB, activations {s['act_bytes'] / 1e9:.3f} GB", file=sys.stdout)
+    return 0
