@@ -15,7 +15,7 @@ OP_LEGEND = (
     "cycles: cycles the op occupies its unit, stalls included; "
     "stall%: share of those cycles waiting on memory; "
     "util%: useful MACs / (cycles x peak MACs per cycle of the machine) for matmuls; "
-    "share%: op cycles / sum of all op cycles; energy: pJ-derived energy of the op (uJ)."
+    "share%: op cycles / sum of all op cycles; energy uJ: energy charged to the op (excludes static energy not attributed to ops)."
 )
 REPRO_LEGEND = (
     "paper: value reported by the paper; model: llmaccel's value; "
@@ -87,8 +87,8 @@ def _si_time(s: float) -> str:
     return f"{s:.3g} s"
 
 
-def run_table(d: dict[str, Any], top: int = 15) -> str:
-    """Readable run report: totals, the ``top`` ops by cycles, per-kind totals, legends."""
+def run_table(d: dict[str, Any], top: int = 10) -> str:
+    """Readable run report: totals, the ``top`` ops by cycles, per-role totals, legends."""
     w = d.get("workload") or {}
     lines = [f"llmaccel run: {d['model']} on {d['preset']} (design {d['design']}, {d['clock_mhz']:g} MHz)"]
     wl = ", ".join(f"{k}={w[k]}" for k in sorted(w) if w[k] is not None and not isinstance(w[k], (dict, list)))
@@ -122,22 +122,29 @@ def run_table(d: dict[str, Any], top: int = 15) -> str:
                          f"{100 * o['stall_cycles'] / o['cycles']:.1f}" if o["cycles"] else "-",
                          f"{100 * o['utilisation']:.1f}" if o["macs"] else "-",
                          f"{100 * o['cycles'] / sum_cycles:.1f}",
-                         f"{sum(o['energy_pj'].values()) * 1e-6:.4g}"))
+                         fmt_num(sum(o["energy_pj"].values()) * 1e-6)))
         lines.append("")
         lines.append(f"top {len(rows)} of {len(ops)} ops by cycles:")
         lines.append(format_table(("op", "kind", "unit", "cycles", "stall%", "util%", "share%", "energy uJ"), rows,
                                   right=[False, False, False, True, True, True, True, True]))
-        kinds: dict[str, list[float]] = {}
+        roles: dict[str, list] = {}
         for o in ops:
-            k = kinds.setdefault(o["kind"], [0, 0, 0.0])
-            k[0] += 1
-            k[1] += o["cycles"]
-            k[2] += sum(o["energy_pj"].values())
+            r = roles.setdefault(o.get("role") or o["kind"], [o["kind"], 0, 0, 0, 0, 0.0])
+            r[1] += 1
+            r[2] += o["cycles"]
+            r[3] += o["stall_cycles"]
+            r[4] += o["macs"]
+            r[5] += sum(o["energy_pj"].values())
+        peak = d["peak_macs_per_cycle"]
         lines.append("")
-        lines.append("by kind:")
-        lines.append(format_table(("kind", "ops", "cycles", "share%", "energy uJ"),
-                                  [(k, kinds[k][0], int(kinds[k][1]), f"{100 * kinds[k][1] / sum_cycles:.1f}",
-                                    f"{kinds[k][2] * 1e-6:.4g}") for k in sorted(kinds, key=lambda k: -kinds[k][1])]))
+        lines.append("by role (ops of the same role summed over layers and requests):")
+        lines.append(format_table(
+            ("role", "kind", "ops", "cycles", "stall%", "util%", "share%", "energy uJ"),
+            [(k, v[0], v[1], int(v[2]), f"{100 * v[3] / v[2]:.1f}" if v[2] else "-",
+              f"{100 * v[4] / (v[2] * peak):.1f}" if v[4] and v[2] and peak else "-",
+              f"{100 * v[2] / sum_cycles:.1f}", fmt_num(v[5] * 1e-6))
+             for k, v in sorted(roles.items(), key=lambda kv: (-kv[1][2], kv[0]))],
+            right=[False, False, True, True, True, True, True, True]))
         lines.append(legend(OP_LEGEND))
     if d.get("assumptions"):
         lines.append("")

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the plots here instead of RUN_DIR/plots (built in a temporary sibling, then renamed)")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="stdout: the run table, or summary.json with per-op rows from ops.csv")
-    p.add_argument("--top", type=int, default=15, help="table: ops listed (default %(default)s)")
+    p.add_argument("--top", type=int, default=10, help="table: ops listed (default %(default)s)")
     p.set_defaults(func=run)
 
 

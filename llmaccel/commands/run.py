@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the plots")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="stdout: readable table or the JSON run summary with per-op rows (default table)")
-    p.add_argument("--top", type=int, default=15, help="table: ops listed (default %(default)s)")
+    p.add_argument("--top", type=int, default=10, help="table: ops listed (default %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
