@@ -87,8 +87,9 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         path = Path(args.gemm_csv)
         if not path.is_file():
             raise InputError("--gemm-csv", f"file not found: {path}")
-        trace = read_gemm_csv(path)
-        return trace, {"source": "gemm_csv", "gemm_csv": str(path), "model": trace.model, "tokens": None}
+        trace = read_gemm_csv(path, quant=args.quant)
+        return trace, {"source": "gemm_csv", "gemm_csv": str(path), "model": trace.model, "quant": args.quant,
+                       "tokens": None}
     from workloads import requests as wreq
     from workloads.graph import build_trace
     from workloads.zoo import get_model

@@ -107,9 +107,9 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         totals.append(("throughput", f"{tok:.4g} tokens/s", "tokens produced in this step / time"))
     for ref in d.get("references") or []:
         sp = (ref["time_s"] / d["time_s"]) if d["time_s"] else None
-        totals.append((f"vs {ref['preset']}", f"{fmt_num(sp)}x faster" if sp else "-",
-                       f"{ref['preset']} ({ref['design']}) takes {_si_time(ref['time_s'])}, "
-                       f"{ref['total_energy_pj'] * 1e-9:.4g} mJ"))
+        totals.append((f"speedup vs {ref['preset']}", f"{fmt_num(sp)} x" if sp else "-",
+                       f"{ref['preset']} time / this time (>1: this machine is faster); {ref['preset']} "
+                       f"({ref['design']}) takes {_si_time(ref['time_s'])}, {ref['total_energy_pj'] * 1e-9:.4g} mJ"))
     lines.append(format_table(("total", "value", "meaning"), totals, right=[False, True, False]))
     ops = d.get("ops") or []
     if ops:

@@ -141,3 +141,38 @@ def test_failed_run_keeps_existing_folder(cli, tmp_path):
     (mine / "notes.txt").write_text("keep")
     assert_one_line_error(cli("run", *FAST, "--out", str(mine)), "--out")
     assert (mine / "notes.txt").read_text() == "keep" and len(list(mine.iterdir())) == 1
+
+
+def test_gpu_reference(cli):
+    r = cli("run", *FAST, "--gpu", "a100-80gb", "--format", "json")
+    assert r.rc == 0, r.err
+    d = json.loads(r.out)
+    (ref,) = d["references"]
+    assert ref["preset"] == "a100-80gb" and ref["design"] == "gpu"
+    assert ref["time_s"] == pytest.approx(ref["total_cycles"] / (ref["clock_mhz"] * 1e6))
+    t = cli("run", *FAST, "--gpu", "a100-80gb")
+    assert "speedup vs a100-80gb" in t.out
+
+
+def test_sampled_requests_reproducible(cli):
+    args = ("run", *FAST, "--dist", "sharegpt", "--seed", "7", "--batch", "3", "--format", "json")
+    a, b = cli(*args), cli(*args)
+    assert a.rc == 0, a.err
+    assert a.out == b.out
+    d = json.loads(a.out)
+    assert d["workload"]["dist"] == "sharegpt" and d["workload"]["seed"] == 7 and d["tokens"] == 3
+    c = cli("run", *FAST, "--dist", "sharegpt", "--seed", "8", "--batch", "3", "--format", "json")
+    assert json.loads(c.out)["total_cycles"] != d["total_cycles"]  # different prompt/KV lengths
+
+
+def test_gemm_csv(cli, tmp_path):
+    csv_path = tmp_path / "topo.csv"
+    csv_path.write_text("Layer,M,N,K\nfc1,64,128,256\nfc2,32,64,128\n")
+    r = cli("run", "--quiet", "--gemm-csv", str(csv_path), "--format", "json")
+    assert r.rc == 0, r.err
+    d = json.loads(r.out)
+    assert [o["name"] for o in d["ops"]] == ["fc1", "fc2"]
+    assert d["total_macs"] == 64 * 128 * 256 + 32 * 64 * 128
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Layer,M,N,K\nfc1,64,0,256\n")
+    assert_one_line_error(cli("run", "--quiet", "--gemm-csv", str(bad)), "bad.csv")
