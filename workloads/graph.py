@@ -98,7 +98,8 @@ def _check_requests(model: ModelConfig, phase: str, requests: list[Request]) -> 
             if r.kv_len <= 0:
                 raise InputError(f"request {r.id}.kv_len", f"decode needs kv_len >= 1 (tokens in the KV cache), got {r.kv_len}")
             if r.kv_len >= limit:
-                raise InputError(f"request {r.id}.kv_len", f"must be below {model.name} max positions {limit}, got {r.kv_len}")
+                raise InputError(f"request {r.id}.kv_len", f"must be below {model.name} max positions {limit}, got {r.kv_len} "
+                                     "(sample requests with max_len=model.max_position_embeddings)")
 
 
 def _check_phase(model: ModelConfig, phase: str) -> Phase:
