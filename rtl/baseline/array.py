@@ -1,0 +1,169 @@
+"""Output-stationary R x C systolic array of :class:`~rtl.baseline.pe.MacPE`.
+
+Computes one tile ``C[R, C] = A[R, T] @ B[T, C]`` (signed INT8 in, INT32 out).
+
+Streaming protocol (all on the rising edge of ``clk``)
+------------------------------------------------------
+* Input: in each of ``T`` consecutive cycles ``t = 0 .. T-1`` the driver
+  presents column ``t`` of ``A`` on ``a`` (element ``i`` = ``A[i, t]``) and row
+  ``t`` of ``B`` on ``b`` (element ``j`` = ``B[t, j]``) with ``in_valid = 1``;
+  ``in_last = 1`` marks ``t = T-1``.  A beat is taken when ``in_valid`` and
+  ``in_ready`` are both high.  The first beat after idle starts a new tile.
+  Gaps (``in_valid = 0``) inside a tile are allowed; they only delay it.
+* Skew: the array skews internally — row ``i`` of ``a`` passes ``i`` skew
+  registers, column ``j`` of ``b`` passes ``j``; then ``a`` moves one PE right
+  and ``b`` one PE down per cycle.  ``A[i, t]`` and ``B[t, j]`` therefore meet in
+  PE(i, j) in cycle ``t + i + j``.  A valid flag and a first-beat flag travel
+  with ``a``; they drive the PE's ``en`` and ``clear`` (clear-and-accumulate on
+  the first beat, so no separate clear cycle is needed).
+* Readout: parallel, one output row per cycle.  Once the last MAC (PE(R-1,
+  C-1), cycle ``T + R + C - 3``) has happened, ``out_valid`` is high for ``R``
+  cycles; in the ``k``-th of them ``out_row = k`` and ``c`` holds ``C[k, :]``
+  (element ``j`` = ``C[k, j]``); ``out_last`` marks ``k = R-1``.  Accumulators
+  are read through an R:1 multiplexer per column (no shift chain, no copy
+  registers).  ``in_ready`` is low from the cycle after the last input beat
+  until the last output row has been shown (tiles do not overlap).
+
+Latency (cycles; cycle 0 = the cycle in which the first beat is taken, the
+count includes the cycle in which the last output row is valid), for ``T``
+back-to-back beats::
+
+    last MAC cycle        = T + R + C - 3
+    first out_valid cycle = T + R + C - 2     (row 0)
+    last  out_valid cycle = T + 2R + C - 3    (row R-1)
+    latency               = T + 2R + C - 2    cycles
+
+The next tile's first beat can be taken in cycle ``T + 2R + C - 2``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amaranth.hdl import Array, Module, Signal, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from rtl.baseline.pe import MacPE, PEConfig
+
+
+@dataclass(frozen=True)
+class ArrayConfig:
+    """Array shape (PEs) and PE bit widths."""
+
+    rows: int = 4
+    cols: int = 4
+    pe: PEConfig = field(default_factory=PEConfig)
+
+    def __post_init__(self) -> None:
+        if self.rows < 1 or self.cols < 1:
+            raise ValueError(f"array must be at least 1x1, got {self.rows}x{self.cols}")
+
+
+def latency_cycles(rows: int, cols: int, t: int) -> int:
+    """Cycles from the first input beat to the last valid output row (inclusive).
+
+    This is the RTL's own statement of its timing, from the protocol above; the
+    checks compare the measured latency against the sim/ reference model.
+    """
+    return t + 2 * rows + cols - 2
+
+
+def _index_width(n: int) -> int:
+    return max(1, (n - 1).bit_length())
+
+
+class OsArray(wiring.Component):
+    """Output-stationary systolic array (see module docstring for the protocol)."""
+
+    def __init__(self, cfg: ArrayConfig = ArrayConfig()) -> None:
+        self.cfg = cfg
+        pe = cfg.pe
+        super().__init__({
+            "in_valid": In(1),
+            "in_last": In(1),
+            "in_ready": Out(1, init=1),        # high after reset: idle
+            "a": In(data.ArrayLayout(signed(pe.a_width), cfg.rows)),
+            "b": In(data.ArrayLayout(signed(pe.b_width), cfg.cols)),
+            "out_valid": Out(1),
+            "out_last": Out(1),
+            "out_row": Out(unsigned(_index_width(cfg.rows))),
+            "c": Out(data.ArrayLayout(signed(pe.acc_width), cfg.cols)),
+        })
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        R, C, pe_cfg = self.cfg.rows, self.cfg.cols, self.cfg.pe
+
+        # ---- input beat bookkeeping ------------------------------------------------
+        in_tile = Signal()                       # a tile has started, last beat not yet taken
+        fire = Signal()
+        first = Signal()
+        m.d.comb += [fire.eq(self.in_valid & self.in_ready), first.eq(fire & ~in_tile)]
+        with m.If(fire):
+            m.d.sync += in_tile.eq(~self.in_last)
+
+        # ---- skew registers: row i delayed by i, column j delayed by j -------------
+        def delayed(sig, n: int, name: str):
+            cur = sig
+            for k in range(n):
+                nxt = Signal.like(sig, name=f"{name}_d{k + 1}")
+                m.d.sync += nxt.eq(cur)
+                cur = nxt
+            return cur
+
+        west_a = [delayed(self.a[i], i, f"skew_a{i}") for i in range(R)]
+        west_v = [delayed(fire, i, f"skew_v{i}") for i in range(R)]
+        west_f = [delayed(first, i, f"skew_f{i}") for i in range(R)]
+        north_b = [delayed(self.b[j], j, f"skew_b{j}") for j in range(C)]
+
+        # ---- PE grid with one-cycle forwarding registers ---------------------------
+        accs = [[None] * C for _ in range(R)]
+        b_in = list(north_b)
+        for i in range(R):
+            a_in, v_in, f_in = west_a[i], west_v[i], west_f[i]
+            for j in range(C):
+                pe = MacPE(pe_cfg)
+                m.submodules[f"pe_{i}_{j}"] = pe
+                m.d.comb += [pe.a.eq(a_in), pe.b.eq(b_in[j]), pe.en.eq(v_in), pe.clear.eq(f_in)]
+                accs[i][j] = pe.acc
+                if j + 1 < C:                    # pass a, valid, first to the right
+                    a_r = Signal.like(a_in, name=f"a_{i}_{j}")
+                    v_r = Signal(name=f"v_{i}_{j}")
+                    f_r = Signal(name=f"f_{i}_{j}")
+                    m.d.sync += [a_r.eq(a_in), v_r.eq(v_in), f_r.eq(f_in)]
+                    a_in, v_in, f_in = a_r, v_r, f_r
+                if i + 1 < R:                    # pass b down
+                    b_r = Signal.like(b_in[j], name=f"b_{i}_{j}")
+                    m.d.sync += b_r.eq(b_in[j])
+                    b_in[j] = b_r
+
+        # ---- control: wait for the last MAC, then show R output rows ---------------
+        # All control outputs are registers (reset/init values below), so no output
+        # is a combinational function of state alone (see docs/rtl.md, Icarus note).
+        wait_cycles = R + C - 2                  # cycles between last beat and row 0 valid
+        waiting = Signal()
+        count = Signal(range(max(wait_cycles, 1)))
+        start_output = [self.out_valid.eq(1), self.out_row.eq(0), self.out_last.eq(R == 1)]
+        with m.If(fire & self.in_last):
+            m.d.sync += self.in_ready.eq(0)
+            if wait_cycles == 0:
+                m.d.sync += start_output
+            else:
+                m.d.sync += [waiting.eq(1), count.eq(wait_cycles - 1)]
+        with m.If(waiting):
+            with m.If(count == 0):
+                m.d.sync += [waiting.eq(0), *start_output]
+            with m.Else():
+                m.d.sync += count.eq(count - 1)
+        with m.If(self.out_valid):
+            with m.If(self.out_last):
+                m.d.sync += [self.out_valid.eq(0), self.out_last.eq(0), self.in_ready.eq(1)]
+            with m.Else():
+                m.d.sync += [self.out_row.eq(self.out_row + 1),
+                             self.out_last.eq(self.out_row == R - 2)]
+
+        # ---- readout multiplexer: row `out_row` of the accumulators ----------------
+        for j in range(C):
+            column = Array(accs[i][j] for i in range(R))
+            m.d.comb += self.c[j].eq(column[self.out_row])
+        return m
