@@ -1,0 +1,103 @@
+"""Per-PE per-cycle reference vs numpy and vs the closed-form fast path."""
+import numpy as np
+import pytest
+
+from sim.systolic import reference as ref
+from sim.systolic.fast import gemm_cycles
+from workloads.errors import InputError
+
+RNG_SEED = 20261127
+
+
+def _ints(rng, shape):
+    return rng.integers(-128, 128, size=shape)
+
+
+def test_os_tile_hand_cycles_and_values():
+    # R=2 rows of A, C=4 columns of B, T=K=3: 2R + C + T - 2 = 4 + 4 + 3 - 2 = 9
+    A = np.arange(6).reshape(2, 3)
+    B = np.arange(12).reshape(3, 4)
+    C, cyc = ref.simulate_os_tile(A, B)
+    assert cyc == 9
+    assert C.tolist() == [[20, 23, 26, 29], [56, 68, 80, 92]]   # hand: row0 = [0*0+1*4+2*8, ...]
+
+
+def test_ws_tile_hand_cycles():
+    # B 3x2 stationary: R=3, C=2; M=5 rows streamed: 2*3 + 2 + 5 - 2 = 11
+    rng = np.random.default_rng(1)
+    A, B = _ints(rng, (5, 3)), _ints(rng, (3, 2))
+    C, cyc = ref.simulate_ws_tile(A, B)
+    assert cyc == 11
+    assert np.array_equal(C, A @ B)
+
+
+def test_is_tile_hand_cycles():
+    # A^T 3x4 stationary: R=K=3, C=M=4; N=6 streamed: 6 + 4 + 6 - 2 = 14
+    rng = np.random.default_rng(2)
+    A, B = _ints(rng, (4, 3)), _ints(rng, (3, 6))
+    C, cyc = ref.simulate_is_tile(A, B)
+    assert cyc == 14
+    assert np.array_equal(C, A @ B)
+
+
+def test_pipeline_and_edge_latency_by_hand():
+    rng = np.random.default_rng(3)
+    # os, R=C=2, T=4, L=3, e=2: 2*2 + 2 + 4 - 2 + (3-1) + 2 = 12
+    _, cyc = ref.simulate_os_tile(_ints(rng, (2, 4)), _ints(rng, (4, 2)), pipeline_latency=3, edge_latency=2)
+    assert cyc == 12
+    # ws, R=2, C=3, T=1, L=2: 4 + 3 + 1 - 2 + 2*(2-1) = 8
+    _, cyc = ref.simulate_ws_tile(_ints(rng, (1, 2)), _ints(rng, (2, 3)), pipeline_latency=2)
+    assert cyc == 8
+    # os with d=2 PEs: K=5 -> T=ceil(5/2)=3; R=1, C=1: 2 + 1 + 3 - 2 = 4
+    A, B = _ints(rng, (1, 5)), _ints(rng, (5, 1))
+    C, cyc = ref.simulate_os_tile(A, B, macs_per_pe=2)
+    assert cyc == 4 and np.array_equal(C, A @ B)
+
+
+def test_gemm_hand_count_with_edge_fold():
+    # M=33 on 32 rows -> 2 row folds (the second holds one real row), N=32 -> 1 column fold.
+    # each fold: 2*32 + 32 + 10 - 2 = 104 -> 208 cycles
+    assert gemm_cycles(33, 32, 10, 32, 32, "os") == 208
+    # ws: K=70 on 32 rows -> 3 folds, N=40 on 32 cols -> 2; T=M=5: 6 * (64 + 32 + 5 - 2) = 594
+    assert gemm_cycles(5, 40, 70, 32, 32, "ws") == 594
+
+
+def _random_case(rng):
+    R, C = (int(x) for x in rng.integers(1, 6, 2))
+    M = int(rng.integers(1, 3 * R + 2))
+    N = int(rng.integers(1, 3 * C + 2))
+    K = int(rng.integers(1, 12))
+    L = int(rng.choice([1, 1, 2, 3]))
+    e = int(rng.choice([0, 0, 1, 2]))
+    d = int(rng.choice([1, 1, 2]))
+    return R, C, M, N, K, L, e, d
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
+def test_fast_equals_reference_on_random_shapes(dataflow):
+    rng = np.random.default_rng(RNG_SEED + {"os": 0, "ws": 1, "is": 2}[dataflow])
+    # always include the corners: K=1, 1-wide arrays, exact multiples and one-past
+    corners = [(1, 1, 1, 1, 1, 1, 0, 1), (4, 3, 4, 3, 1, 1, 0, 1), (4, 3, 5, 4, 1, 1, 0, 1),
+               (1, 5, 7, 11, 9, 1, 0, 1), (5, 1, 11, 7, 9, 2, 1, 1), (3, 3, 9, 9, 12, 1, 0, 2)]
+    cases = corners + [_random_case(rng) for _ in range(210)]
+    for (R, C, M, N, K, L, e, d) in cases:
+        A, B = _ints(rng, (M, K)), _ints(rng, (K, N))
+        out, cyc = ref.simulate_gemm(A, B, R, C, dataflow, L, e, d)
+        assert np.array_equal(out, A @ B), (dataflow, R, C, M, N, K)
+        assert gemm_cycles(M, N, K, R, C, dataflow, L, e, d) == cyc, (dataflow, R, C, M, N, K, L, e, d)
+
+
+def test_reference_float_inputs():
+    rng = np.random.default_rng(4)
+    A, B = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    out, _ = ref.simulate_os_tile(A, B)
+    assert np.allclose(out, A @ B)
+
+
+def test_reference_bad_shapes():
+    with pytest.raises(InputError):
+        ref.simulate_os_tile(np.ones((2, 3), int), np.ones((4, 2), int))
+    with pytest.raises(InputError):
+        ref.simulate_gemm(np.ones((2, 3), int), np.ones((3, 2), int), 2, 2, "xs")
+    with pytest.raises(InputError):
+        gemm_cycles(0, 1, 1, 2, 2, "os")
