@@ -61,7 +61,7 @@ class PEType:
         if self.family == "int":
             if a_float or b_float:
                 raise InputError("quant", f"{what} has floating-point operands but PE {self.name!r} is integer-only; "
-                                          "quantize the trace (e.g. --quant int8) or use a float-PE preset")
+                                          "quantize the trace (e.g. --quant w8a8) or use a float-PE preset such as systolic-fp16")
             return math.ceil(a_bits / self.a_bits - 1e-9) * math.ceil(b_bits / self.b_bits - 1e-9)
         if a_bits > self.a_bits + 1e-9 or b_bits > self.b_bits + 1e-9:
             raise InputError("quant", f"{what} needs {a_bits:g}x{b_bits:g}-bit operands but float PE {self.name!r} "
