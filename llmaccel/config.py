@@ -98,12 +98,15 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         reqs = wreq.sample(args.dist, n=args.batch, seed=args.seed, phase=args.phase)
     else:
         reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len, args.kv_len)
-    trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers)
+    lm_head = bool(getattr(args, "lm_head", False))
+    trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers,
+                        include_lm_head=lm_head)
     workload = {"source": "model", "model": model.name, "phase": args.phase, "batch": args.batch,
                 "prompt_len": None if args.dist else args.prompt_len,
                 "gen_len": None if args.dist else args.gen_len,
                 "kv_len": args.kv_len, "dist": args.dist, "seed": args.seed if args.dist else None,
-                "tp": args.tp, "quant": args.quant, "layers": args.layers, "tokens": _tokens(trace)}
+                "tp": args.tp, "quant": args.quant, "layers": args.layers, "lm_head": lm_head,
+                "tokens": _tokens(trace)}
     return trace, workload
 
 

@@ -51,10 +51,13 @@ ENERGY_COLUMNS = ("component", "energy_pj", "share")
 _ROLE_RE = re.compile(r"^L-?\d+\.([A-Za-z0-9_]+)")
 
 
-def op_role(name: str, kind: str = "") -> str:
-    """An op's role in its block, parsed from names ``L{layer}.{role}[.r{id}]``; else its kind."""
+def op_role(name: str, roles: dict[str, str] | None = None) -> str:
+    """An op's role: from ``roles`` (op name -> ``Op.role`` of the trace) when given and non-empty,
+    else parsed from names ``L{layer}.{role}[.r{id}]``, else the name itself (``lm_head``, GEMM CSV rows)."""
+    if roles and roles.get(name):
+        return roles[name]
     m = _ROLE_RE.match(name)
-    return m.group(1) if m else (kind or name)
+    return m.group(1) if m else name
 
 
 def _num(x: Any) -> str:
@@ -92,7 +95,7 @@ def dram_bytes(op: OpStats) -> float:
     return float(sum(v for k, v in op.bytes.items() if k.split("_")[0] in ("dram", "hbm", "offchip")))
 
 
-def _op_rows(result: Result) -> tuple[list[str], list[list[str]]]:
+def _op_rows(result: Result, roles: dict[str, str] | None = None) -> tuple[list[str], list[list[str]]]:
     byte_keys = sorted({k for o in result.ops for k in o.bytes})
     energy_keys = sorted({k for o in result.ops for k in o.energy_pj})
     header = list(OP_COLUMNS) + [f"bytes.{k}" for k in byte_keys] + [f"energy_pj.{k}" for k in energy_keys]
@@ -101,7 +104,7 @@ def _op_rows(result: Result) -> tuple[list[str], list[list[str]]]:
     for i, o in enumerate(result.ops):
         db = dram_bytes(o)
         rows.append([_num(v) for v in (
-            i, o.name, str(getattr(o.kind, "value", o.kind)), op_role(o.name, str(getattr(o.kind, "value", o.kind))),
+            i, o.name, str(getattr(o.kind, "value", o.kind)), op_role(o.name, roles),
             o.layer, str(getattr(o.phase, "value", o.phase)), o.unit, o.start_cycle, o.cycles,
             o.compute_cycles, o.stall_cycles, o.macs, float(o.utilisation), o.cycles / result.clock_mhz,
             o.cycles / sum_cycles, db, (o.macs / db) if db else 0.0, float(sum(o.energy_pj.values())))]
@@ -197,6 +200,8 @@ def summary_dict(result: Result, hw: Any = None, workload: dict | None = None,
         references: summaries of reference runs (e.g. a GPU) of the same trace.
     """
     tokens = result.meta.get("tokens")
+    if tokens is None and workload:
+        tokens = workload.get("tokens")
     time_s = result.time_s
     d: dict[str, Any] = {
         "schema": RUN_FOLDER_SCHEMA,
@@ -231,10 +236,13 @@ def summary_dict(result: Result, hw: Any = None, workload: dict | None = None,
 
 
 def result_json(result: Result, hw: Any = None, workload: dict | None = None,
-                references: list[dict] | None = None) -> dict[str, Any]:
-    """What ``llmaccel run --format json`` prints: summary.json plus ``ops`` (per-op rows)."""
+                references: list[dict] | None = None, roles: dict[str, str] | None = None) -> dict[str, Any]:
+    """What ``llmaccel run --format json`` prints: summary.json plus ``ops`` (per-op rows).
+
+    ``roles`` maps op name -> role (from the trace's ``Op.role``); see :func:`op_role`.
+    """
     d = summary_dict(result, hw, workload, references)
-    d["ops"] = [_json_safe({**o.to_dict(), "role": op_role(o.name, str(getattr(o.kind, "value", o.kind)))})
+    d["ops"] = [_json_safe({**o.to_dict(), "role": op_role(o.name, roles)})
                 for o in result.ops]
     return d
 
@@ -296,11 +304,14 @@ def atomic_folder(out: str | Path, build: Callable[[Path], None], allow_non_run:
 
 
 def write(result: Result, out: str | Path, hw: Any = None, workload: dict | None = None,
-          references: list[dict] | None = None, plots: bool = True) -> Path:
-    """Write a run folder atomically (see module docstring); returns its path."""
+          references: list[dict] | None = None, plots: bool = True, roles: dict[str, str] | None = None) -> Path:
+    """Write a run folder atomically (see module docstring); returns its path.
+
+    ``roles`` maps op name -> role (the trace's ``Op.role``) for the ``role`` column.
+    """
     def build(tmp: Path) -> None:
         (tmp / SUMMARY).write_text(dumps(summary_dict(result, hw, workload, references)))
-        header, rows = _op_rows(result)
+        header, rows = _op_rows(result, roles)
         (tmp / OPS_CSV).write_text(_csv_text(header, rows))
         (tmp / LAYERS_CSV).write_text(_csv_text(LAYER_COLUMNS, _layer_rows(result)))
         (tmp / ENERGY_CSV).write_text(_csv_text(ENERGY_COLUMNS, _energy_rows(result)))

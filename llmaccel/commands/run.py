@@ -49,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quant", default=config.DEFAULT_QUANT,
                    help=f"quantization preset (llmaccel list quant) or YAML path (default {config.DEFAULT_QUANT})")
     p.add_argument("--layers", type=int, default=None, help="simulate only the first L blocks (default: all)")
+    p.add_argument("--lm-head", action="store_true",
+                   help="also simulate the embedding lookup, final norm and LM head (layer -1)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a preset parameter by dotted key, e.g. --set array.rows=64 (repeatable)")
     p.add_argument("--trace", default=None, metavar="FILE", help="simulate this trace file instead of a model")
@@ -100,14 +102,16 @@ def run(args: argparse.Namespace) -> int:
         program = design.compile(trace, hw)
         bar.step("simulate")
         result = design.simulate(program, hw)
+        roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
         if args.gpu:
             bar.step("gpu reference")
             refs.append(_reference(trace, args.gpu))
         if args.out:
             bar.step("write run folder")
-            run_folder.write(result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots)
-    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs)
+            run_folder.write(result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots,
+                             roles=roles)
+    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles)
     if args.format == "json":
         sys.stdout.write(run_folder.dumps(doc))
     else:
