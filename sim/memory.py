@@ -22,9 +22,15 @@ from workloads.errors import InputError
 
 
 class MemoryModel(Protocol):
-    """What the op-level models need from an off-chip memory."""
+    """What the op-level models need from an off-chip memory.
+
+    Implementations must be hashable (op-level results are cached by value),
+    e.g. frozen dataclasses.
+    """
 
     def transfer_cycles(self, nbytes: float) -> int: ...
+
+    def transfer_cycles_array(self, nbytes): ...
 
     @property
     def bytes_per_cycle(self) -> float: ...
