@@ -11,8 +11,9 @@ Types (values in units of the LSB; codes ``bits`` wide):
   ``128..252`` step 4.  This is our reading of ANT's float-int type (the spec
   names it without listing values); OVP's flint4 uses the same grid.
 
-Scale search: ``alpha = xmax * i / 100`` over the same grid as OVP
-(``xmax = max|mu +- 3 sigma|``), ``scale = alpha / max_value_of_type``, least MSE.
+Scale search (assumed: ANT clips relative to the absolute maximum): ``alpha =
+max|x| * i / 100`` for ``i = 30, 32, ..., 100`` (per channel or per tensor),
+``scale = alpha / max_value_of_type``, least MSE.
 Rounding: nearest, ties to the larger magnitude; values beyond the range saturate.
 
 API (reused by MixPE)::
@@ -27,9 +28,10 @@ import functools
 import numpy as np
 
 from workloads.errors import InputError
-from workloads.quant.ovp import ALPHA_PERCENTS, xmax_of
 
 ANT_TYPES = {4: ("int4", "flint4"), 8: ("int8", "flint8")}
+#: Clipping grid, percent of max|x| (assumed; see module docstring).
+CLIP_PERCENTS = tuple(range(30, 101, 2))
 
 
 def _bits_of(name: str) -> tuple[str, int]:
@@ -110,12 +112,13 @@ def _reduce_axes(x: np.ndarray, axis: int | None) -> tuple[int, ...] | None:
 
 def _search(x: np.ndarray, name: str, axis: int | None) -> tuple[np.ndarray, float]:
     red = _reduce_axes(x, axis)
-    xmax = xmax_of(x, red)
+    xmax = np.max(np.abs(x), axis=red, keepdims=red is not None)
+    xmax = np.where(xmax > 0, xmax, 1.0)
     vmax = type_table(name)[0][-1]
     vals = type_table(name)[0]
     best_err = np.full(np.shape(xmax), np.inf)
     best_scale = np.ones(np.shape(xmax))
-    for p in ALPHA_PERCENTS:
+    for p in CLIP_PERCENTS:
         scale = xmax * (p / 100.0) / vmax
         xq = vals[round_to_type(x / scale, name)] * scale
         err = np.mean((xq - x) ** 2, axis=red, keepdims=red is not None)
