@@ -71,6 +71,26 @@ class OffChip:
         if isinstance(self.latency_ns, bool) or not isinstance(self.latency_ns, (int, float)) or self.latency_ns < 0:
             raise InputError("memory.latency_ns", f"must be a number >= 0, got {self.latency_ns!r}")
 
+    @classmethod
+    def from_dram(cls, cfg, clock_mhz: float, measure_bytes: int | None = None) -> "OffChip":
+        """Channel model distilled from a command-level DRAM config (``sim.dram.DramConfig``).
+
+        * bandwidth: refresh-derated peak (``sim.dram.patterns.analytical_bounds``), or, when
+          ``measure_bytes`` is given, the sustained bandwidth the command-level controller
+          achieves on a sequential read of that many bytes;
+        * latency: a closed-page first access, ``(tRCD + CL + burst cycles) x tCK``;
+        * channels and burst size: the device's.
+        """
+        from sim.dram.patterns import analytical_bounds, streaming
+        t = cfg.timing
+        if measure_bytes:
+            from sim.dram.channel import run_device
+            bw = run_device(cfg, streaming(cfg, int(measure_bytes))).bandwidth_gbps(cfg)
+        else:
+            bw = analytical_bounds(cfg)["peak_refresh"]
+        latency = (t.tRCD + t.CL + cfg.burst_cycles) * t.tck_ns
+        return cls(cfg.org.channels, float(bw), float(latency), cfg.org.access_bytes, float(clock_mhz))
+
     @property
     def bytes_per_cycle(self) -> float:
         """Peak bytes per consumer clock cycle over all channels."""

@@ -53,3 +53,14 @@ def test_sram_double_buffer_halves_capacity():
 def test_sram_bad_capacity():
     with pytest.raises(InputError):
         SramBuffer("x", 0)
+
+
+def test_offchip_from_command_level_dram():
+    from sim.dram import load_dram
+    cfg = load_dram("hbm2-neupims")
+    mem = OffChip.from_dram(cfg, clock_mhz=1000.0)
+    # 32 channels x 128 bit x 2 (DDR) / 1 ns = 1024 GB/s, derated by refresh 1 - tRFC/tREFI = 1 - 260/3900
+    assert mem.bandwidth_gbps == pytest.approx(1024 * (1 - 260 / 3900))
+    # closed-page first access: tRCD 14 + CL 14 + BL4/2 = 2 cycles of 1 ns
+    assert mem.latency_ns == pytest.approx(30.0)
+    assert (mem.channels, mem.burst_bytes) == (32, 64)
