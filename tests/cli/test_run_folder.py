@@ -129,3 +129,25 @@ def test_read_malformed(tmp_path, damage, field):
     with pytest.raises(InputError) as e:
         run_folder.read(out)
     assert e.value.field == field
+
+
+def test_plots_show_the_data(tmp_path):
+    """SVG text is kept as text: every role appears as a bar label, the roofs in the legend."""
+    out = run_folder.write(small_result(), tmp_path / "run")
+    lat = (out / "plots" / "latency_breakdown.svg").read_text()
+    for role in ("q_proj", "attn_score", "softmax"):
+        assert f">{role}<" in lat, role
+    # q_proj: 1000 of 1500 summed cycles
+    assert "66.7%" in lat
+    roof = (out / "plots" / "roofline.svg").read_text()
+    assert "roof: 128 B/cycle, 1024 MAC/cycle" in roof
+    assert ">gemm<" in roof and ">attn_score<" in roof and ">softmax<" not in roof  # vector ops are not points
+    energy = (out / "plots" / "energy.svg").read_text()
+    assert "dram (70.0%)" in energy  # 1750.5 / 2500
+    assert (out / "plots" / "roofline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_roles_from_trace_override_names(tmp_path):
+    out = run_folder.write(small_result(), tmp_path / "run", plots=False, roles={"L1.softmax": "attn_softmax"})
+    assert [o["role"] for o in _csv(out / "ops.csv")] == ["q_proj", "attn_score", "attn_softmax"]
+    assert run_folder.op_role("lm_head") == "lm_head" and run_folder.op_role("L12.ffn_up") == "ffn_up"
