@@ -16,12 +16,15 @@ Streaming protocol (all on the rising edge of ``clk``)
   PE(i, j) in cycle ``t + i + j``.  A valid flag and a first-beat flag travel
   with ``a``; they drive the PE's ``en`` and ``clear`` (clear-and-accumulate on
   the first beat, so no separate clear cycle is needed).
-* Readout: parallel, one output row per cycle.  Once the last MAC (PE(R-1,
-  C-1), cycle ``T + R + C - 3``) has happened, ``out_valid`` is high for ``R``
-  cycles; in the ``k``-th of them ``out_row = k`` and ``c`` holds ``C[k, :]``
-  (element ``j`` = ``C[k, j]``); ``out_last`` marks ``k = R-1``.  Accumulators
-  are read through an R:1 multiplexer per column (no shift chain, no copy
-  registers).  ``in_ready`` is low from the cycle after the last input beat
+* Readout: parallel, one output row per cycle, bottom row first.  Once the
+  last MAC (PE(R-1, C-1), cycle ``T + R + C - 3``) has happened, ``out_valid``
+  is high for ``R`` cycles; in the ``k``-th of them ``out_row = R-1-k`` and
+  ``c`` holds ``C[out_row, :]`` (element ``j`` = ``C[out_row, j]``);
+  ``out_last`` marks row 0.  This is the order (and timing) of a shift-down
+  drain out of the bottom edge, as in the sim/ reference
+  (``sim.systolic.reference.simulate_os_tile``); the RTL reads the
+  accumulators through an R:1 multiplexer per column instead of shifting them
+  (same cycles, no extra registers, accumulators left intact).  ``in_ready`` is low from the cycle after the last input beat
   until the last output row has been shown (tiles do not overlap).
 
 Latency (cycles; cycle 0 = the cycle in which the first beat is taken, the
@@ -29,8 +32,8 @@ count includes the cycle in which the last output row is valid), for ``T``
 back-to-back beats::
 
     last MAC cycle        = T + R + C - 3
-    first out_valid cycle = T + R + C - 2     (row 0)
-    last  out_valid cycle = T + 2R + C - 3    (row R-1)
+    first out_valid cycle = T + R + C - 2     (row R-1)
+    last  out_valid cycle = T + 2R + C - 3    (row 0)
     latency               = T + 2R + C - 2    cycles
 
 The next tile's first beat can be taken in cycle ``T + 2R + C - 2``.
@@ -62,8 +65,12 @@ class ArrayConfig:
 def latency_cycles(rows: int, cols: int, t: int) -> int:
     """Cycles from the first input beat to the last valid output row (inclusive).
 
-    This is the RTL's own statement of its timing, from the protocol above; the
-    checks compare the measured latency against the sim/ reference model.
+    This is the RTL's own statement of its timing (the protocol above).  The
+    cocotb checks hold the measured latency equal to it, and
+    ``tests/rtl/test_baseline.py`` holds it equal to the sim/ reference
+    (``sim.systolic.reference.simulate_os_tile``) on every tile the checks
+    use -- rtl/ may not import sim/ (tests/test_layering.py), so the tests
+    join the two.
     """
     return t + 2 * rows + cols - 2
 
@@ -143,7 +150,7 @@ class OsArray(wiring.Component):
         wait_cycles = R + C - 2                  # cycles between last beat and row 0 valid
         waiting = Signal()
         count = Signal(range(max(wait_cycles, 1)))
-        start_output = [self.out_valid.eq(1), self.out_row.eq(0), self.out_last.eq(R == 1)]
+        start_output = [self.out_valid.eq(1), self.out_row.eq(R - 1), self.out_last.eq(R == 1)]
         with m.If(fire & self.in_last):
             m.d.sync += self.in_ready.eq(0)
             if wait_cycles == 0:
@@ -159,8 +166,8 @@ class OsArray(wiring.Component):
             with m.If(self.out_last):
                 m.d.sync += [self.out_valid.eq(0), self.out_last.eq(0), self.in_ready.eq(1)]
             with m.Else():
-                m.d.sync += [self.out_row.eq(self.out_row + 1),
-                             self.out_last.eq(self.out_row == R - 2)]
+                m.d.sync += [self.out_row.eq(self.out_row - 1),
+                             self.out_last.eq(self.out_row == 1)]
 
         # ---- readout multiplexer: row `out_row` of the accumulators ----------------
         for j in range(C):

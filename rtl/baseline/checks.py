@@ -9,18 +9,21 @@ the expected outputs, and runs a cocotb testbench on one simulator:
   cycle) and numpy's products.
 * ``baseline.array4x4`` / ``baseline.array2x3``: random tiles (``T`` in 1..64)
   plus corner tiles, some with idle input cycles.  Expected ``C``: numpy
-  matmul; expected latency: the cycle model :func:`os_tile_reference`
-  (per-PE, per-cycle) plus the idle cycles inserted.
+  matmul; expected latency: :func:`rtl.baseline.array.latency_cycles` plus the
+  idle cycles inserted.  rtl/ may not import sim/ (tests/test_layering.py), so
+  ``tests/rtl/test_baseline.py`` holds ``latency_cycles`` equal to
+  ``sim.systolic.reference.simulate_os_tile`` on every one of these tiles.
 
 Vectors are seeded (``numpy.random.default_rng``): runs are reproducible.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rtl.baseline.array import ArrayConfig, OsArray
+from rtl.baseline.array import ArrayConfig, OsArray, latency_cycles
 from rtl.baseline.pe import MacPE, PEConfig, safe_accumulations, worst_product
 from rtl.flow import run_cocotb, write_verilog
 from rtl.registry import RtlCheck
@@ -110,38 +113,46 @@ def run_pe(sim: str, build_dir: Path, seed: int = 2024) -> None:
 
 
 # -------------------------------------------------------------------------- array
-def os_tile_reference(A: np.ndarray, B: np.ndarray, cfg: PEConfig = PEConfig()) -> tuple[np.ndarray, int]:
-    """Per-cycle, per-PE output-stationary model of one tile: ``(C, cycles)``.
+@dataclass(frozen=True)
+class Tile:
+    """One array test case: ``A[R, T]``, ``B[T, C]`` and idle cycles before each beat."""
 
-    Cycle ``c``: PE(i, j) multiplies ``A[i, c-i-j]`` by ``B[c-i-j, j]`` when that
-    index is in ``0..T-1``.  The tile is done when no PE has work left; the R
-    result rows are then read out one per cycle, the first in the cycle after
-    the last MAC.  ``cycles`` counts from cycle 0 to the last readout cycle.
+    A: np.ndarray
+    B: np.ndarray
+    gaps: np.ndarray            # gaps[t] idle input cycles before beat t (gaps[0] = 0)
+
+
+def array_tiles(rows: int, cols: int, n_random: int, seed: int = 7,
+                cfg: PEConfig = PEConfig()) -> list[Tile]:
+    """Random tiles (T uniform in 1..MAX_T) plus corner tiles; 5 % get idle input cycles.
+
+    Corners: all ``-128`` (largest positive sums), ``127 x -128`` (largest
+    negative sums), zero A, alternating extremes with ``T = MAX_T``, a scaled
+    identity; each at ``T`` in ``{1, 2, MAX_T}`` where it applies.
     """
-    R, T = A.shape
-    T2, C = B.shape
-    assert T == T2
-    a, b = A.tolist(), B.tolist()
-    half, mod = 1 << (cfg.acc_width - 1), 1 << cfg.acc_width
-    acc = [[0] * C for _ in range(R)]
-    cycle, last_mac = 0, -1
-    while True:
-        busy = False
-        for i in range(R):
-            for j in range(C):
-                t = cycle - i - j
-                if 0 <= t < T:
-                    acc[i][j] = ((acc[i][j] + a[i][t] * b[t][j] + half) % mod) - half
-                    busy, last_mac = True, cycle
-                elif t >= T:
-                    continue
-                else:
-                    busy = True       # data still travelling towards this PE
-        if not busy:
-            break
-        cycle += 1
-    readout_cycles = R
-    return np.array(acc, dtype=np.int64), last_mac + readout_cycles + 1
+    rng = np.random.default_rng(seed)
+    lo, hi = -(1 << (cfg.a_width - 1)), (1 << (cfg.a_width - 1)) - 1
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []
+    for _ in range(n_random):
+        t = int(rng.integers(1, MAX_T + 1))
+        pairs.append((rng.integers(lo, hi + 1, (rows, t)), rng.integers(lo, hi + 1, (t, cols))))
+    for t in (1, 2, MAX_T):
+        pairs.append((np.full((rows, t), lo), np.full((t, cols), lo)))
+        pairs.append((np.full((rows, t), hi), np.full((t, cols), lo)))
+        pairs.append((np.zeros((rows, t), dtype=np.int64), rng.integers(lo, hi + 1, (t, cols))))
+    alt = np.where(np.arange(MAX_T) % 2 == 0, lo, hi)
+    pairs.append((np.tile(alt, (rows, 1)), np.tile(alt[:, None], (1, cols))))
+    eye_t = max(rows, cols)
+    pairs.append((np.eye(rows, eye_t, dtype=np.int64) * hi, rng.integers(lo, hi + 1, (eye_t, cols))))
+
+    gap_tiles = set(rng.choice(len(pairs), max(1, len(pairs) // 20), replace=False).tolist())
+    tiles = []
+    for n, (A, B) in enumerate(pairs):
+        T = A.shape[1]
+        gaps = rng.integers(0, 3, T) if n in gap_tiles else np.zeros(T, dtype=np.int64)
+        gaps[0] = 0                                              # cycle 0 = first beat
+        tiles.append(Tile(A.astype(np.int64), B.astype(np.int64), gaps.astype(np.int64)))
+    return tiles
 
 
 def _pack(values: np.ndarray, width: int) -> int:
@@ -153,31 +164,18 @@ def _pack(values: np.ndarray, width: int) -> int:
 
 def array_vectors(rows: int, cols: int, n_random: int, seed: int = 7,
                   cfg: PEConfig = PEConfig()) -> dict[str, np.ndarray]:
-    """Random and corner tiles, their input schedules and expected C and latency."""
-    rng = np.random.default_rng(seed)
-    lo, hi = -(1 << (cfg.a_width - 1)), (1 << (cfg.a_width - 1)) - 1
-    tiles: list[tuple[np.ndarray, np.ndarray]] = []
-    for _ in range(n_random):
-        t = int(rng.integers(1, MAX_T + 1))
-        tiles.append((rng.integers(lo, hi + 1, (rows, t)), rng.integers(lo, hi + 1, (t, cols))))
-    full = lambda v, t, shape: np.full(shape, v, dtype=np.int64)   # noqa: E731
-    for t in (1, 2, MAX_T):
-        tiles.append((full(lo, t, (rows, t)), full(lo, t, (t, cols))))   # largest positive sums
-        tiles.append((full(hi, t, (rows, t)), full(lo, t, (t, cols))))   # largest negative sums
-        tiles.append((full(0, t, (rows, t)), rng.integers(lo, hi + 1, (t, cols))))
-    alt = np.where(np.arange(MAX_T) % 2 == 0, lo, hi)
-    tiles.append((np.tile(alt, (rows, 1)), np.tile(alt[:, None], (1, cols))))
-    eye_t = max(rows, cols)
-    tiles.append((np.eye(rows, eye_t, dtype=np.int64) * hi, rng.integers(lo, hi + 1, (eye_t, cols))))
+    """Input schedules of :func:`array_tiles` with expected C (numpy) and latency.
 
+    Expected latency = :func:`rtl.baseline.array.latency_cycles` (equal to the
+    sim/ reference's cycles, held so by tests/rtl/test_baseline.py) plus the
+    idle cycles inserted between beats.
+    """
+    tiles = array_tiles(rows, cols, n_random, seed, cfg)
     valid, last, a_words, b_words, starts, lengths = [], [], [], [], [], []
     exp_c, exp_lat = [], []
-    n_gap_tiles = max(1, len(tiles) // 20)                       # 5 % of tiles get idle cycles
-    gap_tiles = set(rng.choice(len(tiles), n_gap_tiles, replace=False).tolist())
-    for n, (A, B) in enumerate(tiles):
+    for tile in tiles:
+        A, B, gaps = tile.A, tile.B, tile.gaps
         T = A.shape[1]
-        gaps = rng.integers(0, 3, T) if n in gap_tiles else np.zeros(T, dtype=np.int64)
-        gaps[0] = 0                                              # cycle 0 = first beat
         starts.append(len(valid))
         for t in range(T):
             for _ in range(int(gaps[t])):
@@ -185,12 +183,8 @@ def array_vectors(rows: int, cols: int, n_random: int, seed: int = 7,
             valid.append(1); last.append(int(t == T - 1))
             a_words.append(_pack(A[:, t], cfg.a_width)); b_words.append(_pack(B[t, :], cfg.b_width))
         lengths.append(len(valid) - starts[-1])
-        C_model, cycles = os_tile_reference(A, B, cfg)
-        C_numpy = _wrap(A.astype(np.int64) @ B.astype(np.int64), cfg.acc_width)
-        if not np.array_equal(C_model, C_numpy):
-            raise AssertionError(f"tile {n}: cycle model disagrees with numpy matmul")
-        exp_c.append(C_numpy)
-        exp_lat.append(cycles + int(gaps.sum()))
+        exp_c.append(_wrap(A @ B, cfg.acc_width))
+        exp_lat.append(latency_cycles(rows, cols, T) + int(gaps.sum()))
     return {
         "rows": np.int64(rows), "cols": np.int64(cols), "acc_width": np.int64(cfg.acc_width),
         "valid": np.array(valid, dtype=np.int64), "last": np.array(last, dtype=np.int64),
@@ -199,17 +193,25 @@ def array_vectors(rows: int, cols: int, n_random: int, seed: int = 7,
         "tile_start": np.array(starts, dtype=np.int64), "tile_len": np.array(lengths, dtype=np.int64),
         "expected_c": np.stack([c.ravel() for c in exp_c]).ravel(),
         "expected_latency": np.array(exp_lat, dtype=np.int64),
-        "n_macs": np.int64(sum(A.shape[0] * A.shape[1] * B.shape[1] for A, B in tiles)),
+        "n_macs": np.int64(sum(t.A.shape[0] * t.A.shape[1] * t.B.shape[1] for t in tiles)),
     }
 
 
-def run_array(rows: int, cols: int, sim: str, build_dir: Path, seed: int = 7) -> None:
-    """Build an R x C array, run :mod:`rtl.baseline.tb_array`; raises on mismatch."""
+def run_array(rows: int, cols: int, sim: str, build_dir: Path, seed: int = 7,
+              n_random: int | None = None, dut: OsArray | None = None) -> None:
+    """Build an R x C array, run :mod:`rtl.baseline.tb_array`; raises RtlCheckFailed on mismatch.
+
+    ``n_random`` defaults to :data:`ARRAY_RANDOM_TILES`; ``dut`` replaces the
+    array under test (tests pass deliberately broken variants to show the
+    check fails).
+    """
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     vec = build_dir / f"array{rows}x{cols}_vectors.npz"
-    np.savez(vec, **array_vectors(rows, cols, ARRAY_RANDOM_TILES.get((rows, cols), 100), seed))
-    src = write_verilog(OsArray(ArrayConfig(rows, cols)), build_dir / "src", ARRAY_TOP)
+    n = ARRAY_RANDOM_TILES.get((rows, cols), 100) if n_random is None else n_random
+    np.savez(vec, **array_vectors(rows, cols, n, seed))
+    src = write_verilog(dut if dut is not None else OsArray(ArrayConfig(rows, cols)),
+                        build_dir / "src", ARRAY_TOP)
     run_cocotb(src, ARRAY_TOP, "rtl.baseline.tb_array", sim, build_dir / sim,
                env={VECTORS_ENV: str(vec)})
 
@@ -221,7 +223,7 @@ CHECKS = [
              run_pe),
     RtlCheck("baseline.array4x4",
              "4x4 OS array: 200 random tiles (T 1..64) + corner tiles, some with idle cycles; "
-             "C vs numpy, latency vs per-PE cycle model",
+             "C vs numpy, latency vs documented formula (= sim reference, see tests)",
              lambda sim, d: run_array(4, 4, sim, d)),
     RtlCheck("baseline.array2x3",
              "2x3 OS array (non-square): 100 random tiles + corners; C vs numpy, latency vs model",
