@@ -1,0 +1,107 @@
+"""The ``neupims`` design plug-in: compile a decode trace, simulate one iteration.
+
+``compile`` takes the ops of the trace's first block (the authors simulate one layer
+and scale) and the number of blocks in the trace; ``simulate`` runs
+:func:`sim.neupims.pipeline.simulate_iteration` and charges energy:
+
+* NPU: MACs x (fp16 mult + fp16 add), vector lane-ops x fp16 add (Horowitz 45 nm,
+  scaled to ``energy.node_nm`` by the shared rule);
+* HBM normal reads (weights; NPU-only also KV): per-byte ACT/RD/REF counts of the
+  command-level stream x sim/dram/energy.yaml;
+* PIM commands x sim/neupims/energy.yaml;
+* HBM background: active-standby pJ/cycle x ranks x channels x iteration cycles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.dram.config import DramConfig
+from sim.dram.energy import ENERGY_TABLE as DRAM_TABLE, charge_commands
+from sim.energy import EnergyLedger, load_table
+from sim.neupims.params import NeuPimsParams, neupims_params
+from sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
+from sim.preset import HardwareConfig
+from sim.result import OpStats, Result
+from workloads.errors import InputError
+from workloads.trace import Trace
+
+PIM_TABLE = Path(__file__).parent / "energy.yaml"
+_PIM_ACTION = {"GWRITE": "pim_gwrite", "G_ACT": "pim_g_act", "COMP": "pim_comp", "READRES": "pim_readres",
+               "PIM_HEADER": "pim_header", "PIM_PRE": "pim_pre"}
+
+
+@dataclass
+class NeuPimsProgram:
+    model: str
+    work: LayerWork
+    layers: int
+    batch: int
+
+
+def compile_trace(trace: Trace) -> NeuPimsProgram:
+    """First block's ops and the number of blocks of a decode trace."""
+    blocks = sorted({op.layer for op in trace.ops if op.layer >= 0})
+    if not blocks:
+        raise InputError("trace", "no decoder blocks in the trace")
+    if any(op.phase.value != "decode" for op in trace.ops if op.layer >= 0):
+        raise InputError("trace.phase", "NeuPIMs simulates decode iterations; got a prefill trace")
+    first = [op for op in trace.ops if op.layer == blocks[0]]
+    work = layer_work(first)
+    if not work.kv_len:
+        raise InputError("trace", "no attention ops (attn_score) in the first block")
+    return NeuPimsProgram(trace.model, work, len(blocks), len(work.kv_len))
+
+
+def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) -> dict[str, float]:
+    """Energy components (pJ) of one iteration."""
+    table = load_table(DRAM_TABLE, PIM_TABLE)
+    led = EnergyLedger(table, node_nm=p.energy.node_nm)
+    led.charge("npu_array", "fp16_mult", it.npu_macs)
+    led.charge("npu_array", "fp16_add", it.npu_macs)
+    led.charge("npu_vector", "fp16_add", it.npu_vector_elems)
+    if it.weight_bytes:
+        _rate, per_byte = stream_rate(dram, int(it.weight_bytes // max(it.layers, 1)))
+        charge_commands(led, {k: v * it.weight_bytes for k, v in per_byte.items()}, component="hbm")
+    for k, v in it.pim_counts.items():
+        led.charge("pim", _PIM_ACTION[k], v)
+    led.charge("hbm_background", "dram_bg_active_cycle", dram.org.channels * dram.org.ranks * it.cycles)
+    return led.by_component()
+
+
+class NeuPimsDesign:
+    name = "neupims"
+
+    def compile(self, trace: Trace, hw: HardwareConfig) -> NeuPimsProgram:
+        neupims_params(hw)  # validate early
+        return compile_trace(trace)
+
+    def simulate(self, program: NeuPimsProgram, hw: HardwareConfig) -> Result:
+        p, dram = neupims_params(hw)
+        it = simulate_iteration(program.work, program.layers, p, dram)
+        energy = iteration_energy(it, p, dram)
+        peak = p.npu.arrays * p.npu.rows * p.npu.cols
+        pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
+        ops = [OpStats(f"stage.{k}", "stage", -1, "decode", "npu+pim", v, v, 0) for k, v in it.stages.items()]
+        f = p.features
+        return Result(design=self.name, preset=hw.name, model=program.model, clock_mhz=p.npu.clock_mhz,
+                      total_cycles=it.cycles, ops=ops, peak_macs_per_cycle=peak, energy_pj=energy,
+                      meta={"batch": program.batch, "layers": program.layers,
+                            "tokens_per_s": program.batch / (it.cycles / (p.npu.clock_mhz * 1e6)),
+                            "npu_utilisation": it.npu_macs / (it.cycles * peak),
+                            "pim_utilisation": it.pim_macs / (it.cycles * pim_peak) if it.pim_macs else 0.0,
+                            "npu_macs": it.npu_macs, "pim_macs": it.pim_macs, "stages": it.stages,
+                            "pim_commands": it.pim_counts, "features": {
+                                "attention": f.attention, "dual_row_buffer": f.dual_row_buffer,
+                                "sub_batch_interleaving": f.sub_batch_interleaving,
+                                "channel_policy": f.channel_policy}},
+                      assumptions=[
+                          "one block simulated, iteration = A + B + (C+D)(N-1) + E + F (interleaved) or N x (QKV+MHA+PF)",
+                          "NPU GEMM tile cost of spec/neupims.md; weights streamed at the command-level HBM streaming rate",
+                          "PIM: per-command Newton-style schedule per channel (tile-level fast path), refresh-aware",
+                          "stage = max of NPU compute, weight stream (+PIM time when blocked, +PIM bus cycles when dual), PIM",
+                          "softmax on NPU vector units inside the MHA stage's NPU side",
+                      ])
+
+
+DESIGN = NeuPimsDesign()

@@ -1,0 +1,83 @@
+"""NeuPIMs preset sections as validated dataclasses (``sim.params.build``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sim.dram.config import DramConfig, load_dram
+from sim.neupims.pim import PimParams
+from sim.params import build
+from sim.preset import HardwareConfig
+
+
+@dataclass(frozen=True)
+class VectorPasses:
+    """Vector-unit passes over the data per op kind (1 pass = 1 cycle per ``lanes`` elements)."""
+
+    norm: int
+    softmax: int
+    activation: int
+    eltwise: int
+    rope: int
+
+
+@dataclass(frozen=True)
+class NpuParams:
+    """NPU: ``arrays`` weight-stationary ``rows x cols`` systolic arrays plus vector units.
+
+    Attributes:
+        clock_mhz: NPU and HBM command clock (MHz).
+        arrays, rows, cols: systolic arrays and their size.
+        min_stream: lower bound of the streamed length in the tile cost (spec: max(stream, 4)).
+        vector_lanes: vector-unit lanes in total (8 units x 128).
+        elem_bytes: bytes per weight / activation element (fp16: 2).
+        vector_passes: passes per vector op kind.
+    """
+
+    clock_mhz: float
+    arrays: int
+    rows: int
+    cols: int
+    min_stream: int
+    vector_lanes: int
+    elem_bytes: int
+    vector_passes: VectorPasses
+
+
+@dataclass(frozen=True)
+class Features:
+    """What distinguishes NeuPIMs from its baselines and ablations.
+
+    Attributes:
+        attention: where decode MHA runs: ``"pim"`` or ``"npu"`` (NPU-only baseline).
+        dual_row_buffer: PIM and normal traffic run concurrently (else blocked mode).
+        sub_batch_interleaving: two sub-batches pipelined over stages A..F.
+        channel_policy: ``"greedy"`` min-load or ``"round_robin"`` KV channel assignment.
+    """
+
+    attention: Literal["pim", "npu"]
+    dual_row_buffer: bool
+    sub_batch_interleaving: bool
+    channel_policy: Literal["greedy", "round_robin"]
+
+
+@dataclass(frozen=True)
+class EnergyParams:
+    """node_nm: logic node the NPU's per-op energies are scaled to."""
+
+    node_nm: float
+
+
+@dataclass(frozen=True)
+class NeuPimsParams:
+    npu: NpuParams
+    pim: PimParams
+    features: Features
+    energy: EnergyParams
+    dram_preset: str = "hbm2-neupims"
+
+
+def neupims_params(hw: HardwareConfig) -> tuple[NeuPimsParams, DramConfig]:
+    """Validated parameters and the DRAM configuration named by ``dram_preset``."""
+    p = build(NeuPimsParams, hw.params, f"{hw.name}.params")
+    return p, load_dram(p.dram_preset)

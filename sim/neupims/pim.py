@@ -1,0 +1,328 @@
+"""Newton-style PIM command scheduling on one HBM-PIM channel.
+
+A PIM stream is a list of *tiles*.  A tile opens every bank of the channel with
+``ranks x bankgroups`` G_ACTs, runs ``n_gemv`` GEMVs (PIM_HEADER, ``comps`` COMPs,
+READRES each) and closes the banks with one PIM_PRE.  A tile may be preceded by a
+GWRITE that loads one row of input (q chunk or logits chunk) into the channel's
+global buffer.  Each COMP makes all banks multiply-accumulate ``lanes_per_bank``
+elements of their open row (32 banks x 16 lanes = 512 MACs).
+
+Commands issue in stream order, at most one per cycle.  Constraints (tCK cycles):
+
+==============  ===============================================================
+GWRITE          >= last READRES + (CL + burst - CWL + tRTRS) (bus turnaround);
+                >= previous GWRITE + gwrite_cycles; buffer ready at
+                t + CWL + gwrite_cycles (gwrite_cycles = row_bytes / bus bytes per cycle)
+G_ACT (r, g)    >= last PIM_PRE + tRP; >= last G_ACT of rank r + tRRD_S (tRRD_L same
+                group); >= last G_ACT of (r, g) + tRC; <= 4 G_ACTs of rank r per tFAW
+PIM_HEADER      bus only
+COMP            >= last G_ACT of the tile + tRCD; >= previous COMP + comp_interval;
+                >= buffer ready; >= last READRES + comp_interval
+READRES         >= last COMP + comp_interval; result after CL + burst
+PIM_PRE         >= last G_ACT + tRAS; single row buffer also >= last COMP / READRES
+                + tRTP (dual row buffer: "PIM -> precharge is free", spec/neupims.md)
+==============  ===============================================================
+
+Refresh-aware issue: a tile is started only if ``[first G_ACT, PIM_PRE + tRP)``
+does not overlap a refresh window ``[due, due + tRFC)`` of any rank (dues at
+``tREFI*(r+1)/ranks + k*tREFI``, as in :mod:`sim.dram.reference`); otherwise it
+starts at the end of that window.
+
+:func:`schedule_reference` walks every command; :func:`schedule_fast` evaluates the
+same recurrences per tile with the COMP train in closed form.  Tests hold them equal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.dram.config import DramConfig
+from sim.dram.timing import Gaps
+
+GWRITE, G_ACT, PIM_HEADER, COMP, READRES, PIM_PRE = range(6)
+PIM_CMD_NAMES = ("GWRITE", "G_ACT", "PIM_HEADER", "COMP", "READRES", "PIM_PRE")
+
+#: tile array columns: gwrite (0/1), n_gemv, comps per GEMV, useful MACs
+TILE_FIELDS = ("gwrite", "n_gemv", "comps", "macs")
+
+
+@dataclass(frozen=True)
+class PimParams:
+    """PIM unit parameters (preset section ``pim``).
+
+    Attributes:
+        lanes_per_bank: fp16 multipliers per bank (elements per COMP per bank).
+        comp_interval: cycles between COMPs (spec: one COMP every 2 cycles).
+        elem_bytes: bytes per element in the banks (fp16: 2).
+    """
+
+    lanes_per_bank: int
+    comp_interval: int
+    elem_bytes: int
+
+
+@dataclass
+class PimTiming:
+    """Derived timing used by both schedulers (cycles)."""
+
+    tRP: int
+    tRAS: int
+    tRC: int
+    tRCD: int
+    tRTP: int
+    tRRD_S: int
+    tRRD_L: int
+    tFAW: int
+    tRFC: int
+    tREFI: int
+    CL: int
+    CWL: int
+    burst: int
+    rd2wr: int
+    gwrite_cycles: int
+    comp_interval: int
+    ranks: int
+    bankgroups: int
+
+    @classmethod
+    def of(cls, dram: DramConfig, pim: PimParams) -> "PimTiming":
+        t, g = dram.timing, Gaps.of(dram)
+        gw = -(-dram.org.row_bytes // int(dram.peak_bytes_per_cycle_channel))
+        return cls(t.tRP, t.tRAS, t.tRC, t.tRCD, t.tRTP, t.tRRD_S, t.tRRD_L, t.tFAW, t.tRFC, t.tREFI, t.CL, t.CWL,
+                   dram.burst_cycles, g.rd2wr, gw, pim.comp_interval, dram.org.ranks, dram.org.bankgroups)
+
+    def gact_order(self) -> list[tuple[int, int]]:
+        """G_ACT targets of a tile: bank groups in order, ranks interleaved."""
+        return [(r, g) for g in range(self.bankgroups) for r in range(self.ranks)]
+
+
+@dataclass
+class PimSchedule:
+    """Outcome of one channel's stream.
+
+    Attributes:
+        end_cycle: cycle after the last command's effect (last PRE + tRP, or last result).
+        counts: command name -> count.
+        macs: useful multiply-accumulates.
+        bus_cycles: data-bus cycles used (GWRITE data + READRES data).
+        times: per-command issue cycles (reference only; empty for fast).
+    """
+
+    end_cycle: int
+    counts: dict[str, int]
+    macs: int
+    bus_cycles: int
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+def refresh_windows_until(pt: PimTiming, horizon: int) -> list[tuple[int, int]]:
+    """Refresh windows ``(start, end)`` of all ranks starting before ``horizon``, sorted."""
+    out = []
+    for r in range(pt.ranks):
+        w = pt.tREFI * (r + 1) // pt.ranks
+        while w < horizon:
+            out.append((w, w + pt.tRFC))
+            w += pt.tREFI
+    return sorted(out)
+
+
+def _conflict(start: int, end: int, pt: PimTiming) -> int | None:
+    """End of the first refresh window overlapping ``[start, end)``, or None."""
+    for r in range(pt.ranks):
+        first = pt.tREFI * (r + 1) // pt.ranks
+        # windows w_k = first + k*tREFI; the latest one starting before `end`
+        if end <= first:
+            continue
+        k = (end - 1 - first) // pt.tREFI
+        for kk in range(max(0, k - (pt.tRFC // pt.tREFI) - 1), k + 1):
+            w = first + kk * pt.tREFI
+            if w < end and start < w + pt.tRFC:
+                return w + pt.tRFC
+    return None
+
+
+def expand_commands(tiles: np.ndarray, pt: PimTiming) -> np.ndarray:
+    """Explicit command list ``(n, 4)``: cmd, rank, bg, tile index."""
+    rows = []
+    for i, (gw, n_gemv, comps, _m) in enumerate(np.asarray(tiles, np.int64)):
+        if gw:
+            rows.append((GWRITE, 0, 0, i))
+        for r, g in pt.gact_order():
+            rows.append((G_ACT, r, g, i))
+        for _ in range(n_gemv):
+            rows.append((PIM_HEADER, 0, 0, i))
+            rows.extend([(COMP, 0, 0, i)] * int(comps))
+            rows.append((READRES, 0, 0, i))
+        rows.append((PIM_PRE, 0, 0, i))
+    return np.array(rows, np.int64).reshape(-1, 4)
+
+
+def schedule_reference(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start: int = 0) -> PimSchedule:
+    """Per-command scheduler: each command at the earliest cycle meeting every rule above."""
+    cmds = expand_commands(tiles, pt)
+    NEG = -(1 << 40)
+    times = np.zeros(len(cmds), np.int64)
+    t_last = start - 1
+    last_pre = NEG
+    last_rr = NEG
+    last_comp = NEG
+    last_gw = NEG
+    buf_ready = start
+    gact_rank: dict[int, list[tuple[int, int]]] = {r: [] for r in range(pt.ranks)}   # (time, bg)
+    gact_bank: dict[tuple[int, int], int] = {}
+    tile_gacts: list[int] = []
+    i = 0
+    n = len(cmds)
+    end = start
+    while i < n:
+        c, r, g, ti = (int(x) for x in cmds[i])
+        if c == G_ACT and (i == 0 or cmds[i - 1][0] != G_ACT):
+            # first G_ACT of a tile: schedule the tile's commands tentatively, retry after refresh
+            j = i
+            while j < n and cmds[j][3] == ti:
+                j += 1
+            floor = t_last + 1
+            while True:
+                snap = (t_last, last_rr, last_comp, {k: list(v) for k, v in gact_rank.items()}, dict(gact_bank))
+                tt = _ref_tile(cmds[i:j], pt, dual_row_buffer, floor, t_last, last_pre, last_rr, last_comp, buf_ready,
+                               gact_rank, gact_bank)
+                tile_end = int(tt[-1]) + pt.tRP
+                conflict = _conflict(int(tt[0]), tile_end, pt)
+                if conflict is None:
+                    break
+                t_last, last_rr, last_comp, gact_rank, gact_bank = snap[0], snap[1], snap[2], snap[3], snap[4]
+                floor = conflict
+            times[i:j] = tt
+            # commit state
+            for k in range(i, j):
+                ck = int(cmds[k][0])
+                if ck == COMP:
+                    last_comp = int(times[k])
+                elif ck == READRES:
+                    last_rr = int(times[k])
+            last_pre = int(times[j - 1])
+            t_last = last_pre
+            end = max(end, last_pre + pt.tRP)
+            i = j
+            continue
+        # GWRITE (the only command outside tiles)
+        t = max(t_last + 1, last_rr + pt.rd2wr, last_gw + pt.gwrite_cycles)
+        times[i] = t
+        last_gw = t
+        buf_ready = t + pt.CWL + pt.gwrite_cycles
+        t_last = t
+        end = max(end, buf_ready)
+        i += 1
+    counts = {name: int(np.count_nonzero(cmds[:, 0] == k)) for k, name in enumerate(PIM_CMD_NAMES)}
+    macs = int(np.asarray(tiles, np.int64)[:, 3].sum()) if len(tiles) else 0
+    bus = counts["GWRITE"] * pt.gwrite_cycles + counts["READRES"] * pt.burst
+    return PimSchedule(end, counts, macs, bus, times)
+
+
+def _ref_tile(cmds, pt, dual, floor, t_last, last_pre, last_rr, last_comp, buf_ready, gact_rank, gact_bank):
+    """Issue times of one tile's commands (mutates gact_rank/gact_bank)."""
+    out = np.zeros(len(cmds), np.int64)
+    t_prev = max(t_last, floor - 1)
+    tile_gacts: list[int] = []
+    for k, (c, r, g, _ti) in enumerate(cmds):
+        c, r, g = int(c), int(r), int(g)
+        t = t_prev + 1
+        if c == G_ACT:
+            t = max(t, last_pre + pt.tRP)
+            hist = gact_rank[r]
+            for (tp, gp) in hist:
+                t = max(t, tp + (pt.tRRD_L if gp == g else pt.tRRD_S))
+            if len(hist) >= 4:
+                t = max(t, hist[-4][0] + pt.tFAW)
+            if (r, g) in gact_bank:
+                t = max(t, gact_bank[(r, g)] + pt.tRC)
+            hist.append((t, g))
+            gact_bank[(r, g)] = t
+            tile_gacts.append(t)
+        elif c == COMP:
+            t = max(t, max(tile_gacts) + pt.tRCD, last_comp + pt.comp_interval, buf_ready, last_rr + pt.comp_interval)
+            last_comp = t
+        elif c == READRES:
+            t = max(t, last_comp + pt.comp_interval)
+            last_rr = t
+        elif c == PIM_PRE:
+            t = max(t, max(tile_gacts) + pt.tRAS)
+            if not dual:
+                t = max(t, last_comp + pt.tRTP, last_rr + pt.tRTP)
+        out[k] = t
+        t_prev = t
+    return out
+
+
+def schedule_fast(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start: int = 0) -> PimSchedule:
+    """Tile-level scheduler: same result as :func:`schedule_reference`, COMP trains in closed form.
+
+    Across tiles only the last G_ACT of each (rank, bank group), the last four G_ACTs of
+    each rank, the last PRE / COMP / READRES / GWRITE and the buffer-ready time matter.
+    """
+    tiles = np.asarray(tiles, np.int64)
+    NEG = -(1 << 40)
+    order = pt.gact_order()
+    ci = pt.comp_interval
+    t_last = start - 1
+    last_pre = last_rr = last_comp = last_gw = NEG
+    buf_ready = start
+    end = start
+    rank_hist: dict[int, list[tuple[int, int]]] = {r: [] for r in range(pt.ranks)}
+    bank_last: dict[tuple[int, int], int] = {}
+    n_gw = n_tiles = n_gemv_tot = n_comp = 0
+    for gw, n_gemv, comps, _m in tiles:
+        if gw:
+            t = max(t_last + 1, last_rr + pt.rd2wr, last_gw + pt.gwrite_cycles)
+            last_gw = t
+            buf_ready = t + pt.CWL + pt.gwrite_cycles
+            t_last = t
+            end = max(end, buf_ready)
+            n_gw += 1
+        floor = t_last + 1
+        while True:
+            # G_ACTs
+            t = max(t_last, floor - 1)
+            hist = {r: list(v[-4:]) for r, v in rank_hist.items()}
+            bl = dict(bank_last)
+            g_first = None
+            for r, g in order:
+                t = max(t + 1, last_pre + pt.tRP)
+                for tp, gp in hist[r]:
+                    t = max(t, tp + (pt.tRRD_L if gp == g else pt.tRRD_S))
+                if len(hist[r]) >= 4:
+                    t = max(t, hist[r][-4][0] + pt.tFAW)
+                if (r, g) in bl:
+                    t = max(t, bl[(r, g)] + pt.tRC)
+                hist[r].append((t, g))
+                bl[(r, g)] = t
+                if g_first is None:
+                    g_first = t
+                if len(hist[r]) > 4:
+                    hist[r].pop(0)
+            g_last = t
+            lc, lr = last_comp, last_rr
+            for _ in range(int(n_gemv)):
+                hdr = t + 1
+                c0 = max(hdr + 1, g_last + pt.tRCD, lc + ci, buf_ready, lr + ci)
+                lc = c0 + (int(comps) - 1) * ci          # COMP train: one every ci cycles
+                lr = max(lc + 1, lc + ci)                 # READRES
+                t = lr
+            pre = max(t + 1, g_last + pt.tRAS)
+            if not dual_row_buffer:
+                pre = max(pre, lc + pt.tRTP, lr + pt.tRTP)
+            c = _conflict(g_first, pre + pt.tRP, pt)
+            if c is None:
+                break
+            floor = c
+        rank_hist, bank_last = hist, bl
+        last_comp, last_rr, last_pre, t_last = lc, lr, pre, pre
+        end = max(end, pre + pt.tRP)
+        n_tiles += 1
+        n_gemv_tot += int(n_gemv)
+        n_comp += int(n_gemv) * int(comps)
+    counts = {"GWRITE": n_gw, "G_ACT": n_tiles * len(order), "PIM_HEADER": n_gemv_tot, "COMP": n_comp,
+              "READRES": n_gemv_tot, "PIM_PRE": n_tiles}
+    macs = int(tiles[:, 3].sum()) if len(tiles) else 0
+    return PimSchedule(end, counts, macs, n_gw * pt.gwrite_cycles + n_gemv_tot * pt.burst)

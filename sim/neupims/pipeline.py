@@ -1,0 +1,273 @@
+"""One decode iteration on NeuPIMs and its baselines, from one simulated layer.
+
+Per layer the work splits into (spec/neupims.md):
+
+* ``QKV``   — norm_attn, q/k/v projections (+ rope): NPU.
+* ``MHA``   — per request K.q, softmax, logits.V: PIM (softmax on the NPU vector units),
+              or the NPU (``attention: npu``: KV streamed through normal HBM reads).
+* ``PF``    — o_proj, residual, norm_ffn, FFN, activation, residual: NPU.
+
+NPU side of a group for ``m`` tokens: ``max(compute, weight stream)`` where compute is the
+tile cost of :mod:`sim.neupims.npu` plus vector passes, and the weight stream moves the
+group's weights at the sustained bandwidth measured by the command-level DRAM model
+(:func:`stream_rate`; weights are re-read for every sub-batch).
+
+PIM side of a sub-batch: the slowest channel's PIM schedule (:mod:`sim.neupims.pim`).
+
+A stage running NPU work ``n`` beside PIM work ``p``:
+
+* dual row buffers: ``max(n.compute, n.stream + p.bus, p.cycles)`` — concurrent; normal
+  traffic loses only the data-bus cycles PIM uses (GWRITE, READRES).
+* blocked (single row buffer): ``max(n.compute, n.stream + p.cycles)`` — the memory serves
+  either normal reads or PIM commands.
+
+Interleaved iteration (two sub-batches, N blocks): ``A + B + (C + D)(N - 1) + E + F`` with
+A: QKV#1 | -; B: QKV#2 | MHA#1; C: PF#1+QKV#1 | MHA#2; D: PF#2+QKV#2 | MHA#1;
+E: PF#1 | MHA#2; F: PF#2 | -.  Without interleaving: ``N x (QKV + MHA + PF)`` over the
+whole batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from mapping.neupims import KvPlacement, channel_streams, kv_bytes, place_kv
+from sim.dram.config import DramConfig
+from sim.dram.fast import run_fast
+from sim.dram.patterns import streaming
+from sim.dram.address import AddressMap
+from sim.dram.requests import ChannelRequests
+from sim.neupims.npu import gemm_cycles, vector_cycles
+from sim.neupims.params import NeuPimsParams
+from sim.neupims.pim import PimTiming, schedule_fast
+from workloads.errors import InputError
+from workloads.ops import Op
+
+QKV_ROLES = {"norm_attn", "q_proj", "k_proj", "v_proj", "rope"}
+MHA_ROLES = {"attn_score", "softmax", "attn_context"}
+PF_ROLES = {"o_proj", "residual_attn", "norm_ffn", "ffn_gate", "ffn_up", "act", "gate_mul", "ffn_down", "residual_ffn"}
+
+
+@dataclass(frozen=True)
+class GroupOp:
+    """A batch-level op with its token dimension factored out: per token ``n x k`` (matmul)
+    or ``n`` elements x ``count`` (vector)."""
+
+    kind: str
+    n: int
+    k: int
+    count: int
+
+
+@dataclass(frozen=True)
+class LayerWork:
+    """One decoder block's work: NPU groups per token and the requests' attention."""
+
+    qkv: tuple[GroupOp, ...]
+    pf: tuple[GroupOp, ...]
+    kv_len: tuple[int, ...]
+    heads: int
+    head_dim: int
+
+
+def layer_work(ops: list[Op]) -> LayerWork:
+    """Extract one layer's :class:`LayerWork` from its trace ops (decode)."""
+    qkv, pf, kv = [], [], []
+    heads = head_dim = 0
+    for op in ops:
+        g = GroupOp(op.kind.value, op.n, op.k, op.count)
+        if op.role in QKV_ROLES:
+            qkv.append(g)
+        elif op.role in PF_ROLES:
+            pf.append(g)
+        elif op.role == "attn_score":
+            if op.m != 1:
+                raise InputError(f"op {op.name}", "NeuPIMs' PIM mapping covers decode multi-head attention "
+                                                  "(one query row per KV head); GQA/prefill attention is not modelled")
+            kv.append(op.n)
+            heads = op.count
+            head_dim = op.k
+    return LayerWork(tuple(qkv), tuple(pf), tuple(kv), heads, head_dim)
+
+
+@dataclass(frozen=True)
+class NpuTime:
+    """NPU work of a stage: compute cycles (arrays + vector), weight-stream cycles, MACs, weight bytes."""
+
+    compute: int = 0
+    stream: int = 0
+    macs: int = 0
+    weight_bytes: int = 0
+    vector_elems: int = 0
+
+    def __add__(self, o: "NpuTime") -> "NpuTime":
+        return NpuTime(self.compute + o.compute, self.stream + o.stream, self.macs + o.macs,
+                       self.weight_bytes + o.weight_bytes, self.vector_elems + o.vector_elems)
+
+
+@dataclass(frozen=True)
+class PimTime:
+    """PIM work of a stage: slowest channel's cycles, its data-bus cycles, totals for energy."""
+
+    cycles: int = 0
+    bus: int = 0
+    macs: int = 0
+    counts: tuple = ()
+
+
+@lru_cache(maxsize=256)
+def stream_rate(dram: DramConfig, n_bytes: int) -> tuple[float, dict]:
+    """Sustained device bytes/cycle and per-byte command counts of a sequential weight read.
+
+    Simulates one channel's share (``n_bytes / channels``, the address map spreads
+    1 KB rows round-robin over channels so every channel sees the same pattern) at
+    command level and scales by the channel count.
+    """
+    per_ch = max(dram.org.row_bytes, n_bytes // dram.org.channels)
+    addr = streaming(dram, per_ch * dram.org.channels)
+    f = AddressMap.of(dram.org).decode(addr)
+    sel = f["ch"] == 0
+    req = ChannelRequests.build(np.zeros(int(sel.sum())), 0, f["ra"][sel], f["bg"][sel], f["ba"][sel], f["ro"][sel])
+    s = run_fast(dram, req)
+    rate = int(sel.sum()) * dram.org.access_bytes / s.end_cycle * dram.org.channels
+    names = ("ACT", "PRE", "RD", "WR", "REF")
+    moved = int(sel.sum()) * dram.org.access_bytes
+    per_byte = {nm: float(np.count_nonzero(s.commands[:, 1] == i)) / moved for i, nm in enumerate(names)}
+    return rate, per_byte
+
+
+def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float) -> NpuTime:
+    """NPU time of a group for ``m`` tokens."""
+    if m <= 0:
+        return NpuTime()
+    npu = p.npu
+    comp = macs = wbytes = velems = 0
+    for g in group:
+        if g.kind in ("gemm", "gemv"):
+            comp += gemm_cycles(m, g.n, g.k, npu) * g.count
+            macs += m * g.n * g.k * g.count
+            wbytes += g.n * g.k * g.count * npu.elem_bytes
+        else:
+            passes = getattr(npu.vector_passes, g.kind)
+            comp += vector_cycles(m * g.n * g.count, passes, npu)
+            velems += m * g.n * g.count * passes
+    return NpuTime(comp, int(np.ceil(wbytes / rate)), macs, wbytes, velems)
+
+
+def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, channels: int) -> PimTime:
+    """PIM time of the selected requests: every channel runs its stream; the slowest counts."""
+    worst = bus = macs = 0
+    counts: dict[str, int] = {}
+    for s in channel_streams(place, channels, mask):
+        if not len(s):
+            continue
+        r = schedule_fast(s, pt, dual, start=0)
+        if r.end_cycle > worst:
+            worst, bus = r.end_cycle, r.bus_cycles
+        macs += r.macs
+        for k, v in r.counts.items():
+            counts[k] = counts.get(k, 0) + v
+    return PimTime(worst, bus, macs, tuple(sorted(counts.items())))
+
+
+def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
+    elems = int(sum(k for k, s in zip(work.kv_len, mask) if s)) * work.heads
+    passes = p.npu.vector_passes.softmax
+    return NpuTime(compute=vector_cycles(elems, passes, p.npu), vector_elems=elems * passes)
+
+
+def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: float) -> NpuTime:
+    """NPU-only baseline: KV streamed by normal reads at the sustained rate; the GEMVs on
+    the vector units (one MAC per lane per cycle); softmax on the vector units."""
+    kv = [k for k, s in zip(work.kv_len, mask) if s]
+    b = sum(kv_bytes(k, work.heads, work.head_dim, p.npu.elem_bytes) for k in kv)
+    macs = 2 * sum(kv) * work.heads * work.head_dim
+    sm = softmax_npu(work, mask, p)
+    return NpuTime(compute=int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute, stream=int(np.ceil(b / rate)),
+                   macs=macs, weight_bytes=b, vector_elems=sm.vector_elems)
+
+
+def stage(n: NpuTime, pm: PimTime, dual: bool) -> int:
+    """Cycles of a stage with NPU work ``n`` beside PIM work ``pm`` (see module docstring)."""
+    if dual:
+        return max(n.compute, n.stream + (pm.bus if pm.cycles else 0), pm.cycles)
+    return max(n.compute, n.stream + pm.cycles)
+
+
+@dataclass
+class IterationResult:
+    """One decode iteration of the whole batch on one device.
+
+    Attributes:
+        cycles: iteration cycles.
+        stages: stage name -> cycles of one occurrence (interleaved) or per-layer parts.
+        npu_busy: cycles the systolic arrays/vector units compute; ``npu_macs``: MACs.
+        pim_busy: summed over layers, slowest-channel PIM cycles; ``pim_macs``: MACs.
+        weight_bytes: HBM bytes read by normal reads (weights, NPU-only: also KV).
+        pim_counts: PIM command counts over the iteration (all channels).
+        layers: blocks on this device.
+    """
+
+    cycles: int
+    stages: dict[str, int]
+    npu_busy: int
+    npu_macs: int
+    npu_vector_elems: int
+    pim_busy: int
+    pim_macs: int
+    weight_bytes: int
+    pim_counts: dict[str, int] = field(default_factory=dict)
+    layers: int = 1
+    placement: KvPlacement | None = None
+
+
+def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: DramConfig) -> IterationResult:
+    """One decode iteration (all ``layers`` blocks of this device) for ``p.features``."""
+    f = p.features
+    n_req = len(work.kv_len)
+    wb_layer = sum(g.n * g.k * g.count for g in work.qkv + work.pf) * p.npu.elem_bytes
+    rate, _ = stream_rate(dram, int(wb_layer))
+    dual = f.dual_row_buffer
+    all_mask = np.ones(n_req, bool)
+    if f.attention == "npu":
+        q, a, pf = npu_group(work.qkv, n_req, p, rate), npu_attention(work, all_mask, p, rate), npu_group(work.pf, n_req, p, rate)
+        st = {"QKV": stage(q, PimTime(), dual), "MHA": stage(a, PimTime(), dual), "PF": stage(pf, PimTime(), dual)}
+        tot = q + a + pf
+        return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
+                               layers * tot.vector_elems, 0, 0, layers * tot.weight_bytes, {}, layers)
+    pt = PimTiming.of(dram, p.pim)
+    place = place_kv(work.kv_len, work.heads, work.head_dim, dram, p.pim, f.channel_policy, dual,
+                     layers=layers, weight_bytes=wb_layer * layers)
+    if not f.sub_batch_interleaving:
+        q, pf = npu_group(work.qkv, n_req, p, rate), npu_group(work.pf, n_req, p, rate)
+        pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
+        sm = softmax_npu(work, all_mask, p)
+        st = {"QKV": stage(q, PimTime(), dual), "MHA": stage(sm, pm, dual), "PF": stage(pf, PimTime(), dual)}
+        tot = q + pf + sm
+        return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
+                               layers * tot.vector_elems, layers * pm.cycles, layers * pm.macs,
+                               layers * tot.weight_bytes, {k: layers * v for k, v in pm.counts}, layers, place)
+    masks = [place.sub_batch == 0, place.sub_batch == 1]
+    m = [int(x.sum()) for x in masks]
+    qkv = [npu_group(work.qkv, m[i], p, rate) for i in range(2)]
+    pf = [npu_group(work.pf, m[i], p, rate) for i in range(2)]
+    sm = [softmax_npu(work, masks[i], p) for i in range(2)]
+    mha = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
+    none = PimTime()
+    st = {"A": stage(qkv[0], none, dual),
+          "B": stage(qkv[1] + sm[0], mha[0], dual),
+          "C": stage(pf[0] + qkv[0] + sm[1], mha[1], dual),
+          "D": stage(pf[1] + qkv[1] + sm[0], mha[0], dual),
+          "E": stage(pf[0] + sm[1], mha[1], dual),
+          "F": stage(pf[1], none, dual)}
+    cycles = st["A"] + st["B"] + (st["C"] + st["D"]) * (layers - 1) + st["E"] + st["F"]
+    tot = qkv[0] + qkv[1] + pf[0] + pf[1] + sm[0] + sm[1]
+    counts: dict[str, int] = {}
+    for x in mha:
+        for k, v in x.counts:
+            counts[k] = counts.get(k, 0) + layers * v
+    return IterationResult(cycles, st, layers * tot.compute, layers * tot.macs, layers * tot.vector_elems,
+                           layers * (mha[0].cycles + mha[1].cycles), layers * (mha[0].macs + mha[1].macs),
+                           layers * tot.weight_bytes, counts, layers, place)
