@@ -19,7 +19,7 @@ def _case(rng):
     R, C = int(rng.integers(1, 7)), int(rng.integers(1, 7))
     d = int(rng.choice([1, 2, 4]))
     gs = d * int(rng.integers(1, 9)) if rng.random() < 0.6 else int(rng.choice([32, 64]))
-    K = int(rng.integers(1, 3 * gs + 5))
+    K = int(rng.integers(1, 2 * gs + 5))
     G = gq.n_groups(K, gs)
     a = rng.integers(-128, 128, (R, K))
     q = rng.integers(-8, 8, (K, C))
