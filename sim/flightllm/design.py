@@ -1,0 +1,244 @@
+"""FlightLLM design plug-in: ``DESIGN.compile(trace, hw)`` / ``DESIGN.simulate(program, hw)``.
+
+``simulate`` schedules the program's instructions on the decoupled units
+(:mod:`sim.flightllm.scheduler`) with durations from the unit models:
+
+* MV / MM: :func:`sim.flightllm.dsp_chain.chain_cycles` (closed form, cached per tile),
+  columns split over ``compute.cores``; fused SFU work (``fused_sfu``) overlaps and
+  only lengthens a tile when the SFU is the slower of the two;
+* LD / ST: :class:`sim.flightllm.hbm.HbmModel` (per pseudo-channel, in HBM clock
+  cycles, converted to/from the core clock);
+* MISC: :func:`sim.flightllm.sfu.sfu_cycles`.
+
+Energy: the run total is the preset's board power x time (the paper measures board
+power); the dynamic part is split by action counts with ``sim/flightllm/energy.yaml``
+and the remainder is reported as ``board_static_other``.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from mapping.flightllm.compiler import CompilerParams, StepProgram, compile_trace
+from sim.energy import load_table
+from sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
+from sim.flightllm.hbm import HbmModel
+from sim.flightllm.params import FlightParams, flight_params
+from sim.flightllm.scheduler import schedule
+from sim.flightllm.sfu import sfu_cycles
+from sim.preset import HardwareConfig
+from sim.result import OpStats, Result
+from workloads.ops import OpKind
+from workloads.trace import Trace
+
+ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
+FPGA_NODE_NM = 16  # UltraScale+ / Versal fabric process (TSMC 16FF+ / 7 nm); see energy.yaml vdd entry
+
+
+def shapes(p: FlightParams) -> tuple[ChainShape, ChainShape]:
+    """(MM-mode, MV-mode) chain shapes of one core."""
+    c = p.compute
+    mk = lambda par: ChainShape(pk=par.pk, pn=par.pn, pm=par.pm, dsps_per_group=c.dsps_per_group,  # noqa: E731
+                                stages=c.dg_pipeline_stages, accumulate_cycles=c.accumulate_cycles, block=c.block)
+    return mk(c.mm), mk(c.mv)
+
+
+class _Timing:
+    """Duration callback for the scheduler, with caches shared across programs of one preset."""
+
+    def __init__(self, prog: StepProgram, p: FlightParams, cache: dict) -> None:
+        self.prog = prog
+        self.p = p
+        self.cache = cache
+        self.mm, self.mv = shapes(p)
+        self.hbm = HbmModel(p.hbm)
+        self.ratio = (p.hbm.data_rate_mtps / 2) / p.clock_mhz  # HBM cycles per core cycle
+        self.macs: dict[int, int] = defaultdict(int)
+
+    def __call__(self, ins, t: int) -> int:
+        a = ins.args
+        if ins.opcode in ("LD", "ST"):
+            th = int(math.ceil(t * self.ratio))
+            end_h = self.hbm.transfer(th, a["bytes"], write=ins.opcode == "ST")
+            return max(1, int(math.ceil(end_h / self.ratio)) - t)
+        if ins.opcode in ("MV", "MM"):
+            return self._matmul(ins)
+        if ins.opcode == "MISC":
+            op = self.prog.ops[ins.op]
+            return sfu_cycles(op.kind.value, a["rows"], a["cols"], self.p.sfu)
+        return 1
+
+    def _matmul(self, ins) -> int:
+        a = ins.args
+        op = self.prog.ops[ins.op]
+        shape = self.mv if a["m"] == 1 else self.mm
+        cores = self.p.compute.cores
+        blk = self.p.compute.block
+        if "heads" in a:  # attention: heads split over cores, each head's columns padded to pn
+            hpc = -(-a["heads"] // cores)
+            key = ("attn", op.role, a["m"], a["n"], a["k"], hpc, bool(a.get("causal")))
+            cyc = self.cache.get(key)
+            if cyc is None:
+                cyc = self._attn_cycles(a, hpc, shape, op.role)
+                self.cache[key] = cyc
+        else:
+            n_core = -(-a["n"] // cores)
+            bn = self.prog.block_n.get(ins.op)
+            key = (op.name, op.b_spec, a["m"], a["n"], a["k"], a["col0"]) if bn is not None else \
+                ("dense", a["m"], n_core, a["k"], a["nnz16"], a["m"] == 1)
+            cyc = self.cache.get(key)
+            if cyc is None:
+                if bn is not None:
+                    nnz = column_nnz(bn, op.n, blk)[a["col0"]:a["col0"] + a["n"]]
+                    cyc = max(chain_cycles(nnz[c * n_core:(c + 1) * n_core], shape, a["m"])
+                              for c in range(cores) if c * n_core < a["n"])
+                else:
+                    cyc = chain_cycles(np.full(n_core, -(-a["k"] // blk) * a["nnz16"], np.int64), shape, a["m"])
+                self.cache[key] = cyc
+        fused = a.get("fused_sfu")
+        if fused:
+            share = a["n"] / op.n if "heads" not in a else 1.0
+            sfu = sum(sfu_cycles(self.prog.ops[j].kind.value, self.prog.ops[j].m * self.prog.ops[j].count,
+                                 self.prog.ops[j].n, self.p.sfu) for j in fused)
+            cyc = max(cyc, int(math.ceil(sfu * share)))
+        return max(1, cyc)
+
+    def _attn_cycles(self, a: dict, hpc: int, shape: ChainShape, role: str) -> int:
+        blk = self.p.compute.block
+        m, n, k = a["m"], a["n"], a["k"]
+        pad = lambda cols: -(-cols // shape.pn) * shape.pn  # noqa: E731
+        if not a.get("causal"):
+            one = np.full(pad(n), -(-k // blk) * blk, np.int64)
+            one[n:] = 0
+            return chain_cycles(np.tile(one, hpc), shape, m)
+        # block-sparse causal prefill: row tile t (pm rows) sees keys < (t+1)*pm
+        total = 0
+        for t0 in range(0, m, shape.pm):
+            rows = min(shape.pm, m - t0)
+            last_key = t0 + rows
+            if role == "attn_score":
+                n_eff, k_eff = min(n, last_key), k
+            else:
+                n_eff, k_eff = n, min(k, last_key)
+            one = np.full(pad(n_eff), -(-k_eff // blk) * blk, np.int64)
+            one[n_eff:] = 0
+            total += chain_cycles(np.tile(one, hpc), shape, rows)
+        return total
+
+
+class FlightDesign:
+    """The FlightLLM engine (``design: flightllm`` presets u280, vhk158, u280-offchip)."""
+
+    name = "flightllm"
+
+    def __init__(self) -> None:
+        self._caches: dict[str, dict] = {}
+
+    def compile(self, trace: Trace, hw: HardwareConfig) -> StepProgram:
+        return compile_trace(trace, CompilerParams.of(hw))
+
+    def simulate(self, program: StepProgram, hw: HardwareConfig) -> Result:
+        p = flight_params(hw)
+        cache = self._caches.setdefault(_hw_key(hw), {})
+        timing = _Timing(program, p, cache)
+        sched = schedule(program.instrs, program.init_tokens, timing)
+        return _result(program, hw, p, sched, timing)
+
+
+def _hw_key(hw: HardwareConfig) -> str:
+    return repr(sorted(_flatten(hw.params)))
+
+
+def _flatten(d: dict, pre: str = "") -> list[tuple[str, str]]:
+    out = []
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.extend(_flatten(v, f"{pre}{k}."))
+        else:
+            out.append((f"{pre}{k}", repr(v)))
+    return out
+
+
+def peak_macs(p: FlightParams, mode: str = "mm") -> int:
+    par = p.compute.mm if mode == "mm" else p.compute.mv
+    return par.macs_per_cycle * p.compute.cores
+
+
+@lru_cache(maxsize=8)
+def _energy_table():
+    return load_table(ENERGY_TABLE)
+
+
+def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timing: _Timing) -> Result:
+    per_op: dict[int, dict] = {}
+    for idx, ins in enumerate(prog.instrs):
+        if ins.op < 0:
+            continue
+        s = per_op.setdefault(ins.op, {"start": sched.start[idx], "end": 0, "busy": 0, "unit": None,
+                                       "dram_read": 0.0, "dram_write": 0.0, "compute": 0})
+        s["start"] = min(s["start"], sched.start[idx])
+        s["end"] = max(s["end"], sched.end[idx])
+        d = sched.end[idx] - sched.start[idx]
+        if ins.opcode == "LD":
+            s["dram_read"] += ins.args["bytes"]
+        elif ins.opcode == "ST":
+            s["dram_write"] += ins.args["bytes"]
+        else:
+            s["compute"] += d
+            s["unit"] = "mpe" if ins.opcode in ("MV", "MM") else "sfu"
+    total = sched.makespan
+    peak = peak_macs(p, "mv" if prog.phase == "decode" else "mm")
+    table = _energy_table()
+    ops: list[OpStats] = []
+    dyn = defaultdict(float)
+    hbm_pj_bit = table.pj("hbm2_bit")
+    for i, op in enumerate(prog.ops):
+        s = per_op.get(i)
+        if s is None:   # fused op
+            ops.append(OpStats(op.name, op.kind.value, op.layer, op.phase.value, "sfu(fused)", 0, 0, 0, 0, 0.0, 0, {}, {}))
+            continue
+        cycles = s["end"] - s["start"]
+        macs = op.macs if op.kind.is_matmul else 0
+        useful = macs
+        if op.kind.is_matmul and op.b_class == "weight":
+            useful = int(macs * op.b_spec.density)
+        e = {
+            "hbm": (s["dram_read"] + s["dram_write"]) * 8 * hbm_pj_bit,
+            "dsp": useful / 2 * table.pj("dsp_packed_op", FPGA_NODE_NM) if macs else 0.0,
+            "uram": (op.b_bytes() + op.a_bytes()) / 9 * table.pj("uram_72b_access", FPGA_NODE_NM) if macs else 0.0,
+            "sfu": (op.elements * (2 if op.kind in (OpKind.SOFTMAX, OpKind.NORM) else 1) * table.pj("sfu_fp16_op", FPGA_NODE_NM)
+                    if not macs else 0.0),
+        }
+        for k, v in e.items():
+            dyn[k] += v
+        ops.append(OpStats(op.name, op.kind.value, op.layer, op.phase.value, s["unit"] or "ld", cycles, s["compute"],
+                           max(0, cycles - s["compute"]), useful,
+                           useful / (max(1, s["compute"]) * peak) if macs else 0.0, s["start"],
+                           {"dram_read": s["dram_read"], "dram_write": s["dram_write"]}, e))
+    time_s = total / (p.clock_mhz * 1e6)
+    board_pj = p.device.board_power_w * time_s * 1e12
+    energy = dict(dyn)
+    energy["board_static_other"] = max(0.0, board_pj - sum(dyn.values()))
+    hbm_bytes = timing.hbm.bytes_read + timing.hbm.bytes_written
+    bw_util = hbm_bytes / (time_s * p.hbm.peak_gbps * 1e9) if total else 0.0
+    meta = {
+        "phase": prog.phase, "length": prog.length, "instructions": len(prog.instrs),
+        "program_bytes": prog.storage_bytes(), "hbm_bytes": hbm_bytes, "hbm_read_bytes": timing.hbm.bytes_read,
+        "hbm_write_bytes": timing.hbm.bytes_written, "bandwidth_utilisation": bw_util,
+        "decode_mode": p.decode_mode, "fusion": p.fusion, "board_power_w": p.device.board_power_w,
+        "hbm_busy_fraction": float(timing.hbm.busy_cycles.mean() / max(1, total * timing.ratio)),
+    }
+    assumptions = [
+        "CSD-chain schedule: blocks sorted by N, packed into beats of pK DSPs (docs/flightllm.md)",
+        "HBM: analytical per-pseudo-channel model (burst, refresh, turnaround, exposed latency when idle)",
+        "energy total = board power x time; dynamic split from energy.yaml",
+    ]
+    model = prog.meta.get("model", "")
+    return Result("flightllm", hw.name, model, p.clock_mhz, int(total), ops, float(peak), energy, meta, assumptions)
+
+
+DESIGN = FlightDesign()

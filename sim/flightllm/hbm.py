@@ -1,0 +1,197 @@
+"""HBM traffic per pseudo-channel (PC): an analytical, burst-granular model.
+
+Not a command-level DRAM simulator (``sim/dram`` had not landed when this was written);
+a documented per-PC request model with sourced HBM2 timing, so that bandwidth
+utilisation is an *output*.  Time unit: HBM clock cycles (tCK = 2000 / data_rate_mtps ns).
+
+Per PC, requests are served in FIFO order; a request of ``bytes`` is ``ceil(bytes/32)``
+bursts of ``burst_beats`` beats (BL4 x 64 bit = 32 B):
+
+* ``tB = max(burst_beats/2, fabric)`` cycles per burst, where ``fabric`` is the AXI
+  port limit (``axi_bits`` at ``axi_mhz``);
+* an *idle* PC (request arrives after the bus went free) exposes the row activation
+  ``tRCD`` and, for reads, the controller/AXI ``access_latency``;
+* back-to-back requests pipeline (no latency), but a read<->write switch costs
+  ``tWTR`` / ``tRTW``;
+* row changes inside a stream are hidden by bank interleaving (the next row's bank is
+  activated while the current row streams) when ``(banks-1) * row_bursts * tB >=
+  tRP + tRCD`` — checked, else each row change pays the shortfall;
+* refresh: every ``R = floor((tREFI - tRFC) / tB)`` bursts of bus time the PC stalls
+  ``tRFC + tRCD`` (all banks refreshed, first row re-opened).
+
+A transfer of many bytes is striped over all PCs in ``request_bytes`` chunks (round
+robin from a rotating start PC); it completes when its slowest PC does.
+
+Two speeds: :meth:`HbmModel.reference_request` walks bursts one by one;
+:meth:`HbmModel.transfer` (default) is the closed form per request, looped over PCs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.flightllm.params import HbmParams
+
+
+@dataclass(frozen=True)
+class HbmTiming:
+    """Integer timing in HBM clock cycles, derived from :class:`HbmParams`."""
+
+    tck_ns: float
+    t_burst: int
+    burst_bytes: int
+    t_rcd: int
+    t_rp: int
+    t_rfc: int
+    t_wtr: int
+    t_rtw: int
+    latency: int
+    refresh_every: int
+    row_penalty: int
+
+    @staticmethod
+    def of(p: HbmParams) -> "HbmTiming":
+        tck = 2000.0 / p.data_rate_mtps
+        cyc = lambda ns: int(math.ceil(ns / tck - 1e-9))  # noqa: E731
+        burst_bytes = p.pc_bytes_per_beat * p.burst_beats
+        fabric_bytes_per_tck = (p.axi_bits / 8) * p.axi_mhz / (p.data_rate_mtps / 2)
+        t_burst = max(int(math.ceil(p.burst_beats / 2)), int(math.ceil(burst_bytes / fabric_bytes_per_tck - 1e-9)))
+        row_bursts = max(1, p.row_bytes // burst_bytes)
+        hidden = (p.banks - 1) * row_bursts * t_burst
+        row_pen = max(0, cyc(p.tRP_ns) + cyc(p.tRCD_ns) - hidden)
+        t_rfc = cyc(p.tRFC_ns)
+        refresh_every = max(1, (cyc(p.tREFI_ns) - t_rfc) // t_burst)
+        return HbmTiming(tck, t_burst, burst_bytes, cyc(p.tRCD_ns), cyc(p.tRP_ns), t_rfc, cyc(p.tWTR_ns),
+                         cyc(p.tRTW_ns), cyc(p.access_latency_ns), refresh_every, row_pen)
+
+
+class HbmModel:
+    """State of all pseudo-channels: bus-free time, last direction, bursts served."""
+
+    def __init__(self, p: HbmParams) -> None:
+        self.p = p
+        self.t = HbmTiming.of(p)
+        n = p.pseudo_channels
+        self._bus = [0] * n        # bus-free cycle per PC
+        self._lw = [False] * n     # last request was a write
+        self._served = [0] * n     # bursts served (refresh counter)
+        self._busy = [0] * n       # cycles with the PC bus occupied
+        self.bytes_read = 0.0
+        self.bytes_written = 0.0
+        self._next_pc = 0
+        self.row_bursts = max(1, p.row_bytes // self.t.burst_bytes)
+
+    # ---- closed form, all PCs of a striped transfer ----------------------------------------
+    def _fast_request(self, per: list[int], arrival: int, write: bool) -> int:
+        """Closed form per PC (module docstring) for every PC with bytes in ``per``; the hot path."""
+        t = self.t
+        bb, ev, rb = t.burst_bytes, t.refresh_every, self.row_bursts
+        rcost, rowp = t.t_rfc + t.t_rcd, t.row_penalty
+        first = t.t_rcd + (0 if write else t.latency)
+        bus, lw, served, busy = self._bus, self._lw, self._served, self._busy
+        end = arrival
+        for pc, nb in enumerate(per):
+            if not nb:
+                continue
+            bursts = -(-nb // bb)
+            b = bus[pc]
+            if arrival >= b:
+                st = arrival + first
+            elif write:
+                st = b + (t.t_rtw if (not lw[pc] and served[pc] > 0) else 0)
+            else:
+                st = b + (t.t_wtr if lw[pc] else 0)
+            s0 = served[pc]
+            e = st + bursts * t.t_burst + ((s0 + bursts) // ev - s0 // ev) * rcost + (-(-bursts // rb) - 1) * rowp
+            bus[pc] = e
+            lw[pc] = write
+            served[pc] = s0 + bursts
+            busy[pc] += e - st
+            if e > end:
+                end = e
+        return end
+
+    # ---- one PC, per-burst reference -----------------------------------------------------
+    def reference_request(self, pc: int, arrival: int, nbytes: int, write: bool) -> int:
+        """Same rules as the closed form, walked one burst at a time."""
+        t = self.t
+        bursts = -(-nbytes // t.burst_bytes)
+        if bursts == 0:
+            return arrival
+        if arrival >= self.bus_free[pc]:
+            now = arrival + t.t_rcd + (0 if write else t.latency)
+        else:
+            now = int(self.bus_free[pc])
+            if self.last_write[pc] and not write:
+                now += t.t_wtr
+            elif not self.last_write[pc] and write and self.served[pc] > 0:
+                now += t.t_rtw
+        start = now
+        for b in range(bursts):
+            if b > 0 and b % self.row_bursts == 0:
+                now += t.row_penalty            # new row, ACT not fully hidden
+            now += t.t_burst                    # data beats of this burst
+            self.served[pc] += 1
+            if self.served[pc] % t.refresh_every == 0:
+                now += t.t_rfc + t.t_rcd        # all-bank refresh, then re-open the row
+        self.bus_free[pc] = now
+        self.last_write[pc] = write
+        self._busy[pc] += now - start
+        return now
+
+    # ---- striped transfer over all PCs ----------------------------------------------------
+    def split(self, nbytes: float) -> list[int]:
+        """Bytes per PC for a transfer striped in ``request_bytes`` chunks (round robin)."""
+        n = self.p.pseudo_channels
+        chunk = self.p.request_bytes
+        total = int(math.ceil(nbytes))
+        full, rest = divmod(total, chunk)
+        per = [(full // n) * chunk] * n
+        extra = full % n
+        start = self._next_pc
+        for j in range(extra):
+            per[(start + j) % n] += chunk
+        if rest:
+            per[(start + extra) % n] += rest
+        self._next_pc = (start + extra + (1 if rest else 0)) % n
+        return per
+
+    def transfer(self, arrival: int, nbytes: float, write: bool, reference: bool = False) -> int:
+        """Issue a striped transfer at ``arrival`` (HBM cycles); returns completion cycle."""
+        if nbytes <= 0:
+            return arrival
+        per = self.split(nbytes)
+        if reference:
+            end = arrival
+            for pc, nb in enumerate(per):
+                if nb:
+                    end = max(end, self.reference_request(pc, arrival, nb, write))
+        else:
+            end = self._fast_request(per, arrival, write)
+        if write:
+            self.bytes_written += float(sum(per))
+        else:
+            self.bytes_read += float(sum(per))
+        return end
+
+    @property
+    def bus_free(self) -> list[int]:
+        return self._bus
+
+    @property
+    def last_write(self) -> list[bool]:
+        return self._lw
+
+    @property
+    def served(self) -> list[int]:
+        return self._served
+
+    @property
+    def busy_cycles(self) -> np.ndarray:
+        return np.asarray(self._busy, dtype=np.int64)
+
+    def peak_bytes_per_cycle(self) -> float:
+        """Device peak (from ``peak_gbps``) in bytes per HBM cycle."""
+        return self.p.peak_gbps * self.t.tck_ns
