@@ -21,7 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
 from reports.run_folder import RunFolder  # noqa: E402
 
@@ -58,7 +58,10 @@ def plot_latency_breakdown(run: RunFolder, out_dir: Path) -> list[Path]:
         a[1] += float(o["cycles"]) - float(o["compute_cycles"])
     roles = sorted(agg, key=lambda r: (-(agg[r][0] + agg[r][1]), r))
     total = sum(sum(v) for v in agg.values()) or 1.0
-    fig, ax = plt.subplots(figsize=(7.0, 0.3 * max(len(roles), 3) + 1.2))
+    height = 0.3 * max(len(roles), 3) + 1.2
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    label_in = 0.07 * max((len(r) for r in roles), default=4) + 0.25  # ~0.07 in per 9-pt character
+    fig.subplots_adjust(left=label_in / 7.0, right=0.93, top=1 - 0.45 / height, bottom=0.55 / height)
     y = list(range(len(roles)))[::-1]
     comp = [agg[r][0] for r in roles]
     stall = [max(agg[r][1], 0.0) for r in roles]
@@ -70,7 +73,6 @@ def plot_latency_breakdown(run: RunFolder, out_dir: Path) -> list[Path]:
     ax.set_xlabel("cycles (summed over ops of the role)")
     ax.set_title(_title(run), fontsize=9)
     ax.legend(loc="lower right", fontsize=7, frameon=False)
-    fig.tight_layout()
     return _save(fig, out_dir, "latency_breakdown")
 
 
@@ -109,9 +111,10 @@ def plot_roofline(run: RunFolder, out_dir: Path) -> list[Path]:
         ax.plot([lo, hi], [peak, peak], color="black", lw=1.2, label=f"compute roof {peak:.4g} MAC/cycle")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis):  # plain tick text: no mathtext (slow, font-dependent)
+    for axis in (ax.xaxis, ax.yaxis):  # decades only, plain tick text: no mathtext, few tick artists (fast)
+        axis.set_major_locator(LogLocator(base=10, numticks=12))
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        axis.set_minor_formatter(NullFormatter())
+        axis.set_minor_locator(NullLocator())
     ax.set_xlim(lo, hi)
     ax.set_xlabel("arithmetic intensity (MACs per off-chip byte)")
     ax.set_ylabel("achieved MACs per cycle")
@@ -121,7 +124,7 @@ def plot_roofline(run: RunFolder, out_dir: Path) -> list[Path]:
     ax.set_title(_title(run) + note, fontsize=8)
     if by_kind or peak:
         ax.legend(fontsize=7, frameon=False, loc="lower right")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.11)
     return _save(fig, out_dir, "roofline")
 
 
@@ -142,7 +145,7 @@ def plot_energy(run: RunFolder, out_dir: Path) -> list[Path]:
     ax.set_title("energy by component" if rows else "energy by component (none reported)", fontsize=9)
     if rows:
         ax.legend(fontsize=7, frameon=False, loc="upper right")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.08)
     return _save(fig, out_dir, "energy")
 
 
