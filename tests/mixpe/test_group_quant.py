@@ -149,3 +149,15 @@ def test_bad_arrays():
     wf = gq.quantize_weights(np.ones((4, 2)), 4, 2, "fp16")
     with pytest.raises(InputError):
         gq.mpgemm_group_int(np.ones((1, 4), dtype=np.int64), wf)
+
+
+def test_exact_int_matmul_both_paths():
+    rng = np.random.default_rng(5)
+    a = rng.integers(-128, 128, (5, 40))
+    b = rng.integers(-(1 << 20), 1 << 20, (40, 3))
+    want = [[sum(int(a[i, k]) * int(b[k, j]) for k in range(40)) for j in range(3)] for i in range(5)]
+    assert gq.exact_int_matmul(a, b).tolist() == want                 # float64 BLAS path
+    # bound 2 * 2**30 * 2**30 >= 2**53: the int64 path is taken
+    a2 = np.array([[1 << 30, 1 << 30]])
+    b2 = np.array([[1 << 30], [3]])
+    assert gq.exact_int_matmul(a2, b2).tolist() == [[(1 << 60) + 3 * (1 << 30)]]

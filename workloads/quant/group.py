@@ -207,6 +207,22 @@ def quantize_activations_int8(x: np.ndarray, granularity: Literal["token", "tens
 # --------------------------------------------------------------------------- integer path
 
 
+def exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of integer matrices, exact, as int64.
+
+    Uses float64 BLAS when every partial sum is provably below 2**53 in magnitude
+    (``K * max|a| * max|b| < 2**53``), so the float result is exact; int64 otherwise.
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    if a.size == 0 or b.size == 0:
+        return a @ b
+    bound = float(a.shape[1]) * float(np.abs(a).max()) * float(np.abs(b).max())
+    if bound < 2.0 ** 53:
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    return a @ b
+
+
 def _check_pair(a: np.ndarray, wq: GroupQuantWeights) -> None:
     if a.ndim != 2 or a.shape[1] != wq.k:
         raise InputError("activations", f"must be [M, {wq.k}] to match the weights, got shape {a.shape}")
@@ -221,7 +237,7 @@ def mpgemm_dequant_first_int(a: np.ndarray, wq: GroupQuantWeights) -> np.ndarray
     if wq.scale_mant is None:
         raise InputError("scale_format", "the integer path needs fixed-point scales")
     w_int = wq.expand(wq.scale_mant) * (wq.q - wq.expand(wq.zero))
-    return np.asarray(a, dtype=np.int64) @ w_int
+    return exact_int_matmul(a, w_int)
 
 
 def group_partial_sums(a: np.ndarray, wq: GroupQuantWeights) -> tuple[np.ndarray, np.ndarray]:
@@ -234,7 +250,7 @@ def group_partial_sums(a: np.ndarray, wq: GroupQuantWeights) -> tuple[np.ndarray
     S = np.empty((g, a.shape[0]), dtype=np.int64)
     for i in range(g):
         sl = slice(i * gs, min(k, (i + 1) * gs))
-        P[i] = a[:, sl] @ wq.q[sl]
+        P[i] = exact_int_matmul(a[:, sl], wq.q[sl])
         S[i] = a[:, sl].sum(axis=1)
     return P, S
 
