@@ -14,6 +14,7 @@ examples:
   llmaccel trace --model gpt3-13b --phase decode --batch 64 --prompt-len 80 --gen-len 296 --tp 4 --out g13.jsonl.gz
   llmaccel trace --model vit-b --phase prefill --batch 8 --quant w4a8-g128 --out vit.jsonl
   llmaccel trace --gemm-csv topologies/gpt2.csv --out gpt2.jsonl
+  llmaccel trace --check decode.jsonl
 the file format is documented in docs/workloads.md (llmaccel-trace, version 1); a .gz suffix compresses.
 """
 
@@ -45,7 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lm-head", action="store_true", help="also emit embedding, final norm and LM/classifier head")
     p.add_argument("--gemm-csv", default=None, metavar="FILE",
                    help="convert a SCALE-Sim GEMM topology CSV (Layer, M, N, K) instead of a model")
-    p.add_argument("--out", required=True, metavar="FILE", help="trace file to write (.jsonl, or .jsonl.gz)")
+    p.add_argument("--out", metavar="FILE", help="trace file to write (.jsonl, or .jsonl.gz); required unless --check")
+    p.add_argument("--check", metavar="FILE", help="validate an existing trace file instead of writing one "
+                                                   "(exit 2 naming the first bad line and field)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -68,8 +71,19 @@ def run(args: argparse.Namespace) -> int:
     from llmaccel.progress import enabled
     from workloads import requests as wreq
     from workloads.errors import InputError, require_positive_int
-    from workloads.trace_io import write_trace
+    from workloads.trace_io import read_trace, validate_trace, write_trace
 
+    if args.check:
+        problems = validate_trace(args.check)
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            field, _, problem = problems[0].partition(": ")
+            raise InputError(field, problem + more)
+        s = summary(read_trace(args.check))
+        print(f"{args.check}: valid llmaccel-trace: {s['ops']} ops, {s['macs'] / 1e9:.3f} GMAC")
+        return 0
+    if not args.out:
+        raise InputError("--out", "required: the trace file to write (or use --check FILE)")
     if args.gemm_csv:
         from workloads.gemm_csv import read_gemm_csv
         trace = read_gemm_csv(args.gemm_csv, quant=args.quant)

@@ -73,3 +73,20 @@ def test_bad_input_exit_2_one_line(tmp_path, capsys, args):
 def test_out_folder_missing(tmp_path, capsys):
     assert main(["trace", "--layers", "1", "--out", str(tmp_path / "no" / "x.jsonl")]) == 2
     assert "folder does not exist" in capsys.readouterr().err
+
+
+def test_check_valid_and_invalid(tmp_path, capsys):
+    out = tmp_path / "t.jsonl"
+    assert main(["trace", "--layers", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["trace", "--check", str(out)]) == 0
+    assert "valid llmaccel-trace: 17 ops" in capsys.readouterr().out
+    lines = out.read_text().splitlines()
+    lines[2] = lines[2].replace('"m":1,', '"m":0,')
+    lines[5] = lines[5].replace('"kind":"', '"kind":"x')
+    out.write_text("\n".join(lines) + "\n")
+    assert main(["trace", "--check", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == "llmaccel: error: trace line 3: m: must be a positive integer, got 0 (and 1 more problems)\n"
+    assert main(["trace"]) == 2
+    assert "--out" in capsys.readouterr().err
