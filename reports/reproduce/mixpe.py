@@ -41,6 +41,12 @@ _COMMON = ("one block of linears (q/k/v/o + FFN), M=64, g128; 500 MHz, 64 GB/s D
            "ops serial; energy = PE ops + dequant + SRAM + DRAM at 28 nm, no leakage")
 
 
+@lru_cache(maxsize=32)
+def _preset(name: str):
+    return load_preset(name)
+
+
+@lru_cache(maxsize=16)
 def linear_trace(model: str, quant: str) -> Trace:
     """The paper's workload: the linear layers of one block at M = 64 tokens."""
     tr = build_trace(model, "prefill", fixed(1, BATCH_TOKENS, 1), quant=quant, layers=1)
@@ -51,7 +57,7 @@ def linear_trace(model: str, quant: str) -> Trace:
 @lru_cache(maxsize=256)
 def run(model: str, quant: str, preset: str) -> tuple[int, float, int]:
     """(cycles, energy pJ, dequant ops) of the workload on a preset."""
-    hw = load_preset(preset)
+    hw = _preset(preset)
     d = get_design(hw.design)
     r = d.simulate(d.compile(linear_trace(model, quant), hw), hw)
     return r.total_cycles, r.total_energy_pj, int(r.meta.get("dequant_ops", 0))
