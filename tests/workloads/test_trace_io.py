@@ -159,3 +159,31 @@ def test_validator_reports_all_problems(trace, tmp_path):
         lines[i - 1] = json.dumps(rec)
     p.write_text("\n".join(lines) + "\n")
     assert [s.split(":")[0] for s in validate_trace(p)] == ["trace line 3", "trace line 6"]
+
+
+FUZZ_VALUES = [0, -1, -2, 1, 2, 7, 1.0, True, False, None, "", "x", "gemm", "decode", "kv", "all", [], [0], [True],
+               {}, 10 ** 9, "L0.q_proj"]
+
+
+def test_fast_reader_agrees_with_line_checker(trace, tmp_path):
+    """200 random single-field mutations: the one-pass reader accepts exactly what the
+    line-by-line checker accepts, and builds the same ops."""
+    from workloads.trace_io import OP_KEYS, _Checker, _fast_ops
+    p = write_trace(trace, tmp_path / "t.jsonl")
+    lines = p.read_text().splitlines()
+    rng = __import__("numpy").random.default_rng(7)
+    for _ in range(200):
+        texts = list(lines[1:25])  # embed, block 0 and the head of block 1: every op kind
+        i = int(rng.integers(len(texts)))
+        rec = json.loads(texts[i])
+        rec[OP_KEYS[int(rng.integers(len(OP_KEYS)))]] = FUZZ_VALUES[int(rng.integers(len(FUZZ_VALUES)))]
+        texts[i] = json.dumps(rec)
+        fast_chk, slow_chk = _Checker(False), _Checker(False)
+        fast_chk.header(1, lines[0])
+        slow_chk.header(1, lines[0])
+        fast = _fast_ops(fast_chk, texts)
+        slow = [slow_chk.op(n, t) for n, t in enumerate(texts, start=2)]
+        if slow_chk.problems:
+            assert fast is None, (rec, slow_chk.problems)
+        else:
+            assert fast == slow, rec
