@@ -118,13 +118,13 @@ def config_from_dict(cfg: dict, name: str, path: str = "config.json") -> ModelCo
     if fam == "llama":
         H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
         E = _int(cfg, "hidden_size", path, "hidden_size")
-        head_dim = cfg.get("head_dim")
+        head_dim = _int(cfg, "head_dim", path, "head_dim", default=E // H or 1)
         return _make(name, path, E, _int(cfg, "intermediate_size", path, "intermediate_size"),
                      _int(cfg, "num_hidden_layers", path, "num_hidden_layers"), H,
                      _int(cfg, "num_key_value_heads", path, "num_key_value_heads", default=H),
                      _int(cfg, "vocab_size", path, "vocab_size"), _act(cfg, path, "silu"), True,
                      _int(cfg, "max_position_embeddings", path, "max_position_embeddings"), "rmsnorm", "decoder", "rope",
-                     head_dim if head_dim and head_dim != E // H else None)
+                     head_dim if head_dim != E // H or E % H else None)
     if fam == "bert":
         H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
         return _make(name, path, _int(cfg, "hidden_size", path, "hidden_size"),

@@ -91,3 +91,12 @@ def test_malformed_and_missing(tmp_path):
         load_hf_config(p)
     with pytest.raises(InputError, match="not found"):
         load_hf_config(tmp_path / "nope" / "config.json")
+
+
+def test_explicit_head_dim_kept_and_validated(tmp_path):
+    base = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 4096, "num_hidden_layers": 1,
+            "num_attention_heads": 8, "num_key_value_heads": 1, "vocab_size": 10, "max_position_embeddings": 64}
+    m = load_hf_config(_write(tmp_path, {**base, "head_dim": 128}))
+    assert m.head_dim == 128 and m.head_dim_override == 128
+    with pytest.raises(InputError, match="head_dim"):
+        load_hf_config(_write(tmp_path, {**base, "head_dim": "big"}))
