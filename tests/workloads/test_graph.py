@@ -180,3 +180,12 @@ def test_bad_layer_index_and_heads_not_divisible():
     odd = ModelConfig("odd", 96, 200, 1, 6, 6, 10)
     with pytest.raises(InputError, match="intermediate_size"):
         build_trace(odd, "decode", fixed(1, 5, 5), tp=3)
+
+
+def test_progress_bar_only_on_a_tty(capsys, monkeypatch):
+    a = build_trace("llama2-7b", "decode", fixed(2, 10, 5), progress=True)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    b = build_trace("llama2-7b", "decode", fixed(2, 10, 5), progress=True)
+    assert "trace llama2-7b" in capsys.readouterr().err
+    assert a.ops == b.ops
