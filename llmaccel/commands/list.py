@@ -12,9 +12,14 @@ WHAT = ("presets", "models", "designs", "quant", "rtl")
 
 def _presets() -> tuple[tuple[str, ...], list[tuple]]:
     from sim.preset import load_preset, preset_names
+    from workloads.errors import InputError
     rows = []
     for n in preset_names():
-        hw = load_preset(n)
+        try:
+            hw = load_preset(n)
+        except InputError as e:  # list the others; say what is wrong with this one
+            rows.append((n, "?", f"cannot load: {e}"))
+            continue
         rows.append((n, hw.design, hw.description))
     return ("preset", "design", "description"), rows
 
@@ -32,9 +37,13 @@ def _models() -> tuple[tuple[str, ...], list[tuple]]:
 def _designs() -> tuple[tuple[str, ...], list[tuple]]:
     from sim.designs import design_names
     from sim.preset import load_preset, preset_names
+    from workloads.errors import InputError
     by_design: dict[str, list[str]] = {}
     for n in preset_names():
-        by_design.setdefault(load_preset(n).design, []).append(n)
+        try:
+            by_design.setdefault(load_preset(n).design, []).append(n)
+        except InputError:
+            continue
     return ("design", "presets"), [(d, ", ".join(by_design.get(d, [])) or "-") for d in design_names()]
 
 

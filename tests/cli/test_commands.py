@@ -157,3 +157,13 @@ def test_list_models_and_quant(cli):
 def test_list_unknown(cli):
     r = cli("list", "gadgets")
     assert r.rc == 2 and "gadgets" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_list_presets(cli):
+    from sim.preset import load_preset, preset_names
+    r = cli("list", "presets")
+    assert r.rc == 0
+    rows = [line.split(None, 2) for line in r.out.splitlines()[2:] if line and not line.startswith(" ")]
+    assert [row[0] for row in rows] == preset_names()
+    for name, design, *_ in rows:
+        assert design == load_preset(name).design
