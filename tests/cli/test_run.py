@@ -176,3 +176,10 @@ def test_gemm_csv(cli, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Layer,M,N,K\nfc1,64,0,256\n")
     assert_one_line_error(cli("run", "--quiet", "--gemm-csv", str(bad)), "bad.csv")
+
+
+def test_out_is_a_file(cli, tmp_path):
+    f = tmp_path / "result.txt"
+    f.write_text("mine")
+    assert_one_line_error(cli("run", *FAST, "--out", str(f)), "--out")
+    assert f.read_text() == "mine"
