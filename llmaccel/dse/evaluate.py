@@ -32,8 +32,8 @@ def _trace(workload_json: str) -> Any:
         reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase)
     else:
         reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
-    trace = graph.build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), quant=w.get("quant", "fp16"),
-                              layers=w.get("layers"))
+    kwargs = {"quant": w["quant"]} if "quant" in w else {}  # else the trace builder's default
+    trace = graph.build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), layers=w.get("layers"), **kwargs)
     trace.meta.setdefault("phase", phase)
     return trace
 

@@ -12,7 +12,7 @@ parameters:
   hw.clock_mhz: {{choices: {clocks}}}
   workload.batch: {{choices: {batches}}}
 workloads:
-  - {{model: llama2-7b, phase: decode, prompt_len: 128, layers: 1}}
+  - {{model: llama2-7b, phase: decode, prompt_len: 128, layers: 1, quant: w8a8}}
 objectives:
   - {{metric: tokens_per_s, goal: max}}
   - {{metric: energy_per_token_j, goal: min}}
@@ -25,6 +25,11 @@ def make_space(tmp: Path, name: str = "t", clocks=(250, 500), batches=(1, 2), se
     p = tmp / f"{name}.yaml"
     p.write_text(textwrap.dedent(SPACE.format(name=name, clocks=list(clocks), batches=list(batches), search=search)))
     return p
+
+
+@pytest.fixture(name="make_space")
+def make_space_fixture():
+    return make_space
 
 
 @pytest.fixture

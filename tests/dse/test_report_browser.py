@@ -34,7 +34,7 @@ def render(path: Path) -> tuple[list[tuple[str, float, float]], list[str], str]:
 
 @pytest.fixture(scope="module")
 def sweep_db(tmp_path_factory):
-    from tests.dse.conftest import make_space
+    from conftest import make_space  # tests/dse/conftest.py (rootdir-relative import)
     d = tmp_path_factory.mktemp("sweep")
     db = d / "r.sqlite"
     assert main(["sweep", str(make_space(d)), "--db", str(db), "--workers", "1", "--quiet"]) == 0

@@ -18,7 +18,6 @@ from llmaccel.dse.store import ResultStore
 from llmaccel.dse.summary import aggregate
 from llmaccel.dse.pareto import hypervolume, to_minimisation
 
-from tests.dse.conftest import make_space
 
 
 def rows_of(db, drop=("seconds",)):
@@ -34,9 +33,20 @@ def test_grid_sweep_fills_every_row_and_metrics_are_consistent(tmp_path, space_f
     assert main(["sweep", str(space_file), "--db", str(db), "--workers", "1", "--quiet", "--format", "json"]) == 0
     rows = rows_of(db)
     assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    # Each row equals a direct simulation of the same configuration, built without the DSE code.
+    from sim.designs import run
+    from sim.preset import load_preset
+    from workloads import graph, requests, zoo
+    for r in rows:
+        hw = load_preset("systolic-int8").with_overrides({"clock_mhz": r["point"]["hw.clock_mhz"]})
+        reqs = requests.fixed(r["point"]["workload.batch"], 128, 128)
+        trace = graph.build_trace(zoo.get_model("llama2-7b"), "decode", reqs, quant="w8a8", layers=1)
+        direct = run(trace, hw)
+        assert r["latency_s"] == pytest.approx(direct.time_s, rel=1e-12)
+        assert r["energy_j"] == pytest.approx(direct.total_energy_pj * 1e-12, rel=1e-12)
     by = {(r["point"]["hw.clock_mhz"], r["point"]["workload.batch"]): r for r in rows}
-    # Doubling the clock halves the latency of the same cycle count (cycles are clock-independent here).
-    assert by[(500, 1)]["latency_s"] == pytest.approx(by[(250, 1)]["latency_s"] / 2, rel=1e-9)
+    # A faster clock never slows the step, and cannot more than double its speed.
+    assert by[(250, 1)]["latency_s"] / 2 <= by[(500, 1)]["latency_s"] < by[(250, 1)]["latency_s"]
     for r in rows:
         assert r["tokens"] == r["point"]["workload.batch"]
         assert r["tokens_per_s"] == pytest.approx(r["tokens"] / r["latency_s"])
@@ -50,7 +60,7 @@ def test_same_seed_same_rows_and_pool_equals_serial(tmp_path, space_file):
     assert rows_of(a) == rows_of(b)
 
 
-def test_killed_sweep_resumes_without_repeating(tmp_path):
+def test_killed_sweep_resumes_without_repeating(tmp_path, make_space):
     space = make_space(tmp_path, "kill", clocks=(100, 200, 300, 400, 500, 600), batches=(1, 2, 3, 4))
     db = tmp_path / "k.sqlite"
     cmd = [sys.executable, "-m", "llmaccel.cli", "sweep", str(space), "--db", str(db), "--workers", "1", "--quiet"]
@@ -111,7 +121,7 @@ def test_unreachable_scheduler_is_one_line_error(tmp_path, space_file, capsys):
     assert rc == 2 and len(err) == 1 and "--scheduler" in err[0]
 
 
-def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path):
+def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path, make_space):
     clocks = tuple(range(100, 1001, 100))
     batches = (1, 2, 4, 8, 16)
     grid_space = make_space(tmp_path, "g", clocks, batches)
