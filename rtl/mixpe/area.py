@@ -60,6 +60,13 @@ def unit(name: str) -> ProductUnit:
 
 
 def product_cell_counts() -> dict[str, int]:
-    """Total generic cells of every unit in :data:`UNITS` (runs Yosys; ~2 s each)."""
+    """Total generic cells of every unit in :data:`UNITS` (runs Yosys, ~2 s each, 4 at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from rtl.flow import cell_counts
-    return {name: cell_counts(unit(name), f"prod_{name}")["total"] for name in UNITS}
+
+    def one(name: str) -> int:
+        return cell_counts(unit(name), f"prod_{name}")["total"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:     # each count is a Yosys subprocess
+        return dict(zip(UNITS, pool.map(one, UNITS)))

@@ -24,6 +24,6 @@ def run_pe(sim: str, build_dir: Path) -> None:
 
 CHECKS = [
     RtlCheck("mixpe.pe", "4-lane shift-add INT4xINT8 PE with group accumulator and fixed-point "
-             "dequantization: all 4096 products, 258 output streams (groups, zero points, partial "
+             "dequantization: all 4096 products, 168 output streams (groups, zero points, partial "
              "groups, bubbles) vs workloads.quant.group, latency 4 cycles", run_pe),
 ]

@@ -30,7 +30,7 @@ def _expected(a: np.ndarray, q: np.ndarray, mant: np.ndarray, zero: np.ndarray, 
     return v1
 
 
-def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 250) -> dict:
+def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 160) -> dict:
     """Vectors dict for rtl/mixpe/tb_pe.py."""
     rng = np.random.default_rng(seed)
     L = cfg.lanes
