@@ -29,7 +29,8 @@ def _trace(workload_json: str) -> Any:
     phase = w.get("phase", "decode")
     batch = int(w.get("batch", 1))
     if w.get("dist"):
-        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase)
+        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase,
+                         max_len=model.max_position_embeddings)
     else:
         reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
     kwargs = {"quant": w["quant"]} if "quant" in w else {}  # else the trace builder's default

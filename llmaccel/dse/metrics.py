@@ -42,9 +42,7 @@ def metrics_of(result: Any, trace: Any, hw: Any, design: Any) -> dict[str, Any]:
     tokens = step_tokens(trace)
     energy = float(result.total_energy_pj) * 1e-12
     dram = sum(v for k, v in result.bytes_total().items() if k.startswith("dram") or k.startswith("hbm"))
-    area = None
-    if hasattr(design, "area_mm2"):
-        area = float(design.area_mm2(hw))
+    area = area_of(result, hw, design)
     cost = hw.get("cost.usd", None)
     return {
         "latency_s": latency,
@@ -59,6 +57,18 @@ def metrics_of(result: Any, trace: Any, hw: Any, design: Any) -> dict[str, Any]:
         "area_mm2": area,
         "cost_usd": float(cost) if cost is not None else None,
     }
+
+
+def area_of(result: Any, hw: Any, design: Any) -> float | None:
+    """Area in mm^2: ``design.area_mm2(hw)`` if the design has it, else ``result.meta["area_mm2"]``
+    (a number, or a breakdown dict that is summed); None if the design models no area."""
+    if hasattr(design, "area_mm2"):
+        a = design.area_mm2(hw)
+    else:
+        a = (result.meta or {}).get("area_mm2")
+    if isinstance(a, dict):
+        return float(sum(float(v) for v in a.values()))
+    return None if a is None else float(a)
 
 
 def breakdowns_of(result: Any) -> dict[str, dict[str, float]]:
