@@ -95,6 +95,7 @@ class _Compression:
     seed: int = field(default=0, metadata={"min": 0})
     index_bits: int = 4
     block_header_bits: int = 8
+    block_sparse_attention: bool = True
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,13 @@ class CompilerParams:
 
     @staticmethod
     def of(hw: HardwareConfig) -> "CompilerParams":
+        key = f"{hw.name}:{hw.params!r}"
+        if key not in _PARAMS_CACHE:
+            _PARAMS_CACHE[key] = CompilerParams._build(hw)
+        return _PARAMS_CACHE[key]
+
+    @staticmethod
+    def _build(hw: HardwareConfig) -> "CompilerParams":
         p = hw.params
         c = p.get("compute", {})
         sub = {
@@ -121,6 +129,9 @@ class CompilerParams:
             "fusion": p.get("fusion", True),
         }
         return build(CompilerParams, sub, f"{hw.name}.params")
+
+
+_PARAMS_CACHE: dict[str, CompilerParams] = {}
 
 
 @dataclass
@@ -228,12 +239,18 @@ class _Emitter:
         consumer.wait.append("ld")
 
 
-def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None) -> StepProgram:
-    """Compile one step.  ``length`` labels the program (bucket length); default: from the trace."""
+def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None,
+                  n_layers: int | None = None) -> StepProgram:
+    """Compile one step.  ``length`` labels the program (bucket length); default: from the trace.
+
+    ``n_layers`` is the block count that negative ``compression.int8_layers`` entries count
+    from (default: the model's, from the trace meta); a truncated trace passes its own
+    length so that its last block plays the model's last block.
+    """
     if not trace.ops:
         raise InputError("trace", "has no ops")
     phase = trace.ops[0].phase.value
-    n_layers = trace.meta.get("num_hidden_layers") or (max(o.layer for o in trace.ops) + 1)
+    n_layers = n_layers or trace.meta.get("num_hidden_layers") or (max(o.layer for o in trace.ops) + 1)
     int8 = {l % n_layers for l in cp.compression.int8_layers}
     ops = [_int8_override(o, int8) for o in trace.ops]
     c = cp.compute
@@ -283,14 +300,16 @@ def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None) -
                         em.add(Instr("LD", i, ["mpe"], ["mpe"], {"bytes": int(math.ceil(kv_bytes / op.count * nh)), "kind": "kv"}))
                     ins = em.add(Instr(opc, i, ["ld"] if stream else [], ["ld"] if stream else [],
                                        {"m": op.m, "n": op.n, "k": op.k, "heads": nh, "nnz16": c.sparse_m}))
-                    if not decode:
+                    if not decode and cp.compression.block_sparse_attention:
                         ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             else:  # prefill with K/V too big for on-chip: stream per head
                 for h in range(op.count):
                     em.add(Instr("LD", i, ["mpe"], ["mpe"], {"bytes": int(math.ceil(kv_bytes / op.count)), "kind": "kv"}))
                     ins = em.add(Instr(opc, i, ["ld"], ["ld"], {"m": op.m, "n": op.n, "k": op.k, "heads": 1,
-                                                                 "nnz16": c.sparse_m, **_causal(op, c.mm.pm)}))
+                                                                 "nnz16": c.sparse_m}))
+                    if cp.compression.block_sparse_attention:
+                        ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             em.link(first, on_chip, act_bytes, i, start)
             em.producer = ins

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numba import njit
+
 from sim.flightllm.params import HbmParams
 
 
@@ -74,44 +76,15 @@ class HbmModel:
         self.p = p
         self.t = HbmTiming.of(p)
         n = p.pseudo_channels
-        self._bus = [0] * n        # bus-free cycle per PC
-        self._lw = [False] * n     # last request was a write
-        self._served = [0] * n     # bursts served (refresh counter)
-        self._busy = [0] * n       # cycles with the PC bus occupied
+        self._bus = np.zeros(n, np.int64)      # bus-free cycle per PC
+        self._lw = np.zeros(n, np.int64)       # 1: last request was a write
+        self._served = np.zeros(n, np.int64)   # bursts served (refresh counter)
+        self._busy = np.zeros(n, np.int64)     # cycles with the PC bus occupied
+        self._next = np.zeros(1, np.int64)     # round-robin start PC of the next transfer
         self.bytes_read = 0.0
         self.bytes_written = 0.0
         self._next_pc = 0
         self.row_bursts = max(1, p.row_bytes // self.t.burst_bytes)
-
-    # ---- closed form, all PCs of a striped transfer ----------------------------------------
-    def _fast_request(self, per: list[int], arrival: int, write: bool) -> int:
-        """Closed form per PC (module docstring) for every PC with bytes in ``per``; the hot path."""
-        t = self.t
-        bb, ev, rb = t.burst_bytes, t.refresh_every, self.row_bursts
-        rcost, rowp = t.t_rfc + t.t_rcd, t.row_penalty
-        first = t.t_rcd + (0 if write else t.latency)
-        bus, lw, served, busy = self._bus, self._lw, self._served, self._busy
-        end = arrival
-        for pc, nb in enumerate(per):
-            if not nb:
-                continue
-            bursts = -(-nb // bb)
-            b = bus[pc]
-            if arrival >= b:
-                st = arrival + first
-            elif write:
-                st = b + (t.t_rtw if (not lw[pc] and served[pc] > 0) else 0)
-            else:
-                st = b + (t.t_wtr if lw[pc] else 0)
-            s0 = served[pc]
-            e = st + bursts * t.t_burst + ((s0 + bursts) // ev - s0 // ev) * rcost + (-(-bursts // rb) - 1) * rowp
-            bus[pc] = e
-            lw[pc] = write
-            served[pc] = s0 + bursts
-            busy[pc] += e - st
-            if e > end:
-                end = e
-        return end
 
     # ---- one PC, per-burst reference -----------------------------------------------------
     def reference_request(self, pc: int, arrival: int, nbytes: int, write: bool) -> int:
@@ -150,48 +123,90 @@ class HbmModel:
         full, rest = divmod(total, chunk)
         per = [(full // n) * chunk] * n
         extra = full % n
-        start = self._next_pc
+        start = int(self._next[0])
         for j in range(extra):
             per[(start + j) % n] += chunk
         if rest:
             per[(start + extra) % n] += rest
-        self._next_pc = (start + extra + (1 if rest else 0)) % n
+        self._next[0] = (start + extra + (1 if rest else 0)) % n
         return per
 
     def transfer(self, arrival: int, nbytes: float, write: bool, reference: bool = False) -> int:
         """Issue a striped transfer at ``arrival`` (HBM cycles); returns completion cycle."""
         if nbytes <= 0:
             return arrival
-        per = self.split(nbytes)
+        total = int(math.ceil(nbytes))
         if reference:
+            per = self.split(nbytes)
             end = arrival
             for pc, nb in enumerate(per):
                 if nb:
                     end = max(end, self.reference_request(pc, arrival, nb, write))
         else:
-            end = self._fast_request(per, arrival, write)
+            t = self.t
+            end = int(_striped_closed_form(self._bus, self._lw, self._served, self._busy, self._next, total,
+                                           self.p.request_bytes, int(arrival), int(write), t.burst_bytes,
+                                           t.refresh_every, self.row_bursts, t.t_rfc + t.t_rcd, t.row_penalty,
+                                           t.t_burst, t.t_rcd, t.latency, t.t_wtr, t.t_rtw))
         if write:
-            self.bytes_written += float(sum(per))
+            self.bytes_written += float(total)
         else:
-            self.bytes_read += float(sum(per))
+            self.bytes_read += float(total)
         return end
 
     @property
-    def bus_free(self) -> list[int]:
+    def bus_free(self) -> np.ndarray:
         return self._bus
 
     @property
-    def last_write(self) -> list[bool]:
+    def last_write(self) -> np.ndarray:
         return self._lw
 
     @property
-    def served(self) -> list[int]:
+    def served(self) -> np.ndarray:
         return self._served
 
     @property
     def busy_cycles(self) -> np.ndarray:
-        return np.asarray(self._busy, dtype=np.int64)
+        return self._busy
 
     def peak_bytes_per_cycle(self) -> float:
         """Device peak (from ``peak_gbps``) in bytes per HBM cycle."""
         return self.p.peak_gbps * self.t.tck_ns
+
+
+@njit(cache=True)
+def _striped_closed_form(bus, lw, served, busy, nxt, total, chunk, arrival, write, bb, ev, rb, rcost, rowp,
+                         t_burst, t_rcd, latency, t_wtr, t_rtw):  # pragma: no cover - numba
+    """Closed form of one striped transfer (split round robin, then every PC's request)."""
+    n = bus.shape[0]
+    full = total // chunk
+    rest = total - full * chunk
+    base = (full // n) * chunk
+    extra = full % n
+    start_pc = nxt[0]
+    end = arrival
+    first = t_rcd + (0 if write else latency)
+    for pc in range(n):
+        off = (pc - start_pc) % n
+        nb = base + (chunk if off < extra else 0) + (rest if (rest > 0 and off == extra) else 0)
+        if nb == 0:
+            continue
+        bursts = (nb + bb - 1) // bb
+        b = bus[pc]
+        if arrival >= b:
+            st = arrival + first
+        elif write:
+            st = b + (t_rtw if (lw[pc] == 0 and served[pc] > 0) else 0)
+        else:
+            st = b + (t_wtr if lw[pc] == 1 else 0)
+        s0 = served[pc]
+        e = st + bursts * t_burst + ((s0 + bursts) // ev - s0 // ev) * rcost + ((bursts + rb - 1) // rb - 1) * rowp
+        bus[pc] = e
+        lw[pc] = write
+        served[pc] = s0 + bursts
+        busy[pc] += e - st
+        if e > end:
+            end = e
+    nxt[0] = (start_pc + extra + (1 if rest > 0 else 0)) % n
+    return end

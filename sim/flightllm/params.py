@@ -151,6 +151,13 @@ class FlightParams:
     compression: dict = field(default_factory=dict)   # validated by mapping.flightllm.CompilerParams
 
 
+_CACHE: dict[str, FlightParams] = {}
+
+
 def flight_params(hw: HardwareConfig) -> FlightParams:
-    """Validated parameters of a FlightLLM preset (InputError names the bad field)."""
-    return build(FlightParams, hw.params, f"{hw.name}.params")
+    """Validated parameters of a FlightLLM preset (InputError names the bad field); cached per content."""
+    key = f"{hw.name}:{hw.params!r}"
+    p = _CACHE.get(key)
+    if p is None:
+        p = _CACHE[key] = build(FlightParams, hw.params, f"{hw.name}.params")
+    return p

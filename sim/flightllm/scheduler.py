@@ -39,8 +39,13 @@ def schedule(instrs: Sequence, init_tokens: dict[tuple[str, str], int],
              duration: Callable[[object, int], int]) -> Scheduled:
     """Run the decoupled-queue machine over ``instrs`` (objects with ``unit``, ``wait``, ``release``)."""
     queues: dict[str, list[int]] = {u: [] for u in UNITS}
+    needs: list[tuple[tuple[str, int], ...]] = []
     for idx, ins in enumerate(instrs):
         queues[ins.unit].append(idx)
+        cnt: dict[str, int] = {}
+        for w in ins.wait:
+            cnt[w] = cnt.get(w, 0) + 1
+        needs.append(tuple(cnt.items()))
     head = {u: 0 for u in UNITS}
     free = {u: 0 for u in UNITS}
     tokens: dict[tuple[str, str], deque] = {}
@@ -48,34 +53,34 @@ def schedule(instrs: Sequence, init_tokens: dict[tuple[str, str], int],
         tokens[(src, dst)] = deque([0] * n)
     start = [0] * len(instrs)
     end = [0] * len(instrs)
+    active = [u for u in UNITS if queues[u]]
     remaining = len(instrs)
     while remaining:
-        best = None
-        for u in UNITS:
+        best_t = -1
+        best_u = ""
+        for u in active:
             q = queues[u]
-            if head[u] >= len(q):
+            h = head[u]
+            if h >= len(q):
                 continue
-            ins = instrs[q[head[u]]]
-            need: dict[str, int] = {}
-            for w in ins.wait:
-                need[w] = need.get(w, 0) + 1
             t = free[u]
             ok = True
-            for src, cnt in need.items():
+            for src, cnt in needs[q[h]]:
                 fifo = tokens.get((src, u))
                 if fifo is None or len(fifo) < cnt:
                     ok = False
                     break
-                t = max(t, fifo[cnt - 1])
-            if ok and (best is None or t < best[0]):
-                best = (t, u, need)
-        if best is None:
+                if fifo[cnt - 1] > t:
+                    t = fifo[cnt - 1]
+            if ok and (best_t < 0 or t < best_t):
+                best_t, best_u = t, u
+        if best_t < 0:
             stuck = {u: instrs[queues[u][head[u]]].opcode for u in UNITS if head[u] < len(queues[u])}
             raise InputError("program", f"deadlock: no unit can proceed (heads waiting: {stuck})")
-        t, u, need = best
+        t, u = best_t, best_u
         idx = queues[u][head[u]]
         ins = instrs[idx]
-        for src, cnt in need.items():
+        for src, cnt in needs[idx]:
             fifo = tokens[(src, u)]
             for _ in range(cnt):
                 fifo.popleft()
@@ -84,7 +89,10 @@ def schedule(instrs: Sequence, init_tokens: dict[tuple[str, str], int],
         end[idx] = t + d
         free[u] = t + d
         for r in ins.release:
-            tokens.setdefault((u, r), deque()).append(t + d)
+            q = tokens.get((u, r))
+            if q is None:
+                q = tokens[(u, r)] = deque()
+            q.append(t + d)
         head[u] += 1
         remaining -= 1
     return Scheduled(start, end)
