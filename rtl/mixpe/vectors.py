@@ -91,3 +91,63 @@ def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 160) -> dict:
             zero = rng.choice([wlo, whi], g)
         emit(a, q, gs, mant, zero, 0.0 if i % 3 == 0 else 0.08)
     return {"lanes": L, "prod_bits": cfg.prod_bits, "latency": LATENCY, "beats": beats, "prods": prods, "outs": outs}
+
+
+def build_fp16(lanes: int = 4, seed: int = 9, n_random: int = 40) -> dict:
+    """Vectors for rtl/mixpe/tb_pe_fp16.py, expected sums from
+    :func:`workloads.quant.group.fp16_group_sums_fixed`.
+
+    * every 11-bit significand pattern (all 1,024 fractions, exponent field 15) x every INT4
+      code (16,384 pairs: the whole shift-add table), and every exponent field 0..30 x both
+      signs x every code with random fractions (the exponent shift), in groups of one beat
+      (so each group sum is one beat's ``lanes`` products);
+    * corners: groups of 128 copies of +-65504 (largest fp16) x -8 and of the smallest
+      subnormal;
+    * random streams: group sizes 32/64/128 and multiples of ``lanes``, partial last
+      groups, idle beats with garbage.
+    """
+    from rtl.mixpe.pe_fp16 import LATENCY as FP_LATENCY
+    from workloads.quant.group import fp16_group_sums_fixed
+
+    rng = np.random.default_rng(seed)
+    L = lanes
+    beats: list[list[int]] = []
+    outs: list[list[int]] = []
+    frac, code = np.meshgrid(np.arange(1024), np.arange(-8, 8), indexing="ij")
+    sig_bits = ((15 << 10) | frac.ravel()).astype(np.uint16)
+    ex, sg, cd = np.meshgrid(np.arange(31), np.arange(2), np.arange(-8, 8), indexing="ij")
+    exp_bits = ((sg.ravel() << 15) | (ex.ravel() << 10) | rng.integers(0, 1024, ex.size)).astype(np.uint16)
+    pair_bits = np.concatenate([sig_bits, exp_bits])
+    pair_codes = np.concatenate([code.ravel(), cd.ravel()])
+
+    def stream(bits: np.ndarray, q: np.ndarray, gs: int, p_idle: float) -> None:
+        k = bits.size
+        pad = (-k) % L
+        bp = np.concatenate([bits, np.zeros(pad, np.uint16)])
+        qp = np.concatenate([q, np.zeros(pad, np.int64)])
+        P, S = fp16_group_sums_fixed(bits.view(np.float16), q, gs)
+        g = 0
+        for b in range(bp.size // L):
+            while rng.random() < p_idle:
+                beats.append([_pack(rng.integers(0, 1 << 16, L), 16), _pack(rng.integers(0, 16, L), 4), 0,
+                              int(rng.integers(0, 2))])
+            hi = min(k, (b + 1) * L)
+            end = int(hi == k or hi % gs == 0)
+            beats.append([_pack(bp[b * L:(b + 1) * L], 16), _pack(qp[b * L:(b + 1) * L], 4), 1, end])
+            if end:
+                outs.append([len(beats) - 1, P[g], S[g]])
+                g += 1
+
+    order = rng.permutation(pair_bits.size)
+    stream(pair_bits[order], pair_codes[order], L, 0.0)
+    big = np.array([0x7BFF], np.uint16)          # 65504
+    stream(np.repeat(big, 128), np.full(128, -8), 128, 0.0)
+    stream(np.repeat(big | 0x8000, 128), np.full(128, -8), 128, 0.0)
+    stream(np.repeat(np.array([1], np.uint16), 128), np.full(128, 7), 128, 0.0)
+    for i in range(n_random):
+        gs = int(rng.choice([32, 64, 128, L * int(rng.integers(1, 128 // L + 1))]))
+        k = int(rng.integers(1, 3 * gs + 1))
+        bits = rng.integers(0, 1 << 16, k).astype(np.uint16)
+        bits = np.where(((bits >> 10) & 0x1F) == 0x1F, bits & 0x83FF, bits).astype(np.uint16)
+        stream(bits, rng.integers(-8, 8, k), gs, 0.0 if i % 3 == 0 else 0.08)
+    return {"latency": FP_LATENCY, "beats": beats, "outs": outs}

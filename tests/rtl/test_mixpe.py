@@ -16,6 +16,14 @@ def test_mixpe_pe(sim, tmp_path):
     check.run(sim, tmp_path)
 
 
+@pytest.mark.rtl
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_mixpe_fp16_group_stage(sim, tmp_path):
+    assert simulator_available(sim), f"{sim} is part of the toolchain (TOOLCHAIN.md)"
+    (check,) = [c for c in checks.CHECKS if c.unit == "mixpe.pe_fp16"]
+    check.run(sim, tmp_path)
+
+
 def test_rtl_latency_is_the_cycle_models_pipeline_depth():
     from sim.mixpe.pe import PE_PIPELINE_DEPTH
     assert LATENCY == PE_PIPELINE_DEPTH

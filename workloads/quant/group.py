@@ -366,3 +366,22 @@ def fp16_shift_add_product(x16: np.ndarray, w: np.ndarray, w_bits: int = 4) -> n
     sign, exp, sig = fp16_fields(x16)
     mag = shift_add_product(sig, w, w_bits)
     return np.where(sign == 1, -mag, mag) * np.exp2(exp - 10)
+
+
+def fp16_group_sums_fixed(x16: np.ndarray, q: np.ndarray, group_size: int) -> tuple[list[int], list[int]]:
+    """Exact W4A16 group sums of one output: ``P_g = sum x q`` and ``S_g = sum x`` as Python
+    integers in units of ``2**-24`` (every finite fp16 value is a multiple of it).
+
+    ``x16``: fp16 activations ``[K]``; ``q``: signed weight codes ``[K]``.  This is what the
+    fixed-point W4A16 group stage of rtl/mixpe/pe_fp16.py computes.
+    """
+    x = np.asarray(x16, dtype=np.float16).astype(np.float64)
+    if not np.all(np.isfinite(x)):
+        raise InputError("activations", "fp16 inf/nan is not supported")
+    xi = [int(v) for v in np.ldexp(x, 24)]                  # exact: |x| * 2**24 < 2**40
+    qi = [int(v) for v in np.asarray(q)]
+    P, S = [], []
+    for g0 in range(0, len(xi), group_size):
+        P.append(sum(a * b for a, b in zip(xi[g0:g0 + group_size], qi[g0:g0 + group_size])))
+        S.append(sum(xi[g0:g0 + group_size]))
+    return P, S
