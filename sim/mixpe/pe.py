@@ -1,8 +1,9 @@
 """PE kinds of the MixPE study: MixPE's shift-and-add PEs and the baselines' PEs.
 
-Every kind is hosted on the shared systolic array (:mod:`sim.systolic`): it provides a
-:class:`sim.systolic.pe.PEType` (dot-product width = ``lanes``, pipeline latency) for the
-shared fold formulas, plus what the shared descriptor does not carry:
+Every kind is hosted on the shared systolic array (:mod:`sim.systolic`): the preset's
+``pe.lanes`` (dot-product width ``d``) and ``pe.pipeline_latency`` (``L``) feed the shared
+fold formulas, like :class:`sim.systolic.pe.PEType`; a kind adds what that descriptor does
+not carry:
 
 * which operand formats it takes natively and how wider ones are bit-sliced into passes
   (computed from the *code* width of a QuantSpec, never from its storage width, which for
@@ -19,7 +20,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.systolic.pe import PEType
 from workloads.errors import InputError
 from workloads.quant_spec import QuantSpec
 
@@ -71,12 +71,6 @@ class PEKind:
         else:
             pb = 1 if (self.w_float and b.bits <= 16) else math.ceil(b.bits / self.w_bits)
         return pa * pb
-
-    def pe_type(self, lanes: int, pipeline_latency: int) -> PEType:
-        """The shared-array descriptor of this PE with ``lanes`` MACs per cycle."""
-        return PEType(self.name, self.act_bits if not self.act_float else 16, self.w_bits,
-                      "float" if self.act_float else "int", lanes, pipeline_latency, 32,
-                      (self.product_action, self.accumulate_action) + self.extra_actions, f"pe_{self.name}")
 
 
 PE_KINDS: dict[str, PEKind] = {k.name: k for k in (

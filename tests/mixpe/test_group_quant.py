@@ -161,3 +161,23 @@ def test_exact_int_matmul_both_paths():
     a2 = np.array([[1 << 30, 1 << 30]])
     b2 = np.array([[1 << 30], [3]])
     assert gq.exact_int_matmul(a2, b2).tolist() == [[(1 << 60) + 3 * (1 << 30)]]
+
+
+def test_fp16_group_sums_fixed_exact():
+    from fractions import Fraction
+    rng = np.random.default_rng(8)
+    for _ in range(30):
+        k = int(rng.integers(1, 300))
+        gs = int(rng.choice([4, 32, 128]))
+        bits = rng.integers(0, 1 << 16, k).astype(np.uint16)
+        bits = np.where(((bits >> 10) & 0x1F) == 0x1F, bits & 0x83FF, bits).astype(np.uint16)
+        x16 = bits.view(np.float16)
+        q = rng.integers(-8, 8, k)
+        P, S = gq.fp16_group_sums_fixed(x16, q, gs)
+        for g in range(len(P)):
+            sl = slice(g * gs, (g + 1) * gs)
+            want_p = sum(Fraction(float(x)) * int(w) for x, w in zip(x16[sl], q[sl]))
+            want_s = sum(Fraction(float(x)) for x in x16[sl])
+            assert Fraction(P[g], 1 << 24) == want_p and Fraction(S[g], 1 << 24) == want_s
+    with pytest.raises(InputError):
+        gq.fp16_group_sums_fixed(np.array([np.inf], np.float16), np.array([1]), 4)
