@@ -76,13 +76,15 @@ class MixPEDesign:
                       total_cycles=now, ops=stats, peak_macs_per_cycle=mach.peak_macs_per_cycle,
                       energy_pj=ledger.by_component(),
                       meta={**program.meta, "pe": p.pe.kind, "dequant_ops": dq_ops,
-                            "dequant_occupancy": occupancy},
+                            "dequant_occupancy": occupancy, "area_mm2": model.area_mm2(p),
+                            "array": f"{p.array.rows}x{p.array.cols} os, {p.pe.kind} x{p.pe.lanes} lanes"},
                       assumptions=[
                           "ops run one after another on the array or the vector unit (no overlap between ops)",
                           "dequantization: " + ("in every PE after each group, pipelined (MixPE)"
                                                 if p.dequant.placement == "in_pe" else
                                                 "per weight, in series with the array (main loop)"),
                           "leakage/static energy not modelled; energy = PE ops + dequant + SRAM + DRAM",
+                          "area: PE products + accumulate adders + dequantizers + SRAM (no registers, wiring)",
                           "fp16 activations on integer-only PEs are converted to "
                           f"{p.float_act_int_bits}-bit fixed point and bit-sliced",
                       ])

@@ -39,6 +39,7 @@ from sim.systolic.fast import gemm_cycles
 from sim.systolic.model import double_buffer_total
 
 ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
+AREA_TABLE = Path(__file__).parent / "area.yaml"
 
 
 @lru_cache(maxsize=4)
@@ -191,3 +192,22 @@ def charge_gemm(ledger: EnergyLedger, run: GemmRun, task: MixGemmTask, p: MixPEP
 def run_vector(task: MixVectorTask, p: MixPEParams) -> int:
     """Cycles of a vector op on the vector unit."""
     return math.ceil(task.elements / p.vector_lanes)
+
+
+def area_mm2(p: MixPEParams) -> dict[str, float]:
+    """Area breakdown (mm^2) at the preset's node: PE lanes (product + accumulate adder, as
+    the energy model pairs them), dequantizers (one per PE for ``in_pe``, ``dequant.lanes``
+    for ``in_loop``) and SRAM.  Registers and wiring are not counted."""
+    from sim.area import load_area_table
+    table = load_area_table(AREA_TABLE)
+    kind = pe_kind(p.pe.kind)
+    n_pe = p.array.rows * p.array.cols
+    per_lane = table.um2(kind.product_action, p.node_nm) + table.um2(kind.accumulate_action, p.node_nm) + \
+        sum(table.um2(a, p.node_nm) for a in kind.extra_actions)
+    if p.dequant.placement == "in_pe":
+        dq = table.mm2("dequant_group_fp" if kind.act_float else "dequant_group_fixed", p.node_nm, n_pe)
+    else:
+        dq = table.mm2("dequant_weight_fp16", p.node_nm, p.dequant.lanes)
+    m = p.memory
+    return {"pe_array": per_lane * n_pe * p.pe.lanes / 1e6, "dequant": dq,
+            "sram": table.mm2("sram_per_kib", p.node_nm, m.input_kib + m.weight_kib + m.output_kib)}

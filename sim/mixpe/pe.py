@@ -86,7 +86,7 @@ PE_KINDS: dict[str, PEKind] = {k.name: k for k in (
     PEKind("fp16", 16, True, 16, True, "prod_fp16_mult", "fp32_add", (), "FP16 x FP16 MAC, FP32 accumulate"),
     PEKind("ant4", 4, False, 4, False, "prod_mult_4x4", "int32_add", (),
            "ANT-style 4-bit PE; wider operands bit-sliced (8-bit = 2 passes per operand)"),
-    PEKind("bitfusion2", 2, False, 2, False, "prod_mult_2x2", "int32_add", ("bitbrick_shift_add",),
+    PEKind("bitfusion2", 2, False, 2, False, "prod_mult_2x2", "bitbrick_shift_add", ("fusion_accumulate_share",),
            "BitFusion BitBrick (2x2-bit); a fusion unit = 16 bricks = the PE's 16 lanes"),
 )}
 

@@ -22,6 +22,16 @@ def test_product_energies_match_cell_ratios(cells):
         assert t.pj(f"prod_{name}" if name not in ("mult_11x11",) else "prod_fp16_mult") == pytest.approx(want, rel=5e-4)   # table keeps 5-6 digits
 
 
+def test_product_areas_match_cell_ratios(cells):
+    from sim.area import load_area_table
+    from sim.mixpe.model import AREA_TABLE
+    t = load_area_table(AREA_TABLE)
+    for name in UNITS:
+        base, ref = ("fp16_mult", "mult_11x11") if "11" in name else ("int8_mult", "mult_8x8")
+        key = "prod_fp16_mult" if name == "mult_11x11" else f"prod_{name}"
+        assert t.um2(key) == pytest.approx(t.um2(base) * cells[name] / cells[ref], rel=5e-4)
+
+
 def test_shift_add_vs_multiplier_cells(cells):
     # measured, not assumed: a shift-add INT8xINT4 product is within 10 % of the multiplier's
     # gate count (Yosys builds $mul from the same partial products), far below INT8xINT8
