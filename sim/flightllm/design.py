@@ -28,6 +28,7 @@ from sim.energy import load_table
 from sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
 from sim.flightllm.hbm import HbmModel
 from sim.flightllm.params import FlightParams, flight_params
+from sim.flightllm.resources import check_fit
 from sim.flightllm.scheduler import schedule
 from sim.flightllm.sfu import sfu_cycles
 from sim.preset import HardwareConfig
@@ -139,10 +140,12 @@ class FlightDesign:
         self._caches: dict[str, dict] = {}
 
     def compile(self, trace: Trace, hw: HardwareConfig) -> StepProgram:
+        check_fit(flight_params(hw), hw.name)
         return compile_trace(trace, CompilerParams.of(hw))
 
     def simulate(self, program: StepProgram, hw: HardwareConfig) -> Result:
         p = flight_params(hw)
+        check_fit(p, hw.name)
         cache = self._caches.setdefault(_hw_key(hw), {})
         timing = _Timing(program, p, cache)
         sched = schedule(program.instrs, program.init_tokens, timing)
