@@ -15,6 +15,7 @@ from sim.mixpe.params import MixPEParams, from_preset
 from sim.mixpe.pe import pe_kind
 from sim.preset import HardwareConfig
 from sim.result import OpStats, Result
+from workloads.errors import InputError
 from workloads.ops import Op
 from workloads.trace import Trace
 
@@ -32,6 +33,12 @@ class MixPEDesign:
         mach = model.Machine.of(p)
 
         def passes_for(op: Op) -> int:
+            g = op.b_spec.group_size if op.b_spec.family == "int-group" else None
+            dq = p.dequant
+            if g is not None and dq.placement == "in_pe" and dq.pes_per_unit * dq.ii * p.pe.lanes > g:
+                raise InputError("dequant.pes_per_unit", f"{op.name}: {dq.pes_per_unit} PEs x II {dq.ii} per shared "
+                                 f"dequantizer exceed one group every {g}/{p.pe.lanes} cycles; allowed: "
+                                 f"pes_per_unit <= {g // (p.pe.lanes * dq.ii)} (stalls are not modelled)")
             return kind.passes(op.a_spec, op.b_spec, p.float_act_int_bits, op.name)
 
         def block_cycles_for(op: Op, passes: int):

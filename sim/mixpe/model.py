@@ -196,8 +196,8 @@ def run_vector(task: MixVectorTask, p: MixPEParams) -> int:
 
 def area_mm2(p: MixPEParams) -> dict[str, float]:
     """Area breakdown (mm^2) at the preset's node: PE lanes (product + accumulate adder, as
-    the energy model pairs them), dequantizers (one per PE for ``in_pe``, ``dequant.lanes``
-    for ``in_loop``) and SRAM.  Registers and wiring are not counted."""
+    the energy model pairs them), dequantizers (one per ``pes_per_unit`` PEs for ``in_pe``,
+    ``dequant.lanes`` for ``in_loop``) and SRAM.  Registers and wiring are not counted."""
     from sim.area import load_area_table
     table = load_area_table(AREA_TABLE)
     kind = pe_kind(p.pe.kind)
@@ -205,7 +205,8 @@ def area_mm2(p: MixPEParams) -> dict[str, float]:
     per_lane = table.um2(kind.product_action, p.node_nm) + table.um2(kind.accumulate_action, p.node_nm) + \
         sum(table.um2(a, p.node_nm) for a in kind.extra_actions)
     if p.dequant.placement == "in_pe":
-        dq = table.mm2("dequant_group_fp" if kind.act_float else "dequant_group_fixed", p.node_nm, n_pe)
+        units = -(-n_pe // p.dequant.pes_per_unit)
+        dq = table.mm2("dequant_group_fp" if kind.act_float else "dequant_group_fixed", p.node_nm, units)
     else:
         dq = table.mm2("dequant_weight_fp16", p.node_nm, p.dequant.lanes)
     m = p.memory

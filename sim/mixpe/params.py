@@ -39,12 +39,16 @@ class DequantParams:
     ``in_pe``: MixPE — after each group's integer sum, inside every PE, pipelined (one op per
     group per output).  ``in_loop``: baselines — every weight is dequantized once per block
     on ``lanes`` dequantizers in series with the array (the "main sequential loop").
-    ``ii``: cycles between two operations of one dequantizer.
+    ``ii``: cycles between two operations of one dequantizer.  ``pes_per_unit`` (in_pe only):
+    PEs sharing one dequantizer; allowed while ``pes_per_unit * ii <= group_size / lanes`` (a
+    PE finishes at most one group per ``group_size / lanes`` cycles, so the shared unit never
+    stalls the array); larger sharing is rejected rather than modelled.
     """
 
     placement: Literal["in_pe", "in_loop"]
     lanes: int
     ii: int = 1
+    pes_per_unit: int = 1
 
 
 @dataclass(frozen=True)

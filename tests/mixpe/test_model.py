@@ -132,6 +132,23 @@ def test_energy_components_and_determinism():
     assert r1.energy_pj["pe_array"] == pytest.approx(64 * 768 * 768 * per)
 
 
+def test_shared_dequantizer_same_cycles_less_area():
+    ops = [_op(64, 1024, 1024)]
+    a, b = _run("mixpe-w4a8", ops), _run("mixpe-w4a8-shared-dq", ops)
+    assert a.total_cycles == b.total_cycles and a.energy_pj == b.energy_pj
+    assert b.meta["area_mm2"]["dequant"] == pytest.approx(a.meta["area_mm2"]["dequant"] / 32)
+    with pytest.raises(InputError, match="pes_per_unit <= 32"):
+        _run("mixpe-w4a8", ops, {"dequant.pes_per_unit": 33})
+
+
+def test_area_hand_value():
+    # INT8 baseline PE array: 1024 PEs x (282 + 137) um^2 (Horowitz 45 nm) x (28/45)^2
+    r = _run("mixpe-int8", [_op(4, 4, 8, b=INT8)])
+    assert r.meta["area_mm2"]["pe_array"] == pytest.approx(1024 * 419 * (28 / 45) ** 2 / 1e6)
+    # SRAM: 512 KiB x 1734 um^2/KiB (28 nm table entry)
+    assert r.meta["area_mm2"]["sram"] == pytest.approx(512 * 1734 / 1e6)
+
+
 def test_bad_inputs():
     with pytest.raises(InputError, match="pe.kind"):
         _run("mixpe-w4a8", [_op(4, 4, 8)], {"pe.kind": "tpu"})
