@@ -47,3 +47,25 @@ def test_bench_chain_closed_form(benchmark):
     sh = ChainShape(pk=16, pn=64, pm=1)
     cyc = benchmark(lambda: chain_cycles(nnz, sh, 1))
     assert cyc > 0
+
+
+def test_bench_compile_all_buckets(benchmark):
+    """Compile time of every LLaMA2-7B bucket program (16 prefill + 128 decode), full 32 blocks + LM head;
+    prints instruction storage with and without bucketing."""
+    from mapping.flightllm.compiler import CompilerParams, compile_trace
+    from sim.flightllm.request import _requests
+    from workloads.graph import build_trace
+
+    m, hw = get_model("llama2-7b"), load_preset("u280")
+    cp = CompilerParams.of(hw)
+    traces = {(ph, b): build_trace(m, ph, _requests(ph, b), quant="flightllm-paper", include_lm_head=True)
+              for ph, step in (("prefill", 128), ("decode", 16)) for b in range(step, 2049, step)}
+
+    def compile_all():
+        return {k: compile_trace(t, cp).storage_bytes() for k, t in traces.items()}
+
+    sizes = benchmark.pedantic(compile_all, rounds=1, iterations=1)
+    with_b = sum(sizes.values())
+    without = sum(sizes[("prefill", -(-L // 128) * 128)] + sizes[("decode", -(-L // 16) * 16)] for L in range(1, 2049))
+    print(f"\n{len(sizes)} bucket programs: {with_b / 1e6:.2f} MB; per exact length: {without / 1e6:.1f} MB "
+          f"({without / with_b:.1f}x)")
