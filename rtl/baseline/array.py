@@ -41,6 +41,7 @@ The next tile's first beat can be taken in cycle ``T + 2R + C - 2``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from amaranth.hdl import Array, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
@@ -82,8 +83,11 @@ def _index_width(n: int) -> int:
 class OsArray(wiring.Component):
     """Output-stationary systolic array (see module docstring for the protocol)."""
 
-    def __init__(self, cfg: ArrayConfig = ArrayConfig()) -> None:
+    def __init__(self, cfg: ArrayConfig = ArrayConfig(),
+                 pe_factory: Callable[[PEConfig], MacPE] = MacPE) -> None:
+        """``pe_factory`` builds each PE (a PE type is a parameter of the array)."""
         self.cfg = cfg
+        self.pe_factory = pe_factory
         pe = cfg.pe
         super().__init__({
             "in_valid": In(1),
@@ -129,7 +133,7 @@ class OsArray(wiring.Component):
         for i in range(R):
             a_in, v_in, f_in = west_a[i], west_v[i], west_f[i]
             for j in range(C):
-                pe = MacPE(pe_cfg)
+                pe = self.pe_factory(pe_cfg)
                 m.submodules[f"pe_{i}_{j}"] = pe
                 m.d.comb += [pe.a.eq(a_in), pe.b.eq(b_in[j]), pe.en.eq(v_in), pe.clear.eq(f_in)]
                 accs[i][j] = pe.acc
