@@ -73,12 +73,12 @@ def _num(x: Any) -> str:
     return str(x)
 
 
-def _json_safe(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
     """Plain JSON types (enums -> value, tuples -> lists, Paths -> str, non-finite -> None)."""
     if isinstance(x, dict):
-        return {str(k): _json_safe(v) for k, v in x.items()}
+        return {str(k): json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
+        return [json_safe(v) for v in x]
     if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
         return x
     if isinstance(x, float):
@@ -86,7 +86,7 @@ def _json_safe(x: Any) -> Any:
     if hasattr(x, "value") and isinstance(getattr(x, "value"), (str, int, float)):
         return x.value
     if hasattr(x, "item"):  # numpy scalar
-        return _json_safe(x.item())
+        return json_safe(x.item())
     return str(x)
 
 
@@ -232,7 +232,7 @@ def summary_dict(result: Result, hw: Any = None, workload: dict | None = None,
     if hw is not None:
         d["hardware"] = {"name": hw.name, "design": hw.design, "description": hw.description,
                          "params": hw.params, "sources": dict(sorted(hw.sources.items()))}
-    return _json_safe(d)
+    return json_safe(d)
 
 
 def result_json(result: Result, hw: Any = None, workload: dict | None = None,
@@ -242,7 +242,7 @@ def result_json(result: Result, hw: Any = None, workload: dict | None = None,
     ``roles`` maps op name -> role (from the trace's ``Op.role``); see :func:`op_role`.
     """
     d = summary_dict(result, hw, workload, references)
-    d["ops"] = [_json_safe({**o.to_dict(), "role": op_role(o.name, roles)})
+    d["ops"] = [json_safe({**o.to_dict(), "role": op_role(o.name, roles)})
                 for o in result.ops]
     return d
 

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from reports import reproduce as repro
+    from reports.run_folder import json_safe
     from reports.tables import repro_table
 
     mods = repro.reproducers()
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for name in progress(names, "reproduce", quiet=args.quiet):
         rows.extend(repro.reproduce(name))
-    dicts = [r.to_dict() for r in rows]
+    dicts = [json_safe(r.to_dict()) for r in rows]  # numpy scalars -> plain numbers; key order kept
     if args.format == "json":
         sys.stdout.write(json.dumps(dicts, indent=2, allow_nan=False) + "\n")
     else:

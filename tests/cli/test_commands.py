@@ -86,21 +86,36 @@ def test_reproduce_unknown(cli, fake_repro):
     assert_one_line_error(cli("reproduce", "nope"), "design")
 
 
-def test_reproduce_real_modules_schema(cli):
-    """Every landed reproduction module obeys the row schema (runs them: only the JSON shape is checked here;
-    their values are checked by each design's own tests)."""
+def test_reproduce_real_module_schema(cli):
+    """A landed reproduction module through the CLI (MixPE: the quickest; every design's own tests check its
+    values and the other modules share the same ReproRow path)."""
     mods = repro.reproducers()
-    if not mods:
-        pytest.skip("no reproduction module has landed yet")
-    for name in sorted(mods):
-        r = cli("reproduce", name, "--format", "json", "--quiet")
-        assert r.rc == 0, (name, r.err)
-        rows = json.loads(r.out)
-        assert rows and all(row["design"] == name for row in rows)
-        for row in rows:
-            assert isinstance(row["model"], (int, float))
-            if row["paper"] not in (None, 0):
-                assert row["rel_err"] == pytest.approx((row["model"] - row["paper"]) / row["paper"])
+    assert "mixpe" in mods
+    r = cli("reproduce", "mixpe", "--format", "json", "--quiet")
+    assert r.rc == 0, r.err
+    rows = json.loads(r.out)
+    assert rows and all(row["design"] == "mixpe" for row in rows)
+    assert len(rows) == len(mods["mixpe"].reproduce())
+    for row in rows:
+        assert list(row) == ["design", "workload", "metric", "baseline", "paper", "model", "rel_err", "assumptions"]
+        assert isinstance(row["model"], (int, float))
+        if row["paper"] not in (None, 0):
+            assert row["rel_err"] == pytest.approx((row["model"] - row["paper"]) / row["paper"])
+
+
+def test_reproduce_all_in_design_order(cli, monkeypatch):
+    """``all`` runs every module once, in sorted design order (fake modules: the real ones take minutes)."""
+    calls = []
+
+    def fake(name):
+        mod = types.ModuleType(f"reports.reproduce.{name}")
+        mod.DESIGN = name
+        mod.reproduce = lambda: calls.append(name) or [ReproRow(name, "w", "m", None, 1.0, 1.1, "")]
+        return mod
+    monkeypatch.setattr(repro, "reproducers", lambda: {n: fake(n) for n in ("zeta", "alpha", "mid")})
+    r = cli("reproduce", "all", "--format", "json")
+    assert r.rc == 0
+    assert [row["design"] for row in json.loads(r.out)] == ["alpha", "mid", "zeta"] == calls
 
 
 def test_report_replots_from_files_only(cli, tmp_path, monkeypatch):
