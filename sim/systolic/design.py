@@ -56,9 +56,9 @@ class SystolicDesign:
         pe, array, mem = p.pe(), p.array_params(), p.mem_params()
 
         def cost_for(op: Op) -> BlockCost:
-            a_bits, b_bits = op.a_spec.storage_bits_per_value(), op.b_spec.storage_bits_per_value()
-            passes = pe.passes(a_bits, b_bits, op.a_spec.family == "float", op.b_spec.family == "float",
-                               f"op {op.name}")
+            # Passes depend on the code widths; group metadata and sparsity change traffic, not passes.
+            passes = pe.passes(op.a_spec.bits, op.b_spec.bits, op.a_spec.family == "float",
+                               op.b_spec.family == "float", f"op {op.name}")
             return BlockCost(array, pe, passes)
 
         prog = compile_trace(trace, mem.buffers, array_units(array, pe), pe.acc_bits, cost_for,
@@ -76,8 +76,7 @@ class SystolicDesign:
         for task in program.tasks:
             if isinstance(task, GemmTask):
                 op = task.op
-                a_bits, b_bits = task.tiling.a_bits, task.tiling.b_bits
-                npass = pe.passes(a_bits, b_bits, task.a_float, task.b_float, f"op {op.name}")
+                npass = pe.passes(op.a_spec.bits, op.b_spec.bits, task.a_float, task.b_float, f"op {op.name}")
                 st = simulate_tiling(task.tiling, array, mem, pe, npass)
                 energy = charge_gemm(ledger, st, pe, array, actions, task.count)
                 c = task.count

@@ -141,15 +141,19 @@ def array_units(array: ArrayParams, pe: PEType) -> tuple[int, int, int]:
 @lru_cache(maxsize=4096)
 def simulate_gemm(m: int, n: int, k: int, array: ArrayParams, mem: MemParams, pe: PEType, a_bits: float,
                   b_bits: float, out_bits: float, a_float: bool = False, b_float: bool = False,
-                  what: str = "gemm") -> GemmStats:
+                  what: str = "gemm", a_code_bits: int | None = None, b_code_bits: int | None = None) -> GemmStats:
     """One GEMM instance ``out[m,n] = a[m,k] @ b[k,n]`` with DRAM stalls under double buffering.
 
     Args:
         array, mem, pe: hardware.
         a_bits, b_bits, out_bits: stored bits per element (DRAM/SRAM footprint).
         a_float, b_float: operands are floating point (rejected on integer PEs).
+        a_code_bits, b_code_bits: bits of one code, which set the PE passes (default: the
+            stored bits; give them when storage includes group scales or sparsity, e.g.
+            INT4 with a 20-bit scale per 128 values stores 4.16 bits but needs one 4-bit pass).
     """
-    passes = pe.passes(a_bits, b_bits, a_float, b_float, what)
+    passes = pe.passes(a_bits if a_code_bits is None else a_code_bits,
+                       b_bits if b_code_bits is None else b_code_bits, a_float, b_float, what)
     cost = BlockCost(array, pe, passes)
     tiling = choose_tiling(m, n, k, _units(array, pe), mem.buffers, a_bits, b_bits, out_bits, pe.acc_bits,
                            cost, mem.dram.bytes_per_cycle)
