@@ -83,6 +83,11 @@ class NeuPimsDesign:
         peak = p.npu.arrays * p.npu.rows * p.npu.cols
         pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
         ops = [OpStats(f"stage.{k}", "stage", -1, "decode", "npu+pim", v, v, 0) for k, v in it.stages.items()]
+        # unit summaries: NPU MACs count toward Result.utilisation (peak = NPU); PIM reports its own
+        ops.append(OpStats("npu.total", "summary", -1, "decode", "npu", it.npu_busy, it.npu_busy, 0,
+                           macs=it.npu_macs, utilisation=it.npu_macs / (it.cycles * peak)))
+        ops.append(OpStats("pim.total", "summary", -1, "decode", "pim", it.pim_busy, it.pim_busy, 0, macs=0,
+                           utilisation=it.pim_macs / (it.cycles * pim_peak) if it.pim_macs else 0.0))
         f = p.features
         return Result(design=self.name, preset=hw.name, model=program.model, clock_mhz=p.npu.clock_mhz,
                       total_cycles=it.cycles, ops=ops, peak_macs_per_cycle=peak, energy_pj=energy,

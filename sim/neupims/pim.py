@@ -35,10 +35,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba as nb
 import numpy as np
 
 from sim.dram.config import DramConfig
 from sim.dram.timing import Gaps
+from workloads.errors import InputError
 
 GWRITE, G_ACT, PIM_HEADER, COMP, READRES, PIM_PRE = range(6)
 PIM_CMD_NAMES = ("GWRITE", "G_ACT", "PIM_HEADER", "COMP", "READRES", "PIM_PRE")
@@ -116,6 +118,15 @@ class PimSchedule:
     times: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
+#: a tile that still overlaps a refresh window after this many moves per rank never fits
+MAX_REFRESH_RETRIES = 2
+
+
+def _too_long(length: int, pt: "PimTiming") -> InputError:
+    return InputError("pim tile", f"a PIM tile of {length} cycles cannot fit between refreshes "
+                                  f"(tREFI {pt.tREFI} over {pt.ranks} ranks, tRFC {pt.tRFC})")
+
+
 def refresh_windows_until(pt: PimTiming, horizon: int) -> list[tuple[int, int]]:
     """Refresh windows ``(start, end)`` of all ranks starting before ``horizon``, sorted."""
     out = []
@@ -183,6 +194,7 @@ def schedule_reference(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, 
             while j < n and cmds[j][3] == ti:
                 j += 1
             floor = t_last + 1
+            retries = 0
             while True:
                 snap = (t_last, last_rr, last_comp, {k: list(v) for k, v in gact_rank.items()}, dict(gact_bank))
                 tt = _ref_tile(cmds[i:j], pt, dual_row_buffer, floor, t_last, last_pre, last_rr, last_comp, buf_ready,
@@ -193,6 +205,9 @@ def schedule_reference(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, 
                     break
                 t_last, last_rr, last_comp, gact_rank, gact_bank = snap[0], snap[1], snap[2], snap[3], snap[4]
                 floor = conflict
+                retries += 1
+                if retries > MAX_REFRESH_RETRIES * pt.ranks:
+                    raise _too_long(tile_end - int(tt[0]), pt)
             times[i:j] = tt
             # commit state
             for k in range(i, j):
@@ -255,74 +270,131 @@ def _ref_tile(cmds, pt, dual, floor, t_last, last_pre, last_rr, last_comp, buf_r
     return out
 
 
-def schedule_fast(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start: int = 0) -> PimSchedule:
-    """Tile-level scheduler: same result as :func:`schedule_reference`, COMP trains in closed form.
-
-    Across tiles only the last G_ACT of each (rank, bank group), the last four G_ACTs of
-    each rank, the last PRE / COMP / READRES / GWRITE and the buffer-ready time matter.
-    """
-    tiles = np.asarray(tiles, np.int64)
-    NEG = -(1 << 40)
-    order = pt.gact_order()
-    ci = pt.comp_interval
+@nb.njit(cache=True)
+def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
+    tRP, tRAS, tRC, tRCD, tRTP, tRRD_S, tRRD_L, tFAW, tRFC, tREFI, CL, CWL, burst, rd2wr, gwc, ci = (
+        tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6], tp[7], tp[8], tp[9], tp[10], tp[11], tp[12], tp[13],
+        tp[14], tp[15])
+    NEG = -(np.int64(1) << 40)
+    n_g = ranks * bankgroups
     t_last = start - 1
-    last_pre = last_rr = last_comp = last_gw = NEG
+    last_pre = NEG
+    last_rr = NEG
+    last_comp = NEG
+    last_gw = NEG
     buf_ready = start
     end = start
-    rank_hist: dict[int, list[tuple[int, int]]] = {r: [] for r in range(pt.ranks)}
-    bank_last: dict[tuple[int, int], int] = {}
-    n_gw = n_tiles = n_gemv_tot = n_comp = 0
-    for gw, n_gemv, comps, _m in tiles:
+    hist_t = np.full((ranks, 4), NEG, np.int64)     # last 4 G_ACTs per rank, oldest first
+    hist_g = np.full((ranks, 4), -1, np.int64)
+    bank_last = np.full((ranks, bankgroups), NEG, np.int64)
+    h_t = np.empty((ranks, 4), np.int64)
+    h_g = np.empty((ranks, 4), np.int64)
+    b_l = np.empty((ranks, bankgroups), np.int64)
+    n_gw = 0
+    n_gemv_tot = 0
+    n_comp = 0
+    for i in range(tiles.shape[0]):
+        gw, n_gemv, comps = tiles[i, 0], tiles[i, 1], tiles[i, 2]
         if gw:
-            t = max(t_last + 1, last_rr + pt.rd2wr, last_gw + pt.gwrite_cycles)
+            t = max(t_last + 1, last_rr + rd2wr, last_gw + gwc)
             last_gw = t
-            buf_ready = t + pt.CWL + pt.gwrite_cycles
+            buf_ready = t + CWL + gwc
             t_last = t
             end = max(end, buf_ready)
             n_gw += 1
         floor = t_last + 1
+        retries = 0
         while True:
-            # G_ACTs
+            h_t[:, :] = hist_t
+            h_g[:, :] = hist_g
+            b_l[:, :] = bank_last
             t = max(t_last, floor - 1)
-            hist = {r: list(v[-4:]) for r, v in rank_hist.items()}
-            bl = dict(bank_last)
-            g_first = None
-            for r, g in order:
-                t = max(t + 1, last_pre + pt.tRP)
-                for tp, gp in hist[r]:
-                    t = max(t, tp + (pt.tRRD_L if gp == g else pt.tRRD_S))
-                if len(hist[r]) >= 4:
-                    t = max(t, hist[r][-4][0] + pt.tFAW)
-                if (r, g) in bl:
-                    t = max(t, bl[(r, g)] + pt.tRC)
-                hist[r].append((t, g))
-                bl[(r, g)] = t
-                if g_first is None:
-                    g_first = t
-                if len(hist[r]) > 4:
-                    hist[r].pop(0)
+            g_first = NEG
+            for g in range(bankgroups):
+                for r in range(ranks):
+                    t = max(t + 1, last_pre + tRP)
+                    for q in range(4):
+                        if h_g[r, q] >= 0:
+                            t = max(t, h_t[r, q] + (tRRD_L if h_g[r, q] == g else tRRD_S))
+                    t = max(t, h_t[r, 0] + tFAW)
+                    t = max(t, b_l[r, g] + tRC)
+                    for q in range(3):
+                        h_t[r, q] = h_t[r, q + 1]
+                        h_g[r, q] = h_g[r, q + 1]
+                    h_t[r, 3] = t
+                    h_g[r, 3] = g
+                    b_l[r, g] = t
+                    if g_first == NEG:
+                        g_first = t
             g_last = t
-            lc, lr = last_comp, last_rr
-            for _ in range(int(n_gemv)):
+            lc = last_comp
+            lr = last_rr
+            for _ in range(n_gemv):
                 hdr = t + 1
-                c0 = max(hdr + 1, g_last + pt.tRCD, lc + ci, buf_ready, lr + ci)
-                lc = c0 + (int(comps) - 1) * ci          # COMP train: one every ci cycles
-                lr = max(lc + 1, lc + ci)                 # READRES
+                c0 = max(hdr + 1, g_last + tRCD, lc + ci, buf_ready, lr + ci)
+                lc = c0 + (comps - 1) * ci
+                lr = max(lc + 1, lc + ci)
                 t = lr
-            pre = max(t + 1, g_last + pt.tRAS)
-            if not dual_row_buffer:
-                pre = max(pre, lc + pt.tRTP, lr + pt.tRTP)
-            c = _conflict(g_first, pre + pt.tRP, pt)
-            if c is None:
+            pre = max(t + 1, g_last + tRAS)
+            if not dual:
+                pre = max(pre, lc + tRTP, lr + tRTP)
+            # refresh windows of every rank overlapping [g_first, pre + tRP)
+            conflict = NEG
+            tend = pre + tRP
+            for r in range(ranks):
+                first = tREFI * (r + 1) // ranks
+                if tend <= first:
+                    continue
+                k = (tend - 1 - first) // tREFI
+                kk = max(0, k - tRFC // tREFI - 1)
+                while kk <= k:
+                    w = first + kk * tREFI
+                    if w < tend and g_first < w + tRFC:
+                        if conflict == NEG:
+                            conflict = w + tRFC
+                        break
+                    kk += 1
+                if conflict != NEG:
+                    break
+            if conflict == NEG:
                 break
-            floor = c
-        rank_hist, bank_last = hist, bl
-        last_comp, last_rr, last_pre, t_last = lc, lr, pre, pre
-        end = max(end, pre + pt.tRP)
-        n_tiles += 1
-        n_gemv_tot += int(n_gemv)
-        n_comp += int(n_gemv) * int(comps)
-    counts = {"GWRITE": n_gw, "G_ACT": n_tiles * len(order), "PIM_HEADER": n_gemv_tot, "COMP": n_comp,
-              "READRES": n_gemv_tot, "PIM_PRE": n_tiles}
-    macs = int(tiles[:, 3].sum()) if len(tiles) else 0
-    return PimSchedule(end, counts, macs, n_gw * pt.gwrite_cycles + n_gemv_tot * pt.burst)
+            floor = conflict
+            retries += 1
+            if retries > 2 * ranks:
+                return -(tend - g_first), 0, 0, 0
+        hist_t[:, :] = h_t
+        hist_g[:, :] = h_g
+        bank_last[:, :] = b_l
+        last_comp = lc
+        last_rr = lr
+        last_pre = pre
+        t_last = pre
+        end = max(end, pre + tRP)
+        n_gemv_tot += n_gemv
+        n_comp += n_gemv * comps
+    return end, n_gw, n_gemv_tot, n_comp
+
+
+def _tp_vector(pt: PimTiming) -> np.ndarray:
+    return np.array([pt.tRP, pt.tRAS, pt.tRC, pt.tRCD, pt.tRTP, pt.tRRD_S, pt.tRRD_L, pt.tFAW, pt.tRFC, pt.tREFI,
+                     pt.CL, pt.CWL, pt.burst, pt.rd2wr, pt.gwrite_cycles, pt.comp_interval], np.int64)
+
+
+def schedule_fast(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start: int = 0) -> PimSchedule:
+    """Tile-level scheduler (numba): same result as :func:`schedule_reference`.
+
+    Across tiles only the last four G_ACTs of each rank, the last G_ACT of each
+    (rank, bank group), the last PRE / COMP / READRES / GWRITE and the buffer-ready
+    time matter; a GEMV's COMP train is evaluated in closed form
+    (``first + (comps - 1) * comp_interval``).
+    """
+    tiles = np.ascontiguousarray(np.asarray(tiles, np.int64).reshape(-1, 4))
+    end, n_gw, n_gemv, n_comp = _fast_kernel(tiles, _tp_vector(pt), pt.ranks, pt.bankgroups, bool(dual_row_buffer),
+                                             np.int64(start))
+    if end < 0:
+        raise _too_long(-int(end), pt)
+    n_tiles = len(tiles)
+    counts = {"GWRITE": int(n_gw), "G_ACT": n_tiles * pt.ranks * pt.bankgroups, "PIM_HEADER": int(n_gemv),
+              "COMP": int(n_comp), "READRES": int(n_gemv), "PIM_PRE": n_tiles}
+    macs = int(tiles[:, 3].sum()) if n_tiles else 0
+    return PimSchedule(int(end), counts, macs, int(n_gw) * pt.gwrite_cycles + int(n_gemv) * pt.burst)

@@ -125,15 +125,19 @@ def stream_rate(dram: DramConfig, n_bytes: int) -> tuple[float, dict]:
     1 KB rows round-robin over channels so every channel sees the same pattern) at
     command level and scales by the channel count.
     """
-    per_ch = max(dram.org.row_bytes, n_bytes // dram.org.channels)
-    addr = streaming(dram, per_ch * dram.org.channels)
-    f = AddressMap.of(dram.org).decode(addr)
-    sel = f["ch"] == 0
-    req = ChannelRequests.build(np.zeros(int(sel.sum())), 0, f["ra"][sel], f["bg"][sel], f["ba"][sel], f["ro"][sel])
+    amap = AddressMap.of(dram.org)
+    per_ch = max(dram.org.access_bytes, n_bytes // dram.org.channels)
+    # channel 0's share of a sequential read: the device-wide stream with the channel bits cleared
+    local = streaming(dram, per_ch)
+    lo = local & ((1 << amap.shift["ch"]) - 1)
+    hi = local >> amap.shift["ch"]
+    addr = lo | (hi << (amap.shift["ch"] + amap.bits["ch"]))
+    f = amap.decode(addr)
+    req = ChannelRequests.build(np.zeros(len(addr)), 0, f["ra"], f["bg"], f["ba"], f["ro"])
     s = run_fast(dram, req)
-    rate = int(sel.sum()) * dram.org.access_bytes / s.end_cycle * dram.org.channels
+    rate = len(addr) * dram.org.access_bytes / s.end_cycle * dram.org.channels
     names = ("ACT", "PRE", "RD", "WR", "REF")
-    moved = int(sel.sum()) * dram.org.access_bytes
+    moved = len(addr) * dram.org.access_bytes
     per_byte = {nm: float(np.count_nonzero(s.commands[:, 1] == i)) / moved for i, nm in enumerate(names)}
     return rate, per_byte
 

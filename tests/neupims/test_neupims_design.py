@@ -1,0 +1,78 @@
+"""NeuPIMs design end to end on small traces: stages, baselines, determinism, bad input."""
+import numpy as np
+import pytest
+
+from sim.designs import run
+from sim.neupims.params import neupims_params
+from sim.neupims.pipeline import npu_group, stage, stream_rate, NpuTime, PimTime, layer_work, simulate_iteration
+from sim.preset import load_preset
+from workloads.errors import InputError
+from workloads.graph import build_trace
+from workloads.requests import fixed, sample
+
+HW = load_preset("neupims")
+P, DRAM = neupims_params(HW)
+
+
+def _trace(batch=16, kv=200, layers=2, phase="decode"):
+    return build_trace("gpt3-7b", phase, fixed(batch, kv, 10, kv_len=kv, phase=phase), tp=4, layers=layers)
+
+
+def test_stage_rules():
+    n = NpuTime(compute=100, stream=60)
+    pm = PimTime(cycles=70, bus=5)
+    assert stage(n, pm, dual=True) == 100            # all overlap
+    assert stage(n, pm, dual=False) == 130           # weights wait for PIM
+    assert stage(NpuTime(10, 90), pm, dual=True) == 95
+
+
+def test_streaming_rate_matches_dram_model():
+    rate, per_byte = stream_rate(DRAM, 8 << 20)
+    # between 85 % and 100 % of the refresh-derated peak (32 ch x 32 B/cycle x (1 - 260/3900))
+    bound = 32 * 32 * (1 - 260 / 3900)
+    assert 0.85 * bound < rate <= bound
+    assert per_byte["RD"] == pytest.approx(1 / 64)
+
+
+def test_iteration_composition_and_baselines():
+    tr = _trace()
+    res = {name: run(tr, load_preset(name)) for name in
+           ("neupims", "neupims-npu-only", "neupims-naive", "neupims-no-interleave", "neupims-no-dual")}
+    st = res["neupims"].meta["stages"]
+    assert res["neupims"].total_cycles == st["A"] + st["B"] + (st["C"] + st["D"]) * 1 + st["E"] + st["F"]
+    ni = res["neupims-no-interleave"].meta["stages"]
+    assert res["neupims-no-interleave"].total_cycles == 2 * (ni["QKV"] + ni["MHA"] + ni["PF"])
+    # blocked PIM can never beat dual row buffers with everything else equal
+    assert res["neupims-no-dual"].total_cycles >= res["neupims"].total_cycles
+    # PIM MACs: K.q and logits.V of 16 requests x 200 tokens x 8 heads x 128 per layer, 2 layers
+    assert res["neupims"].meta["pim_macs"] == 2 * 2 * 16 * 200 * 8 * 128
+    assert res["neupims-npu-only"].meta["pim_macs"] == 0
+    # NPU-only MHA is at least the KV stream time at the sustained rate
+    work = layer_work([op for op in tr.ops if op.layer == 0])
+    rate, _ = stream_rate(DRAM, sum(g.n * g.k * g.count for g in work.qkv + work.pf) * 2)
+    kv = 2 * 16 * 200 * 8 * 128 * 2
+    assert res["neupims-npu-only"].meta["stages"]["MHA"] >= kv / rate
+    for r in res.values():
+        assert r.total_energy_pj > 0 and 0 < r.utilisation <= 1
+
+
+def test_deterministic():
+    tr = build_trace("gpt3-7b", "decode", sample("sharegpt", 24, 5, max_len=2048), tp=4, layers=1)
+    a, b = run(tr, HW), run(tr, HW)
+    assert a.total_cycles == b.total_cycles and a.energy_pj == b.energy_pj
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="prefill"):
+        run(_trace(phase="prefill"), HW)
+    bad = HW.with_overrides({"features.channel_policy": "random"})
+    with pytest.raises(InputError, match="channel_policy"):
+        run(_trace(), bad)
+    bad = HW.with_overrides({"pim.lanes_per_bank": 0})
+    with pytest.raises(InputError, match="lanes_per_bank"):
+        run(_trace(), bad)
+    with pytest.raises(InputError):
+        run(_trace(), HW.with_overrides({"dram_preset": "hbm9"}))
+    gqa = build_trace("llama2-70b", "decode", fixed(4, 100, 10, kv_len=100), tp=8, layers=1)
+    with pytest.raises(InputError, match="GQA"):
+        run(gqa, HW)

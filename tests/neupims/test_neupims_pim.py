@@ -1,0 +1,99 @@
+"""PIM command scheduling: hand-computed tile, reference == fast on random streams."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from workloads.errors import InputError
+
+from mapping.neupims import request_tiles
+from sim.dram import load_dram
+from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimParams, PimTiming, expand_commands,
+                             schedule_fast, schedule_reference)
+
+DRAM = load_dram("hbm2-neupims")
+PIM = PimParams(lanes_per_bank=16, comp_interval=2, elem_bytes=2)
+PT = PimTiming.of(DRAM, PIM)
+
+
+def test_one_tile_by_hand():
+    # kv 32 tokens x 4 heads of 128 = one K.q tile: GWRITE, 8 G_ACT, 4 x (header, 8 COMP, READRES), PRE
+    tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]      # the K.q tile (logits.V tiles follow)
+    assert tiles.tolist() == [[1, 4, 8, 32 * 512]]
+    ref_dual = schedule_reference(tiles, PT, True)
+    cmds = expand_commands(tiles, PT)
+    t = dict(zip(range(len(cmds)), ref_dual.times.tolist()))
+    # GWRITE at 0: buffer ready at CWL 4 + 1024 B / 32 B per cycle = 36
+    assert t[0] == 0
+    gacts = [t[i] for i in range(len(cmds)) if cmds[i][0] == G_ACT]
+    # ranks interleaved on one command bus, tRRD_S = 4 within a rank
+    assert gacts == [1, 2, 5, 6, 9, 10, 13, 14]
+    comps = [t[i] for i in range(len(cmds)) if cmds[i][0] == COMP]
+    # first COMP waits for the buffer (36 > 14 + tRCD = 28); one every 2 cycles;
+    # next GEMV: header after READRES, COMP >= READRES + 2
+    assert comps[:8] == list(range(36, 52, 2))
+    rr = [t[i] for i in range(len(cmds)) if cmds[i][0] == READRES]
+    assert rr == [52, 70, 88, 106]
+    pre = t[len(cmds) - 1]
+    assert cmds[-1][0] == PIM_PRE and pre == 107
+    assert ref_dual.end_cycle == 107 + 14
+    single = schedule_reference(tiles, PT, False)
+    assert single.end_cycle == 106 + 4 + 14      # PRE waits tRTP after READRES
+    for dual, want in ((True, 121), (False, 124)):
+        assert schedule_fast(tiles, PT, dual).end_cycle == want
+
+
+def test_request_tile_counts():
+    tiles = request_tiles(600, 8, 128, DRAM, PIM)
+    gw, n_gemv, comps, macs = tiles.T
+    # K.q: 2 chunks of 512 dims x ceil(600/32) = 19 tiles; V: 8 heads x 2 token chunks x 4 dim tiles
+    assert len(tiles) == 2 * 19 + 8 * 2 * 4
+    assert gw.sum() == 2 + 8 * 2
+    assert (n_gemv * comps)[:38].sum() == 38 * 4 * 8
+    assert sorted(set(comps[38:].tolist())) == [6, 32]      # 512 / 16 and ceil(88 / 16)
+    assert macs.sum() == 2 * 600 * 8 * 128
+
+
+@pytest.mark.parametrize("dual", [True, False])
+def test_fast_equals_reference_random(dual):
+    rng = np.random.default_rng(7 if dual else 8)
+    pts = [PT, replace(PT, tREFI=700, tRFC=90), replace(PT, tREFI=600, tRFC=40, tFAW=12)]
+    conflicts = 0
+    for i in range(110):
+        pt = pts[i % 3]
+        kv = int(rng.integers(1, 200))
+        heads = int(rng.integers(1, 5))
+        hd = int(rng.choice([32, 64, 128]))
+        tiles = request_tiles(kv, heads, hd, DRAM, PIM)
+        start = int(rng.integers(0, 5000))
+        a = schedule_reference(tiles, pt, dual, start)
+        b = schedule_fast(tiles, pt, dual, start)
+        assert a.end_cycle == b.end_cycle, (i, kv, heads, hd, start)
+        assert a.counts == b.counts and a.macs == b.macs and a.bus_cycles == b.bus_cycles
+        ideal = a.counts["COMP"] * pt.comp_interval
+        conflicts += int(a.end_cycle - start > 1.2 * ideal + 200)
+    assert conflicts > 0
+
+
+def test_tile_longer_than_refresh_gap_is_rejected():
+    pt = replace(PT, tREFI=200, tRFC=60)        # 40 free cycles between windows
+    tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]
+    for f in (schedule_reference, schedule_fast):
+        with pytest.raises(InputError, match="between refreshes"):
+            f(tiles, pt, True)
+
+
+def test_no_tile_overlaps_refresh():
+    pt = replace(PT, tREFI=400, tRFC=60)
+    tiles = request_tiles(300, 4, 128, DRAM, PIM)
+    s = schedule_reference(tiles, pt, True)
+    cmds = expand_commands(tiles, pt)
+    for ti in range(len(tiles)):
+        sel = cmds[:, 3] == ti
+        first = int(s.times[sel & (cmds[:, 0] == G_ACT)].min())
+        end = int(s.times[sel & (cmds[:, 0] == PIM_PRE)][0]) + pt.tRP
+        for r in range(pt.ranks):
+            w = pt.tREFI * (r + 1) // pt.ranks
+            while w < end:
+                assert end <= w or first >= w + pt.tRFC
+                w += pt.tREFI
