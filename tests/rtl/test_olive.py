@@ -63,7 +63,7 @@ def test_pe_model_hand_values():
     acc = checks.pe_model([[1, 0]], [[3, -2]], [[2, 0]], [[-3, 5]], [1], [0])
     assert acc.tolist() == [(3 * -3 << 3) + (-2 * 5)]          # -72 - 10
     acc = checks.pe_model([[0], [0], [0]], [[2], [2], [2]], [[0], [0], [0]], [[3], [3], [3]], [1, 1, 1], [0, 1, 0])
-    assert acc.tolist() == [6, 6, 6]                             # clear restarts the sum, then hold
+    assert acc.tolist() == [6, 6, 12]                            # clear+en restarts the sum with this product
 
 
 def test_array_tiles_against_numpy():
