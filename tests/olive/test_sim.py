@@ -1,0 +1,113 @@
+"""sim/olive: hand-calculated cycles and outlier-path costs, presets, bad input, 8-bit decomposition."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.designs import get_design, run
+from sim.olive.params import olive_params
+from sim.olive.pe import mul8_via_4bit
+from sim.preset import load_preset
+from workloads.errors import InputError
+from workloads.ops import Op, OpKind, Phase
+from workloads.quant_spec import QuantSpec, named
+from workloads.trace import Trace
+
+PRESETS = ["olive-w4a4", "olive-w8a8", "ant-w4a4", "ant-w8a8", "olaccel-w4a4", "gobo-w3a16", "adafloat-w8a8"]
+
+
+def _trace(m, n, k, a: QuantSpec, b: QuantSpec) -> Trace:
+    op = Op("L0.q_proj", OpKind.GEMM, 0, Phase.PREFILL, m, n, k, 1, a, b, named("fp16"), role="q_proj")
+    return Trace("hand", [op])
+
+
+def test_mul8_via_four_4bit_pes_exhaustive():
+    x, y = np.meshgrid(np.arange(-128, 128), np.arange(-128, 128))
+    assert np.array_equal(mul8_via_4bit(x, y), x * y)
+
+
+def test_olive_fold_cycles_by_hand():
+    hw = load_preset("olive-w4a4")
+    o4 = named("ovp4")
+    r = run(_trace(32, 32, 64, o4, o4), hw)
+    # one fold: 2R + C + T - 2 + (L-1) + e with R=C=32, T=64/4=16, L=2, e=1
+    assert r.ops[0].compute_cycles == 2 * 32 + 32 + 16 - 2 + 1 + 1
+    # 8-bit OVP on the same slots: four passes of the same fold
+    o8 = named("ovp8")
+    r8 = run(_trace(32, 32, 64, o8, o8), load_preset("olive-w8a8"))
+    assert r8.ops[0].compute_cycles == 4 * (2 * 32 + 32 + 16 - 2 + 1 + 1)
+    # edge folds are padded: m=33 -> two row folds
+    r2 = run(_trace(33, 32, 64, o4, o4), hw)
+    assert r2.ops[0].compute_cycles == 2 * (2 * 32 + 32 + 16 - 2 + 1 + 1)
+    assert r.peak_macs_per_cycle == 32 * 32 * 4
+
+
+def test_outlier_path_cycles_by_hand():
+    hw = load_preset("gobo-w3a16")
+    p = olive_params(hw)
+    m, n, k = 64, 64, 128
+    r = run(_trace(m, n, k, named("fp16"), QuantSpec("gobo", 3)), hw)
+    folds = math.ceil(m / 32) * math.ceil(n / 32)
+    want = math.ceil(m * n * k * p.outlier.weight_frac / p.outlier.lanes) + p.outlier.sync_cycles_per_fold * folds
+    assert r.meta["outlier_cycles"] == want
+    dense = folds * (2 * 32 + 32 + k - 2 + 0 + 1)          # FP16 MAC: d=1, L=1, e=1
+    assert r.ops[0].compute_cycles == dense + want
+    # OLAccel: both operands carry outliers -> 1 - (1-fa)(1-fb) of the MACs
+    hw2 = load_preset("olaccel-w4a4")
+    p2 = olive_params(hw2)
+    ol = QuantSpec("olaccel", 4)
+    r2 = run(_trace(m, n, k, ol, ol), hw2)
+    frac = 1 - (1 - p2.outlier.act_frac) * (1 - p2.outlier.weight_frac)
+    assert r2.meta["outlier_cycles"] == math.ceil(m * n * k * frac / p2.outlier.lanes) + p2.outlier.sync_cycles_per_fold * folds
+
+
+def test_memory_traffic_at_packed_widths():
+    """A weight-streaming GEMV: OVP-4 moves half the bytes of OVP-8; OLAccel adds its outlier payload."""
+    def dram(preset, spec):
+        return run(_trace(1, 1024, 1024, spec, spec), load_preset(preset)).ops[0].bytes["dram_read"]
+    b4, b8 = dram("olive-w4a4", named("ovp4")), dram("olive-w8a8", named("ovp8"))
+    assert b8 == pytest.approx(2 * b4, rel=0.01)
+    assert b4 == pytest.approx((1024 * 1024 + 1024) * 4 / 8, rel=0.01)
+    bo = dram("olaccel-w4a4", QuantSpec("olaccel", 4))
+    p = olive_params(load_preset("olaccel-w4a4"))
+    per = 4 + p.outlier.weight_frac * (p.outlier.value_bits + p.outlier.index_bits)
+    assert bo == pytest.approx(1024 * 1024 * per / 8 + 1024 * (4 + p.outlier.act_frac * 16) / 8, rel=0.01)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_runs_its_quant_preset(preset):
+    from workloads.graph import build_trace
+    from workloads.requests import fixed
+    hw = load_preset(preset)
+    tr = build_trace("bert-base", "prefill", fixed(1, 64, 1, phase="prefill"), quant=hw.get("quant_preset"), layers=1)
+    r = run(tr, hw)
+    assert r.design == "olive" and r.total_cycles > 0 and r.total_energy_pj > 0
+    assert r.meta["area_mm2"]["pe_array"] > 0
+    assert sum(o.macs for o in r.ops) == tr.total_macs
+
+
+def test_olive_beats_int8_and_gobo_on_bert():
+    from workloads.graph import build_trace
+    from workloads.requests import fixed
+    req = fixed(1, 128, 1, phase="prefill")
+    cyc = {}
+    for preset in ("olive-w4a4", "gobo-w3a16", "systolic-int8"):
+        hw = load_preset(preset)
+        q = hw.params.get("quant_preset", "w8a8")
+        cyc[preset] = run(build_trace("bert-base", "prefill", req, quant=q, layers=1), hw).total_cycles
+    assert cyc["olive-w4a4"] * 2 < cyc["gobo-w3a16"] and cyc["olive-w4a4"] * 2 < cyc["systolic-int8"]
+
+
+def test_bad_input():
+    hw = load_preset("olive-w4a4")
+    with pytest.raises(InputError):      # fp16 activations on the integer OVP PE
+        run(_trace(8, 8, 8, named("fp16"), named("ovp4")), hw)
+    with pytest.raises(InputError):
+        olive_params(hw.with_overrides({"variant": "posit"}))
+    with pytest.raises(InputError):
+        olive_params(hw.with_overrides({"pe.macs_per_cycle": 0}))
+    with pytest.raises(InputError):
+        olive_params(load_preset("olaccel-w4a4").with_overrides({"outlier.weight_frac": 1.5}))
+    assert get_design("olive").name == "olive"
