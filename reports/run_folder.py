@@ -159,7 +159,8 @@ def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: node}
 
 
-_DRAM_WORDS = ("dram", "hbm", "offchip", "off_chip", "memory", "ddr")
+#: Words marking an off-chip memory key, highest priority first.
+_DRAM_WORDS = ("hbm", "dram", "memory", "offchip", "off_chip", "ddr")
 
 
 def roofline_params(result: Result, hw: Any = None) -> dict[str, Any]:
@@ -167,8 +168,9 @@ def roofline_params(result: Result, hw: Any = None) -> dict[str, Any]:
 
     The bandwidth is taken, in order, from ``result.meta["dram_bytes_per_cycle"]``,
     ``result.meta["dram_bandwidth_gbps"]`` (GB/s), or the preset's single numeric
-    parameter whose dotted key ends in ``bandwidth_gbps`` under a dram/hbm/memory
-    section (GB/s, 1 GB = 1e9 bytes).  None when none of these exists.
+    parameter whose dotted key ends in ``gbps`` and mentions, in priority order, hbm,
+    dram, memory, offchip or ddr (``hbm.peak_gbps``, ``dram.bandwidth_gbps``,
+    ``memory_gbps``; GB/s, 1 GB = 1e9 bytes).  None when none exists or two keys tie.
     """
     bpc = None
     src = "not reported by the design or preset"
@@ -179,12 +181,16 @@ def roofline_params(result: Result, hw: Any = None) -> dict[str, Any]:
     elif isinstance(meta.get("dram_bandwidth_gbps"), (int, float)):
         bpc, src = float(meta["dram_bandwidth_gbps"]) * 1e9 / hz, "result.meta.dram_bandwidth_gbps"
     elif hw is not None:
-        cands = sorted(k for k, v in _flatten(hw.params).items()
-                       if k.endswith("bandwidth_gbps") and isinstance(v, (int, float)) and not isinstance(v, bool)
-                       and any(w in k.lower() for w in _DRAM_WORDS))
-        if len(cands) == 1:
-            bpc = float(hw.get(cands[0])) * 1e9 / hz
-            src = f"preset {hw.name}: {cands[0]}"
+        gbps = sorted(k for k, v in _flatten(hw.params).items()
+                      if k.endswith("gbps") and isinstance(v, (int, float)) and not isinstance(v, bool))
+        for word in _DRAM_WORDS:  # priority order: HBM beside DDR (FlightLLM's U280) means HBM
+            cands = [k for k in gbps if word in k.lower()]
+            if len(cands) == 1:
+                bpc = float(hw.get(cands[0])) * 1e9 / hz
+                src = f"preset {hw.name}: {cands[0]}"
+                break
+            if cands:
+                break  # ambiguous at this priority: report none rather than guess
     return {"peak_macs_per_cycle": float(result.peak_macs_per_cycle), "dram_bytes_per_cycle": bpc,
             "dram_bytes_per_cycle_source": src}
 

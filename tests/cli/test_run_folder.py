@@ -68,6 +68,12 @@ def test_roofline_bandwidth_from_preset(tmp_path):
     roof = run_folder.roofline_params(r, hw)
     assert roof["dram_bytes_per_cycle"] == pytest.approx(64e9 / 500e6)  # 128 B/cycle
     assert run_folder.roofline_params(r, None)["dram_bytes_per_cycle"] is None
+    # HBM beside DDR: HBM is the weight memory (U280); 460 GB/s at 225 MHz
+    hw2 = HardwareConfig("fpga", "x", {"hbm": {"peak_gbps": 460}, "ddr": {"peak_gbps": 38.4}})
+    r.clock_mhz = 225.0
+    assert run_folder.roofline_params(r, hw2)["dram_bytes_per_cycle"] == pytest.approx(460e9 / 225e6)
+    tie = HardwareConfig("t", "x", {"dram": {"a_gbps": 1, "b_gbps": 2}})
+    assert run_folder.roofline_params(r, tie)["dram_bytes_per_cycle"] is None
 
 
 def test_byte_identical(tmp_path):
