@@ -76,3 +76,20 @@ def test_bad_inputs():
     gqa = build_trace("llama2-70b", "decode", fixed(4, 100, 10, kv_len=100), tp=8, layers=1)
     with pytest.raises(InputError, match="GQA"):
         run(gqa, HW)
+
+
+def test_serving_requests_finish_and_join():
+    from sim.neupims.serving import simulate_serving
+    from workloads.trace import Request
+    tr = _trace(batch=4, kv=50, layers=1)
+    work = layer_work([op for op in tr.ops if op.layer == 0])
+    running = [Request(i, 40, 12, 50) for i in range(3)] + [Request(3, 40, 100, 50)]   # 3 finish after 2 steps
+    pool = [Request(10 + i, 30, 5, 0) for i in range(3)]
+    res = simulate_serving(work, 1, running, pool, 4, P, DRAM)
+    assert res.tokens == [4, 4, 4, 4] and res.finished == 3
+    # iteration 3 runs the joined requests at kv 30 instead of 52: less PIM work, not slower
+    assert res.cycles[2] <= res.cycles[1]
+    alone = simulate_iteration(work, 1, P, DRAM).cycles
+    assert res.cycles[0] == alone
+    with pytest.raises(InputError):
+        simulate_serving(work, 1, running, pool, 0, P, DRAM)

@@ -1,0 +1,165 @@
+"""NeuPIMs paper comparison rows (``llmaccel reproduce neupims``).
+
+Workloads as in spec/neupims.md: GPT3-7B/13B (TP 4), 30B (TP 4, PP 2), 175B (TP 8, PP 4)
+decode snapshots drawn from ShareGPT-like and Alpaca-like length distributions (seed 0),
+batches 64..512.  One block is simulated and the device's share of blocks
+(layers / PP) scaled; throughput = batch / iteration time of one device (each pipeline
+stage holds its own batch, so PP does not change per-device throughput).
+
+Systems: GPU-only (A100-80GB roofline of sim.gpu on the same TP shard; attention issued
+as 3 batched kernels per layer), NPU-only, naive NPU+PIM, NeuPIMs, and ablations.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from reports.reproduce import ReproRow
+from sim.dram import load_dram
+from sim.dram.channel import run_device
+from sim.dram.patterns import analytical_bounds, random_access, streaming
+from sim.gpu.roofline import simulate_trace
+from sim.neupims.design import compile_trace, iteration_energy
+from sim.neupims.params import neupims_params
+from sim.neupims.pipeline import simulate_iteration
+from sim.preset import load_preset
+from workloads.errors import InputError
+from workloads.graph import build_trace
+from workloads.requests import sample
+from workloads.zoo import get_model
+
+DESIGN = "neupims"
+SEED = 0
+MODELS = {"gpt3-7b": (4, 1), "gpt3-13b": (4, 1), "gpt3-30b": (4, 2), "gpt3-175b": (8, 4)}
+BATCHES = (64, 128, 256, 512)
+SYSTEMS = {"npu-only": "neupims-npu-only", "naive": "neupims-naive", "neupims": "neupims"}
+GPU_PRESET = "a100-80gb"
+
+
+@lru_cache(maxsize=None)
+def _trace(model: str, batch: int, dist: str):
+    m = get_model(model)
+    tp, _pp = MODELS[model]
+    reqs = sample(dist, batch, SEED, max_len=m.max_position_embeddings)
+    return build_trace(m, "decode", reqs, tp=tp, layers=1)
+
+
+def _layers(model: str) -> int:
+    tp, pp = MODELS[model]
+    return get_model(model).num_hidden_layers // pp
+
+
+@lru_cache(maxsize=None)
+def run_system(model: str, batch: int, dist: str, preset: str):
+    """(tokens/s, IterationResult, energy pJ dict, clock MHz) of one configuration."""
+    hw = load_preset(preset)
+    p, dram = neupims_params(hw)
+    prog = compile_trace(_trace(model, batch, dist))
+    it = simulate_iteration(prog.work, _layers(model), p, dram)
+    secs = it.cycles / (p.npu.clock_mhz * 1e6)
+    return batch / secs, it, iteration_energy(it, p, dram), p
+
+
+@lru_cache(maxsize=None)
+def run_gpu(model: str, batch: int, dist: str) -> float:
+    """GPU-only tokens/s: roofline per op with launch overhead charged per batched kernel."""
+    hw = load_preset(GPU_PRESET)
+    tr = _trace(model, batch, dist)
+    res = simulate_trace(tr, hw.with_overrides({"kernel_overhead_us": 0}, "batched attention: overhead added per kernel below"))
+    attn = sum(1 for op in tr.ops if op.role in ("attn_score", "softmax", "attn_context"))
+    kernels = len(tr.ops) - attn + 3
+    secs_layer = res.time_s + kernels * hw.get("kernel_overhead_us") * 1e-6
+    return batch / (secs_layer * _layers(model))
+
+
+def _geo(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def reproduce() -> list[ReproRow]:
+    rows: list[ReproRow] = []
+    dist = "sharegpt"
+    ok: dict[tuple[str, int], dict[str, float]] = {}
+    skipped = []
+    for model in MODELS:
+        for b in BATCHES:
+            try:
+                tps = {s: run_system(model, b, dist, pr)[0] for s, pr in SYSTEMS.items()}
+            except InputError as e:
+                skipped.append(f"{model} b{b}: {e}")
+                continue
+            tps["gpu"] = run_gpu(model, b, dist)
+            ok[(model, b)] = tps
+            for s in ("gpu", "npu-only", "naive", "neupims"):
+                rows.append(ReproRow(DESIGN, f"{model} b{b} {dist}", f"throughput tokens/s ({s})", None, None,
+                                     round(tps[s], 1), "per device; one block simulated and scaled"))
+    note = "; ".join(skipped)
+    paper = {"gpu": 3.0, "npu-only": 2.4, "naive": 1.6}
+    for base, pv in paper.items():
+        sp = _geo([v["neupims"] / v[base] for v in ok.values()])
+        rows.append(ReproRow(DESIGN, "geomean GPT3-7B..175B, b64..512, ShareGPT", "NeuPIMs speedup", base, pv, round(sp, 3),
+                             _SPEEDUP_NOTE[base] + (f" Skipped (KV exceeds HBM): {note}" if note else "")))
+    # ShareGPT vs Alpaca at 7B
+    for d in ("sharegpt", "alpaca"):
+        for b in (256, 512):
+            nv = run_system("gpt3-7b", b, d, "neupims")[0] / run_system("gpt3-7b", b, d, "neupims-naive")[0]
+            rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {d}", "NeuPIMs speedup", "naive", None, round(nv, 3),
+                                 "paper: gains larger on ShareGPT than Alpaca (no number)"))
+    # ablation across batch sizes (GPT3-7B ShareGPT), relative to naive NPU+PIM
+    for b in BATCHES:
+        base = run_system("gpt3-7b", b, dist, "neupims-naive")[0]
+        for pr, label in (("neupims-no-interleave", "dual row buffer + greedy (no interleaving)"),
+                          ("neupims-no-dual", "interleaving + greedy (blocked PIM)"),
+                          ("neupims-round-robin", "dual + interleaving (round robin)"),
+                          ("neupims", "NeuPIMs (all)")):
+            rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", f"ablation speedup: {label}", "naive", None,
+                                 round(run_system("gpt3-7b", b, dist, pr)[0] / base, 3),
+                                 "each feature switched in the preset; same requests and placement inputs"))
+    # utilisation
+    for b in (256, 512):
+        _tps, it, _e, p = run_system("gpt3-7b", b, dist, "neupims")
+        hw = load_preset("neupims")
+        _p, dram = neupims_params(hw)
+        peak = p.npu.arrays * p.npu.rows * p.npu.cols
+        pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
+        rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "NPU utilisation", None, None,
+                             round(it.npu_macs / (it.cycles * peak), 4), "MACs / (cycles x 131,072)"))
+        rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "PIM utilisation", None, None,
+                             round(it.pim_macs / (it.cycles * pim_peak), 4), "MACs / (cycles x 8,192 PIM MAC/cycle)"))
+    # energy and power vs NPU-only
+    b = 256
+    tn, itn, en, _ = run_system("gpt3-7b", b, dist, "neupims")
+    to, ito, eo, _ = run_system("gpt3-7b", b, dist, "neupims-npu-only")
+    ept_n, ept_o = sum(en.values()) / b, sum(eo.values()) / b
+    rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "energy per token (mJ), NeuPIMs", None, None,
+                         round(ept_n * 1e-9, 4), "NPU MACs+vector (22 nm), HBM commands, PIM commands, HBM background"))
+    rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "energy per token ratio", "npu-only", 0.75, round(ept_n / ept_o, 3),
+                         "paper: energy 25 % lower; we exclude SRAM/leakage of the NPU (not in spec)"))
+    rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "power ratio", "npu-only", 1.8,
+                         round((sum(en.values()) / itn.cycles) / (sum(eo.values()) / ito.cycles), 3),
+                         "average power = iteration energy / iteration time"))
+    rows.extend(dram_rows())
+    return rows
+
+
+_SPEEDUP_NOTE = {
+    "gpu": "A100-80GB roofline (sim.gpu) on the same TP shard; our GPU model assumes 80 % of HBM bandwidth and "
+           "per-kernel launch cost with attention batched into 3 kernels per layer.",
+    "npu-only": "NPU-only streams KV through normal HBM reads at the command-level streaming rate; attention GEMVs on vector units.",
+    "naive": "Naive: blocked PIM, round robin, no interleaving.  With the spec's per-tile NPU cost (fixed 254-cycle "
+             "fill/drain per weight tile) halving the GEMM batch for sub-batches costs more NPU time than the PIM "
+             "time interleaving hides on GPT3 decode, see docs/neupims.md.",
+}
+
+
+def dram_rows() -> list[ReproRow]:
+    cfg = load_dram("hbm2-neupims")
+    b = analytical_bounds(cfg)
+    s = run_device(cfg, streaming(cfg, 16 << 20)).bandwidth_gbps(cfg)
+    r = run_device(cfg, random_access(cfg, 1 << 17, seed=SEED)).bandwidth_gbps(cfg)
+    return [
+        ReproRow(DESIGN, "HBM2 32ch sequential read 16 MiB", "sustained GB/s", "peak x (1 - tRFC/tREFI)", None, round(s, 1),
+                 f"bound {b['peak_refresh']:.1f} GB/s (peak {b['peak']:.0f}); gap = row switches not fully hidden"),
+        ReproRow(DESIGN, "HBM2 32ch random 64 B reads", "sustained GB/s", "ACT-rate bound (tFAW, 2 ranks)", None, round(r, 1),
+                 f"bound {b['random']:.1f} GB/s; gap = bank conflicts (same-bank tRC) and queue depth 32"),
+    ]
