@@ -15,6 +15,7 @@ assumption in the table).  Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from workloads.errors import InputError
@@ -77,8 +78,18 @@ def _parse(doc: object, path: Path) -> AreaTable:
 
 
 def load_area_table(*paths: str | Path) -> AreaTable:
-    """The shared area table merged with design tables given (later wins)."""
+    """The shared area table merged with design tables given (later wins).
+
+    Cached per (file, mtime, size) like :func:`sim.energy.load_table`; read-only.
+    """
+    from sim.preset import file_stamp
+    return _load_area_cached(tuple(file_stamp(p) for p in (TABLE_DIR / "area.yaml", *paths)))
+
+
+@lru_cache(maxsize=64)
+def _load_area_cached(stamps: tuple[tuple[str, int, int], ...]) -> AreaTable:
     from sim.preset import read_yaml
+    paths = [Path(s[0]) for s in stamps[1:]]
     table = _parse(read_yaml(TABLE_DIR / "area.yaml", "area table"), TABLE_DIR / "area.yaml")
     for p in paths:
         p = Path(p)

@@ -15,6 +15,7 @@ Ledger usage::
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,8 +79,20 @@ def _parse(doc: dict, path: Path) -> EnergyTable:
 
 
 def load_table(*paths: str | Path) -> EnergyTable:
-    """The shared anchor table, merged with any design tables given (later wins)."""
+    """The shared anchor table, merged with any design tables given (later wins).
+
+    Parsed tables are cached per (file, mtime, size): simulators call this once per
+    run and sweeps run thousands of times. Treat the returned table as read-only.
+    """
+    from sim.preset import file_stamp
+    stamps = tuple(file_stamp(p) for p in (TABLE_DIR / "energy.yaml", *paths))
+    return _load_table_cached(stamps)
+
+
+@lru_cache(maxsize=64)
+def _load_table_cached(stamps: tuple[tuple[str, int, int], ...]) -> EnergyTable:
     from sim.preset import read_yaml
+    paths = [Path(s[0]) for s in stamps[1:]]
     table = _parse(read_yaml(TABLE_DIR / "energy.yaml", "energy table"), TABLE_DIR / "energy.yaml")
     for p in paths:
         p = Path(p)

@@ -135,6 +135,16 @@ def read_yaml(path: Path, what: str = "file") -> Any:
         raise InputError(what, f"malformed YAML in {path}{where}") from None
 
 
+def file_stamp(path: str | Path) -> tuple[str, int, int]:
+    """(resolved path, mtime ns, size): a cache key that changes when the file does."""
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError:
+        return (str(p), -1, -1)
+    return (str(p), st.st_mtime_ns, st.st_size)
+
+
 def preset_names() -> list[str]:
     """Names of the shipped presets."""
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))

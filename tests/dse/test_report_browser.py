@@ -7,6 +7,7 @@ import pytest
 
 from llmaccel.cli import main
 from llmaccel.dse.report import write_sweep_reports
+from dse_spaces import make_space
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -34,7 +35,6 @@ def render(path: Path) -> tuple[list[tuple[str, float, float]], list[str], str]:
 
 @pytest.fixture(scope="module")
 def sweep_db(tmp_path_factory):
-    from conftest import make_space  # tests/dse/conftest.py (rootdir-relative import)
     d = tmp_path_factory.mktemp("sweep")
     db = d / "r.sqlite"
     assert main(["sweep", str(make_space(d)), "--db", str(db), "--workers", "1", "--quiet"]) == 0
