@@ -87,6 +87,14 @@ def _si_time(s: float) -> str:
     return f"{s:.3g} s"
 
 
+def _si_energy(pj: float) -> str:
+    """Energy in the largest unit (J, mJ, uJ, nJ, pJ) that keeps the value >= 1."""
+    for unit, f in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
+        if abs(pj) >= f:
+            return f"{pj / f:.4g} {unit}"
+    return f"{pj:.4g} pJ"
+
+
 def run_table(d: dict[str, Any], top: int = 10) -> str:
     """Readable run report: totals, the ``top`` ops by cycles, per-role totals, legends."""
     w = d.get("workload") or {}
@@ -98,7 +106,7 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
     totals = [
         ("total cycles", fmt_num(d["total_cycles"]), "end-to-end cycles (overlapping units counted once)"),
         ("time", _si_time(d["time_s"]), "total cycles / clock"),
-        ("energy", f"{d['total_energy_pj'] * 1e-9:.4g} mJ", "all components incl. static/background"),
+        ("energy", _si_energy(d["total_energy_pj"]), "all components incl. static/background"),
         ("MACs", fmt_num(d["total_macs"]), "useful multiply-accumulates"),
         ("utilisation", f"{100 * d['utilisation']:.2f} %", "MACs / (total cycles x peak MACs per cycle)"),
         ("peak", f"{d['peak_macs_per_cycle']:g} MAC/cycle", "machine peak"),
@@ -109,7 +117,7 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         sp = (ref["time_s"] / d["time_s"]) if d["time_s"] else None
         totals.append((f"speedup vs {ref['preset']}", f"{fmt_num(sp)} x" if sp else "-",
                        f"{ref['preset']} time / this time (>1: this machine is faster); {ref['preset']} "
-                       f"({ref['design']}) takes {_si_time(ref['time_s'])}, {ref['total_energy_pj'] * 1e-9:.4g} mJ"))
+                       f"({ref['design']}) takes {_si_time(ref['time_s'])}, {_si_energy(ref['total_energy_pj'])}"))
     lines.append(format_table(("total", "value", "meaning"), totals, right=[False, True, False]))
     ops = d.get("ops") or []
     if ops:
