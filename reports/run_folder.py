@@ -17,6 +17,7 @@ only on the inputs: floats are written with ``repr`` and keys sorted.
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import io
 import json
 import math
@@ -150,6 +151,14 @@ def _csv_text(header: list[str] | tuple[str, ...], rows: list[list[str]]) -> str
     return buf.getvalue()
 
 
+def _version() -> str | None:
+    """Installed llmaccel version (from package metadata; reports may not import the CLI package)."""
+    try:
+        return importlib.metadata.version("llmaccel")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
@@ -212,6 +221,7 @@ def summary_dict(result: Result, hw: Any = None, workload: dict | None = None,
     d: dict[str, Any] = {
         "schema": RUN_FOLDER_SCHEMA,
         "result_schema": result.schema,
+        "llmaccel_version": _version(),
         "design": result.design,
         "preset": result.preset,
         "model": result.model,
