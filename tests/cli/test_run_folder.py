@@ -17,8 +17,15 @@ def _csv(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def test_files_and_columns(tmp_path):
-    out = run_folder.write(small_result(), tmp_path / "run", workload={"phase": "decode", "batch": 1})
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """One run folder with plots, shared by the read-only tests below."""
+    return run_folder.write(small_result(), tmp_path_factory.mktemp("rf") / "run",
+                            workload={"phase": "decode", "batch": 1})
+
+
+def test_files_and_columns(written):
+    out = written
     assert sorted(p.name for p in out.iterdir()) == ["energy.csv", "layers.csv", "ops.csv", "plots", "summary.json"]
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
         f"{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg"))
@@ -76,9 +83,9 @@ def test_roofline_bandwidth_from_preset(tmp_path):
     assert run_folder.roofline_params(r, tie)["dram_bytes_per_cycle"] is None
 
 
-def test_byte_identical(tmp_path):
-    a = run_folder.write(small_result(), tmp_path / "a", workload={"batch": 1})
-    b = run_folder.write(small_result(), tmp_path / "b", workload={"batch": 1})
+def test_byte_identical(written, tmp_path):
+    a = written
+    b = run_folder.write(small_result(), tmp_path / "b", workload={"phase": "decode", "batch": 1})
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert len(files) == 10
     for f in files:
@@ -137,9 +144,9 @@ def test_read_malformed(tmp_path, damage, field):
     assert e.value.field == field
 
 
-def test_plots_show_the_data(tmp_path):
+def test_plots_show_the_data(written):
     """SVG text is kept as text: every role appears as a bar label, the roofs in the legend."""
-    out = run_folder.write(small_result(), tmp_path / "run")
+    out = written
     lat = (out / "plots" / "latency_breakdown.svg").read_text()
     for role in ("q_proj", "attn_score", "softmax"):
         assert f">{role}<" in lat, role
