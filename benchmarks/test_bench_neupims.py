@@ -3,7 +3,7 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_neupims.py --benchmark-only -s
 """
-import mapping.neupims as mp
+import sim.neupims.placement as mp
 from sim.designs import run
 from sim.dram import load_dram
 from sim.neupims.pim import PimParams, PimTiming, schedule_fast, schedule_reference

@@ -22,8 +22,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.neupims.pim import PimParams, PimTiming, schedule_fast
 from workloads.errors import InputError
 
 POLICIES = ("greedy", "round_robin")
@@ -57,19 +55,19 @@ def _context_tiles(kv_len: int, heads: int, head_dim: int, row_elems: int, banks
     return tuple(rows)
 
 
-def request_tiles(kv_len: int, heads: int, head_dim: int, dram: DramConfig, pim: PimParams) -> np.ndarray:
+def request_tiles(kv_len: int, heads: int, head_dim: int, row_elems: int, banks: int, lanes: int) -> np.ndarray:
     """PIM tiles ``(n, 4)`` (gwrite, n_gemv, comps, macs) of one request's MHA in one layer.
 
     Args:
         kv_len: tokens in the request's KV cache (the new token's K/V included).
         heads: attention heads on this device (after TP sharding).
         head_dim: elements per head.
+        row_elems: elements per DRAM row (1 KB / 2 B = 512).
+        banks: banks per channel (32).
+        lanes: PIM multipliers per bank (16).
     """
     if kv_len <= 0 or heads <= 0 or head_dim <= 0:
         raise InputError("kv_len/heads/head_dim", "must be positive")
-    row_elems = dram.org.row_bytes // pim.elem_bytes
-    banks = dram.org.banks_per_channel
-    lanes = pim.lanes_per_bank
     s = _score_tiles(kv_len, heads * head_dim, head_dim, row_elems, banks, lanes)
     c = _context_tiles(kv_len, heads, head_dim, row_elems, banks, lanes)
     return np.array(s + c, np.int64).reshape(-1, 4)
@@ -129,46 +127,29 @@ class KvPlacement:
     tiles: list = field(default_factory=list)
 
 
-_TILE_CACHE: dict = {}
-
-
-def _tiles_and_load(kv_len: int, heads: int, head_dim: int, dram: DramConfig, pim: PimParams, dual: bool):
-    key = (kv_len, heads, head_dim, dram, pim, dual)
-    hit = _TILE_CACHE.get(key)
-    if hit is None:
-        tiles = request_tiles(kv_len, heads, head_dim, dram, pim)
-        load = schedule_fast(tiles, PimTiming.of(dram, pim), dual, start=0).end_cycle
-        hit = (tiles, load)
-        if len(_TILE_CACHE) > 100_000:
-            _TILE_CACHE.clear()
-        _TILE_CACHE[key] = hit
-    return hit
-
-
-def place_kv(kv_lens, heads: int, head_dim: int, dram: DramConfig, pim: PimParams, policy: str,
-             dual_row_buffer: bool, layers: int = 1, weight_bytes: float = 0.0) -> KvPlacement:
+def place_kv(kv_lens, loads, channels: int, policy: str, channel_bytes: int, kv_bytes_per_req,
+             weight_bytes: float = 0.0) -> KvPlacement:
     """Assign requests to channels and sub-batches; check channel capacity.
 
     Args:
-        layers: decoder blocks stored on this device (for the capacity check).
+        loads: per request PIM cycles of one layer (the simulator computes them).
+        channel_bytes: capacity of one channel.
+        kv_bytes_per_req: per request KV bytes over all layers on this device.
         weight_bytes: weight bytes on this device, spread evenly over channels.
 
     Raises:
-        InputError: a channel's KV (all layers) plus its weight share exceed its capacity.
+        InputError: a channel's KV plus its weight share exceed its capacity.
     """
     kv = np.asarray(kv_lens, np.int64)
-    tl = [_tiles_and_load(int(k), heads, head_dim, dram, pim, dual_row_buffer) for k in kv]
-    load = np.array([x[1] for x in tl], np.int64)
-    ch = assign_channels(load, dram.org.channels, policy)
+    load = np.asarray(loads, np.int64)
+    ch = assign_channels(load, channels, policy)
     sub = split_sub_batches(ch, load)
-    cap = dram.org.ranks * dram.org.banks_per_rank * dram.org.rows * dram.org.row_bytes
-    per_req = np.array([kv_bytes(int(k), heads, head_dim, pim.elem_bytes) for k in kv], np.float64) * layers
-    used = np.bincount(ch, weights=per_req, minlength=dram.org.channels) + weight_bytes / dram.org.channels
-    if used.max() > cap:
+    used = np.bincount(ch, weights=np.asarray(kv_bytes_per_req, np.float64), minlength=channels) + weight_bytes / channels
+    if used.max() > channel_bytes:
         c = int(np.argmax(used))
         raise InputError("batch", f"KV cache of channel {c} needs {used[c] / 2**30:.2f} GiB with weights; "
-                                  f"a channel holds {cap / 2**30:.2f} GiB (reduce batch or lengths)")
-    return KvPlacement(kv, load, ch, sub, [x[0] for x in tl])
+                                  f"a channel holds {channel_bytes / 2**30:.2f} GiB (reduce batch or lengths)")
+    return KvPlacement(kv, load, ch, sub)
 
 
 def channel_streams(place: KvPlacement, channels: int, mask: np.ndarray | None = None) -> list[np.ndarray]:

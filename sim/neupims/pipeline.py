@@ -33,7 +33,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from mapping.neupims import KvPlacement, channel_streams, kv_bytes, place_kv
+from mapping.neupims import KvPlacement, channel_streams, kv_bytes
+from sim.neupims.placement import place_kv
 from sim.dram.config import DramConfig
 from sim.dram.fast import run_fast
 from sim.dram.patterns import streaming

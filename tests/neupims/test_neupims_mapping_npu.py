@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from mapping.neupims import assign_channels, place_kv, split_sub_batches
+from mapping.neupims import assign_channels, split_sub_batches
+from sim.neupims.placement import place_kv
 from sim.dram import load_dram
 from sim.neupims.npu import gemm_cycles, gemm_cycles_reference, vector_cycles
 from sim.neupims.params import neupims_params

@@ -6,7 +6,7 @@ import pytest
 
 from workloads.errors import InputError
 
-from mapping.neupims import request_tiles
+from sim.neupims.placement import request_tiles
 from sim.dram import load_dram
 from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimParams, PimTiming, expand_commands,
                              schedule_fast, schedule_reference)
