@@ -1,4 +1,4 @@
-"""Hand-built Results for testing the reports layer without any design."""
+"""Helpers for the CLI tests: a hand-built Result (reports without any design) and an error-line check."""
 from __future__ import annotations
 
 from sim.result import OpStats, Result
@@ -22,3 +22,13 @@ def small_result() -> Result:
                   energy_pj={"pe_array": 600.0, "dram": 1750.5, "sfu": 12.25, "leakage": 137.25},
                   meta={"phase": "decode", "dram_bytes_per_cycle": 128.0},
                   assumptions=["toy numbers for tests"])
+
+
+def assert_one_line_error(r, field: str) -> None:
+    """Exit 2, exactly one stderr line naming ``field``, no traceback, nothing on stdout."""
+    assert r.rc == 2, (r.rc, r.err)
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, r.err
+    assert field in lines[0], lines[0]
+    assert "Traceback" not in r.err
+    assert r.out == ""

@@ -27,13 +27,3 @@ def cli(capsys):
         cap = capsys.readouterr()
         return Ran(rc, cap.out, cap.err)
     return run
-
-
-def assert_one_line_error(r: Ran, field: str) -> None:
-    """Exit 2, exactly one stderr line naming ``field``, no traceback, nothing on stdout."""
-    assert r.rc == 2, (r.rc, r.err)
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1, r.err
-    assert field in lines[0], lines[0]
-    assert "Traceback" not in r.err
-    assert r.out == ""

@@ -7,8 +7,7 @@ import types
 
 import pytest
 
-from conftest import assert_one_line_error
-from helpers import small_result
+from cli_helpers import assert_one_line_error, small_result
 from llmaccel.cli import build_parser
 from reports import reproduce as repro
 from reports import run_folder

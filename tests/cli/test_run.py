@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_line_error
+from cli_helpers import assert_one_line_error
+
 
 FAST = ("--layers", "1", "--quiet")
 

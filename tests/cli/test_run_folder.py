@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import small_result
+from cli_helpers import small_result
 from reports import run_folder
 from workloads.errors import InputError
 

@@ -1,7 +1,7 @@
 """Text tables: number formatting, alignment, wrapping, the run table's derived columns."""
 from __future__ import annotations
 
-from helpers import small_result
+from cli_helpers import small_result
 from reports import run_folder
 from reports.tables import _si_energy, _si_time, fmt_num, format_table, run_table
 
