@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from workloads.quant.dsp_packing import LANE_BITS, WINDOW, dg_step
+from workloads.quant.dsp_packing import LANE_BITS, WINDOW, chain_step, dg_step
 
 CORNERS = (-128, -127, -1, 0, 1, 127)
 CIN_CORNERS = (-(1 << (LANE_BITS - 1)), (1 << (LANE_BITS - 1)) - 1, -1, 0, 1)
@@ -66,3 +66,32 @@ def build(seed: int = 7, n_random: int = 3000) -> dict:
     drive = [[_packwin(b["win_hi"]), _packwin(b["win_lo"]), b["w0"], b["w1"], b["idx0"], b["idx1"],
               b["cin_hi"], b["cin_lo"], b["zero"], b["emit"], b["valid"]] for b in beats]
     return {"beats": drive, "expect": expect}
+
+
+def build_chain(groups: int = 8, seed: int = 9, n_random: int = 600) -> dict:
+    """Beats for rtl/flightllm/dsp_chain.py: every N:M setting (seg 0..3 -> N = 2..16), dense
+    all-(-128) corner beats, beats with unused DSPs (w = 0), random valid gaps.
+
+    ``expect[b]`` = [[hi, lo] per DG] from :func:`chain_step`; ``ends[b]`` = DGs that emit.
+    """
+    rng = np.random.default_rng(seed)
+    beats, expect, ends = [], [], []
+    for t in range(n_random + 8):
+        corner = t < 8
+        wh = [[-128] * WINDOW if corner else [int(x) for x in rng.integers(-128, 128, WINDOW)] for _ in range(groups)]
+        wl = [[-128] * WINDOW if corner else [int(x) for x in rng.integers(-128, 128, WINDOW)] for _ in range(groups)]
+        w = [-128 if corner else int(x) for x in rng.integers(-128, 128, 2 * groups)]
+        if not corner and t % 3 == 0:           # sparse block: some DSPs unused
+            for k in rng.choice(2 * groups, int(rng.integers(1, groups)), replace=False):
+                w[int(k)] = 0
+        idx = [int(x) for x in rng.integers(0, WINDOW, 2 * groups)]
+        seg = t % 4 if corner else int(rng.integers(0, 4))
+        valid = 1 if corner else int(rng.random() < 0.85)
+        pack = lambda rows: sum(_packwin(r) << (WINDOW * 8 * j) for j, r in enumerate(rows))  # noqa: E731
+        wp = sum((int(v) & 0xFF) << (8 * k) for k, v in enumerate(w))
+        ip = sum(int(v) << (4 * k) for k, v in enumerate(idx))
+        beats.append([pack(wh), pack(wl), wp, ip, seg, valid])
+        expect.append([list(x) for x in chain_step(wh, wl, w, idx, seg)])
+        span = 1 << seg
+        ends.append([j for j in range(groups) if j % span == span - 1] if valid else [])
+    return {"groups": groups, "beats": beats, "expect": expect, "ends": ends}

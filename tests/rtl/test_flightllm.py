@@ -16,6 +16,14 @@ def test_flightllm_dsp_group(sim, tmp_path):
     check.run(sim, tmp_path)
 
 
+@pytest.mark.rtl
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_flightllm_dsp_chain(sim, tmp_path):
+    assert simulator_available(sim), f"{sim} is part of the toolchain (TOOLCHAIN.md)"
+    (check,) = [c for c in checks.CHECKS if c.unit == "flightllm.dsp_chain"]
+    check.run(sim, tmp_path)
+
+
 def test_rtl_latency_is_the_presets_dg_pipeline_depth():
     from sim.preset import load_preset
     for name in ("u280", "vhk158"):

@@ -92,3 +92,21 @@ def _wrap_vec(x: np.ndarray, bits: int) -> np.ndarray:
     m = np.int64(1) << bits
     x = x & (m - 1)
     return np.where(x >= (m >> 1), x - m, x)
+
+
+def chain_step(win_hi: list[list[int]], win_lo: list[list[int]], w: list[int], idx: list[int],
+               seg: int) -> list[tuple[int, int]]:
+    """One beat through a chain of ``len(win_hi)`` DGs configured for blocks of ``1 << seg`` DGs.
+
+    DG ``j`` uses window ``j`` and DSP weights/indices ``2j, 2j+1``; the first DG of each
+    block starts a new sum (Z-MUX), the others add their cascade input.  Returns the
+    (hi, lo) lanes after every DG; a block's result is the entry of its last DG.
+    """
+    span = 1 << seg
+    out: list[tuple[int, int]] = []
+    cin = (0, 0)
+    for j in range(len(win_hi)):
+        cin = dg_step(win_hi[j], win_lo[j], w[2 * j], w[2 * j + 1], idx[2 * j], idx[2 * j + 1],
+                      cin[0], cin[1], j % span == 0)
+        out.append(cin)
+    return out
