@@ -217,15 +217,21 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
     sys.path[:0] = added
     full_env = extra
     log = build_dir / "test.log"
+    results_xml = build_dir / "results.xml"
     try:
         results = runner.test(hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
                               test_module=test_module, build_dir=sim_dir,
                               test_dir=build_dir, extra_env=full_env, seed=seed,
                               timescale=_TIMESCALE, log_file=log,
-                              results_xml=str(build_dir / "results.xml"))
+                              results_xml=str(results_xml))
     except SystemExit as e:  # under pytest the runner exits on failures itself
         tail = log.read_text()[-4000:] if log.exists() else ""
-        raise RtlCheckFailed(f"{sim}: cocotb run of {toplevel} failed ({e}):\n{tail}") from None
+        try:
+            n_tests, n_fail = get_results(results_xml)
+            what = f"{n_fail} of {n_tests} cocotb tests failed for {toplevel}"
+        except Exception:  # no (readable) results: the simulator itself failed
+            what = f"cocotb run of {toplevel} failed (exit {e.code})"
+        raise RtlCheckFailed(f"{sim}: {what}:\n{tail}") from None
     finally:
         for p in added:
             if p in sys.path:
