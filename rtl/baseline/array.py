@@ -151,7 +151,7 @@ class OsArray(wiring.Component):
         # ---- control: wait for the last MAC, then show R output rows ---------------
         # All control outputs are registers (reset/init values below), so no output
         # is a combinational function of state alone (see docs/rtl.md, Icarus note).
-        wait_cycles = R + C - 2                  # cycles between last beat and row 0 valid
+        wait_cycles = R + C - 2                  # cycles between the last beat and the first output row
         waiting = Signal()
         count = Signal(range(max(wait_cycles, 1)))
         start_output = [self.out_valid.eq(1), self.out_row.eq(R - 1), self.out_last.eq(R == 1)]
