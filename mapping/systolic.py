@@ -54,8 +54,11 @@ def operand_bits(op: Op) -> tuple[float, float, float]:
 
 
 def map_matmul(op: Op, buffers: Buffers, units: tuple[int, int, int], acc_bits: int,
-               block_cycles: Callable[[int, int, int], int], dram_bytes_per_cycle: float) -> GemmTask:
-    a_bits, b_bits, out_bits = operand_bits(op)
+               block_cycles: Callable[[int, int, int], int], dram_bytes_per_cycle: float,
+               bits: tuple[float, float, float] | None = None) -> GemmTask:
+    """``bits``: stored bits per element of a, b, out (default :func:`operand_bits`; a host
+    gives its own when e.g. sparse weights are stored dense or carry index metadata)."""
+    a_bits, b_bits, out_bits = operand_bits(op) if bits is None else bits
     tiling = choose_tiling(op.m, op.n, op.k, units, buffers, a_bits, b_bits, out_bits, acc_bits,
                            block_cycles, dram_bytes_per_cycle)
     return GemmTask(op, tiling, op.count, op.a_spec.family == "float", op.b_spec.family == "float")
@@ -72,17 +75,20 @@ def map_vector(op: Op, passes: dict[str, int]) -> VectorTask:
 
 def compile_trace(trace: Trace, buffers: Buffers, units: tuple[int, int, int], acc_bits: int,
                   block_cycles_for: Callable[[Op], Callable[[int, int, int], int]], dram_bytes_per_cycle: float,
-                  vector_passes: dict[str, int]) -> SystolicProgram:
+                  vector_passes: dict[str, int],
+                  operand_bits_for: Callable[[Op], tuple[float, float, float]] | None = None) -> SystolicProgram:
     """Tile every op of ``trace``.
 
     Args:
         block_cycles_for: op -> cost function of one block of that op (sim supplies
             it; it depends on the op's operand widths through bit-slicing passes).
+        operand_bits_for: op -> stored bits of (a, b, out); default :func:`operand_bits`.
     """
     tasks = []
     for op in trace.ops:
         if op.kind.is_matmul:
-            tasks.append(map_matmul(op, buffers, units, acc_bits, block_cycles_for(op), dram_bytes_per_cycle))
+            bits = None if operand_bits_for is None else operand_bits_for(op)
+            tasks.append(map_matmul(op, buffers, units, acc_bits, block_cycles_for(op), dram_bytes_per_cycle, bits))
         else:
             tasks.append(map_vector(op, vector_passes))
     return SystolicProgram(trace.model, tasks, dict(trace.meta))

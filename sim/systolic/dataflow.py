@@ -30,10 +30,24 @@ decoder latency:
 
 With L = 1 and e = 0 all three are SCALE-Sim's ``2R + C + T - 2``.  Folds run
 back to back (no overlap of one fold's drain with the next fold's fill).
+
+Sparse MUX (``os`` only; FlightLLM's sparse DSP front end on the baseline array): weights
+carry an N:M pattern along K; K is cut into MUX windows of ``block_k`` weights (FlightLLM:
+M = 16).  Each PE keeps only the non-zero slots of its weight column (exactly ``kept(w)``
+slots per window of length ``w``, zero-padded when a group has fewer non-zeros) and a
+MUX picks the matching activation out of the window.  A window costs ``ceil(kept(w) / d)``
+beats, so the streamed length of a fold is::
+
+    T = (K // block_k) * ceil(kept(block_k) / d) + ceil(kept(K % block_k) / d)
+    kept(w) = (w // m) * n + min(n, w % m)
+
+(the second term only for a partial last window).  With a dense pattern (n == m) and
+``block_k % d == 0`` this is ``ceil(K / d)``.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 from workloads.errors import InputError
@@ -47,6 +61,44 @@ def check_dataflow(dataflow: str) -> str:
     return dataflow
 
 
+@dataclass(frozen=True)
+class SparsePattern:
+    """N:M weight sparsity seen by a sparse-MUX front end.
+
+    Attributes:
+        block_k: weights per MUX window along K (FlightLLM: M = 16).
+        n, m: at most ``n`` non-zeros in every ``m`` consecutive weights along K (groups
+            aligned to the window start; ``m`` divides ``block_k``).
+    """
+
+    block_k: int
+    n: int
+    m: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.n <= self.m):
+            raise InputError("workload.quant", f"sparsity needs 1 <= N <= M (N = 0 prunes the whole weight), "
+                                               f"got {self.n}:{self.m}")
+        if self.block_k <= 0 or self.block_k % self.m:
+            raise InputError("workload.quant", f"sparsity M = {self.m} must divide the sparse-MUX window "
+                                               f"array.sparse.block_k = {self.block_k}")
+
+    def kept(self, w: int) -> int:
+        """Weight slots kept in a window of ``w`` consecutive weights."""
+        return (w // self.m) * self.n + min(self.n, w % self.m)
+
+    def beats(self, k: int, d: int) -> int:
+        """Streamed beats for a reduction length ``k`` on d-wide PEs (formula above)."""
+        full, rem = divmod(k, self.block_k)
+        t = full * math.ceil(self.kept(self.block_k) / d)
+        return t + (math.ceil(self.kept(rem) / d) if rem else 0)
+
+    def kept_total(self, k: int) -> int:
+        """Kept weight slots along a reduction length ``k`` (MACs per output actually done)."""
+        full, rem = divmod(k, self.block_k)
+        return full * self.kept(self.block_k) + self.kept(rem)
+
+
 def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: int = 1,
                 edge_latency: int = 0) -> int:
     """Cycles of one fold streaming ``t`` (already divided by d for os) elements."""
@@ -58,11 +110,15 @@ def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: i
 
 @lru_cache(maxsize=65536)
 def fold_geometry(m: int, n: int, k: int, rows: int, cols: int, dataflow: str,
-                  macs_per_pe: int = 1) -> tuple[int, int, int]:
-    """``(row_folds, col_folds, t)`` for a GEMM on an R x C array."""
+                  macs_per_pe: int = 1, sparse: SparsePattern | None = None) -> tuple[int, int, int]:
+    """``(row_folds, col_folds, t)`` for a GEMM on an R x C array (``sparse``: os only)."""
     d = macs_per_pe
+    if sparse is not None and dataflow != "os":
+        raise InputError("array.sparse_mux", f"the sparse MUX streams compressed K and needs dataflow os, "
+                                             f"got {dataflow!r}")
     if dataflow == "os":
-        return math.ceil(m / rows), math.ceil(n / cols), math.ceil(k / d)
+        t = math.ceil(k / d) if sparse is None else sparse.beats(k, d)
+        return math.ceil(m / rows), math.ceil(n / cols), t
     if dataflow == "ws":
         return math.ceil(k / (rows * d)), math.ceil(n / cols), m
     if dataflow == "is":

@@ -7,22 +7,45 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sim.systolic.dataflow import check_dataflow, fold_cycles, fold_geometry
+from dataclasses import dataclass
+
+from sim.systolic.dataflow import SparsePattern, check_dataflow, fold_cycles, fold_geometry
 from workloads.errors import require_positive_int
 
 
 @lru_cache(maxsize=65536)
 def gemm_cycles(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, pipeline_latency: int = 1,
-                edge_latency: int = 0, macs_per_pe: int = 1) -> int:
+                edge_latency: int = 0, macs_per_pe: int = 1, sparse: SparsePattern | None = None) -> int:
     """Compute cycles of ``out[M,N] = A[M,K] @ B[K,N]`` over all folds, no memory stalls.
 
     ``folds * fold_cycles`` with edge folds zero-padded to the full R x C array.
+    ``sparse``: N:M weights behind a sparse MUX (os only): the streamed length of a fold is
+    :meth:`SparsePattern.beats` instead of ``ceil(K / d)``.
     """
     for name, v in (("M", M), ("N", N), ("K", K), ("array.rows", rows), ("array.cols", cols)):
         require_positive_int(name, v)
     check_dataflow(dataflow)
-    rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe)
+    rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe, sparse)
     return rf * cf * fold_cycles(dataflow, rows, cols, t, pipeline_latency, edge_latency)
+
+
+@dataclass(frozen=True)
+class SparseBlockCost:
+    """Compute cycles of one SRAM block with N:M weights behind a sparse MUX (hashable, so
+    tiling choices cache by value); the sparse counterpart of ``sim.systolic.model.BlockCost``."""
+
+    rows: int
+    cols: int
+    dataflow: str
+    pipeline_latency: int
+    edge_latency: int
+    macs_per_pe: int
+    passes: int
+    sparse: SparsePattern
+
+    def __call__(self, x: int, y: int, z: int) -> int:
+        return self.passes * gemm_cycles(x, y, z, self.rows, self.cols, self.dataflow, self.pipeline_latency,
+                                         self.edge_latency, self.macs_per_pe, self.sparse)
 
 
 def gemm_folds(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, macs_per_pe: int = 1) -> int:

@@ -2,21 +2,56 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sim.memory import OffChip
 from sim.params import build
 from sim.preset import HardwareConfig
 from sim.systolic.model import ArrayParams, EnergyActions, MemParams
 from sim.systolic.pe import PEType, builtin_pe
+from workloads.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.components import HostedPE
 
 
 @dataclass(frozen=True)
 class ArrayCfg:
+    """``pe``: any PE type registered in :mod:`sim.components`.  ``sparse_mux``: N:M weight
+    sparsity is exploited by a sparse-MUX front end (needs the ``sparse`` section); false:
+    sparse weights are stored and computed dense (sparsity saves nothing)."""
+
     rows: int
     cols: int
     dataflow: Literal["os", "ws", "is"]
     pe: str
+    sparse_mux: bool = False
+
+
+@dataclass(frozen=True)
+class SparseMuxCfg:
+    """The sparse-MUX front end (FlightLLM's sparse DSP chain on a systolic array).
+
+    Attributes:
+        block_k: weights per MUX window along K (FlightLLM: M = 16); the N:M pattern's M must divide it.
+        index_bits: stored index bits per kept weight (FlightLLM: 4).
+        meta_block_k, meta_block_n: K x N extent of a metadata block (FlightLLM: 16 x 16).
+        meta_block_bytes: bytes per metadata block (FlightLLM: 1 byte giving N).
+        mux_area_um2: area of one lane's activation MUX (um^2 at ``mux_area_node_nm``).
+        mux_area_node_nm: node of ``mux_area_um2``.
+    """
+
+    block_k: int
+    index_bits: int = field(metadata={"min": 0})
+    meta_block_k: int
+    meta_block_n: int
+    meta_block_bytes: float = field(metadata={"min": 0})
+    mux_area_um2: float = field(default=0.0, metadata={"min": 0})
+    mux_area_node_nm: float = 45.0
+
+    def metadata_bits_per_weight(self, density: float) -> float:
+        """Metadata bits per logical (dense) weight: ``density * index_bits + 8 * bytes / (bk * bn)``."""
+        return density * self.index_bits + 8 * self.meta_block_bytes / (self.meta_block_k * self.meta_block_n)
 
 
 @dataclass(frozen=True)
@@ -61,12 +96,21 @@ class SystolicParams:
     dram: DramCfg
     vector: VectorCfg
     energy: EnergyCfg
+    sparse: SparseMuxCfg | None = None
 
     def pe(self) -> PEType:
         return builtin_pe(self.array.pe)
 
+    def hosted(self) -> "HostedPE":
+        """The PE with what it brings to the host (edge decoder, dequantizer, tables, area)."""
+        from sim.components import hosted_pe
+        return hosted_pe(self.array.pe)
+
     def array_params(self) -> ArrayParams:
-        return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow)
+        dec = self.hosted().decoder
+        if dec is None:
+            return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow)
+        return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow, dec.latency_cycles, dec.action)
 
     def off_chip(self) -> OffChip:
         d = self.dram
@@ -82,4 +126,19 @@ class SystolicParams:
 
 
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
-    return build(SystolicParams, hw.params, f"{hw.name}.params")
+    """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.components`
+    (e.g. ``dram: hbm3``) instead of spelling out the section."""
+    params = hw.params
+    if isinstance(params.get("dram"), str):
+        from sim.components import memory_system
+        params = {**params, "dram": memory_system(params["dram"], f"{hw.name}.params.dram").dram_section()}
+    p = build(SystolicParams, params, f"{hw.name}.params")
+    p.hosted()  # unknown PE names fail here, listing the allowed ones
+    if p.array.sparse_mux:
+        if p.sparse is None:
+            raise InputError(f"{hw.name}.params.sparse", "required when array.sparse_mux is true "
+                                                         "(block_k, index_bits, meta_block_k, meta_block_n, meta_block_bytes)")
+        if p.array.dataflow != "os":
+            raise InputError(f"{hw.name}.params.array.sparse_mux",
+                             f"the sparse MUX needs dataflow os, got {p.array.dataflow!r}")
+    return p

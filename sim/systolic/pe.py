@@ -76,6 +76,9 @@ BUILTIN_PES: dict[str, PEType] = {p.name: p for p in (INT8_PE, FP16_PE)}
 
 
 def builtin_pe(name: str) -> PEType:
-    if name not in BUILTIN_PES:
-        raise InputError("array.pe", f"unknown PE type {name!r}; allowed: {', '.join(sorted(BUILTIN_PES))}")
-    return BUILTIN_PES[name]
+    """The PE type ``name``: a builtin one or any PE registered in :mod:`sim.components`
+    (OliVe, MixPE, ... PEs).  Unknown names raise InputError listing every allowed name."""
+    if name in BUILTIN_PES:
+        return BUILTIN_PES[name]
+    from sim.components import hosted_pe  # lazy: the registry imports the designs' PE modules
+    return hosted_pe(name).pe

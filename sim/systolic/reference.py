@@ -243,3 +243,149 @@ def simulate_gemm(A: np.ndarray, B: np.ndarray, rows: int, cols: int, dataflow: 
                 out[i0:i0 + cols] += c[: min(cols, M - i0)]
                 total += cyc
     return out, total
+
+
+def sparse_slots(B: np.ndarray, mask: np.ndarray, block_k: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Compress the weight columns of ``B`` (K x C) under an N:M ``mask`` into MUX slots.
+
+    Every window of ``block_k`` weights along K gets exactly ``kept(w)`` slots per column
+    (``kept(w) = (w // m) * n + min(n, w % m)``), filled with the kept weights in K order and
+    zero-padded (index 0, weight 0) when a group has fewer than ``n`` non-zeros.
+
+    Returns:
+        ``(idx, val, window_of_slot)``: ``idx[C, S]`` index inside the window, ``val[C, S]``
+        the weight, and per slot the window it belongs to (S = total slots per column).
+
+    Raises:
+        InputError: a group of ``m`` weights keeps more than ``n``.
+    """
+    K, C = B.shape
+    idx_cols: list[list[int]] = [[] for _ in range(C)]
+    val_cols: list[list] = [[] for _ in range(C)]
+    win_of: list[int] = []
+    for w0 in range(0, K, block_k):
+        w = min(block_k, K - w0)
+        kept = (w // m) * n + min(n, w % m)
+        for j in range(C):
+            pos = [i for i in range(w) if mask[w0 + i, j]]
+            for g0 in range(0, w, m):
+                if sum(1 for i in pos if g0 <= i < g0 + m) > n:
+                    raise InputError("sparsity", f"column {j} keeps more than {n} of {m} weights at K {w0 + g0}")
+            pad = kept - len(pos)
+            idx_cols[j] += pos + [0] * pad
+            val_cols[j] += [B[w0 + i, j] for i in pos] + [0] * pad
+        win_of += [w0 // block_k] * kept
+    return np.array(idx_cols, np.int64).reshape(C, -1), np.array(val_cols, B.dtype).reshape(C, -1), win_of
+
+
+def simulate_os_tile_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, block_k: int, n: int, m: int,
+                            pipeline_latency: int = 1, edge_latency: int = 0,
+                            macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+    """Output-stationary fold with N:M weights behind a per-PE sparse MUX (slow, per PE per cycle).
+
+    Beats: the kept weight slots of each window are grouped ``d`` at a time (a window's
+    last beat zero-padded); beat ``s`` carries, per column, ``d`` (index, weight) slots moving
+    down, and, per row, the whole ``block_k``-activation window the beat belongs to moving
+    right.  PE(i, j) multiplies ``window[idx] * weight`` for its d slots.  Timing as
+    :func:`simulate_os_tile` with T = beats.  Returns ``(A @ (B * mask), cycles)``.
+    """
+    A, B = _check2(A, B)
+    mask = np.asarray(mask, bool)
+    if mask.shape != B.shape:
+        raise InputError("sparsity", f"mask shape {mask.shape} differs from B {B.shape}")
+    dt = _result_dtype(A, B)
+    R, K = A.shape
+    C = B.shape[1]
+    d, L, e = macs_per_pe, pipeline_latency, edge_latency
+    idx, val, win_of = sparse_slots(B.astype(dt), mask, block_k, n, m)
+    # group the slots of each window into beats of d
+    beats_win: list[int] = []
+    beat_slots: list[list[int]] = []
+    s = 0
+    while s < len(win_of):
+        w = win_of[s]
+        end = s
+        while end < len(win_of) and win_of[end] == w:
+            end += 1
+        for b0 in range(s, end, d):
+            beats_win.append(w)
+            beat_slots.append(list(range(b0, min(b0 + d, end))))
+        s = end
+    T = len(beats_win)
+    b_idx = np.zeros((C, T, d), np.int64)
+    b_w = np.zeros((C, T, d), dt)
+    for t_, slots in enumerate(beat_slots):
+        b_idx[:, t_, :len(slots)] = idx[:, slots]
+        b_w[:, t_, :len(slots)] = val[:, slots]
+    n_win = math.ceil(K / block_k)
+    a_win = np.zeros((R, n_win, block_k), dt)
+    a_pad = np.zeros((R, n_win * block_k), dt)
+    a_pad[:, :K] = A.astype(dt)
+    a_win[:] = a_pad.reshape(R, n_win, block_k)
+    a_reg = np.zeros((R, C, block_k), dt)
+    a_val = np.zeros((R, C), bool)
+    bi_reg = np.zeros((R, C, d), np.int64)
+    bw_reg = np.zeros((R, C, d), dt)
+    b_val = np.zeros((R, C), bool)
+    acc = np.zeros((R, C), dt)
+    last_retire = -1
+    t = 0
+    rows_ix = np.arange(R)[:, None, None]
+    cols_ix = np.arange(C)[None, :, None]
+    while True:
+        a_reg[:, 1:] = a_reg[:, :-1].copy()
+        a_val[:, 1:] = a_val[:, :-1].copy()
+        bi_reg[1:, :] = bi_reg[:-1, :].copy()
+        bw_reg[1:, :] = bw_reg[:-1, :].copy()
+        b_val[1:, :] = b_val[:-1, :].copy()
+        for i in range(R):                                   # left edge: the window of beat s
+            s = t - i - e
+            a_val[i, 0] = 0 <= s < T
+            a_reg[i, 0] = a_win[i, beats_win[s]] if a_val[i, 0] else 0
+        for j in range(C):                                   # top edge: d (index, weight) slots
+            s = t - j - e
+            b_val[0, j] = 0 <= s < T
+            bi_reg[0, j] = b_idx[j, s] if b_val[0, j] else 0
+            bw_reg[0, j] = b_w[j, s] if b_val[0, j] else 0
+        fire = a_val & b_val
+        if fire.any():
+            picked = a_reg[rows_ix, cols_ix, bi_reg]         # the sparse MUX of every lane
+            acc += np.where(fire, (picked * bw_reg).sum(axis=-1), 0)
+            last_retire = t + L - 1
+        if t >= T + R + C + e and not a_val.any() and not b_val.any():
+            break
+        t += 1
+    out = np.zeros((R, C), dt)
+    chain = acc.copy()
+    cyc = last_retire + 1
+    last = cyc
+    for step in range(R):
+        out[R - 1 - step] = chain[R - 1]
+        chain[1:] = chain[:-1].copy()
+        chain[0] = 0
+        last = cyc + step
+    return out, last + 1
+
+
+def simulate_gemm_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, rows: int, cols: int, block_k: int,
+                         n: int, m: int, pipeline_latency: int = 1, edge_latency: int = 0,
+                         macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+    """A whole GEMM with sparse-MUX weights as back-to-back os folds (edge folds zero-padded)."""
+    A, B = _check2(A, B)
+    dt = _result_dtype(A, B)
+    M, K = A.shape
+    N = B.shape[1]
+    out = np.zeros((M, N), dt)
+    total = 0
+    for i0 in range(0, M, rows):
+        for j0 in range(0, N, cols):
+            a = np.zeros((rows, K), A.dtype)
+            b = np.zeros((K, cols), B.dtype)
+            mk = np.zeros((K, cols), bool)
+            a[: min(rows, M - i0)] = A[i0:i0 + rows]
+            b[:, : min(cols, N - j0)] = B[:, j0:j0 + cols]
+            mk[:, : min(cols, N - j0)] = mask[:, j0:j0 + cols]
+            c, cyc = simulate_os_tile_sparse(a, b, mk, block_k, n, m, pipeline_latency, edge_latency, macs_per_pe)
+            out[i0:i0 + rows, j0:j0 + cols] = c[: min(rows, M - i0), : min(cols, N - j0)]
+            total += cyc
+    return out, total
