@@ -7,6 +7,7 @@ sections under its own ``params.dram`` key; :func:`dram_from_params` reads eithe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sim.params import build
@@ -159,5 +160,11 @@ def load_dram(name_or_path: str) -> DramConfig:
         p = DRAM_PRESET_DIR / f"{name_or_path}.yaml"
         if not p.exists():
             raise InputError("dram preset", f"unknown {name_or_path!r}; allowed: {', '.join(dram_preset_names())} or a YAML path")
-    hw: HardwareConfig = load_preset(str(p))
+    st = p.stat()
+    return _load_dram_cached(str(p.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load_dram_cached(path: str, _mtime_ns: int, _size: int) -> DramConfig:
+    hw: HardwareConfig = load_preset(path)
     return dram_from_params(hw.params, hw.name)

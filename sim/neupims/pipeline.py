@@ -118,16 +118,27 @@ class PimTime:
     counts: tuple = ()
 
 
-@lru_cache(maxsize=256)
+#: longest sequential read simulated per channel (bytes); longer streams reuse its steady-state rate
+STREAM_SIM_CAP_BYTES = 8 << 20
+
+
 def stream_rate(dram: DramConfig, n_bytes: int) -> tuple[float, dict]:
     """Sustained device bytes/cycle and per-byte command counts of a sequential weight read.
 
     Simulates one channel's share (``n_bytes / channels``, the address map spreads
     1 KB rows round-robin over channels so every channel sees the same pattern) at
-    command level and scales by the channel count.
+    command level and scales by the channel count.  The share is rounded up to a power
+    of two and capped at ``STREAM_SIM_CAP_BYTES`` (several refresh intervals: the rate
+    has converged) so that results are cached across layers and models.
     """
+    per_ch = max(dram.org.access_bytes, int(n_bytes) // dram.org.channels)
+    per_ch = min(1 << (per_ch - 1).bit_length(), STREAM_SIM_CAP_BYTES)
+    return _stream_rate(dram, per_ch)
+
+
+@lru_cache(maxsize=64)
+def _stream_rate(dram: DramConfig, per_ch: int) -> tuple[float, dict]:
     amap = AddressMap.of(dram.org)
-    per_ch = max(dram.org.access_bytes, n_bytes // dram.org.channels)
     # channel 0's share of a sequential read: the device-wide stream with the channel bits cleared
     local = streaming(dram, per_ch)
     lo = local & ((1 << amap.shift["ch"]) - 1)
