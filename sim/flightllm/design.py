@@ -211,7 +211,8 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
             useful = int(macs * op.b_spec.density)
         e = {
             "hbm": (s["dram_read"] + s["dram_write"]) * 8 * hbm_pj_bit,
-            "dsp": useful / 2 * table.pj("dsp_packed_op", FPGA_NODE_NM) if macs else 0.0,
+            # MM mode packs two tokens per DSP op; MV mode (m = 1) uses one MAC per DSP op
+            "dsp": useful / (2 if op.m > 1 else 1) * table.pj("dsp_packed_op", FPGA_NODE_NM) if macs else 0.0,
             "uram": (op.b_bytes() + op.a_bytes()) / 9 * table.pj("uram_72b_access", FPGA_NODE_NM) if macs else 0.0,
             "sfu": (op.elements * (2 if op.kind in (OpKind.SOFTMAX, OpKind.NORM) else 1) * table.pj("sfu_fp16_op", FPGA_NODE_NM)
                     if not macs else 0.0),
