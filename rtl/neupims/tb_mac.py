@@ -1,7 +1,8 @@
 """cocotb testbench for rtl/neupims/mac.py.
 
 Vectors (JSON path in env ``NEUPIMS_MAC_VECTORS``): ``beats`` = per cycle
-``[comp, readres, a_packed, b_packed]``; ``outs`` = ``[[cycle, value], ...]``.  Beat t is
+``[comp, readres, a_packed, b_packed]``; ``outs`` = ``[[cycle, value], ...]``; optional
+``special`` = ``[[cycle, flag], ...]`` (fp16 unit's sticky Inf/NaN output).  Beat t is
 driven after falling edge t; ``res_valid`` must be 1 exactly at the listed cycles with
 ``res`` equal to the value, and 0 at every other cycle.
 """
@@ -20,6 +21,7 @@ async def stream_matches_model(dut):
     vec = json.loads(open(os.environ["NEUPIMS_MAC_VECTORS"]).read())
     beats = vec["beats"]
     want = {int(t): int(v) for t, v in vec["outs"]}
+    want_sp = {int(t): int(v) for t, v in vec.get("special", [])}
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
     dut.comp.value = 0
@@ -37,6 +39,8 @@ async def stream_matches_model(dut):
         # values observed after falling edge t belong to cycle t (beat t-1 was clocked at rising edge t)
         if int(dut.res_valid.value):
             got[t] = dut.res.value.to_signed()
+            if want_sp and int(dut.special.value) != want_sp.get(t, -1) and len(errors) < 10:
+                errors.append(f"cycle {t}: special {int(dut.special.value)} != {want_sp.get(t)}")
         if t < len(beats):
             c, r, a, b = beats[t]
             dut.comp.value = c

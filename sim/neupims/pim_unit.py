@@ -49,3 +49,58 @@ def run_stream(comp: np.ndarray, readres: np.ndarray, a: np.ndarray, b: np.ndarr
             out.append((t + LATENCY, acc))
             acc = 0
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# fp16 lanes with an exact fixed-point accumulator
+# ---------------------------------------------------------------------------------------
+#: fixed-point LSB of the fp16 accumulator: 2^-FP16_FRAC_BITS (smallest product 2^-24 x 2^-24)
+FP16_FRAC_BITS = 48
+FP16_ACC_BITS = 96
+
+
+def fp16_fields(bits: int) -> tuple[int, int, int]:
+    """(sign, significand with hidden bit, effective exponent) of an fp16 bit pattern.
+
+    value = (-1)^sign x significand x 2^(exponent - 25); subnormals use exponent 1.  The
+    all-ones exponent (Inf/NaN) is decoded like a normal number with exponent 31 and flagged
+    by :func:`fp16_special` — the unit does not implement IEEE specials.
+    """
+    s, e, f = (bits >> 15) & 1, (bits >> 10) & 0x1F, bits & 0x3FF
+    return (s, f, 1) if e == 0 else (s, f | 0x400, e)
+
+
+def fp16_special(bits: int) -> bool:
+    return ((bits >> 10) & 0x1F) == 0x1F
+
+
+def fp16_product_fixed(a: int, b: int) -> int:
+    """Exact product of two fp16 patterns in units of 2^-48 (an integer)."""
+    sa, ma, ea = fp16_fields(a)
+    sb, mb, eb = fp16_fields(b)
+    v = (ma * mb) << (ea + eb - 2)       # 2^(ea+eb-50) = 2^-48 x 2^(ea+eb-2)
+    return -v if sa ^ sb else v
+
+
+def run_stream_fp16(comp, readres, a_bits, b_bits, acc_bits: int = FP16_ACC_BITS) -> list[tuple[int, int, int]]:
+    """Results ``[(cycle, value in 2^-48 units, special)]`` of an fp16 COMP/READRES stream.
+
+    Products are exact (11 x 11-bit significands) and summed exactly in a wrapping
+    ``acc_bits`` two's-complement fixed-point accumulator, so the unit never rounds; the
+    NPU converts the read-out value.  ``special`` is 1 if any COMP since the last READRES
+    had an Inf/NaN input.  Latency as :data:`LATENCY`.
+    """
+    acc = 0
+    flag = 0
+    out = []
+    for t in range(len(comp)):
+        if comp[t] and readres[t]:
+            raise ValueError("COMP and READRES in the same cycle")
+        if comp[t]:
+            acc = wrap(acc + sum(fp16_product_fixed(int(x), int(y)) for x, y in zip(a_bits[t], b_bits[t])), acc_bits)
+            flag |= int(any(fp16_special(int(x)) or fp16_special(int(y)) for x, y in zip(a_bits[t], b_bits[t])))
+        elif readres[t]:
+            out.append((t + LATENCY, acc, flag))
+            acc = 0
+            flag = 0
+    return out
