@@ -132,7 +132,8 @@ class HostedPE:
         # a code family (ovp, ant, bitfusion...): only a decoder turns it into PE integers
         if self.decoder is None or fmt not in self.decoder.formats:
             have = pes_decoding(fmt)
-            allowed = f"PEs with a {fmt} decoder: {', '.join(have)}" if have else f"no registered PE decodes {fmt}"
+            allowed = f"PEs with an edge decoder for {fmt}: {', '.join(have)}" if have else \
+                f"none (no registered PE decodes {fmt})"
             reason = "" if self.decoder is None else \
                 f" (its decoder takes {', '.join(self.decoder.formats)}; {fmt} codes cannot be bit-sliced)"
             raise InputError("array.pe", f"{what}: operand {operand} format {fmt} needs an edge decoder but PE "
