@@ -76,7 +76,7 @@ def test_fast_paths_equal_reference(fmt, pairs):
 @pytest.mark.parametrize("fmt", FORMATS, ids=FMT_IDS)
 def test_numba_equals_numpy_on_many_values(fmt):
     rng = np.random.default_rng(7)
-    x = np.concatenate([rng.standard_t(2, 200_000) * fmt.max_normal / 2,
+    x = np.concatenate([rng.standard_t(2, 300_000) * fmt.max_normal / 2,   # >= PARALLEL_MIN_VALUES: threaded kernel
                         rng.integers(-4 * fmt.max_outlier, 4 * fmt.max_outlier, 50_000) / 2])
     assert np.array_equal(encode(x, fmt, backend="numba"), encode(x, fmt, backend="numpy"))
 

@@ -163,6 +163,10 @@ class _Tables:
     half_exact: np.ndarray  # [4*max_outlier+1] grid index for v == u/2 exactly
 
 
+#: Largest outlier magnitude for which O(1) rounding tables are built (4*top+1 entries each).
+HALF_TABLE_MAX = 1 << 16
+
+
 @functools.lru_cache(maxsize=64)
 def tables(fmt: OVPFormat) -> _Tables:
     """Lookup tables for ``fmt`` (cached)."""
@@ -217,7 +221,10 @@ def tables(fmt: OVPFormat) -> _Tables:
     # Every tie point is a midpoint of two integers, i.e. a multiple of 1/2: rounding is
     # constant on each open interval (u/2, (u+1)/2), so two tables indexed by
     # u = floor(2v) give O(1) rounding (u offset by 2*max_outlier).
+    # Formats with a huge range (e.g. 8-bit E4M3) use binary search instead (empty tables).
     top = int(grid[-1])
+    if top > HALF_TABLE_MAX:
+        return t
     u = np.arange(-2 * top, 2 * top + 1, dtype=np.float64)
     away = fmt.tie == "away"
     half_open = _round_idx_numpy(u / 2 + 0.25, t, away)
@@ -235,7 +242,7 @@ def representable_values(fmt: OVPFormat) -> np.ndarray:
 def round_value_ref(v: float, fmt: OVPFormat) -> tuple[int, int, bool]:
     """Round one value (LSB units) to the combined set: ``(value, code, is_outlier)``.
 
-    The slow reference: a linear scan of every representable value.
+    The slow reference: a linear scan of the representable values in ascending order.
     """
     t = tables(fmt)
     best = None
@@ -253,6 +260,8 @@ def round_value_ref(v: float, fmt: OVPFormat) -> tuple[int, int, bool]:
                 pick_hi = abs(val) > abs(best[1])  # larger magnitude
             if pick_hi:
                 best = (d, val, code, out)
+        else:
+            break  # the grid ascends: distances only grow from here
     return int(best[1]), int(best[2]), bool(best[3])
 
 
@@ -325,20 +334,41 @@ def _encode_rows_numpy(x2: np.ndarray, fmt: OVPFormat) -> tuple[np.ndarray, np.n
 
 if numba is not None:
     @njit(cache=True, inline="always")
-    def _round_one(v, top, half_open, half_exact):
-        if v >= top:
-            return half_exact[half_exact.shape[0] - 1]
-        if v <= -top:
-            return half_exact[0]
-        w = 2.0 * v
-        u = np.floor(w)
-        i = int(u) + 2 * top
-        if w == u:
-            return half_exact[i]
-        return half_open[i]
+    def _round_one(v, top, half_open, half_exact, grid, grid_out, away):
+        n = grid.shape[0]
+        if v >= grid[n - 1]:
+            return n - 1
+        if v <= grid[0]:
+            return 0
+        if half_exact.shape[0] > 0:      # O(1): tables indexed by floor(2v)
+            w = 2.0 * v
+            u = np.floor(w)
+            i = int(u) + 2 * top
+            if w == u:
+                return half_exact[i]
+            return half_open[i]
+        lo, hi = 0, n - 1                # binary search: grid[lo] <= v < grid[hi]
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if grid[mid] <= v:
+                lo = mid
+            else:
+                hi = mid
+        dlo = v - grid[lo]
+        dhi = grid[hi] - v
+        if dhi < dlo:
+            return hi
+        if dlo < dhi:
+            return lo
+        if grid_out[lo] != grid_out[hi]:
+            return hi if grid_out[hi] == 1 else lo
+        if away:
+            return hi if abs(grid[hi]) > abs(grid[lo]) else lo
+        return hi
 
     @njit(cache=True, parallel=True)
-    def _encode_rows_numba(x2, top, half_open, half_exact, grid_code, grid_out, keep_larger, ident, codes, counts):
+    def _encode_rows_numba(x2, top, half_open, half_exact, grid, grid_code, grid_out, away, keep_larger, ident,
+                           codes, counts):
         rows, k = x2.shape
         for r in prange(rows):
             on = 0
@@ -346,8 +376,8 @@ if numba is not None:
             for j in range(0, k, 2):
                 a = x2[r, j]
                 b = x2[r, j + 1]
-                ia = _round_one(a, top, half_open, half_exact)
-                ib = _round_one(b, top, half_open, half_exact)
+                ia = _round_one(a, top, half_open, half_exact, grid, grid_out, away)
+                ib = _round_one(b, top, half_open, half_exact, grid, grid_out, away)
                 ca = grid_code[ia]
                 cb = grid_code[ib]
                 oa = grid_out[ia] == 1
@@ -383,6 +413,14 @@ if numba is not None:
             if a != a:
                 bad += 1
         return bad
+
+
+if numba is not None:
+    _encode_rows_serial = njit(cache=True)(_encode_rows_numba.py_func)
+    _decode_pairs_serial = njit(cache=True)(_decode_pairs_numba.py_func)
+
+#: Below this many values the single-threaded kernels are used (thread start-up dominates).
+PARALLEL_MIN_VALUES = 1 << 18
 
 
 def _to_rows(x: np.ndarray, axis: int) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -425,8 +463,9 @@ def encode(x_lsb: np.ndarray, fmt: OVPFormat, axis: int = -1, *, with_stats: boo
         t = tables(fmt)
         codes = np.empty(rows.shape, np.uint8)
         cnt = np.zeros((rows.shape[0], 2), np.int64)
-        _encode_rows_numba(rows, int(t.grid[-1]), t.half_open, t.half_exact, t.grid_code.astype(np.uint8),
-                           t.grid_out, fmt.pair_rule == "larger", np.uint8(fmt.identifier), codes, cnt)
+        kernel = _encode_rows_numba if rows.size >= PARALLEL_MIN_VALUES else _encode_rows_serial
+        kernel(rows, int(t.grid[-1]), t.half_open, t.half_exact, t.grid, t.grid_code.astype(np.uint8),
+               t.grid_out, fmt.tie == "away", fmt.pair_rule == "larger", np.uint8(fmt.identifier), codes, cnt)
         counts = np.array([rows.size // 2, int(cnt[:, 0].sum()), int(cnt[:, 1].sum())], np.int64)
     elif backend == "numpy":
         codes, counts = _encode_rows_numpy(rows, fmt)
@@ -461,7 +500,8 @@ def decode(codes: np.ndarray, fmt: OVPFormat, axis: int = -1, length: int | None
     lut = tables(fmt).pair_lut
     if numba is not None:
         out = np.empty(pairs.shape, np.float32)
-        bad = _decode_pairs_numba(pairs, lut, out)
+        kernel = _decode_pairs_numba if pairs.size >= PARALLEL_MIN_VALUES else _decode_pairs_serial
+        bad = kernel(pairs, lut, out)
         vals = out.reshape(cm.shape)
     else:
         pi = pairs.astype(np.uint16)
