@@ -111,3 +111,29 @@ def test_bad_input():
     with pytest.raises(InputError):
         olive_params(load_preset("olaccel-w4a4").with_overrides({"outlier.weight_frac": 1.5}))
     assert get_design("olive").name == "olive"
+
+
+def test_fast_path_equals_per_pe_reference_on_ovp_operands():
+    """olive design (closed form via the shared engine) == per-PE per-cycle reference, values == numpy.
+
+    200 random small shapes (edge folds included) with OVP-4 encoded/decoded operands, the olive
+    PE parameters (d = 4 multipliers per slot, L = 2, e = 1) on small arrays.
+    """
+    from sim.systolic.reference import simulate_gemm
+    from workloads.quant import ovp
+    rng = np.random.default_rng(12)
+    base = load_preset("olive-w4a4")
+    p = olive_params(base)
+    o4 = named("ovp4")
+    for _ in range(200):
+        R, C = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        m, n, k = int(rng.integers(1, 15)), int(rng.integers(1, 15)), int(rng.integers(1, 40))
+        f = ovp.ovp4("flint4" if rng.integers(2) else "int4")
+        A = ovp.decode(ovp.encode(rng.standard_t(2, (m, k)) * 3, f, axis=1), f, axis=1, length=k).astype(np.int64)
+        B = ovp.decode(ovp.encode(rng.standard_t(2, (k, n)) * 3, f, axis=0), f, axis=0, length=k).astype(np.int64)
+        out, cycles = simulate_gemm(A, B, R, C, "os", p.pe.pipeline_latency, p.decoder.latency_cycles,
+                                    p.pe.macs_per_cycle)
+        assert np.array_equal(out, A @ B)
+        hw = base.with_overrides({"array.rows": R, "array.cols": C})
+        r = run(_trace(m, n, k, o4, o4), hw)
+        assert r.ops[0].compute_cycles == cycles
