@@ -154,7 +154,11 @@ class SystolicDesign:
             return SparseBlockCost(array.rows, array.cols, array.dataflow, pe.pipeline_latency,
                                    array.edge_decoder_latency, pe.macs_per_cycle, passes, pat)
 
-        prog = compile_trace(trace, mem.buffers, array_units(array, pe), pe.acc_bits, cost_for,
+        units = array_units(array, pe)
+        if p.array.sparse_mux:
+            # K blocks hold whole MUX windows, so no window is split across SRAM blocks
+            units = (units[0], units[1], math.lcm(units[2], p.sparse.block_k))
+        prog = compile_trace(trace, mem.buffers, units, pe.acc_bits, cost_for,
                              mem.dram.bytes_per_cycle, p.vector.passes, lambda op: operand_bits(op, p))
         prog.meta = {**prog.meta, "trace_meta": dict(trace.meta), "requests": len(trace.requests)}
         return prog

@@ -97,14 +97,15 @@ def test_sparse_mux_off_saves_nothing_on_sparse_weights():
     assert sum(o.bytes["dram_read"] for o in sparse_off.ops) == sum(o.bytes["dram_read"] for o in dense.ops)
 
 
-def test_sparse_mux_on_scales_compute_and_adds_metadata():
+@pytest.mark.parametrize("size", [32, 8])   # 8x8: the array's K unit (8) is smaller than a MUX window
+def test_sparse_mux_on_scales_compute_and_adds_metadata(size):
     from sim.systolic.design import DESIGN
-    hw = load_preset(SPARSE_HOST).with_overrides({"array.sparse_mux": True})
+    hw = load_preset(SPARSE_HOST).with_overrides({"array.sparse_mux": True, "array.rows": size, "array.cols": size})
     tr = trace_for("mix-w8a8-sp4of16", phase="prefill")
     prog = DESIGN.compile(tr, hw)
     res = DESIGN.simulate(prog, hw)
     by_name = {o.name: o for o in res.ops}
-    R = C = 32
+    R = C = size
     checked = 0
     for t in prog.tasks:
         op = getattr(t, "op", None)
@@ -120,7 +121,8 @@ def test_sparse_mux_on_scales_compute_and_adds_metadata():
         assert by_name[op.name].compute_cycles == expect * op.count
         checked += 1
     assert checked == 1
-    dense = run_trace(trace_for("w8a8", phase="prefill"), load_preset(SPARSE_HOST))
+    dense = run_trace(trace_for("w8a8", phase="prefill"),
+                      load_preset(SPARSE_HOST).with_overrides({"array.rows": size, "array.cols": size}))
     ratio = res.total_cycles / dense.total_cycles
     assert 0.25 < ratio < 0.6                               # linear layers at 1/4, attention/vector dense
 
