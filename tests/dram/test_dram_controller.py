@@ -73,7 +73,7 @@ def test_refresh_precharges_then_refreshes(impl):
 
 
 def _random_stream(rng, cfg):
-    n = int(rng.integers(1, 90))
+    n = int(rng.integers(1, 70))
     horizon = int(rng.integers(1, 800))
     arr = np.sort(rng.integers(0, horizon, n))
     wfrac = rng.choice([0.0, 0.3, 1.0])
