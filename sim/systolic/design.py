@@ -216,6 +216,9 @@ class SystolicDesign:
             design=self.name, preset=hw.name, model=program.model, clock_mhz=p.clock_mhz, total_cycles=t,
             ops=stats, peak_macs_per_cycle=peak, energy_pj=ledger.by_component(),
             meta={"area_mm2": area, "array": f"{array.rows}x{array.cols} {array.dataflow} {pe.name}",
+                  "components": {"pe": hosted.name, "pe_origin": hosted.origin,
+                                 "dram": hw.params["dram"] if isinstance(hw.params.get("dram"), str) else "preset",
+                                 "sparse_mux": p.array.sparse_mux},
                   **{k: v for k, v in program.meta.items() if k != "trace_meta"}},
             assumptions=[
                 "ops run back to back; folds of one op run back to back (no fill/drain overlap)",

@@ -57,6 +57,7 @@ def test_named_memory_system_equals_the_spelled_out_section():
     named = run_trace(tr, base.with_overrides({"dram": "hbm2e"}))
     spelled = run_trace(tr, base.with_overrides({"dram": {
         "channels": 8, "bandwidth_gbps": 409.6, "latency_ns": 100, "burst_bytes": 64, "energy_action": "hbm2_bit"}}))
+    assert named.meta["components"]["dram"] == "hbm2e" and spelled.meta["components"]["dram"] == "preset"
     assert named.total_cycles == spelled.total_cycles
     assert named.energy_pj == spelled.energy_pj
     slow = run_trace(tr, base.with_overrides({"dram": "ddr4-3200"}))
