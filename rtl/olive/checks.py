@@ -16,7 +16,6 @@ Vectors are seeded (``numpy.random.default_rng``).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
