@@ -24,6 +24,7 @@ outlier formats that need a separate outlier path (GOBO, OLAccel).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,8 +38,19 @@ TABLE_DIR = Path(__file__).parent / "tables"
 MEMORY_SYSTEMS = TABLE_DIR / "memory_systems.yaml"
 MEMORY_ENERGY = TABLE_DIR / "memory_energy.yaml"
 
-#: Designs whose ``sim/<design>/components.py`` contributes ``PE_TYPES``.
-PE_PROVIDERS = ("olive", "mixpe")
+
+def pe_providers() -> list[str]:
+    """Design packages under ``sim/`` with a ``components`` module (sorted, so the registry
+    order is fixed): each contributes its ``PE_TYPES``.  A new design joins by adding one."""
+    import pkgutil
+
+    import sim
+    out = []
+    for info in pkgutil.iter_modules(sim.__path__):
+        if info.ispkg and importlib.util.find_spec(f"sim.{info.name}.components") is not None:
+            out.append(info.name)
+    return sorted(out)
+
 
 #: Operand families a plain integer PE multiplies (group scales are applied outside the MAC).
 INT_FAMILIES = ("int", "int-group")
@@ -171,7 +183,7 @@ def pe_types() -> dict[str, HostedPE]:
         "int8": _builtin(BUILTIN_PES["int8"], "INT8 x INT8 MAC, INT32 accumulate (baseline)"),
         "fp16": _builtin(BUILTIN_PES["fp16"], "FP16 x FP16 MAC, FP32 accumulate (baseline)"),
     }
-    for design in PE_PROVIDERS:
+    for design in pe_providers():
         mod = importlib.import_module(f"sim.{design}.components")
         for name, hosted in mod.PE_TYPES.items():
             if name in out:
