@@ -188,9 +188,11 @@ class SystolicDesign:
                     energy["dequant"] = ledger.charge("dequant", hosted.group_dequant.action, dq * task.count)
                 c = task.count
                 cycles = st.cycles * c
+                # a sparse-MUX op does only its kept MACs (st.macs); a dense one st.macs == m*n*k
+                macs = st.macs * c
                 os_ = OpStats(op.name, op.kind.value, op.layer, op.phase.value, "array", cycles,
-                              st.compute_cycles * c, st.stall_cycles * c, macs=op.macs,
-                              utilisation=op.macs / (cycles * peak) if cycles else 0.0,
+                              st.compute_cycles * c, st.stall_cycles * c, macs=macs,
+                              utilisation=macs / (cycles * peak) if cycles else 0.0,
                               bytes={"dram_read": st.dram_read * c, "dram_write": st.dram_write * c,
                                      "sram_read": st.sram_read * c, "sram_write": st.sram_write * c},
                               energy_pj=energy)

@@ -119,8 +119,11 @@ def test_sparse_mux_on_scales_compute_and_adds_metadata(size):
             assert z % 16 == 0
             expect += cnt * math.ceil(x / R) * math.ceil(y / C) * (2 * R + C + z // 16 * 4 - 2)
         assert by_name[op.name].compute_cycles == expect * op.count
+        # useful MACs are the kept ones: m * n * (k / 16 * 4)
+        assert by_name[op.name].macs == op.m * op.n * (op.k // 16 * 4) * op.count
         checked += 1
     assert checked == 1
+    assert all(o.utilisation <= 1.0 for o in res.ops)
     dense = run_trace(trace_for("w8a8", phase="prefill"),
                       load_preset(SPARSE_HOST).with_overrides({"array.rows": size, "array.cols": size}))
     ratio = res.total_cycles / dense.total_cycles
