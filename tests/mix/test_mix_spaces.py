@@ -73,3 +73,14 @@ def test_sparsity_space(tmp_path):
     assert tps(True, "w8a8") == tps(False, "w8a8")
     assert tps(True, "mix-w8a8-sp8of16") > tps(True, "w8a8")
     assert tps(True, "mix-w8a8-sp2of16") > tps(True, "mix-w8a8-sp4of16") > tps(True, "mix-w8a8-sp8of16")
+
+
+def test_memory_systems_space(tmp_path):
+    rows = _sweep(tmp_path, "memory-systems-on-baseline.yaml")
+    assert all(r["status"] == "ok" for r in rows)
+    by = {(r["point"]["hw.dram"], r["point"]["hw.array.pe"], r["point"]["workload.quant"]): r for r in rows}
+    for (dram, pe, q), r in by.items():
+        if dram != "ddr4-3200":
+            # 51.2 GB/s at 15 pJ/bit is slower and costlier than any HBM for the same point
+            assert by[("ddr4-3200", pe, q)]["tokens_per_s"] < r["tokens_per_s"]
+            assert by[("ddr4-3200", pe, q)]["energy_per_token_j"] > r["energy_per_token_j"]
