@@ -179,10 +179,7 @@ def _builtin(pe: PEType, description: str) -> HostedPE:
 @lru_cache(maxsize=1)
 def pe_types() -> dict[str, HostedPE]:
     """Every registered PE type by name (builtin first, then each provider's ``PE_TYPES``)."""
-    out = {
-        "int8": _builtin(BUILTIN_PES["int8"], "INT8 x INT8 MAC, INT32 accumulate (baseline)"),
-        "fp16": _builtin(BUILTIN_PES["fp16"], "FP16 x FP16 MAC, FP32 accumulate (baseline)"),
-    }
+    out = dict(_builtins())
     for design in pe_providers():
         mod = importlib.import_module(f"sim.{design}.components")
         for name, hosted in mod.PE_TYPES.items():
@@ -196,8 +193,19 @@ def pe_names() -> list[str]:
     return sorted(pe_types())
 
 
+@lru_cache(maxsize=1)
+def _builtins() -> dict[str, HostedPE]:
+    return {
+        "int8": _builtin(BUILTIN_PES["int8"], "INT8 x INT8 MAC, INT32 accumulate (baseline)"),
+        "fp16": _builtin(BUILTIN_PES["fp16"], "FP16 x FP16 MAC, FP32 accumulate (baseline)"),
+    }
+
+
 def hosted_pe(name: str) -> HostedPE:
-    """The registered PE ``name`` (InputError listing every allowed name)."""
+    """The registered PE ``name`` (InputError listing every allowed name).  Builtin PEs resolve
+    without importing the other designs."""
+    if name in _builtins():
+        return _builtins()[name]
     reg = pe_types()
     if name not in reg:
         raise InputError("array.pe", f"unknown PE type {name!r}; allowed: {', '.join(sorted(reg))}")
