@@ -1,7 +1,6 @@
 """The shipped mix-and-match sweep spaces run to completion (reduced to one layer)."""
 from __future__ import annotations
 
-import pytest
 import yaml
 
 from llmaccel.cli import main

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.preset import load_preset
-from sim.systolic.dataflow import SparsePattern, fold_cycles
+from sim.systolic.dataflow import SparsePattern
 from sim.systolic.fast import gemm_cycles
 from sim.systolic.reference import simulate_gemm, simulate_gemm_sparse, simulate_os_tile_sparse
 from workloads.errors import InputError
