@@ -5,6 +5,13 @@ on its unit and returns a :class:`sim.result.Result`.  Ops run one after
 another (no overlap between ops); each matmul op's cycles include its DRAM
 stalls under double buffering (``sim.systolic.model``).
 
+Components (docs/mix-and-match.md): ``array.pe`` is any PE of :mod:`sim.components`; a PE
+brought from another design carries its edge decoders (latency per fold, energy per operand
+element, area), its per-group dequantizer (energy per output per group) and its energy/area
+tables; ``dram`` may name a memory system; ``array.sparse_mux`` streams only the kept slots
+of N:M weights (:class:`sim.systolic.dataflow.SparsePattern`), otherwise sparse weights are
+stored and computed dense.
+
 Vector unit: ``cycles = ceil(elements * passes / lanes) + latency``.  Its data
 is taken to be on chip (the previous op's output) when it fits the output SRAM;
 otherwise it streams from and back to DRAM, overlapped with compute
