@@ -70,3 +70,25 @@ def test_baseline_int8_area_unchanged():
     # pe_int8 419 um^2 at 45 nm scaled to 28 nm, 32 x 32 PEs; no decoders, no MUX
     assert res.meta["area_mm2"]["pe_array"] == pytest.approx(419 * (28 / 45) ** 2 * 1024 / 1e6)
     assert set(res.meta["area_mm2"]) == {"pe_array", "sram"}
+
+
+def test_hosted_mixpe_pe_equals_the_mixpe_design_on_matmuls():
+    """The baseline host shaped like mixpe-w4a8 (64x64, its SRAM and bandwidth-only DRAM) runs
+    every matmul op in the mixpe design's cycles, dequant energy and PE energy; only the
+    vector units (each design's own) differ."""
+    tr = trace_for("mix-w4a8-g128")
+    own = run_trace(tr, load_preset("mixpe-w4a8"))
+    hw = load_preset("systolic-int8").with_overrides({
+        "array.pe": "mixpe-a8", "array.rows": 64, "array.cols": 64,
+        "dram": {"channels": 1, "bandwidth_gbps": 64, "latency_ns": 0, "burst_bytes": 128, "energy_action": "hbm2_bit"}})
+    hosted = run_trace(tr, hw)
+    n = 0
+    for a, b in zip(own.ops, hosted.ops):
+        assert a.name == b.name
+        if a.unit != "array":
+            continue
+        n += 1
+        assert b.cycles == a.cycles, a.name
+        for comp in ("pe_array", "dequant"):
+            assert b.energy_pj.get(comp, 0.0) == pytest.approx(a.energy_pj.get(comp, 0.0), rel=1e-12), (a.name, comp)
+    assert n >= 7 + 2 * 8                                    # 7 linear layers + 2 BMMs per request
