@@ -291,3 +291,21 @@ def memory_system(name: str, field_name: str = "dram") -> MemorySystem:
                                      "or a full {channels, bandwidth_gbps, latency_ns, burst_bytes, energy_action} mapping")
     return reg[name]
 
+
+
+def component_rows() -> list[dict[str, Any]]:
+    """One row per registered component (kind, name, origin, summary) for listings, e.g. a
+    future ``llmaccel list components``; sorted by kind then name."""
+    rows = []
+    for name, h in sorted(pe_types().items()):
+        p = h.pe
+        dec = f"; decoder {'/'.join(h.decoder.formats)} +{h.decoder.latency_cycles} cyc" if h.decoder else ""
+        dq = "; in-PE group dequant" if h.group_dequant else ""
+        rows.append({"kind": "pe", "name": name, "origin": h.origin,
+                     "summary": f"{p.a_bits}x{p.b_bits}-bit {p.family}, {p.macs_per_cycle} MAC/cycle, "
+                                f"latency {p.pipeline_latency}{dec}{dq}", "description": h.description})
+    for name, m in sorted(memory_systems().items()):
+        rows.append({"kind": "memory", "name": name, "origin": "sim/tables/memory_systems.yaml",
+                     "summary": f"{m.channels} ch, {m.bandwidth_gbps:g} GB/s, {m.latency_ns:g} ns, "
+                                f"{m.burst_bytes} B bursts, {m.energy_action}", "description": m.description})
+    return rows

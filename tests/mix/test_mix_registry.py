@@ -72,3 +72,13 @@ def test_memory_systems_hand_values():
     with pytest.raises(InputError) as e:
         memory_system("gddr7")
     assert e.value.field == "dram" and "hbm3" in str(e.value)
+
+
+def test_component_rows_list_every_component():
+    from sim.components import component_rows
+    rows = component_rows()
+    assert {r["name"] for r in rows if r["kind"] == "pe"} == EXPECTED_PES
+    ovp = next(r for r in rows if r["name"] == "olive-ovp4")
+    assert ovp["summary"] == "4x4-bit int, 4 MAC/cycle, latency 2; decoder ovp4 +1 cyc"
+    hbm3 = next(r for r in rows if r["name"] == "hbm3")
+    assert hbm3["summary"] == "16 ch, 819.2 GB/s, 100 ns, 64 B bursts, hbm3_bit"
