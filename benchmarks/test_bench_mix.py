@@ -1,4 +1,4 @@
-"""Mix-and-match throughput: the two example spaces at full model depth, and the sparse-MUX
+"""Mix-and-match throughput: the three example spaces at full model depth, and the sparse-MUX
 closed form against its per-PE reference.
 
 Run: .venv/bin/pytest benchmarks/test_bench_mix.py --benchmark-only -s
@@ -40,6 +40,10 @@ def test_bench_hybrid_pe_space(benchmark, tmp_path):
 
 def test_bench_sparsity_space(benchmark, tmp_path):
     _bench_space(benchmark, tmp_path, "flightllm-sparsity-on-baseline.yaml")
+
+
+def test_bench_memory_systems_space(benchmark, tmp_path):
+    _bench_space(benchmark, tmp_path, "memory-systems-on-baseline.yaml")
 
 
 def test_bench_sparse_closed_form(benchmark):
