@@ -1,4 +1,5 @@
 """Mapping (channel assignment, sub-batches, capacity) and the NPU tile cost."""
+import dataclasses
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from mapping.neupims import assign_channels, split_sub_batches
 from sim.neupims.placement import place_kv
 from sim.dram import load_dram
-from sim.neupims.npu import gemm_cycles, gemm_cycles_reference, vector_cycles
+from sim.neupims.npu import artifact_counts, gemm_cycles, gemm_cycles_reference, vector_cycles, weight_passes
 from sim.neupims.params import neupims_params
 from sim.neupims.pim import PimParams
 from sim.preset import load_preset
@@ -29,12 +30,14 @@ def test_greedy_vs_round_robin():
         assign_channels(loads, 2, "random")
 
 
-def test_sub_batches_balance_each_channel():
-    ch = np.array([0, 0, 0, 0, 1, 1])
-    loads = np.array([5, 4, 3, 2, 7, 7])
+def test_sub_batches_split_each_channel_in_half_by_count():
+    # spec "each channel's requests split in half"; artifact: first half (batch order) -> 0,
+    # odd channels alternate ceil / floor so the sub-batches differ by at most one request
+    ch = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
+    loads = np.array([50, 1, 1, 1, 9, 9, 9, 1, 1, 1])      # loads do not move requests
     sub = split_sub_batches(ch, loads)
-    # channel 0: 5 -> h0, 4 -> h1, 3 -> h1 (4 < 5), 2 -> h0: halves 7 / 7
-    assert sub.tolist() == [0, 1, 1, 0, 0, 1]
+    assert sub.tolist() == [0, 0, 1, 1, 0, 0, 1, 0, 1, 1]
+    assert np.bincount(sub).tolist() == [5, 5]
 
 
 def test_capacity_check():
@@ -44,16 +47,39 @@ def test_capacity_check():
     assert np.bincount(pl.channel).tolist() == [2] * 32
 
 
-def test_gemm_tile_cost_by_hand():
-    # one 128x128 weight tile, m = 256: preload 255 + 128+128-2 + 256
-    assert gemm_cycles(256, 128, 128, P.npu) == 255 + 254 + 256
-    # 9 tiles over 8 arrays: two rounds; m = 1 uses the minimum stream of 4
-    assert gemm_cycles(1, 3 * 128, 3 * 128, P.npu) == 255 + 2 * (254 + 4)
+def test_gemm_pipelined_by_hand():
+    npu = dataclasses.replace(P.npu, gemm_schedule="pipelined")
+    # one 128x128 weight tile, m = 256: preload 2*128-1, then latency 128+128-2 + 256
+    assert gemm_cycles(256, 128, 128, npu) == 255 + 254 + 256
+    # 9 tiles over 8 arrays, m = 1 (min stream 4): the second tile's preload issues 128 after
+    # the first starts (fill/drain overlapped), then its latency 254 + 4
+    assert gemm_cycles(1, 3 * 128, 3 * 128, npu) == 255 + 128 + 254 + 4
+    # 64 tiles, 8 per array, m = 256: streams back to back (256 > preload 128)
+    assert gemm_cycles(256, 1024, 1024, npu) == 255 + 7 * 256 + 254 + 256
+    # halving the tokens (sub-batches) does not re-pay fill/drain when m >= 128:
+    assert 2 * (gemm_cycles(128, 1024, 1024, npu) - 255 - 254) == gemm_cycles(256, 1024, 1024, npu) - 255 - 254 - 128 + 128
     assert vector_cycles(4096 * 3, 2, P.npu) == 2 * 12
 
 
-def test_gemm_closed_form_equals_tile_schedule():
+def test_gemm_artifact_schedule_by_hand():
+    npu = dataclasses.replace(P.npu, gemm_schedule="artifact", spad_kib=1024)
+    # 128 tokens, k 128, n 256 fits one L2 tile: 1 preload (2*128-1), 1 reuse issued 16 later
+    # (128 rows over 8 arrays), last latency 128+128-2+16
+    assert gemm_cycles(128, 256, 128, npu) == 255 + 16 + 270
+    # GPT3-7B TP4 QKV (m 256, k 4096, n 3072), 512 KiB half-scratchpad = 262,144 fp16:
+    # halving 4096,3072,2048,1536,1024,768,512 gives L2 (m 256, k 256, n 384), outer (1,16,8):
+    # token L1 2, k L1 32, n L1 24 -> preloads 2*32*8 = 512, reuse 2*32*24 - 512 = 1024
+    assert artifact_counts(256, 3072, 4096, npu) == (512, 1024)
+    assert gemm_cycles(256, 3072, 4096, npu) == 255 + 511 * 128 + 1024 * 16 + 270
+    # tokens beyond 128 need a second stationary tile; 1..128 tokens cost the same
+    assert gemm_cycles(1, 3072, 4096, npu) == gemm_cycles(128, 3072, 4096, npu)
+    assert weight_passes(256, 3072, 4096, npu) == 1
+
+
+@pytest.mark.parametrize("schedule,spad", [("pipelined", 1024), ("artifact", 1024), ("artifact", 64)])
+def test_gemm_closed_form_equals_instruction_schedule(schedule, spad):
+    npu = dataclasses.replace(P.npu, gemm_schedule=schedule, spad_kib=spad)
     rng = np.random.default_rng(3)
     for _ in range(250):
-        m, n, k = (int(x) for x in rng.integers(1, 700, 3))
-        assert gemm_cycles(m, n, k, P.npu) == gemm_cycles_reference(m, n, k, P.npu)
+        m, n, k = (int(x) for x in rng.integers(1, 900, 3))
+        assert gemm_cycles(m, n, k, npu) == gemm_cycles_reference(m, n, k, npu), (m, n, k)
