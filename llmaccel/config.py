@@ -6,6 +6,7 @@ what is valid live in those packages and surface as InputError.
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,22 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None):
+@contextmanager
+def flag(name: str, fields: tuple[str, ...]):
+    """Re-label an InputError whose field is one of ``fields`` (e.g. ``preset``) with the CLI flag ``name``."""
+    try:
+        yield
+    except InputError as e:
+        if e.field in fields:
+            raise InputError(name, e.problem) from None
+        raise
+
+
+def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None, flag_name: str = "--hw"):
     """Load a hardware preset and apply ``--set`` overrides (unknown key -> InputError listing allowed)."""
     from sim.preset import load_preset
-    hw = load_preset(name_or_path)
+    with flag(flag_name, ("preset",)):
+        hw = load_preset(name_or_path)
     if overrides:
         hw = hw.with_overrides(overrides, source="--set on the command line")
     return hw
@@ -87,20 +100,23 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         path = Path(args.gemm_csv)
         if not path.is_file():
             raise InputError("--gemm-csv", f"file not found: {path}")
-        trace = read_gemm_csv(path, quant=args.quant)
+        with flag("--quant", ("quant",)):
+            trace = read_gemm_csv(path, quant=args.quant)
         return trace, {"source": "gemm_csv", "gemm_csv": str(path), "model": trace.model, "quant": args.quant,
                        "tokens": None}
     from workloads import requests as wreq
     from workloads.graph import build_trace
     from workloads.zoo import get_model
-    model = get_model(args.model)
+    with flag("--model", ("model",)):
+        model = get_model(args.model)
     if args.dist:
         reqs = wreq.sample(args.dist, n=args.batch, seed=args.seed, phase=args.phase)
     else:
         reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len, args.kv_len)
     lm_head = bool(getattr(args, "lm_head", False))
-    trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers,
-                        include_lm_head=lm_head)
+    with flag("--quant", ("quant",)):
+        trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers,
+                            include_lm_head=lm_head)
     workload = {"source": "model", "model": model.name, "phase": args.phase, "batch": args.batch,
                 "prompt_len": None if args.dist else args.prompt_len,
                 "gen_len": None if args.dist else args.gen_len,

@@ -69,13 +69,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _reference(trace, preset: str) -> dict:
-    from sim.designs import run as run_design
-    from sim.preset import load_preset
+def _gpu_preset(name: str):
+    """The ``--gpu`` preset, checked before any simulation (it must be a ``gpu`` design)."""
     from workloads.errors import InputError
-    hw = load_preset(preset)
+    hw = config.load_hw(name, flag_name="--gpu")
     if hw.design != "gpu":
-        raise InputError("--gpu", f"preset {preset!r} is a {hw.design!r} design; give a GPU preset (design gpu)")
+        raise InputError("--gpu", f"preset {name!r} is a {hw.design!r} design; give a GPU preset (llmaccel list designs)")
+    return hw
+
+
+def _reference(trace, hw) -> dict:
+    from sim.designs import run as run_design
     r = run_design(trace, hw)
     return {"preset": r.preset, "design": r.design, "clock_mhz": r.clock_mhz, "total_cycles": int(r.total_cycles),
             "time_s": r.time_s, "total_energy_pj": r.total_energy_pj}
@@ -96,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         bar.step("load preset")
         hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
         design = get_design(hw.design)
+        gpu_hw = _gpu_preset(args.gpu) if args.gpu else None
         bar.step("build trace")
         trace, workload = config.build_workload(args)
         bar.step("compile")
@@ -106,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         refs = []
         if args.gpu:
             bar.step("gpu reference")
-            refs.append(_reference(trace, args.gpu))
+            refs.append(_reference(trace, gpu_hw))
         if args.out:
             bar.step("write run folder")
             run_folder.write(result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots,

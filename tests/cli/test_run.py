@@ -83,9 +83,10 @@ def test_report_matches_run(cli, tmp_path):
     (("--layers", "-1"), "--layers"),
     (("--seed", "-1", "--dist", "alpaca"), "--seed"),
     (("--top", "0"), "--top"),
-    (("--hw", "no-such-preset"), "preset"),
-    (("--model", "no-such-model"), "model"),
-    (("--quant", "no-such-quant"), "quant"),
+    (("--hw", "no-such-preset"), "--hw"),
+    (("--model", "no-such-model"), "--model"),
+    (("--quant", "no-such-quant"), "--quant"),
+    (("--gpu", "no-such-gpu"), "--gpu"),
     (("--set", "bogus=1"), "override bogus"),
     (("--set", "array.bogus=1"), "override array.bogus"),
     (("--set", "array.rows"), "--set"),
@@ -102,7 +103,7 @@ def test_bad_input_one_line_exit_2(cli, argv, field):
 def test_bad_preset_files(cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ndesign: systolic\nparams: {clock_mhz: [1, 2\n")
-    assert_one_line_error(cli("run", *FAST, "--hw", str(bad)), "preset")
+    assert_one_line_error(cli("run", *FAST, "--hw", str(bad)), "--hw: malformed YAML")
     nosrc = tmp_path / "nosrc.yaml"
     nosrc.write_text("schema: 1\nname: x\nextends: systolic-int8\ndesign: systolic\nparams:\n  clock_mhz: 700\n")
     assert_one_line_error(cli("run", *FAST, "--hw", str(nosrc)), "clock_mhz")
