@@ -13,7 +13,8 @@ KV layout (spec/neupims.md "Attention on PIM"):
 Each request's whole KV cache lives in one channel.  Channel assignment is greedy
 min-load (NeuPIMs: each request, in batch order, to the channel with the least PIM
 work so far) or round robin (naive baseline).  Sub-batches: each channel's requests
-split in two halves of near-equal load (largest first to the lighter half).
+split in half by count, in batch order (odd channels alternate which half gets the
+extra request), as in the authors' artifact.
 """
 from __future__ import annotations
 
@@ -94,17 +95,25 @@ def assign_channels(loads: np.ndarray, channels: int, policy: str) -> np.ndarray
     return out
 
 
-def split_sub_batches(channel_of: np.ndarray, loads: np.ndarray) -> np.ndarray:
-    """Sub-batch (0/1) of each request: per channel, largest load first to the lighter half."""
-    sub = np.zeros(len(loads), np.int64)
+def split_sub_batches(channel_of: np.ndarray, loads: np.ndarray | None = None) -> np.ndarray:
+    """Sub-batch (0/1) of each request: each channel's requests, in batch order, split in half
+    by count (spec/neupims.md "each channel's requests split in half"; the authors' artifact,
+    ``Scheduler::group_sub_batches`` with its simple partition): the first half goes to
+    sub-batch 0.  Channels with an odd count alternate, in channel order, between giving the
+    extra request to sub-batch 0 and to sub-batch 1, so the two sub-batches differ by at most
+    one request (equal GEMM token counts).  ``loads`` is accepted for API compatibility and
+    not used: a load-balanced split makes the token counts unequal, and a sub-batch that
+    crosses a 128-token boundary costs the NPU a whole extra stationary tile."""
+    channel_of = np.asarray(channel_of, np.int64)
+    sub = np.zeros(len(channel_of), np.int64)
+    ceil_turn = True
     for c in np.unique(channel_of):
         idx = np.flatnonzero(channel_of == c)
-        idx = idx[np.argsort(-loads[idx], kind="stable")]
-        acc = [0, 0]
-        for i in idx:
-            h = 0 if acc[0] <= acc[1] else 1
-            sub[i] = h
-            acc[h] += loads[i]
+        first = len(idx) // 2
+        if len(idx) % 2:
+            first += 1 if ceil_turn else 0
+            ceil_turn = not ceil_turn
+        sub[idx[first:]] = 1
     return sub
 
 

@@ -32,6 +32,10 @@ class NpuParams:
         vector_lanes: vector-unit lanes in total (8 units x 128).
         elem_bytes: bytes per weight / activation element (fp16: 2).
         vector_passes: passes per vector op kind.
+        gemm_schedule: ``"pipelined"`` (weights stationary, tokens streamed, tiles split over
+            the arrays) or ``"artifact"`` (the authors' activation-stationary L2/L1 tiling);
+            see :mod:`sim.neupims.npu`.
+        spad_kib: scratchpad (KiB) whose half bounds an L2 tile (``artifact`` schedule).
     """
 
     clock_mhz: float
@@ -42,6 +46,8 @@ class NpuParams:
     vector_lanes: int
     elem_bytes: int
     vector_passes: VectorPasses
+    gemm_schedule: Literal["pipelined", "artifact"] = "pipelined"
+    spad_kib: int = 1024
 
 
 @dataclass(frozen=True)

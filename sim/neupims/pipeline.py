@@ -40,7 +40,7 @@ from sim.dram.fast import run_fast
 from sim.dram.patterns import streaming
 from sim.dram.address import AddressMap
 from sim.dram.requests import ChannelRequests
-from sim.neupims.npu import gemm_cycles, vector_cycles
+from sim.neupims.npu import gemm_cycles, vector_cycles, weight_passes
 from sim.neupims.params import NeuPimsParams
 from sim.neupims.pim import PimTiming, schedule_fast
 from workloads.errors import InputError
@@ -164,7 +164,7 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float)
         if g.kind in ("gemm", "gemv"):
             comp += gemm_cycles(m, g.n, g.k, npu) * g.count
             macs += m * g.n * g.k * g.count
-            wbytes += g.n * g.k * g.count * npu.elem_bytes
+            wbytes += g.n * g.k * g.count * npu.elem_bytes * weight_passes(m, g.n, g.k, npu)
         else:
             passes = getattr(npu.vector_passes, g.kind)
             comp += vector_cycles(m * g.n * g.count, passes, npu)
