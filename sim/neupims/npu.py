@@ -161,5 +161,20 @@ def gemm_cycles_reference(m: int, n: int, k: int, p: NpuParams) -> int:
     return max(_issue(q, p) for q in queues if q)
 
 
+def attention_sa_cycles(kv_lens, heads: int, p: NpuParams) -> int:
+    """Systolic-array cycles of decode attention in the artifact's NPU-only mode
+    (casys-kaist/NeuPIMs ``FusedMHA``): per request and head one preload instruction for
+    q.K (stream ``L / arrays``) and ``ceil((L + 127) / 128)`` preload instructions for
+    logits.V (stream ``head_dim / arrays``); preloads issue ``R`` cycles apart, so
+    ``cycles = (2R - 1) + (P - 1) * R + latency of the last``.  The last instruction streams
+    ``head_dim / arrays`` rows, taken as ``C / arrays`` (head_dim = C = 128 in all GPT3 sizes)."""
+    R, C = p.rows, p.cols
+    n_pre = sum(heads * (1 + -(-(int(L) + R - 1) // R)) for L in kv_lens)
+    if n_pre == 0:
+        return 0
+    s = max(C // p.arrays, p.min_stream)
+    return (2 * R - 1) + (n_pre - 1) * R + (R + C - 2 + s)
+
+
 def vector_cycles(elements: int, passes: int, p: NpuParams) -> int:
     return passes * math.ceil(elements / p.vector_lanes)

@@ -40,7 +40,7 @@ from sim.dram.fast import run_fast
 from sim.dram.patterns import streaming
 from sim.dram.address import AddressMap
 from sim.dram.requests import ChannelRequests
-from sim.neupims.npu import gemm_cycles, vector_cycles, weight_passes
+from sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
 from sim.neupims.params import NeuPimsParams
 from sim.neupims.pim import PimTiming, schedule_fast
 from workloads.errors import InputError
@@ -195,13 +195,21 @@ def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
 
 
 def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: float) -> NpuTime:
-    """NPU-only baseline: KV streamed by normal reads at the sustained rate; the GEMVs on
-    the vector units (one MAC per lane per cycle); softmax on the vector units."""
+    """NPU-only baseline: KV streamed by normal reads at the sustained rate; softmax on the
+    vector units; the GEMVs on the systolic array as in the artifact (``gemm_schedule:
+    artifact``, :func:`sim.neupims.npu.attention_sa_cycles`) or on the vector units (one MAC
+    per lane per cycle, ``pipelined``)."""
     kv = [k for k, s in zip(work.kv_len, mask) if s]
     b = sum(kv_bytes(k, work.heads, work.head_dim, p.npu.elem_bytes) for k in kv)
     macs = 2 * sum(kv) * work.heads * work.head_dim
     sm = softmax_npu(work, mask, p)
-    return NpuTime(compute=int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute, stream=int(np.ceil(b / rate)),
+    if p.npu.gemm_schedule == "artifact":
+        # the artifact's FusedMHA: GEMVs on the systolic array (a preload per 128 tokens), softmax
+        # on the separate vector pipelines, overlapping across (request, head) pairs
+        compute = max(attention_sa_cycles(kv, work.heads, p.npu), sm.compute)
+    else:
+        compute = int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute
+    return NpuTime(compute=compute, stream=int(np.ceil(b / rate)),
                    macs=macs, weight_bytes=b, vector_elems=sm.vector_elems)
 
 

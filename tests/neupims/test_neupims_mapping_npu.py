@@ -8,7 +8,7 @@ import pytest
 from mapping.neupims import assign_channels, split_sub_batches
 from sim.neupims.placement import place_kv
 from sim.dram import load_dram
-from sim.neupims.npu import artifact_counts, gemm_cycles, gemm_cycles_reference, vector_cycles, weight_passes
+from sim.neupims.npu import artifact_counts, attention_sa_cycles, gemm_cycles, gemm_cycles_reference, vector_cycles, weight_passes
 from sim.neupims.params import neupims_params
 from sim.neupims.pim import PimParams
 from sim.preset import load_preset
@@ -91,3 +91,11 @@ def test_artifact_scratchpad_too_small():
     npu = dataclasses.replace(P.npu, gemm_schedule="artifact", spad_kib=128)
     with pytest.raises(InputError, match="spad_kib"):
         gemm_cycles(64, 128, 128, npu)
+
+
+def test_artifact_npu_only_attention_on_the_array_by_hand():
+    npu = dataclasses.replace(P.npu, gemm_schedule="artifact")
+    # FusedMHA: per (request, head) one q.K preload + ceil((L+127)/128) logits.V preloads:
+    # L=100 -> 1 + 2, L=300 -> 1 + 4; 2 heads -> 16 preloads, 128 cycles apart
+    assert attention_sa_cycles([100, 300], 2, npu) == 255 + 15 * 128 + (254 + 16)
+    assert attention_sa_cycles([], 2, npu) == 0
