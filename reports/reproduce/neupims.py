@@ -108,6 +108,31 @@ def reproduce() -> list[ReproRow]:
         sp = _geo([v["neupims"] / v[base] for v in ok.values()])
         rows.append(ReproRow(DESIGN, "geomean GPT3-7B..175B, b64..512, ShareGPT", "NeuPIMs speedup", base, pv, round(sp, 3),
                              _SPEEDUP_NOTE[base] + (f" Skipped (KV exceeds HBM): {note}" if note else "")))
+    # per batch size (paper: gains grow with batch)
+    for b in BATCHES:
+        sel = [v for (m, bb), v in ok.items() if bb == b]
+        for base in paper:
+            rows.append(ReproRow(DESIGN, f"geomean GPT3 (fitting HBM) b{b}, ShareGPT", "NeuPIMs speedup", base, None,
+                                 round(_geo([v["neupims"] / v[base] for v in sel]), 3),
+                                 f"{len(sel)} model(s); artifact NPU schedule: sub-batches under 128 tokens pay a "
+                                 "whole 128-token stationary tile each, so b64/b128 lose"))
+    # sensitivity: the physically tighter weight-stationary schedule instead of the artifact's
+    ov = (("npu.gemm_schedule", "pipelined"),)
+    alt: dict[tuple[str, int], dict[str, float]] = {}
+    for key in ok:
+        alt[key] = {sname: run_system(key[0], key[1], dist, pr, ov)[0] for sname, pr in SYSTEMS.items()}
+        alt[key]["gpu"] = ok[key]["gpu"]
+    for base, pv in paper.items():
+        rows.append(ReproRow(DESIGN, "geomean GPT3-7B..175B, b64..512, ShareGPT", "NeuPIMs speedup (npu.gemm_schedule "
+                             "pipelined)", base, pv, round(_geo([v["neupims"] / v[base] for v in alt.values()]), 3),
+                             "sensitivity, not the headline: weights stationary, tokens streamed, tiles split over the "
+                             "8 arrays (~100 % array efficiency at >= 128 tokens); GEMMs then become weight-bandwidth "
+                             "bound below ~290 tokens and each sub-batch re-reads the weights; NPU-only GEMVs on the "
+                             "vector units"))
+    for base in paper:
+        v = alt[("gpt3-7b", 512)]
+        rows.append(ReproRow(DESIGN, "gpt3-7b b512 sharegpt", "NeuPIMs speedup (npu.gemm_schedule pipelined)", base,
+                             None, round(v["neupims"] / v[base], 3), "sensitivity at the largest batch that fits"))
     # ShareGPT vs Alpaca at 7B
     for d in ("sharegpt", "alpaca"):
         for b in (256, 512):
@@ -162,12 +187,17 @@ def reproduce() -> list[ReproRow]:
 
 
 _SPEEDUP_NOTE = {
-    "gpu": "A100-80GB roofline (sim.gpu) on the same TP shard; our GPU model assumes 80 % of HBM bandwidth and "
-           "per-kernel launch cost with attention batched into 3 kernels per layer.",
-    "npu-only": "NPU-only streams KV through normal HBM reads at the command-level streaming rate; attention GEMVs on vector units.",
-    "naive": "Naive: blocked PIM, round robin, no interleaving.  With the spec's per-tile NPU cost (fixed 254-cycle "
-             "fill/drain per weight tile) halving the GEMM batch for sub-batches costs more NPU time than the PIM "
-             "time interleaving hides on GPT3 decode, see docs/neupims.md.",
+    "gpu": "A100-80GB roofline (sim.gpu) on the same TP shard (80 % of HBM bandwidth, per-kernel launch cost, "
+           "attention batched into 3 kernels per layer) vs NeuPIMs' NPU under the artifact's GEMM schedule, which "
+           "runs the arrays at ~17-30 % of peak (activation-stationary L2 tiles of a 1 MB scratchpad, a 128-cycle "
+           "preload per stationary tile): the A100 roofline is a much stronger baseline than the paper's.",
+    "npu-only": "NPU-only as in the artifact's FusedMHA: KV streamed through normal HBM reads (bandwidth bound "
+                "checked) and the GEMVs on the systolic array, one 128-cycle preload per 128 tokens per head.",
+    "naive": "Naive: blocked PIM, round robin, no interleaving (whole batch in one GEMM).  Sub-batches split each "
+             "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact.  "
+             "NeuPIMs wins at b256/b512 (1.1-1.8x) and loses at b64/b128 (0.53-0.64x), where each sub-batch of "
+             "< 128 tokens still occupies a whole 128-token stationary tile (2x NPU time); see docs/neupims.md "
+             "Fidelity review.",
 }
 
 

@@ -102,7 +102,7 @@ class NeuPimsDesign:
                                 "channel_policy": f.channel_policy}},
                       assumptions=[
                           "one block simulated, iteration = A + B + (C+D)(N-1) + E + F (interleaved) or N x (QKV+MHA+PF)",
-                          "NPU GEMM tile cost of spec/neupims.md; weights streamed at the command-level HBM streaming rate",
+                          "NPU GEMM instructions (spec/neupims.md latency) pipelined as in the authors' artifact; schedule npu.gemm_schedule; weights streamed at the command-level HBM streaming rate",
                           "PIM: per-command Newton-style schedule per channel (tile-level fast path), refresh-aware",
                           "stage = max of NPU compute, weight stream (+PIM time when blocked, +PIM bus cycles when dual), PIM",
                           "softmax on NPU vector units inside the MHA stage's NPU side",
