@@ -76,6 +76,10 @@ def test_gemm_artifact_schedule_by_hand():
     # tokens beyond 128 need a second stationary tile; 1..128 tokens cost the same
     assert gemm_cycles(1, 3072, 4096, npu) == gemm_cycles(128, 3072, 4096, npu)
     assert weight_passes(256, 3072, 4096, npu) == 1
+    # 512 tokens: halving reaches (m 512, k 512, n 384) = 655,360 > 262,144; m is the first
+    # largest -> 256 tokens per L2 tile, so the weights are read twice
+    assert weight_passes(512, 3072, 4096, npu) == 2
+    assert weight_passes(512, 3072, 4096, dataclasses.replace(npu, gemm_schedule="pipelined")) == 1
 
 
 @pytest.mark.parametrize("schedule,spad", [("pipelined", 1024), ("artifact", 1024), ("artifact", 192)])
