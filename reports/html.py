@@ -89,8 +89,9 @@ def utilisation_timeline(ops: list[dict[str, Any]], clock_mhz: float) -> Any:
     return fig
 
 
-def run_report(run_dir: str | Path) -> str:
-    """HTML for one run folder (see reports/run_folder.py)."""
+def run_report(run_dir: str | Path, plots_dir: str | Path | None = None) -> str:
+    """HTML for one run folder (see reports/run_folder.py); SVG plots from ``plots_dir``
+    (default ``run_dir/plots``)."""
     from reports.run_folder import read
 
     rf = read(run_dir)
@@ -101,7 +102,7 @@ def run_report(run_dir: str | Path) -> str:
               ("energy (pJ)", s.get("total_energy_pj")), ("MACs", s.get("total_macs")),
               ("utilisation", s.get("utilisation")), ("tokens/s", s.get("tokens_per_s"))]
     sections = ["<h2>Totals</h2>" + _table(("quantity", "value"), totals)]
-    plots_dir = Path(run_dir) / "plots"
+    plots_dir = Path(plots_dir) if plots_dir is not None else Path(run_dir) / "plots"
     for svg_file in sorted(plots_dir.glob("*.svg")):
         text = svg_file.read_text()
         sections.append(_plot_div(text[text.index("<svg"):], svg_file.stem.replace("_", " ")))
@@ -223,6 +224,19 @@ def reproduce_report(rows: list[dict[str, Any]]) -> str:
                                [(r["workload"], r["metric"], r.get("baseline"), r.get("paper"), r["model"], err(r),
                                  r.get("assumptions", "")) for r in group], left=3))
     return _page("llmaccel: paper reproductions", sections)
+
+
+def write_run_report(run_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """``out_dir/report.html`` (embedding the SVG plots already in ``out_dir``) and
+    ``out_dir/timeline.json`` (Chrome trace of the run's units)."""
+    from reports.chrome_trace import write_chrome_trace
+    from reports.run_folder import read
+
+    rf = read(run_dir)
+    html_path = write_html(run_report(run_dir, out_dir), out_dir, "report.html")
+    timeline = write_chrome_trace(rf.ops, float(rf.summary["clock_mhz"]), Path(out_dir) / "timeline.json",
+                                  process=f"{rf.summary.get('design')} / {rf.summary.get('preset')}")
+    return [html_path, timeline]
 
 
 def write_html(text: str, out_dir: str | Path, name: str = "report.html") -> Path:

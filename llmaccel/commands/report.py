@@ -9,12 +9,19 @@ from llmaccel import config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="re-plot and print a run folder without re-simulating",
-                       description="Read a run folder (summary.json, ops.csv, layers.csv, energy.csv) and redraw "
-                                   "its plots; print the run table. Never re-simulates.")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'llmaccel run --out'")
+    p = sub.add_parser("report", help="re-plot a run folder, or report a sweep database, without re-simulating",
+                       description="RUN_DIR: read a run folder (summary.json, ops.csv, layers.csv, energy.csv), "
+                                   "redraw its plots and print the run table; with --out also write a "
+                                   "self-contained report.html and a Chrome-trace timeline.json. "
+                                   "results.sqlite: write report.html (Pareto fronts, energy and latency "
+                                   "breakdowns), front.csv and points.json for its sweeps. Never re-simulates.")
+    p.add_argument("run_dir", metavar="RUN_DIR|results.sqlite",
+                   help="a run folder written by 'llmaccel run --out', or a database written by 'llmaccel sweep'")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help="write the plots here instead of RUN_DIR/plots (built in a temporary sibling, then renamed)")
+                   help="run folder: write plots, report.html and timeline.json here instead of re-plotting "
+                        "RUN_DIR/plots (built in a temporary sibling, then renamed); database: the report "
+                        "folder (default: <database name>-report next to it)")
+    p.add_argument("--sweep", default=None, help="database: report only this sweep (default: all)")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="stdout: the run table, or summary.json with per-op rows from ops.csv")
     p.add_argument("--top", type=int, default=10, help="table: ops listed (default %(default)s)")
@@ -39,9 +46,17 @@ def run(args: argparse.Namespace) -> int:
     from reports.tables import run_table
 
     config.positive("--top", args.top)
+    if Path(args.run_dir).is_file():
+        return _sweep_report(args)
     rf = run_folder.read(args.run_dir)
     if args.out:
-        run_folder.atomic_folder(args.out, lambda tmp: plot_run(rf, tmp))
+        from reports.html import write_run_report
+
+        def build(tmp: Path) -> None:
+            plot_run(rf, tmp)
+            write_run_report(args.run_dir, tmp)
+
+        run_folder.atomic_folder(args.out, build)
         where = Path(args.out)
     else:
         # replace RUN_DIR/plots atomically: build a sibling then swap
@@ -58,4 +73,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(run_table(doc, top=args.top))
         sys.stdout.write(f"plots: {where}\n")
+    return 0
+
+
+def _sweep_report(args: argparse.Namespace) -> int:
+    """Report of a results database (see docs/dse.md)."""
+    from llmaccel.dse.report import write_sweep_reports
+
+    db = Path(args.run_dir)
+    out = Path(args.out) if args.out else db.with_name(db.stem + "-report")
+    paths = write_sweep_reports(db, out, args.sweep)
+    for p in paths:
+        sys.stdout.write(f"{p}\n")
     return 0

@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="table, or a JSON list of {design, workload, metric, baseline, paper, model, rel_err, "
                         "assumptions} (default table)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="also write DIR/report.html (self-contained: tables and paper-vs-model plots for every "
+                        "design asked for), DIR/rows.json and DIR/rows.csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -31,8 +34,36 @@ def run(args: argparse.Namespace) -> int:
     for name in progress(names, "reproduce", quiet=args.quiet):
         rows.extend(repro.reproduce(name))
     dicts = [json_safe(r.to_dict()) for r in rows]  # numpy scalars -> plain numbers; key order kept
+    if args.out:
+        _write_out(dicts, args.out)
     if args.format == "json":
         sys.stdout.write(json.dumps(dicts, indent=2, allow_nan=False) + "\n")
     else:
         sys.stdout.write(repro_table(dicts) if dicts else "no reproduction rows\n")
     return 0
+
+
+def _write_out(rows: list[dict], out: str) -> None:
+    """report.html + rows.json + rows.csv, built in a temporary sibling and renamed into place."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from reports.html import reproduce_report
+    from reports.run_folder import atomic_folder
+    from workloads.errors import InputError
+
+    target = Path(out)
+    if target.is_dir() and any(target.iterdir()) and not (target / "rows.json").exists():
+        raise InputError("--out", f"{target} is a non-empty folder that is not a reproduce report; refusing to replace it")
+
+    def build(tmp: Path) -> None:
+        (tmp / "report.html").write_text(reproduce_report(rows))
+        (tmp / "rows.json").write_text(json.dumps(rows, indent=2, allow_nan=False) + "\n")
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["design"], lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        (tmp / "rows.csv").write_text(buf.getvalue())
+
+    atomic_folder(out, build, allow_non_run=True)

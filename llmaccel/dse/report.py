@@ -38,6 +38,8 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
         if not names:
             raise InputError("results", f"{db} holds no sweep")
         out = Path(out_dir)
+        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "points.json").exists())):
+            raise InputError("--out", f"{out} exists and is not an empty folder or a sweep report; refusing to write there")
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         all_points: dict[str, Any] = {}

@@ -133,7 +133,16 @@ def test_report_replots_from_files_only(cli, tmp_path, monkeypatch):
     doc = json.loads(r.out)
     assert doc["total_cycles"] == 1500 and [o["cycles"] for o in doc["ops"]] == [1000, 300, 200]
     assert doc["ops"][0]["bytes"] == {"dram_read": 4096.0, "dram_write": 1024.0, "sram_read": 9000.0}
-    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == sorted(plots_before)
+    # --out also holds the self-contained HTML report and the Chrome-trace timeline
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == sorted(
+        [*plots_before, "report.html", "timeline.json"])
+    timeline = json.loads((tmp_path / "elsewhere" / "timeline.json").read_text())
+    spans = [e for e in timeline["traceEvents"] if e["ph"] == "X"]
+    clock = doc["clock_mhz"]
+    threads = {e["args"]["name"]: e["tid"] for e in timeline["traceEvents"] if e["name"] == "thread_name"}
+    assert [(e["name"], e["tid"], e["dur"]) for e in spans] == [
+        ("L0.q_proj", threads["array"], 1000 / clock), ("L0.attn_score.r0", threads["array"], 300 / clock),
+        ("L1.softmax", threads["sfu"], 200 / clock)]
 
 
 def test_report_bad_folder(cli, tmp_path):

@@ -67,3 +67,74 @@ def test_sweep_report_is_byte_identical_across_runs(tmp_path, sweep_db):
     b = write_sweep_reports(sweep_db, tmp_path / "b")
     for x, y in zip(a, b):
         assert x.read_bytes() == y.read_bytes(), x.name
+
+
+def test_run_report_and_timeline_render(tmp_path):
+    run = tmp_path / "run"
+    assert main(["run", "--layers", "1", "--out", str(run), "--quiet"]) == 0
+    assert main(["report", str(run), "--out", str(tmp_path / "rep")]) == 0
+    plots, errors, title = render(tmp_path / "rep" / "report.html")
+    names = [p[0] for p in plots]
+    assert "utilisation over time" in names and any("roofline" in n for n in names)
+    assert any("latency" in n for n in names) and any("energy" in n for n in names)
+    assert all(w > 50 and h > 50 for _, w, h in plots), plots
+    assert errors == []
+    import json
+    tl = json.loads((tmp_path / "rep" / "timeline.json").read_text())
+    assert sum(e["ph"] == "X" for e in tl["traceEvents"]) == len(
+        (run / "ops.csv").read_text().strip().splitlines()) - 1
+
+
+def test_reproduce_report_renders(tmp_path):
+    from reports.html import reproduce_report, write_html
+    rows = [{"design": "d", "workload": "w", "metric": "speedup vs x", "baseline": "x", "paper": 2.0, "model": 1.8,
+             "rel_err": -0.1, "assumptions": "a"},
+            {"design": "d", "workload": "w", "metric": "tokens/s", "baseline": None, "paper": None, "model": 5.0,
+             "rel_err": None, "assumptions": "b"}]
+    html = write_html(reproduce_report(rows), tmp_path)
+    plots, errors, _ = render(html)
+    assert [p[0] for p in plots] == ["d paper vs model"] and errors == []
+    assert "-10.0 %" in html.read_text()
+
+
+def test_sweep_report_refuses_a_foreign_folder(tmp_path, sweep_db):
+    from workloads.errors import InputError
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError):
+        write_sweep_reports(sweep_db, tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_report_command_on_a_database(tmp_path, sweep_db, capsys):
+    out = tmp_path / "rep"
+    assert main(["report", str(sweep_db), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["front.csv", "points.json", "report.html"]
+    import json
+    pts = json.loads((out / "points.json").read_text())["t"]
+    assert len(pts) == 4 and all(p["status"] == "ok" for p in pts)
+    assert main(["report", str(sweep_db), "--sweep", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "--sweep" in capsys.readouterr().err
+
+
+def test_reproduce_out_writes_report_and_guards_folders(tmp_path, monkeypatch, capsys):
+    import json
+    import types
+    from reports import reproduce as repro
+    from reports.reproduce import ReproRow
+    mod = types.ModuleType("reports.reproduce.toy")
+    mod.DESIGN = "toy"
+    mod.reproduce = lambda: [ReproRow("toy", "w", "speedup", "x", 2.0, 2.5, "hand")]
+    monkeypatch.setattr(repro, "reproducers", lambda: {"toy": mod})
+    out = tmp_path / "rep"
+    assert main(["reproduce", "toy", "--out", str(out), "--quiet"]) == 0
+    rows = json.loads((out / "rows.json").read_text())
+    assert rows == [{"design": "toy", "workload": "w", "metric": "speedup", "baseline": "x", "paper": 2.0,
+                     "model": 2.5, "rel_err": 0.25, "assumptions": "hand"}]
+    assert (out / "rows.csv").read_text().splitlines()[1].startswith("toy,w,speedup,x,2.0,2.5,0.25")
+    assert main(["reproduce", "toy", "--out", str(out), "--quiet"]) == 0   # replacing its own output is fine
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.txt").write_text("keep")
+    capsys.readouterr()
+    assert main(["reproduce", "toy", "--out", str(tmp_path / "mine"), "--quiet"]) == 2
+    assert (tmp_path / "mine" / "a.txt").read_text() == "keep"
