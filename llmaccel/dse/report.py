@@ -55,15 +55,16 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
             params = [p["key"] for p in meta["parameters"]]
             html_parts.append(sweep_report(name, points, meta["objectives"], params, breakdowns))
             all_points[name] = points
-            objs = [o["metric"] for o in meta["objectives"]]
             for p in points:
                 if p["pareto"]:
-                    front_rows.append([name, json.dumps(p["point"], sort_keys=True)] + [p.get(o) for o in objs])
+                    for o in meta["objectives"]:
+                        front_rows.append([name, json.dumps(p["point"], sort_keys=True), o["metric"], o["goal"],
+                                           p.get(o["metric"])])
         html_text = html_parts[0] if len(html_parts) == 1 else _join_pages(html_parts)
         written.append(write_html(html_text, out, "report.html"))
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["sweep", "point", "objective values..."])
+        w.writerow(["sweep", "point", "metric", "goal", "value"])  # long format: one row per front point x objective
         w.writerows(front_rows)
         (out / "front.csv").write_text(buf.getvalue())
         (out / "points.json").write_text(json.dumps(all_points, indent=1, sort_keys=True) + "\n")

@@ -113,6 +113,14 @@ def test_report_command_on_a_database(tmp_path, sweep_db, capsys):
     import json
     pts = json.loads((out / "points.json").read_text())["t"]
     assert len(pts) == 4 and all(p["status"] == "ok" for p in pts)
+    import csv
+    front = list(csv.DictReader((out / "front.csv").open()))
+    on_front = [p for p in pts if p["pareto"]]
+    assert len(front) == 2 * len(on_front) > 0            # two objectives per front point
+    by = {(r["point"], r["metric"]): float(r["value"]) for r in front}
+    for p in on_front:
+        key = json.dumps(p["point"], sort_keys=True)
+        assert by[(key, "tokens_per_s")] == p["tokens_per_s"] and by[(key, "energy_per_token_j")] == p["energy_per_token_j"]
     assert main(["report", str(sweep_db), "--sweep", "nope", "--out", str(tmp_path / "x")]) == 2
     assert "--sweep" in capsys.readouterr().err
 
