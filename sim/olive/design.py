@@ -19,37 +19,17 @@ the array or the vector unit); see :mod:`sim.olive.model` for formulas.
 """
 from __future__ import annotations
 
-import math
 
 from mapping.olive import OliveGemmTask, OliveProgram, OutlierTraffic, compile_trace
-from mapping.systolic import VectorTask
 from sim.energy import EnergyLedger
 from sim.olive import model
 from sim.olive.params import OliveParams, olive_params
 from sim.preset import HardwareConfig
 from sim.result import OpStats, Result
+from sim.systolic.design import vector_stats
 from sim.systolic.model import BlockCost, array_units, charge_gemm, simulate_tiling
 from workloads.ops import Op
 from workloads.trace import Trace
-
-
-def _vector(task: VectorTask, p: OliveParams, ledger: EnergyLedger) -> OpStats:
-    """Vector op: ``ceil(elements * passes / lanes) + latency`` cycles; data on chip if it fits."""
-    op = task.op
-    compute = math.ceil(task.elements * task.passes / p.vector.lanes) + p.vector.latency_cycles
-    on_chip = task.in_bytes <= p.sram.output_kib * 1024
-    dram_r = 0.0 if on_chip else task.in_bytes
-    dram_w = 0.0 if on_chip else task.out_bytes
-    mem = p.off_chip()
-    cycles = max(compute, mem.transfer_cycles(dram_r) + mem.transfer_cycles(dram_w))
-    energy = {"vector": sum(ledger.charge("vector", a, task.elements * task.passes) for a in p.vector.actions)}
-    energy["sram"] = ledger.charge("sram", p.energy.sram_access,
-                                   (task.in_bytes * task.passes + task.out_bytes) * 8 / p.energy.sram_access_bits)
-    if dram_r or dram_w:
-        energy["dram"] = ledger.charge("dram", p.dram.energy_action, (dram_r + dram_w) * 8)
-    return OpStats(op.name, op.kind.value, op.layer, op.phase.value, "vector", cycles, compute, cycles - compute,
-                   bytes={"dram_read": dram_r, "dram_write": dram_w, "sram_read": task.in_bytes * task.passes,
-                          "sram_write": task.out_bytes}, energy_pj=energy)
 
 
 class OliveDesign:
@@ -99,7 +79,7 @@ class OliveDesign:
                                    "sram_read": st.sram_read * c, "sram_write": st.sram_write * c},
                             energy_pj=energy)
             else:
-                s = _vector(task, p, ledger)
+                s = vector_stats(task, p, ledger)
             s.start_cycle = now
             now += s.cycles
             stats.append(s)

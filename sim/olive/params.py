@@ -15,9 +15,8 @@ from typing import Literal
 
 from sim.params import build
 from sim.preset import HardwareConfig
-from sim.systolic.model import ArrayParams, EnergyActions, MemParams
-from sim.systolic.params import DramCfg, EnergyCfg, SramCfg, VectorCfg
-from sim.memory import OffChip
+from sim.systolic.model import ArrayParams
+from sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg
 from sim.systolic.pe import PEType
 
 VARIANTS = ("olive", "ant", "olaccel", "gobo", "adafloat")
@@ -99,7 +98,7 @@ class OutlierCfg:
 
 
 @dataclass(frozen=True)
-class OliveParams:
+class OliveParams(HostMemoryMixin):
     """Everything under ``params:`` of a ``design: olive`` preset."""
 
     variant: Literal["olive", "ant", "olaccel", "gobo", "adafloat"]
@@ -119,17 +118,6 @@ class OliveParams:
         return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow, self.decoder.latency_cycles,
                            self.decoder.action)
 
-    def off_chip(self) -> OffChip:
-        d = self.dram
-        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
-
-    def mem_params(self) -> MemParams:
-        s = self.sram
-        return MemParams(s.input_kib * 1024, s.weight_kib * 1024, s.output_kib * 1024, self.off_chip(),
-                         s.double_buffered)
-
-    def energy_actions(self) -> EnergyActions:
-        return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
 
 
 def olive_params(hw: HardwareConfig) -> OliveParams:

@@ -121,7 +121,13 @@ def group_dequant_ops(op: Op, hosted: HostedPE) -> int:
     return op.m * op.n * math.ceil(op.k / g)
 
 
-def _vector_stats(task: VectorTask, p: SystolicParams, ledger: EnergyLedger) -> OpStats:
+def vector_stats(task: VectorTask, p: SystolicParams, ledger: EnergyLedger) -> OpStats:
+    """Vector op on the array's vector unit: ``ceil(elements * passes / lanes) + latency`` cycles,
+    overlapped with its DRAM traffic; data stays on chip if it fits the output SRAM.
+
+    ``p`` is any host's parameters with ``vector``, ``sram``, ``energy`` and ``off_chip()``
+    (the systolic and OliVe presets share these sections).
+    """
     op = task.op
     compute = math.ceil(task.elements * task.passes / p.vector.lanes) + p.vector.latency_cycles
     on_chip = task.in_bytes <= p.sram.output_kib * 1024
@@ -204,7 +210,7 @@ class SystolicDesign:
                                      "sram_read": st.sram_read * c, "sram_write": st.sram_write * c},
                               energy_pj=energy)
             else:
-                os_ = _vector_stats(task, p, ledger)
+                os_ = vector_stats(task, p, ledger)
             os_.start_cycle = t
             t += os_.cycles
             stats.append(os_)

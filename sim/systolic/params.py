@@ -85,8 +85,26 @@ class EnergyCfg:
     sram_access_bits: int
 
 
+class HostMemoryMixin:
+    """``off_chip``, ``mem_params`` and ``energy_actions`` for any array host whose
+    parameters have ``clock_mhz``, ``dram``, ``sram`` and ``energy`` sections of the
+    systolic schema (the systolic and OliVe presets)."""
+
+    def off_chip(self) -> OffChip:
+        d = self.dram
+        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
+
+    def mem_params(self) -> MemParams:
+        s = self.sram
+        return MemParams(s.input_kib * 1024, s.weight_kib * 1024, s.output_kib * 1024, self.off_chip(),
+                         s.double_buffered)
+
+    def energy_actions(self) -> EnergyActions:
+        return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
+
+
 @dataclass(frozen=True)
-class SystolicParams:
+class SystolicParams(HostMemoryMixin):
     """Everything under ``params:`` of a ``design: systolic`` preset."""
 
     clock_mhz: float
@@ -112,17 +130,6 @@ class SystolicParams:
             return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow)
         return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow, dec.latency_cycles, dec.action)
 
-    def off_chip(self) -> OffChip:
-        d = self.dram
-        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
-
-    def mem_params(self) -> MemParams:
-        s = self.sram
-        return MemParams(s.input_kib * 1024, s.weight_kib * 1024, s.output_kib * 1024, self.off_chip(),
-                         s.double_buffered)
-
-    def energy_actions(self) -> EnergyActions:
-        return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
 
 
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
