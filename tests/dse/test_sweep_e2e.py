@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+from pathlib import Path
 import pytest
 
 from llmaccel.cli import main
@@ -17,6 +18,8 @@ from llmaccel.dse.space import load_space
 from llmaccel.dse.store import ResultStore
 from llmaccel.dse.summary import aggregate
 from llmaccel.dse.pareto import hypervolume, to_minimisation
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 
@@ -121,26 +124,29 @@ def test_unreachable_scheduler_is_one_line_error(tmp_path, space_file, capsys):
     assert rc == 2 and len(err) == 1 and "--scheduler" in err[0]
 
 
-def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path, make_space):
-    clocks = tuple(range(100, 1001, 100))
-    batches = (1, 2, 4, 8, 16)
-    grid_space = make_space(tmp_path, "g", clocks, batches)
-    ga_space = make_space(tmp_path, "ga", clocks, batches, "{method: nsga2, population: 8, generations: 4}")
-    db = tmp_path / "r.sqlite"
-    st = ResultStore(db)
-    g = load_space(grid_space)
+def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path):
+    """On a throughput-vs-area space with a real trade-off (36 points, several on the front),
+    NSGA-II evaluates far fewer points than the grid and covers most of its hypervolume."""
+    text = (REPO / "examples" / "spaces" / "array-area-tradeoff.yaml").read_text()
+    text = text.replace("hw.sram.weight_kib: {choices: [32, 64, 128, 256]}", "hw.sram.weight_kib: {choices: [128]}")
+    (tmp_path / "g.yaml").write_text(text)
+    (tmp_path / "ga.yaml").write_text(text.replace("name: array-area-tradeoff", "name: ga").replace(
+        "search: {method: grid}", "search: {method: nsga2, population: 8, generations: 4}"))
+    st = ResultStore(tmp_path / "r.sqlite")
+    g = load_space(tmp_path / "g.yaml")
     run_sweep(g, st, executor(1), progress=False)
-    ga = load_space(ga_space)
+    ga = load_space(tmp_path / "ga.yaml")
     runner = run_sweep(ga, st, executor(1), progress=False)
     objs = [{"metric": o.metric, "goal": o.goal} for o in g.objectives]
-    grid_pts = aggregate(st.rows("g"), objs, [])
+    goals = [o["goal"] for o in objs]
+    grid_pts = aggregate(st.rows(g.name), objs, [])
     ga_pts = aggregate(st.rows("ga"), objs, [])
     st.close()
-    goals = [o["goal"] for o in objs]
-    Fg = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in grid_pts if p["pareto"]]), goals)
-    Fa = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in ga_pts if p["pareto"]]), goals)
     F_all = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in grid_pts]), goals)
+    Fg = F_all[[p["pareto"] for p in grid_pts]]
+    Fa = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in ga_pts if p["pareto"]]), goals)
+    assert len(Fg) >= 4                               # a real front, not one dominating point
     worst = F_all.max(axis=0)
-    ref = worst + 0.1 * np.abs(worst) + 1e-12  # strictly worse than every grid point
-    assert runner.evaluated < g.size          # fewer evaluations than the grid
-    assert hypervolume(Fa, ref) >= 0.8 * hypervolume(Fg, ref)
+    ref = worst + 0.1 * np.abs(worst) + 1e-12         # strictly worse than every grid point
+    assert runner.evaluated < 0.8 * g.size            # fewer evaluations than the grid
+    assert hypervolume(Fa, ref) >= 0.9 * hypervolume(Fg, ref)
