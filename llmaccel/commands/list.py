@@ -1,4 +1,4 @@
-"""``llmaccel list [presets|models|designs|quant|rtl]``: what can be named on the command line."""
+"""``llmaccel list [presets|models|designs|quant|components|rtl]``: what can be named on the command line."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ from typing import Callable
 
 from reports.tables import format_table
 
-WHAT = ("presets", "models", "designs", "quant", "rtl")
+WHAT = ("presets", "models", "designs", "quant", "components", "rtl")
 
 
 def _presets() -> tuple[tuple[str, ...], list[tuple]]:
@@ -57,12 +57,19 @@ def _rtl() -> tuple[tuple[str, ...], list[tuple]]:
     return ("rtl unit", "check"), [(c.unit, c.description) for c in all_checks()]
 
 
+def _components() -> tuple[tuple[str, ...], list[tuple]]:
+    """PE types and memory systems any host can take (docs/mix-and-match.md)."""
+    from sim.components import component_rows
+    return ("kind", "name", "from", "summary"), [(r["kind"], r["name"], r["origin"], r["summary"])
+                                                 for r in component_rows()]
+
+
 _LISTERS: dict[str, Callable[[], tuple[tuple[str, ...], list[tuple]]]] = {
-    "presets": _presets, "models": _models, "designs": _designs, "quant": _quant, "rtl": _rtl}
+    "presets": _presets, "models": _models, "designs": _designs, "quant": _quant, "components": _components, "rtl": _rtl}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list hardware presets, models, designs, quant presets or RTL checks",
+    p = sub.add_parser("list", help="list hardware presets, models, designs, quant presets, components or RTL checks",
                        description="List what can be named on the command line. With no argument: everything.")
     p.add_argument("what", nargs="?", choices=WHAT, default=None, help="one of %(choices)s (default: all)")
     p.set_defaults(func=run)
@@ -76,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(("\n" if i else "") + f"{w}:\n")
         sys.stdout.write(format_table(header, rows, right=[False] * len(header) if w != "models"
                                       else [False] + [True] * 5 + [False], wrap={len(header) - 1: 80}
-                                      if w in ("presets", "rtl", "designs") else None) + "\n")
+                                      if w in ("presets", "rtl", "designs", "components") else None) + "\n")
     return 0

@@ -82,3 +82,13 @@ def test_component_rows_list_every_component():
     assert ovp["summary"] == "4x4-bit int, 4 MAC/cycle, latency 2; decoder ovp4 +1 cyc"
     hbm3 = next(r for r in rows if r["name"] == "hbm3")
     assert hbm3["summary"] == "16 ch, 819.2 GB/s, 100 ns, 64 B bursts, hbm3_bit"
+
+
+def test_list_components_command(capsys):
+    from llmaccel.cli import main
+    from sim.components import component_rows
+    assert main(["list", "components"]) == 0
+    out = capsys.readouterr().out
+    for r in component_rows():
+        assert r["name"] in out
+    assert "olive-ovp4" in out and "hbm3" in out and "mixpe-a8" in out
