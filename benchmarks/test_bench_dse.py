@@ -16,19 +16,10 @@ from llmaccel.dse.store import ResultStore
 SPACE = Path(__file__).resolve().parent.parent / "examples" / "spaces" / "systolic-1000.yaml"
 
 
-def test_bench_dse_1000_points(benchmark, tmp_path):
+def test_bench_dse_1000_points(sweep_once):
     space = load_space(SPACE)
     assert space.size == 1000
-    counter = iter(range(10**6))
-
-    def sweep():
-        st = ResultStore(tmp_path / f"r{next(counter)}.sqlite")
-        runner = run_sweep(space, st, executor(2), progress=False)
-        n = len(st.rows(space.name))
-        st.close()
-        return runner.evaluated, n
-
-    evaluated, n = benchmark.pedantic(sweep, rounds=1, iterations=1)
+    evaluated, n = sweep_once(space)
     assert evaluated == n == 1000
 
 

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llmaccel.dse.executors import executor
-from llmaccel.dse.runner import run_sweep
 from llmaccel.dse.space import load_space
-from llmaccel.dse.store import ResultStore
 from sim.systolic.dataflow import SparsePattern
 from sim.systolic.fast import gemm_cycles
 from sim.systolic.reference import simulate_gemm_sparse
@@ -18,32 +15,23 @@ from sim.systolic.reference import simulate_gemm_sparse
 SPACES = Path(__file__).resolve().parent.parent / "examples" / "spaces"
 
 
-def _bench_space(benchmark, tmp_path, name):
+def _bench_space(sweep_once, name):
     space = load_space(SPACES / name)
-    counter = iter(range(10**6))
-
-    def sweep():
-        st = ResultStore(tmp_path / f"r{next(counter)}.sqlite")
-        runner = run_sweep(space, st, executor(2), progress=False)
-        n = len(st.rows(space.name))
-        st.close()
-        return runner.evaluated, n
-
-    evaluated, n = benchmark.pedantic(sweep, rounds=1, iterations=1)
+    evaluated, n = sweep_once(space)
     assert n == space.size * len(space.workloads)
     print(f"\n{name}: {space.size} points x {len(space.workloads)} workloads")
 
 
-def test_bench_hybrid_pe_space(benchmark, tmp_path):
-    _bench_space(benchmark, tmp_path, "hybrid-pe-on-baseline.yaml")
+def test_bench_hybrid_pe_space(sweep_once):
+    _bench_space(sweep_once, "hybrid-pe-on-baseline.yaml")
 
 
-def test_bench_sparsity_space(benchmark, tmp_path):
-    _bench_space(benchmark, tmp_path, "flightllm-sparsity-on-baseline.yaml")
+def test_bench_sparsity_space(sweep_once):
+    _bench_space(sweep_once, "flightllm-sparsity-on-baseline.yaml")
 
 
-def test_bench_memory_systems_space(benchmark, tmp_path):
-    _bench_space(benchmark, tmp_path, "memory-systems-on-baseline.yaml")
+def test_bench_memory_systems_space(sweep_once):
+    _bench_space(sweep_once, "memory-systems-on-baseline.yaml")
 
 
 def test_bench_sparse_closed_form(benchmark):

@@ -152,29 +152,41 @@ class OsArray(wiring.Component):
         # All control outputs are registers (reset/init values below), so no output
         # is a combinational function of state alone (see docs/rtl.md, Icarus note).
         wait_cycles = R + C - 2                  # cycles between the last beat and the first output row
-        waiting = Signal()
-        count = Signal(range(max(wait_cycles, 1)))
-        start_output = [self.out_valid.eq(1), self.out_row.eq(R - 1), self.out_last.eq(R == 1)]
-        with m.If(fire & self.in_last):
-            m.d.sync += self.in_ready.eq(0)
-            if wait_cycles == 0:
-                m.d.sync += start_output
-            else:
-                m.d.sync += [waiting.eq(1), count.eq(wait_cycles - 1)]
-        with m.If(waiting):
-            with m.If(count == 0):
-                m.d.sync += [waiting.eq(0), *start_output]
-            with m.Else():
-                m.d.sync += count.eq(count - 1)
-        with m.If(self.out_valid):
-            with m.If(self.out_last):
-                m.d.sync += [self.out_valid.eq(0), self.out_last.eq(0), self.in_ready.eq(1)]
-            with m.Else():
-                m.d.sync += [self.out_row.eq(self.out_row - 1),
-                             self.out_last.eq(self.out_row == 1)]
+        add_row_readout(m, self, fire, R, wait_cycles)
 
         # ---- readout multiplexer: row `out_row` of the accumulators ----------------
         for j in range(C):
             column = Array(accs[i][j] for i in range(R))
             m.d.comb += self.c[j].eq(column[self.out_row])
         return m
+
+
+def add_row_readout(m: Module, port: object, fire: object, rows: int, wait_cycles: int) -> None:
+    """The arrays' output controller, shared by the baseline and OliVe arrays.
+
+    After the beat with ``in_last`` is accepted (``fire``), wait ``wait_cycles`` cycles
+    (until the last MAC has reached the last PE), then raise ``out_valid`` for ``rows``
+    cycles with ``out_row`` counting down from ``rows - 1`` (bottom row first) and
+    ``out_last`` on the final row; ``in_ready`` drops with the last beat and returns
+    after the last row. ``port`` needs ``in_last``, ``in_ready``, ``out_valid``,
+    ``out_row`` and ``out_last``; all are driven synchronously (registers).
+    """
+    waiting = Signal()
+    count = Signal(range(max(wait_cycles, 1)))
+    start_output = [port.out_valid.eq(1), port.out_row.eq(rows - 1), port.out_last.eq(rows == 1)]
+    with m.If(fire & port.in_last):
+        m.d.sync += port.in_ready.eq(0)
+        if wait_cycles == 0:
+            m.d.sync += start_output
+        else:
+            m.d.sync += [waiting.eq(1), count.eq(wait_cycles - 1)]
+    with m.If(waiting):
+        with m.If(count == 0):
+            m.d.sync += [waiting.eq(0), *start_output]
+        with m.Else():
+            m.d.sync += count.eq(count - 1)
+    with m.If(port.out_valid):
+        with m.If(port.out_last):
+            m.d.sync += [port.out_valid.eq(0), port.out_last.eq(0), port.in_ready.eq(1)]
+        with m.Else():
+            m.d.sync += [port.out_row.eq(port.out_row - 1), port.out_last.eq(port.out_row == 1)]

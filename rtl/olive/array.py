@@ -29,6 +29,7 @@ from amaranth.hdl import Array, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from rtl.baseline.array import add_row_readout
 from rtl.olive import decoder as dec
 from rtl.olive import pe as pe_mod
 from rtl.olive.decoder import DECODER4, DecoderConfig, OvpDecoder
@@ -131,21 +132,7 @@ class OvpArray(wiring.Component):
                     b_in[j] = delayed_ops(b_in[j], 1, f"b_{i}_{j}")
 
         wait_cycles = R + C - 2 + dec.LATENCY + (pe_mod.LATENCY - 1)
-        waiting = Signal()
-        count = Signal(range(max(wait_cycles, 1)))
-        start_output = [self.out_valid.eq(1), self.out_row.eq(R - 1), self.out_last.eq(R == 1)]
-        with m.If(fire & self.in_last):
-            m.d.sync += [self.in_ready.eq(0), waiting.eq(1), count.eq(wait_cycles - 1)]
-        with m.If(waiting):
-            with m.If(count == 0):
-                m.d.sync += [waiting.eq(0), *start_output]
-            with m.Else():
-                m.d.sync += count.eq(count - 1)
-        with m.If(self.out_valid):
-            with m.If(self.out_last):
-                m.d.sync += [self.out_valid.eq(0), self.out_last.eq(0), self.in_ready.eq(1)]
-            with m.Else():
-                m.d.sync += [self.out_row.eq(self.out_row - 1), self.out_last.eq(self.out_row == 1)]
+        add_row_readout(m, self, fire, R, wait_cycles)
         for j in range(C):
             column = Array(accs[i][j] for i in range(R))
             m.d.comb += self.c[j].eq(column[self.out_row])
