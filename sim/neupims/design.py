@@ -98,7 +98,7 @@ class NeuPimsDesign:
                             "npu_macs": it.npu_macs, "pim_macs": it.pim_macs, "stages": it.stages,
                             "pim_commands": it.pim_counts, "features": {
                                 "attention": f.attention, "dual_row_buffer": f.dual_row_buffer,
-                                "sub_batch_interleaving": f.sub_batch_interleaving,
+                                "sub_batch_interleaving": f.interleaves(program.batch),
                                 "channel_policy": f.channel_policy}},
                       assumptions=[
                           "one block simulated, iteration = A + B + (C+D)(N-1) + E + F (interleaved) or N x (QKV+MHA+PF)",

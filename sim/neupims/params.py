@@ -59,12 +59,19 @@ class Features:
         dual_row_buffer: PIM and normal traffic run concurrently (else blocked mode).
         sub_batch_interleaving: two sub-batches pipelined over stages A..F.
         channel_policy: ``"greedy"`` min-load or ``"round_robin"`` KV channel assignment.
+        sub_batch_min_batch: interleave only batches of at least this many requests
+            (smaller batches run QKV, MHA, PF back to back); 0 = always.
     """
 
     attention: Literal["pim", "npu"]
     dual_row_buffer: bool
     sub_batch_interleaving: bool
     channel_policy: Literal["greedy", "round_robin"]
+    sub_batch_min_batch: int = field(default=0, metadata={"min": 0})
+
+    def interleaves(self, batch: int) -> bool:
+        """Whether a batch of ``batch`` requests runs the interleaved A..F pipeline."""
+        return self.sub_batch_interleaving and batch >= self.sub_batch_min_batch
 
 
 @dataclass(frozen=True)

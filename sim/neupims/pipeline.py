@@ -264,7 +264,7 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     pt = PimTiming.of(dram, p.pim)
     place = place_kv(work.kv_len, work.heads, work.head_dim, dram, p.pim, f.channel_policy, dual,
                      layers=layers, weight_bytes=wb_layer * layers)
-    if not f.sub_batch_interleaving:
+    if not f.interleaves(n_req):
         q, pf = npu_group(work.qkv, n_req, p, rate), npu_group(work.pf, n_req, p, rate)
         pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
         sm = softmax_npu(work, all_mask, p)
