@@ -271,12 +271,68 @@ def _ref_tile(cmds, pt, dual, floor, t_last, last_pre, last_rr, last_comp, buf_r
 
 
 @nb.njit(cache=True)
-def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
-    tRP, tRAS, tRC, tRCD, tRTP, tRRD_S, tRRD_L, tFAW, tRFC, tREFI, CL, CWL, burst, rd2wr, gwc, ci = (
-        tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6], tp[7], tp[8], tp[9], tp[10], tp[11], tp[12], tp[13],
-        tp[14], tp[15])
+def _tile_times(tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last, last_pre, last_comp, last_rr, buf_ready,
+                h_t, h_g, b_l):
+    """Issue times of one tile from PIM-only state (updates the G_ACT registers ``h_t, h_g, b_l``).
+
+    Returns (first G_ACT, last G_ACT, last COMP, last READRES, PIM_PRE)."""
+    tRP, tRAS, tRC, tRCD, tRTP, tRRD_S, tRRD_L, tFAW, ci = tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6], tp[7], tp[15]
     NEG = -(np.int64(1) << 40)
-    n_g = ranks * bankgroups
+    t = max(t_last, floor - 1)
+    g_first = NEG
+    for g in range(bankgroups):
+        for r in range(ranks):
+            t = max(t + 1, last_pre + tRP)
+            for q in range(4):
+                if h_g[r, q] >= 0:
+                    t = max(t, h_t[r, q] + (tRRD_L if h_g[r, q] == g else tRRD_S))
+            t = max(t, h_t[r, 0] + tFAW)
+            t = max(t, b_l[r, g] + tRC)
+            for q in range(3):
+                h_t[r, q] = h_t[r, q + 1]
+                h_g[r, q] = h_g[r, q + 1]
+            h_t[r, 3] = t
+            h_g[r, 3] = g
+            b_l[r, g] = t
+            if g_first == NEG:
+                g_first = t
+    g_last = t
+    lc = last_comp
+    lr = last_rr
+    for _ in range(n_gemv):
+        hdr = t + 1
+        c0 = max(hdr + 1, g_last + tRCD, lc + ci, buf_ready, lr + ci)
+        lc = c0 + (comps - 1) * ci
+        lr = max(lc + 1, lc + ci)
+        t = lr
+    pre = max(t + 1, g_last + tRAS)
+    if not dual:
+        pre = max(pre, lc + tRTP, lr + tRTP)
+    return g_first, g_last, lc, lr, pre
+
+
+@nb.njit(cache=True)
+def _refresh_conflict(tp, ranks, start, end):
+    """End of the first refresh window (any rank) overlapping ``[start, end)``, or -1."""
+    tRFC, tREFI = tp[8], tp[9]
+    for r in range(ranks):
+        first = tREFI * (r + 1) // ranks
+        if end <= first:
+            continue
+        k = (end - 1 - first) // tREFI
+        kk = max(0, k - tRFC // tREFI - 1)
+        while kk <= k:
+            w = first + kk * tREFI
+            if w < end and start < w + tRFC:
+                return w + tRFC
+            kk += 1
+    return -1
+
+
+@nb.njit(cache=True)
+def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
+    tRP, rd2wr, gwc, CWL = tp[0], tp[13], tp[14], tp[11]
+    NEG = -(np.int64(1) << 40)
     t_last = start - 1
     last_pre = NEG
     last_rr = NEG
@@ -308,60 +364,15 @@ def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
             h_t[:, :] = hist_t
             h_g[:, :] = hist_g
             b_l[:, :] = bank_last
-            t = max(t_last, floor - 1)
-            g_first = NEG
-            for g in range(bankgroups):
-                for r in range(ranks):
-                    t = max(t + 1, last_pre + tRP)
-                    for q in range(4):
-                        if h_g[r, q] >= 0:
-                            t = max(t, h_t[r, q] + (tRRD_L if h_g[r, q] == g else tRRD_S))
-                    t = max(t, h_t[r, 0] + tFAW)
-                    t = max(t, b_l[r, g] + tRC)
-                    for q in range(3):
-                        h_t[r, q] = h_t[r, q + 1]
-                        h_g[r, q] = h_g[r, q + 1]
-                    h_t[r, 3] = t
-                    h_g[r, 3] = g
-                    b_l[r, g] = t
-                    if g_first == NEG:
-                        g_first = t
-            g_last = t
-            lc = last_comp
-            lr = last_rr
-            for _ in range(n_gemv):
-                hdr = t + 1
-                c0 = max(hdr + 1, g_last + tRCD, lc + ci, buf_ready, lr + ci)
-                lc = c0 + (comps - 1) * ci
-                lr = max(lc + 1, lc + ci)
-                t = lr
-            pre = max(t + 1, g_last + tRAS)
-            if not dual:
-                pre = max(pre, lc + tRTP, lr + tRTP)
-            # refresh windows of every rank overlapping [g_first, pre + tRP)
-            conflict = NEG
-            tend = pre + tRP
-            for r in range(ranks):
-                first = tREFI * (r + 1) // ranks
-                if tend <= first:
-                    continue
-                k = (tend - 1 - first) // tREFI
-                kk = max(0, k - tRFC // tREFI - 1)
-                while kk <= k:
-                    w = first + kk * tREFI
-                    if w < tend and g_first < w + tRFC:
-                        if conflict == NEG:
-                            conflict = w + tRFC
-                        break
-                    kk += 1
-                if conflict != NEG:
-                    break
-            if conflict == NEG:
+            g_first, _gl, lc, lr, pre = _tile_times(tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last,
+                                                    last_pre, last_comp, last_rr, buf_ready, h_t, h_g, b_l)
+            conflict = _refresh_conflict(tp, ranks, g_first, pre + tRP)
+            if conflict < 0:
                 break
             floor = conflict
             retries += 1
             if retries > 2 * ranks:
-                return -(tend - g_first), 0, 0, 0
+                return -(pre + tRP - g_first), 0, 0, 0
         hist_t[:, :] = h_t
         hist_g[:, :] = h_g
         bank_last[:, :] = b_l
