@@ -28,7 +28,7 @@ whole batch.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 import numpy as np
@@ -43,6 +43,7 @@ from sim.dram.requests import ChannelRequests
 from sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
 from sim.neupims.params import NeuPimsParams
 from sim.neupims.pim import PimTiming, schedule_fast
+from sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
 from workloads.errors import InputError
 from workloads.ops import Op
 
@@ -95,17 +96,26 @@ def layer_work(ops: list[Op]) -> LayerWork:
 
 @dataclass(frozen=True)
 class NpuTime:
-    """NPU work of a stage: compute cycles (arrays + vector), weight-stream cycles, MACs, weight bytes."""
+    """NPU work of a stage: compute cycles (arrays + vector), weight-stream cycles, MACs, weight bytes;
+    on-chip SRAM bytes of the array/attention tiles (``spad_*``, ``acc_*``; vector operands are
+    derived from ``vector_elems`` in :mod:`sim.neupims.sram_energy`)."""
 
     compute: int = 0
     stream: int = 0
     macs: int = 0
     weight_bytes: int = 0
     vector_elems: int = 0
+    spad_read: int = 0
+    spad_write: int = 0
+    acc_read: int = 0
+    acc_write: int = 0
 
     def __add__(self, o: "NpuTime") -> "NpuTime":
-        return NpuTime(self.compute + o.compute, self.stream + o.stream, self.macs + o.macs,
-                       self.weight_bytes + o.weight_bytes, self.vector_elems + o.vector_elems)
+        return NpuTime(**{f.name: getattr(self, f.name) + getattr(o, f.name) for f in fields(self)})
+
+    def sram_bytes(self, scale: int = 1) -> dict[str, int]:
+        """SRAM byte counters x ``scale`` (e.g. the number of layers)."""
+        return {k: scale * getattr(self, k) for k in SRAM_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -160,16 +170,19 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float)
         return NpuTime()
     npu = p.npu
     comp = macs = wbytes = velems = 0
+    sram = dict.fromkeys(SRAM_FIELDS, 0)
     for g in group:
         if g.kind in ("gemm", "gemv"):
             comp += gemm_cycles(m, g.n, g.k, npu) * g.count
             macs += m * g.n * g.k * g.count
             wbytes += g.n * g.k * g.count * npu.elem_bytes * weight_passes(m, g.n, g.k, npu)
+            for key, b in gemm_sram_bytes(m, g.n, g.k, npu).items():
+                sram[key] += b * g.count
         else:
             passes = getattr(npu.vector_passes, g.kind)
             comp += vector_cycles(m * g.n * g.count, passes, npu)
             velems += m * g.n * g.count * passes
-    return NpuTime(comp, int(np.ceil(wbytes / rate)), macs, wbytes, velems)
+    return NpuTime(comp, int(np.ceil(wbytes / rate)), macs, wbytes, velems, **sram)
 
 
 def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, channels: int) -> PimTime:
@@ -191,7 +204,8 @@ def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, ch
 def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
     elems = int(sum(k for k, s in zip(work.kv_len, mask) if s)) * work.heads
     passes = p.npu.vector_passes.softmax
-    return NpuTime(compute=vector_cycles(elems, passes, p.npu), vector_elems=elems * passes)
+    return NpuTime(compute=vector_cycles(elems, passes, p.npu), vector_elems=elems * passes,
+                   **pim_logits_sram_bytes(elems, p.npu))
 
 
 def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: float) -> NpuTime:
@@ -210,7 +224,8 @@ def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: flo
     else:
         compute = int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute
     return NpuTime(compute=compute, stream=int(np.ceil(b / rate)),
-                   macs=macs, weight_bytes=b, vector_elems=sm.vector_elems)
+                   macs=macs, weight_bytes=b, vector_elems=sm.vector_elems,
+                   **attention_sram_bytes(kv, work.heads, work.head_dim, p.npu))
 
 
 def stage(n: NpuTime, pm: PimTime, dual: bool) -> int:
@@ -232,6 +247,8 @@ class IterationResult:
         weight_bytes: HBM bytes read by normal reads (weights, NPU-only: also KV).
         pim_counts: PIM command counts over the iteration (all channels).
         layers: blocks on this device.
+        sram_bytes: NPU scratchpad/accumulator bytes of the array and attention tiles
+            (:mod:`sim.neupims.sram_energy`).
     """
 
     cycles: int
@@ -245,6 +262,7 @@ class IterationResult:
     pim_counts: dict[str, int] = field(default_factory=dict)
     layers: int = 1
     placement: KvPlacement | None = None
+    sram_bytes: dict[str, int] = field(default_factory=dict)
 
 
 def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: DramConfig) -> IterationResult:
@@ -260,7 +278,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         st = {"QKV": stage(q, PimTime(), dual), "MHA": stage(a, PimTime(), dual), "PF": stage(pf, PimTime(), dual)}
         tot = q + a + pf
         return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
-                               layers * tot.vector_elems, 0, 0, layers * tot.weight_bytes, {}, layers)
+                               layers * tot.vector_elems, 0, 0, layers * tot.weight_bytes, {}, layers,
+                               sram_bytes=tot.sram_bytes(layers))
     pt = PimTiming.of(dram, p.pim)
     place = place_kv(work.kv_len, work.heads, work.head_dim, dram, p.pim, f.channel_policy, dual,
                      layers=layers, weight_bytes=wb_layer * layers)
@@ -272,7 +291,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         tot = q + pf + sm
         return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
                                layers * tot.vector_elems, layers * pm.cycles, layers * pm.macs,
-                               layers * tot.weight_bytes, {k: layers * v for k, v in pm.counts}, layers, place)
+                               layers * tot.weight_bytes, {k: layers * v for k, v in pm.counts}, layers, place,
+                               sram_bytes=tot.sram_bytes(layers))
     masks = [place.sub_batch == 0, place.sub_batch == 1]
     m = [int(x.sum()) for x in masks]
     qkv = [npu_group(work.qkv, m[i], p, rate) for i in range(2)]
@@ -294,4 +314,4 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
             counts[k] = counts.get(k, 0) + layers * v
     return IterationResult(cycles, st, layers * tot.compute, layers * tot.macs, layers * tot.vector_elems,
                            layers * (mha[0].cycles + mha[1].cycles), layers * (mha[0].macs + mha[1].macs),
-                           layers * tot.weight_bytes, counts, layers, place)
+                           layers * tot.weight_bytes, counts, layers, place, sram_bytes=tot.sram_bytes(layers))
