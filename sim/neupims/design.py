@@ -9,7 +9,10 @@ and scale) and the number of blocks in the trace; ``simulate`` runs
 * HBM normal reads (weights; NPU-only also KV): per-byte ACT/RD/REF counts of the
   command-level stream x sim/dram/energy.yaml;
 * PIM commands x sim/neupims/energy.yaml;
-* HBM background: active-standby pJ/cycle x ranks x channels x iteration cycles.
+* HBM background: active-standby pJ/cycle x ranks x channels x iteration cycles;
+* NPU on-chip SRAM: scratchpad/accumulator bytes of the tiles plus vector operands x pJ/byte
+  (``npu_sram``), and NPU logic + SRAM static power x iteration time (``npu_leakage``),
+  :mod:`sim.neupims.sram_energy`.  PIM logic leakage is not charged (no source).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from sim.dram.energy import ENERGY_TABLE as DRAM_TABLE, charge_commands
 from sim.energy import EnergyLedger, load_table
 from sim.neupims.params import NeuPimsParams, neupims_params
 from sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
+from sim.neupims.sram_energy import charge_leakage, charge_sram
 from sim.preset import HardwareConfig
 from sim.result import OpStats, Result
 from workloads.errors import InputError
@@ -54,7 +58,8 @@ def compile_trace(trace: Trace) -> NeuPimsProgram:
 
 
 def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) -> dict[str, float]:
-    """Energy components (pJ) of one iteration."""
+    """Energy components (pJ) of one iteration: npu_array, npu_vector, hbm, pim, hbm_background,
+    npu_sram, npu_leakage."""
     table = load_table(DRAM_TABLE, PIM_TABLE)
     led = EnergyLedger(table, node_nm=p.energy.node_nm)
     led.charge("npu_array", "fp16_mult", it.npu_macs)
@@ -66,6 +71,8 @@ def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) ->
     for k, v in it.pim_counts.items():
         led.charge("pim", _PIM_ACTION[k], v)
     led.charge("hbm_background", "dram_bg_active_cycle", dram.org.channels * dram.org.ranks * it.cycles)
+    charge_sram(led, it, p)
+    charge_leakage(led, it, p)
     return led.by_component()
 
 
