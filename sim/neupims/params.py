@@ -83,11 +83,16 @@ class EnergyParams:
 
 @dataclass(frozen=True)
 class NeuPimsParams:
+    """``composition``: how a stage's NPU weight stream and PIM work share the HBM —
+    ``"stage"`` (closed-form rule of :func:`sim.neupims.pipeline.stage`) or ``"command"``
+    (every channel simulated command by command, :mod:`sim.neupims.mixed`)."""
+
     npu: NpuParams
     pim: PimParams
     features: Features
     energy: EnergyParams
     dram_preset: str = "hbm2-neupims"
+    composition: Literal["stage", "command"] = "stage"
 
 
 def neupims_params(hw: HardwareConfig) -> tuple[NeuPimsParams, DramConfig]:

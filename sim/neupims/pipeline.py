@@ -42,6 +42,7 @@ from sim.dram.address import AddressMap
 from sim.dram.requests import ChannelRequests
 from sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
 from sim.neupims.params import NeuPimsParams
+from sim.neupims.mixed import run_mixed
 from sim.neupims.pim import PimTiming, schedule_fast
 from sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
 from workloads.errors import InputError
@@ -147,19 +148,27 @@ def stream_rate(dram: DramConfig, n_bytes: int) -> tuple[float, dict]:
 
 
 @lru_cache(maxsize=64)
-def _stream_rate(dram: DramConfig, per_ch: int) -> tuple[float, dict]:
+def channel_reads(dram: DramConfig, per_ch: int) -> ChannelRequests:
+    """One channel's share (``per_ch`` bytes) of a device-wide sequential read, all arriving at 0.
+
+    The address map spreads rows over channels, so every channel sees this same stream
+    (channel 0's: the device-wide stream with the channel bits cleared)."""
     amap = AddressMap.of(dram.org)
-    # channel 0's share of a sequential read: the device-wide stream with the channel bits cleared
     local = streaming(dram, per_ch)
     lo = local & ((1 << amap.shift["ch"]) - 1)
     hi = local >> amap.shift["ch"]
     addr = lo | (hi << (amap.shift["ch"] + amap.bits["ch"]))
     f = amap.decode(addr)
-    req = ChannelRequests.build(np.zeros(len(addr)), 0, f["ra"], f["bg"], f["ba"], f["ro"])
+    return ChannelRequests.build(np.zeros(len(addr)), 0, f["ra"], f["bg"], f["ba"], f["ro"])
+
+
+@lru_cache(maxsize=64)
+def _stream_rate(dram: DramConfig, per_ch: int) -> tuple[float, dict]:
+    req = channel_reads(dram, per_ch)
     s = run_fast(dram, req)
-    rate = len(addr) * dram.org.access_bytes / s.end_cycle * dram.org.channels
+    rate = len(req) * dram.org.access_bytes / s.end_cycle * dram.org.channels
     names = ("ACT", "PRE", "RD", "WR", "REF")
-    moved = len(addr) * dram.org.access_bytes
+    moved = len(req) * dram.org.access_bytes
     per_byte = {nm: float(np.count_nonzero(s.commands[:, 1] == i)) / moved for i, nm in enumerate(names)}
     return rate, per_byte
 
@@ -235,6 +244,26 @@ def stage(n: NpuTime, pm: PimTime, dual: bool) -> int:
     return max(n.compute, n.stream + pm.cycles)
 
 
+def stage_command(n: NpuTime, place: KvPlacement | None, mask: np.ndarray | None, pt: PimTiming, dual: bool,
+                  dram: DramConfig) -> int:
+    """Cycles of a stage with every channel's weight reads and PIM tiles in one controller
+    (:mod:`sim.neupims.mixed`): ``max(NPU compute, slowest channel)``.
+
+    Each channel reads its ``1/channels`` share of the stage's weight bytes (sequential, all
+    requests present from the stage start: the NPU prefetches, double-buffered) and runs its
+    PIM stream for the requests in ``mask``.  Channels without PIM work share one run.
+    """
+    ch = dram.org.channels
+    per_ch = -(-int(n.weight_bytes) // ch) if n.weight_bytes else 0
+    per_ch = -(-per_ch // dram.org.access_bytes) * dram.org.access_bytes
+    req = channel_reads(dram, per_ch) if per_ch else ChannelRequests.build([], [], [], [], [], [])
+    streams = channel_streams(place, ch, mask) if place is not None else []
+    busy = [s for s in streams if len(s)]
+    empty = np.zeros((0, 4), np.int64)
+    runs = busy + ([empty] if len(busy) < ch else [])
+    return max([n.compute] + [run_mixed(dram, pt, req, s, dual).end_cycle for s in runs])
+
+
 @dataclass
 class IterationResult:
     """One decode iteration of the whole batch on one device.
@@ -287,7 +316,9 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         q, pf = npu_group(work.qkv, n_req, p, rate), npu_group(work.pf, n_req, p, rate)
         pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
         sm = softmax_npu(work, all_mask, p)
-        st = {"QKV": stage(q, PimTime(), dual), "MHA": stage(sm, pm, dual), "PF": stage(pf, PimTime(), dual)}
+        mha = (stage_command(sm, place, all_mask, pt, dual, dram) if p.composition == "command"
+               else stage(sm, pm, dual))
+        st = {"QKV": stage(q, PimTime(), dual), "MHA": mha, "PF": stage(pf, PimTime(), dual)}
         tot = q + pf + sm
         return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
                                layers * tot.vector_elems, layers * pm.cycles, layers * pm.macs,
@@ -300,11 +331,17 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     sm = [softmax_npu(work, masks[i], p) for i in range(2)]
     mha = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
     none = PimTime()
+    if p.composition == "command":
+        def both(n: NpuTime, i: int) -> int:
+            return stage_command(n, place, masks[i], pt, dual, dram)
+    else:
+        def both(n: NpuTime, i: int) -> int:
+            return stage(n, mha[i], dual)
     st = {"A": stage(qkv[0], none, dual),
-          "B": stage(qkv[1] + sm[0], mha[0], dual),
-          "C": stage(pf[0] + qkv[0] + sm[1], mha[1], dual),
-          "D": stage(pf[1] + qkv[1] + sm[0], mha[0], dual),
-          "E": stage(pf[0] + sm[1], mha[1], dual),
+          "B": both(qkv[1] + sm[0], 0),
+          "C": both(pf[0] + qkv[0] + sm[1], 1),
+          "D": both(pf[1] + qkv[1] + sm[0], 0),
+          "E": both(pf[0] + sm[1], 1),
           "F": stage(pf[1], none, dual)}
     cycles = st["A"] + st["B"] + (st["C"] + st["D"]) * (layers - 1) + st["E"] + st["F"]
     tot = qkv[0] + qkv[1] + pf[0] + pf[1] + sm[0] + sm[1]
