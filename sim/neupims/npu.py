@@ -53,7 +53,7 @@ def tile_cycles(m: int, p: NpuParams) -> int:
     return p.rows + p.cols - 2 + max(m, p.min_stream)
 
 
-def _l2_tiles(m: int, k: int, n: int, p: NpuParams) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+def l2_tiles(m: int, k: int, n: int, p: NpuParams) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """Artifact L2 tiling of ``(m tokens, k, n outputs)``: inner sizes and outer counts."""
     inner, outer = [m, k, n], [1, 1, 1]
     budget = p.spad_kib * 1024 // 2
@@ -72,23 +72,24 @@ def _l2_tiles(m: int, k: int, n: int, p: NpuParams) -> tuple[tuple[int, int, int
     return tuple(inner), tuple(outer)
 
 
-def _l1_count(dim: int, inner: int, outer: int, size: int) -> int:
+def l1_count(dim: int, inner: int, outer: int, size: int) -> int:
     """L1 tiles of ``size`` along one axis that hold at least one in-range element."""
     return sum(math.ceil(max(0, min(inner, dim - o * inner)) / size) for o in range(outer))
 
 
-def _l2_nonempty(dim: int, inner: int, outer: int) -> int:
+def l2_nonempty(dim: int, inner: int, outer: int) -> int:
+    """L2 tiles along one axis that hold at least one in-range element."""
     return sum(1 for o in range(outer) if dim - o * inner > 0)
 
 
 @lru_cache(maxsize=4096)
 def artifact_counts(m: int, n: int, k: int, p: NpuParams) -> tuple[int, int]:
     """(preloads, reuse instructions) of the ``artifact`` schedule (closed form)."""
-    (mi, ki, ni), (mo, ko, no) = _l2_tiles(m, k, n, p)
-    tok = _l1_count(m, mi, mo, p.cols)
-    kk = _l1_count(k, ki, ko, p.cols)
-    out = _l1_count(n, ni, no, p.cols)
-    preloads = tok * kk * _l2_nonempty(n, ni, no)
+    (mi, ki, ni), (mo, ko, no) = l2_tiles(m, k, n, p)
+    tok = l1_count(m, mi, mo, p.cols)
+    kk = l1_count(k, ki, ko, p.cols)
+    out = l1_count(n, ni, no, p.cols)
+    preloads = tok * kk * l2_nonempty(n, ni, no)
     return preloads, tok * kk * out - preloads
 
 
@@ -97,8 +98,8 @@ def weight_passes(m: int, n: int, k: int, p: NpuParams) -> int:
     ``artifact`` schedule (the scratchpad holds one L2 tile), once for ``pipelined``."""
     if p.gemm_schedule != "artifact":
         return 1
-    (mi, _ki, _ni), (mo, _ko, _no) = _l2_tiles(m, k, n, p)
-    return _l2_nonempty(m, mi, mo)
+    (mi, _ki, _ni), (mo, _ko, _no) = l2_tiles(m, k, n, p)
+    return l2_nonempty(m, mi, mo)
 
 
 def gemm_cycles(m: int, n: int, k: int, p: NpuParams) -> int:
@@ -142,7 +143,7 @@ def gemm_cycles_reference(m: int, n: int, k: int, p: NpuParams) -> int:
     """
     R, C = p.rows, p.cols
     if p.gemm_schedule == "artifact":
-        (mi, ki, ni), (mo, ko, no) = _l2_tiles(m, k, n, p)
+        (mi, ki, ni), (mo, ko, no) = l2_tiles(m, k, n, p)
         s = C // p.arrays
         instrs = []
         for a in range(mo):

@@ -45,7 +45,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sim.energy import EnergyLedger, EnergyTable
-from sim.neupims.npu import _l1_count, _l2_nonempty, _l2_tiles
+from sim.neupims.npu import l1_count, l2_nonempty, l2_tiles
 from sim.neupims.params import NpuParams
 from sim.systolic.dataflow import sram_reads_per_gemm
 
@@ -65,9 +65,9 @@ def gemm_sram_bytes(m: int, n: int, k: int, p: NpuParams) -> dict[str, int]:
         return dict.fromkeys(SRAM_FIELDS, 0)
     eb = p.elem_bytes
     if p.gemm_schedule == "artifact":
-        (mi, ki, ni), (mo, ko, no) = _l2_tiles(m, k, n, p)
-        tok_l2, out_l2 = _l2_nonempty(m, mi, mo), _l2_nonempty(n, ni, no)
-        tok_l1, k_l1 = _l1_count(m, mi, mo, p.cols), _l1_count(k, ki, ko, p.cols)
+        (mi, ki, ni), (mo, ko, no) = l2_tiles(m, k, n, p)
+        tok_l2, out_l2 = l2_nonempty(m, mi, mo), l2_nonempty(n, ni, no)
+        tok_l1, k_l1 = l1_count(m, mi, mo, p.cols), l1_count(k, ki, ko, p.cols)
         return {"spad_write": (n * k * tok_l2 + m * k * out_l2) * eb,
                 "spad_read": (m * k * out_l2 + n * k * tok_l1) * eb,
                 "acc_write": m * n * k_l1 * eb, "acc_read": m * n * k_l1 * eb}
