@@ -155,6 +155,21 @@ def reproduce() -> list[ReproRow]:
                              "naive", None, round(forced / base, 3),
                              "why the artifact gates interleaving at 256: under its activation-stationary GEMM "
                              "schedule a sub-batch of < 128 tokens costs a whole 128-token tile"))
+    # stage-rule composition checked against the command-level channel (every channel's weight reads and
+    # PIM commands arbitrated per command, sim.neupims.mixed)
+    for pr, ov, why in (
+            ("neupims", (), "artifact GEMM schedule: NPU compute bounds every stage"),
+            ("neupims-no-dual", (), "artifact GEMM schedule; blocked: weight reads wait for PIM mode"),
+            ("neupims-naive", (), "artifact GEMM schedule; MHA stage has no weight reads"),
+            ("neupims", (("npu.gemm_schedule", "pipelined"),), "pipelined GEMMs: weight reads bind, so the "
+             "PIM commands' bus cycles and tFAW share show up"),
+            ("neupims-no-dual", (("npu.gemm_schedule", "pipelined"),), "pipelined GEMMs, blocked")):
+        st = run_system("gpt3-7b", 256, dist, pr, ov)[1]
+        cm = run_system("gpt3-7b", 256, dist, pr, ov + (("composition", "command"),))[1]
+        label = pr + (" pipelined" if ov else "")
+        rows.append(ReproRow(DESIGN, f"gpt3-7b b256 {dist}", f"iteration cycles, command-level / stage rule ({label})",
+                             "stage rule", None, round(cm.cycles / st.cycles, 4),
+                             f"command level {cm.cycles:,} vs stage rule {st.cycles:,} cycles; {why}"))
     # channel load balance: PIM MHA time per block (slowest channel), greedy vs round robin
     for b in (256, 512):
         cyc = {}
