@@ -22,34 +22,212 @@ _BIG = np.int64(1) << 62
 
 
 @nb.njit(cache=True)
-def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdepth, gp, max_cycles):
-    rc, rcd, ras, rp, rtp, wr2pre = gp[0], gp[1], gp[2], gp[3], gp[4], gp[5]
-    rrd_s, rrd_l, faw, rfc, refi = gp[6], gp[7], gp[8], gp[9], gp[10]
-    rd2rd_l, rd2rd_s, rd2rd_r, rd2wr = gp[11], gp[12], gp[13], gp[14]
-    wr2rd_l, wr2rd_s, wr2rd_r, rlat, wlat = gp[15], gp[16], gp[17], gp[18], gp[19]
-    n = arrival.shape[0]
+def controller_state(R, BG, BA, refi, qdepth):
+    """Fresh controller registers: open rows (-1 closed), next-allowed ACT/PRE/RD/WR per bank and
+    REF per rank, tFAW ring, refresh dues (``tREFI*(r+1)/R``), pending flags, queue, scan marks."""
     NB = R * BG * BA
     BIG = np.int64(1) << 62
-    open_row = np.full(NB, -1, np.int64)
-    n_act = np.zeros(NB, np.int64)
-    n_pre = np.zeros(NB, np.int64)
-    n_rd = np.zeros(NB, np.int64)
-    n_wr = np.zeros(NB, np.int64)
-    n_ref = np.zeros(R, np.int64)
-    faw_ring = np.full((R, 4), -BIG, np.int64)
-    faw_pos = np.zeros(R, np.int64)
     ref_due = np.zeros(R, np.int64)
     for r in range(R):
         ref_due[r] = refi * (r + 1) // R
-    pending = np.zeros(R, np.bool_)
-    queue = np.empty(qdepth, np.int64)
+    return (np.full(NB, -1, np.int64), np.zeros(NB, np.int64), np.zeros(NB, np.int64), np.zeros(NB, np.int64),
+            np.zeros(NB, np.int64), np.zeros(R, np.int64), np.full((R, 4), -BIG, np.int64), np.zeros(R, np.int64),
+            ref_due, np.zeros(R, np.bool_), np.empty(qdepth, np.int64), np.zeros(NB, np.bool_))
+
+
+@nb.njit(cache=True)
+def refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, ref_ok, tnext):
+    """Row command for a refresh-pending rank, lowest rank first: PRE of its lowest open bank
+    when legal, else REF once all its banks are closed (and ``ref_ok``).
+
+    Returns (kind: 1 PRE / 4 REF / -1, bank, rank, row, tnext lowered to blocked candidates)."""
+    for r in range(R):
+        if not pending[r]:
+            continue
+        low = -1
+        for b in range(r * BG * BA, (r + 1) * BG * BA):
+            if open_row[b] >= 0:
+                low = b
+                break
+        if low >= 0:
+            if t >= n_pre[low]:
+                return 1, low, r, open_row[low], tnext
+            if n_pre[low] < tnext:
+                tnext = n_pre[low]
+        elif ref_ok:
+            if t >= n_ref[r]:
+                return 4, -1, r, 0, tnext
+            if n_ref[r] < tnext:
+                tnext = n_ref[r]
+    return -1, -1, -1, -1, tnext
+
+
+@nb.njit(cache=True)
+def row_candidate(t, queue, qlen, bank_of, rank_of, row_of, pending, open_row, n_act, n_pre, faw_ring, faw_pos,
+                  faw, seen, act_ok, tnext):
+    """FR-FCFS row command: oldest request of each bank, closed bank -> ACT (if ``act_ok``),
+    open to another row with no queued hit -> PRE.  Returns (kind 0/1/-1, bank, rank, row, tnext)."""
+    for b in range(seen.shape[0]):
+        seen[b] = False
+    for qi in range(qlen):
+        i = queue[qi]
+        b = bank_of[i]
+        if seen[b]:
+            continue
+        seen[b] = True
+        r = rank_of[i]
+        if pending[r]:
+            continue
+        if open_row[b] < 0:
+            if not act_ok:
+                continue
+            e = n_act[b]
+            oldest = faw_ring[r, faw_pos[r]] + faw
+            if oldest > e:
+                e = oldest
+            if t >= e:
+                return 0, b, r, row_of[i], tnext
+            if e < tnext:
+                tnext = e
+        elif open_row[b] != row_of[i]:
+            hit = False
+            for qj in range(qlen):
+                j = queue[qj]
+                if bank_of[j] == b and row_of[j] == open_row[b]:
+                    hit = True
+                    break
+            if not hit:
+                if t >= n_pre[b]:
+                    return 1, b, r, open_row[b], tnext
+                if n_pre[b] < tnext:
+                    tnext = n_pre[b]
+    return -1, -1, -1, -1, tnext
+
+
+@nb.njit(cache=True)
+def col_candidate(t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd, n_wr, tnext):
+    """Oldest queued row hit whose RD/WR is legal: (queue index or -1, tnext)."""
+    for qi in range(qlen):
+        i = queue[qi]
+        b = bank_of[i]
+        if pending[rank_of[i]] or open_row[b] != row_of[i]:
+            continue
+        e = n_wr[b] if is_write[i] != 0 else n_rd[b]
+        if t >= e:
+            return qi, tnext
+        if e < tnext:
+            tnext = e
+    return -1, tnext
+
+
+@nb.njit(cache=True)
+def issue_act(t, b, r, row, BG, BA, gp, n_act, n_rd, n_wr, n_pre, faw_ring, faw_pos, open_row):
+    """Raise the registers an ACT at ``t`` to bank ``b`` constrains (tRC, tRRD_S/L, tRCD, tRAS, tFAW)."""
+    g = (b // BA) % BG
+    for b2 in range(r * BG * BA, (r + 1) * BG * BA):
+        if b2 == b:
+            v = t + gp[0]
+        elif (b2 // BA) % BG == g:
+            v = t + gp[7]
+        else:
+            v = t + gp[6]
+        if v > n_act[b2]:
+            n_act[b2] = v
+    if t + gp[1] > n_rd[b]:
+        n_rd[b] = t + gp[1]
+    if t + gp[1] > n_wr[b]:
+        n_wr[b] = t + gp[1]
+    if t + gp[2] > n_pre[b]:
+        n_pre[b] = t + gp[2]
+    faw_ring[r, faw_pos[r]] = t
+    faw_pos[r] = (faw_pos[r] + 1) % 4
+    open_row[b] = row
+
+
+@nb.njit(cache=True)
+def issue_pre(t, b, r, rp, n_act, n_ref, open_row):
+    """A PRE at ``t`` closes bank ``b``: its next ACT and the rank's REF wait tRP."""
+    if t + rp > n_act[b]:
+        n_act[b] = t + rp
+    if t + rp > n_ref[r]:
+        n_ref[r] = t + rp
+    open_row[b] = -1
+
+
+@nb.njit(cache=True)
+def issue_ref(t, r, BG, BA, rfc, refi, n_act, n_ref, pending, ref_due):
+    """A REF at ``t`` to rank ``r``: ACT and REF wait tRFC; the next refresh is due tREFI later."""
+    for b2 in range(r * BG * BA, (r + 1) * BG * BA):
+        if t + rfc > n_act[b2]:
+            n_act[b2] = t + rfc
+    if t + rfc > n_ref[r]:
+        n_ref[r] = t + rfc
+    pending[r] = False
+    ref_due[r] += refi
+
+
+@nb.njit(cache=True)
+def issue_col(t, b, r, g, w, BG, BA, gp, n_rd, n_wr, n_pre):
+    """Raise the column-command registers of every bank after a RD (``w`` False) or WR at ``t``."""
+    rtp, wr2pre = gp[4], gp[5]
+    rd2rd_l, rd2rd_s, rd2rd_r, rd2wr = gp[11], gp[12], gp[13], gp[14]
+    wr2rd_l, wr2rd_s, wr2rd_r = gp[15], gp[16], gp[17]
+    for b2 in range(n_rd.shape[0]):
+        if b2 // (BG * BA) == r:
+            if (b2 // BA) % BG == g:
+                vr = t + (wr2rd_l if w else rd2rd_l)
+                vw = t + (rd2rd_l if w else rd2wr)
+            else:
+                vr = t + (wr2rd_s if w else rd2rd_s)
+                vw = t + (rd2rd_s if w else rd2wr)
+        else:
+            vr = t + (wr2rd_r if w else rd2rd_r)
+            vw = t + (rd2rd_r if w else rd2wr)
+        if vr > n_rd[b2]:
+            n_rd[b2] = vr
+        if vw > n_wr[b2]:
+            n_wr[b2] = vw
+    vp = t + (wr2pre if w else rtp)
+    if vp > n_pre[b]:
+        n_pre[b] = vp
+
+
+@nb.njit(cache=True)
+def record(cmds, nc, t, code, r, g, ba, row):
+    """Append one command row (growing the array when full); returns (cmds, nc + 1)."""
+    if nc >= cmds.shape[0]:
+        new = np.empty((cmds.shape[0] * 2, 6), np.int64)
+        new[:nc] = cmds[:nc]
+        cmds = new
+    cmds[nc, 0] = t
+    cmds[nc, 1] = code
+    cmds[nc, 2] = r
+    cmds[nc, 3] = g
+    cmds[nc, 4] = ba
+    cmds[nc, 5] = row
+    return cmds, nc + 1
+
+
+@nb.njit(cache=True)
+def pop_queue(queue, qlen, qi):
+    """Remove entry ``qi`` keeping order; returns the new length."""
+    for qk in range(qi, qlen - 1):
+        queue[qk] = queue[qk + 1]
+    return qlen - 1
+
+
+@nb.njit(cache=True)
+def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdepth, gp, max_cycles):
+    rp, rfc, refi, faw, rlat, wlat = gp[3], gp[9], gp[10], gp[8], gp[18], gp[19]
+    n = arrival.shape[0]
+    BIG = np.int64(1) << 62
+    (open_row, n_act, n_pre, n_rd, n_wr, n_ref, faw_ring, faw_pos, ref_due, pending, queue,
+     seen) = controller_state(R, BG, BA, refi, qdepth)
     qlen = 0
     done = np.full(n, -1, np.int64)
     issue = np.full(n, -1, np.int64)
-    cap = 4 * n + 16
-    cmds = np.empty((cap, 6), np.int64)
+    cmds = np.empty((4 * n + 16, 6), np.int64)
     nc = 0
-    seen = np.zeros(NB, np.bool_)
     nxt = 0
     served = 0
     t = np.int64(0)
@@ -66,172 +244,35 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdept
                 changed = True
         tnext = BIG
         # ---- row-command bus
-        rc_kind = -1
-        rc_bank = -1
-        rc_rank = -1
-        rc_row = -1
-        for r in range(R):
-            if not pending[r]:
-                continue
-            low = -1
-            for b in range(r * BG * BA, (r + 1) * BG * BA):
-                if open_row[b] >= 0:
-                    low = b
-                    break
-            if low >= 0:
-                if t >= n_pre[low]:
-                    rc_kind = 1
-                    rc_bank = low
-                    rc_rank = r
-                    rc_row = open_row[low]
-                elif n_pre[low] < tnext:
-                    tnext = n_pre[low]
-            else:
-                if t >= n_ref[r]:
-                    rc_kind = 4
-                    rc_rank = r
-                elif n_ref[r] < tnext:
-                    tnext = n_ref[r]
-            if rc_kind >= 0:
-                break
-        if rc_kind < 0:
-            for b in range(NB):
-                seen[b] = False
-            for qi in range(qlen):
-                i = queue[qi]
-                b = bank_of[i]
-                if seen[b]:
-                    continue
-                seen[b] = True
-                r = rank_of[i]
-                if pending[r]:
-                    continue
-                if open_row[b] < 0:
-                    e = n_act[b]
-                    oldest = faw_ring[r, faw_pos[r]] + faw
-                    if oldest > e:
-                        e = oldest
-                    if t >= e:
-                        rc_kind = 0
-                        rc_bank = b
-                        rc_rank = r
-                        rc_row = row_of[i]
-                        break
-                    if e < tnext:
-                        tnext = e
-                elif open_row[b] != row_of[i]:
-                    hit = False
-                    for qj in range(qlen):
-                        j = queue[qj]
-                        if bank_of[j] == b and row_of[j] == open_row[b]:
-                            hit = True
-                            break
-                    if not hit:
-                        if t >= n_pre[b]:
-                            rc_kind = 1
-                            rc_bank = b
-                            rc_rank = r
-                            rc_row = open_row[b]
-                            break
-                        if n_pre[b] < tnext:
-                            tnext = n_pre[b]
-        if rc_kind >= 0:
+        kind, b, r, row, tnext = refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, True, tnext)
+        if kind < 0:
+            kind, b, r, row, tnext = row_candidate(t, queue, qlen, bank_of, rank_of, row_of, pending, open_row, n_act,
+                                                   n_pre, faw_ring, faw_pos, faw, seen, True, tnext)
+        if kind >= 0:
             changed = True
-            r = rc_rank
-            lo = r * BG * BA
-            hi = lo + BG * BA
-            if rc_kind == 0:
-                b = rc_bank
-                g = (b // BA) % BG
-                for b2 in range(lo, hi):
-                    if b2 == b:
-                        v = t + rc
-                    elif (b2 // BA) % BG == g:
-                        v = t + rrd_l
-                    else:
-                        v = t + rrd_s
-                    if v > n_act[b2]:
-                        n_act[b2] = v
-                if t + rcd > n_rd[b]:
-                    n_rd[b] = t + rcd
-                if t + rcd > n_wr[b]:
-                    n_wr[b] = t + rcd
-                if t + ras > n_pre[b]:
-                    n_pre[b] = t + ras
-                faw_ring[r, faw_pos[r]] = t
-                faw_pos[r] = (faw_pos[r] + 1) % 4
-                open_row[b] = rc_row
-                cmds[nc, 0] = t; cmds[nc, 1] = 0; cmds[nc, 2] = r
-                cmds[nc, 3] = g; cmds[nc, 4] = b % BA; cmds[nc, 5] = rc_row
-            elif rc_kind == 1:
-                b = rc_bank
-                if t + rp > n_act[b]:
-                    n_act[b] = t + rp
-                if t + rp > n_ref[r]:
-                    n_ref[r] = t + rp
-                open_row[b] = -1
-                cmds[nc, 0] = t; cmds[nc, 1] = 1; cmds[nc, 2] = r
-                cmds[nc, 3] = (b // BA) % BG; cmds[nc, 4] = b % BA; cmds[nc, 5] = rc_row
+            if kind == 0:
+                issue_act(t, b, r, row, BG, BA, gp, n_act, n_rd, n_wr, n_pre, faw_ring, faw_pos, open_row)
+                cmds, nc = record(cmds, nc, t, 0, r, (b // BA) % BG, b % BA, row)
+            elif kind == 1:
+                issue_pre(t, b, r, rp, n_act, n_ref, open_row)
+                cmds, nc = record(cmds, nc, t, 1, r, (b // BA) % BG, b % BA, row)
             else:
-                for b2 in range(lo, hi):
-                    if t + rfc > n_act[b2]:
-                        n_act[b2] = t + rfc
-                if t + rfc > n_ref[r]:
-                    n_ref[r] = t + rfc
-                pending[r] = False
-                ref_due[r] += refi
-                cmds[nc, 0] = t; cmds[nc, 1] = 4; cmds[nc, 2] = r
-                cmds[nc, 3] = 0; cmds[nc, 4] = 0; cmds[nc, 5] = 0
-            nc += 1
+                issue_ref(t, r, BG, BA, rfc, refi, n_act, n_ref, pending, ref_due)
+                cmds, nc = record(cmds, nc, t, 4, r, 0, 0, 0)
         # ---- column-command bus
-        for qi in range(qlen):
+        qi, tnext = col_candidate(t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd, n_wr,
+                                  tnext)
+        if qi >= 0:
             i = queue[qi]
-            b = bank_of[i]
-            r = rank_of[i]
-            if pending[r] or open_row[b] != row_of[i]:
-                continue
             w = is_write[i] != 0
-            e = n_wr[b] if w else n_rd[b]
-            if t < e:
-                if e < tnext:
-                    tnext = e
-                continue
-            g = bg_of[i]
-            for b2 in range(NB):
-                r2 = b2 // (BG * BA)
-                if r2 == r:
-                    if (b2 // BA) % BG == g:
-                        vr = t + (wr2rd_l if w else rd2rd_l)
-                        vw = t + (rd2rd_l if w else rd2wr)
-                    else:
-                        vr = t + (wr2rd_s if w else rd2rd_s)
-                        vw = t + (rd2rd_s if w else rd2wr)
-                else:
-                    vr = t + (wr2rd_r if w else rd2rd_r)
-                    vw = t + (rd2rd_r if w else rd2wr)
-                if vr > n_rd[b2]:
-                    n_rd[b2] = vr
-                if vw > n_wr[b2]:
-                    n_wr[b2] = vw
-            vp = t + (wr2pre if w else rtp)
-            if vp > n_pre[b]:
-                n_pre[b] = vp
-            cmds[nc, 0] = t; cmds[nc, 1] = 3 if w else 2; cmds[nc, 2] = r
-            cmds[nc, 3] = g; cmds[nc, 4] = b % BA; cmds[nc, 5] = row_of[i]
-            nc += 1
+            b = bank_of[i]
+            issue_col(t, b, rank_of[i], bg_of[i], w, BG, BA, gp, n_rd, n_wr, n_pre)
+            cmds, nc = record(cmds, nc, t, 3 if w else 2, rank_of[i], bg_of[i], b % BA, row_of[i])
             issue[i] = t
             done[i] = t + (wlat if w else rlat)
-            for qk in range(qi, qlen - 1):
-                queue[qk] = queue[qk + 1]
-            qlen -= 1
+            qlen = pop_queue(queue, qlen, qi)
             served += 1
             changed = True
-            break
-        if nc + 8 > cap:
-            new = np.empty((cap * 2, 6), np.int64)
-            new[:nc] = cmds[:nc]
-            cmds = new
-            cap *= 2
         if changed:
             t += 1
         else:

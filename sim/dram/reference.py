@@ -20,11 +20,84 @@ Policy, each cycle ``t`` (the fast path implements exactly this):
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from sim.dram.config import DramConfig
 from sim.dram.requests import ChannelRequests, ChannelSchedule
 from sim.dram.timing import ACT, PRE, RD, WR, REF, Gaps, pair_gap
+
+
+Bank = tuple[int, int, int]
+LegalFn = Callable[[int, int, int, int, int], bool]
+
+
+def refresh_command(t: int, R: int, open_row: dict[Bank, int], pending: list[bool], ref_due: list[int], refi: int,
+                    legal: LegalFn) -> tuple | None:
+    """Step 3a: for each refresh-pending rank, lowest first, PRE its lowest open bank if legal,
+    else REF once its banks are closed (clears ``pending`` and advances ``ref_due``)."""
+    for r in range(R):
+        if not pending[r]:
+            continue
+        opened = sorted(k for k in open_row if k[0] == r)
+        if opened:
+            if legal(t, PRE, *opened[0]):
+                return (PRE, *opened[0], open_row[opened[0]])
+        elif legal(t, REF, r, 0, 0):
+            pending[r] = False
+            ref_due[r] += refi
+            return (REF, r, 0, 0, 0)
+    return None
+
+
+def _bank(req: ChannelRequests, i: int) -> Bank:
+    return (int(req.rank[i]), int(req.bg[i]), int(req.bank[i]))
+
+
+def frfcfs_row_command(t: int, queue: list[int], req: ChannelRequests, open_row: dict[Bank, int],
+                       pending: list[bool], legal: LegalFn, act_ok: bool = True) -> tuple | None:
+    """Step 3b: the oldest request of each bank, oldest first: closed bank -> ACT (if
+    ``act_ok``), open to another row with no queued hit -> PRE; the first legal one."""
+    seen: set[Bank] = set()
+    for i in queue:
+        k = _bank(req, i)
+        if k in seen:
+            continue
+        seen.add(k)
+        if pending[k[0]]:
+            continue
+        row = int(req.row[i])
+        if k not in open_row:
+            if act_ok and legal(t, ACT, *k):
+                return (ACT, *k, row)
+        elif open_row[k] != row:
+            hit = any(_bank(req, j) == k and int(req.row[j]) == open_row[k] for j in queue)
+            if not hit and legal(t, PRE, *k):
+                return (PRE, *k, open_row[k])
+    return None
+
+
+def apply_row_command(cmd: tuple, open_row: dict[Bank, int]) -> None:
+    """Open or close the bank an ACT / PRE names."""
+    c, r, bg, ba, row = cmd
+    if c == ACT:
+        open_row[(r, bg, ba)] = row
+    elif c == PRE:
+        del open_row[(r, bg, ba)]
+
+
+def frfcfs_column(t: int, queue: list[int], req: ChannelRequests, open_row: dict[Bank, int], pending: list[bool],
+                  legal: LegalFn) -> tuple[int, int] | None:
+    """Step 4: the oldest queued row hit whose RD/WR is legal: (queue index, command) or None."""
+    for qi, i in enumerate(queue):
+        k = _bank(req, i)
+        if pending[k[0]] or open_row.get(k) != int(req.row[i]):
+            continue
+        c = WR if req.is_write[i] else RD
+        if legal(t, c, *k):
+            return qi, c
+    return None
 
 
 class ReferenceController:
@@ -74,61 +147,20 @@ class ReferenceController:
             for r in range(R):
                 if not pending[r] and t >= ref_due[r]:
                     pending[r] = True
-            row_cmd = None
-            for r in range(R):
-                if not pending[r]:
-                    continue
-                opened = sorted(k for k in open_row if k[0] == r)
-                if opened:
-                    k = opened[0]
-                    if self._legal(t, PRE, *k):
-                        row_cmd = (PRE, *k, open_row[k])
-                else:
-                    if self._legal(t, REF, r, 0, 0):
-                        row_cmd = (REF, r, 0, 0, 0)
-                        pending[r] = False
-                        ref_due[r] += g.refi
-                if row_cmd is not None:
-                    break
+            row_cmd = refresh_command(t, R, open_row, pending, ref_due, g.refi, self._legal)
             if row_cmd is None:
-                seen: set[tuple[int, int, int]] = set()
-                for i in queue:
-                    k = (int(req.rank[i]), int(req.bg[i]), int(req.bank[i]))
-                    if k in seen:
-                        continue
-                    seen.add(k)
-                    if pending[k[0]]:
-                        continue
-                    row = int(req.row[i])
-                    if k not in open_row:
-                        if self._legal(t, ACT, *k):
-                            row_cmd = (ACT, *k, row)
-                            break
-                    elif open_row[k] != row:
-                        hit = any((int(req.rank[j]), int(req.bg[j]), int(req.bank[j])) == k and int(req.row[j]) == open_row[k]
-                                  for j in queue)
-                        if not hit and self._legal(t, PRE, *k):
-                            row_cmd = (PRE, *k, open_row[k])
-                            break
+                row_cmd = frfcfs_row_command(t, queue, req, open_row, pending, self._legal)
             if row_cmd is not None:
-                c, r, bg_, ba, row = row_cmd
-                if c == ACT:
-                    open_row[(r, bg_, ba)] = row
-                elif c == PRE:
-                    del open_row[(r, bg_, ba)]
-                self.history.append((t, c, r, bg_, ba, row))
-            for qi, i in enumerate(queue):
-                k = (int(req.rank[i]), int(req.bg[i]), int(req.bank[i]))
-                if pending[k[0]] or open_row.get(k) != int(req.row[i]):
-                    continue
-                c = WR if req.is_write[i] else RD
-                if self._legal(t, c, *k):
-                    self.history.append((t, c, *k, int(req.row[i])))
-                    issue[i] = t
-                    done[i] = t + (g.write_latency if c == WR else g.read_latency)
-                    queue.pop(qi)
-                    served += 1
-                    break
+                apply_row_command(row_cmd, open_row)
+                self.history.append((t, *row_cmd))
+            col = frfcfs_column(t, queue, req, open_row, pending, self._legal)
+            if col is not None:
+                qi, c = col
+                i = queue.pop(qi)
+                self.history.append((t, c, *_bank(req, i), int(req.row[i])))
+                issue[i] = t
+                done[i] = t + (g.write_latency if c == WR else g.read_latency)
+                served += 1
             t += 1
         cmds = np.array(self.history, dtype=np.int64).reshape(-1, 6)
         end = int(done.max()) if n else 0

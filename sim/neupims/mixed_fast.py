@@ -16,10 +16,12 @@ import numpy as np
 
 from sim.dram.config import DramConfig
 from sim.dram.requests import ChannelRequests
+from sim.dram.fast import (col_candidate, controller_state, issue_act, issue_col, issue_pre, issue_ref, pop_queue, record,
+                           refresh_candidate, row_candidate)
 from sim.dram.timing import Gaps
 from sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
-from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimTiming, _refresh_conflict, _tile_times,
-                             _too_long, _tp_vector, expand_commands)
+from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimTiming, _too_long, _tp_vector,
+                             expand_commands, tile_floor)
 
 _XG = ("rd2gw", "wr2gw", "gw2rd", "gw2wr", "rd2rr", "wr2rr", "rr2wr")
 
@@ -27,10 +29,9 @@ _XG = ("rd2gw", "wr2gw", "gw2rd", "gw2wr", "rd2rr", "wr2rr", "rr2wr")
 @nb.njit(cache=True)
 def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG, BA, qdepth, gp, tp, xg, dual,
             max_cycles):
-    rc, rcd, ras, rp, rtp, wr2pre = gp[0], gp[1], gp[2], gp[3], gp[4], gp[5]
+    rp = gp[3]
     rrd_s, rrd_l, faw, rfc, refi = gp[6], gp[7], gp[8], gp[9], gp[10]
-    rd2rd_l, rd2rd_s, rd2rd_r, rd2wr = gp[11], gp[12], gp[13], gp[14]
-    wr2rd_l, wr2rd_s, wr2rd_r, rlat, wlat = gp[15], gp[16], gp[17], gp[18], gp[19]
+    rlat, wlat = gp[18], gp[19]
     p_rp, p_ras, p_rc, p_rcd, p_rtp, p_rrd_s, p_rrd_l = tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]
     p_cwl, p_rd2wr, gwc, ci = tp[11], tp[13], tp[14], tp[15]
     rd2gw, wr2gw, gw2rd, gw2wr, rd2rr, wr2rr, rr2wr = xg[0], xg[1], xg[2], xg[3], xg[4], xg[5], xg[6]
@@ -39,25 +40,12 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
     NB = R * BG * BA
     BIG = np.int64(1) << 62
     NEG = -(np.int64(1) << 40)
-    open_row = np.full(NB, -1, np.int64)
-    n_act = np.zeros(NB, np.int64)
-    n_pre = np.zeros(NB, np.int64)
-    n_rd = np.zeros(NB, np.int64)
-    n_wr = np.zeros(NB, np.int64)
-    n_ref = np.zeros(R, np.int64)
-    faw_ring = np.full((R, 4), -BIG, np.int64)
-    faw_pos = np.zeros(R, np.int64)
-    ref_due = np.zeros(R, np.int64)
-    for r in range(R):
-        ref_due[r] = refi * (r + 1) // R
-    pending = np.zeros(R, np.bool_)
-    queue = np.empty(qdepth, np.int64)
+    (open_row, n_act, n_pre, n_rd, n_wr, n_ref, faw_ring, faw_pos, ref_due, pending, queue,
+     seen) = controller_state(R, BG, BA, refi, qdepth)
     qlen = 0
     done = np.full(n, -1, np.int64)
-    cap = 4 * n + npim + 64
-    cmds = np.empty((cap, 6), np.int64)
+    cmds = np.empty((4 * n + npim + 64, 6), np.int64)
     nc = 0
-    seen = np.zeros(NB, np.bool_)
     # PIM state
     gact_ready = np.zeros((R, BG), np.int64)
     gact_ready_pim = np.zeros((R, BG), np.int64)    # the same without normal ACT/PRE constraints
@@ -102,21 +90,11 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
         # tile floor of a tile whose first G_ACT is at the head
         if k < npim and pc[k, 0] == G_ACT and (not tile_open) and floor_k != k:
             ti = pc[k, 3]
-            fl = prev_pim + 1
-            retries = 0
-            while True:
-                h_t[:, :] = hist_t
-                h_g[:, :] = hist_g
-                b_l[:, :] = bank_last
-                g_first, _gl, _lc, _lr, pre = _tile_times(tp, R, BG, dual, tiles[ti, 1], tiles[ti, 2], fl, prev_pim,
-                                                          last_pim_pre, last_comp, last_rr, buf_ready, h_t, h_g, b_l)
-                conflict = _refresh_conflict(tp, R, g_first, pre + p_rp)
-                if conflict < 0:
-                    break
-                fl = conflict
-                retries += 1
-                if retries > 2 * R:
-                    return cmds[:0], done, np.int64(-(pre + p_rp - g_first)), np.int64(0), True
+            fl, g_first, _lc, _lr, pre, ok = tile_floor(tp, R, BG, dual, tiles[ti, 1], tiles[ti, 2], prev_pim,
+                                                        last_pim_pre, last_comp, last_rr, buf_ready, hist_t, hist_g,
+                                                        bank_last, h_t, h_g, b_l)
+            if not ok:
+                return cmds[:0], done, np.int64(-(pre + p_rp - g_first)), np.int64(0), True
             floor = fl
             floor_k = k
         tnext = BIG
@@ -124,34 +102,8 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
         pim_may = k < npim and (dual or pim_mode or qlen == 0)
         normal_may = dual or not pim_mode
         # ---------------- row-command bus
-        rk = -1          # 0 ACT, 1 PRE, 4 REF (normal); 10 PIM row command
-        rb = -1
-        rr_ = -1
-        rrow = -1
-        for r in range(R):
-            if not pending[r]:
-                continue
-            low = -1
-            for b in range(r * BG * BA, (r + 1) * BG * BA):
-                if open_row[b] >= 0:
-                    low = b
-                    break
-            if low >= 0:
-                if t >= n_pre[low]:
-                    rk = 1
-                    rb = low
-                    rr_ = r
-                    rrow = open_row[low]
-                elif n_pre[low] < tnext:
-                    tnext = n_pre[low]
-            elif not tile_open:
-                if t >= n_ref[r]:
-                    rk = 4
-                    rr_ = r
-                elif n_ref[r] < tnext:
-                    tnext = n_ref[r]
-            if rk >= 0:
-                break
+        rk, rb, rr_, rrow, tnext = refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, not tile_open,
+                                                     tnext)
         if rk < 0 and pim_may and (pc[k, 0] == G_ACT or pc[k, 0] == PIM_PRE):
             c = pc[k, 0]
             r = pc[k, 1]
@@ -196,48 +148,9 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
                 elif ok and e < tnext:
                     tnext = e
         if rk < 0 and normal_may:
-            for b in range(NB):
-                seen[b] = False
-            for qi in range(qlen):
-                i = queue[qi]
-                b = bank_of[i]
-                if seen[b]:
-                    continue
-                seen[b] = True
-                r = rank_of[i]
-                if pending[r]:
-                    continue
-                if open_row[b] < 0:
-                    if hold_act or ((not dual) and tile_open):
-                        continue
-                    e = n_act[b]
-                    oldest = faw_ring[r, faw_pos[r]] + faw
-                    if oldest > e:
-                        e = oldest
-                    if t >= e:
-                        rk = 0
-                        rb = b
-                        rr_ = r
-                        rrow = row_of[i]
-                        break
-                    if e < tnext:
-                        tnext = e
-                elif open_row[b] != row_of[i]:
-                    hit = False
-                    for qj in range(qlen):
-                        j = queue[qj]
-                        if bank_of[j] == b and row_of[j] == open_row[b]:
-                            hit = True
-                            break
-                    if not hit:
-                        if t >= n_pre[b]:
-                            rk = 1
-                            rb = b
-                            rr_ = r
-                            rrow = open_row[b]
-                            break
-                        if n_pre[b] < tnext:
-                            tnext = n_pre[b]
+            rk, rb, rr_, rrow, tnext = row_candidate(t, queue, qlen, bank_of, rank_of, row_of, pending, open_row,
+                                                     n_act, n_pre, faw_ring, faw_pos, faw, seen,
+                                                     not (hold_act or ((not dual) and tile_open)), tnext)
         if rk == 10:
             changed = True
             c = pc[k, 0]
@@ -292,70 +205,33 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
                             n_act[b2] = t + rp
                 pim_mode = False
             prev_pim = t
-            cmds[nc, 0] = t; cmds[nc, 1] = PIM_BASE + c; cmds[nc, 2] = r
-            cmds[nc, 3] = g; cmds[nc, 4] = -1; cmds[nc, 5] = pc[k, 3]
-            nc += 1
+            cmds, nc = record(cmds, nc, t, PIM_BASE + c, r, g, -1, pc[k, 3])
             k += 1
         elif rk >= 0:
             changed = True
             r = rr_
-            lo = r * BG * BA
-            hi = lo + BG * BA
             if rk == 0:
-                b = rb
-                g = (b // BA) % BG
-                for b2 in range(lo, hi):
-                    if b2 == b:
-                        v = t + rc
-                    elif (b2 // BA) % BG == g:
-                        v = t + rrd_l
-                    else:
-                        v = t + rrd_s
-                    if v > n_act[b2]:
-                        n_act[b2] = v
+                g = (rb // BA) % BG
+                issue_act(t, rb, r, rrow, BG, BA, gp, n_act, n_rd, n_wr, n_pre, faw_ring, faw_pos, open_row)
                 for g2 in range(BG):
                     v = t + (rrd_l if g2 == g else rrd_s)
                     if v > gact_ready[r, g2]:
                         gact_ready[r, g2] = v
-                if t + rcd > n_rd[b]:
-                    n_rd[b] = t + rcd
-                if t + rcd > n_wr[b]:
-                    n_wr[b] = t + rcd
-                if t + ras > n_pre[b]:
-                    n_pre[b] = t + ras
-                faw_ring[r, faw_pos[r]] = t
-                faw_pos[r] = (faw_pos[r] + 1) % 4
-                open_row[b] = rrow
-                cmds[nc, 0] = t; cmds[nc, 1] = 0; cmds[nc, 2] = r
-                cmds[nc, 3] = g; cmds[nc, 4] = b % BA; cmds[nc, 5] = rrow
+                cmds, nc = record(cmds, nc, t, 0, r, g, rb % BA, rrow)
             elif rk == 1:
-                b = rb
-                g = (b // BA) % BG
-                if t + rp > n_act[b]:
-                    n_act[b] = t + rp
-                if t + rp > n_ref[r]:
-                    n_ref[r] = t + rp
+                g = (rb // BA) % BG
+                issue_pre(t, rb, r, rp, n_act, n_ref, open_row)
                 if (not dual) and t + rp > gact_ready[r, g]:
                     gact_ready[r, g] = t + rp
-                open_row[b] = -1
-                cmds[nc, 0] = t; cmds[nc, 1] = 1; cmds[nc, 2] = r
-                cmds[nc, 3] = g; cmds[nc, 4] = b % BA; cmds[nc, 5] = rrow
+                cmds, nc = record(cmds, nc, t, 1, r, g, rb % BA, rrow)
             else:
-                for b2 in range(lo, hi):
-                    if t + rfc > n_act[b2]:
-                        n_act[b2] = t + rfc
-                if t + rfc > n_ref[r]:
-                    n_ref[r] = t + rfc
+                issue_ref(t, r, BG, BA, rfc, refi, n_act, n_ref, pending, ref_due)
                 for g2 in range(BG):
                     if t + rfc > gact_ready[r, g2]:
                         gact_ready[r, g2] = t + rfc
                     if t + rfc > gact_ready_pim[r, g2]:
                         gact_ready_pim[r, g2] = t + rfc
-                pending[r] = False
-                ref_due[r] += refi
-                cmds[nc, 0] = t; cmds[nc, 1] = 4; cmds[nc, 2] = r
-                cmds[nc, 3] = 0; cmds[nc, 4] = 0; cmds[nc, 5] = 0
-            nc += 1
+                cmds, nc = record(cmds, nc, t, 4, r, 0, 0, 0)
         # ---------------- column-command bus
         col = False
         hold_col = False
@@ -401,64 +277,27 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
                             n_wr[b2] = t + rr2wr
                 pim_mode = True
                 prev_pim = t
-                cmds[nc, 0] = t; cmds[nc, 1] = PIM_BASE + c; cmds[nc, 2] = pc[k, 1]
-                cmds[nc, 3] = pc[k, 2]; cmds[nc, 4] = -1; cmds[nc, 5] = pc[k, 3]
-                nc += 1
+                cmds, nc = record(cmds, nc, t, PIM_BASE + c, pc[k, 1], pc[k, 2], -1, pc[k, 3])
                 k += 1
             elif e < tnext:
                 tnext = e
         if (not col) and (not hold_col) and normal_may:
-            for qi in range(qlen):
+            qi, tnext = col_candidate(t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd,
+                                      n_wr, tnext)
+            if qi >= 0:
                 i = queue[qi]
-                b = bank_of[i]
-                r = rank_of[i]
-                if pending[r] or open_row[b] != row_of[i]:
-                    continue
                 w = is_write[i] != 0
-                e = n_wr[b] if w else n_rd[b]
-                if t < e:
-                    if e < tnext:
-                        tnext = e
-                    continue
-                g = bg_of[i]
-                for b2 in range(NB):
-                    r2 = b2 // (BG * BA)
-                    if r2 == r:
-                        if (b2 // BA) % BG == g:
-                            vr = t + (wr2rd_l if w else rd2rd_l)
-                            vw = t + (rd2rd_l if w else rd2wr)
-                        else:
-                            vr = t + (wr2rd_s if w else rd2rd_s)
-                            vw = t + (rd2rd_s if w else rd2wr)
-                    else:
-                        vr = t + (wr2rd_r if w else rd2rd_r)
-                        vw = t + (rd2rd_r if w else rd2wr)
-                    if vr > n_rd[b2]:
-                        n_rd[b2] = vr
-                    if vw > n_wr[b2]:
-                        n_wr[b2] = vw
-                vp = t + (wr2pre if w else rtp)
-                if vp > n_pre[b]:
-                    n_pre[b] = vp
+                b = bank_of[i]
+                issue_col(t, b, rank_of[i], bg_of[i], w, BG, BA, gp, n_rd, n_wr, n_pre)
                 if w:
                     last_wr = t
                 else:
                     last_rd = t
-                cmds[nc, 0] = t; cmds[nc, 1] = 3 if w else 2; cmds[nc, 2] = r
-                cmds[nc, 3] = g; cmds[nc, 4] = b % BA; cmds[nc, 5] = row_of[i]
-                nc += 1
+                cmds, nc = record(cmds, nc, t, 3 if w else 2, rank_of[i], bg_of[i], b % BA, row_of[i])
                 done[i] = t + (wlat if w else rlat)
-                for qk in range(qi, qlen - 1):
-                    queue[qk] = queue[qk + 1]
-                qlen -= 1
+                qlen = pop_queue(queue, qlen, qi)
                 served += 1
                 changed = True
-                break
-        if nc + 8 > cap:
-            new = np.empty((cap * 2, 6), np.int64)
-            new[:nc] = cmds[:nc]
-            cmds = new
-            cap *= 2
         if changed:
             t += 1
         else:

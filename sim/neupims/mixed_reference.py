@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.dram.config import DramConfig
 from sim.dram.requests import ChannelRequests
+from sim.dram.reference import apply_row_command, frfcfs_column, frfcfs_row_command, refresh_command
 from sim.dram.timing import ACT, PRE, RD, REF, WR, Gaps, pair_gap
 from sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
 from sim.neupims.pim import (COMP, G_ACT, GWRITE, MAX_REFRESH_RETRIES, PIM_HEADER, PIM_PRE, READRES, PimTiming,
@@ -219,21 +220,8 @@ class MixedReference:
             self._head_floor()
             pim_may = self.k < npim and (self.dual or self.pim_mode or not queue)
             normal_may = self.dual or not self.pim_mode
-            row_cmd = None
             # 3a refresh
-            for r in range(R):
-                if not self.pending[r]:
-                    continue
-                opened = sorted(k for k in open_row if k[0] == r)
-                if opened:
-                    if self._normal_ok(t, PRE, *opened[0]):
-                        row_cmd = (PRE, *opened[0], open_row[opened[0]])
-                elif self._normal_ok(t, REF, r, 0, 0):
-                    row_cmd = (REF, r, 0, 0, 0)
-                    self.pending[r] = False
-                    ref_due[r] += g.refi
-                if row_cmd is not None:
-                    break
+            row_cmd = refresh_command(t, R, open_row, self.pending, ref_due, g.refi, self._normal_ok)
             # 3b PIM row command
             pim_issued = False
             if row_cmd is None and pim_may and self.pcmds[self.k][0] in PIM_ROW_CMDS:
@@ -249,33 +237,12 @@ class MixedReference:
             hold_act = (row_cmd is None and not pim_issued and pim_may and self.pcmds[self.k][0] == G_ACT
                         and self._pim_ok(t, self.k, cross=False))
             if row_cmd is None and not pim_issued and normal_may:
-                seen: set[tuple[int, int, int]] = set()
-                for i in queue:
-                    kk = (int(req.rank[i]), int(req.bg[i]), int(req.bank[i]))
-                    if kk in seen:
-                        continue
-                    seen.add(kk)
-                    if self.pending[kk[0]]:
-                        continue
-                    row = int(req.row[i])
-                    if kk not in open_row:
-                        if not hold_act and self._normal_ok(t, ACT, *kk):
-                            row_cmd = (ACT, *kk, row)
-                            break
-                    elif open_row[kk] != row:
-                        hit = any((int(req.rank[j]), int(req.bg[j]), int(req.bank[j])) == kk
-                                  and int(req.row[j]) == open_row[kk] for j in queue)
-                        if not hit and self._normal_ok(t, PRE, *kk):
-                            row_cmd = (PRE, *kk, open_row[kk])
-                            break
+                row_cmd = frfcfs_row_command(t, queue, req, open_row, self.pending, self._normal_ok,
+                                             act_ok=not hold_act)
             if row_cmd is not None:
-                c, r, bg, ba, row = row_cmd
-                if c == ACT:
-                    open_row[(r, bg, ba)] = row
-                elif c == PRE:
-                    del open_row[(r, bg, ba)]
-                self.hist.append((t, c, r, bg, ba, row))
-                self.trace.append((t, c, r, bg, ba, row))
+                apply_row_command(row_cmd, open_row)
+                self.hist.append((t, *row_cmd))
+                self.trace.append((t, *row_cmd))
             # 4 column bus
             self._head_floor()
             col_done = hold_col = False
@@ -285,23 +252,20 @@ class MixedReference:
                     col_done = True
                 else:   # PIM wants the cycle but a normal command's gap blocks it: hold normal column commands
                     hold_col = self._pim_ok(t, self.k, cross=False)
-            if not col_done and not hold_col and normal_may:
-                for qi, i in enumerate(queue):
-                    kk = (int(req.rank[i]), int(req.bg[i]), int(req.bank[i]))
-                    if self.pending[kk[0]] or open_row.get(kk) != int(req.row[i]):
-                        continue
-                    c = WR if req.is_write[i] else RD
-                    if self._normal_ok(t, c, *kk):
-                        self.hist.append((t, c, *kk, int(req.row[i])))
-                        self.trace.append((t, c, *kk, int(req.row[i])))
-                        if c == RD:
-                            self.last_rd = t
-                        else:
-                            self.last_wr = t
-                        done[i] = t + (g.write_latency if c == WR else g.read_latency)
-                        queue.pop(qi)
-                        served += 1
-                        break
+            col = (frfcfs_column(t, queue, req, open_row, self.pending, self._normal_ok)
+                   if not col_done and not hold_col and normal_may else None)
+            if col is not None:
+                qi, c = col
+                i = queue.pop(qi)
+                cmd = (t, c, int(req.rank[i]), int(req.bg[i]), int(req.bank[i]), int(req.row[i]))
+                self.hist.append(cmd)
+                self.trace.append(cmd)
+                if c == RD:
+                    self.last_rd = t
+                else:
+                    self.last_wr = t
+                done[i] = t + (g.write_latency if c == WR else g.read_latency)
+                served += 1
             t += 1
         cmds = np.array(self.trace, dtype=np.int64).reshape(-1, 6)
         return MixedSchedule(cmds, done, int(done.max()) if n else 0, self.pim_end)

@@ -330,6 +330,33 @@ def _refresh_conflict(tp, ranks, start, end):
 
 
 @nb.njit(cache=True)
+def tile_floor(tp, ranks, bankgroups, dual, n_gemv, comps, t_last, last_pre, last_comp, last_rr, buf_ready,
+               hist_t, hist_g, bank_last, h_t, h_g, b_l):
+    """Refresh-aware start of the next tile: from ``t_last + 1``, move past every refresh
+    window the tentative tile would overlap.
+
+    Returns (floor, first G_ACT, last COMP, last READRES, PIM_PRE, ok); ``h_t, h_g, b_l``
+    hold the G_ACT registers after the tentative tile.  ``ok`` is False when the tile cannot
+    fit between refreshes."""
+    tRP = tp[0]
+    floor = t_last + 1
+    retries = 0
+    while True:
+        h_t[:, :] = hist_t
+        h_g[:, :] = hist_g
+        b_l[:, :] = bank_last
+        g_first, _gl, lc, lr, pre = _tile_times(tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last,
+                                                last_pre, last_comp, last_rr, buf_ready, h_t, h_g, b_l)
+        conflict = _refresh_conflict(tp, ranks, g_first, pre + tRP)
+        if conflict < 0:
+            return floor, g_first, lc, lr, pre, True
+        floor = conflict
+        retries += 1
+        if retries > 2 * ranks:
+            return floor, g_first, lc, lr, pre, False
+
+
+@nb.njit(cache=True)
 def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
     tRP, rd2wr, gwc, CWL = tp[0], tp[13], tp[14], tp[11]
     NEG = -(np.int64(1) << 40)
@@ -358,21 +385,11 @@ def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
             t_last = t
             end = max(end, buf_ready)
             n_gw += 1
-        floor = t_last + 1
-        retries = 0
-        while True:
-            h_t[:, :] = hist_t
-            h_g[:, :] = hist_g
-            b_l[:, :] = bank_last
-            g_first, _gl, lc, lr, pre = _tile_times(tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last,
-                                                    last_pre, last_comp, last_rr, buf_ready, h_t, h_g, b_l)
-            conflict = _refresh_conflict(tp, ranks, g_first, pre + tRP)
-            if conflict < 0:
-                break
-            floor = conflict
-            retries += 1
-            if retries > 2 * ranks:
-                return -(pre + tRP - g_first), 0, 0, 0
+        _floor, g_first, lc, lr, pre, ok = tile_floor(tp, ranks, bankgroups, dual, n_gemv, comps, t_last, last_pre,
+                                                      last_comp, last_rr, buf_ready, hist_t, hist_g, bank_last,
+                                                      h_t, h_g, b_l)
+        if not ok:
+            return -(pre + tRP - g_first), 0, 0, 0
         hist_t[:, :] = h_t
         hist_g[:, :] = h_g
         bank_last[:, :] = b_l
