@@ -23,7 +23,8 @@ def test_model_by_hand():
 def test_rtl_equals_model(sim, tmp_path):
     if not simulator_available(sim):
         pytest.fail(f"{sim} not installed")
-    for check in CHECKS:
+    # the bank MAC units; the PIM command sequencer's checks run in test_neupims_sequencer.py
+    for check in (c for c in CHECKS if c.unit.startswith("neupims.bank_mac")):
         check.run(sim, tmp_path / check.unit)
 
 
