@@ -1,27 +1,10 @@
-"""FlightLLM DSP-group RTL against the packed-INT8 functional model (both simulators)."""
+"""FlightLLM DSP-group / chain RTL: model-side checks (latency, chain size, vector coverage, area);
+the cocotb runs on both simulators are in test_rtl_checks.py."""
 from __future__ import annotations
-
-import pytest
 
 from rtl.flightllm import checks
 from rtl.flightllm.dsp_group import LATENCY, DspGroup
-from rtl.flow import cell_counts, simulator_available
-
-
-@pytest.mark.rtl
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_flightllm_dsp_group(sim, tmp_path):
-    assert simulator_available(sim), f"{sim} is part of the toolchain (TOOLCHAIN.md)"
-    (check,) = [c for c in checks.CHECKS if c.unit == "flightllm.dsp_group"]
-    check.run(sim, tmp_path)
-
-
-@pytest.mark.rtl
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_flightllm_dsp_chain(sim, tmp_path):
-    assert simulator_available(sim), f"{sim} is part of the toolchain (TOOLCHAIN.md)"
-    (check,) = [c for c in checks.CHECKS if c.unit == "flightllm.dsp_chain"]
-    check.run(sim, tmp_path)
+from rtl.flow import cell_counts
 
 
 def test_rtl_latency_is_the_presets_dg_pipeline_depth():

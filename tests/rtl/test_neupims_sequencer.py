@@ -1,7 +1,8 @@
 """NeuPIMs PIM command sequencer RTL (cocotb, Icarus + Verilator) vs the Python schedulers.
 
-* the registered ``neupims.seq_*`` checks on both simulators (every PIM command's issue
-  cycle, ``want`` every cycle, echo and mode vs sim.neupims.pim / MixedReference);
+* (the registered ``neupims.seq_*`` checks — every PIM command's issue cycle, ``want`` every
+  cycle, echo and mode vs sim.neupims.pim / MixedReference — run on both simulators in
+  test_rtl_checks.py);
 * a corrupted expected cycle is reported (the checks can fail);
 * the vector builder against hand-derived values: the hand tile, the same tile with the
   buses taken, the blocked hand schedule's outside inputs and ``want``;
@@ -15,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rtl.flow import RtlCheckFailed, cell_counts, simulator_available
+from rtl.flow import RtlCheckFailed, cell_counts
 from rtl.neupims import checks
 from rtl.neupims.seq_vectors import PORTS, configs, hand_streams, mixed_stream, seq_timing
 from rtl.neupims.sequencer import register_bits
@@ -23,15 +24,7 @@ from sim.dram.requests import ChannelRequests
 from sim.neupims.pim import COMP, G_ACT, GWRITE, PIM_PRE, READRES
 
 SIMS = ("icarus", "verilator")
-SEQ_CHECKS = [c for c in checks.CHECKS if c.unit.startswith("neupims.seq")]
 COL = {p: i for i, p in enumerate(PORTS)}
-
-
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("check", SEQ_CHECKS, ids=[c.unit for c in SEQ_CHECKS])
-def test_sequencer_rtl_equals_models(check, sim, tmp_path):
-    assert simulator_available(sim), f"{sim} not installed"
-    check.run(sim, tmp_path)
 
 
 def _times_of(s, code):

@@ -1,6 +1,6 @@
 """OliVe RTL (cocotb, Icarus + Verilator) vs the Python models; latency vs the sim/ fold formula.
 
-* every registered ``olive.*`` check on both simulators;
+* (every registered ``olive.*`` check runs on both simulators in test_rtl_checks.py);
 * the array's documented latency equals ``sim.systolic.dataflow.fold_cycles``
   (os, L = PE latency, e = decoder latency, T = ceil(K / 2)) on every check
   tile and on >= 200 random shapes -- rtl/ may not import sim/, so this test joins them;
@@ -9,23 +9,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from rtl.flow import simulator_available
 from rtl.olive import checks
 from rtl.olive import decoder as dec
 from rtl.olive import pe as pe_mod
 from rtl.olive.array import PAIRS_PER_BEAT, latency_cycles
 from sim.systolic.dataflow import fold_cycles, fold_geometry
 
-SIMS = ("icarus", "verilator")
-
-
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("check", checks.CHECKS, ids=[c.unit for c in checks.CHECKS])
-def test_rtl_check(check, sim, tmp_path):
-    assert simulator_available(sim), f"{sim} not installed"
-    check.run(sim, tmp_path)
 
 
 def test_array_latency_equals_sim_fold_formula():
