@@ -36,6 +36,39 @@ def controller_state(R, BG, BA, refi, qdepth):
 
 
 @nb.njit(cache=True)
+def start_cycle(t, arrival, nxt, queue, qlen, qdepth, pending, ref_due):
+    """Admit arrived requests into the queue and mark ranks whose refresh is due.
+
+    Returns (nxt, qlen, changed)."""
+    n = arrival.shape[0]
+    changed = False
+    while nxt < n and arrival[nxt] <= t and qlen < qdepth:
+        queue[qlen] = nxt
+        qlen += 1
+        nxt += 1
+        changed = True
+    for r in range(pending.shape[0]):
+        if (not pending[r]) and t >= ref_due[r]:
+            pending[r] = True
+            changed = True
+    return nxt, qlen, changed
+
+
+@nb.njit(cache=True)
+def next_cycle(t, changed, tnext, arrival, nxt, qlen, qdepth, pending, ref_due):
+    """The next cycle to evaluate: ``t + 1`` after any change, else the earliest of the blocked
+    candidates' registers (``tnext``), the next admissible arrival and the next refresh due."""
+    if changed:
+        return t + 1
+    if nxt < arrival.shape[0] and qlen < qdepth and arrival[nxt] < tnext:
+        tnext = arrival[nxt]
+    for r in range(pending.shape[0]):
+        if (not pending[r]) and ref_due[r] < tnext:
+            tnext = ref_due[r]
+    return tnext if tnext > t + 1 else t + 1
+
+
+@nb.njit(cache=True)
 def refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, ref_ok, tnext):
     """Row command for a refresh-pending rank, lowest rank first: PRE of its lowest open bank
     when legal, else REF once all its banks are closed (and ``ref_ok``).
@@ -232,16 +265,7 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdept
     served = 0
     t = np.int64(0)
     while served < n and t < max_cycles:
-        changed = False
-        while nxt < n and arrival[nxt] <= t and qlen < qdepth:
-            queue[qlen] = nxt
-            qlen += 1
-            nxt += 1
-            changed = True
-        for r in range(R):
-            if (not pending[r]) and t >= ref_due[r]:
-                pending[r] = True
-                changed = True
+        nxt, qlen, changed = start_cycle(t, arrival, nxt, queue, qlen, qdepth, pending, ref_due)
         tnext = BIG
         # ---- row-command bus
         kind, b, r, row, tnext = refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, True, tnext)
@@ -273,15 +297,7 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdept
             qlen = pop_queue(queue, qlen, qi)
             served += 1
             changed = True
-        if changed:
-            t += 1
-        else:
-            if nxt < n and qlen < qdepth and arrival[nxt] < tnext:
-                tnext = arrival[nxt]
-            for r in range(R):
-                if (not pending[r]) and ref_due[r] < tnext:
-                    tnext = ref_due[r]
-            t = tnext if tnext > t + 1 else t + 1
+        t = next_cycle(t, changed, tnext, arrival, nxt, qlen, qdepth, pending, ref_due)
     return cmds[:nc], done, issue
 
 

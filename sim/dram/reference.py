@@ -128,7 +128,7 @@ class ReferenceController:
     def run(self, req: ChannelRequests, max_cycles: int | None = None) -> ChannelSchedule:
         org, g = self.org, self.g
         n = len(req)
-        R, BG, BA = org.ranks, org.bankgroups, org.banks_per_group
+        R = org.ranks
         open_row: dict[tuple[int, int, int], int] = {}
         ref_due = [g.refi * (r + 1) // R for r in range(R)]
         pending = [False] * R

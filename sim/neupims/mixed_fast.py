@@ -16,8 +16,8 @@ import numpy as np
 
 from sim.dram.config import DramConfig
 from sim.dram.requests import ChannelRequests
-from sim.dram.fast import (col_candidate, controller_state, issue_act, issue_col, issue_pre, issue_ref, pop_queue, record,
-                           refresh_candidate, row_candidate)
+from sim.dram.fast import (col_candidate, controller_state, issue_act, issue_col, issue_pre, issue_ref, next_cycle,
+                           pop_queue, record, refresh_candidate, row_candidate, start_cycle)
 from sim.dram.timing import Gaps
 from sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
 from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimTiming, _too_long, _tp_vector,
@@ -74,19 +74,8 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
     served = 0
     t = np.int64(0)
     while (served < n or k < npim) and t < max_cycles:
-        changed = False
-        while nxt < n and arrival[nxt] <= t and qlen < qdepth:
-            queue[qlen] = nxt
-            qlen += 1
-            nxt += 1
-            changed = True
-        any_pending = False
-        for r in range(R):
-            if (not pending[r]) and t >= ref_due[r]:
-                pending[r] = True
-                changed = True
-            if pending[r]:
-                any_pending = True
+        nxt, qlen, changed = start_cycle(t, arrival, nxt, queue, qlen, qdepth, pending, ref_due)
+        any_pending = pending.any()
         # tile floor of a tile whose first G_ACT is at the head
         if k < npim and pc[k, 0] == G_ACT and (not tile_open) and floor_k != k:
             ti = pc[k, 3]
@@ -298,15 +287,7 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
                 qlen = pop_queue(queue, qlen, qi)
                 served += 1
                 changed = True
-        if changed:
-            t += 1
-        else:
-            if nxt < n and qlen < qdepth and arrival[nxt] < tnext:
-                tnext = arrival[nxt]
-            for r in range(R):
-                if (not pending[r]) and ref_due[r] < tnext:
-                    tnext = ref_due[r]
-            t = tnext if tnext > t + 1 else t + 1
+        t = next_cycle(t, changed, tnext, arrival, nxt, qlen, qdepth, pending, ref_due)
     normal_end = np.int64(0)
     for i in range(n):
         if done[i] > normal_end:

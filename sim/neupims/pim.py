@@ -182,7 +182,6 @@ def schedule_reference(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, 
     buf_ready = start
     gact_rank: dict[int, list[tuple[int, int]]] = {r: [] for r in range(pt.ranks)}   # (time, bg)
     gact_bank: dict[tuple[int, int], int] = {}
-    tile_gacts: list[int] = []
     i = 0
     n = len(cmds)
     end = start
