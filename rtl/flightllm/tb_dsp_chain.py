@@ -8,8 +8,9 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+
+from rtl.tb_util import start_in_reset
 
 PORTS = ("win_hi", "win_lo", "w", "idx", "seg", "valid")
 LANE = 32
@@ -23,13 +24,7 @@ def _s(v: int) -> int:
 async def chain_stream_matches_model(dut):
     vec = json.loads(open(os.environ["FLIGHTLLM_CHAIN_VECTORS"]).read())
     beats, expect, ends, lat, G = vec["beats"], vec["expect"], vec["ends"], vec["latency"], vec["groups"]
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    for p in PORTS:
-        getattr(dut, p).value = 0
-    for _ in range(2):
-        await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_in_reset(dut, PORTS)
     errors: list[str] = []
     sums_checked = emits_checked = 0
     for t in range(len(beats) + lat * (G + 1) + 1):

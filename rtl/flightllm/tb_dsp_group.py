@@ -8,8 +8,9 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+
+from rtl.tb_util import start_in_reset
 
 PORTS = ("win_hi", "win_lo", "w0", "w1", "idx0", "idx1", "cin_hi", "cin_lo", "zero", "emit", "valid")
 
@@ -18,13 +19,7 @@ PORTS = ("win_hi", "win_lo", "w0", "w1", "idx0", "idx1", "cin_hi", "cin_lo", "ze
 async def dg_stream_matches_model(dut):
     vec = json.loads(open(os.environ["FLIGHTLLM_DG_VECTORS"]).read())
     beats, expect, lat = vec["beats"], vec["expect"], vec["latency"]
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    for p in PORTS:
-        getattr(dut, p).value = 0
-    for _ in range(2):
-        await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_in_reset(dut, PORTS)
     errors: list[str] = []
     checked = 0
     for t in range(len(beats) + lat + 1):

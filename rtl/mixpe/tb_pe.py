@@ -18,8 +18,9 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+
+from rtl.tb_util import start_in_reset
 
 
 def _signed(v: int, bits: int) -> int:
@@ -33,13 +34,7 @@ async def stream_matches_model(dut):
     beats = vec["beats"]
     want_prods = {int(k): v for k, v in vec["prods"].items()}
     want_outs = {t + lat: v for t, v in vec["outs"]}
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    for sig in (dut.a, dut.w, dut.valid, dut.grp_end, dut.out_end, dut.scale, dut.zero):
-        sig.value = 0
-    for _ in range(2):
-        await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_in_reset(dut, ("a", "w", "valid", "grp_end", "out_end", "scale", "zero"))
     errors: list[str] = []
     got_outs: dict[int, int] = {}
     mask = (1 << pb) - 1

@@ -14,8 +14,9 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+
+from rtl.tb_util import start_in_reset
 
 
 @cocotb.test()
@@ -23,13 +24,7 @@ async def group_sums_match_model(dut):
     vec = json.loads(open(os.environ["MIXPE_FP16_VECTORS"]).read())
     lat, beats = vec["latency"], vec["beats"]
     want = {t + lat: (p, s) for t, p, s in vec["outs"]}
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    for sig in (dut.a, dut.w, dut.valid, dut.grp_end):
-        sig.value = 0
-    for _ in range(2):
-        await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_in_reset(dut, ("a", "w", "valid", "grp_end"))
     got = {}
     for t in range(len(beats) + lat + 2):
         await FallingEdge(dut.clk)

@@ -12,8 +12,9 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+
+from rtl.tb_util import start_in_reset
 
 
 @cocotb.test()
@@ -22,15 +23,7 @@ async def stream_matches_model(dut):
     beats = vec["beats"]
     want = {int(t): int(v) for t, v in vec["outs"]}
     want_sp = {int(t): int(v) for t, v in vec.get("special", [])}
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    dut.comp.value = 0
-    dut.readres.value = 0
-    dut.a.value = 0
-    dut.b.value = 0
-    for _ in range(2):
-        await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_in_reset(dut, ("comp", "readres", "a", "b"))
     errors: list[str] = []
     got: dict[int, int] = {}
     n = len(beats) + vec["latency"] + 2
