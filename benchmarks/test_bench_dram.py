@@ -4,12 +4,12 @@ Run: .venv/bin/pytest benchmarks/test_bench_dram.py --benchmark-only
 """
 import numpy as np
 
-from sim.dram import load_dram
-from sim.dram.channel import run_device
-from sim.dram.fast import run_fast
-from sim.dram.patterns import random_access, streaming
-from sim.dram.reference import ReferenceController
-from sim.dram.requests import ChannelRequests
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.dram.channel import run_device
+from llmaccel.sim.dram.fast import run_fast
+from llmaccel.sim.dram.patterns import random_access, streaming
+from llmaccel.sim.dram.reference import ReferenceController
+from llmaccel.sim.dram.requests import ChannelRequests
 
 CFG = load_dram("hbm2-neupims")
 

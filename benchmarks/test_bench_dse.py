@@ -26,7 +26,7 @@ def test_bench_dse_1000_points(sweep_once):
 def test_bench_dse_stage_split(benchmark):
     """Where one evaluation's time goes (first call builds the trace; later ones reuse it)."""
     from llmaccel.dse import evaluate as ev
-    from sim.designs import get_design
+    from llmaccel.sim.designs import get_design
 
     space = load_space(SPACE)
     point = space.grid()[500]

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapping.flightllm.compiler import block_n_for
-from sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
-from sim.flightllm.request import BucketCache, simulate_request, step_summary
-from sim.preset import load_preset
-from workloads.zoo import get_model
+from llmaccel.mapping.flightllm.compiler import block_n_for
+from llmaccel.sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
+from llmaccel.sim.flightllm.request import BucketCache, simulate_request, step_summary
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.zoo import get_model
 
 
 def test_bench_full_request_512_1536(benchmark):
@@ -52,9 +52,9 @@ def test_bench_chain_closed_form(benchmark):
 def test_bench_compile_all_buckets(benchmark):
     """Compile time of every LLaMA2-7B bucket program (16 prefill + 128 decode), full 32 blocks + LM head;
     prints instruction storage with and without bucketing."""
-    from mapping.flightllm.compiler import CompilerParams, compile_trace
-    from sim.flightllm.request import _requests
-    from workloads.graph import build_trace
+    from llmaccel.mapping.flightllm.compiler import CompilerParams, compile_trace
+    from llmaccel.sim.flightllm.request import _requests
+    from llmaccel.workloads.graph import build_trace
 
     m, hw = get_model("llama2-7b"), load_preset("u280")
     cp = CompilerParams.of(hw)

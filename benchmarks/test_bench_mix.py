@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from llmaccel.dse.space import load_space
-from sim.systolic.dataflow import SparsePattern
-from sim.systolic.fast import gemm_cycles
-from sim.systolic.reference import simulate_gemm_sparse
+from llmaccel.sim.systolic.dataflow import SparsePattern
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.sim.systolic.reference import simulate_gemm_sparse
 
 SPACES = Path(__file__).resolve().parent.parent / "examples" / "spaces"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.designs import get_design
-from sim.mixpe.reference import simulate_mixpe_os_fold
-from sim.preset import load_preset
-from workloads.graph import build_trace
-from workloads.quant import group as gq
-from workloads.requests import fixed
+from llmaccel.sim.designs import get_design
+from llmaccel.sim.mixpe.reference import simulate_mixpe_os_fold
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.quant import group as gq
+from llmaccel.workloads.requests import fixed
 
 
 def test_bench_full_model_prefill_fast_path(benchmark):

@@ -3,13 +3,13 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_neupims.py --benchmark-only -s
 """
-import sim.neupims.placement as mp
-from sim.designs import run
-from sim.dram import load_dram
-from sim.neupims.pim import PimParams, PimTiming, schedule_fast, schedule_reference
-from sim.preset import load_preset
-from workloads.graph import build_trace
-from workloads.requests import sample
+import llmaccel.sim.neupims.placement as mp
+from llmaccel.sim.designs import run
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.neupims.pim import PimParams, PimTiming, schedule_fast, schedule_reference
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import sample
 
 TRACE = build_trace("gpt3-7b", "decode", sample("sharegpt", 256, 0, max_len=2048), tp=4)
 
@@ -37,8 +37,8 @@ def test_bench_gpt3_7b_b256_iteration_command_composition(benchmark):
 
 def test_bench_mixed_channel(benchmark):
     """One channel: 3 MiB of weight reads (49,152 RDs) beside 8 requests' PIM tiles."""
-    from sim.neupims.mixed import run_mixed
-    from sim.neupims.pipeline import channel_reads
+    from llmaccel.sim.neupims.mixed import run_mixed
+    from llmaccel.sim.neupims.pipeline import channel_reads
     d = load_dram("hbm2-neupims")
     p = PimParams(16, 2, 2)
     pt = PimTiming.of(d, p)

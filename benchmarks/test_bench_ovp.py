@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workloads.quant import ovp
+from llmaccel.workloads.quant import ovp
 
 N_BIG = 100_000_000
 
@@ -34,10 +34,10 @@ def test_decode_100m_ovp4(benchmark, big_codes):
 
 
 def test_olive_opt67b_prefill512_all_layers(benchmark):
-    from sim.designs import run
-    from sim.preset import load_preset
-    from workloads.graph import build_trace
-    from workloads.requests import fixed
+    from llmaccel.sim.designs import run
+    from llmaccel.sim.preset import load_preset
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.requests import fixed
     hw = load_preset("olive-w4a4")
     tr = build_trace("opt-6.7b", "prefill", fixed(1, 512, 1, phase="prefill"), quant="olive-w4a4")
     r = benchmark.pedantic(run, args=(tr, hw), rounds=1, iterations=1)

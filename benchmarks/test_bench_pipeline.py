@@ -2,14 +2,14 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_pipeline.py --benchmark-only
 """
-from mapping.tiling import _choose
-from sim.designs import run
-from sim.preset import load_preset
-from sim.systolic.dataflow import fold_geometry
-from sim.systolic.fast import gemm_cycles
-from sim.systolic.model import simulate_gemm, simulate_tiling
-from workloads.graph import build_trace
-from workloads.requests import fixed
+from llmaccel.mapping.tiling import _choose
+from llmaccel.sim.designs import run
+from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.dataflow import fold_geometry
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.sim.systolic.model import simulate_gemm, simulate_tiling
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
 
 
 def _clear():

@@ -10,18 +10,18 @@ from contextlib import redirect_stdout
 import pytest
 
 from llmaccel.cli import main
-from reports import run_folder
-from reports.plots import plot_run
-from reports.tables import run_table
+from llmaccel.reports import run_folder
+from llmaccel.reports.plots import plot_run
+from llmaccel.reports.tables import run_table
 
 
 @pytest.fixture(scope="module")
 def llama_decode():
-    from sim.designs import run
-    from sim.preset import load_preset
-    from workloads.graph import build_trace
-    from workloads.requests import fixed
-    from workloads.zoo import get_model
+    from llmaccel.sim.designs import run
+    from llmaccel.sim.preset import load_preset
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.requests import fixed
+    from llmaccel.workloads.zoo import get_model
     hw = load_preset("systolic-int8")
     trace = build_trace(get_model("llama2-7b"), "decode", fixed(1, 512, 128), quant="w8a8")
     return run(trace, hw), hw

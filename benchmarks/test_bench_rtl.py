@@ -14,9 +14,9 @@ import time
 import numpy as np
 import pytest
 
-from rtl.baseline import checks
-from rtl.baseline.array import ArrayConfig, OsArray
-from rtl.flow import simulate_amaranth
+from llmaccel.rtl.baseline import checks
+from llmaccel.rtl.baseline.array import ArrayConfig, OsArray
+from llmaccel.rtl.flow import simulate_amaranth
 
 N_TILES = 400
 

@@ -3,12 +3,12 @@
 Run: .venv/bin/pytest benchmarks/test_bench_systolic.py --benchmark-only
 Caches are cleared every round so each round does the full work.
 """
-from mapping.tiling import _choose
-from sim.memory import OffChip
-from sim.systolic.dataflow import fold_geometry
-from sim.systolic.fast import gemm_cycles
-from sim.systolic.model import ArrayParams, MemParams, simulate_gemm, simulate_tiling
-from sim.systolic.pe import INT8_PE
+from llmaccel.mapping.tiling import _choose
+from llmaccel.sim.memory import OffChip
+from llmaccel.sim.systolic.dataflow import fold_geometry
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.sim.systolic.model import ArrayParams, MemParams, simulate_gemm, simulate_tiling
+from llmaccel.sim.systolic.pe import INT8_PE
 
 ARRAY = ArrayParams(128, 128, "os")
 MEM = MemParams(8 << 20, 2 << 20, 2 << 20, OffChip(8, 460.0, 100.0, 64, 700.0))

@@ -5,10 +5,10 @@ No wall-clock assertions; the figures go into docs/workloads.md.
 """
 import pytest
 
-from workloads.graph import build_trace
-from workloads.requests import sample
-from workloads.trace_io import read_trace, validate_trace, write_trace
-from workloads.zoo import get_model
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import sample
+from llmaccel.workloads.trace_io import read_trace, validate_trace, write_trace
+from llmaccel.workloads.zoo import get_model
 
 
 @pytest.fixture(scope="module")

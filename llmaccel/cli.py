@@ -13,7 +13,7 @@ import pkgutil
 import sys
 
 from llmaccel import __version__, commands
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 class _Parser(argparse.ArgumentParser):

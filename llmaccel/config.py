@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from workloads.errors import InputError, require_positive_int
+from llmaccel.workloads.errors import InputError, require_positive_int
 
 #: ``llmaccel run`` defaults (documented in README.md and ``llmaccel run --help``).
 DEFAULT_HW = "systolic-int8"
@@ -55,7 +55,7 @@ def flag(name: str, fields: tuple[str, ...]):
 
 def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None, flag_name: str = "--hw"):
     """Load a hardware preset and apply ``--set`` overrides (unknown key -> InputError listing allowed)."""
-    from sim.preset import load_preset
+    from llmaccel.sim.preset import load_preset
     with flag(flag_name, ("preset",)):
         hw = load_preset(name_or_path)
     if overrides:
@@ -87,7 +87,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """
     check_run_args(args)
     if args.trace:
-        from workloads.trace_io import read_trace
+        from llmaccel.workloads.trace_io import read_trace
         path = Path(args.trace)
         if not path.is_file():
             raise InputError("--trace", f"file not found: {path}")
@@ -96,7 +96,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
                        "phase": (trace.meta or {}).get("phase"), "batch": len(trace.requests) or None,
                        "tokens": _tokens(trace)}
     if args.gemm_csv:
-        from workloads.gemm_csv import read_gemm_csv
+        from llmaccel.workloads.gemm_csv import read_gemm_csv
         path = Path(args.gemm_csv)
         if not path.is_file():
             raise InputError("--gemm-csv", f"file not found: {path}")
@@ -104,9 +104,9 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             trace = read_gemm_csv(path, quant=args.quant)
         return trace, {"source": "gemm_csv", "gemm_csv": str(path), "model": trace.model, "quant": args.quant,
                        "tokens": None}
-    from workloads import requests as wreq
-    from workloads.graph import build_trace
-    from workloads.zoo import get_model
+    from llmaccel.workloads import requests as wreq
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.zoo import get_model
     with flag("--model", ("model",)):
         model = get_model(args.model)
     if args.dist:

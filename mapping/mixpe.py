@@ -11,10 +11,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mapping.tiling import Buffers, GemmTiling, choose_tiling
-from workloads.errors import InputError
-from workloads.ops import Op
-from workloads.trace import Trace
+from llmaccel.mapping.tiling import Buffers, GemmTiling, choose_tiling
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.trace import Trace
 
 
 @dataclass(frozen=True)

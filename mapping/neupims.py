@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 POLICIES = ("greedy", "round_robin")
 

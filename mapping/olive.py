@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from mapping.systolic import VectorTask, map_vector
-from mapping.tiling import Buffers, GemmTiling, choose_tiling
-from workloads.ops import Op
-from workloads.quant_spec import QuantSpec
-from workloads.trace import Trace
+from llmaccel.mapping.systolic import VectorTask, map_vector
+from llmaccel.mapping.tiling import Buffers, GemmTiling, choose_tiling
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.quant_spec import QuantSpec
+from llmaccel.workloads.trace import Trace
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from mapping.tiling import Buffers, GemmTiling, choose_tiling
-from workloads.ops import Op
-from workloads.trace import Trace
+from llmaccel.mapping.tiling import Buffers, GemmTiling, choose_tiling
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def map_matmul(op: Op, buffers: Buffers, units: tuple[int, int, int], acc_bits: 
 
 def map_vector(op: Op, passes: dict[str, int]) -> VectorTask:
     """Vector op; ``passes`` maps op kind (``softmax``...) to sweeps over the data."""
-    from workloads.errors import InputError
+    from llmaccel.workloads.errors import InputError
     kind = op.kind.value
     if kind not in passes:
         raise InputError("vector.passes", f"no pass count for op kind {kind!r}; have: {', '.join(sorted(passes))}")

@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 DIMS = ("m", "n", "k")
 ORDERS: tuple[tuple[str, str, str], ...] = tuple(itertools.permutations(DIMS))  # type: ignore[assignment]

@@ -92,7 +92,7 @@ def utilisation_timeline(ops: list[dict[str, Any]], clock_mhz: float) -> Any:
 def run_report(run_dir: str | Path, plots_dir: str | Path | None = None) -> str:
     """HTML for one run folder (see reports/run_folder.py); SVG plots from ``plots_dir``
     (default ``run_dir/plots``)."""
-    from reports.run_folder import read
+    from llmaccel.reports.run_folder import read
 
     rf = read(run_dir)
     s = rf.summary
@@ -229,8 +229,8 @@ def reproduce_report(rows: list[dict[str, Any]]) -> str:
 def write_run_report(run_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """``out_dir/report.html`` (embedding the SVG plots already in ``out_dir``) and
     ``out_dir/timeline.json`` (Chrome trace of the run's units)."""
-    from reports.chrome_trace import write_chrome_trace
-    from reports.run_folder import read
+    from llmaccel.reports.chrome_trace import write_chrome_trace
+    from llmaccel.reports.run_folder import read
 
     rf = read(run_dir)
     html_path = write_html(run_report(run_dir, out_dir), out_dir, "report.html")

@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
-from reports.run_folder import RunFolder  # noqa: E402
+from llmaccel.reports.run_folder import RunFolder  # noqa: E402
 
 FORMATS = ("png", "svg")
 _RC = {"svg.hashsalt": "llmaccel", "svg.fonttype": "none", "font.size": 9, "figure.dpi": 100,

@@ -28,8 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from sim.result import OpStats, Result
-from workloads.errors import InputError
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.workloads.errors import InputError
 
 #: Version of the run-folder layout and summary.json schema.
 RUN_FOLDER_SCHEMA = 1
@@ -332,7 +332,7 @@ def write(result: Result, out: str | Path, hw: Any = None, workload: dict | None
         (tmp / LAYERS_CSV).write_text(_csv_text(LAYER_COLUMNS, _layer_rows(result)))
         (tmp / ENERGY_CSV).write_text(_csv_text(ENERGY_COLUMNS, _energy_rows(result)))
         if plots:
-            from reports.plots import plot_run
+            from llmaccel.reports.plots import plot_run
             plot_run(read(tmp), tmp / PLOTS_DIR)
     return atomic_folder(out, build)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import rtl
+from llmaccel import rtl
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def all_checks() -> list[RtlCheck]:
     for info in pkgutil.iter_modules(rtl.__path__):
         if not info.ispkg:
             continue
-        name = f"rtl.{info.name}.checks"
+        name = f"llmaccel.rtl.{info.name}.checks"
         if importlib.util.find_spec(name) is None:
             continue
         checks.extend(importlib.import_module(name).CHECKS)

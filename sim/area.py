@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 TABLE_DIR = Path(__file__).parent / "tables"
 
@@ -82,13 +82,13 @@ def load_area_table(*paths: str | Path) -> AreaTable:
 
     Cached per (file, mtime, size) like :func:`sim.energy.load_table`; read-only.
     """
-    from sim.preset import file_stamp
+    from llmaccel.sim.preset import file_stamp
     return _load_area_cached(tuple(file_stamp(p) for p in (TABLE_DIR / "area.yaml", *paths)))
 
 
 @lru_cache(maxsize=64)
 def _load_area_cached(stamps: tuple[tuple[str, int, int], ...]) -> AreaTable:
-    from sim.preset import read_yaml
+    from llmaccel.sim.preset import read_yaml
     paths = [Path(s[0]) for s in stamps[1:]]
     table = _parse(read_yaml(TABLE_DIR / "area.yaml", "area table"), TABLE_DIR / "area.yaml")
     for p in paths:

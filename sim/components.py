@@ -30,9 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.systolic.pe import BUILTIN_PES, PEType
-from workloads.errors import InputError
-from workloads.quant_spec import QuantSpec
+from llmaccel.sim.systolic.pe import BUILTIN_PES, PEType
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant_spec import QuantSpec
 
 TABLE_DIR = Path(__file__).parent / "tables"
 MEMORY_SYSTEMS = TABLE_DIR / "memory_systems.yaml"
@@ -44,10 +44,10 @@ def pe_providers() -> list[str]:
     order is fixed): each contributes its ``PE_TYPES``.  A new design joins by adding one."""
     import pkgutil
 
-    import sim
+    from llmaccel import sim
     out = []
     for info in pkgutil.iter_modules(sim.__path__):
-        if info.ispkg and importlib.util.find_spec(f"sim.{info.name}.components") is not None:
+        if info.ispkg and importlib.util.find_spec(f"llmaccel.sim.{info.name}.components") is not None:
             out.append(info.name)
     return sorted(out)
 
@@ -166,7 +166,7 @@ class HostedPE:
 
     def area_um2(self, node_nm: float) -> float:
         """Area of one PE (um^2) at ``node_nm`` from its area terms."""
-        from sim.area import load_area_table
+        from llmaccel.sim.area import load_area_table
         t = load_area_table(*self.area_tables)
         return sum(t.um2(key, node_nm) * n for key, n in self.area_terms)
 
@@ -181,7 +181,7 @@ def pe_types() -> dict[str, HostedPE]:
     """Every registered PE type by name (builtin first, then each provider's ``PE_TYPES``)."""
     out = dict(_builtins())
     for design in pe_providers():
-        mod = importlib.import_module(f"sim.{design}.components")
+        mod = importlib.import_module(f"llmaccel.sim.{design}.components")
         for name, hosted in mod.PE_TYPES.items():
             if name in out:
                 raise InputError("sim.components", f"PE name {name!r} registered twice ({design})")
@@ -246,7 +246,7 @@ class MemorySystem:
 
 
 def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
-    from sim.dram.config import load_dram
+    from llmaccel.sim.dram.config import load_dram
     cfg = load_dram(preset)
     t = cfg.timing
     src = f"derived from sim/dram/presets/{preset}.yaml"
@@ -259,7 +259,7 @@ def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
 @lru_cache(maxsize=1)
 def memory_systems() -> dict[str, MemorySystem]:
     """All named memory systems of ``sim/tables/memory_systems.yaml``."""
-    from sim.preset import _split_leaves, read_yaml
+    from llmaccel.sim.preset import _split_leaves, read_yaml
     doc = read_yaml(MEMORY_SYSTEMS, "memory systems")
     out = {}
     for name, entry in (doc.get("systems") or {}).items():

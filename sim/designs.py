@@ -15,11 +15,11 @@ import importlib
 import pkgutil
 from typing import Any, Protocol
 
-import sim
-from workloads.errors import InputError
-from workloads.trace import Trace
-from sim.preset import HardwareConfig
-from sim.result import Result
+from llmaccel import sim
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.trace import Trace
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import Result
 
 
 class Design(Protocol):
@@ -34,9 +34,9 @@ def _discover() -> dict[str, str]:
     found: dict[str, str] = {}
     for info in pkgutil.iter_modules(sim.__path__):
         if info.ispkg:
-            spec = importlib.util.find_spec(f"sim.{info.name}.design")
+            spec = importlib.util.find_spec(f"llmaccel.sim.{info.name}.design")
             if spec is not None:
-                found[info.name] = f"sim.{info.name}.design"
+                found[info.name] = f"llmaccel.sim.{info.name}.design"
     return found
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 TABLE_DIR = Path(__file__).parent / "tables"
 
@@ -63,7 +63,7 @@ class EnergyTable:
 
 
 def _parse(doc: dict, path: Path) -> EnergyTable:
-    from sim.preset import read_yaml  # noqa: F401  (same YAML conventions)
+    from llmaccel.sim.preset import read_yaml  # noqa: F401  (same YAML conventions)
     if not isinstance(doc, dict) or "entries" not in doc:
         raise InputError(str(path), "energy table needs an 'entries' mapping")
     entries = {}
@@ -84,14 +84,14 @@ def load_table(*paths: str | Path) -> EnergyTable:
     Parsed tables are cached per (file, mtime, size): simulators call this once per
     run and sweeps run thousands of times. Treat the returned table as read-only.
     """
-    from sim.preset import file_stamp
+    from llmaccel.sim.preset import file_stamp
     stamps = tuple(file_stamp(p) for p in (TABLE_DIR / "energy.yaml", *paths))
     return _load_table_cached(stamps)
 
 
 @lru_cache(maxsize=64)
 def _load_table_cached(stamps: tuple[tuple[str, int, int], ...]) -> EnergyTable:
-    from sim.preset import read_yaml
+    from llmaccel.sim.preset import read_yaml
     paths = [Path(s[0]) for s in stamps[1:]]
     table = _parse(read_yaml(TABLE_DIR / "energy.yaml", "energy table"), TABLE_DIR / "energy.yaml")
     for p in paths:

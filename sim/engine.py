@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from typing import Callable
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 Callback = Callable[["Engine"], None]
 

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 class MemoryModel(Protocol):
@@ -81,10 +81,10 @@ class OffChip:
         * latency: a closed-page first access, ``(tRCD + CL + burst cycles) x tCK``;
         * channels and burst size: the device's.
         """
-        from sim.dram.patterns import analytical_bounds, streaming
+        from llmaccel.sim.dram.patterns import analytical_bounds, streaming
         t = cfg.timing
         if measure_bytes:
-            from sim.dram.channel import run_device
+            from llmaccel.sim.dram.channel import run_device
             bw = run_device(cfg, streaming(cfg, int(measure_bytes))).bandwidth_gbps(cfg)
         else:
             bw = analytical_bounds(cfg)["peak_refresh"]

@@ -16,7 +16,7 @@ import types
 import typing
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 PRESET_DIR = Path(__file__).parent / "presets"
 SCHEMA_VERSION = 1

@@ -1,5 +1,8 @@
 """The import rules of docs/architecture.md, checked on the source (AST, so imports inside functions count).
 
+Installed, the folders are ``llmaccel.workloads``, ``llmaccel.mapping``, ``llmaccel.sim``,
+``llmaccel.reports`` and ``llmaccel.rtl``; below they go by their folder names.
+
 workloads -> mapping -> sim -> reports; rtl beside; llmaccel on top:
 
 * ``workloads`` imports none of the other packages;
@@ -21,6 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("workloads", "mapping", "sim", "reports", "rtl", "llmaccel")
+#: the repository's top-level folders that install as ``llmaccel.<folder>``
+LAYERS = PACKAGES[:-1]
 
 #: package -> predicate on an imported project module name (dotted) that says it is allowed.
 ALLOWED = {
@@ -35,11 +40,24 @@ ALLOWED = {
 
 
 def _module_name(path: Path) -> str:
+    """Installed dotted name of a source file: ``sim/dram/x.py`` -> ``llmaccel.sim.dram.x``."""
     rel = path.relative_to(ROOT).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
+    if parts[0] in LAYERS:
+        parts = ["llmaccel", *parts]
     return ".".join(parts)
+
+
+def layer_module(mod: str) -> str | None:
+    """``llmaccel.sim.preset`` -> ``sim.preset``; ``llmaccel.cli`` stays; other packages -> None."""
+    parts = mod.split(".")
+    if parts[0] != "llmaccel":
+        return None
+    if len(parts) > 1 and parts[1] in LAYERS:
+        return ".".join(parts[1:])
+    return mod
 
 
 def project_imports(path: Path) -> list[tuple[int, str]]:
@@ -58,13 +76,16 @@ def project_imports(path: Path) -> list[tuple[int, str]]:
                 mod = ".".join(base + ([node.module] if node.module else []))
                 # "from . import x" may import submodule x
                 names = [mod] if node.module else [f"{mod}.{a.name}" for a in node.names]
+            elif node.module == "llmaccel":  # "from llmaccel import sim" imports a subpackage
+                names = [f"llmaccel.{a.name}" for a in node.names]
             else:
                 names = [node.module or ""]
         else:
             continue
         for n in names:
-            if n.split(".")[0] in PACKAGES:
-                found.append((node.lineno, n))
+            m = layer_module(n)
+            if m is not None:
+                found.append((node.lineno, m))
     return found
 
 
@@ -89,7 +110,8 @@ def test_checker_sees_violations(tmp_path):
     pkg.mkdir(parents=True)
     (tmp_path / "sim" / "__init__.py").write_text("")
     (pkg / "__init__.py").write_text("")
-    (pkg / "a.py").write_text("def f():\n    from reports import plots\n    import llmaccel.cli\n")
+    (pkg / "a.py").write_text("def f():\n    from llmaccel.reports import plots\n    import llmaccel.cli\n"
+                              "    import numpy\n")
     (pkg / "b.py").write_text("from ..preset import load_preset\nfrom . import a\n")
     global ROOT
     saved = ROOT

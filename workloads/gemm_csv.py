@@ -21,11 +21,11 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from workloads.errors import InputError
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_presets import QuantPreset, get_quant
-from workloads.quant_spec import SparsitySpec
-from workloads.trace import Trace
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_presets import QuantPreset, get_quant
+from llmaccel.workloads.quant_spec import SparsitySpec
+from llmaccel.workloads.trace import Trace
 
 _HEADER = ("layer", "m", "n", "k")
 

@@ -40,11 +40,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from workloads.errors import InputError, require_positive_int
-from workloads.model_config import ModelConfig
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_presets import QuantPreset, get_quant
-from workloads.trace import Request, Trace
+from llmaccel.workloads.errors import InputError, require_positive_int
+from llmaccel.workloads.model_config import ModelConfig
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_presets import QuantPreset, get_quant
+from llmaccel.workloads.trace import Request, Trace
 
 GRAPH_VERSION = 1
 PHASES = ("prefill", "decode")
@@ -219,7 +219,7 @@ def _relayer(block0: list[Op], layers: "range | list[int]") -> "list[Op]":
 def _resolve(model: "ModelConfig | str") -> ModelConfig:
     if isinstance(model, ModelConfig):
         return model
-    from workloads.zoo import get_model  # local: zoo reads files, keep import cheap
+    from llmaccel.workloads.zoo import get_model  # local: zoo reads files, keep import cheap
     return get_model(str(model))
 
 

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workloads.errors import InputError
-from workloads.model_config import ModelConfig
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.model_config import ModelConfig
 
 #: HF activation name -> activation family.
 ACT_FAMILIES = {

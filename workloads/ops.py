@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from workloads.errors import InputError
-from workloads.quant_spec import QuantSpec, FP16
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant_spec import QuantSpec, FP16
 
 
 class OpKind(str, Enum):

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import yaml
 
-from workloads.errors import InputError
-from workloads.quant_spec import FORMATS, QuantSpec, SparsitySpec, named
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant_spec import FORMATS, QuantSpec, SparsitySpec, named
 
 PRESET_DIR = Path(__file__).parent / "quant_presets"
 SCHEMA_VERSION = 1

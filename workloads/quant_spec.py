@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 #: Known format names -> (default bits, family).  Families: "float", "int",
 #: "int-group" (weights with per-group scale/zero), "ovp" (OliVe outlier-victim

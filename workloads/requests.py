@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from workloads.errors import InputError, require_positive_int
-from workloads.trace import Request
+from llmaccel.workloads.errors import InputError, require_positive_int
+from llmaccel.workloads.trace import Request
 
 DATASET_DIR = Path(__file__).parent / "zoo" / "datasets"
 PHASES = ("prefill", "decode")

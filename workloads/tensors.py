@@ -21,7 +21,7 @@ from typing import Iterator
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 SUFFIXES = (".safetensors", ".npy", ".npz")
 #: safetensors dtype names numpy reads natively.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workloads.ops import Op
+from llmaccel.workloads.ops import Op
 
 TRACE_FORMAT_VERSION = 1
 

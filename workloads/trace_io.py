@@ -32,10 +32,10 @@ from pathlib import Path
 from json.encoder import encode_basestring_ascii
 from typing import IO, Iterator
 
-from workloads.errors import InputError
-from workloads.ops import OPERAND_CLASSES, Op, OpKind, Phase
-from workloads.quant_spec import QuantSpec
-from workloads.trace import TRACE_FORMAT_VERSION, Request, Trace
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import OPERAND_CLASSES, Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import QuantSpec
+from llmaccel.workloads.trace import TRACE_FORMAT_VERSION, Request, Trace
 
 FORMAT_NAME = "llmaccel-trace"
 HEADER_KEYS = ("format", "version", "model", "n_ops", "meta", "requests", "specs")

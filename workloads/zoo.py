@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-from workloads.errors import InputError
-from workloads.hf_config import load_hf_config
-from workloads.model_config import ModelConfig
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.hf_config import load_hf_config
+from llmaccel.workloads.model_config import ModelConfig
 
 ZOO_DIR = Path(__file__).parent / "zoo"
 SCHEMA_VERSION = 1

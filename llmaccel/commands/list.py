@@ -5,14 +5,14 @@ import argparse
 import sys
 from typing import Callable
 
-from reports.tables import format_table
+from llmaccel.reports.tables import format_table
 
 WHAT = ("presets", "models", "designs", "quant", "components", "rtl")
 
 
 def _presets() -> tuple[tuple[str, ...], list[tuple]]:
-    from sim.preset import load_preset, preset_names
-    from workloads.errors import InputError
+    from llmaccel.sim.preset import load_preset, preset_names
+    from llmaccel.workloads.errors import InputError
     rows = []
     for n in preset_names():
         try:
@@ -25,7 +25,7 @@ def _presets() -> tuple[tuple[str, ...], list[tuple]]:
 
 
 def _models() -> tuple[tuple[str, ...], list[tuple]]:
-    from workloads.zoo import get_model, model_names
+    from llmaccel.workloads.zoo import get_model, model_names
     rows = []
     for n in model_names():
         m = get_model(n)
@@ -35,9 +35,9 @@ def _models() -> tuple[tuple[str, ...], list[tuple]]:
 
 
 def _designs() -> tuple[tuple[str, ...], list[tuple]]:
-    from sim.designs import design_names
-    from sim.preset import load_preset, preset_names
-    from workloads.errors import InputError
+    from llmaccel.sim.designs import design_names
+    from llmaccel.sim.preset import load_preset, preset_names
+    from llmaccel.workloads.errors import InputError
     by_design: dict[str, list[str]] = {}
     for n in preset_names():
         try:
@@ -48,18 +48,18 @@ def _designs() -> tuple[tuple[str, ...], list[tuple]]:
 
 
 def _quant() -> tuple[tuple[str, ...], list[tuple]]:
-    from workloads.quant_presets import quant_names
+    from llmaccel.workloads.quant_presets import quant_names
     return ("quant preset",), [(n,) for n in quant_names()]
 
 
 def _rtl() -> tuple[tuple[str, ...], list[tuple]]:
-    from rtl.registry import all_checks
+    from llmaccel.rtl.registry import all_checks
     return ("rtl unit", "check"), [(c.unit, c.description) for c in all_checks()]
 
 
 def _components() -> tuple[tuple[str, ...], list[tuple]]:
     """PE types and memory systems any host can take (docs/mix-and-match.md)."""
-    from sim.components import component_rows
+    from llmaccel.sim.components import component_rows
     return ("kind", "name", "from", "summary"), [(r["kind"], r["name"], r["origin"], r["summary"])
                                                  for r in component_rows()]
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workloads.errors import InputError, require_positive_int
+from llmaccel.workloads.errors import InputError, require_positive_int
 
 METHODS = ("ovp4", "ovp8", "int4", "int8", "ant4", "gobo", "olaccel")
 COLUMNS = ("tensor", "method", "elements", "mse", "sqnr_db", "detail", "outlier_normal_pairs", "outlier_outlier_pairs")
@@ -70,7 +70,7 @@ def synthetic(spec: str, seed: int):
 
 def evaluate(w: np.ndarray, method: str) -> tuple[np.ndarray, str, dict]:
     """Quantize-dequantize ``w`` [out, in] with ``method``: (xq, detail, pair stats)."""
-    from workloads.quant import ant, outlier, ovp
+    from llmaccel.workloads.quant import ant, outlier, ovp
     if method in ("ovp4", "ovp8"):
         t = ovp.ovp_quantize(w, 4 if method == "ovp4" else 8, axis=1, channel_axis=0)
         return t.dequantize(), t.fmt.normal, ovp.pair_stats(t.stats)
@@ -93,7 +93,7 @@ def _fmt(x: float) -> str:
 
 
 def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -> list[dict]:
-    from workloads.quant.metrics import sqnr_db
+    from llmaccel.workloads.quant.metrics import sqnr_db
     rows: list[dict] = []
     tot = {m: [0.0, 0.0, 0] for m in methods}      # signal, noise, elements
     for i, (name, w) in enumerate(tensors):
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_tensors < 0:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
     if args.path:
-        from workloads.tensors import iter_weights
+        from llmaccel.workloads.tensors import iter_weights
         tensors = iter_weights(args.path, ndim=2)
     else:
         tensors = synthetic(args.synthetic, args.seed)

@@ -41,16 +41,16 @@ def _ops_as_json(rows: list[dict]) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports import run_folder
-    from reports.plots import plot_run
-    from reports.tables import run_table
+    from llmaccel.reports import run_folder
+    from llmaccel.reports.plots import plot_run
+    from llmaccel.reports.tables import run_table
 
     config.positive("--top", args.top)
     if Path(args.run_dir).is_file():
         return _sweep_report(args)
     rf = run_folder.read(args.run_dir)
     if args.out:
-        from reports.html import write_run_report
+        from llmaccel.reports.html import write_run_report
 
         def build(tmp: Path) -> None:
             plot_run(rf, tmp)
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         # replace RUN_DIR/plots atomically: build a sibling then swap
         plots = Path(args.run_dir) / run_folder.PLOTS_DIR
         if plots.exists() and any(plots.iterdir()) and not (plots / "roofline.png").exists():
-            from workloads.errors import InputError
+            from llmaccel.workloads.errors import InputError
             raise InputError("RUN_DIR", f"{plots} holds files that are not llmaccel plots; use --out")
         run_folder.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), allow_non_run=True)
         where = plots

@@ -24,9 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports import reproduce as repro
-    from reports.run_folder import json_safe
-    from reports.tables import repro_table
+    from llmaccel.reports import reproduce as repro
+    from llmaccel.reports.run_folder import json_safe
+    from llmaccel.reports.tables import repro_table
 
     mods = repro.reproducers()
     names = sorted(mods) if args.design == "all" else [args.design]
@@ -49,9 +49,9 @@ def _write_out(rows: list[dict], out: str) -> None:
     import io
     from pathlib import Path
 
-    from reports.html import reproduce_report
-    from reports.run_folder import atomic_folder
-    from workloads.errors import InputError
+    from llmaccel.reports.html import reproduce_report
+    from llmaccel.reports.run_folder import atomic_folder
+    from llmaccel.workloads.errors import InputError
 
     target = Path(out)
     if target.is_dir() and any(target.iterdir()) and not (target / "rows.json").exists():

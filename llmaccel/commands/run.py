@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _gpu_preset(name: str):
     """The ``--gpu`` preset, checked before any simulation (it must be a ``gpu`` design)."""
-    from workloads.errors import InputError
+    from llmaccel.workloads.errors import InputError
     hw = config.load_hw(name, flag_name="--gpu")
     if hw.design != "gpu":
         raise InputError("--gpu", f"preset {name!r} is a {hw.design!r} design; give a GPU preset (llmaccel list designs)")
@@ -79,16 +79,16 @@ def _gpu_preset(name: str):
 
 
 def _reference(trace, hw) -> dict:
-    from sim.designs import run as run_design
+    from llmaccel.sim.designs import run as run_design
     r = run_design(trace, hw)
     return {"preset": r.preset, "design": r.design, "clock_mhz": r.clock_mhz, "total_cycles": int(r.total_cycles),
             "time_s": r.time_s, "total_energy_pj": r.total_energy_pj}
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports import run_folder
-    from reports.tables import run_table
-    from sim.designs import get_design
+    from llmaccel.reports import run_folder
+    from llmaccel.reports.tables import run_table
+    from llmaccel.sim.designs import get_design
 
     config.positive("--top", args.top)
     config.check_run_args(args)

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from workloads.errors import InputError
+    from llmaccel.workloads.errors import InputError
     from llmaccel.dse.executors import executor
     from llmaccel.dse.runner import run_sweep
     from llmaccel.dse.space import load_space

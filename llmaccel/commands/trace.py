@@ -69,9 +69,9 @@ def summary(trace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from llmaccel.progress import enabled
-    from workloads import requests as wreq
-    from workloads.errors import InputError, require_positive_int
-    from workloads.trace_io import read_trace, validate_trace, write_trace
+    from llmaccel.workloads import requests as wreq
+    from llmaccel.workloads.errors import InputError, require_positive_int
+    from llmaccel.workloads.trace_io import read_trace, validate_trace, write_trace
 
     if args.check:
         problems = validate_trace(args.check)
@@ -85,12 +85,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise InputError("--out", "required: the trace file to write (or use --check FILE)")
     if args.gemm_csv:
-        from workloads.gemm_csv import read_gemm_csv
+        from llmaccel.workloads.gemm_csv import read_gemm_csv
         trace = read_gemm_csv(args.gemm_csv, quant=args.quant)
         what = f"{args.gemm_csv} (SCALE-Sim GEMM CSV)"
     else:
-        from workloads.graph import PHASES, build_trace
-        from workloads.zoo import get_model
+        from llmaccel.workloads.graph import PHASES, build_trace
+        from llmaccel.workloads.zoo import get_model
         if args.phase not in PHASES:
             raise InputError("--phase", f"unknown phase {args.phase!r}; allowed: {', '.join(PHASES)}")
         model = get_model(args.model)

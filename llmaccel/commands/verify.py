@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 SIM_CHOICES = ("icarus", "verilator", "both")
 
@@ -71,7 +71,7 @@ def select_checks(checks: list, pattern: str | None) -> list:
 
 
 def _run_one(check, sim: str, build_dir: Path) -> Outcome:
-    from rtl.flow import RtlCheckFailed
+    from llmaccel.rtl.flow import RtlCheckFailed
 
     t0 = time.perf_counter()
     try:
@@ -105,8 +105,8 @@ def format_table(outcomes: list[Outcome]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rtl.flow import simulator_available
-    from rtl.registry import all_checks
+    from llmaccel.rtl.flow import simulator_available
+    from llmaccel.rtl.registry import all_checks
 
     sims = select_sims(args.sim)
     checks = select_checks(all_checks(), args.unit)

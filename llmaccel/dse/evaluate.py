@@ -11,7 +11,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -22,7 +22,7 @@ def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @lru_cache(maxsize=64)
 def _trace(workload_json: str) -> Any:
-    from workloads import zoo, graph, requests as rq
+    from llmaccel.workloads import zoo, graph, requests as rq
 
     w = json.loads(workload_json)
     model = zoo.get_model(w["model"])
@@ -41,7 +41,7 @@ def _trace(workload_json: str) -> Any:
 
 @lru_cache(maxsize=8)
 def _host(host: str) -> Any:
-    from sim.preset import load_preset
+    from llmaccel.sim.preset import load_preset
     return load_preset(host)
 
 
@@ -53,7 +53,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
         invalid combination (an InputError from any layer).
     """
-    from sim.designs import get_design
+    from llmaccel.sim.designs import get_design
     from llmaccel.dse.metrics import breakdowns_of, metrics_of
 
     t0 = time.perf_counter()

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterator, Sequence
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 Task = tuple[str, dict[str, Any], dict[str, Any]]
 

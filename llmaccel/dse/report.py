@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 from llmaccel.dse.store import ResultStore
 from llmaccel.dse.summary import aggregate
 
@@ -23,7 +23,7 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
     Raises:
         InputError: the file is not a results database, or holds no (such) sweep.
     """
-    from reports.html import sweep_report, write_html
+    from llmaccel.reports.html import sweep_report, write_html
 
     db = Path(db)
     if not db.exists():

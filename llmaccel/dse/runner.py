@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 from llmaccel.dse.evaluate import evaluate_task
 from llmaccel.dse.space import SweepSpace, point_key
 from llmaccel.dse.store import ResultStore

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workloads.errors import InputError
-from sim.preset import read_yaml, load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.sim.preset import read_yaml, load_preset
 
 SCHEMA_VERSION = 1
 WORKLOAD_FIELDS = ("model", "phase", "batch", "prompt_len", "gen_len", "kv_len", "dist", "seed", "tp", "quant", "layers")

@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 from llmaccel.dse.metrics import METRICS
 
 

@@ -36,13 +36,13 @@ from typing import Literal
 
 import numpy as np
 
-from mapping.flightllm.isa import Instr, encode
-from sim.params import build
-from sim.preset import HardwareConfig
-from workloads.errors import InputError
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_spec import QuantSpec, named
-from workloads.trace import Trace
+from llmaccel.mapping.flightllm.isa import Instr, encode
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import QuantSpec, named
+from llmaccel.workloads.trace import Trace
 
 ALLOWED_N = (0, 2, 4, 8, 16)
 FUSED_ROLES = {"rope", "softmax", "act", "gate_mul", "residual_attn", "residual_ffn"}

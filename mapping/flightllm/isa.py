@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 OPCODES = {"LD": 1, "ST": 2, "MM": 3, "MV": 4, "MISC": 5, "SYS": 6}
 UNIT_OF = {"LD": "ld", "ST": "st", "MM": "mpe", "MV": "mpe", "MISC": "sfu", "SYS": "sys"}

@@ -23,7 +23,7 @@ import pkgutil
 from dataclasses import dataclass, asdict
 from typing import Any
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 @dataclass

@@ -14,7 +14,7 @@ import math
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from reports.reproduce import ReproRow
+from llmaccel.reports.reproduce import ReproRow
 
 DESIGN = "flightllm"
 MODELS = ("llama2-7b", "opt-6.7b")
@@ -32,9 +32,9 @@ PAPER = {
 
 
 def _grid(preset: str, model: str, points: tuple) -> dict:
-    from sim.flightllm.request import BucketCache, simulate_request
-    from sim.preset import load_preset
-    from workloads.zoo import get_model
+    from llmaccel.sim.flightllm.request import BucketCache, simulate_request
+    from llmaccel.sim.preset import load_preset
+    from llmaccel.workloads.zoo import get_model
     hw, m, cache = load_preset(preset), get_model(model), BucketCache()
     out = {}
     for p, d in points:
@@ -45,10 +45,10 @@ def _grid(preset: str, model: str, points: tuple) -> dict:
 
 
 def _gpu(preset: str, quant: str, points: tuple) -> dict:
-    from sim.gpu.roofline import simulate_trace
-    from workloads.graph import build_trace
-    from workloads.requests import fixed
-    from workloads.zoo import get_model
+    from llmaccel.sim.gpu.roofline import simulate_trace
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.requests import fixed
+    from llmaccel.workloads.zoo import get_model
     m = get_model("llama2-7b")
     out = {}
     for p, d in points:
@@ -65,9 +65,9 @@ def _gpu(preset: str, quant: str, points: tuple) -> dict:
 
 def _sparsity() -> dict:
     """MPE cycles of a LLaMA2-7B 512-token prefill: paper compression vs dense (no N:M, dense attention)."""
-    from sim.flightllm.request import _run
-    from sim.preset import load_preset
-    from workloads.zoo import get_model
+    from llmaccel.sim.flightllm.request import _run
+    from llmaccel.sim.preset import load_preset
+    from llmaccel.workloads.zoo import get_model
     m = get_model("llama2-7b")
     hw = load_preset("u280")
     dense_hw = hw.with_overrides({"compression.block_sparse_attention": False}, "ablation: dense attention")
@@ -80,11 +80,11 @@ def _sparsity() -> dict:
 
 def _storage() -> dict:
     """Instruction bytes per step program for every bucket (compile only; layers extrapolated)."""
-    from mapping.flightllm.compiler import CompilerParams, compile_trace
-    from sim.flightllm.request import STEADY_BLOCKS, _requests
-    from sim.preset import load_preset
-    from workloads.graph import build_trace
-    from workloads.zoo import get_model
+    from llmaccel.mapping.flightllm.compiler import CompilerParams, compile_trace
+    from llmaccel.sim.flightllm.request import STEADY_BLOCKS, _requests
+    from llmaccel.sim.preset import load_preset
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.zoo import get_model
     m = get_model("llama2-7b")
     cp = CompilerParams.of(load_preset("u280"))
     L = m.num_hidden_layers
@@ -110,7 +110,7 @@ def _geomean(xs: list[float]) -> float:
 
 
 def reproduce() -> list[ReproRow]:
-    from sim.preset import read_yaml
+    from llmaccel.sim.preset import read_yaml
     points = tuple((p, d) for p in PREFILL for d in DECODE)
     big = ((512, 1536),)
     jobs = [(_grid, ("u280", "llama2-7b", points)), (_grid, ("u280", "opt-6.7b", points)),

@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from reports.reproduce import ReproRow
-from sim.designs import get_design
-from sim.preset import load_preset
-from workloads.graph import build_trace
-from workloads.requests import fixed
-from workloads.trace import Trace
+from llmaccel.reports.reproduce import ReproRow
+from llmaccel.sim.designs import get_design
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
+from llmaccel.workloads.trace import Trace
 
 DESIGN = "mixpe"
 
@@ -62,8 +62,8 @@ def linear_trace(model: str, quant: str) -> Trace:
 @lru_cache(maxsize=32)
 def area(preset: str) -> float:
     """Modelled area (mm^2) of a preset: Result.meta["area_mm2"] summed (sim/mixpe/model.py)."""
-    from sim.mixpe.model import area_mm2
-    from sim.mixpe.params import from_preset
+    from llmaccel.sim.mixpe.model import area_mm2
+    from llmaccel.sim.mixpe.params import from_preset
     return float(sum(area_mm2(from_preset(_preset(preset))).values()))
 
 

@@ -14,19 +14,19 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from reports.reproduce import ReproRow
-from sim.dram import load_dram
-from sim.dram.channel import run_device
-from sim.dram.patterns import analytical_bounds, random_access, streaming
-from sim.gpu.roofline import simulate_trace
-from sim.neupims.design import compile_trace, iteration_energy
-from sim.neupims.params import neupims_params
-from sim.neupims.pipeline import simulate_iteration
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import sample
-from workloads.zoo import get_model
+from llmaccel.reports.reproduce import ReproRow
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.dram.channel import run_device
+from llmaccel.sim.dram.patterns import analytical_bounds, random_access, streaming
+from llmaccel.sim.gpu.roofline import simulate_trace
+from llmaccel.sim.neupims.design import compile_trace, iteration_energy
+from llmaccel.sim.neupims.params import neupims_params
+from llmaccel.sim.neupims.pipeline import simulate_iteration
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import sample
+from llmaccel.workloads.zoo import get_model
 
 DESIGN = "neupims"
 SEED = 0

@@ -14,12 +14,12 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from reports.reproduce import ReproRow
-from sim.designs import run
-from sim.gpu import simulate_trace as gpu_simulate
-from sim.preset import load_preset
-from workloads.graph import build_trace
-from workloads.requests import fixed
+from llmaccel.reports.reproduce import ReproRow
+from llmaccel.sim.designs import run
+from llmaccel.sim.gpu import simulate_trace as gpu_simulate
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
 
 DESIGN = "olive"
 
@@ -99,8 +99,8 @@ def reproduce() -> list[ReproRow]:
             rows.append(ReproRow(DESIGN, "geomean of 5 models", f"{metric} vs {label}", label,
                                  PAPER.get((label, metric)), _geomean(vals), _assumption(label)))
     # decoder area overhead: (R + C) edge decoders / (PE slots + decoders), SRAM excluded
-    from sim.olive.model import area_mm2
-    from sim.olive.params import olive_params
+    from llmaccel.sim.olive.model import area_mm2
+    from llmaccel.sim.olive.params import olive_params
     for preset, paper in PAPER_DECODER_OVERHEAD.items():
         a = area_mm2(olive_params(load_preset(preset)))
         frac = a["edge_decoders"] / (a["pe_array"] + a["edge_decoders"])

@@ -47,7 +47,7 @@ from amaranth.hdl import Array, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from rtl.baseline.pe import MacPE, PEConfig
+from llmaccel.rtl.baseline.pe import MacPE, PEConfig
 
 
 @dataclass(frozen=True)

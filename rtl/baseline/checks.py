@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rtl.baseline.array import ArrayConfig, OsArray, latency_cycles
-from rtl.baseline.pe import MacPE, PEConfig, safe_accumulations, worst_product
-from rtl.flow import run_cocotb, write_verilog
-from rtl.registry import RtlCheck
+from llmaccel.rtl.baseline.array import ArrayConfig, OsArray, latency_cycles
+from llmaccel.rtl.baseline.pe import MacPE, PEConfig, safe_accumulations, worst_product
+from llmaccel.rtl.flow import run_cocotb, write_verilog
+from llmaccel.rtl.registry import RtlCheck
 
 VECTORS_ENV = "LLMACCEL_VECTORS"
 PE_TOP = "baseline_pe"
@@ -109,7 +109,7 @@ def run_pe(sim: str, build_dir: Path, seed: int = 2024) -> None:
     vec = build_dir / "pe_vectors.npz"
     np.savez(vec, **pe_vectors(seed))
     src = write_verilog(MacPE(), build_dir / "src", PE_TOP)
-    run_cocotb(src, PE_TOP, "rtl.baseline.tb_pe", sim, build_dir / sim, env={VECTORS_ENV: str(vec)})
+    run_cocotb(src, PE_TOP, "llmaccel.rtl.baseline.tb_pe", sim, build_dir / sim, env={VECTORS_ENV: str(vec)})
 
 
 # -------------------------------------------------------------------------- array
@@ -212,7 +212,7 @@ def run_array(rows: int, cols: int, sim: str, build_dir: Path, seed: int = 7,
     np.savez(vec, **array_vectors(rows, cols, n, seed))
     src = write_verilog(dut if dut is not None else OsArray(ArrayConfig(rows, cols)),
                         build_dir / "src", ARRAY_TOP)
-    run_cocotb(src, ARRAY_TOP, "rtl.baseline.tb_array", sim, build_dir / sim,
+    run_cocotb(src, ARRAY_TOP, "llmaccel.rtl.baseline.tb_array", sim, build_dir / sim,
                env={VECTORS_ENV: str(vec)})
 
 

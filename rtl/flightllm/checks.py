@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rtl.flightllm.dsp_chain import DspChain
-from rtl.flightllm.dsp_group import LATENCY, DspGroup
-from rtl.flightllm.vectors import build, build_chain
-from rtl.flow import run_cocotb, write_verilog
-from rtl.registry import RtlCheck
+from llmaccel.rtl.flightllm.dsp_chain import DspChain
+from llmaccel.rtl.flightllm.dsp_group import LATENCY, DspGroup
+from llmaccel.rtl.flightllm.vectors import build, build_chain
+from llmaccel.rtl.flow import run_cocotb, write_verilog
+from llmaccel.rtl.registry import RtlCheck
 
 TOPLEVEL = "flightllm_dg"
 
@@ -21,7 +21,7 @@ def run_dsp_group(sim: str, build_dir: Path) -> None:
     vec["latency"] = LATENCY
     path = build_dir / "dg_vectors.json"
     path.write_text(json.dumps(vec))
-    run_cocotb(vlog, TOPLEVEL, "rtl.flightllm.tb_dsp_group", sim, build_dir, env={"FLIGHTLLM_DG_VECTORS": str(path)})
+    run_cocotb(vlog, TOPLEVEL, "llmaccel.rtl.flightllm.tb_dsp_group", sim, build_dir, env={"FLIGHTLLM_DG_VECTORS": str(path)})
 
 
 CHAIN_TOPLEVEL = "flightllm_chain"
@@ -41,7 +41,7 @@ def run_dsp_chain(sim: str, build_dir: Path) -> None:
     vec["latency"] = LATENCY
     path = build_dir / "chain_vectors.json"
     path.write_text(json.dumps(vec))
-    run_cocotb(vlog, CHAIN_TOPLEVEL, "rtl.flightllm.tb_dsp_chain", sim, build_dir,
+    run_cocotb(vlog, CHAIN_TOPLEVEL, "llmaccel.rtl.flightllm.tb_dsp_chain", sim, build_dir,
                env={"FLIGHTLLM_CHAIN_VECTORS": str(path)})
 
 

@@ -19,8 +19,8 @@ from amaranth.hdl import Const, Module, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from rtl.flightllm.dsp_group import ACT_BITS, LATENCY, DspGroup
-from workloads.quant.dsp_packing import LANE_BITS, WINDOW
+from llmaccel.rtl.flightllm.dsp_group import ACT_BITS, LATENCY, DspGroup
+from llmaccel.workloads.quant.dsp_packing import LANE_BITS, WINDOW
 
 WIN_BITS = WINDOW * ACT_BITS
 

@@ -39,7 +39,7 @@ from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from workloads.quant.dsp_packing import LANE_BITS, LO_BITS, WINDOW
+from llmaccel.workloads.quant.dsp_packing import LANE_BITS, LO_BITS, WINDOW
 
 LATENCY = 2
 ACT_BITS = 8

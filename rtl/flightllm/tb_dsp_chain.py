@@ -10,7 +10,7 @@ import os
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from rtl.tb_util import start_in_reset
+from llmaccel.rtl.tb_util import start_in_reset
 
 PORTS = ("win_hi", "win_lo", "w", "idx", "seg", "valid")
 LANE = 32

@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from workloads.quant.dsp_packing import LANE_BITS, WINDOW, chain_step, dg_step
+from llmaccel.workloads.quant.dsp_packing import LANE_BITS, WINDOW, chain_step, dg_step
 
 CORNERS = (-128, -127, -1, 0, 1, 127)
 CIN_CORNERS = (-(1 << (LANE_BITS - 1)), (1 << (LANE_BITS - 1)) - 1, -1, 0, 1)

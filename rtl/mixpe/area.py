@@ -19,7 +19,7 @@ from amaranth.hdl import Module, Mux, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from rtl.mixpe.pe import _shift_add
+from llmaccel.rtl.mixpe.pe import _shift_add
 
 #: name -> (a_bits, w_bits, a_signed, method)
 UNITS: dict[str, tuple[int, int, bool, str]] = {
@@ -63,7 +63,7 @@ def product_cell_counts() -> dict[str, int]:
     """Total generic cells of every unit in :data:`UNITS` (runs Yosys, ~2 s each, 4 at a time)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from rtl.flow import cell_counts
+    from llmaccel.rtl.flow import cell_counts
 
     def one(name: str) -> int:
         return cell_counts(unit(name), f"prod_{name}")["total"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rtl.flow import run_cocotb, write_verilog
-from rtl.mixpe.pe import MixPE, MixPEConfig
-from rtl.mixpe.pe_fp16 import MixPEFp16Group
-from rtl.mixpe.vectors import build, build_fp16
-from rtl.registry import RtlCheck
+from llmaccel.rtl.flow import run_cocotb, write_verilog
+from llmaccel.rtl.mixpe.pe import MixPE, MixPEConfig
+from llmaccel.rtl.mixpe.pe_fp16 import MixPEFp16Group
+from llmaccel.rtl.mixpe.vectors import build, build_fp16
+from llmaccel.rtl.registry import RtlCheck
 
 TOPLEVEL = "mixpe_pe"
 TOPLEVEL_FP16 = "mixpe_fp16_group"
@@ -21,7 +21,7 @@ def run_pe(sim: str, build_dir: Path) -> None:
     vlog = write_verilog(MixPE(cfg), build_dir, TOPLEVEL)
     vec_path = build_dir / "vectors.json"
     vec_path.write_text(json.dumps(build(cfg)))
-    run_cocotb(vlog, TOPLEVEL, "rtl.mixpe.tb_pe", sim, build_dir, env={"MIXPE_VECTORS": str(vec_path)})
+    run_cocotb(vlog, TOPLEVEL, "llmaccel.rtl.mixpe.tb_pe", sim, build_dir, env={"MIXPE_VECTORS": str(vec_path)})
 
 
 def run_fp16_group(sim: str, build_dir: Path) -> None:
@@ -30,7 +30,7 @@ def run_fp16_group(sim: str, build_dir: Path) -> None:
     vlog = write_verilog(MixPEFp16Group(), build_dir, TOPLEVEL_FP16)
     vec_path = build_dir / "vectors_fp16.json"
     vec_path.write_text(json.dumps(build_fp16()))
-    run_cocotb(vlog, TOPLEVEL_FP16, "rtl.mixpe.tb_pe_fp16", sim, build_dir,
+    run_cocotb(vlog, TOPLEVEL_FP16, "llmaccel.rtl.mixpe.tb_pe_fp16", sim, build_dir,
                env={"MIXPE_FP16_VECTORS": str(vec_path)})
 
 

@@ -21,7 +21,7 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from rtl.mixpe.pe import _shift_add, _tree
+from llmaccel.rtl.mixpe.pe import _shift_add, _tree
 
 LATENCY = 2
 #: fp16: exponent shift 0..29 (e = 1..30), significand 11 bits

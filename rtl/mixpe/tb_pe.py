@@ -20,7 +20,7 @@ import os
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from rtl.tb_util import start_in_reset
+from llmaccel.rtl.tb_util import start_in_reset
 
 
 def _signed(v: int, bits: int) -> int:

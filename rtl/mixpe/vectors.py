@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workloads.quant.group import GroupQuantWeights, mpgemm_dequant_first_int, mpgemm_group_int
-from rtl.mixpe.pe import LATENCY, MixPEConfig
+from llmaccel.workloads.quant.group import GroupQuantWeights, mpgemm_dequant_first_int, mpgemm_group_int
+from llmaccel.rtl.mixpe.pe import LATENCY, MixPEConfig
 
 
 def _pack(vals, bits: int) -> int:
@@ -106,8 +106,8 @@ def build_fp16(lanes: int = 4, seed: int = 9, n_random: int = 40) -> dict:
     * random streams: group sizes 32/64/128 and multiples of ``lanes``, partial last
       groups, idle beats with garbage.
     """
-    from rtl.mixpe.pe_fp16 import LATENCY as FP_LATENCY
-    from workloads.quant.group import fp16_group_sums_fixed
+    from llmaccel.rtl.mixpe.pe_fp16 import LATENCY as FP_LATENCY
+    from llmaccel.workloads.quant.group import fp16_group_sums_fixed
 
     rng = np.random.default_rng(seed)
     L = lanes

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rtl.flow import run_cocotb, write_verilog
-from rtl.neupims.mac import PimBankMac
-from rtl.neupims.mac_fp16 import PimBankMacFp16
-from rtl.neupims.vectors import build, build_fp16
-from rtl.registry import RtlCheck
+from llmaccel.rtl.flow import run_cocotb, write_verilog
+from llmaccel.rtl.neupims.mac import PimBankMac
+from llmaccel.rtl.neupims.mac_fp16 import PimBankMacFp16
+from llmaccel.rtl.neupims.vectors import build, build_fp16
+from llmaccel.rtl.registry import RtlCheck
 
 TOPLEVEL = "neupims_bank_mac"
 TOPLEVEL_FP16 = "neupims_bank_mac_fp16"
@@ -22,7 +22,7 @@ def run_mac(sim: str, build_dir: Path) -> None:
     vlog = write_verilog(PimBankMac(), build_dir, TOPLEVEL)
     vec_path = build_dir / "vectors.json"
     vec_path.write_text(json.dumps(build()))
-    run_cocotb(vlog, TOPLEVEL, "rtl.neupims.tb_mac", sim, build_dir, env={"NEUPIMS_MAC_VECTORS": str(vec_path)})
+    run_cocotb(vlog, TOPLEVEL, "llmaccel.rtl.neupims.tb_mac", sim, build_dir, env={"NEUPIMS_MAC_VECTORS": str(vec_path)})
 
 
 def run_mac_fp16(sim: str, build_dir: Path) -> None:
@@ -30,7 +30,7 @@ def run_mac_fp16(sim: str, build_dir: Path) -> None:
     vlog = write_verilog(PimBankMacFp16(), build_dir, TOPLEVEL_FP16)
     vec_path = build_dir / "vectors_fp16.json"
     vec_path.write_text(json.dumps(build_fp16()))
-    run_cocotb(vlog, TOPLEVEL_FP16, "rtl.neupims.tb_mac", sim, build_dir, env={"NEUPIMS_MAC_VECTORS": str(vec_path)})
+    run_cocotb(vlog, TOPLEVEL_FP16, "llmaccel.rtl.neupims.tb_mac", sim, build_dir, env={"NEUPIMS_MAC_VECTORS": str(vec_path)})
 
 
 # ------------------------------------------------------------------ PIM command sequencer
@@ -42,14 +42,14 @@ SEQ_BUILDS = {"dual": ("dual", "spec", True), "single": ("single", "spec", False
 @lru_cache(maxsize=None)
 def seq_streams(kind: str) -> tuple:
     """The streams of one build (cached: the reference runs take a few seconds)."""
-    from rtl.neupims.seq_vectors import stream_set
+    from llmaccel.rtl.neupims.seq_vectors import stream_set
     return tuple(stream_set(kind))
 
 
 def seq_design(kind: str):
     """The :class:`PimSequencer` of one check build and its toplevel name."""
-    from rtl.neupims.seq_vectors import configs, seq_timing
-    from rtl.neupims.sequencer import PimSequencer
+    from llmaccel.rtl.neupims.seq_vectors import configs, seq_timing
+    from llmaccel.rtl.neupims.sequencer import PimSequencer
     _set, cfg, dual = SEQ_BUILDS[kind]
     timing = seq_timing(*configs()[cfg])
     return PimSequencer(dual, timing), f"neupims_pim_seq_{kind}"
@@ -57,7 +57,7 @@ def seq_design(kind: str):
 
 def write_seq_vectors(streams, path: Path, rank_bits: int, bg_bits: int) -> None:
     """Concatenate streams into the ``.npz`` read by rtl.neupims.tb_sequencer."""
-    from rtl.neupims.seq_vectors import PORTS
+    from llmaccel.rtl.neupims.seq_vectors import PORTS
     t_off = np.cumsum([0] + [len(s.want) for s in streams])
     c_off = np.cumsum([0] + [len(s.times) for s in streams])
     np.savez(path, ports=np.array(PORTS), names=np.array([s.name for s in streams]), t_off=t_off, c_off=c_off,
@@ -71,14 +71,14 @@ def run_sequencer(sim: str, build_dir: Path, kind: str, streams=None) -> None:
     build_dir = Path(build_dir)
     dut, top = seq_design(kind)
     if kind in ("dual", "single"):     # the short-refresh streams run on the spec build: same gaps
-        from rtl.neupims.seq_vectors import configs, seq_timing
+        from llmaccel.rtl.neupims.seq_vectors import configs, seq_timing
         if seq_timing(*configs()["refresh"]) != dut.timing:
             raise ValueError("the short-refresh configuration must keep the spec build's gaps")
     vlog = write_verilog(dut, build_dir, top)
     vec = build_dir / "seq_vectors.npz"
     write_seq_vectors(seq_streams(SEQ_BUILDS[kind][0]) if streams is None else streams, vec, dut.rank_bits,
                       dut.bg_bits)
-    run_cocotb(vlog, top, "rtl.neupims.tb_sequencer", sim, build_dir, env={"LLMACCEL_VECTORS": str(vec)})
+    run_cocotb(vlog, top, "llmaccel.rtl.neupims.tb_sequencer", sim, build_dir, env={"LLMACCEL_VECTORS": str(vec)})
 
 
 def run_seq_dual(sim: str, build_dir: Path) -> None:

@@ -16,7 +16,7 @@ from amaranth import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from sim.neupims.pim_unit import FP16_ACC_BITS
+from llmaccel.sim.neupims.pim_unit import FP16_ACC_BITS
 
 
 class PimBankMacFp16(wiring.Component):

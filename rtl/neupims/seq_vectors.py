@@ -42,14 +42,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.requests import ChannelRequests
-from sim.dram.timing import ACT, PRE, RD, REF, WR
-from sim.neupims.mixed import PIM_BASE, cross_gaps
-from sim.neupims.mixed_reference import MixedReference
-from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_HEADER, PIM_PRE, READRES, PimTiming, expand_commands,
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR
+from llmaccel.sim.neupims.mixed import PIM_BASE, cross_gaps
+from llmaccel.sim.neupims.mixed_reference import MixedReference
+from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_HEADER, PIM_PRE, READRES, PimTiming, expand_commands,
                              schedule_reference)
-from rtl.neupims.sequencer import SeqTiming
+from llmaccel.rtl.neupims.sequencer import SeqTiming
 
 #: drive columns of the vectors file, in order (one uint8 each per cycle); cmd_* come from the FIFO
 PORTS = ("start_ok", "pim_may", "row_busy", "col_busy", "group_closed",
@@ -310,9 +310,9 @@ def configs() -> dict[str, tuple[DramConfig, PimTiming]]:
     * ``long_tfaw``: tFAW 80 (assumed for tests: above that distance, so four G_ACTs of a rank
       fill the window and the G_ACT-only ring decides).
     """
-    from sim.dram import load_dram
-    from sim.neupims.params import neupims_params
-    from sim.preset import load_preset
+    from llmaccel.sim.dram import load_dram
+    from llmaccel.sim.neupims.params import neupims_params
+    from llmaccel.sim.preset import load_preset
     params, _ = neupims_params(load_preset("neupims"))
     base = load_dram(params.dram_preset)
 

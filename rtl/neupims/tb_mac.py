@@ -14,7 +14,7 @@ import os
 import cocotb
 from cocotb.triggers import FallingEdge
 
-from rtl.tb_util import start_in_reset
+from llmaccel.rtl.tb_util import start_in_reset
 
 
 @cocotb.test()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.neupims.pim_unit import LATENCY, run_stream
+from llmaccel.sim.neupims.pim_unit import LATENCY, run_stream
 
 
 def pack(lanes_vals: np.ndarray, width: int) -> int:
@@ -59,7 +59,7 @@ def build(lanes: int = 16, width: int = 8, acc_bits: int = 32, seed: int = 0, n_
 def build_fp16(lanes: int = 16, seed: int = 1, n_random: int = 800, wrap_burst: int = 2100) -> dict:
     """fp16 unit vectors: specials, extremes, subnormals, cancellation, random finite and
     random raw patterns, an accumulator wrap; expected values from ``run_stream_fp16``."""
-    from sim.neupims.pim_unit import run_stream_fp16
+    from llmaccel.sim.neupims.pim_unit import run_stream_fp16
     rng = np.random.default_rng(seed)
     cmds, A, B = [], [], []
 

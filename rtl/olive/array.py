@@ -29,11 +29,11 @@ from amaranth.hdl import Array, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from rtl.baseline.array import add_row_readout
-from rtl.olive import decoder as dec
-from rtl.olive import pe as pe_mod
-from rtl.olive.decoder import DECODER4, DecoderConfig, OvpDecoder
-from rtl.olive.pe import OvpPE, OvpPEConfig
+from llmaccel.rtl.baseline.array import add_row_readout
+from llmaccel.rtl.olive import decoder as dec
+from llmaccel.rtl.olive import pe as pe_mod
+from llmaccel.rtl.olive.decoder import DECODER4, DecoderConfig, OvpDecoder
+from llmaccel.rtl.olive.pe import OvpPE, OvpPEConfig
 
 PAIRS_PER_BEAT = 2   # one decoded code pair per edge per cycle
 

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rtl.flow import run_cocotb, write_verilog
-from rtl.olive import decoder as dec
-from rtl.olive import pe as pe_mod
-from rtl.olive.array import OvpArray, OvpArrayConfig, latency_cycles
-from rtl.olive.decoder import DECODER4, DECODER8, DecoderConfig, OvpDecoderLanes
-from rtl.olive.pe import OvpPE, OvpPEConfig
-from rtl.registry import RtlCheck
-from workloads.quant import ovp
+from llmaccel.rtl.flow import run_cocotb, write_verilog
+from llmaccel.rtl.olive import decoder as dec
+from llmaccel.rtl.olive import pe as pe_mod
+from llmaccel.rtl.olive.array import OvpArray, OvpArrayConfig, latency_cycles
+from llmaccel.rtl.olive.decoder import DECODER4, DECODER8, DecoderConfig, OvpDecoderLanes
+from llmaccel.rtl.olive.pe import OvpPE, OvpPEConfig
+from llmaccel.rtl.registry import RtlCheck
+from llmaccel.workloads.quant import ovp
 
 VECTORS_ENV = "LLMACCEL_VECTORS"
 DEC8_RANDOM = 100_000
@@ -215,21 +215,21 @@ def _run(elab, top: str, tb: str, vectors: dict, sim: str, build_dir: Path) -> N
 
 
 def run_decoder4(sim: str, build_dir: Path) -> None:
-    _run(OvpDecoderLanes(DECODER4, DECODER_LANES), "olive_dec4", "rtl.olive.tb_decoder", decoder4_vectors(), sim,
+    _run(OvpDecoderLanes(DECODER4, DECODER_LANES), "olive_dec4", "llmaccel.rtl.olive.tb_decoder", decoder4_vectors(), sim,
          build_dir)
 
 
 def run_decoder8(sim: str, build_dir: Path) -> None:
-    _run(OvpDecoderLanes(DECODER8, DECODER_LANES), "olive_dec8", "rtl.olive.tb_decoder", decoder8_vectors(), sim,
+    _run(OvpDecoderLanes(DECODER8, DECODER_LANES), "olive_dec8", "llmaccel.rtl.olive.tb_decoder", decoder8_vectors(), sim,
          build_dir)
 
 
 def run_pe(sim: str, build_dir: Path) -> None:
-    _run(OvpPE(OvpPEConfig()), "olive_pe", "rtl.olive.tb_pe", pe_vectors(), sim, build_dir)
+    _run(OvpPE(OvpPEConfig()), "olive_pe", "llmaccel.rtl.olive.tb_pe", pe_vectors(), sim, build_dir)
 
 
 def run_array(sim: str, build_dir: Path) -> None:
-    _run(OvpArray(OvpArrayConfig(4, 4)), "olive_array", "rtl.olive.tb_array", array_vectors(4, 4), sim, build_dir)
+    _run(OvpArray(OvpArrayConfig(4, 4)), "olive_array", "llmaccel.rtl.olive.tb_array", array_vectors(4, 4), sim, build_dir)
 
 
 CHECKS = [

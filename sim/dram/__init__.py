@@ -12,4 +12,4 @@
 
 See docs/dram.md.
 """
-from sim.dram.config import DramConfig, load_dram  # noqa: F401
+from llmaccel.sim.dram.config import DramConfig, load_dram  # noqa: F401

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dram.config import DramOrg
-from workloads.errors import InputError
+from llmaccel.sim.dram.config import DramOrg
+from llmaccel.workloads.errors import InputError
 
 
 def _log2(where: str, n: int) -> int:

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dram.address import AddressMap
-from sim.dram.config import DramConfig
-from sim.dram.fast import run_fast
-from sim.dram.reference import ReferenceController
-from sim.dram.requests import ChannelRequests, ChannelSchedule
-from sim.dram.timing import ACT, PRE, RD, WR, REF
-from workloads.errors import InputError
+from llmaccel.sim.dram.address import AddressMap
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.fast import run_fast
+from llmaccel.sim.dram.reference import ReferenceController
+from llmaccel.sim.dram.requests import ChannelRequests, ChannelSchedule
+from llmaccel.sim.dram.timing import ACT, PRE, RD, WR, REF
+from llmaccel.workloads.errors import InputError
 
 IMPLS = ("fast", "reference")
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sim.params import build
-from sim.preset import load_preset, HardwareConfig
-from workloads.errors import InputError
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import load_preset, HardwareConfig
+from llmaccel.workloads.errors import InputError
 
 DRAM_PRESET_DIR = Path(__file__).parent / "presets"
 

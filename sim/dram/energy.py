@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.dram.config import DramConfig
-from sim.energy import EnergyLedger, load_table
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.energy import EnergyLedger, load_table
 
 ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
 _ACTION = {"ACT": "dram_act", "RD": "dram_read_64b", "WR": "dram_write_64b", "REF": "dram_ref"}

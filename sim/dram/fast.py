@@ -14,9 +14,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.requests import ChannelRequests, ChannelSchedule
-from sim.dram.timing import Gaps
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.requests import ChannelRequests, ChannelSchedule
+from llmaccel.sim.dram.timing import Gaps
 
 _BIG = np.int64(1) << 62
 

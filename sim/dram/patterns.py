@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dram.address import AddressMap
-from sim.dram.config import DramConfig
+from llmaccel.sim.dram.address import AddressMap
+from llmaccel.sim.dram.config import DramConfig
 
 
 def streaming(cfg: DramConfig, n_bytes: int, base: int = 0) -> np.ndarray:

@@ -24,9 +24,9 @@ from typing import Callable
 
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.requests import ChannelRequests, ChannelSchedule
-from sim.dram.timing import ACT, PRE, RD, WR, REF, Gaps, pair_gap
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.requests import ChannelRequests, ChannelSchedule
+from llmaccel.sim.dram.timing import ACT, PRE, RD, WR, REF, Gaps, pair_gap
 
 
 Bank = tuple[int, int, int]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 @dataclass(frozen=True)

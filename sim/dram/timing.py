@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dram.config import DramConfig
+from llmaccel.sim.dram.config import DramConfig
 
 ACT, PRE, RD, WR, REF = 0, 1, 2, 3, 4
 CMD_NAMES = ("ACT", "PRE", "RD", "WR", "REF")

@@ -23,18 +23,18 @@ from pathlib import Path
 
 import numpy as np
 
-from mapping.flightllm.compiler import CompilerParams, StepProgram, compile_trace
-from sim.energy import load_table
-from sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
-from sim.flightllm.hbm import HbmModel
-from sim.flightllm.params import FlightParams, flight_params
-from sim.flightllm.resources import check_fit
-from sim.flightllm.scheduler import schedule
-from sim.flightllm.sfu import sfu_cycles
-from sim.preset import HardwareConfig
-from sim.result import OpStats, Result
-from workloads.ops import OpKind
-from workloads.trace import Trace
+from llmaccel.mapping.flightllm.compiler import CompilerParams, StepProgram, compile_trace
+from llmaccel.sim.energy import load_table
+from llmaccel.sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
+from llmaccel.sim.flightllm.hbm import HbmModel
+from llmaccel.sim.flightllm.params import FlightParams, flight_params
+from llmaccel.sim.flightllm.resources import check_fit
+from llmaccel.sim.flightllm.scheduler import schedule
+from llmaccel.sim.flightllm.sfu import sfu_cycles
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.workloads.ops import OpKind
+from llmaccel.workloads.trace import Trace
 
 ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
 FPGA_NODE_NM = 16  # UltraScale+ / Versal fabric process (TSMC 16FF+ / 7 nm); see energy.yaml vdd entry

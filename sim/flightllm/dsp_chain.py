@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workloads.quant import dsp_packing as packed
-from workloads.errors import InputError
+from llmaccel.workloads.quant import dsp_packing as packed
+from llmaccel.workloads.errors import InputError
 
 ALLOWED_N = (0, 2, 4, 8, 16)
 

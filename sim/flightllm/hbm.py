@@ -34,7 +34,7 @@ import numpy as np
 
 from numba import njit
 
-from sim.flightllm.params import HbmParams
+from llmaccel.sim.flightllm.params import HbmParams
 
 
 @dataclass(frozen=True)

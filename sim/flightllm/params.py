@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sim.params import build
-from sim.preset import HardwareConfig
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mapping.flightllm.compiler import CompilerParams, bucket_of, compile_trace
-from sim.flightllm.design import DESIGN, _hw_key
-from sim.preset import HardwareConfig
-from sim.result import Result
-from workloads.errors import InputError, require_positive_int
-from workloads.graph import build_trace
-from workloads.model_config import ModelConfig
-from workloads.requests import fixed
+from llmaccel.mapping.flightllm.compiler import CompilerParams, bucket_of, compile_trace
+from llmaccel.sim.flightllm.design import DESIGN, _hw_key
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import Result
+from llmaccel.workloads.errors import InputError, require_positive_int
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.model_config import ModelConfig
+from llmaccel.workloads.requests import fixed
 
 #: blocks simulated by the steady-state extrapolation (first, K-2 middle, last)
 STEADY_BLOCKS = 3

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 
-from sim.flightllm.params import FlightParams
-from workloads.errors import InputError
+from llmaccel.sim.flightllm.params import FlightParams
+from llmaccel.workloads.errors import InputError
 
 
 def usage(p: FlightParams) -> dict[str, dict[str, float]]:

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 UNITS = ("ld", "st", "mpe", "sfu", "sys")
 

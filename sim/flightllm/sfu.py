@@ -16,7 +16,7 @@ the closed form.
 """
 from __future__ import annotations
 
-from sim.flightllm.params import SfuParams
+from llmaccel.sim.flightllm.params import SfuParams
 
 
 def passes_of(kind: str, sfu: SfuParams) -> int:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.gpu.roofline import gpu_params, simulate_trace
-from sim.preset import HardwareConfig
-from sim.result import Result
-from workloads.trace import Trace
+from llmaccel.sim.gpu.roofline import gpu_params, simulate_trace
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import Result
+from llmaccel.workloads.trace import Trace
 
 
 @dataclass

@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.params import build
-from sim.preset import HardwareConfig, load_preset
-from sim.result import OpStats, Result
-from workloads.errors import InputError
-from workloads.ops import Op
-from workloads.trace import Trace
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig, load_preset
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.trace import Trace
 
 
 @dataclass(frozen=True)

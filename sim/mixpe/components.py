@@ -21,12 +21,12 @@ used; dequant operations are counted per output per group, ``m * n * ceil(k / G)
 """
 from __future__ import annotations
 
-from sim.components import GroupDequant, HostedPE
-from sim.mixpe.model import AREA_TABLE, ENERGY_TABLE
-from sim.mixpe.params import from_preset
-from sim.mixpe.pe import pe_kind
-from sim.preset import load_preset
-from sim.systolic.pe import PEType
+from llmaccel.sim.components import GroupDequant, HostedPE
+from llmaccel.sim.mixpe.model import AREA_TABLE, ENERGY_TABLE
+from llmaccel.sim.mixpe.params import from_preset
+from llmaccel.sim.mixpe.pe import pe_kind
+from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.pe import PEType
 
 
 def _hosted(name: str, preset: str, group_dequant: GroupDequant | None, description: str) -> HostedPE:

@@ -7,17 +7,17 @@ returns a :class:`sim.result.Result`.  See sim/mixpe/model.py for the formulas.
 """
 from __future__ import annotations
 
-from mapping.mixpe import MixGemmTask, MixPEProgram, compile_trace
-from mapping.tiling import Buffers
-from sim.energy import EnergyLedger
-from sim.mixpe import model
-from sim.mixpe.params import MixPEParams, from_preset
-from sim.mixpe.pe import pe_kind
-from sim.preset import HardwareConfig
-from sim.result import OpStats, Result
-from workloads.errors import InputError
-from workloads.ops import Op
-from workloads.trace import Trace
+from llmaccel.mapping.mixpe import MixGemmTask, MixPEProgram, compile_trace
+from llmaccel.mapping.tiling import Buffers
+from llmaccel.sim.energy import EnergyLedger
+from llmaccel.sim.mixpe import model
+from llmaccel.sim.mixpe.params import MixPEParams, from_preset
+from llmaccel.sim.mixpe.pe import pe_kind
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.trace import Trace
 
 def _buffers(p: MixPEParams) -> Buffers:
     m = p.memory

@@ -29,14 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mapping.mixpe import MixGemmTask, MixVectorTask
-from mapping.tiling import block_sequence
-from sim.energy import EnergyLedger, EnergyTable, load_table
-from sim.mixpe.params import MixPEParams
-from sim.mixpe.pe import PEKind, pe_kind
-from sim.systolic.dataflow import fold_geometry, sram_reads_per_gemm
-from sim.systolic.fast import gemm_cycles
-from sim.systolic.model import double_buffer_total
+from llmaccel.mapping.mixpe import MixGemmTask, MixVectorTask
+from llmaccel.mapping.tiling import block_sequence
+from llmaccel.sim.energy import EnergyLedger, EnergyTable, load_table
+from llmaccel.sim.mixpe.params import MixPEParams
+from llmaccel.sim.mixpe.pe import PEKind, pe_kind
+from llmaccel.sim.systolic.dataflow import fold_geometry, sram_reads_per_gemm
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.sim.systolic.model import double_buffer_total
 
 ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
 AREA_TABLE = Path(__file__).parent / "area.yaml"
@@ -198,7 +198,7 @@ def area_mm2(p: MixPEParams) -> dict[str, float]:
     """Area breakdown (mm^2) at the preset's node: PE lanes (product + accumulate adder, as
     the energy model pairs them), dequantizers (one per ``pes_per_unit`` PEs for ``in_pe``,
     ``dequant.lanes`` for ``in_loop``) and SRAM.  Registers and wiring are not counted."""
-    from sim.area import load_area_table
+    from llmaccel.sim.area import load_area_table
     table = load_area_table(AREA_TABLE)
     kind = pe_kind(p.pe.kind)
     n_pe = p.array.rows * p.array.cols

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sim.memory import OffChip
-from sim.params import build
-from sim.preset import HardwareConfig
+from llmaccel.sim.memory import OffChip
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,6 @@ class MixPEParams:
 def from_preset(hw: HardwareConfig) -> MixPEParams:
     """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field)."""
     p = build(MixPEParams, hw.params, f"{hw.name}.params")
-    from sim.mixpe.pe import pe_kind
+    from llmaccel.sim.mixpe.pe import pe_kind
     pe_kind(p.pe.kind)
     return p

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workloads.errors import InputError
-from workloads.quant_spec import QuantSpec
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant_spec import QuantSpec
 
 #: MixPE PE pipeline depth in cycles (== rtl.mixpe.pe.LATENCY).
 PE_PIPELINE_DEPTH = 4

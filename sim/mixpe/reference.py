@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
-from workloads.errors import InputError
-from workloads.quant.group import shift_add_product
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant.group import shift_add_product
 
 
 def simulate_mixpe_os_fold(a: np.ndarray, q: np.ndarray, zero: np.ndarray, mant: np.ndarray, group_size: int,

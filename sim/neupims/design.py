@@ -19,16 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.dram.config import DramConfig
-from sim.dram.energy import ENERGY_TABLE as DRAM_TABLE, charge_commands
-from sim.energy import EnergyLedger, load_table
-from sim.neupims.params import NeuPimsParams, neupims_params
-from sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
-from sim.neupims.sram_energy import charge_leakage, charge_sram
-from sim.preset import HardwareConfig
-from sim.result import OpStats, Result
-from workloads.errors import InputError
-from workloads.trace import Trace
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.energy import ENERGY_TABLE as DRAM_TABLE, charge_commands
+from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.neupims.params import NeuPimsParams, neupims_params
+from llmaccel.sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
+from llmaccel.sim.neupims.sram_energy import charge_leakage, charge_sram
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.trace import Trace
 
 PIM_TABLE = Path(__file__).parent / "energy.yaml"
 _PIM_ACTION = {"GWRITE": "pim_gwrite", "G_ACT": "pim_g_act", "COMP": "pim_comp", "READRES": "pim_readres",

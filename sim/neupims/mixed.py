@@ -65,10 +65,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.requests import ChannelRequests
-from sim.neupims.pim import PimTiming
-from workloads.errors import InputError
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.neupims.pim import PimTiming
+from llmaccel.workloads.errors import InputError
 
 #: PIM command codes in a mixed trace are offset by this
 PIM_BASE = 10
@@ -111,9 +111,9 @@ def run_mixed(dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles: np.n
     """Schedule one channel's normal requests and PIM tiles together (``impl`` fast or reference)."""
     tiles = np.ascontiguousarray(np.asarray(tiles, np.int64).reshape(-1, 4))
     if impl == "fast":
-        from sim.neupims.mixed_fast import run_mixed_fast
+        from llmaccel.sim.neupims.mixed_fast import run_mixed_fast
         return run_mixed_fast(dram, pt, req, tiles, dual)
     if impl == "reference":
-        from sim.neupims.mixed_reference import MixedReference
+        from llmaccel.sim.neupims.mixed_reference import MixedReference
         return MixedReference(dram, pt, dual).run(req, tiles)
     raise InputError("mixed impl", f"allowed: {', '.join(IMPLS)}; got {impl!r}")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.requests import ChannelRequests
-from sim.dram.fast import (col_candidate, controller_state, issue_act, issue_col, issue_pre, issue_ref, next_cycle,
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.dram.fast import (col_candidate, controller_state, issue_act, issue_col, issue_pre, issue_ref, next_cycle,
                            pop_queue, record, refresh_candidate, row_candidate, start_cycle)
-from sim.dram.timing import Gaps
-from sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
-from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimTiming, _too_long, _tp_vector,
+from llmaccel.sim.dram.timing import Gaps
+from llmaccel.sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
+from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimTiming, _too_long, _tp_vector,
                              expand_commands, tile_floor)
 
 _XG = ("rd2gw", "wr2gw", "gw2rd", "gw2wr", "rd2rr", "wr2rr", "rr2wr")

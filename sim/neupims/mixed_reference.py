@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.requests import ChannelRequests
-from sim.dram.reference import apply_row_command, frfcfs_column, frfcfs_row_command, refresh_command
-from sim.dram.timing import ACT, PRE, RD, REF, WR, Gaps, pair_gap
-from sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
-from sim.neupims.pim import (COMP, G_ACT, GWRITE, MAX_REFRESH_RETRIES, PIM_HEADER, PIM_PRE, READRES, PimTiming,
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.dram.reference import apply_row_command, frfcfs_column, frfcfs_row_command, refresh_command
+from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR, Gaps, pair_gap
+from llmaccel.sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
+from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, MAX_REFRESH_RETRIES, PIM_HEADER, PIM_PRE, READRES, PimTiming,
                              _conflict, _ref_tile, _too_long, expand_commands)
 
 NEG = -(1 << 40)

@@ -37,9 +37,9 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from sim.neupims.params import NpuParams
-from sim.systolic.dataflow import fold_geometry
-from workloads.errors import InputError
+from llmaccel.sim.neupims.params import NpuParams
+from llmaccel.sim.systolic.dataflow import fold_geometry
+from llmaccel.workloads.errors import InputError
 
 
 def gemm_tiles(m: int, n: int, k: int, p: NpuParams) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sim.dram.config import DramConfig, load_dram
-from sim.neupims.pim import PimParams
-from sim.params import build
-from sim.preset import HardwareConfig
+from llmaccel.sim.dram.config import DramConfig, load_dram
+from llmaccel.sim.neupims.pim import PimParams
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
 
 
 @dataclass(frozen=True)

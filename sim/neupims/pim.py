@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
-from sim.dram.config import DramConfig
-from sim.dram.timing import Gaps
-from workloads.errors import InputError
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.timing import Gaps
+from llmaccel.workloads.errors import InputError
 
 GWRITE, G_ACT, PIM_HEADER, COMP, READRES, PIM_PRE = range(6)
 PIM_CMD_NAMES = ("GWRITE", "G_ACT", "PIM_HEADER", "COMP", "READRES", "PIM_PRE")

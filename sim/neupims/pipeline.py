@@ -33,20 +33,20 @@ from functools import lru_cache
 
 import numpy as np
 
-from mapping.neupims import KvPlacement, channel_streams, kv_bytes
-from sim.neupims.placement import place_kv
-from sim.dram.config import DramConfig
-from sim.dram.fast import run_fast
-from sim.dram.patterns import streaming
-from sim.dram.address import AddressMap
-from sim.dram.requests import ChannelRequests
-from sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
-from sim.neupims.params import NeuPimsParams
-from sim.neupims.mixed import run_mixed
-from sim.neupims.pim import PimTiming, schedule_fast
-from sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
-from workloads.errors import InputError
-from workloads.ops import Op
+from llmaccel.mapping.neupims import KvPlacement, channel_streams, kv_bytes
+from llmaccel.sim.neupims.placement import place_kv
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.fast import run_fast
+from llmaccel.sim.dram.patterns import streaming
+from llmaccel.sim.dram.address import AddressMap
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
+from llmaccel.sim.neupims.params import NeuPimsParams
+from llmaccel.sim.neupims.mixed import run_mixed
+from llmaccel.sim.neupims.pim import PimTiming, schedule_fast
+from llmaccel.sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op
 
 QKV_ROLES = {"norm_attn", "q_proj", "k_proj", "v_proj", "rope"}
 MHA_ROLES = {"attn_score", "softmax", "attn_context"}

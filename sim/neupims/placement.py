@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapping import neupims as mp
-from sim.dram.config import DramConfig
-from sim.neupims.pim import PimParams, PimTiming, schedule_fast
+from llmaccel.mapping import neupims as mp
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.neupims.pim import PimParams, PimTiming, schedule_fast
 
 _TILE_CACHE: dict = {}
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sim.dram.config import DramConfig
-from sim.neupims.params import NeuPimsParams
-from sim.neupims.pipeline import LayerWork, simulate_iteration
-from workloads.errors import InputError
-from workloads.trace import Request
+from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.neupims.params import NeuPimsParams
+from llmaccel.sim.neupims.pipeline import LayerWork, simulate_iteration
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.trace import Request
 
 
 @dataclass

@@ -44,14 +44,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.energy import EnergyLedger, EnergyTable
-from sim.neupims.npu import l1_count, l2_nonempty, l2_tiles
-from sim.neupims.params import NpuParams
-from sim.systolic.dataflow import sram_reads_per_gemm
+from llmaccel.sim.energy import EnergyLedger, EnergyTable
+from llmaccel.sim.neupims.npu import l1_count, l2_nonempty, l2_tiles
+from llmaccel.sim.neupims.params import NpuParams
+from llmaccel.sim.systolic.dataflow import sram_reads_per_gemm
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.neupims.params import NeuPimsParams
-    from sim.neupims.pipeline import IterationResult
+    from llmaccel.sim.neupims.params import NeuPimsParams
+    from llmaccel.sim.neupims.pipeline import IterationResult
 
 #: the four SRAM traffic counters (bytes) carried by NpuTime and IterationResult
 SRAM_FIELDS = ("spad_read", "spad_write", "acc_read", "acc_write")

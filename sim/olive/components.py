@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sim.components import EdgeDecoder, HostedPE
-from sim.olive.model import AREA_TABLE, ENERGY_TABLE
-from sim.olive.params import olive_params
-from sim.preset import load_preset
+from llmaccel.sim.components import EdgeDecoder, HostedPE
+from llmaccel.sim.olive.model import AREA_TABLE, ENERGY_TABLE
+from llmaccel.sim.olive.params import olive_params
+from llmaccel.sim.preset import load_preset
 
 
 def _hosted(name: str, preset: str, formats: tuple[str, ...], description: str) -> HostedPE:

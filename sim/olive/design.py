@@ -20,16 +20,16 @@ the array or the vector unit); see :mod:`sim.olive.model` for formulas.
 from __future__ import annotations
 
 
-from mapping.olive import OliveGemmTask, OliveProgram, OutlierTraffic, compile_trace
-from sim.energy import EnergyLedger
-from sim.olive import model
-from sim.olive.params import OliveParams, olive_params
-from sim.preset import HardwareConfig
-from sim.result import OpStats, Result
-from sim.systolic.design import vector_stats
-from sim.systolic.model import BlockCost, array_units, charge_gemm, simulate_tiling
-from workloads.ops import Op
-from workloads.trace import Trace
+from llmaccel.mapping.olive import OliveGemmTask, OliveProgram, OutlierTraffic, compile_trace
+from llmaccel.sim.energy import EnergyLedger
+from llmaccel.sim.olive import model
+from llmaccel.sim.olive.params import OliveParams, olive_params
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.systolic.design import vector_stats
+from llmaccel.sim.systolic.model import BlockCost, array_units, charge_gemm, simulate_tiling
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.trace import Trace
 
 
 class OliveDesign:

@@ -23,11 +23,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.energy import EnergyLedger, EnergyTable, load_table
-from sim.area import load_area_table
-from sim.olive.params import OliveParams
-from sim.systolic.model import GemmStats
-from workloads.ops import Op
+from llmaccel.sim.energy import EnergyLedger, EnergyTable, load_table
+from llmaccel.sim.area import load_area_table
+from llmaccel.sim.olive.params import OliveParams
+from llmaccel.sim.systolic.model import GemmStats
+from llmaccel.workloads.ops import Op
 
 HERE = Path(__file__).parent
 ENERGY_TABLE = HERE / "energy.yaml"

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sim.params import build
-from sim.preset import HardwareConfig
-from sim.systolic.model import ArrayParams
-from sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg
-from sim.systolic.pe import PEType
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.systolic.model import ArrayParams
+from llmaccel.sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg
+from llmaccel.sim.systolic.pe import PEType
 
 VARIANTS = ("olive", "ant", "olaccel", "gobo", "adafloat")
 

@@ -50,7 +50,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 DATAFLOWS = ("os", "ws", "is")
 

@@ -24,23 +24,23 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mapping.systolic import GemmTask, SystolicProgram, VectorTask, compile_trace
-from mapping.tiling import GemmTiling, block_sequence
-from sim.area import AreaTable, load_area_table
-from sim.components import MEMORY_ENERGY, HostedPE
-from sim.energy import EnergyLedger, load_table
-from sim.preset import HardwareConfig
-from sim.result import OpStats, Result
-from sim.systolic.dataflow import SparsePattern
-from sim.systolic.fast import SparseBlockCost
-from sim.systolic.model import (ArrayParams, BlockCost, GemmStats, MemParams, array_units, charge_gemm,
+from llmaccel.mapping.systolic import GemmTask, SystolicProgram, VectorTask, compile_trace
+from llmaccel.mapping.tiling import GemmTiling, block_sequence
+from llmaccel.sim.area import AreaTable, load_area_table
+from llmaccel.sim.components import MEMORY_ENERGY, HostedPE
+from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.systolic.dataflow import SparsePattern
+from llmaccel.sim.systolic.fast import SparseBlockCost
+from llmaccel.sim.systolic.model import (ArrayParams, BlockCost, GemmStats, MemParams, array_units, charge_gemm,
                                 double_buffer_total, simulate_tiling)
-from sim.systolic.params import SystolicParams, systolic_params
-from sim.systolic.pe import PEType
-from workloads.errors import InputError
-from workloads.ops import Op
-from workloads.quant_spec import QuantSpec
-from workloads.trace import Trace
+from llmaccel.sim.systolic.params import SystolicParams, systolic_params
+from llmaccel.sim.systolic.pe import PEType
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.quant_spec import QuantSpec
+from llmaccel.workloads.trace import Trace
 
 
 def sparse_pattern(op: Op, p: SystolicParams) -> SparsePattern | None:

@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from dataclasses import dataclass
 
-from sim.systolic.dataflow import SparsePattern, check_dataflow, fold_cycles, fold_geometry
-from workloads.errors import require_positive_int
+from llmaccel.sim.systolic.dataflow import SparsePattern, check_dataflow, fold_cycles, fold_geometry
+from llmaccel.workloads.errors import require_positive_int
 
 
 @lru_cache(maxsize=65536)

@@ -30,12 +30,12 @@ from typing import Literal
 
 import numpy as np
 
-from mapping.tiling import Buffers, GemmTiling, block_sequence, choose_tiling
-from sim.energy import EnergyLedger
-from sim.memory import OffChip
-from sim.systolic.dataflow import check_dataflow, fold_geometry, sram_reads_per_gemm
-from sim.systolic.fast import gemm_cycles
-from sim.systolic.pe import PEType
+from llmaccel.mapping.tiling import Buffers, GemmTiling, block_sequence, choose_tiling
+from llmaccel.sim.energy import EnergyLedger
+from llmaccel.sim.memory import OffChip
+from llmaccel.sim.systolic.dataflow import check_dataflow, fold_geometry, sram_reads_per_gemm
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.sim.systolic.pe import PEType
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from sim.memory import OffChip
-from sim.params import build
-from sim.preset import HardwareConfig
-from sim.systolic.model import ArrayParams, EnergyActions, MemParams
-from sim.systolic.pe import PEType, builtin_pe
-from workloads.errors import InputError
+from llmaccel.sim.memory import OffChip
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
+from llmaccel.sim.systolic.pe import PEType, builtin_pe
+from llmaccel.workloads.errors import InputError
 
 if TYPE_CHECKING:
-    from sim.components import HostedPE
+    from llmaccel.sim.components import HostedPE
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class SystolicParams(HostMemoryMixin):
 
     def hosted(self) -> "HostedPE":
         """The PE with what it brings to the host (edge decoder, dequantizer, tables, area)."""
-        from sim.components import hosted_pe
+        from llmaccel.sim.components import hosted_pe
         return hosted_pe(self.array.pe)
 
     def array_params(self) -> ArrayParams:
@@ -137,7 +137,7 @@ def systolic_params(hw: HardwareConfig) -> SystolicParams:
     (e.g. ``dram: hbm3``) instead of spelling out the section."""
     params = hw.params
     if isinstance(params.get("dram"), str):
-        from sim.components import memory_system
+        from llmaccel.sim.components import memory_system
         params = {**params, "dram": memory_system(params["dram"], f"{hw.name}.params.dram").dram_section()}
     p = build(SystolicParams, params, f"{hw.name}.params")
     p.hosted()  # unknown PE names fail here, listing the allowed ones

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 PE_FAMILIES = ("int", "float")
 
@@ -80,5 +80,5 @@ def builtin_pe(name: str) -> PEType:
     (OliVe, MixPE, ... PEs).  Unknown names raise InputError listing every allowed name."""
     if name in BUILTIN_PES:
         return BUILTIN_PES[name]
-    from sim.components import hosted_pe  # lazy: the registry imports the designs' PE modules
+    from llmaccel.sim.components import hosted_pe  # lazy: the registry imports the designs' PE modules
     return hosted_pe(name).pe

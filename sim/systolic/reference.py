@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 def _result_dtype(*arrays: np.ndarray) -> type:

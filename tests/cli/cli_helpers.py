@@ -1,7 +1,7 @@
 """Helpers for the CLI tests: a hand-built Result (reports without any design) and an error-line check."""
 from __future__ import annotations
 
-from sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result
 
 
 def small_result() -> Result:

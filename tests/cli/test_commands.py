@@ -9,9 +9,9 @@ import pytest
 
 from cli_helpers import assert_one_line_error, small_result
 from llmaccel.cli import build_parser
-from reports import reproduce as repro
-from reports import run_folder
-from reports.reproduce import ReproRow
+from llmaccel.reports import reproduce as repro
+from llmaccel.reports import run_folder
+from llmaccel.reports.reproduce import ReproRow
 
 COMMANDS = ("run", "list", "report", "reproduce")
 
@@ -43,7 +43,7 @@ def test_unknown_command_and_flag(cli):
 @pytest.fixture
 def fake_repro(monkeypatch):
     """A reproduction module 'toy' with hand-written rows, slotted into reports.reproduce."""
-    mod = types.ModuleType("reports.reproduce.toy")
+    mod = types.ModuleType("llmaccel.reports.reproduce.toy")
     mod.DESIGN = "toy"
     long_text = "the model assumes a fully pipelined decoder with no bank conflicts, " * 3
     mod.reproduce = lambda: [
@@ -107,7 +107,7 @@ def test_reproduce_all_in_design_order(cli, monkeypatch):
     calls = []
 
     def fake(name):
-        mod = types.ModuleType(f"reports.reproduce.{name}")
+        mod = types.ModuleType(f"llmaccel.reports.reproduce.{name}")
         mod.DESIGN = name
         mod.reproduce = lambda: calls.append(name) or [ReproRow(name, "w", "m", None, 1.0, 1.1, "")]
         return mod
@@ -123,7 +123,7 @@ def test_report_replots_from_files_only(cli, tmp_path, monkeypatch):
     for p in (out / "plots").iterdir():
         p.unlink()
     # no simulator may be touched
-    monkeypatch.setitem(sys.modules, "sim.designs", None)
+    monkeypatch.setitem(sys.modules, "llmaccel.sim.designs", None)
     r = cli("report", str(out))
     assert r.rc == 0, r.err
     assert "L0.q_proj" in r.out and "1,500" in r.out
@@ -155,8 +155,8 @@ def test_report_bad_folder(cli, tmp_path):
 
 
 def test_list_rtl_and_designs(cli):
-    from rtl.registry import all_checks
-    from sim.designs import design_names
+    from llmaccel.rtl.registry import all_checks
+    from llmaccel.sim.designs import design_names
     r = cli("list", "rtl")
     assert r.rc == 0
     for c in all_checks():
@@ -167,8 +167,8 @@ def test_list_rtl_and_designs(cli):
 
 
 def test_list_models_and_quant(cli):
-    from workloads.quant_presets import quant_names
-    from workloads.zoo import model_names
+    from llmaccel.workloads.quant_presets import quant_names
+    from llmaccel.workloads.zoo import model_names
     r = cli("list", "models")
     assert r.rc == 0
     assert [line.split()[0] for line in r.out.splitlines()[2:]] == model_names()
@@ -183,7 +183,7 @@ def test_list_unknown(cli):
 
 
 def test_list_presets(cli):
-    from sim.preset import load_preset, preset_names
+    from llmaccel.sim.preset import load_preset, preset_names
     r = cli("list", "presets")
     assert r.rc == 0
     rows = [line.split(None, 2) for line in r.out.splitlines()[2:] if line and not line.startswith(" ")]

@@ -111,10 +111,10 @@ def test_bad_preset_files(cli, tmp_path):
 
 def test_malformed_trace(cli, tmp_path):
     good = tmp_path / "t.jsonl"
-    from workloads.graph import build_trace
-    from workloads.requests import fixed
-    from workloads.trace_io import write_trace
-    from workloads.zoo import get_model
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.requests import fixed
+    from llmaccel.workloads.trace_io import write_trace
+    from llmaccel.workloads.zoo import get_model
     write_trace(build_trace(get_model("llama2-7b"), "decode", fixed(1, 16, 4), quant="w8a8", layers=1), good)
     lines = good.read_text().splitlines()
     op = json.loads(lines[2])

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import small_result
-from reports import run_folder
-from workloads.errors import InputError
+from llmaccel.reports import run_folder
+from llmaccel.workloads.errors import InputError
 
 
 def _csv(path: Path) -> list[dict]:
@@ -68,7 +68,7 @@ def test_summary_values(tmp_path):
 
 
 def test_roofline_bandwidth_from_preset(tmp_path):
-    from sim.preset import HardwareConfig
+    from llmaccel.sim.preset import HardwareConfig
     r = small_result()
     r.meta = {}
     hw = HardwareConfig("toy", "systolic", {"clock_mhz": 500, "dram": {"bandwidth_gbps": 64}})

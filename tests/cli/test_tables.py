@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from cli_helpers import small_result
-from reports import run_folder
-from reports.tables import _si_energy, _si_time, fmt_num, format_table, run_table
+from llmaccel.reports import run_folder
+from llmaccel.reports.tables import _si_energy, _si_time, fmt_num, format_table, run_table
 
 
 def test_number_formats():

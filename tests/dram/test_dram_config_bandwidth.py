@@ -2,15 +2,15 @@
 import numpy as np
 import pytest
 
-from sim.dram import load_dram
-from sim.dram.address import AddressMap
-from sim.dram.channel import run_device
-from sim.dram.config import dram_from_params
-from sim.dram.energy import command_energy_pj
-from sim.dram.patterns import analytical_bounds, random_access, streaming
-from sim.preset import load_preset
-from sim.dram.config import DRAM_PRESET_DIR
-from workloads.errors import InputError
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.dram.address import AddressMap
+from llmaccel.sim.dram.channel import run_device
+from llmaccel.sim.dram.config import dram_from_params
+from llmaccel.sim.dram.energy import command_energy_pj
+from llmaccel.sim.dram.patterns import analytical_bounds, random_access, streaming
+from llmaccel.sim.preset import load_preset
+from llmaccel.sim.dram.config import DRAM_PRESET_DIR
+from llmaccel.workloads.errors import InputError
 
 CFG = load_dram("hbm2-neupims")
 

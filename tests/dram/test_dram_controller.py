@@ -4,11 +4,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.dram import load_dram
-from sim.dram.fast import run_fast
-from sim.dram.reference import ReferenceController
-from sim.dram.requests import ChannelRequests
-from sim.dram.timing import ACT, PRE, RD, WR, REF
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.dram.fast import run_fast
+from llmaccel.sim.dram.reference import ReferenceController
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.dram.timing import ACT, PRE, RD, WR, REF
 
 CFG = load_dram("hbm2-neupims")
 T = CFG.timing

@@ -86,7 +86,7 @@ def test_run_report_and_timeline_render(tmp_path):
 
 
 def test_reproduce_report_renders(tmp_path):
-    from reports.html import reproduce_report, write_html
+    from llmaccel.reports.html import reproduce_report, write_html
     rows = [{"design": "d", "workload": "w", "metric": "speedup vs x", "baseline": "x", "paper": 2.0, "model": 1.8,
              "rel_err": -0.1, "assumptions": "a"},
             {"design": "d", "workload": "w", "metric": "tokens/s", "baseline": None, "paper": None, "model": 5.0,
@@ -98,7 +98,7 @@ def test_reproduce_report_renders(tmp_path):
 
 
 def test_sweep_report_refuses_a_foreign_folder(tmp_path, sweep_db):
-    from workloads.errors import InputError
+    from llmaccel.workloads.errors import InputError
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(InputError):
@@ -128,9 +128,9 @@ def test_report_command_on_a_database(tmp_path, sweep_db, capsys):
 def test_reproduce_out_writes_report_and_guards_folders(tmp_path, monkeypatch, capsys):
     import json
     import types
-    from reports import reproduce as repro
-    from reports.reproduce import ReproRow
-    mod = types.ModuleType("reports.reproduce.toy")
+    from llmaccel.reports import reproduce as repro
+    from llmaccel.reports.reproduce import ReproRow
+    mod = types.ModuleType("llmaccel.reports.reproduce.toy")
     mod.DESIGN = "toy"
     mod.reproduce = lambda: [ReproRow("toy", "w", "speedup", "x", 2.0, 2.5, "hand")]
     monkeypatch.setattr(repro, "reproducers", lambda: {"toy": mod})

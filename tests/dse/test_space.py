@@ -4,7 +4,7 @@ import textwrap
 import pytest
 
 from llmaccel.dse.space import load_space, point_key
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 GOOD = """
 schema: 1

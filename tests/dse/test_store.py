@@ -2,7 +2,7 @@
 import pytest
 
 from llmaccel.dse.store import ResultStore
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 def test_rows_persist_and_resume_requires_flag(tmp_path):

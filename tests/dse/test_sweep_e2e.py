@@ -37,9 +37,9 @@ def test_grid_sweep_fills_every_row_and_metrics_are_consistent(tmp_path, space_f
     rows = rows_of(db)
     assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
     # Each row equals a direct simulation of the same configuration, built without the DSE code.
-    from sim.designs import run
-    from sim.preset import load_preset
-    from workloads import graph, requests, zoo
+    from llmaccel.sim.designs import run
+    from llmaccel.sim.preset import load_preset
+    from llmaccel.workloads import graph, requests, zoo
     for r in rows:
         hw = load_preset("systolic-int8").with_overrides({"clock_mhz": r["point"]["hw.clock_mhz"]})
         reqs = requests.fixed(r["point"]["workload.batch"], 128, 128)

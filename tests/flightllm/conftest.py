@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workloads.model_config import ModelConfig
+from llmaccel.workloads.model_config import ModelConfig
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapping.flightllm.compiler import CompilerParams, block_n_for, bucket_of, compile_trace, weight_bytes
-from mapping.flightllm.isa import Instr, decode, encode
-from sim.flightllm.scheduler import double_buffer_closed_form, schedule
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import fixed
+from llmaccel.mapping.flightllm.compiler import CompilerParams, block_n_for, bucket_of, compile_trace, weight_bytes
+from llmaccel.mapping.flightllm.isa import Instr, decode, encode
+from llmaccel.sim.flightllm.scheduler import double_buffer_closed_form, schedule
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
 
 WORDS = {"LD": 7, "ST": 3, "MM": 4, "MV": 4, "MISC": 3, "SYS": 1}
 

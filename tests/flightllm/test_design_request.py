@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from sim.designs import get_design
-from sim.flightllm.params import flight_params
-from sim.flightllm.request import BucketCache, simulate_request, step_summary
-from sim.flightllm.resources import check_fit, usage
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import fixed
-from workloads.zoo import get_model
+from llmaccel.sim.designs import get_design
+from llmaccel.sim.flightllm.params import flight_params
+from llmaccel.sim.flightllm.request import BucketCache, simulate_request, step_summary
+from llmaccel.sim.flightllm.resources import check_fit, usage
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
+from llmaccel.workloads.zoo import get_model
 
 
 def test_resources_fit_and_overflow_names_the_resource():

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.flightllm.dsp_chain import (ALLOWED_N, ChainShape, chain_cycles, check_block_n, column_nnz,
+from llmaccel.sim.flightllm.dsp_chain import (ALLOWED_N, ChainShape, chain_cycles, check_block_n, column_nnz,
                                      op_cycles_uniform, reference_tile_run)
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 def _sparse_operands(rng, m, K, n):

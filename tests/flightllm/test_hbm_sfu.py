@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.flightllm.hbm import HbmModel, HbmTiming
-from sim.flightllm.params import flight_params
-from sim.flightllm.sfu import reference_cycles, sfu_cycles
-from sim.preset import load_preset
+from llmaccel.sim.flightllm.hbm import HbmModel, HbmTiming
+from llmaccel.sim.flightllm.params import flight_params
+from llmaccel.sim.flightllm.sfu import reference_cycles, sfu_cycles
+from llmaccel.sim.preset import load_preset
 
 
 def _hbm(name="u280"):

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from workloads.quant.dsp_packing import LO_BITS, dg_step, dg_step_vec, pack, split, wrap
+from llmaccel.workloads.quant.dsp_packing import LO_BITS, dg_step, dg_step_vec, pack, split, wrap
 
 CORNERS = (-128, -127, -64, -1, 0, 1, 63, 127)
 

@@ -1,11 +1,11 @@
 """mapping.systolic: every op becomes a task; bad inputs are InputErrors."""
 import pytest
 
-from sim.designs import get_design, run
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import fixed
+from llmaccel.sim.designs import get_design, run
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def test_every_op_mapped_and_tilings_fit(trace):
     hw = load_preset("systolic-int8")
     prog = get_design("systolic").compile(trace, hw)
     assert [t.op.name for t in prog.tasks] == [o.name for o in trace.ops]
-    from mapping.tiling import Buffers
+    from llmaccel.mapping.tiling import Buffers
     buf = Buffers(256 * 1024, 128 * 1024, 128 * 1024)   # the preset's SRAM (KiB), double buffered
     for t in prog.tasks:
         if t.op.kind.is_matmul:

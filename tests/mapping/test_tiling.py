@@ -4,8 +4,8 @@ import itertools
 import numpy as np
 import pytest
 
-from mapping.tiling import ORDERS, Buffers, GemmTiling, block_sequence, choose_tiling
-from workloads.errors import InputError
+from llmaccel.mapping.tiling import ORDERS, Buffers, GemmTiling, block_sequence, choose_tiling
+from llmaccel.workloads.errors import InputError
 
 
 def _seq_totals(t):

@@ -4,13 +4,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sim.designs import get_design
-from sim.preset import HardwareConfig
-from sim.result import Result
-from workloads.graph import build_trace
-from workloads.requests import fixed
-from workloads.trace import Trace
-from workloads.zoo import get_model
+from llmaccel.sim.designs import get_design
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import Result
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
+from llmaccel.workloads.trace import Trace
+from llmaccel.workloads.zoo import get_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SPACES = ROOT / "examples" / "spaces"

@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from sim.energy import load_table
-from sim.mixpe.model import ENERGY_TABLE as MIXPE_ENERGY
-from sim.preset import load_preset
+from llmaccel.sim.energy import load_table
+from llmaccel.sim.mixpe.model import ENERGY_TABLE as MIXPE_ENERGY
+from llmaccel.sim.preset import load_preset
 
 from mix_helpers import run_trace, trace_for
 

@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from sim.components import hosted_pe
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.quant_presets import parse_preset
-from workloads.quant_spec import QuantSpec
-from workloads.requests import fixed
-from workloads.zoo import get_model
+from llmaccel.sim.components import hosted_pe
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.quant_presets import parse_preset
+from llmaccel.workloads.quant_spec import QuantSpec
+from llmaccel.workloads.requests import fixed
+from llmaccel.workloads.zoo import get_model
 
 from mix_helpers import ROOT, SPARSE_HOST, run_trace, trace_for
 

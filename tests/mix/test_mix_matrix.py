@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from sim.components import hosted_pe, pe_names
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.quant_presets import quant_names
-from workloads.requests import fixed
-from workloads.zoo import get_model
+from llmaccel.sim.components import hosted_pe, pe_names
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.quant_presets import quant_names
+from llmaccel.workloads.requests import fixed
+from llmaccel.workloads.zoo import get_model
 
 from mix_helpers import run_trace
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.components import hosted_pe, memory_system, memory_system_names, pe_names, pes_decoding
-from sim.systolic.pe import builtin_pe
-from workloads.errors import InputError
+from llmaccel.sim.components import hosted_pe, memory_system, memory_system_names, pe_names, pes_decoding
+from llmaccel.sim.systolic.pe import builtin_pe
+from llmaccel.workloads.errors import InputError
 
 EXPECTED_PES = {"int8", "fp16", "olive-ovp4", "olive-ovp8", "ant4", "mixpe-a8", "bitfusion2"}
 
@@ -39,7 +39,7 @@ def test_olive_pe_semantics():
 
 
 def test_mixpe_pe_semantics():
-    from rtl.mixpe.pe import LATENCY
+    from llmaccel.rtl.mixpe.pe import LATENCY
     h = hosted_pe("mixpe-a8")
     assert (h.pe.a_bits, h.pe.b_bits, h.pe.macs_per_cycle) == (8, 4, 4)
     assert h.pe.pipeline_latency == LATENCY
@@ -50,9 +50,9 @@ def test_mixpe_pe_semantics():
 
 def test_pe_area_matches_the_mixpe_design_per_pe():
     """Hosted MixPE PE area == the mixpe design's own area model divided by its PE count."""
-    from sim.mixpe.model import area_mm2
-    from sim.mixpe.params import from_preset
-    from sim.preset import load_preset
+    from llmaccel.sim.mixpe.model import area_mm2
+    from llmaccel.sim.mixpe.params import from_preset
+    from llmaccel.sim.preset import load_preset
     p = from_preset(load_preset("mixpe-w4a8"))
     a = area_mm2(p)
     per_pe_um2 = (a["pe_array"] + a["dequant"]) * 1e6 / (p.array.rows * p.array.cols)
@@ -75,7 +75,7 @@ def test_memory_systems_hand_values():
 
 
 def test_component_rows_list_every_component():
-    from sim.components import component_rows
+    from llmaccel.sim.components import component_rows
     rows = component_rows()
     assert {r["name"] for r in rows if r["kind"] == "pe"} == EXPECTED_PES
     ovp = next(r for r in rows if r["name"] == "olive-ovp4")
@@ -86,7 +86,7 @@ def test_component_rows_list_every_component():
 
 def test_list_components_command(capsys):
     from llmaccel.cli import main
-    from sim.components import component_rows
+    from llmaccel.sim.components import component_rows
     assert main(["list", "components"]) == 0
     out = capsys.readouterr().out
     for r in component_rows():

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from sim.preset import load_preset
-from sim.systolic.dataflow import SparsePattern
-from sim.systolic.fast import gemm_cycles
-from sim.systolic.reference import simulate_gemm, simulate_gemm_sparse, simulate_os_tile_sparse
-from workloads.errors import InputError
+from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.dataflow import SparsePattern
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.sim.systolic.reference import simulate_gemm, simulate_gemm_sparse, simulate_os_tile_sparse
+from llmaccel.workloads.errors import InputError
 
 from mix_helpers import SPARSE_HOST, run_trace, trace_for
 
@@ -99,7 +99,7 @@ def test_sparse_mux_off_saves_nothing_on_sparse_weights():
 
 @pytest.mark.parametrize("size", [32, 8])   # 8x8: the array's K unit (8) is smaller than a MUX window
 def test_sparse_mux_on_scales_compute_and_adds_metadata(size):
-    from sim.systolic.design import DESIGN
+    from llmaccel.sim.systolic.design import DESIGN
     hw = load_preset(SPARSE_HOST).with_overrides({"array.sparse_mux": True, "array.rows": size, "array.cols": size})
     tr = trace_for("mix-w8a8-sp4of16", phase="prefill")
     prog = DESIGN.compile(tr, hw)

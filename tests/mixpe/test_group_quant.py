@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workloads.errors import InputError
-from workloads.quant import group as gq
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant import group as gq
 
 
 def _rand_case(rng, max_m=9, max_k=300, max_n=9):

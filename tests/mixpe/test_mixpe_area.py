@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtl.mixpe.area import UNITS, product_cell_counts, unit
-from sim.mixpe.model import energy_table
+from llmaccel.rtl.mixpe.area import UNITS, product_cell_counts, unit
+from llmaccel.sim.mixpe.model import energy_table
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def test_product_energies_match_cell_ratios(cells):
 
 
 def test_product_areas_match_cell_ratios(cells):
-    from sim.area import load_area_table
-    from sim.mixpe.model import AREA_TABLE
+    from llmaccel.sim.area import load_area_table
+    from llmaccel.sim.mixpe.model import AREA_TABLE
     t = load_area_table(AREA_TABLE)
     for name in UNITS:
         base, ref = ("fp16_mult", "mult_11x11") if "11" in name else ("int8_mult", "mult_8x8")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from reports.reproduce import mixpe
+from llmaccel.reports.reproduce import mixpe
 
 
 def test_rows_complete_and_geomeans_consistent():

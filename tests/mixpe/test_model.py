@@ -6,20 +6,20 @@ import math
 
 import pytest
 
-from mapping.mixpe import MixGemmTask
-from mapping.tiling import Buffers
-from sim.designs import get_design
-from sim.memory import OffChip
-from sim.mixpe import model
-from sim.mixpe.params import from_preset
-from sim.mixpe.pe import pe_kind
-from sim.preset import load_preset
-from sim.systolic.model import ArrayParams, MemParams, simulate_gemm
-from sim.systolic.pe import INT8_PE
-from workloads.errors import InputError
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_spec import FP16, INT8, QuantSpec, named
-from workloads.trace import Trace
+from llmaccel.mapping.mixpe import MixGemmTask
+from llmaccel.mapping.tiling import Buffers
+from llmaccel.sim.designs import get_design
+from llmaccel.sim.memory import OffChip
+from llmaccel.sim.mixpe import model
+from llmaccel.sim.mixpe.params import from_preset
+from llmaccel.sim.mixpe.pe import pe_kind
+from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.model import ArrayParams, MemParams, simulate_gemm
+from llmaccel.sim.systolic.pe import INT8_PE
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import FP16, INT8, QuantSpec, named
+from llmaccel.workloads.trace import Trace
 
 W4G128 = QuantSpec("int4-group", 4, 128, 20)
 

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.mixpe.pe import PE_PIPELINE_DEPTH
-from sim.mixpe.reference import simulate_mixpe_os_fold
-from sim.systolic.dataflow import fold_cycles
-from sim.systolic.fast import gemm_cycles
-from workloads.errors import InputError
-from workloads.quant import group as gq
+from llmaccel.sim.mixpe.pe import PE_PIPELINE_DEPTH
+from llmaccel.sim.mixpe.reference import simulate_mixpe_os_fold
+from llmaccel.sim.systolic.dataflow import fold_cycles
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant import group as gq
 
 
 def _case(rng):

@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from sim.designs import run
-from sim.neupims.params import neupims_params
-from sim.neupims.pipeline import npu_group, stage, stream_rate, NpuTime, PimTime, layer_work, simulate_iteration
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import fixed, sample
+from llmaccel.sim.designs import run
+from llmaccel.sim.neupims.params import neupims_params
+from llmaccel.sim.neupims.pipeline import npu_group, stage, stream_rate, NpuTime, PimTime, layer_work, simulate_iteration
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed, sample
 
 HW = load_preset("neupims")
 P, DRAM = neupims_params(HW)
@@ -96,8 +96,8 @@ def test_bad_inputs():
 
 
 def test_serving_requests_finish_and_join():
-    from sim.neupims.serving import simulate_serving
-    from workloads.trace import Request
+    from llmaccel.sim.neupims.serving import simulate_serving
+    from llmaccel.workloads.trace import Request
     tr = _trace(batch=4, kv=50, layers=1)
     work = layer_work([op for op in tr.ops if op.layer == 0])
     running = [Request(i, 40, 12, 50) for i in range(3)] + [Request(3, 40, 100, 50)]   # 3 finish after 2 steps

@@ -1,10 +1,10 @@
 """NeuPIMs energy accounting by hand, and the reproduction module's cheap rows."""
 import pytest
 
-from sim.neupims.design import iteration_energy
-from sim.neupims.params import neupims_params
-from sim.neupims.pipeline import IterationResult, stream_rate
-from sim.preset import load_preset
+from llmaccel.sim.neupims.design import iteration_energy
+from llmaccel.sim.neupims.params import neupims_params
+from llmaccel.sim.neupims.pipeline import IterationResult, stream_rate
+from llmaccel.sim.preset import load_preset
 
 P, DRAM = neupims_params(load_preset("neupims"))
 
@@ -37,7 +37,7 @@ def test_weight_stream_energy_per_byte():
 
 
 def test_repro_dram_rows_and_one_system():
-    from reports.reproduce.neupims import dram_rows, run_system
+    from llmaccel.reports.reproduce.neupims import dram_rows, run_system
     rows = dram_rows()
     assert [r.metric for r in rows] == ["sustained GB/s"] * 3
     assert 850 < rows[0].model < 956 and 800 < rows[1].model < 956 and 400 < rows[2].model < 510

@@ -5,14 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from mapping.neupims import assign_channels, split_sub_batches
-from sim.neupims.placement import place_kv
-from sim.dram import load_dram
-from sim.neupims.npu import artifact_counts, attention_sa_cycles, gemm_cycles, gemm_cycles_reference, vector_cycles, weight_passes
-from sim.neupims.params import neupims_params
-from sim.neupims.pim import PimParams
-from sim.preset import load_preset
-from workloads.errors import InputError
+from llmaccel.mapping.neupims import assign_channels, split_sub_batches
+from llmaccel.sim.neupims.placement import place_kv
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.neupims.npu import artifact_counts, attention_sa_cycles, gemm_cycles, gemm_cycles_reference, vector_cycles, weight_passes
+from llmaccel.sim.neupims.params import neupims_params
+from llmaccel.sim.neupims.pim import PimParams
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
 
 P, DRAM = neupims_params(load_preset("neupims"))
 

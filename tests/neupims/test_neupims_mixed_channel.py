@@ -5,17 +5,17 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.designs import run
-from sim.dram import load_dram
-from sim.dram.reference import ReferenceController
-from sim.dram.requests import ChannelRequests
-from sim.dram.timing import ACT, PRE, RD
-from sim.neupims.mixed import PIM_BASE, run_mixed
-from sim.neupims.pim import G_ACT, PIM_PRE, PimParams, PimTiming, schedule_reference
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import sample
+from llmaccel.sim.designs import run
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.dram.reference import ReferenceController
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.dram.timing import ACT, PRE, RD
+from llmaccel.sim.neupims.mixed import PIM_BASE, run_mixed
+from llmaccel.sim.neupims.pim import G_ACT, PIM_PRE, PimParams, PimTiming, schedule_reference
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import sample
 
 DRAM = load_dram("hbm2-neupims")
 PT = PimTiming.of(DRAM, PimParams(lanes_per_bank=16, comp_interval=2, elem_bytes=2))
@@ -119,8 +119,8 @@ def test_dual_overlaps_blocked_serialises():
     """A sequential weight read beside a PIM stream: blocked mode runs the two back to back
     (less the first tile's overlap with the last precharge); dual overlaps them, each side
     only delayed by the other (shared buses, tFAW budget, refresh postponed by open rows)."""
-    from sim.neupims.pipeline import channel_reads
-    from sim.neupims.placement import request_tiles
+    from llmaccel.sim.neupims.pipeline import channel_reads
+    from llmaccel.sim.neupims.placement import request_tiles
     req = channel_reads(DRAM, 64 << 10)                  # 1,024 reads of 64 B
     tiles = request_tiles(100, 8, 128, DRAM, PimParams(16, 2, 2))
     normal = run_mixed(DRAM, PT, req, NO_TILES, True).normal_end

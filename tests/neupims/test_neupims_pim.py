@@ -4,11 +4,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
-from sim.neupims.placement import request_tiles
-from sim.dram import load_dram
-from sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimParams, PimTiming, expand_commands,
+from llmaccel.sim.neupims.placement import request_tiles
+from llmaccel.sim.dram import load_dram
+from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimParams, PimTiming, expand_commands,
                              schedule_fast, schedule_reference)
 
 DRAM = load_dram("hbm2-neupims")

@@ -10,12 +10,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.neupims.design import iteration_energy
-from sim.neupims.npu import weight_passes
-from sim.neupims.params import neupims_params
-from sim.neupims.pipeline import GroupOp, IterationResult, LayerWork, simulate_iteration
-from sim.neupims.sram_energy import attention_sram_bytes, gemm_sram_bytes
-from sim.preset import load_preset
+from llmaccel.sim.neupims.design import iteration_energy
+from llmaccel.sim.neupims.npu import weight_passes
+from llmaccel.sim.neupims.params import neupims_params
+from llmaccel.sim.neupims.pipeline import GroupOp, IterationResult, LayerWork, simulate_iteration
+from llmaccel.sim.neupims.sram_energy import attention_sram_bytes, gemm_sram_bytes
+from llmaccel.sim.preset import load_preset
 
 P, DRAM = neupims_params(load_preset("neupims"))                 # artifact schedule, 1 MiB scratchpad
 NPU_ONLY, _ = neupims_params(load_preset("neupims-npu-only"))
@@ -157,7 +157,7 @@ def test_pim_iteration_bytes_interleaved():
 
 
 def test_repro_energy_includes_sram_and_leakage():
-    from reports.reproduce.neupims import run_system
+    from llmaccel.reports.reproduce.neupims import run_system
     for preset in ("neupims", "neupims-npu-only"):
         _tps, it, energy, p = run_system("gpt3-7b", 64, "alpaca", preset)
         assert {"npu_sram", "npu_leakage"} <= set(energy)

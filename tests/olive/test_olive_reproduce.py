@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from llmaccel.cli import main
-from reports.reproduce import olive
+from llmaccel.reports.reproduce import olive
 
 
 def test_rows_and_paper_values(capsys):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from workloads.errors import InputError
-from workloads.quant import ovp
-from workloads.quant.ovp import (OVPFormat, decode, decode_exp_int, decode_pair_ref, encode,
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant import ovp
+from llmaccel.workloads.quant.ovp import (OVPFormat, decode, decode_exp_int, decode_pair_ref, encode,
                                  encode_pair_ref, ovp4, ovp8, pack4, unpack4)
 
 FORMATS = [ovp4("int4"), ovp4("flint4"), ovp8(), ovp8(4, 3, 4), ovp4("int4", "away", "larger"),
@@ -134,8 +134,8 @@ def test_odd_axis_and_axis_choice():
 
 
 def test_scale_search_beats_plain_int4_on_outlier_channels():
-    from workloads.quant.ant import int_quantize
-    from workloads.quant.metrics import mse
+    from llmaccel.workloads.quant.ant import int_quantize
+    from llmaccel.workloads.quant.metrics import mse
     rng = np.random.default_rng(0)
     w = rng.standard_t(4, size=(64, 256)) * 0.02
     w[:, :3] *= 30  # outlier input channels

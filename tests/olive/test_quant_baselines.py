@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from workloads.errors import InputError
-from workloads.quant.ant import ant_dequantize, ant_quantize, decode_type, encode_type, type_table
-from workloads.quant.metrics import mse, sqnr_db
-from workloads.quant.outlier import gobo_quantize, olaccel_quantize
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant.ant import ant_dequantize, ant_quantize, decode_type, encode_type, type_table
+from llmaccel.workloads.quant.metrics import mse, sqnr_db
+from llmaccel.workloads.quant.outlier import gobo_quantize, olaccel_quantize
 
 
 def test_type_grids():

@@ -6,14 +6,14 @@ import math
 import numpy as np
 import pytest
 
-from sim.designs import get_design, run
-from sim.olive.params import olive_params
-from sim.olive.pe import mul8_via_4bit
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_spec import QuantSpec, named
-from workloads.trace import Trace
+from llmaccel.sim.designs import get_design, run
+from llmaccel.sim.olive.params import olive_params
+from llmaccel.sim.olive.pe import mul8_via_4bit
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import QuantSpec, named
+from llmaccel.workloads.trace import Trace
 
 PRESETS = ["olive-w4a4", "olive-w8a8", "ant-w4a4", "ant-w8a8", "olaccel-w4a4", "gobo-w3a16", "adafloat-w8a8"]
 
@@ -78,8 +78,8 @@ def test_memory_traffic_at_packed_widths():
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_runs_its_quant_preset(preset):
-    from workloads.graph import build_trace
-    from workloads.requests import fixed
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.requests import fixed
     hw = load_preset(preset)
     tr = build_trace("bert-base", "prefill", fixed(1, 64, 1, phase="prefill"), quant=hw.get("quant_preset"), layers=1)
     r = run(tr, hw)
@@ -89,8 +89,8 @@ def test_every_preset_runs_its_quant_preset(preset):
 
 
 def test_olive_beats_int8_and_gobo_on_bert():
-    from workloads.graph import build_trace
-    from workloads.requests import fixed
+    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workloads.requests import fixed
     req = fixed(1, 128, 1, phase="prefill")
     cyc = {}
     for preset in ("olive-w4a4", "gobo-w3a16", "systolic-int8"):
@@ -119,8 +119,8 @@ def test_fast_path_equals_per_pe_reference_on_ovp_operands():
     200 random small shapes (edge folds included) with OVP-4 encoded/decoded operands, the olive
     PE parameters (d = 4 multipliers per slot, L = 2, e = 1) on small arrays.
     """
-    from sim.systolic.reference import simulate_gemm
-    from workloads.quant import ovp
+    from llmaccel.sim.systolic.reference import simulate_gemm
+    from llmaccel.workloads.quant import ovp
     rng = np.random.default_rng(12)
     base = load_preset("olive-w4a4")
     p = olive_params(base)

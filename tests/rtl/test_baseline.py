@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from amaranth.hdl import Module
 
-from rtl.baseline import checks
-from rtl.baseline.array import ArrayConfig, OsArray, latency_cycles
-from rtl.baseline.pe import MacPE, PEConfig, safe_accumulations
-from rtl.flow import RtlCheckFailed, run_cocotb, simulate_amaranth, write_verilog
-from sim.systolic.reference import simulate_os_tile
+from llmaccel.rtl.baseline import checks
+from llmaccel.rtl.baseline.array import ArrayConfig, OsArray, latency_cycles
+from llmaccel.rtl.baseline.pe import MacPE, PEConfig, safe_accumulations
+from llmaccel.rtl.flow import RtlCheckFailed, run_cocotb, simulate_amaranth, write_verilog
+from llmaccel.sim.systolic.reference import simulate_os_tile
 
 
 
@@ -188,7 +188,7 @@ def test_array_check_detects_broken_pe_and_latency_mismatch(tmp_path):
     bad = OsArray(ArrayConfig(2, 3), pe_factory=_ClearLosesToEn)
     src = write_verilog(bad, tmp_path / "src", checks.ARRAY_TOP)
     with pytest.raises(RtlCheckFailed) as info:
-        run_cocotb(src, checks.ARRAY_TOP, "rtl.baseline.tb_array", "icarus", tmp_path / "run",
+        run_cocotb(src, checks.ARRAY_TOP, "llmaccel.rtl.baseline.tb_array", "icarus", tmp_path / "run",
                    env={checks.VECTORS_ENV: str(vec)})
     msg = str(info.value)
     assert "tile 0: latency" in msg                   # tile 0 starts from reset: C right, latency "wrong"

@@ -2,13 +2,13 @@
 the cocotb runs on both simulators are in test_rtl_checks.py."""
 from __future__ import annotations
 
-from rtl.flightllm import checks
-from rtl.flightllm.dsp_group import LATENCY, DspGroup
-from rtl.flow import cell_counts
+from llmaccel.rtl.flightllm import checks
+from llmaccel.rtl.flightllm.dsp_group import LATENCY, DspGroup
+from llmaccel.rtl.flow import cell_counts
 
 
 def test_rtl_latency_is_the_presets_dg_pipeline_depth():
-    from sim.preset import load_preset
+    from llmaccel.sim.preset import load_preset
     for name in ("u280", "vhk158"):
         assert load_preset(name).get("compute.dg_pipeline_stages") == LATENCY
 
@@ -21,7 +21,7 @@ def test_dsp_group_maps_to_two_dsp48e2():
 
 def test_checked_chain_is_one_full_csd_chain_of_every_preset():
     """The chain check covers pK = 16 DSPs (8 DGs of 2) in both modes of every FlightLLM preset."""
-    from sim.preset import load_preset
+    from llmaccel.sim.preset import load_preset
     for name in ("u280", "vhk158"):
         p = load_preset(name)
         for mode in ("mm", "mv"):
@@ -29,7 +29,7 @@ def test_checked_chain_is_one_full_csd_chain_of_every_preset():
 
 
 def _chain_vectors():
-    from rtl.flightllm.vectors import build_chain
+    from llmaccel.rtl.flightllm.vectors import build_chain
     return build_chain(checks.CHAIN_GROUPS)
 
 

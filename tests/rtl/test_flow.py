@@ -10,9 +10,9 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from llmaccel.cli import main
-from rtl import flow
-from rtl.flow import RtlCheckFailed, build_key, run_cocotb, simulate_amaranth, write_verilog
-from rtl.registry import RtlCheck, all_checks
+from llmaccel.rtl import flow
+from llmaccel.rtl.flow import RtlCheckFailed, build_key, run_cocotb, simulate_amaranth, write_verilog
+from llmaccel.rtl.registry import RtlCheck, all_checks
 
 
 class _Counter(wiring.Component):
@@ -136,7 +136,7 @@ def test_cell_counts_pe_generic():
     (The Xilinx target is exercised by tests/rtl/test_flightllm.py; the PE's
     Xilinx figures are in docs/rtl.md.)
     """
-    from rtl.baseline.pe import MacPE
+    from llmaccel.rtl.baseline.pe import MacPE
     generic = flow.cell_counts(MacPE(), "baseline_pe")
     assert generic["total"] == sum(v for k, v in generic.items() if k != "total")
     assert sum(v for k, v in generic.items() if "DFF" in k) == 32      # the accumulator, nothing else
@@ -171,7 +171,7 @@ def test_verify_bad_input_exit_2(capsys, argv, field):
 def test_verify_table_and_exit_codes_with_real_cocotb_runs(smoke, capsys, monkeypatch):
     """`verify` over a registry of real cocotb checks (the counter: one passes, one fails)
     and one check that crashes: table rows, details and exit status 1."""
-    import rtl.registry
+    import llmaccel.rtl.registry as registry
 
     src, tb_dir, _ = smoke
 
@@ -186,7 +186,7 @@ def test_verify_table_and_exit_codes_with_real_cocotb_runs(smoke, capsys, monkey
     fake = [RtlCheck("fake.ok", "counter counts 5", counter_check(5)),
             RtlCheck("fake.fail", "counter expected at 6", counter_check(6)),
             RtlCheck("fake.crash", "crashes", crash)]
-    monkeypatch.setattr(rtl.registry, "all_checks", lambda: fake)
+    monkeypatch.setattr(registry, "all_checks", lambda: fake)
     assert main(["verify", "--unit", "fake", "--sim", "icarus"]) == 1
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:3] == ["unit", "simulator", "result"]

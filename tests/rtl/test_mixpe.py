@@ -2,9 +2,9 @@
 test_rtl_checks.py)."""
 from __future__ import annotations
 
-from rtl.mixpe.pe import LATENCY
+from llmaccel.rtl.mixpe.pe import LATENCY
 
 
 def test_rtl_latency_is_the_cycle_models_pipeline_depth():
-    from sim.mixpe.pe import PE_PIPELINE_DEPTH
+    from llmaccel.sim.mixpe.pe import PE_PIPELINE_DEPTH
     assert LATENCY == PE_PIPELINE_DEPTH

@@ -2,9 +2,9 @@
 runs on Icarus and Verilator are in test_rtl_checks.py)."""
 import numpy as np
 
-from rtl.flow import cell_counts
-from rtl.neupims.mac import PimBankMac
-from sim.neupims.pim_unit import LATENCY, run_stream
+from llmaccel.rtl.flow import cell_counts
+from llmaccel.rtl.neupims.mac import PimBankMac
+from llmaccel.sim.neupims.pim_unit import LATENCY, run_stream
 
 
 def test_model_by_hand():
@@ -29,7 +29,7 @@ def test_cell_counts():
 def test_fp16_model_is_exact():
     """The fp16 model's value equals the exact rational sum of the fp16 products (Fraction)."""
     from fractions import Fraction
-    from sim.neupims.pim_unit import FP16_FRAC_BITS, run_stream_fp16
+    from llmaccel.sim.neupims.pim_unit import FP16_FRAC_BITS, run_stream_fp16
     rng = np.random.default_rng(11)
     for _ in range(30):
         n = int(rng.integers(1, 20))

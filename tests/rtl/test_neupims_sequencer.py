@@ -16,12 +16,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rtl.flow import RtlCheckFailed, cell_counts
-from rtl.neupims import checks
-from rtl.neupims.seq_vectors import PORTS, configs, hand_streams, mixed_stream, seq_timing
-from rtl.neupims.sequencer import register_bits
-from sim.dram.requests import ChannelRequests
-from sim.neupims.pim import COMP, G_ACT, GWRITE, PIM_PRE, READRES
+from llmaccel.rtl.flow import RtlCheckFailed, cell_counts
+from llmaccel.rtl.neupims import checks
+from llmaccel.rtl.neupims.seq_vectors import PORTS, configs, hand_streams, mixed_stream, seq_timing
+from llmaccel.rtl.neupims.sequencer import register_bits
+from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.neupims.pim import COMP, G_ACT, GWRITE, PIM_PRE, READRES
 
 SIMS = ("icarus", "verilator")
 COL = {p: i for i, p in enumerate(PORTS)}
@@ -140,8 +140,8 @@ def test_yosys_flip_flops():
 
 
 def test_command_codes_match_the_model():
-    from rtl.neupims import sequencer as sq
-    from sim.neupims import pim
+    from llmaccel.rtl.neupims import sequencer as sq
+    from llmaccel.sim.neupims import pim
     assert (sq.GWRITE, sq.G_ACT, sq.PIM_HEADER, sq.COMP, sq.READRES, sq.PIM_PRE) == (
         pim.GWRITE, pim.G_ACT, pim.PIM_HEADER, pim.COMP, pim.READRES, pim.PIM_PRE)
     assert max(pim.PIM_PRE, pim.GWRITE) < 1 << sq.CMD_BITS

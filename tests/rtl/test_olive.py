@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rtl.olive import checks
-from rtl.olive import decoder as dec
-from rtl.olive import pe as pe_mod
-from rtl.olive.array import PAIRS_PER_BEAT, latency_cycles
-from sim.systolic.dataflow import fold_cycles, fold_geometry
+from llmaccel.rtl.olive import checks
+from llmaccel.rtl.olive import decoder as dec
+from llmaccel.rtl.olive import pe as pe_mod
+from llmaccel.rtl.olive.array import PAIRS_PER_BEAT, latency_cycles
+from llmaccel.sim.systolic.dataflow import fold_cycles, fold_geometry
 
 
 
@@ -30,7 +30,7 @@ def test_array_latency_equals_sim_fold_formula():
 
 
 def test_preset_latencies_match_rtl():
-    from sim.preset import load_preset
+    from llmaccel.sim.preset import load_preset
     hw = load_preset("olive-w4a4")
     assert hw.get("pe.pipeline_latency") == pe_mod.LATENCY
     assert hw.get("decoder.latency_cycles") == dec.LATENCY

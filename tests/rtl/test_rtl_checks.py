@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from rtl.flow import simulator_available
-from rtl.registry import all_checks
+from llmaccel.rtl.flow import simulator_available
+from llmaccel.rtl.registry import all_checks
 
 SIMS = ("icarus", "verilator")
 CHECKS = all_checks()

@@ -1,8 +1,8 @@
 """sim.area: node scaling and provenance."""
 import pytest
 
-from sim.area import load_area_table
-from workloads.errors import InputError
+from llmaccel.sim.area import load_area_table
+from llmaccel.workloads.errors import InputError
 
 
 def test_area_scaling_by_hand():

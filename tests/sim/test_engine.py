@@ -1,8 +1,8 @@
 """sim.engine: deterministic event order and unit booking."""
 import pytest
 
-from sim.engine import Engine, Resource
-from workloads.errors import InputError
+from llmaccel.sim.engine import Engine, Resource
+from llmaccel.workloads.errors import InputError
 
 
 def test_events_fire_in_time_then_schedule_order():

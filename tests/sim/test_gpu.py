@@ -4,13 +4,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.designs import get_design, run
-from sim.gpu import simulate_trace
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_spec import FP16, INT8, named
-from workloads.trace import Trace
+from llmaccel.sim.designs import get_design, run
+from llmaccel.sim.gpu import simulate_trace
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import FP16, INT8, named
+from llmaccel.workloads.trace import Trace
 
 PRESETS = Path(__file__).resolve().parents[2] / "sim" / "presets"
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from sim.memory import OffChip, SramBuffer
-from workloads.errors import InputError
+from llmaccel.sim.memory import OffChip, SramBuffer
+from llmaccel.workloads.errors import InputError
 
 
 def test_transfer_cycles_by_hand():
@@ -56,7 +56,7 @@ def test_sram_bad_capacity():
 
 
 def test_offchip_from_command_level_dram():
-    from sim.dram import load_dram
+    from llmaccel.sim.dram import load_dram
     cfg = load_dram("hbm2-neupims")
     mem = OffChip.from_dram(cfg, clock_mhz=1000.0)
     # 32 channels x 128 bit x 2 (DDR) / 1 ns = 1024 GB/s, derated by refresh 1 - tRFC/tREFI = 1 - 260/3900

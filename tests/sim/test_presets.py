@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.preset import load_preset, preset_names
+from llmaccel.sim.preset import load_preset, preset_names
 
 PRESETS = Path(__file__).resolve().parents[2] / "sim" / "presets"
 
@@ -38,11 +38,11 @@ MINE = ["systolic-int8", "systolic-fp16", "systolic-int8-hbm", "v100s", "a100-40
 def test_my_presets_build_typed_params(name):
     hw = load_preset(name)
     if hw.design == "systolic":
-        from sim.systolic.params import systolic_params
+        from llmaccel.sim.systolic.params import systolic_params
         p = systolic_params(hw)
         assert p.array.rows > 0 and p.mem_params().dram.bytes_per_cycle > 0
     else:
-        from sim.gpu import gpu_params
+        from llmaccel.sim.gpu import gpu_params
         p = gpu_params(hw)
         assert p.peak_tops["fp16"] > 0
 
@@ -56,8 +56,8 @@ def test_ant_config_values():
 
 
 def test_bad_param_is_input_error():
-    from sim.systolic.params import systolic_params
-    from workloads.errors import InputError
+    from llmaccel.sim.systolic.params import systolic_params
+    from llmaccel.workloads.errors import InputError
     hw = load_preset("systolic-int8").with_overrides({"array.rows": 0})
     with pytest.raises(InputError) as e:
         systolic_params(hw)

@@ -5,11 +5,11 @@ from dataclasses import asdict
 
 import pytest
 
-from sim.designs import run
-from sim.preset import load_preset
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.requests import fixed
+from llmaccel.sim.designs import run
+from llmaccel.sim.preset import load_preset
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.requests import fixed
 
 
 @pytest.fixture(scope="module")

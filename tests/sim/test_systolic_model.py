@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from sim.energy import EnergyLedger, load_table
-from sim.engine import Engine, Resource
-from sim.memory import OffChip
-from sim.systolic.model import (ArrayParams, EnergyActions, MemParams, charge_gemm, double_buffer_total,
+from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.engine import Engine, Resource
+from llmaccel.sim.memory import OffChip
+from llmaccel.sim.systolic.model import (ArrayParams, EnergyActions, MemParams, charge_gemm, double_buffer_total,
                                 simulate_gemm)
-from sim.systolic.pe import FP16_PE, INT8_PE, PEType
-from workloads.errors import InputError
+from llmaccel.sim.systolic.pe import FP16_PE, INT8_PE, PEType
+from llmaccel.workloads.errors import InputError
 
 
 def event_sim(compute, fetch, write, double_buffered=True):

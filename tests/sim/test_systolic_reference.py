@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from sim.systolic import reference as ref
-from sim.systolic.fast import gemm_cycles
-from workloads.errors import InputError
+from llmaccel.sim.systolic import reference as ref
+from llmaccel.sim.systolic.fast import gemm_cycles
+from llmaccel.workloads.errors import InputError
 
 RNG_SEED = 20261127
 

@@ -2,7 +2,7 @@
 import pytest
 
 from llmaccel.cli import main
-from workloads.trace_io import read_trace
+from llmaccel.workloads.trace_io import read_trace
 
 
 def test_decode_trace_written_and_summarised(tmp_path, capsys):

@@ -1,10 +1,10 @@
 """SCALE-Sim GEMM topology CSV -> Trace."""
 import pytest
 
-from workloads.errors import InputError
-from workloads.gemm_csv import read_gemm_csv
-from workloads.ops import OpKind
-from workloads.trace_io import read_trace, write_trace
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.gemm_csv import read_gemm_csv
+from llmaccel.workloads.ops import OpKind
+from llmaccel.workloads.trace_io import read_trace, write_trace
 
 GPT2_TOPO = "Layer,M,N,K,\nQKT,1024,1024,64,\nQKTV,1024,64,1024,\nLinear1,1024,4800,1600,\n\nPW-FF-L2,1024,1600,3072,\n"
 

@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from workloads.errors import InputError
-from workloads.graph import block_ops, build_trace
-from workloads.model_config import ModelConfig
-from workloads.ops import OpKind
-from workloads.requests import fixed
-from workloads.trace import Request
-from workloads.zoo import get_model
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import block_ops, build_trace
+from llmaccel.workloads.model_config import ModelConfig
+from llmaccel.workloads.ops import OpKind
+from llmaccel.workloads.requests import fixed
+from llmaccel.workloads.trace import Request
+from llmaccel.workloads.zoo import get_model
 
 
 def _linear_macs_per_token(E, F, hq, hkv, d, gated):

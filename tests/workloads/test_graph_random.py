@@ -3,10 +3,10 @@ reference, MACs equal the hand formula, and the trace survives a file round trip
 import numpy as np
 import pytest
 
-from workloads.graph import block_ops, build_trace
-from workloads.model_config import ModelConfig
-from workloads.trace import Request
-from workloads.trace_io import read_trace, write_trace
+from llmaccel.workloads.graph import block_ops, build_trace
+from llmaccel.workloads.model_config import ModelConfig
+from llmaccel.workloads.trace import Request
+from llmaccel.workloads.trace_io import read_trace, write_trace
 
 N_CASES = 300
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from workloads.errors import InputError
-from workloads.hf_config import load_hf_config
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.hf_config import load_hf_config
 
 
 def _write(tmp_path: Path, cfg: dict, name: str = "config.json") -> Path:

@@ -1,8 +1,8 @@
 """Quantization presets: shipped presets, role groups, overrides and bad YAML."""
 import pytest
 
-from workloads.errors import InputError
-from workloads.quant_presets import ROLES, get_quant, parse_preset, quant_names
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant_presets import ROLES, get_quant, parse_preset, quant_names
 
 
 def test_shipped_presets():

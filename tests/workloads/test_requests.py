@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from workloads.errors import InputError
-from workloads.requests import dist_names, fixed, load_dist, sample
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.requests import dist_names, fixed, load_dist, sample
 
 
 def test_fixed_defaults():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from workloads.errors import InputError
-from workloads.tensors import iter_weights, load_tensor, tensor_names
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.tensors import iter_weights, load_tensor, tensor_names
 
 
 @pytest.fixture

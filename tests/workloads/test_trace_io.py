@@ -4,13 +4,13 @@ import os
 
 import pytest
 
-from workloads.errors import InputError
-from workloads.graph import build_trace
-from workloads.ops import Op, OpKind, Phase
-from workloads.quant_spec import FP16, INT8
-from workloads.requests import sample
-from workloads.trace import Request, Trace
-from workloads.trace_io import read_trace, validate_trace, write_trace
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.graph import build_trace
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import FP16, INT8
+from llmaccel.workloads.requests import sample
+from llmaccel.workloads.trace import Request, Trace
+from llmaccel.workloads.trace_io import read_trace, validate_trace, write_trace
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ FUZZ_VALUES = [0, -1, -2, 1, 2, 7, 1.0, True, False, None, "", "x", "gemm", "dec
 def test_fast_reader_agrees_with_line_checker(trace, tmp_path):
     """200 random single-field mutations: the one-pass reader accepts exactly what the
     line-by-line checker accepts, and builds the same ops."""
-    from workloads.trace_io import OP_KEYS, _Checker, _fast_ops
+    from llmaccel.workloads.trace_io import OP_KEYS, _Checker, _fast_ops
     p = write_trace(trace, tmp_path / "t.jsonl")
     lines = p.read_text().splitlines()
     rng = __import__("numpy").random.default_rng(7)

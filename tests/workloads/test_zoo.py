@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workloads.errors import InputError
-from workloads.zoo import ZOO_DIR, _load_file, get_model, model_names, model_sources
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.zoo import ZOO_DIR, _load_file, get_model, model_names, model_sources
 
 # name: (hidden, ffn, layers, heads, kv_heads, vocab, act, gated, max_pos, arch)
 PUBLISHED = {

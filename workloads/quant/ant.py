@@ -27,7 +27,7 @@ import functools
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 ANT_TYPES = {4: ("int4", "flint4"), 8: ("int8", "flint8")}
 #: Clipping grid, percent of max|x| (assumed; see module docstring).

@@ -35,7 +35,7 @@ from typing import Literal
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 #: Weight widths supported by the group quantizer (bits).
 WEIGHT_BITS = (2, 3, 4, 8)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 
 def _pair(x: np.ndarray, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 #: GOBO's outlier threshold: |x - mean| > 3 sigma (GOBO paper, Sec. 3).
 GOBO_SIGMAS = 3.0

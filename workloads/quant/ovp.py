@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from workloads.errors import InputError
+from llmaccel.workloads.errors import InputError
 
 try:  # numba is a declared dependency; the pure-numpy path is kept as a fallback
     import numba
