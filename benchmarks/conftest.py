@@ -1,4 +1,5 @@
 """Fixtures shared by the benchmark modules."""
+
 import pytest
 
 from llmaccel.dse.executors import executor

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_dram.py --benchmark-only
 """
+
 import numpy as np
 
 from llmaccel.sim.dram import load_dram
@@ -16,8 +17,14 @@ CFG = load_dram("hbm2-neupims")
 
 def _mixed(n, seed=0):
     rng = np.random.default_rng(seed)
-    return ChannelRequests.build(np.sort(rng.integers(0, n * 4, n)), rng.random(n) < 0.3, rng.integers(0, 2, n),
-                                 rng.integers(0, 4, n), rng.integers(0, 4, n), rng.integers(0, 64, n))
+    return ChannelRequests.build(
+        np.sort(rng.integers(0, n * 4, n)),
+        rng.random(n) < 0.3,
+        rng.integers(0, 2, n),
+        rng.integers(0, 4, n),
+        rng.integers(0, 4, n),
+        rng.integers(0, 64, n),
+    )
 
 
 def test_bench_reference_2k_requests(benchmark):
@@ -32,7 +39,7 @@ def test_bench_fast_2k_requests(benchmark):
 
 
 def test_bench_stream_64mib_device(benchmark):
-    addr = streaming(CFG, 64 << 20)     # 1M column reads over 32 channels
+    addr = streaming(CFG, 64 << 20)  # 1M column reads over 32 channels
     run = benchmark.pedantic(lambda: run_device(CFG, addr), rounds=1, iterations=1)
     print(f"\nstreaming 64 MiB: {run.bandwidth_gbps(CFG):.1f} GB/s")
 

@@ -3,10 +3,9 @@
 Run: .venv/bin/pytest benchmarks/test_bench_dse.py --benchmark-only -s
 Also prints the split of one evaluation into stages (trace build, compile, simulate).
 """
+
 import time
 from pathlib import Path
-
-import pytest
 
 from llmaccel.dse.executors import executor
 from llmaccel.dse.runner import run_sweep
@@ -33,6 +32,7 @@ def test_bench_dse_stage_split(benchmark):
     w = space.workloads[0]
     ev._trace.cache_clear()
     import json
+
     t0 = time.perf_counter()
     trace = ev._trace(json.dumps(w, sort_keys=True))
     t1 = time.perf_counter()
@@ -42,8 +42,10 @@ def test_bench_dse_stage_split(benchmark):
     t2 = time.perf_counter()
     d.simulate(prog, hw)
     t3 = time.perf_counter()
-    print(f"\nstage split: trace build {1e3*(t1-t0):.1f} ms (once per worker), compile {1e3*(t2-t1):.1f} ms, "
-          f"simulate {1e3*(t3-t2):.1f} ms")
+    print(
+        f"\nstage split: trace build {1e3 * (t1 - t0):.1f} ms (once per worker), compile {1e3 * (t2 - t1):.1f} ms, "
+        f"simulate {1e3 * (t3 - t2):.1f} ms"
+    )
     benchmark(lambda: d.simulate(d.compile(trace, hw), hw))
 
 
@@ -71,15 +73,19 @@ def test_bench_nsga2_vs_grid_front(benchmark, tmp_path):
     for seed in (1, 2, 3):
         name = f"ga{seed}"
         f = tmp_path / f"{name}.yaml"
-        f.write_text(text.replace(f"name: {grid.name}", f"name: {name}").replace(
-            "search: {method: grid}", "search: {method: nsga2, population: 12, generations: 5}").replace(
-            "seed: 1", f"seed: {seed}"))
+        f.write_text(
+            text.replace(f"name: {grid.name}", f"name: {name}")
+            .replace("search: {method: grid}", "search: {method: nsga2, population: 12, generations: 5}")
+            .replace("seed: 1", f"seed: {seed}")
+        )
         ga = load_space(f)
         run_sweep(ga, st, executor(2), progress=False)
         ap = aggregate(st.rows(name), objs, [])
         Fa = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in ap if p["pareto"]]), goals)
         found = len({tuple(x) for x in Fa} & {tuple(x) for x in Fg})
-        print(f"\nseed {seed}: NSGA-II 12x5 evaluated {len(ap)}/{grid.size}, hypervolume "
-              f"{hypervolume(Fa, ref) / hypervolume(Fg, ref):.3f} of the grid's, normalised IGD "
-              f"{igd((Fa - lo) / (hi - lo), (Fg - lo) / (hi - lo)):.4f}, grid-front points found {found}/{len(Fg)}")
+        print(
+            f"\nseed {seed}: NSGA-II 12x5 evaluated {len(ap)}/{grid.size}, hypervolume "
+            f"{hypervolume(Fa, ref) / hypervolume(Fg, ref):.3f} of the grid's, normalised IGD "
+            f"{igd((Fa - lo) / (hi - lo), (Fg - lo) / (hi - lo)):.4f}, grid-front points found {found}/{len(Fg)}"
+        )
     st.close()

@@ -8,6 +8,7 @@ Run: .venv/bin/pytest benchmarks/test_bench_flightllm.py --benchmark-only -s
 * one decode step program (LLaMA2-7B, KV 1024, all 32 blocks + LM head);
 * the CSD-chain closed form of a 4096 x 11008 sparse GEMV (block map of 256 x 688 blocks).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,21 +24,25 @@ def test_bench_full_request_512_1536(benchmark):
     m, hw = get_model("llama2-7b"), load_preset("u280")
     r = benchmark.pedantic(lambda: simulate_request(m, 512, 1536, hw, cache=BucketCache()), rounds=1, iterations=1)
     assert len(r.buckets["decode"]) == 96
-    print(f"\n[512,1536] full: {r.decode_tokens_per_s:.2f} tok/s, latency {r.latency_s:.3f} s, "
-          f"BW util {r.decode_bw_utilisation:.4f}")
+    print(
+        f"\n[512,1536] full: {r.decode_tokens_per_s:.2f} tok/s, latency {r.latency_s:.3f} s, "
+        f"BW util {r.decode_bw_utilisation:.4f}"
+    )
 
 
 def test_bench_steady_request_512_1536(benchmark):
     m, hw = get_model("llama2-7b"), load_preset("u280")
-    r = benchmark.pedantic(lambda: simulate_request(m, 512, 1536, hw, cache=BucketCache(), fidelity="steady"),
-                           rounds=1, iterations=1)
+    r = benchmark.pedantic(
+        lambda: simulate_request(m, 512, 1536, hw, cache=BucketCache(), fidelity="steady"), rounds=1, iterations=1
+    )
     print(f"\n[512,1536] steady: {r.decode_tokens_per_s:.2f} tok/s")
 
 
 def test_bench_one_decode_step(benchmark):
     m, hw = get_model("llama2-7b"), load_preset("u280")
-    s = benchmark.pedantic(lambda: step_summary(m, "decode", 1024, hw, "flightllm-paper", BucketCache()),
-                           rounds=3, iterations=1)
+    s = benchmark.pedantic(
+        lambda: step_summary(m, "decode", 1024, hw, "flightllm-paper", BucketCache()), rounds=3, iterations=1
+    )
     assert s.time_s > 0
 
 
@@ -58,8 +63,11 @@ def test_bench_compile_all_buckets(benchmark):
 
     m, hw = get_model("llama2-7b"), load_preset("u280")
     cp = CompilerParams.of(hw)
-    traces = {(ph, b): build_trace(m, ph, _requests(ph, b), quant="flightllm-paper", include_lm_head=True)
-              for ph, step in (("prefill", 128), ("decode", 16)) for b in range(step, 2049, step)}
+    traces = {
+        (ph, b): build_trace(m, ph, _requests(ph, b), quant="flightllm-paper", include_lm_head=True)
+        for ph, step in (("prefill", 128), ("decode", 16))
+        for b in range(step, 2049, step)
+    }
 
     def compile_all():
         return {k: compile_trace(t, cp).storage_bytes() for k, t in traces.items()}
@@ -67,5 +75,7 @@ def test_bench_compile_all_buckets(benchmark):
     sizes = benchmark.pedantic(compile_all, rounds=1, iterations=1)
     with_b = sum(sizes.values())
     without = sum(sizes[("prefill", -(-L // 128) * 128)] + sizes[("decode", -(-L // 16) * 16)] for L in range(1, 2049))
-    print(f"\n{len(sizes)} bucket programs: {with_b / 1e6:.2f} MB; per exact length: {without / 1e6:.1f} MB "
-          f"({without / with_b:.1f}x)")
+    print(
+        f"\n{len(sizes)} bucket programs: {with_b / 1e6:.2f} MB; per exact length: {without / 1e6:.1f} MB "
+        f"({without / with_b:.1f}x)"
+    )

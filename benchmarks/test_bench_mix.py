@@ -3,6 +3,7 @@ closed form against its per-PE reference.
 
 Run: .venv/bin/pytest benchmarks/test_bench_mix.py --benchmark-only -s
 """
+
 from pathlib import Path
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_mixpe.py --benchmark-only
 """
+
 from __future__ import annotations
 
 import numpy as np

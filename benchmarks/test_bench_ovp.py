@@ -2,6 +2,7 @@
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_ovp.py --benchmark-only``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,6 +39,7 @@ def test_olive_opt67b_prefill512_all_layers(benchmark):
     from llmaccel.sim.preset import load_preset
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.requests import fixed
+
     hw = load_preset("olive-w4a4")
     tr = build_trace("opt-6.7b", "prefill", fixed(1, 512, 1, phase="prefill"), quant="olive-w4a4")
     r = benchmark.pedantic(run, args=(tr, hw), rounds=1, iterations=1)

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_pipeline.py --benchmark-only
 """
+
 from llmaccel.mapping.tiling import _choose
 from llmaccel.sim.designs import run
 from llmaccel.sim.preset import load_preset
@@ -24,6 +25,7 @@ def test_bench_llama2_7b_decode_token_systolic(benchmark):
         _clear()
         tr = build_trace("llama2-7b", "decode", fixed(1, 512, 1, kv_len=512), quant="w8a8")
         return run(tr, hw)
+
     r = benchmark.pedantic(go, rounds=5, iterations=1)
     assert len(r.ops) > 500 and r.total_cycles > 0
 
@@ -34,5 +36,6 @@ def test_bench_llama2_7b_decode_token_gpu(benchmark):
     def go():
         tr = build_trace("llama2-7b", "decode", fixed(1, 512, 1, kv_len=512), quant="fp16")
         return run(tr, hw)
+
     r = benchmark.pedantic(go, rounds=5, iterations=1)
     assert r.total_cycles > 0

@@ -2,6 +2,7 @@
 
 Run: ``make bench`` or ``.venv/bin/pytest benchmarks/test_bench_reports.py --benchmark-only``.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,6 +23,7 @@ def llama_decode():
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.requests import fixed
     from llmaccel.workloads.zoo import get_model
+
     hw = load_preset("systolic-int8")
     trace = build_trace(get_model("llama2-7b"), "decode", fixed(1, 512, 128), quant="w8a8")
     return run(trace, hw), hw
@@ -47,7 +49,9 @@ def test_bench_table(benchmark, llama_decode):
 
 def test_bench_cli_default_run(benchmark):
     """``llmaccel run`` with no arguments: trace + compile + simulate + table, in process."""
+
     def go():
         with redirect_stdout(io.StringIO()):
             assert main(["run", "--quiet"]) == 0
+
     benchmark.pedantic(go, rounds=3)

@@ -7,6 +7,7 @@ inputs, read the outputs), which dominates; builds come from the build cache
 (a warm-up run fills it), so only simulation is timed.  ``extra_info`` holds
 the simulated cycles and the cycles per second.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,7 +35,7 @@ def test_bench_cocotb_array4x4(benchmark, sim, tmp_path):
     The 1-tile run also fills the build cache and measures the fixed start-up
     (simulator launch, cocotb and numpy import in the embedded interpreter).
     """
-    checks.run_array(4, 4, sim, tmp_path / "warm", n_random=1)      # fills the build cache
+    checks.run_array(4, 4, sim, tmp_path / "warm", n_random=1)  # fills the build cache
     t0 = time.perf_counter()
     checks.run_array(4, 4, sim, tmp_path / "small", n_random=1)
     t_small = time.perf_counter() - t0
@@ -48,8 +49,10 @@ def test_bench_cocotb_array4x4(benchmark, sim, tmp_path):
     c_big, c_small = _array_cycles(4, 4, N_TILES), _array_cycles(4, 4, 1)
     rate = (c_big - c_small) / max(t_big - t_small, 1e-9)
     benchmark.extra_info.update(cycles=c_big, startup_s=round(t_small, 2), marginal_cycles_per_s=round(rate))
-    print(f"\n{sim}: {c_big} cycles in {t_big:.2f} s; 1-tile run ({c_small} cycles) {t_small:.2f} s "
-          f"-> marginal {rate:,.0f} cycles/s (4x4 array tb, Python drive + check per cycle)")
+    print(
+        f"\n{sim}: {c_big} cycles in {t_big:.2f} s; 1-tile run ({c_small} cycles) {t_small:.2f} s "
+        f"-> marginal {rate:,.0f} cycles/s (4x4 array tb, Python drive + check per cycle)"
+    )
 
 
 def test_bench_amaranth_sim_array4x4(benchmark):

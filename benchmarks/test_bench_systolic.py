@@ -3,6 +3,7 @@
 Run: .venv/bin/pytest benchmarks/test_bench_systolic.py --benchmark-only
 Caches are cleared every round so each round does the full work.
 """
+
 from llmaccel.mapping.tiling import _choose
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.systolic.dataflow import fold_geometry
@@ -23,6 +24,7 @@ def test_bench_gemm_cycles_4096(benchmark):
     def go():
         _clear()
         return gemm_cycles(4096, 4096, 4096, 128, 128, "os")
+
     cycles = benchmark(go)
     assert cycles == 32 * 32 * (2 * 128 + 128 + 4096 - 2)
 
@@ -31,5 +33,6 @@ def test_bench_simulate_gemm_4096_with_memory(benchmark):
     def go():
         _clear()
         return simulate_gemm(4096, 4096, 4096, ARRAY, MEM, INT8_PE, 8, 8, 8)
+
     st = benchmark(go)
     assert st.cycles >= st.compute_cycles > 0

@@ -3,6 +3,7 @@
 Run: ``.venv/bin/pytest benchmarks/test_bench_trace.py --benchmark-only``.
 No wall-clock assertions; the figures go into docs/workloads.md.
 """
+
 import pytest
 
 from llmaccel.workloads.graph import build_trace

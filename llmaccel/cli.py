@@ -5,6 +5,7 @@ Bad input (an :class:`~workloads.errors.InputError`) prints one line
 traceback.  Outputs are written atomically by the commands, so a failed run
 leaves earlier files intact.
 """
+
 from __future__ import annotations
 
 import argparse

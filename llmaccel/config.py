@@ -3,6 +3,7 @@
 Everything here only wires the packages together (workloads -> sim); the rules of
 what is valid live in those packages and surface as InputError.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,6 +57,7 @@ def flag(name: str, fields: tuple[str, ...]):
 def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None, flag_name: str = "--hw"):
     """Load a hardware preset and apply ``--set`` overrides (unknown key -> InputError listing allowed)."""
     from llmaccel.sim.preset import load_preset
+
     with flag(flag_name, ("preset",)):
         hw = load_preset(name_or_path)
     if overrides:
@@ -70,8 +72,14 @@ def positive(flag: str, value: int | None) -> int | None:
 
 def check_run_args(args: argparse.Namespace) -> None:
     """Reject non-positive sizes and conflicting flags before any work (InputError naming the flag)."""
-    for flag, attr in (("--batch", "batch"), ("--prompt-len", "prompt_len"), ("--gen-len", "gen_len"),
-                       ("--kv-len", "kv_len"), ("--tp", "tp"), ("--layers", "layers")):
+    for flag, attr in (
+        ("--batch", "batch"),
+        ("--prompt-len", "prompt_len"),
+        ("--gen-len", "gen_len"),
+        ("--kv-len", "kv_len"),
+        ("--tp", "tp"),
+        ("--layers", "layers"),
+    ):
         positive(flag, getattr(args, attr, None))
     if getattr(args, "seed", None) is not None and args.seed < 0:
         raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
@@ -88,25 +96,38 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     check_run_args(args)
     if args.trace:
         from llmaccel.workloads.trace_io import read_trace
+
         path = Path(args.trace)
         if not path.is_file():
             raise InputError("--trace", f"file not found: {path}")
         trace = read_trace(path)
-        return trace, {"source": "trace", "trace": str(path), "model": trace.model,
-                       "phase": (trace.meta or {}).get("phase"), "batch": len(trace.requests) or None,
-                       "tokens": _tokens(trace)}
+        return trace, {
+            "source": "trace",
+            "trace": str(path),
+            "model": trace.model,
+            "phase": (trace.meta or {}).get("phase"),
+            "batch": len(trace.requests) or None,
+            "tokens": _tokens(trace),
+        }
     if args.gemm_csv:
         from llmaccel.workloads.gemm_csv import read_gemm_csv
+
         path = Path(args.gemm_csv)
         if not path.is_file():
             raise InputError("--gemm-csv", f"file not found: {path}")
         with flag("--quant", ("quant",)):
             trace = read_gemm_csv(path, quant=args.quant)
-        return trace, {"source": "gemm_csv", "gemm_csv": str(path), "model": trace.model, "quant": args.quant,
-                       "tokens": None}
+        return trace, {
+            "source": "gemm_csv",
+            "gemm_csv": str(path),
+            "model": trace.model,
+            "quant": args.quant,
+            "tokens": None,
+        }
     from llmaccel.workloads import requests as wreq
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.zoo import get_model
+
     with flag("--model", ("model",)):
         model = get_model(args.model)
     if args.dist:
@@ -115,14 +136,25 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len, args.kv_len)
     lm_head = bool(getattr(args, "lm_head", False))
     with flag("--quant", ("quant",)):
-        trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers,
-                            include_lm_head=lm_head)
-    workload = {"source": "model", "model": model.name, "phase": args.phase, "batch": args.batch,
-                "prompt_len": None if args.dist else args.prompt_len,
-                "gen_len": None if args.dist else args.gen_len,
-                "kv_len": args.kv_len, "dist": args.dist, "seed": args.seed if args.dist else None,
-                "tp": args.tp, "quant": args.quant, "layers": args.layers, "lm_head": lm_head,
-                "tokens": _tokens(trace)}
+        trace = build_trace(
+            model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers, include_lm_head=lm_head
+        )
+    workload = {
+        "source": "model",
+        "model": model.name,
+        "phase": args.phase,
+        "batch": args.batch,
+        "prompt_len": None if args.dist else args.prompt_len,
+        "gen_len": None if args.dist else args.gen_len,
+        "kv_len": args.kv_len,
+        "dist": args.dist,
+        "seed": args.seed if args.dist else None,
+        "tp": args.tp,
+        "quant": args.quant,
+        "layers": args.layers,
+        "lm_head": lm_head,
+        "tokens": _tokens(trace),
+    }
     return trace, workload
 
 

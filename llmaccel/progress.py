@@ -10,11 +10,13 @@ Usage::
 
 Bars never write to stdout, so ``--format json`` output stays clean.
 """
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -30,6 +32,7 @@ def progress(items: Iterable[T], desc: str, quiet: bool = False, total: int | No
         yield from items
         return
     from tqdm import tqdm
+
     yield from tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
@@ -56,6 +59,7 @@ def stages(names: list[str], quiet: bool = False) -> Iterator[_Stages]:
         yield _Stages(names, None)
         return
     from tqdm import tqdm
+
     bar = tqdm(total=len(names), file=sys.stderr, leave=False, dynamic_ncols=True)
     try:
         s = _Stages(names, bar)

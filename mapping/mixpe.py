@@ -5,11 +5,12 @@ groups: the K granularity of blocks is ``lcm(array K unit, group_size)``.  The c
 of a block is supplied by ``sim.mixpe.model`` (it owns the cycle formulas), keeping this
 module free of ``sim`` imports beyond parameters.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from llmaccel.mapping.tiling import Buffers, GemmTiling, choose_tiling
 from llmaccel.workloads.errors import InputError
@@ -52,14 +53,24 @@ def k_unit(base_unit: int, lanes: int, group: int | None, what: str) -> int:
     if group is None:
         return base_unit
     if group % lanes:
-        raise InputError("quant.group_size", f"{what}: group size {group} must be a multiple of the PE's "
-                                            f"{lanes} lanes (a beat may not straddle two groups)")
+        raise InputError(
+            "quant.group_size",
+            f"{what}: group size {group} must be a multiple of the PE's "
+            f"{lanes} lanes (a beat may not straddle two groups)",
+        )
     return math.lcm(base_unit, group)
 
 
-def compile_trace(trace: Trace, buffers: Buffers, units: tuple[int, int, int], lanes: int, acc_bits: int,
-                  passes_for: Callable[[Op], int], block_cycles_for: Callable[[Op, int], Callable[[int, int, int], int]],
-                  dram_bytes_per_cycle: float) -> MixPEProgram:
+def compile_trace(
+    trace: Trace,
+    buffers: Buffers,
+    units: tuple[int, int, int],
+    lanes: int,
+    acc_bits: int,
+    passes_for: Callable[[Op], int],
+    block_cycles_for: Callable[[Op, int], Callable[[int, int, int], int]],
+    dram_bytes_per_cycle: float,
+) -> MixPEProgram:
     """Tile every matmul of ``trace``; vector ops pass through.
 
     Args:
@@ -78,8 +89,19 @@ def compile_trace(trace: Trace, buffers: Buffers, units: tuple[int, int, int], l
         a_bits = op.a_spec.storage_bits_per_value()
         b_bits = op.b_spec.storage_bits_per_value()
         o_bits = op.out_spec.storage_bits_per_value()
-        tiling = choose_tiling(op.m, op.n, op.k, u, buffers, a_bits, b_bits, o_bits, acc_bits,
-                               block_cycles_for(op, passes), dram_bytes_per_cycle)
+        tiling = choose_tiling(
+            op.m,
+            op.n,
+            op.k,
+            u,
+            buffers,
+            a_bits,
+            b_bits,
+            o_bits,
+            acc_bits,
+            block_cycles_for(op, passes),
+            dram_bytes_per_cycle,
+        )
         if g is not None and tiling.kb < op.k and tiling.kb % g:
             raise InputError("tile", f"{op.name}: K block {tiling.kb} is not a whole number of groups of {g}")
         prog.tasks.append(MixGemmTask(op, tiling, passes, g))

@@ -16,6 +16,7 @@ work so far) or round robin (naive baseline).  Sub-batches: each channel's reque
 split in half by count, in batch order (odd channels alternate which half gets the
 extra request), as in the authors' artifact.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ def assign_channels(loads: np.ndarray, channels: int, policy: str) -> np.ndarray
     acc = np.zeros(channels, np.int64)
     out = np.empty(len(loads), np.int64)
     for i, w in enumerate(loads):
-        c = int(np.argmin(acc))        # lowest index among ties
+        c = int(np.argmin(acc))  # lowest index among ties
         out[i] = c
         acc[c] += w
     return out
@@ -136,8 +137,9 @@ class KvPlacement:
     tiles: list = field(default_factory=list)
 
 
-def place_kv(kv_lens, loads, channels: int, policy: str, channel_bytes: int, kv_bytes_per_req,
-             weight_bytes: float = 0.0) -> KvPlacement:
+def place_kv(
+    kv_lens, loads, channels: int, policy: str, channel_bytes: int, kv_bytes_per_req, weight_bytes: float = 0.0
+) -> KvPlacement:
     """Assign requests to channels and sub-batches; check channel capacity.
 
     Args:
@@ -153,11 +155,16 @@ def place_kv(kv_lens, loads, channels: int, policy: str, channel_bytes: int, kv_
     load = np.asarray(loads, np.int64)
     ch = assign_channels(load, channels, policy)
     sub = split_sub_batches(ch, load)
-    used = np.bincount(ch, weights=np.asarray(kv_bytes_per_req, np.float64), minlength=channels) + weight_bytes / channels
+    used = (
+        np.bincount(ch, weights=np.asarray(kv_bytes_per_req, np.float64), minlength=channels) + weight_bytes / channels
+    )
     if used.max() > channel_bytes:
         c = int(np.argmax(used))
-        raise InputError("batch", f"KV cache of channel {c} needs {used[c] / 2**30:.2f} GiB with weights; "
-                                  f"a channel holds {channel_bytes / 2**30:.2f} GiB (reduce batch or lengths)")
+        raise InputError(
+            "batch",
+            f"KV cache of channel {c} needs {used[c] / 2**30:.2f} GiB with weights; "
+            f"a channel holds {channel_bytes / 2**30:.2f} GiB (reduce batch or lengths)",
+        )
     return KvPlacement(kv, load, ch, sub)
 
 

@@ -6,10 +6,11 @@ OLAccel) each outlier adds ``value_bits + index_bits`` on top of the dense
 codes (``outlier_frac x (value_bits + index_bits)`` per value on average).
 Compute widths (what the PE must multiply) are the codes' ``bits``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from llmaccel.mapping.systolic import VectorTask, map_vector
 from llmaccel.mapping.tiling import Buffers, GemmTiling, choose_tiling
@@ -48,10 +49,17 @@ def stored_bits(spec: QuantSpec, extra: float) -> float:
     return spec.storage_bits_per_value() + (extra if spec.family == "outlier" else 0.0)
 
 
-def compile_trace(trace: Trace, buffers: Buffers, units: tuple[int, int, int], acc_bits: int,
-                  passes_for: Callable[[Op], int], block_cycles_for: Callable[[int], Callable[[int, int, int], int]],
-                  dram_bytes_per_cycle: float, vector_passes: dict[str, int],
-                  outlier: OutlierTraffic = OutlierTraffic()) -> OliveProgram:
+def compile_trace(
+    trace: Trace,
+    buffers: Buffers,
+    units: tuple[int, int, int],
+    acc_bits: int,
+    passes_for: Callable[[Op], int],
+    block_cycles_for: Callable[[int], Callable[[int, int, int], int]],
+    dram_bytes_per_cycle: float,
+    vector_passes: dict[str, int],
+    outlier: OutlierTraffic = OutlierTraffic(),
+) -> OliveProgram:
     """One task per op; matmuls get an SRAM tiling that fits the buffers.
 
     Args:
@@ -65,9 +73,19 @@ def compile_trace(trace: Trace, buffers: Buffers, units: tuple[int, int, int], a
             passes = passes_for(op)
             a_bits = stored_bits(op.a_spec, outlier.a_bits)
             b_bits = stored_bits(op.b_spec, outlier.b_bits)
-            tiling = choose_tiling(op.m, op.n, op.k, units, buffers, a_bits, b_bits,
-                                   op.out_spec.storage_bits_per_value(), acc_bits, block_cycles_for(passes),
-                                   dram_bytes_per_cycle)
+            tiling = choose_tiling(
+                op.m,
+                op.n,
+                op.k,
+                units,
+                buffers,
+                a_bits,
+                b_bits,
+                op.out_spec.storage_bits_per_value(),
+                acc_bits,
+                block_cycles_for(passes),
+                dram_bytes_per_cycle,
+            )
             tasks.append(OliveGemmTask(op, tiling, op.count, passes))
         else:
             tasks.append(map_vector(op, vector_passes))

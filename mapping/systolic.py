@@ -6,10 +6,11 @@ an SRAM tiling (:mod:`mapping.tiling`) chosen per instance shape; vector ops
 vector unit.  The cycle cost of a block is supplied by ``sim`` (it owns the
 dataflow formulas), so this module imports no ``sim`` code beyond parameters.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from llmaccel.mapping.tiling import Buffers, GemmTiling, choose_tiling
 from llmaccel.workloads.ops import Op
@@ -49,34 +50,51 @@ class SystolicProgram:
 
 def operand_bits(op: Op) -> tuple[float, float, float]:
     """Stored bits per element of a, b, out (group metadata included)."""
-    return (op.a_spec.storage_bits_per_value(), op.b_spec.storage_bits_per_value(),
-            op.out_spec.storage_bits_per_value())
+    return (
+        op.a_spec.storage_bits_per_value(),
+        op.b_spec.storage_bits_per_value(),
+        op.out_spec.storage_bits_per_value(),
+    )
 
 
-def map_matmul(op: Op, buffers: Buffers, units: tuple[int, int, int], acc_bits: int,
-               block_cycles: Callable[[int, int, int], int], dram_bytes_per_cycle: float,
-               bits: tuple[float, float, float] | None = None) -> GemmTask:
+def map_matmul(
+    op: Op,
+    buffers: Buffers,
+    units: tuple[int, int, int],
+    acc_bits: int,
+    block_cycles: Callable[[int, int, int], int],
+    dram_bytes_per_cycle: float,
+    bits: tuple[float, float, float] | None = None,
+) -> GemmTask:
     """``bits``: stored bits per element of a, b, out (default :func:`operand_bits`; a host
     gives its own when e.g. sparse weights are stored dense or carry index metadata)."""
     a_bits, b_bits, out_bits = operand_bits(op) if bits is None else bits
-    tiling = choose_tiling(op.m, op.n, op.k, units, buffers, a_bits, b_bits, out_bits, acc_bits,
-                           block_cycles, dram_bytes_per_cycle)
+    tiling = choose_tiling(
+        op.m, op.n, op.k, units, buffers, a_bits, b_bits, out_bits, acc_bits, block_cycles, dram_bytes_per_cycle
+    )
     return GemmTask(op, tiling, op.count, op.a_spec.family == "float", op.b_spec.family == "float")
 
 
 def map_vector(op: Op, passes: dict[str, int]) -> VectorTask:
     """Vector op; ``passes`` maps op kind (``softmax``...) to sweeps over the data."""
     from llmaccel.workloads.errors import InputError
+
     kind = op.kind.value
     if kind not in passes:
         raise InputError("vector.passes", f"no pass count for op kind {kind!r}; have: {', '.join(sorted(passes))}")
     return VectorTask(op, op.elements, int(passes[kind]), op.a_bytes(), op.out_bytes())
 
 
-def compile_trace(trace: Trace, buffers: Buffers, units: tuple[int, int, int], acc_bits: int,
-                  block_cycles_for: Callable[[Op], Callable[[int, int, int], int]], dram_bytes_per_cycle: float,
-                  vector_passes: dict[str, int],
-                  operand_bits_for: Callable[[Op], tuple[float, float, float]] | None = None) -> SystolicProgram:
+def compile_trace(
+    trace: Trace,
+    buffers: Buffers,
+    units: tuple[int, int, int],
+    acc_bits: int,
+    block_cycles_for: Callable[[Op], Callable[[int, int, int], int]],
+    dram_bytes_per_cycle: float,
+    vector_passes: dict[str, int],
+    operand_bits_for: Callable[[Op], tuple[float, float, float]] | None = None,
+) -> SystolicProgram:
     """Tile every op of ``trace``.
 
     Args:

@@ -18,13 +18,14 @@ it triggers; tests hold its sums equal to :func:`traffic`.
 The cost of a choice (cycles) is supplied by the caller (``sim`` owns cycle
 formulas), keeping ``mapping`` free of ``sim`` imports.
 """
+
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
@@ -86,8 +87,11 @@ class GemmTiling:
 
     def block_bytes(self) -> dict[str, float]:
         """Bytes of the largest block of each operand (what must fit on chip)."""
-        return {"a": self.mb * self.kb * self.a_bits / 8, "b": self.kb * self.nb * self.b_bits / 8,
-                "out": self.mb * self.nb * self.acc_bits / 8}
+        return {
+            "a": self.mb * self.kb * self.a_bits / 8,
+            "b": self.kb * self.nb * self.b_bits / 8,
+            "out": self.mb * self.nb * self.acc_bits / 8,
+        }
 
     def _live_order(self) -> list[str]:
         return [d for d in self.order if self.count(d) > 1]
@@ -119,8 +123,11 @@ class GemmTiling:
             cap = buffers.tile_capacity(op)
             if nbytes > cap:
                 half = " (half of a double-buffered buffer)" if buffers.double_buffered else ""
-                raise InputError("tile", f"{op} block {self.mb}x{self.nb}x{self.kb} needs {int(math.ceil(nbytes))} B "
-                                         f"but {_BUF_NAMES[op]} holds {cap} B{half}")
+                raise InputError(
+                    "tile",
+                    f"{op} block {self.mb}x{self.nb}x{self.kb} needs {int(math.ceil(nbytes))} B "
+                    f"but {_BUF_NAMES[op]} holds {cap} B{half}",
+                )
 
     def block_shapes(self) -> list[tuple[int, int, int, int]]:
         """Distinct block shapes ``(mb_i, nb_i, kb_i, how_many)`` — at most 8."""
@@ -129,8 +136,13 @@ class GemmTiling:
             full, blk = getattr(self, d), getattr(self, d + "b")
             q, r = divmod(full, blk)
             per_dim.append([(blk, q)] + ([(r, 1)] if r else []))
-        return [(a[0], b[0], c[0], a[1] * b[1] * c[1]) for a in per_dim[0] for b in per_dim[1] for c in per_dim[2]
-                if a[1] * b[1] * c[1]]
+        return [
+            (a[0], b[0], c[0], a[1] * b[1] * c[1])
+            for a in per_dim[0]
+            for b in per_dim[1]
+            for c in per_dim[2]
+            if a[1] * b[1] * c[1]
+        ]
 
 
 def block_sequence(t: GemmTiling) -> dict[str, np.ndarray]:
@@ -175,7 +187,9 @@ def block_sequence(t: GemmTiling) -> dict[str, np.ndarray]:
     last_k_visit = kmax[visit_id] == kcount - 1
     out_elems = ext["m"] * ext["n"]
     return {
-        "mb": ext["m"], "nb": ext["n"], "kb": ext["k"],
+        "mb": ext["m"],
+        "nb": ext["n"],
+        "kb": ext["k"],
         "a_read": np.where(changed(("m", "k")), ext["m"] * ext["k"] * t.a_bits / 8, 0.0),
         "b_read": np.where(changed(("k", "n")), ext["k"] * ext["n"] * t.b_bits / 8, 0.0),
         "psum_read": np.where(enter_out & ~first_k_visit, out_elems * t.acc_bits / 8, 0.0),
@@ -194,9 +208,19 @@ def _candidates(full: int, unit: int) -> list[int]:
     return sorted(out)
 
 
-def choose_tiling(m: int, n: int, k: int, units: tuple[int, int, int], buffers: Buffers, a_bits: float,
-                  b_bits: float, out_bits: float, acc_bits: float, compute_cycles: Callable[[int, int, int], int],
-                  dram_bytes_per_cycle: float) -> GemmTiling:
+def choose_tiling(
+    m: int,
+    n: int,
+    k: int,
+    units: tuple[int, int, int],
+    buffers: Buffers,
+    a_bits: float,
+    b_bits: float,
+    out_bits: float,
+    acc_bits: float,
+    compute_cycles: Callable[[int, int, int], int],
+    dram_bytes_per_cycle: float,
+) -> GemmTiling:
     """Pick block extents and loop order that fit the buffers and minimise estimated cycles.
 
     Args:
@@ -211,8 +235,19 @@ def choose_tiling(m: int, n: int, k: int, units: tuple[int, int, int], buffers: 
     Raises:
         InputError: if not even the smallest block fits.
     """
-    return _choose(m, n, k, units, buffers, float(a_bits), float(b_bits), float(out_bits), float(acc_bits),
-                   compute_cycles, float(dram_bytes_per_cycle))
+    return _choose(
+        m,
+        n,
+        k,
+        units,
+        buffers,
+        float(a_bits),
+        float(b_bits),
+        float(out_bits),
+        float(acc_bits),
+        compute_cycles,
+        float(dram_bytes_per_cycle),
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -232,7 +267,7 @@ def _choose(m, n, k, units, buffers, a_bits, b_bits, out_bits, acc_bits, compute
                     continue
                 base = GemmTiling(m, n, k, mb, nb, kb, ("m", "n", "k"), a_bits, b_bits, out_bits, acc_bits)
                 comp = 0
-                for (x, y, z, cnt) in base.block_shapes():
+                for x, y, z, cnt in base.block_shapes():
                     key = (x, y, z)
                     if key not in cost_cache:
                         cost_cache[key] = compute_cycles(x, y, z)

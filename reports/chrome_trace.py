@@ -5,11 +5,13 @@ Open the JSON in chrome://tracing or https://ui.perfetto.dev.  Each unit
 ("ph": "X") from its ``start_cycle`` for ``cycles``.  Timestamps are in
 microseconds, as the format requires (cycles / clock_mhz).
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 
 def trace_events(ops: Iterable[dict[str, Any]], clock_mhz: float, process: str = "llmaccel") -> dict[str, Any]:
@@ -30,14 +32,28 @@ def trace_events(ops: Iterable[dict[str, Any]], clock_mhz: float, process: str =
         cycles = int(float(o.get("cycles", 0)))
         start = int(float(o.get("start_cycle", 0) or 0)) if scheduled else cursor[u]
         cursor[u] = start + cycles
-        events.append({"name": str(o["name"]), "cat": str(o.get("kind", "")), "ph": "X", "pid": 1, "tid": tid[u],
-                       "ts": start / clock_mhz, "dur": cycles / clock_mhz,
-                       "args": {"cycles": cycles, "layer": o.get("layer"), "stall_cycles": o.get("stall_cycles")}})
-    return {"traceEvents": events, "displayTimeUnit": "ns",
-            "otherData": {"clock_mhz": clock_mhz, "scheduled": scheduled}}
+        events.append(
+            {
+                "name": str(o["name"]),
+                "cat": str(o.get("kind", "")),
+                "ph": "X",
+                "pid": 1,
+                "tid": tid[u],
+                "ts": start / clock_mhz,
+                "dur": cycles / clock_mhz,
+                "args": {"cycles": cycles, "layer": o.get("layer"), "stall_cycles": o.get("stall_cycles")},
+            }
+        )
+    return {
+        "traceEvents": events,
+        "displayTimeUnit": "ns",
+        "otherData": {"clock_mhz": clock_mhz, "scheduled": scheduled},
+    }
 
 
-def write_chrome_trace(ops: Iterable[dict[str, Any]], clock_mhz: float, path: str | Path, process: str = "llmaccel") -> Path:
+def write_chrome_trace(
+    ops: Iterable[dict[str, Any]], clock_mhz: float, path: str | Path, process: str = "llmaccel"
+) -> Path:
     path = Path(path)
     path.write_text(json.dumps(trace_events(ops, clock_mhz, process), sort_keys=True))
     return path

@@ -12,6 +12,7 @@ Three figures, each written as PNG and SVG:
 Output is byte-identical for identical input: SVG ids use a fixed hash salt,
 the SVG date and PNG software stamps are omitted.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,15 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E4
 from llmaccel.reports.run_folder import RunFolder  # noqa: E402
 
 FORMATS = ("png", "svg")
-_RC = {"svg.hashsalt": "llmaccel", "svg.fonttype": "none", "font.size": 9, "figure.dpi": 100,
-       "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False}
+_RC = {
+    "svg.hashsalt": "llmaccel",
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 _META = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 _KIND_COLOURS = {"gemm": "tab:blue", "gemv": "tab:cyan", "attn_score": "tab:orange", "attn_context": "tab:red"}
 
@@ -105,8 +113,13 @@ def plot_roofline(run: RunFolder, out_dir: Path) -> list[Path]:
     if bpc:
         ridge = peak / float(bpc) if peak else hi
         lo, hi = min(lo, ridge / 4), max(hi, ridge * 4)
-        ax.plot([lo, ridge, hi], [float(bpc) * lo, peak, peak], color="black", lw=1.2,
-                label=f"roof: {float(bpc):.3g} B/cycle, {peak:.4g} MAC/cycle")
+        ax.plot(
+            [lo, ridge, hi],
+            [float(bpc) * lo, peak, peak],
+            color="black",
+            lw=1.2,
+            label=f"roof: {float(bpc):.3g} B/cycle, {peak:.4g} MAC/cycle",
+        )
     elif peak:
         ax.plot([lo, hi], [peak, peak], color="black", lw=1.2, label=f"compute roof {peak:.4g} MAC/cycle")
     ax.set_xscale("log")
@@ -136,8 +149,14 @@ def plot_energy(run: RunFolder, out_dir: Path) -> list[Path]:
     cmap = plt.get_cmap("tab20")
     for i, r in enumerate(rows):
         mj = float(r["energy_pj"]) * 1e-9
-        ax.bar([0], [mj], bottom=bottom, color=cmap(i % 20), width=0.5,
-               label=f"{r['component']} ({100 * float(r['share']):.1f}%)")
+        ax.bar(
+            [0],
+            [mj],
+            bottom=bottom,
+            color=cmap(i % 20),
+            width=0.5,
+            label=f"{r['component']} ({100 * float(r['share']):.1f}%)",
+        )
         bottom += mj
     ax.set_xticks([0], [str(run.summary.get("preset", ""))])
     ax.set_xlim(-0.6, 1.8)

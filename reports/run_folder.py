@@ -14,6 +14,7 @@ the target is replaced only after the new one is complete; a non-empty folder
 that is not a run folder is never touched (InputError).  Output bytes depend
 only on the inputs: floats are written with ``repr`` and keys sorted.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from llmaccel.sim.result import OpStats, Result
 from llmaccel.workloads.errors import InputError
@@ -42,11 +44,39 @@ REQUIRED_FILES = (SUMMARY, OPS_CSV, LAYERS_CSV, ENERGY_CSV)
 
 #: Fixed leading columns of ops.csv; ``bytes.<level>`` and ``energy_pj.<component>``
 #: columns follow, sorted by name.
-OP_COLUMNS = ("index", "name", "kind", "role", "layer", "phase", "unit", "start_cycle", "cycles",
-              "compute_cycles", "stall_cycles", "macs", "utilisation", "time_us", "cycle_share",
-              "dram_bytes", "arith_intensity", "energy_pj")
-LAYER_COLUMNS = ("layer", "ops", "cycles", "compute_cycles", "stall_cycles", "macs", "utilisation",
-                 "time_us", "cycle_share", "dram_bytes", "energy_pj")
+OP_COLUMNS = (
+    "index",
+    "name",
+    "kind",
+    "role",
+    "layer",
+    "phase",
+    "unit",
+    "start_cycle",
+    "cycles",
+    "compute_cycles",
+    "stall_cycles",
+    "macs",
+    "utilisation",
+    "time_us",
+    "cycle_share",
+    "dram_bytes",
+    "arith_intensity",
+    "energy_pj",
+)
+LAYER_COLUMNS = (
+    "layer",
+    "ops",
+    "cycles",
+    "compute_cycles",
+    "stall_cycles",
+    "macs",
+    "utilisation",
+    "time_us",
+    "cycle_share",
+    "dram_bytes",
+    "energy_pj",
+)
 ENERGY_COLUMNS = ("component", "energy_pj", "share")
 
 _ROLE_RE = re.compile(r"^L-?\d+\.([A-Za-z0-9_]+)")
@@ -84,7 +114,7 @@ def json_safe(x: Any) -> Any:
         return x
     if isinstance(x, float):
         return x if math.isfinite(x) else None
-    if hasattr(x, "value") and isinstance(getattr(x, "value"), (str, int, float)):
+    if hasattr(x, "value") and isinstance(x.value, (str, int, float)):
         return x.value
     if hasattr(x, "item"):  # numpy scalar
         return json_safe(x.item())
@@ -104,21 +134,43 @@ def _op_rows(result: Result, roles: dict[str, str] | None = None) -> tuple[list[
     rows = []
     for i, o in enumerate(result.ops):
         db = dram_bytes(o)
-        rows.append([_num(v) for v in (
-            i, o.name, str(getattr(o.kind, "value", o.kind)), op_role(o.name, roles),
-            o.layer, str(getattr(o.phase, "value", o.phase)), o.unit, o.start_cycle, o.cycles,
-            o.compute_cycles, o.stall_cycles, o.macs, float(o.utilisation), o.cycles / result.clock_mhz,
-            o.cycles / sum_cycles, db, (o.macs / db) if db else 0.0, float(sum(o.energy_pj.values())))]
+        rows.append(
+            [
+                _num(v)
+                for v in (
+                    i,
+                    o.name,
+                    str(getattr(o.kind, "value", o.kind)),
+                    op_role(o.name, roles),
+                    o.layer,
+                    str(getattr(o.phase, "value", o.phase)),
+                    o.unit,
+                    o.start_cycle,
+                    o.cycles,
+                    o.compute_cycles,
+                    o.stall_cycles,
+                    o.macs,
+                    float(o.utilisation),
+                    o.cycles / result.clock_mhz,
+                    o.cycles / sum_cycles,
+                    db,
+                    (o.macs / db) if db else 0.0,
+                    float(sum(o.energy_pj.values())),
+                )
+            ]
             + [_num(float(o.bytes.get(k, 0.0))) for k in byte_keys]
-            + [_num(float(o.energy_pj.get(k, 0.0))) for k in energy_keys])
+            + [_num(float(o.energy_pj.get(k, 0.0))) for k in energy_keys]
+        )
     return header, rows
 
 
 def _layer_rows(result: Result) -> list[list[str]]:
     agg: dict[int, dict[str, float]] = {}
     for o in result.ops:
-        a = agg.setdefault(int(o.layer), dict.fromkeys(("ops", "cycles", "compute", "stall", "macs", "peak_cycles",
-                                                         "dram", "energy"), 0))
+        a = agg.setdefault(
+            int(o.layer),
+            dict.fromkeys(("ops", "cycles", "compute", "stall", "macs", "peak_cycles", "dram", "energy"), 0),
+        )
         a["ops"] += 1
         a["cycles"] += o.cycles
         a["compute"] += o.compute_cycles
@@ -131,10 +183,24 @@ def _layer_rows(result: Result) -> list[list[str]]:
     for layer in sorted(agg):
         a = agg[layer]
         peak = a["cycles"] * result.peak_macs_per_cycle
-        rows.append([_num(v) for v in (
-            layer, int(a["ops"]), int(a["cycles"]), int(a["compute"]), int(a["stall"]), int(a["macs"]),
-            (a["macs"] / peak) if peak else 0.0, a["cycles"] / result.clock_mhz, a["cycles"] / sum_cycles,
-            float(a["dram"]), float(a["energy"]))])
+        rows.append(
+            [
+                _num(v)
+                for v in (
+                    layer,
+                    int(a["ops"]),
+                    int(a["cycles"]),
+                    int(a["compute"]),
+                    int(a["stall"]),
+                    int(a["macs"]),
+                    (a["macs"] / peak) if peak else 0.0,
+                    a["cycles"] / result.clock_mhz,
+                    a["cycles"] / sum_cycles,
+                    float(a["dram"]),
+                    float(a["energy"]),
+                )
+            ]
+        )
     return rows
 
 
@@ -190,8 +256,11 @@ def roofline_params(result: Result, hw: Any = None) -> dict[str, Any]:
     elif isinstance(meta.get("dram_bandwidth_gbps"), (int, float)):
         bpc, src = float(meta["dram_bandwidth_gbps"]) * 1e9 / hz, "result.meta.dram_bandwidth_gbps"
     elif hw is not None:
-        gbps = sorted(k for k, v in _flatten(hw.params).items()
-                      if k.endswith("gbps") and isinstance(v, (int, float)) and not isinstance(v, bool))
+        gbps = sorted(
+            k
+            for k, v in _flatten(hw.params).items()
+            if k.endswith("gbps") and isinstance(v, (int, float)) and not isinstance(v, bool)
+        )
         for word in _DRAM_WORDS:  # priority order: HBM beside DDR (FlightLLM's U280) means HBM
             cands = [k for k in gbps if word in k.lower()]
             if len(cands) == 1:
@@ -200,12 +269,16 @@ def roofline_params(result: Result, hw: Any = None) -> dict[str, Any]:
                 break
             if cands:
                 break  # ambiguous at this priority: report none rather than guess
-    return {"peak_macs_per_cycle": float(result.peak_macs_per_cycle), "dram_bytes_per_cycle": bpc,
-            "dram_bytes_per_cycle_source": src}
+    return {
+        "peak_macs_per_cycle": float(result.peak_macs_per_cycle),
+        "dram_bytes_per_cycle": bpc,
+        "dram_bytes_per_cycle_source": src,
+    }
 
 
-def summary_dict(result: Result, hw: Any = None, workload: dict | None = None,
-                 references: list[dict] | None = None) -> dict[str, Any]:
+def summary_dict(
+    result: Result, hw: Any = None, workload: dict | None = None, references: list[dict] | None = None
+) -> dict[str, Any]:
     """The content of summary.json (see docs/outputs.md), without the per-op rows.
 
     Args:
@@ -246,20 +319,29 @@ def summary_dict(result: Result, hw: Any = None, workload: dict | None = None,
         "roofline": roofline_params(result, hw),
     }
     if hw is not None:
-        d["hardware"] = {"name": hw.name, "design": hw.design, "description": hw.description,
-                         "params": hw.params, "sources": dict(sorted(hw.sources.items()))}
+        d["hardware"] = {
+            "name": hw.name,
+            "design": hw.design,
+            "description": hw.description,
+            "params": hw.params,
+            "sources": dict(sorted(hw.sources.items())),
+        }
     return json_safe(d)
 
 
-def result_json(result: Result, hw: Any = None, workload: dict | None = None,
-                references: list[dict] | None = None, roles: dict[str, str] | None = None) -> dict[str, Any]:
+def result_json(
+    result: Result,
+    hw: Any = None,
+    workload: dict | None = None,
+    references: list[dict] | None = None,
+    roles: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """What ``llmaccel run --format json`` prints: summary.json plus ``ops`` (per-op rows).
 
     ``roles`` maps op name -> role (from the trace's ``Op.role``); see :func:`op_role`.
     """
     d = summary_dict(result, hw, workload, references)
-    d["ops"] = [json_safe({**o.to_dict(), "role": op_role(o.name, roles)})
-                for o in result.ops]
+    d["ops"] = [json_safe({**o.to_dict(), "role": op_role(o.name, roles)}) for o in result.ops]
     return d
 
 
@@ -319,12 +401,20 @@ def atomic_folder(out: str | Path, build: Callable[[Path], None], allow_non_run:
     return out
 
 
-def write(result: Result, out: str | Path, hw: Any = None, workload: dict | None = None,
-          references: list[dict] | None = None, plots: bool = True, roles: dict[str, str] | None = None) -> Path:
+def write(
+    result: Result,
+    out: str | Path,
+    hw: Any = None,
+    workload: dict | None = None,
+    references: list[dict] | None = None,
+    plots: bool = True,
+    roles: dict[str, str] | None = None,
+) -> Path:
     """Write a run folder atomically (see module docstring); returns its path.
 
     ``roles`` maps op name -> role (the trace's ``Op.role``) for the ``role`` column.
     """
+
     def build(tmp: Path) -> None:
         (tmp / SUMMARY).write_text(dumps(summary_dict(result, hw, workload, references)))
         header, rows = _op_rows(result, roles)
@@ -333,7 +423,9 @@ def write(result: Result, out: str | Path, hw: Any = None, workload: dict | None
         (tmp / ENERGY_CSV).write_text(_csv_text(ENERGY_COLUMNS, _energy_rows(result)))
         if plots:
             from llmaccel.reports.plots import plot_run
+
             plot_run(read(tmp), tmp / PLOTS_DIR)
+
     return atomic_folder(out, build)
 
 
@@ -371,7 +463,9 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict]:
     try:
         text = path.read_text()
     except FileNotFoundError:
-        raise InputError("run folder", f"missing {path.name} in {path.parent}; a run folder holds {', '.join(REQUIRED_FILES)}") from None
+        raise InputError(
+            "run folder", f"missing {path.name} in {path.parent}; a run folder holds {', '.join(REQUIRED_FILES)}"
+        ) from None
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -384,8 +478,12 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict]:
     for lineno, row in enumerate(reader, start=2):
         if len(row) != len(header):
             raise InputError(f"{path.name} line {lineno}", f"has {len(row)} cells, header has {len(header)}")
-        rows.append({h: (c if h in ("name", "kind", "role", "phase", "unit", "component") else _parse_cell(c))
-                     for h, c in zip(header, row)})
+        rows.append(
+            {
+                h: (c if h in ("name", "kind", "role", "phase", "unit", "component") else _parse_cell(c))
+                for h, c in zip(header, row)
+            }
+        )
     return rows
 
 
@@ -402,6 +500,13 @@ def read(path: str | Path) -> RunFolder:
         raise InputError(SUMMARY, f"malformed JSON at line {e.lineno}") from None
     if not isinstance(summary, dict) or summary.get("schema") != RUN_FOLDER_SCHEMA:
         got = summary.get("schema") if isinstance(summary, dict) else None
-        raise InputError(f"{SUMMARY}: schema", f"this llmaccel reads run-folder schema {RUN_FOLDER_SCHEMA}, got {got!r}")
-    return RunFolder(path, summary, _read_csv(path / OPS_CSV, OP_COLUMNS),
-                     _read_csv(path / LAYERS_CSV, LAYER_COLUMNS), _read_csv(path / ENERGY_CSV, ENERGY_COLUMNS))
+        raise InputError(
+            f"{SUMMARY}: schema", f"this llmaccel reads run-folder schema {RUN_FOLDER_SCHEMA}, got {got!r}"
+        )
+    return RunFolder(
+        path,
+        summary,
+        _read_csv(path / OPS_CSV, OP_COLUMNS),
+        _read_csv(path / LAYERS_CSV, LAYER_COLUMNS),
+        _read_csv(path / ENERGY_CSV, ENERGY_COLUMNS),
+    )

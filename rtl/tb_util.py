@@ -1,4 +1,5 @@
 """Testbench steps every cocotb module in ``rtl/<unit>/tb_*.py`` can share."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -12,6 +12,7 @@ assumption in the table).  Usage::
     table = load_area_table()
     table.mm2("pe_int8", node_nm=28, count=1024)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ class AreaTable:
     def um2(self, name: str, node_nm: float | None = None) -> float:
         """Area of one ``name`` in um^2 at ``node_nm`` (None: its own node)."""
         if name not in self.entries:
-            raise InputError("area component", f"unknown component {name!r}; allowed: {', '.join(sorted(self.entries))}")
+            raise InputError(
+                "area component", f"unknown component {name!r}; allowed: {', '.join(sorted(self.entries))}"
+            )
         e = self.entries[name]
         return e.um2 * (1.0 if node_nm is None else self.node_factor(e.node_nm, node_nm))
 
@@ -57,8 +60,10 @@ class AreaTable:
         """Area of ``count`` instances in mm^2."""
         return self.um2(name, node_nm) * count / 1e6
 
-    def merged(self, other: "AreaTable") -> "AreaTable":
-        return AreaTable({**self.entries, **other.entries}, self.rule or other.rule, self.rule_source or other.rule_source)
+    def merged(self, other: AreaTable) -> AreaTable:
+        return AreaTable(
+            {**self.entries, **other.entries}, self.rule or other.rule, self.rule_source or other.rule_source
+        )
 
 
 def _parse(doc: object, path: Path) -> AreaTable:
@@ -83,12 +88,14 @@ def load_area_table(*paths: str | Path) -> AreaTable:
     Cached per (file, mtime, size) like :func:`sim.energy.load_table`; read-only.
     """
     from llmaccel.sim.preset import file_stamp
+
     return _load_area_cached(tuple(file_stamp(p) for p in (TABLE_DIR / "area.yaml", *paths)))
 
 
 @lru_cache(maxsize=64)
 def _load_area_cached(stamps: tuple[tuple[str, int, int], ...]) -> AreaTable:
     from llmaccel.sim.preset import read_yaml
+
     paths = [Path(s[0]) for s in stamps[1:]]
     table = _parse(read_yaml(TABLE_DIR / "area.yaml", "area table"), TABLE_DIR / "area.yaml")
     for p in paths:

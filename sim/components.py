@@ -21,6 +21,7 @@ integer PE, OVP/ANT codes on a PE without the matching decoder, codes that canno
 bit-sliced onto the PE (only two's-complement integers decompose into bit slices), and
 outlier formats that need a separate outlier path (GOBO, OLAccel).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -45,6 +46,7 @@ def pe_providers() -> list[str]:
     import pkgutil
 
     from llmaccel import sim
+
     out = []
     for info in pkgutil.iter_modules(sim.__path__):
         if info.ispkg and importlib.util.find_spec(f"llmaccel.sim.{info.name}.components") is not None:
@@ -129,27 +131,45 @@ class HostedPE:
         fam, fmt, pe = spec.family, spec.fmt, self.pe
         if fam == "float":
             if pe.family != "float":
-                raise InputError("array.pe", f"{what}: operand {operand} is floating point ({fmt}) but PE {pe.name!r} "
-                                             f"is integer-only; allowed: quantized formats, or a float PE "
-                                             f"({', '.join(float_pe_names())})")
+                raise InputError(
+                    "array.pe",
+                    f"{what}: operand {operand} is floating point ({fmt}) but PE {pe.name!r} "
+                    f"is integer-only; allowed: quantized formats, or a float PE "
+                    f"({', '.join(float_pe_names())})",
+                )
             return
         if fam == "outlier":
-            raise InputError("workload.quant", f"{what}: operand {operand} format {fmt} needs a separate outlier path "
-                                               "(GOBO/OLAccel, design olive); no host array PE has one")
+            raise InputError(
+                "workload.quant",
+                f"{what}: operand {operand} format {fmt} needs a separate outlier path "
+                "(GOBO/OLAccel, design olive); no host array PE has one",
+            )
         if fam in INT_FAMILIES:
             if pe.family == "float" and spec.bits > pe.a_bits:
-                raise InputError("array.pe", f"{what}: {spec.bits}-bit integers cannot be bit-sliced onto float PE "
-                                             f"{pe.name!r} (at most {pe.a_bits} bits)")
+                raise InputError(
+                    "array.pe",
+                    f"{what}: {spec.bits}-bit integers cannot be bit-sliced onto float PE "
+                    f"{pe.name!r} (at most {pe.a_bits} bits)",
+                )
             return
         # a code family (ovp, ant, bitfusion...): only a decoder turns it into PE integers
         if self.decoder is None or fmt not in self.decoder.formats:
             have = pes_decoding(fmt)
-            allowed = f"PEs with an edge decoder for {fmt}: {', '.join(have)}" if have else \
-                f"none (no registered PE decodes {fmt})"
-            reason = "" if self.decoder is None else \
-                f" (its decoder takes {', '.join(self.decoder.formats)}; {fmt} codes cannot be bit-sliced)"
-            raise InputError("array.pe", f"{what}: operand {operand} format {fmt} needs an edge decoder but PE "
-                                         f"{pe.name!r} has none for it{reason}; allowed: {allowed}")
+            allowed = (
+                f"PEs with an edge decoder for {fmt}: {', '.join(have)}"
+                if have
+                else f"none (no registered PE decodes {fmt})"
+            )
+            reason = (
+                ""
+                if self.decoder is None
+                else f" (its decoder takes {', '.join(self.decoder.formats)}; {fmt} codes cannot be bit-sliced)"
+            )
+            raise InputError(
+                "array.pe",
+                f"{what}: operand {operand} format {fmt} needs an edge decoder but PE "
+                f"{pe.name!r} has none for it{reason}; allowed: {allowed}",
+            )
 
     def check_operands(self, a: QuantSpec, b: QuantSpec, what: str) -> None:
         self.check_operand(a, "a", what)
@@ -161,19 +181,22 @@ class HostedPE:
             return
         d = self.pe.macs_per_cycle
         if b.group_size % d:
-            raise InputError("workload.quant", f"{what}: group size {b.group_size} is not a multiple of PE "
-                                               f"{self.name!r}'s {d} lanes; its in-PE dequantizer would stall")
+            raise InputError(
+                "workload.quant",
+                f"{what}: group size {b.group_size} is not a multiple of PE "
+                f"{self.name!r}'s {d} lanes; its in-PE dequantizer would stall",
+            )
 
     def area_um2(self, node_nm: float) -> float:
         """Area of one PE (um^2) at ``node_nm`` from its area terms."""
         from llmaccel.sim.area import load_area_table
+
         t = load_area_table(*self.area_tables)
         return sum(t.um2(key, node_nm) * n for key, n in self.area_terms)
 
 
 def _builtin(pe: PEType, description: str) -> HostedPE:
-    return HostedPE(pe, "systolic", description, area_terms=((pe.area_key, 1.0),),
-                    source="sim/systolic/pe.py")
+    return HostedPE(pe, "systolic", description, area_terms=((pe.area_key, 1.0),), source="sim/systolic/pe.py")
 
 
 @lru_cache(maxsize=1)
@@ -223,6 +246,7 @@ def pes_decoding(fmt: str) -> list[str]:
 
 # ---------------------------------------------------------------- memory systems
 
+
 @dataclass(frozen=True)
 class MemorySystem:
     """A named off-chip memory: exactly the fields of a systolic host's ``dram:`` section.
@@ -241,25 +265,43 @@ class MemorySystem:
 
     def dram_section(self) -> dict[str, Any]:
         """Plain-valued ``dram:`` section for :class:`sim.systolic.params.DramCfg`."""
-        return {"channels": self.channels, "bandwidth_gbps": self.bandwidth_gbps, "latency_ns": self.latency_ns,
-                "burst_bytes": self.burst_bytes, "energy_action": self.energy_action}
+        return {
+            "channels": self.channels,
+            "bandwidth_gbps": self.bandwidth_gbps,
+            "latency_ns": self.latency_ns,
+            "burst_bytes": self.burst_bytes,
+            "energy_action": self.energy_action,
+        }
 
 
 def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
     from llmaccel.sim.dram.config import load_dram
+
     cfg = load_dram(preset)
     t = cfg.timing
     src = f"derived from sim/dram/presets/{preset}.yaml"
-    return MemorySystem(name, str(entry.get("description", "")), cfg.org.channels, cfg.peak_gbps,
-                        (t.tRCD + t.CL) * t.tck_ns, cfg.org.access_bytes, str(entry["energy_action"]),
-                        {"channels": f"{src} org.channels", "bandwidth_gbps": f"{src}: channels x bus bytes x 2 / tCK",
-                         "latency_ns": f"{src}: (tRCD + CL) x tCK", "burst_bytes": f"{src}: bus bytes x burst length"})
+    return MemorySystem(
+        name,
+        str(entry.get("description", "")),
+        cfg.org.channels,
+        cfg.peak_gbps,
+        (t.tRCD + t.CL) * t.tck_ns,
+        cfg.org.access_bytes,
+        str(entry["energy_action"]),
+        {
+            "channels": f"{src} org.channels",
+            "bandwidth_gbps": f"{src}: channels x bus bytes x 2 / tCK",
+            "latency_ns": f"{src}: (tRCD + CL) x tCK",
+            "burst_bytes": f"{src}: bus bytes x burst length",
+        },
+    )
 
 
 @lru_cache(maxsize=1)
 def memory_systems() -> dict[str, MemorySystem]:
     """All named memory systems of ``sim/tables/memory_systems.yaml``."""
     from llmaccel.sim.preset import _split_leaves, read_yaml
+
     doc = read_yaml(MEMORY_SYSTEMS, "memory systems")
     out = {}
     for name, entry in (doc.get("systems") or {}).items():
@@ -273,9 +315,16 @@ def memory_systems() -> dict[str, MemorySystem]:
         missing = [k for k in need if k not in plain]
         if missing:
             raise InputError(f"{where}.{missing[0]}", "missing")
-        out[name] = MemorySystem(name, str(entry.get("description", "")), int(plain["channels"]),
-                                 float(plain["bandwidth_gbps"]), float(plain["latency_ns"]),
-                                 int(plain["burst_bytes"]), str(plain["energy_action"]), sources)
+        out[name] = MemorySystem(
+            name,
+            str(entry.get("description", "")),
+            int(plain["channels"]),
+            float(plain["bandwidth_gbps"]),
+            float(plain["latency_ns"]),
+            int(plain["burst_bytes"]),
+            str(plain["energy_action"]),
+            sources,
+        )
     return out
 
 
@@ -287,10 +336,12 @@ def memory_system(name: str, field_name: str = "dram") -> MemorySystem:
     """The named memory system (InputError listing the allowed names)."""
     reg = memory_systems()
     if not isinstance(name, str) or name not in reg:
-        raise InputError(field_name, f"unknown memory system {name!r}; allowed: {', '.join(sorted(reg))} "
-                                     "or a full {channels, bandwidth_gbps, latency_ns, burst_bytes, energy_action} mapping")
+        raise InputError(
+            field_name,
+            f"unknown memory system {name!r}; allowed: {', '.join(sorted(reg))} "
+            "or a full {channels, bandwidth_gbps, latency_ns, burst_bytes, energy_action} mapping",
+        )
     return reg[name]
-
 
 
 def component_rows() -> list[dict[str, Any]]:
@@ -301,11 +352,25 @@ def component_rows() -> list[dict[str, Any]]:
         p = h.pe
         dec = f"; decoder {'/'.join(h.decoder.formats)} +{h.decoder.latency_cycles} cyc" if h.decoder else ""
         dq = "; in-PE group dequant" if h.group_dequant else ""
-        rows.append({"kind": "pe", "name": name, "origin": h.origin,
-                     "summary": f"{p.a_bits}x{p.b_bits}-bit {p.family}, {p.macs_per_cycle} MAC/cycle, "
-                                f"latency {p.pipeline_latency}{dec}{dq}", "description": h.description})
+        rows.append(
+            {
+                "kind": "pe",
+                "name": name,
+                "origin": h.origin,
+                "summary": f"{p.a_bits}x{p.b_bits}-bit {p.family}, {p.macs_per_cycle} MAC/cycle, "
+                f"latency {p.pipeline_latency}{dec}{dq}",
+                "description": h.description,
+            }
+        )
     for name, m in sorted(memory_systems().items()):
-        rows.append({"kind": "memory", "name": name, "origin": "sim/tables/memory_systems.yaml",
-                     "summary": f"{m.channels} ch, {m.bandwidth_gbps:g} GB/s, {m.latency_ns:g} ns, "
-                                f"{m.burst_bytes} B bursts, {m.energy_action}", "description": m.description})
+        rows.append(
+            {
+                "kind": "memory",
+                "name": name,
+                "origin": "sim/tables/memory_systems.yaml",
+                "summary": f"{m.channels} ch, {m.bandwidth_gbps:g} GB/s, {m.latency_ns:g} ns, "
+                f"{m.burst_bytes} B bursts, {m.energy_action}",
+                "description": m.description,
+            }
+        )
     return rows

@@ -9,6 +9,7 @@ A design is any object with::
 Discovery is by package scan, so a new design (or the DSE code) needs no edit
 of a central list.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -16,10 +17,10 @@ import pkgutil
 from typing import Any, Protocol
 
 from llmaccel import sim
-from llmaccel.workloads.errors import InputError
-from llmaccel.workloads.trace import Trace
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import Result
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.trace import Trace
 
 
 class Design(Protocol):

@@ -12,11 +12,12 @@ Ledger usage::
     ledger.charge_pj("dram", "read", pj=bytes * 8 * table.pj("hbm2_bit"))
     ledger.by_component()  # {"pe_array": pJ, "dram": pJ}
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from llmaccel.workloads.errors import InputError
@@ -47,7 +48,9 @@ class EnergyTable:
             return 1.0
         for n in (from_nm, to_nm):
             if n not in self.vdd:
-                raise InputError("node_nm", f"no Vdd for {n} nm; allowed: {', '.join(str(int(k)) for k in sorted(self.vdd))}")
+                raise InputError(
+                    "node_nm", f"no Vdd for {n} nm; allowed: {', '.join(str(int(k)) for k in sorted(self.vdd))}"
+                )
         return (to_nm / from_nm) * (self.vdd[to_nm] / self.vdd[from_nm]) ** 2
 
     def pj(self, name: str, node_nm: float | None = None) -> float:
@@ -57,13 +60,18 @@ class EnergyTable:
         e = self.entries[name]
         return e.pj * (1.0 if node_nm is None else self.node_factor(e.node_nm, node_nm))
 
-    def merged(self, other: "EnergyTable") -> "EnergyTable":
-        return EnergyTable({**self.entries, **other.entries}, {**self.vdd, **other.vdd}, self.rule or other.rule,
-                           {**self.sources, **other.sources})
+    def merged(self, other: EnergyTable) -> EnergyTable:
+        return EnergyTable(
+            {**self.entries, **other.entries},
+            {**self.vdd, **other.vdd},
+            self.rule or other.rule,
+            {**self.sources, **other.sources},
+        )
 
 
 def _parse(doc: dict, path: Path) -> EnergyTable:
     from llmaccel.sim.preset import read_yaml  # noqa: F401  (same YAML conventions)
+
     if not isinstance(doc, dict) or "entries" not in doc:
         raise InputError(str(path), "energy table needs an 'entries' mapping")
     entries = {}
@@ -85,6 +93,7 @@ def load_table(*paths: str | Path) -> EnergyTable:
     run and sweeps run thousands of times. Treat the returned table as read-only.
     """
     from llmaccel.sim.preset import file_stamp
+
     stamps = tuple(file_stamp(p) for p in (TABLE_DIR / "energy.yaml", *paths))
     return _load_table_cached(stamps)
 
@@ -92,6 +101,7 @@ def load_table(*paths: str | Path) -> EnergyTable:
 @lru_cache(maxsize=64)
 def _load_table_cached(stamps: tuple[tuple[str, int, int], ...]) -> EnergyTable:
     from llmaccel.sim.preset import read_yaml
+
     paths = [Path(s[0]) for s in stamps[1:]]
     table = _parse(read_yaml(TABLE_DIR / "energy.yaml", "energy table"), TABLE_DIR / "energy.yaml")
     for p in paths:

@@ -11,10 +11,11 @@ Times are integer clock cycles of the design's main clock.
   ``[start, end)``.  Used by instruction schedulers and stage pipelines that
   need occupancy, not callbacks.
 """
+
 from __future__ import annotations
 
 import heapq
-from typing import Callable
+from collections.abc import Callable
 
 from llmaccel.workloads.errors import InputError
 

@@ -12,10 +12,11 @@ its sustained bandwidth and first-access latency.
 :class:`SramBuffer` checks that a tile fits (half the capacity when double
 buffered) and counts the bytes read and written.
 """
+
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from llmaccel.workloads.errors import InputError
@@ -72,7 +73,7 @@ class OffChip:
             raise InputError("memory.latency_ns", f"must be a number >= 0, got {self.latency_ns!r}")
 
     @classmethod
-    def from_dram(cls, cfg, clock_mhz: float, measure_bytes: int | None = None) -> "OffChip":
+    def from_dram(cls, cfg, clock_mhz: float, measure_bytes: int | None = None) -> OffChip:
         """Channel model distilled from a command-level DRAM config (``sim.dram.DramConfig``).
 
         * bandwidth: refresh-derated peak (``sim.dram.patterns.analytical_bounds``), or, when
@@ -82,9 +83,11 @@ class OffChip:
         * channels and burst size: the device's.
         """
         from llmaccel.sim.dram.patterns import analytical_bounds, streaming
+
         t = cfg.timing
         if measure_bytes:
             from llmaccel.sim.dram.channel import run_device
+
             bw = run_device(cfg, streaming(cfg, int(measure_bytes))).bandwidth_gbps(cfg)
         else:
             bw = analytical_bounds(cfg)["peak_refresh"]
@@ -112,6 +115,7 @@ class OffChip:
     def transfer_cycles_array(self, nbytes):
         """Vectorised :meth:`transfer_cycles` over a numpy array of byte counts."""
         import numpy as np
+
         nb = np.asarray(nbytes, dtype=np.float64)
         bursts = np.ceil(nb / self.burst_bytes)
         per_channel = np.ceil(bursts / self.channels)
@@ -139,7 +143,11 @@ class SramBuffer:
     bytes_written: float = 0.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.capacity_bytes, bool) or not isinstance(self.capacity_bytes, int) or self.capacity_bytes <= 0:
+        if (
+            isinstance(self.capacity_bytes, bool)
+            or not isinstance(self.capacity_bytes, int)
+            or self.capacity_bytes <= 0
+        ):
             raise InputError(f"{self.name}.capacity_bytes", f"must be a positive integer, got {self.capacity_bytes!r}")
 
     @property
@@ -154,8 +162,10 @@ class SramBuffer:
         """Raise InputError if a tile of ``tile_bytes`` cannot be held."""
         if not self.fits(tile_bytes):
             half = " (half of a double-buffered buffer)" if self.double_buffered else ""
-            raise InputError("tile", f"{what} needs {int(math.ceil(tile_bytes))} B but {self.name} holds "
-                                     f"{self.tile_capacity} B{half}")
+            raise InputError(
+                "tile",
+                f"{what} needs {int(math.ceil(tile_bytes))} B but {self.name} holds {self.tile_capacity} B{half}",
+            )
 
     def read(self, nbytes: float) -> None:
         self.bytes_read += nbytes

@@ -9,6 +9,7 @@ Numeric fields must be > 0 unless the field's metadata gives another bound:
 ``field(metadata={"min": 0})`` (inclusive lower bound) or ``{"max": 1.0}``.
 ``Literal[...]`` fields accept only the listed values.
 """
+
 from __future__ import annotations
 
 import dataclasses

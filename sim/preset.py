@@ -18,11 +18,11 @@ A numeric leaf must be written ``{value: X, source: "..."}`` (optionally with
 the simulator without provenance.  :class:`HardwareConfig` keeps the plain
 values in ``params`` and the sources in ``sources`` (dotted key -> text).
 """
+
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ class HardwareConfig:
             node = node[part]
         return node
 
-    def with_overrides(self, overrides: dict[str, Any], source: str = "override") -> "HardwareConfig":
+    def with_overrides(self, overrides: dict[str, Any], source: str = "override") -> HardwareConfig:
         """A copy with dotted keys replaced (used by the CLI and by sweeps).
 
         Only existing keys can be overridden; an unknown key raises InputError.
@@ -96,15 +96,14 @@ def _split_leaves(node: Any, prefix: str, file: str, sources: dict[str, str]) ->
                 raise InputError(f"{file}: {prefix}", "numeric leaf needs a non-empty 'source'")
             sources[prefix] = str(node["source"])
             return node["value"]
-        return {k: _split_leaves(v, f"{prefix}.{k}" if prefix else str(k), file, sources)
-                for k, v in node.items()}
+        return {k: _split_leaves(v, f"{prefix}.{k}" if prefix else str(k), file, sources) for k, v in node.items()}
     if isinstance(node, bool) or node is None or isinstance(node, str):
         return node
     if isinstance(node, (int, float)):
-        raise InputError(f"{file}: {prefix}", "a number must be written {value: X, source: \"...\"}")
+        raise InputError(f"{file}: {prefix}", 'a number must be written {value: X, source: "..."}')
     if isinstance(node, list):
         if any(isinstance(x, (int, float)) and not isinstance(x, bool) for x in node):
-            raise InputError(f"{file}: {prefix}", "a list of numbers must be written {value: [...], source: \"...\"}")
+            raise InputError(f"{file}: {prefix}", 'a list of numbers must be written {value: [...], source: "..."}')
         return [_split_leaves(x, f"{prefix}[{i}]", file, sources) for i, x in enumerate(node)]
     raise InputError(f"{file}: {prefix}", f"unsupported value {node!r}")
 
@@ -157,15 +156,21 @@ def _raw_preset(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, Pa
     else:
         path = PRESET_DIR / f"{name_or_path}.yaml"
         if not path.exists():
-            raise InputError("preset", f"unknown preset {name_or_path!r}; allowed: {', '.join(preset_names())} or a YAML path")
+            raise InputError(
+                "preset", f"unknown preset {name_or_path!r}; allowed: {', '.join(preset_names())} or a YAML path"
+            )
     doc = read_yaml(path, "preset")
     if not isinstance(doc, dict):
         raise InputError(f"{path}", "preset must be a YAML mapping")
     unknown = set(doc) - _TOP_KEYS
     if unknown:
-        raise InputError(f"{path}: {sorted(unknown)[0]}", f"unknown top-level key; allowed: {', '.join(sorted(_TOP_KEYS))}")
+        raise InputError(
+            f"{path}: {sorted(unknown)[0]}", f"unknown top-level key; allowed: {', '.join(sorted(_TOP_KEYS))}"
+        )
     if doc.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise InputError(f"{path}: schema", f"unsupported schema {doc.get('schema')!r}; this llmaccel reads {SCHEMA_VERSION}")
+        raise InputError(
+            f"{path}: schema", f"unsupported schema {doc.get('schema')!r}; this llmaccel reads {SCHEMA_VERSION}"
+        )
     parent = doc.get("extends")
     if parent:
         if parent in seen:

@@ -5,9 +5,10 @@ are bytes; energies are picojoules (pJ).  ``Result`` serialises to the run-folde
 files written by ``reports.run_folder`` (summary.json, ops.csv, layers.csv,
 energy.csv).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RESULT_SCHEMA_VERSION = 1

@@ -15,6 +15,7 @@ workloads -> mapping -> sim -> reports; rtl beside; llmaccel on top:
   raise); never ``mapping``, ``reports`` or ``llmaccel``;
 * ``llmaccel`` may import anything.
 """
+
 from __future__ import annotations
 
 import ast
@@ -33,8 +34,12 @@ ALLOWED = {
     "mapping": lambda m: m.split(".")[0] in ("workloads", "mapping") or m in ("sim.preset", "sim.params"),
     "sim": lambda m: m.split(".")[0] in ("workloads", "mapping", "sim"),
     "reports": lambda m: m.split(".")[0] in ("workloads", "mapping", "sim", "reports"),
-    "rtl": lambda m: m.split(".")[0] in ("rtl", "sim") or m == "workloads.errors" or m == "workloads.quant"
-    or m.startswith("workloads.quant."),
+    "rtl": lambda m: (
+        m.split(".")[0] in ("rtl", "sim")
+        or m == "workloads.errors"
+        or m == "workloads.quant"
+        or m.startswith("workloads.quant.")
+    ),
     "llmaccel": lambda m: True,
 }
 
@@ -110,8 +115,9 @@ def test_checker_sees_violations(tmp_path):
     pkg.mkdir(parents=True)
     (tmp_path / "sim" / "__init__.py").write_text("")
     (pkg / "__init__.py").write_text("")
-    (pkg / "a.py").write_text("def f():\n    from llmaccel.reports import plots\n    import llmaccel.cli\n"
-                              "    import numpy\n")
+    (pkg / "a.py").write_text(
+        "def f():\n    from llmaccel.reports import plots\n    import llmaccel.cli\n    import numpy\n"
+    )
     (pkg / "b.py").write_text("from ..preset import load_preset\nfrom . import a\n")
     global ROOT
     saved = ROOT

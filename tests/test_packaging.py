@@ -4,6 +4,7 @@ workloads/, reports/ become llmaccel.sim ... and nothing installs at top level (
 The wheel is built from this checkout and its file list inspected, so the check holds for
 what ``pip install .`` would put into site-packages, not only for the editable install.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,8 +21,12 @@ FOLDERS = ("sim", "rtl", "mapping", "workloads", "reports")
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> list[str]:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(out), str(ROOT)], check=True, capture_output=True, cwd=out)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        cwd=out,
+    )
     (whl,) = out.glob("llmaccel-*.whl")
     with zipfile.ZipFile(whl) as z:
         return z.namelist()
@@ -41,7 +46,9 @@ def test_every_source_file_of_the_folders_is_in_the_wheel(wheel_names):
 
 
 def test_namespace_imports_from_outside_the_checkout(tmp_path):
-    code = ("import importlib.util as u, llmaccel.sim.designs, llmaccel.rtl.registry, llmaccel.reports.tables;"
-            "print(sorted(n for n in ('sim','rtl','mapping','workloads','reports') if u.find_spec(n)))")
+    code = (
+        "import importlib.util as u, llmaccel.sim.designs, llmaccel.rtl.registry, llmaccel.reports.tables;"
+        "print(sorted(n for n in ('sim','rtl','mapping','workloads','reports') if u.find_spec(n)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

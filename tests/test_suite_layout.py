@@ -1,5 +1,6 @@
 """The suite collects as one run: pytest's default (prepend) import mode needs every
 test module and helper module under tests/ to have a unique basename."""
+
 from collections import Counter
 from pathlib import Path
 

@@ -6,6 +6,7 @@ CLI turns it into one line on stderr and exit status 2, never a traceback.
 It lives in ``workloads`` because that package sits at the root of the import
 graph: every other package may import it.
 """
+
 from __future__ import annotations
 
 
@@ -27,8 +28,10 @@ class InputError(ValueError):
 
 def require_positive_int(field: str, value: object) -> int:
     """Return ``value`` as int if it is an integer > 0, else raise InputError."""
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (
-        isinstance(value, float) and value.is_integer()
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int,))
+        and not (isinstance(value, float) and value.is_integer())
     ):
         raise InputError(field, f"must be a positive integer, got {value!r}")
     iv = int(value)
@@ -37,7 +40,7 @@ def require_positive_int(field: str, value: object) -> int:
     return iv
 
 
-def require_choice(field: str, value: object, allowed: "list[str] | tuple[str, ...]") -> str:
+def require_choice(field: str, value: object, allowed: list[str] | tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``allowed``, else raise InputError listing them."""
     if value not in allowed:
         raise InputError(field, f"unknown value {value!r}; allowed: {', '.join(sorted(map(str, allowed)))}")

@@ -15,6 +15,7 @@ sparse.  Each row becomes one op named after its layer (a repeated name gets
 ``#2``, ``#3`` ...), ``role="gemm"``, ``layer`` = row index (0-based),
 ``phase="prefill"`` (a GEMM list has no KV cache), kind ``gemv`` when M is 1.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,7 @@ def _parse_sparsity(cell: str, where: str) -> SparsitySpec:
     return SparsitySpec(n, m, n / m)
 
 
-def read_gemm_csv(path: str | Path, quant: "str | QuantPreset" = "fp16") -> Trace:
+def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
     """Read a SCALE-Sim GEMM topology file into a Trace (see module docstring)."""
     path = Path(path)
     try:
@@ -85,9 +86,30 @@ def read_gemm_csv(path: str | Path, quant: "str | QuantPreset" = "fp16") -> Trac
             b = dataclasses.replace(b_spec, sparsity=_parse_sparsity(cells[4], f"{where}: sparsity"))
         seen[name] = seen.get(name, 0) + 1
         op_name = name if seen[name] == 1 else f"{name}#{seen[name]}"
-        ops.append(Op(op_name, OpKind.GEMV if m == 1 else OpKind.GEMM, len(ops), Phase.PREFILL, m, n, k, 1,
-                      a_spec, b, out_spec, "weight", (), "scalesim", "gemm"))
+        ops.append(
+            Op(
+                op_name,
+                OpKind.GEMV if m == 1 else OpKind.GEMM,
+                len(ops),
+                Phase.PREFILL,
+                m,
+                n,
+                k,
+                1,
+                a_spec,
+                b,
+                out_spec,
+                "weight",
+                (),
+                "scalesim",
+                "gemm",
+            )
+        )
     if not ops:
         raise InputError(path.name, "no GEMM rows after the header")
-    return Trace(path.stem, ops, [], {"generator": "workloads.gemm_csv", "source": path.name, "phase": "prefill",
-                                      "quant": qp.name})
+    return Trace(
+        path.stem,
+        ops,
+        [],
+        {"generator": "workloads.gemm_csv", "source": path.name, "phase": "prefill", "quant": qp.name},
+    )

@@ -35,6 +35,7 @@ follows residual_attn and norm_ffn follows residual_ffn; they run "prefill" only
 
 A projection whose m is 1 (decode with one request) has kind ``gemv``.
 """
+
 from __future__ import annotations
 
 import sys
@@ -93,13 +94,20 @@ def _check_requests(model: ModelConfig, phase: str, requests: list[Request]) -> 
         if r.prompt_len <= 0:
             raise InputError(f"request {r.id}.prompt_len", f"must be a positive integer, got {r.prompt_len}")
         if phase == "prefill" and r.prompt_len > limit:
-            raise InputError(f"request {r.id}.prompt_len", f"exceeds {model.name} max positions {limit}, got {r.prompt_len}")
+            raise InputError(
+                f"request {r.id}.prompt_len", f"exceeds {model.name} max positions {limit}, got {r.prompt_len}"
+            )
         if phase == "decode":
             if r.kv_len <= 0:
-                raise InputError(f"request {r.id}.kv_len", f"decode needs kv_len >= 1 (tokens in the KV cache), got {r.kv_len}")
+                raise InputError(
+                    f"request {r.id}.kv_len", f"decode needs kv_len >= 1 (tokens in the KV cache), got {r.kv_len}"
+                )
             if r.kv_len >= limit:
-                raise InputError(f"request {r.id}.kv_len", f"must be below {model.name} max positions {limit}, got {r.kv_len} "
-                                     "(sample requests with max_len=model.max_position_embeddings)")
+                raise InputError(
+                    f"request {r.id}.kv_len",
+                    f"must be below {model.name} max positions {limit}, got {r.kv_len} "
+                    "(sample requests with max_len=model.max_position_embeddings)",
+                )
 
 
 def _check_phase(model: ModelConfig, phase: str) -> Phase:
@@ -122,15 +130,18 @@ class _Builder:
         decode = phase is Phase.DECODE
         self.T = len(requests) if decode else sum(r.prompt_len for r in requests)
         # (suffix, rows, keys) per request
-        self.attn = [(f".r{r.id}", 1 if decode else r.prompt_len, r.kv_len if decode else r.prompt_len, (r.id,))
-                     for r in requests]
+        self.attn = [
+            (f".r{r.id}", 1 if decode else r.prompt_len, r.kv_len if decode else r.prompt_len, (r.id,))
+            for r in requests
+        ]
         self.q = {role: quant.spec_for(role) for role in quant.table}
         self.kv_class = "act" if model.arch == "encoder" else "kv"
 
     def _mm(self, out: list[Op], L: int, role: str, m: int, k: int, n: int) -> None:
         a, b, o = self.q[role]
-        out.append(Op(f"L{L}.{role}", _V if m == 1 else _G, L, self.phase, m, n, k, 1, a, b, o, "weight",
-                      self.ids, "", role))
+        out.append(
+            Op(f"L{L}.{role}", _V if m == 1 else _G, L, self.phase, m, n, k, 1, a, b, o, "weight", self.ids, "", role)
+        )
 
     def _vec(self, out: list[Op], L: int, role: str, kind: OpKind, n: int, detail: str) -> None:
         a, b, o = self.q[role]
@@ -154,9 +165,47 @@ class _Builder:
         pre = f"L{L}."
         for suf, rows, keys, rid in self.attn:
             m = g * rows
-            ops.append(Op(pre + "attn_score" + suf, _SC, L, ph, m, keys, d, h, sc[0], sc[1], sc[2], kvc, rid, "", "attn_score"))
-            ops.append(Op(pre + "softmax" + suf, OpKind.SOFTMAX, L, ph, m, keys, 0, h, sm[0], sm[1], sm[2], "act", rid, smd, "softmax"))
-            ops.append(Op(pre + "attn_context" + suf, _CX, L, ph, m, d, keys, h, cx[0], cx[1], cx[2], kvc, rid, "", "attn_context"))
+            ops.append(
+                Op(pre + "attn_score" + suf, _SC, L, ph, m, keys, d, h, sc[0], sc[1], sc[2], kvc, rid, "", "attn_score")
+            )
+            ops.append(
+                Op(
+                    pre + "softmax" + suf,
+                    OpKind.SOFTMAX,
+                    L,
+                    ph,
+                    m,
+                    keys,
+                    0,
+                    h,
+                    sm[0],
+                    sm[1],
+                    sm[2],
+                    "act",
+                    rid,
+                    smd,
+                    "softmax",
+                )
+            )
+            ops.append(
+                Op(
+                    pre + "attn_context" + suf,
+                    _CX,
+                    L,
+                    ph,
+                    m,
+                    d,
+                    keys,
+                    h,
+                    cx[0],
+                    cx[1],
+                    cx[2],
+                    kvc,
+                    rid,
+                    "",
+                    "attn_context",
+                )
+            )
         self._mm(ops, L, "o_proj", T, qkv_n[0], s.E)
         self._vec(ops, L, "residual_attn", OpKind.ELTWISE, s.E, "add")
         self._vec(ops, L, "norm_attn" if enc else "norm_ffn", OpKind.NORM, s.E, model.norm)
@@ -177,22 +226,57 @@ class _Builder:
         every request; encoder: classifier on the [CLS] token of every request).
         The vocabulary is split over TP ranks (vocab-parallel head)."""
         a, b, o = self.q["norm_final"]
-        ops = [Op("final_norm", OpKind.NORM, -1, self.phase, self.T, self.s.E, 0, 1, a, b, o, "act", self.ids,
-                  self.model.norm, "norm_final")]
+        ops = [
+            Op(
+                "final_norm",
+                OpKind.NORM,
+                -1,
+                self.phase,
+                self.T,
+                self.s.E,
+                0,
+                1,
+                a,
+                b,
+                o,
+                "act",
+                self.ids,
+                self.model.norm,
+                "norm_final",
+            )
+        ]
         a, b, o = self.q["lm_head"]
         m, n = len(self.requests), -(-self.model.vocab_size // tp)
-        ops.append(Op("lm_head", _V if m == 1 else _G, -1, self.phase, m, n, self.s.E, 1, a, b, o, "weight",
-                      self.ids, "", "lm_head"))
+        ops.append(
+            Op(
+                "lm_head",
+                _V if m == 1 else _G,
+                -1,
+                self.phase,
+                m,
+                n,
+                self.s.E,
+                1,
+                a,
+                b,
+                o,
+                "weight",
+                self.ids,
+                "",
+                "lm_head",
+            )
+        )
         return ops
 
     def embed(self) -> Op:
         """Token (or position) embedding lookup: a gather of T rows of E."""
         a, b, o = self.q["embed"]
-        return Op("embed", OpKind.ELTWISE, -1, self.phase, self.T, self.s.E, 0, 1, a, b, o, "act", self.ids,
-                  "gather", "embed")
+        return Op(
+            "embed", OpKind.ELTWISE, -1, self.phase, self.T, self.s.E, 0, 1, a, b, o, "act", self.ids, "gather", "embed"
+        )
 
 
-def _relayer(block0: list[Op], layers: "range | list[int]") -> "list[Op]":
+def _relayer(block0: list[Op], layers: range | list[int]) -> list[Op]:
     """Copies of layer 0's ops for other layers (only ``name`` and ``layer`` differ).
 
     Every block of a step has identical shapes, so the ops of layer 0 (built and
@@ -216,15 +300,22 @@ def _relayer(block0: list[Op], layers: "range | list[int]") -> "list[Op]":
     return out
 
 
-def _resolve(model: "ModelConfig | str") -> ModelConfig:
+def _resolve(model: ModelConfig | str) -> ModelConfig:
     if isinstance(model, ModelConfig):
         return model
     from llmaccel.workloads.zoo import get_model  # local: zoo reads files, keep import cheap
+
     return get_model(str(model))
 
 
-def block_ops(model: "ModelConfig | str", phase: str, requests: list[Request], layer: int = 0, tp: int = 1,
-              quant: "str | QuantPreset" = "fp16") -> list[Op]:
+def block_ops(
+    model: ModelConfig | str,
+    phase: str,
+    requests: list[Request],
+    layer: int = 0,
+    tp: int = 1,
+    quant: str | QuantPreset = "fp16",
+) -> list[Op]:
     """The ops of one block (layer index ``layer``) for this step; see module docstring."""
     model = _resolve(model)
     ph = _check_phase(model, phase)
@@ -234,9 +325,16 @@ def block_ops(model: "ModelConfig | str", phase: str, requests: list[Request], l
     return _Builder(model, ph, list(requests), tp, get_quant(quant)).block(layer)
 
 
-def build_trace(model: "ModelConfig | str", phase: str, requests: list[Request], tp: int = 1,
-                quant: "str | QuantPreset" = "fp16", layers: int | None = None,
-                include_lm_head: bool = False, progress: bool = False) -> Trace:
+def build_trace(
+    model: ModelConfig | str,
+    phase: str,
+    requests: list[Request],
+    tp: int = 1,
+    quant: str | QuantPreset = "fp16",
+    layers: int | None = None,
+    include_lm_head: bool = False,
+    progress: bool = False,
+) -> Trace:
     """One model step as a :class:`Trace` (ops of blocks 0..layers-1 in order).
 
     Args:
@@ -268,6 +366,7 @@ def build_trace(model: "ModelConfig | str", phase: str, requests: list[Request],
     steps = range(1, n_layers, chunk)
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
+
         steps = tqdm(steps, desc=f"trace {model.name}", unit=f"{chunk} layers", file=sys.stderr, leave=False)
     for first in steps:
         ops.extend(_relayer(block0, range(first, min(first + chunk, n_layers))))

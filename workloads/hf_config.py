@@ -8,6 +8,7 @@ Activation names are folded into three families the vector units care about:
 ``silu`` (silu, swish), ``gelu`` (gelu, gelu_new, gelu_fast, gelu_pytorch_tanh,
 quick_gelu) and ``relu``.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,15 @@ from llmaccel.workloads.model_config import ModelConfig
 
 #: HF activation name -> activation family.
 ACT_FAMILIES = {
-    "silu": "silu", "swish": "silu",
-    "gelu": "gelu", "gelu_new": "gelu", "gelu_fast": "gelu", "gelu_pytorch_tanh": "gelu",
-    "quick_gelu": "gelu", "gelu_python": "gelu", "gelu_10": "gelu",
+    "silu": "silu",
+    "swish": "silu",
+    "gelu": "gelu",
+    "gelu_new": "gelu",
+    "gelu_fast": "gelu",
+    "gelu_pytorch_tanh": "gelu",
+    "quick_gelu": "gelu",
+    "gelu_python": "gelu",
+    "gelu_10": "gelu",
     "relu": "relu",
 }
 
@@ -49,7 +56,9 @@ def _int(cfg: dict, field: str, path: str, *names: str, default: Any = None) -> 
 def _act(cfg: dict, path: str, default: str) -> str:
     raw = cfg.get("hidden_act", cfg.get("activation_function", default))
     if raw not in ACT_FAMILIES:
-        raise InputError(f"{path}: hidden_act", f"unknown activation {raw!r}; allowed: {', '.join(sorted(ACT_FAMILIES))}")
+        raise InputError(
+            f"{path}: hidden_act", f"unknown activation {raw!r}; allowed: {', '.join(sorted(ACT_FAMILIES))}"
+        )
     return ACT_FAMILIES[raw]
 
 
@@ -72,7 +81,10 @@ def _family(cfg: dict) -> str:
         return "bert"
     if "rms_norm_eps" in cfg:
         return "llama"
-    raise InputError("model", "cannot tell the model family of this config.json (need model_type llama/opt/gpt2/bloom/gpt_neox/bert/vit or their field names)")
+    raise InputError(
+        "model",
+        "cannot tell the model family of this config.json (need model_type llama/opt/gpt2/bloom/gpt_neox/bert/vit or their field names)",
+    )
 
 
 def config_from_dict(cfg: dict, name: str, path: str = "config.json") -> ModelConfig:
@@ -89,49 +101,117 @@ def config_from_dict(cfg: dict, name: str, path: str = "config.json") -> ModelCo
     if fam == "gpt2":
         E = _int(cfg, "hidden_size", path, "n_embd", "hidden_size")
         H = _int(cfg, "num_attention_heads", path, "n_head", "num_attention_heads")
-        return _make(name, path, E, _int(cfg, "intermediate_size", path, "n_inner", default=_DEFAULT_FFN_MULT * E),
-                     _int(cfg, "num_hidden_layers", path, "n_layer", "num_hidden_layers"), H, H,
-                     _int(cfg, "vocab_size", path, "vocab_size"), _act(cfg, path, "gelu_new"), False,
-                     _int(cfg, "max_position_embeddings", path, "n_positions", "n_ctx", "max_position_embeddings"),
-                     "layernorm", "decoder", "learned")
+        return _make(
+            name,
+            path,
+            E,
+            _int(cfg, "intermediate_size", path, "n_inner", default=_DEFAULT_FFN_MULT * E),
+            _int(cfg, "num_hidden_layers", path, "n_layer", "num_hidden_layers"),
+            H,
+            H,
+            _int(cfg, "vocab_size", path, "vocab_size"),
+            _act(cfg, path, "gelu_new"),
+            False,
+            _int(cfg, "max_position_embeddings", path, "n_positions", "n_ctx", "max_position_embeddings"),
+            "layernorm",
+            "decoder",
+            "learned",
+        )
     if fam == "opt":
         H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
-        return _make(name, path, _int(cfg, "hidden_size", path, "hidden_size"), _int(cfg, "intermediate_size", path, "ffn_dim"),
-                     _int(cfg, "num_hidden_layers", path, "num_hidden_layers"), H, H,
-                     _int(cfg, "vocab_size", path, "vocab_size"), _act(cfg, path, "relu"), False,
-                     _int(cfg, "max_position_embeddings", path, "max_position_embeddings"), "layernorm", "decoder", "learned")
+        return _make(
+            name,
+            path,
+            _int(cfg, "hidden_size", path, "hidden_size"),
+            _int(cfg, "intermediate_size", path, "ffn_dim"),
+            _int(cfg, "num_hidden_layers", path, "num_hidden_layers"),
+            H,
+            H,
+            _int(cfg, "vocab_size", path, "vocab_size"),
+            _act(cfg, path, "relu"),
+            False,
+            _int(cfg, "max_position_embeddings", path, "max_position_embeddings"),
+            "layernorm",
+            "decoder",
+            "learned",
+        )
     if fam == "bloom":
         E = _int(cfg, "hidden_size", path, "hidden_size", "n_embed")
         H = _int(cfg, "num_attention_heads", path, "n_head", "num_attention_heads")
         # ALiBi: no position table; the training length bounds the context.
-        return _make(name, path, E, _DEFAULT_FFN_MULT * E, _int(cfg, "num_hidden_layers", path, "n_layer", "num_hidden_layers"),
-                     H, H, _int(cfg, "vocab_size", path, "vocab_size"), "gelu", False,
-                     _int(cfg, "max_position_embeddings", path, "seq_length", "max_position_embeddings", default=2048),
-                     "layernorm", "decoder", "alibi")
+        return _make(
+            name,
+            path,
+            E,
+            _DEFAULT_FFN_MULT * E,
+            _int(cfg, "num_hidden_layers", path, "n_layer", "num_hidden_layers"),
+            H,
+            H,
+            _int(cfg, "vocab_size", path, "vocab_size"),
+            "gelu",
+            False,
+            _int(cfg, "max_position_embeddings", path, "seq_length", "max_position_embeddings", default=2048),
+            "layernorm",
+            "decoder",
+            "alibi",
+        )
     if fam == "gpt_neox":
         H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
-        return _make(name, path, _int(cfg, "hidden_size", path, "hidden_size"),
-                     _int(cfg, "intermediate_size", path, "intermediate_size"),
-                     _int(cfg, "num_hidden_layers", path, "num_hidden_layers"), H, H,
-                     _int(cfg, "vocab_size", path, "vocab_size"), _act(cfg, path, "gelu"), False,
-                     _int(cfg, "max_position_embeddings", path, "max_position_embeddings"), "layernorm", "decoder", "rope")
+        return _make(
+            name,
+            path,
+            _int(cfg, "hidden_size", path, "hidden_size"),
+            _int(cfg, "intermediate_size", path, "intermediate_size"),
+            _int(cfg, "num_hidden_layers", path, "num_hidden_layers"),
+            H,
+            H,
+            _int(cfg, "vocab_size", path, "vocab_size"),
+            _act(cfg, path, "gelu"),
+            False,
+            _int(cfg, "max_position_embeddings", path, "max_position_embeddings"),
+            "layernorm",
+            "decoder",
+            "rope",
+        )
     if fam == "llama":
         H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
         E = _int(cfg, "hidden_size", path, "hidden_size")
         head_dim = _int(cfg, "head_dim", path, "head_dim", default=E // H or 1)
-        return _make(name, path, E, _int(cfg, "intermediate_size", path, "intermediate_size"),
-                     _int(cfg, "num_hidden_layers", path, "num_hidden_layers"), H,
-                     _int(cfg, "num_key_value_heads", path, "num_key_value_heads", default=H),
-                     _int(cfg, "vocab_size", path, "vocab_size"), _act(cfg, path, "silu"), True,
-                     _int(cfg, "max_position_embeddings", path, "max_position_embeddings"), "rmsnorm", "decoder", "rope",
-                     head_dim if head_dim != E // H or E % H else None)
+        return _make(
+            name,
+            path,
+            E,
+            _int(cfg, "intermediate_size", path, "intermediate_size"),
+            _int(cfg, "num_hidden_layers", path, "num_hidden_layers"),
+            H,
+            _int(cfg, "num_key_value_heads", path, "num_key_value_heads", default=H),
+            _int(cfg, "vocab_size", path, "vocab_size"),
+            _act(cfg, path, "silu"),
+            True,
+            _int(cfg, "max_position_embeddings", path, "max_position_embeddings"),
+            "rmsnorm",
+            "decoder",
+            "rope",
+            head_dim if head_dim != E // H or E % H else None,
+        )
     if fam == "bert":
         H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
-        return _make(name, path, _int(cfg, "hidden_size", path, "hidden_size"),
-                     _int(cfg, "intermediate_size", path, "intermediate_size"),
-                     _int(cfg, "num_hidden_layers", path, "num_hidden_layers"), H, H,
-                     _int(cfg, "vocab_size", path, "vocab_size"), _act(cfg, path, "gelu"), False,
-                     _int(cfg, "max_position_embeddings", path, "max_position_embeddings"), "layernorm", "encoder", "learned")
+        return _make(
+            name,
+            path,
+            _int(cfg, "hidden_size", path, "hidden_size"),
+            _int(cfg, "intermediate_size", path, "intermediate_size"),
+            _int(cfg, "num_hidden_layers", path, "num_hidden_layers"),
+            H,
+            H,
+            _int(cfg, "vocab_size", path, "vocab_size"),
+            _act(cfg, path, "gelu"),
+            False,
+            _int(cfg, "max_position_embeddings", path, "max_position_embeddings"),
+            "layernorm",
+            "encoder",
+            "learned",
+        )
     # vit
     H = _int(cfg, "num_attention_heads", path, "num_attention_heads")
     image = _int(cfg, "image_size", path, "image_size")
@@ -140,22 +220,66 @@ def config_from_dict(cfg: dict, name: str, path: str = "config.json") -> ModelCo
         raise InputError(f"{path}: patch_size", f"must divide image_size {image}, got {patch}")
     tokens = (image // patch) ** 2 + 1  # patches + [CLS]
     labels = cfg.get("id2label")
-    n_classes = len(labels) if isinstance(labels, dict) and labels else _int(cfg, "num_labels", path, "num_labels", default=1000)
-    return _make(name, path, _int(cfg, "hidden_size", path, "hidden_size"), _int(cfg, "intermediate_size", path, "intermediate_size"),
-                 _int(cfg, "num_hidden_layers", path, "num_hidden_layers"), H, H, n_classes, _act(cfg, path, "gelu"), False,
-                 tokens, "layernorm", "encoder", "learned")
+    n_classes = (
+        len(labels)
+        if isinstance(labels, dict) and labels
+        else _int(cfg, "num_labels", path, "num_labels", default=1000)
+    )
+    return _make(
+        name,
+        path,
+        _int(cfg, "hidden_size", path, "hidden_size"),
+        _int(cfg, "intermediate_size", path, "intermediate_size"),
+        _int(cfg, "num_hidden_layers", path, "num_hidden_layers"),
+        H,
+        H,
+        n_classes,
+        _act(cfg, path, "gelu"),
+        False,
+        tokens,
+        "layernorm",
+        "encoder",
+        "learned",
+    )
 
 
-def _make(name: str, path: str, E: int, F: int, L: int, H: int, KV: int, V: int, act: str, gated: bool,
-          max_pos: int, norm: str, arch: str, pos: str, head_dim: int | None = None) -> ModelConfig:
+def _make(
+    name: str,
+    path: str,
+    E: int,
+    F: int,
+    L: int,
+    H: int,
+    KV: int,
+    V: int,
+    act: str,
+    gated: bool,
+    max_pos: int,
+    norm: str,
+    arch: str,
+    pos: str,
+    head_dim: int | None = None,
+) -> ModelConfig:
     if head_dim is None and E % H:
         raise InputError(f"{path}: num_attention_heads", f"must divide hidden_size {E}, got {H}")
     if H % KV:
         raise InputError(f"{path}: num_key_value_heads", f"must divide num_attention_heads {H}, got {KV}")
-    return ModelConfig(name=name, hidden_size=E, intermediate_size=F, num_hidden_layers=L, num_attention_heads=H,
-                       num_key_value_heads=KV, vocab_size=V, hidden_act=act, gated_ffn=gated,
-                       max_position_embeddings=max_pos, norm=norm, arch=arch, head_dim_override=head_dim,
-                       position_embedding=pos)
+    return ModelConfig(
+        name=name,
+        hidden_size=E,
+        intermediate_size=F,
+        num_hidden_layers=L,
+        num_attention_heads=H,
+        num_key_value_heads=KV,
+        vocab_size=V,
+        hidden_act=act,
+        gated_ffn=gated,
+        max_position_embeddings=max_pos,
+        norm=norm,
+        arch=arch,
+        head_dim_override=head_dim,
+        position_embedding=pos,
+    )
 
 
 def load_hf_config(path: str | Path) -> ModelConfig:

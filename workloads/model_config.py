@@ -1,7 +1,8 @@
 """A transformer's shape (Hugging Face config.json field names)."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)

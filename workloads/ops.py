@@ -15,13 +15,14 @@ Shape convention (all designs use it):
 ``count`` instances of the same shape are independent (heads, or requests of a
 batch sharing nothing); total MACs = m * n * k * count.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from llmaccel.workloads.errors import InputError
-from llmaccel.workloads.quant_spec import QuantSpec, FP16
+from llmaccel.workloads.quant_spec import FP16, QuantSpec
 
 
 class OpKind(str, Enum):

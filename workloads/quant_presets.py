@@ -23,6 +23,7 @@ activation, rope, residuals, gate_mul, embed).  A specific role overrides its gr
 
 Designs may add their own preset files under a distinct name.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,18 @@ SCHEMA_VERSION = 1
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "linear": ("q_proj", "k_proj", "v_proj", "o_proj", "ffn_gate", "ffn_up", "ffn_down", "lm_head", "gemm"),
     "attention": ("attn_score", "attn_context"),
-    "vector": ("softmax", "norm_attn", "norm_ffn", "norm_final", "act", "rope", "residual_attn", "residual_ffn",
-               "gate_mul", "embed"),
+    "vector": (
+        "softmax",
+        "norm_attn",
+        "norm_ffn",
+        "norm_final",
+        "act",
+        "rope",
+        "residual_attn",
+        "residual_ffn",
+        "gate_mul",
+        "embed",
+    ),
 }
 ROLES: tuple[str, ...] = tuple(r for g in ROLE_GROUPS.values() for r in g)
 _OPERANDS = ("a", "b", "out")
@@ -79,7 +90,9 @@ def _spec(entry: object, specs: dict[str, QuantSpec], where: str) -> QuantSpec:
             return specs[entry]
         if entry in FORMATS:
             return named(entry)
-        raise InputError(where, f"unknown spec or format {entry!r}; allowed: {', '.join(sorted(set(specs) | set(FORMATS)))}")
+        raise InputError(
+            where, f"unknown spec or format {entry!r}; allowed: {', '.join(sorted(set(specs) | set(FORMATS)))}"
+        )
     if isinstance(entry, dict):
         d = dict(entry)
         fmt = d.get("fmt")
@@ -121,8 +134,7 @@ def parse_preset(doc: object, file: str = "<preset>", path: Path | None = None) 
         bad = set(entry) - set(_OPERANDS)
         if bad:
             raise InputError(f"{where}.{sorted(bad)[0]}", "unknown operand; allowed: a, b, out")
-        return tuple(_spec(entry[o], specs, f"{where}.{o}") if o in entry else base[i]
-                     for i, o in enumerate(_OPERANDS))  # type: ignore[return-value]
+        return tuple(_spec(entry[o], specs, f"{where}.{o}") if o in entry else base[i] for i, o in enumerate(_OPERANDS))  # type: ignore[return-value]
 
     fp16 = named("fp16")
     default = triple(doc.get("default", {}), (fp16, fp16, fp16), f"{file}: default")
@@ -131,7 +143,9 @@ def parse_preset(doc: object, file: str = "<preset>", path: Path | None = None) 
         raise InputError(f"{file}: roles", "must be a mapping role -> {a, b, out}")
     for r in roles:
         if r not in ROLES and r not in ROLE_GROUPS:
-            raise InputError(f"{file}: roles.{r}", f"unknown role; allowed: {', '.join(list(ROLE_GROUPS) + list(ROLES))}")
+            raise InputError(
+                f"{file}: roles.{r}", f"unknown role; allowed: {', '.join(list(ROLE_GROUPS) + list(ROLES))}"
+            )
     table: dict[str, Triple] = {}
     for group, members in ROLE_GROUPS.items():
         gt = triple(roles[group], default, f"{file}: roles.{group}") if group in roles else default
@@ -172,7 +186,7 @@ def _load(path: Path) -> QuantPreset:
     return parse_preset(_read(path), path.name, path)
 
 
-def get_quant(name_or_path: "str | QuantPreset") -> QuantPreset:
+def get_quant(name_or_path: str | QuantPreset) -> QuantPreset:
     """A preset by name/alias (case-insensitive) or YAML path; a QuantPreset passes through."""
     if isinstance(name_or_path, QuantPreset):
         return name_or_path
@@ -183,7 +197,9 @@ def get_quant(name_or_path: "str | QuantPreset") -> QuantPreset:
         if p.suffix in (".yaml", ".yml") or p.exists():
             path = p.resolve()
         else:
-            raise InputError("quant", f"unknown preset {name_or_path!r}; allowed: {', '.join(quant_names())} or a YAML path")
+            raise InputError(
+                "quant", f"unknown preset {name_or_path!r}; allowed: {', '.join(quant_names())} or a YAML path"
+            )
     return _load(path)
 
 

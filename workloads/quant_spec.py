@@ -4,9 +4,10 @@ These are *descriptions* used for memory traffic and PE selection; the encoders
 that actually quantize tensors live in ``workloads/quant/`` (one module per format
 family).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 
 from llmaccel.workloads.errors import InputError
 
@@ -103,12 +104,14 @@ class QuantSpec:
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> "QuantSpec":
+    def from_dict(d: dict) -> QuantSpec:
         d = dict(d)
         sp = d.pop("sparsity", None)
         unknown = set(d) - {"fmt", "bits", "group_size", "scale_bits"}
         if unknown:
-            raise InputError("quant", f"unknown field(s) {sorted(unknown)}; allowed: fmt, bits, group_size, scale_bits, sparsity")
+            raise InputError(
+                "quant", f"unknown field(s) {sorted(unknown)}; allowed: fmt, bits, group_size, scale_bits, sparsity"
+            )
         return QuantSpec(sparsity=SparsitySpec(**sp) if sp else None, **d)
 
 
@@ -116,8 +119,9 @@ FP16 = QuantSpec("fp16", 16)
 INT8 = QuantSpec("int8", 8)
 
 
-def named(fmt: str, group_size: int | None = None, scale_bits: int = 0,
-          sparsity: SparsitySpec | None = None) -> QuantSpec:
+def named(
+    fmt: str, group_size: int | None = None, scale_bits: int = 0, sparsity: SparsitySpec | None = None
+) -> QuantSpec:
     """QuantSpec for a format name with its default width."""
     if fmt not in FORMATS:
         raise InputError("format", f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")

@@ -15,9 +15,10 @@ KV cache when the traced step runs.  Prefill requests have ``kv_len = 0``.
 Everything is drawn from ``numpy.random.default_rng(seed)`` in a fixed order, so a
 seed gives the same set on every machine.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ def dist_names() -> list[str]:
     return sorted(p.stem for p in DATASET_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_dist(name: str) -> dict[str, tuple[float, float]]:
     """``{"prompt_len": (mean, sigma), "gen_len": (mean, sigma)}`` of a dataset."""
     path = DATASET_DIR / f"{name}.yaml"
@@ -53,8 +54,7 @@ def load_dist(name: str) -> dict[str, tuple[float, float]]:
     return out
 
 
-def fixed(batch: int, prompt_len: int, gen_len: int, kv_len: int | None = None,
-          phase: str = "decode") -> list[Request]:
+def fixed(batch: int, prompt_len: int, gen_len: int, kv_len: int | None = None, phase: str = "decode") -> list[Request]:
     """``batch`` identical requests (ids 0..batch-1).
 
     ``kv_len`` defaults to ``prompt_len`` in decode (the snapshot right after
@@ -113,4 +113,7 @@ def sample(dist: str, n: int, seed: int, phase: str = "decode", max_len: int | N
         kv = prompt + np.floor(progress * gen).astype(np.int64)
     else:
         kv = np.zeros(n, dtype=np.int64)
-    return [Request(i, int(p), int(g), int(k)) for i, (p, g, k) in enumerate(zip(prompt.tolist(), gen.tolist(), kv.tolist()))]
+    return [
+        Request(i, int(p), int(g), int(k))
+        for i, (p, g, k) in enumerate(zip(prompt.tolist(), gen.tolist(), kv.tolist()))
+    ]

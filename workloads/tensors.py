@@ -12,12 +12,13 @@
 sharded checkpoints come out in shard order) and yields ``(name, array)`` for
 tensors of the requested rank (2-D weight matrices by default).
 """
+
 from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -25,9 +26,20 @@ from llmaccel.workloads.errors import InputError
 
 SUFFIXES = (".safetensors", ".npy", ".npz")
 #: safetensors dtype names numpy reads natively.
-_ST_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
-              "I16": np.int16, "I8": np.int8, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32,
-              "U64": np.uint64, "BOOL": np.bool_}
+_ST_DTYPES = {
+    "F64": np.float64,
+    "F32": np.float32,
+    "F16": np.float16,
+    "I64": np.int64,
+    "I32": np.int32,
+    "I16": np.int16,
+    "I8": np.int8,
+    "U8": np.uint8,
+    "U16": np.uint16,
+    "U32": np.uint32,
+    "U64": np.uint64,
+    "BOOL": np.bool_,
+}
 
 
 def _check_file(path: Path) -> Path:
@@ -56,6 +68,7 @@ def _st_header(path: Path) -> tuple[dict, int]:
 
 def _safe_open(path: Path):
     from safetensors import safe_open
+
     try:
         return safe_open(str(path), framework="np")
     except Exception as e:  # the package raises its own SafetensorError for corrupt files
@@ -97,7 +110,9 @@ def load_tensor(path: str | Path, name: str | None = None) -> np.ndarray:
     names = tensor_names(p)
     if name is None:
         if len(names) != 1:
-            raise InputError("tensor name", f"{p.name} holds {len(names)} tensors; pick one of: {', '.join(names[:20])}")
+            raise InputError(
+                "tensor name", f"{p.name} holds {len(names)} tensors; pick one of: {', '.join(names[:20])}"
+            )
         name = names[0]
     if name not in names:
         raise InputError("tensor name", f"no tensor {name!r} in {p.name}; allowed: {', '.join(names[:20])}")
@@ -109,7 +124,9 @@ def load_tensor(path: str | Path, name: str | None = None) -> np.ndarray:
         if dtype == "BF16":
             return _bf16(p, name)
         if dtype not in _ST_DTYPES:
-            raise InputError("tensors", f"{p.name}:{name}: dtype {dtype} not supported; allowed: BF16, {', '.join(_ST_DTYPES)}")
+            raise InputError(
+                "tensors", f"{p.name}:{name}: dtype {dtype} not supported; allowed: BF16, {', '.join(_ST_DTYPES)}"
+            )
         return f.get_tensor(name)
 
 

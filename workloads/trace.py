@@ -3,6 +3,7 @@
 File I/O, validation and the versioned on-disk format live in
 ``workloads/trace_io.py``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -21,6 +21,7 @@ Writes are atomic (temporary file in the target folder, then ``os.replace``), so
 failed run never leaves half a trace.  Keys are written in a fixed order, so the
 same trace gives the same bytes.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -28,9 +29,10 @@ import io
 import json
 import os
 import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii
-from typing import IO, Iterator
+from pathlib import Path
+from typing import IO
 
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import OPERAND_CLASSES, Op, OpKind, Phase
@@ -39,7 +41,23 @@ from llmaccel.workloads.trace import TRACE_FORMAT_VERSION, Request, Trace
 
 FORMAT_NAME = "llmaccel-trace"
 HEADER_KEYS = ("format", "version", "model", "n_ops", "meta", "requests", "specs")
-OP_KEYS = ("name", "kind", "layer", "phase", "m", "n", "k", "count", "a", "b", "out", "b_class", "req", "detail", "role")
+OP_KEYS = (
+    "name",
+    "kind",
+    "layer",
+    "phase",
+    "m",
+    "n",
+    "k",
+    "count",
+    "a",
+    "b",
+    "out",
+    "b_class",
+    "req",
+    "detail",
+    "role",
+)
 REQUEST_KEYS = ("id", "prompt_len", "gen_len", "kv_len")
 _KINDS = {k.value: k for k in OpKind}
 _PHASES = {p.value: p for p in Phase}
@@ -95,14 +113,23 @@ def write_trace(trace: Trace, path: str | Path) -> Path:
             req = '"all"'
         else:
             req = "[" + ",".join(map(str, rids)) + "]"
-        append(f'{{"name":{esc(op.name)},"kind":{kinds[op.kind]},"layer":{op.layer:d},"phase":{phases[op.phase]},'
-               f'"m":{op.m:d},"n":{op.n:d},"k":{op.k:d},"count":{op.count:d},"a":{sidx(op.a_spec)},'
-               f'"b":{sidx(op.b_spec)},"out":{sidx(op.out_spec)},"b_class":{cached(op.b_class)},"req":{req},'
-               f'"detail":{cached(op.detail)},"role":{cached(op.role)}}}')
-    header = {"format": FORMAT_NAME, "version": trace.version, "model": trace.model, "n_ops": len(trace.ops),
-              "meta": trace.meta, "requests": [{"id": r.id, "prompt_len": r.prompt_len, "gen_len": r.gen_len,
-                                                 "kv_len": r.kv_len} for r in trace.requests],
-              "specs": specs}
+        append(
+            f'{{"name":{esc(op.name)},"kind":{kinds[op.kind]},"layer":{op.layer:d},"phase":{phases[op.phase]},'
+            f'"m":{op.m:d},"n":{op.n:d},"k":{op.k:d},"count":{op.count:d},"a":{sidx(op.a_spec)},'
+            f'"b":{sidx(op.b_spec)},"out":{sidx(op.out_spec)},"b_class":{cached(op.b_class)},"req":{req},'
+            f'"detail":{cached(op.detail)},"role":{cached(op.role)}}}'
+        )
+    header = {
+        "format": FORMAT_NAME,
+        "version": trace.version,
+        "model": trace.model,
+        "n_ops": len(trace.ops),
+        "meta": trace.meta,
+        "requests": [
+            {"id": r.id, "prompt_len": r.prompt_len, "gen_len": r.gen_len, "kv_len": r.kv_len} for r in trace.requests
+        ],
+        "specs": specs,
+    }
     try:
         head = json.dumps(header, separators=(",", ":"), sort_keys=False, allow_nan=False)
     except (TypeError, ValueError) as e:
@@ -140,8 +167,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("trace line 1", "not UTF-8 text (is this a trace file?)") from None
-    for i, line in enumerate(io.StringIO(text), start=1):
-        yield i, line
+    yield from enumerate(io.StringIO(text), start=1)
 
 
 def _is_int(v: object) -> bool:
@@ -198,8 +224,15 @@ class _Checker:
             if not isinstance(r, dict) or set(r) != set(REQUEST_KEYS):
                 self.bad(ln, f"requests[{i}]", f"must be an object with exactly {', '.join(REQUEST_KEYS)}")
                 continue
-            if not all(_is_int(r[k]) for k in REQUEST_KEYS) or r["prompt_len"] <= 0 or r["gen_len"] <= 0 or r["kv_len"] < 0:
-                self.bad(ln, f"requests[{i}]", "id and kv_len must be integers >= 0 (kv_len), prompt_len and gen_len > 0")
+            if (
+                not all(_is_int(r[k]) for k in REQUEST_KEYS)
+                or r["prompt_len"] <= 0
+                or r["gen_len"] <= 0
+                or r["kv_len"] < 0
+            ):
+                self.bad(
+                    ln, f"requests[{i}]", "id and kv_len must be integers >= 0 (kv_len), prompt_len and gen_len > 0"
+                )
                 continue
             if r["id"] in self.request_ids:
                 self.bad(ln, f"requests[{i}].id", f"duplicate request id {r['id']}")
@@ -246,49 +279,76 @@ class _Checker:
             ok = False
         name = r["name"]
         if not isinstance(name, str) or not name:
-            self.bad(ln, "name", "must be a non-empty string"); ok = False
+            self.bad(ln, "name", "must be a non-empty string")
+            ok = False
         elif name in self.names:
-            self.bad(ln, "name", f"duplicate op name {name!r}"); ok = False
+            self.bad(ln, "name", f"duplicate op name {name!r}")
+            ok = False
         else:
             self.names.add(name)
         kind = _KINDS.get(r["kind"]) if isinstance(r["kind"], str) else None
         if kind is None:
-            self.bad(ln, "kind", f"unknown kind {r['kind']!r}; allowed: {', '.join(_KINDS)}"); ok = False
+            self.bad(ln, "kind", f"unknown kind {r['kind']!r}; allowed: {', '.join(_KINDS)}")
+            ok = False
         if not _is_int(r["layer"]) or r["layer"] < -1:
-            self.bad(ln, "layer", f"must be an integer >= -1, got {r['layer']!r}"); ok = False
+            self.bad(ln, "layer", f"must be an integer >= -1, got {r['layer']!r}")
+            ok = False
         phase = _PHASES.get(r["phase"]) if isinstance(r["phase"], str) else None
         if phase is None:
-            self.bad(ln, "phase", f"unknown phase {r['phase']!r}; allowed: {', '.join(_PHASES)}"); ok = False
+            self.bad(ln, "phase", f"unknown phase {r['phase']!r}; allowed: {', '.join(_PHASES)}")
+            ok = False
         for f in ("m", "n", "count"):
             if not _is_int(r[f]) or r[f] <= 0:
-                self.bad(ln, f, f"must be a positive integer, got {r[f]!r}"); ok = False
+                self.bad(ln, f, f"must be a positive integer, got {r[f]!r}")
+                ok = False
         k = r["k"]
         if not _is_int(k) or k < 0 or (kind is not None and kind.value in _MATMUL and k == 0):
-            self.bad(ln, "k", f"must be a positive integer for matmul kinds, >= 0 otherwise, got {k!r}"); ok = False
+            self.bad(ln, "k", f"must be a positive integer for matmul kinds, >= 0 otherwise, got {k!r}")
+            ok = False
         for f in ("a", "b", "out"):
             if not _is_int(r[f]) or not 0 <= r[f] < len(self.specs):
-                self.bad(ln, f, f"must index the header's specs (0..{len(self.specs) - 1}), got {r[f]!r}"); ok = False
+                self.bad(ln, f, f"must index the header's specs (0..{len(self.specs) - 1}), got {r[f]!r}")
+                ok = False
         if r["b_class"] not in OPERAND_CLASSES:
-            self.bad(ln, "b_class", f"allowed: {', '.join(OPERAND_CLASSES)}; got {r['b_class']!r}"); ok = False
+            self.bad(ln, "b_class", f"allowed: {', '.join(OPERAND_CLASSES)}; got {r['b_class']!r}")
+            ok = False
         req = r["req"]
         if req == "all":
             ids = self.all_ids
         elif isinstance(req, list) and all(_is_int(x) and x in self.request_ids for x in req):
             ids = tuple(req)
         else:
-            self.bad(ln, "req", f"must be \"all\" or a list of the header's request ids, got {req!r}"[:200]); ok = False
+            self.bad(ln, "req", f'must be "all" or a list of the header\'s request ids, got {req!r}'[:200])
+            ok = False
         for f in ("detail", "role"):
             if not isinstance(r[f], str):
-                self.bad(ln, f, f"must be a string, got {r[f]!r}"); ok = False
+                self.bad(ln, f, f"must be a string, got {r[f]!r}")
+                ok = False
         if not ok:
             return None
         # Every check of Op.__post_init__ was made above: build without re-validating.
         op = object.__new__(Op)
-        object.__setattr__(op, "__dict__", {
-            "name": name, "kind": kind, "layer": r["layer"], "phase": phase, "m": r["m"], "n": r["n"], "k": k,
-            "count": r["count"], "a_spec": self.specs[r["a"]], "b_spec": self.specs[r["b"]],
-            "out_spec": self.specs[r["out"]], "b_class": r["b_class"], "request_ids": ids,
-            "detail": r["detail"], "role": r["role"]})
+        object.__setattr__(
+            op,
+            "__dict__",
+            {
+                "name": name,
+                "kind": kind,
+                "layer": r["layer"],
+                "phase": phase,
+                "m": r["m"],
+                "n": r["n"],
+                "k": k,
+                "count": r["count"],
+                "a_spec": self.specs[r["a"]],
+                "b_spec": self.specs[r["b"]],
+                "out_spec": self.specs[r["out"]],
+                "b_class": r["b_class"],
+                "request_ids": ids,
+                "detail": r["detail"],
+                "role": r["role"],
+            },
+        )
         return op
 
 
@@ -318,13 +378,31 @@ def _fast_ops(chk: _Checker, texts: list[str]) -> list[Op] | None:
         a, b, o, req, detail, role = r["a"], r["b"], r["out"], r["req"], r["detail"], r["role"]
         kind = kinds.get(r["kind"]) if type(r["kind"]) is str else None
         phase = phases.get(r["phase"]) if type(r["phase"]) is str else None
-        if (kind is None or phase is None or type(name) is not str or not name or name in names
-                or type(m) is not int or type(n) is not int or type(k) is not int or type(count) is not int
-                or type(layer) is not int or m <= 0 or n <= 0 or count <= 0 or layer < -1
-                or k < 0 or (k == 0 and kind not in _NON_MATMUL)
-                or type(a) is not int or type(b) is not int or type(o) is not int
-                or not (0 <= a < n_specs and 0 <= b < n_specs and 0 <= o < n_specs)
-                or r["b_class"] not in classes or type(detail) is not str or type(role) is not str):
+        if (
+            kind is None
+            or phase is None
+            or type(name) is not str
+            or not name
+            or name in names
+            or type(m) is not int
+            or type(n) is not int
+            or type(k) is not int
+            or type(count) is not int
+            or type(layer) is not int
+            or m <= 0
+            or n <= 0
+            or count <= 0
+            or layer < -1
+            or k < 0
+            or (k == 0 and kind not in _NON_MATMUL)
+            or type(a) is not int
+            or type(b) is not int
+            or type(o) is not int
+            or not (0 <= a < n_specs and 0 <= b < n_specs and 0 <= o < n_specs)
+            or r["b_class"] not in classes
+            or type(detail) is not str
+            or type(role) is not str
+        ):
             return None
         if req == "all":
             ids = all_ids
@@ -334,10 +412,27 @@ def _fast_ops(chk: _Checker, texts: list[str]) -> list[Op] | None:
             return None
         names.add(name)
         op = new(Op)
-        setattr_(op, "__dict__", {
-            "name": name, "kind": kind, "layer": layer, "phase": phase, "m": m, "n": n, "k": k,
-            "count": count, "a_spec": specs[a], "b_spec": specs[b], "out_spec": specs[o],
-            "b_class": r["b_class"], "request_ids": ids, "detail": detail, "role": role})
+        setattr_(
+            op,
+            "__dict__",
+            {
+                "name": name,
+                "kind": kind,
+                "layer": layer,
+                "phase": phase,
+                "m": m,
+                "n": n,
+                "k": k,
+                "count": count,
+                "a_spec": specs[a],
+                "b_spec": specs[b],
+                "out_spec": specs[o],
+                "b_class": r["b_class"],
+                "request_ids": ids,
+                "detail": detail,
+                "role": role,
+            },
+        )
         append(op)
     return ops
 

@@ -16,9 +16,10 @@ Every numeric leaf is ``{value, source}``; a bare number is rejected.
 :func:`get_model` also accepts a path to a Hugging Face ``config.json`` (or a
 folder holding one), read by :mod:`workloads.hf_config`.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -30,8 +31,14 @@ from llmaccel.workloads.model_config import ModelConfig
 ZOO_DIR = Path(__file__).parent / "zoo"
 SCHEMA_VERSION = 1
 _FIELDS = set(ModelConfig.__dataclass_fields__) - {"name"}
-_REQUIRED = {"hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-             "num_key_value_heads", "vocab_size"}
+_REQUIRED = {
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "vocab_size",
+}
 
 
 def _plain(cfg: dict, file: str) -> tuple[dict, dict[str, str]]:
@@ -43,10 +50,10 @@ def _plain(cfg: dict, file: str) -> tuple[dict, dict[str, str]]:
             raise InputError(f"{file}: config.{key}", f"unknown field; allowed: {', '.join(sorted(_FIELDS))}")
         if isinstance(leaf, dict):
             if set(leaf) != {"value", "source"} or not str(leaf["source"]).strip():
-                raise InputError(f"{file}: config.{key}", "must be {value: X, source: \"...\"} with a non-empty source")
+                raise InputError(f"{file}: config.{key}", 'must be {value: X, source: "..."} with a non-empty source')
             values[key], sources[key] = leaf["value"], str(leaf["source"])
         elif isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
-            raise InputError(f"{file}: config.{key}", "a number must be written {value: X, source: \"...\"}")
+            raise InputError(f"{file}: config.{key}", 'a number must be written {value: X, source: "..."}')
         else:
             values[key] = leaf
     missing = _REQUIRED - set(values)
@@ -55,7 +62,7 @@ def _plain(cfg: dict, file: str) -> tuple[dict, dict[str, str]]:
     return values, sources
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_file(path: Path) -> tuple[ModelConfig, tuple[str, ...], tuple[tuple[str, str], ...]]:
     try:
         doc = yaml.safe_load(path.read_text())
@@ -96,7 +103,9 @@ def get_model(name_or_path: str) -> ModelConfig:
     p = Path(str(name_or_path))
     if p.suffix == ".json" or p.is_dir() or p.exists():
         return load_hf_config(p)
-    raise InputError("model", f"unknown model {name_or_path!r}; allowed: {', '.join(model_names())} or a config.json path")
+    raise InputError(
+        "model", f"unknown model {name_or_path!r}; allowed: {', '.join(model_names())} or a config.json path"
+    )
 
 
 def model_sources(name: str) -> dict[str, str]:

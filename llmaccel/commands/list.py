@@ -1,9 +1,10 @@
 """``llmaccel list [presets|models|designs|quant|components|rtl]``: what can be named on the command line."""
+
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from llmaccel.reports.tables import format_table
 
@@ -13,6 +14,7 @@ WHAT = ("presets", "models", "designs", "quant", "components", "rtl")
 def _presets() -> tuple[tuple[str, ...], list[tuple]]:
     from llmaccel.sim.preset import load_preset, preset_names
     from llmaccel.workloads.errors import InputError
+
     rows = []
     for n in preset_names():
         try:
@@ -26,11 +28,21 @@ def _presets() -> tuple[tuple[str, ...], list[tuple]]:
 
 def _models() -> tuple[tuple[str, ...], list[tuple]]:
     from llmaccel.workloads.zoo import get_model, model_names
+
     rows = []
     for n in model_names():
         m = get_model(n)
-        rows.append((n, m.num_hidden_layers, m.hidden_size, m.intermediate_size, m.num_attention_heads,
-                     m.num_key_value_heads, m.arch))
+        rows.append(
+            (
+                n,
+                m.num_hidden_layers,
+                m.hidden_size,
+                m.intermediate_size,
+                m.num_attention_heads,
+                m.num_key_value_heads,
+                m.arch,
+            )
+        )
     return ("model", "layers", "hidden", "ffn", "heads", "kv heads", "arch"), rows
 
 
@@ -38,6 +50,7 @@ def _designs() -> tuple[tuple[str, ...], list[tuple]]:
     from llmaccel.sim.designs import design_names
     from llmaccel.sim.preset import load_preset, preset_names
     from llmaccel.workloads.errors import InputError
+
     by_design: dict[str, list[str]] = {}
     for n in preset_names():
         try:
@@ -49,28 +62,41 @@ def _designs() -> tuple[tuple[str, ...], list[tuple]]:
 
 def _quant() -> tuple[tuple[str, ...], list[tuple]]:
     from llmaccel.workloads.quant_presets import quant_names
+
     return ("quant preset",), [(n,) for n in quant_names()]
 
 
 def _rtl() -> tuple[tuple[str, ...], list[tuple]]:
     from llmaccel.rtl.registry import all_checks
+
     return ("rtl unit", "check"), [(c.unit, c.description) for c in all_checks()]
 
 
 def _components() -> tuple[tuple[str, ...], list[tuple]]:
     """PE types and memory systems any host can take (docs/mix-and-match.md)."""
     from llmaccel.sim.components import component_rows
-    return ("kind", "name", "from", "summary"), [(r["kind"], r["name"], r["origin"], r["summary"])
-                                                 for r in component_rows()]
+
+    return ("kind", "name", "from", "summary"), [
+        (r["kind"], r["name"], r["origin"], r["summary"]) for r in component_rows()
+    ]
 
 
 _LISTERS: dict[str, Callable[[], tuple[tuple[str, ...], list[tuple]]]] = {
-    "presets": _presets, "models": _models, "designs": _designs, "quant": _quant, "components": _components, "rtl": _rtl}
+    "presets": _presets,
+    "models": _models,
+    "designs": _designs,
+    "quant": _quant,
+    "components": _components,
+    "rtl": _rtl,
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list hardware presets, models, designs, quant presets, components or RTL checks",
-                       description="List what can be named on the command line. With no argument: everything.")
+    p = sub.add_parser(
+        "list",
+        help="list hardware presets, models, designs, quant presets, components or RTL checks",
+        description="List what can be named on the command line. With no argument: everything.",
+    )
     p.add_argument("what", nargs="?", choices=WHAT, default=None, help="one of %(choices)s (default: all)")
     p.set_defaults(func=run)
 
@@ -81,7 +107,13 @@ def run(args: argparse.Namespace) -> int:
         header, rows = _LISTERS[w]()
         if len(whats) > 1:
             sys.stdout.write(("\n" if i else "") + f"{w}:\n")
-        sys.stdout.write(format_table(header, rows, right=[False] * len(header) if w != "models"
-                                      else [False] + [True] * 5 + [False], wrap={len(header) - 1: 80}
-                                      if w in ("presets", "rtl", "designs", "components") else None) + "\n")
+        sys.stdout.write(
+            format_table(
+                header,
+                rows,
+                right=[False] * len(header) if w != "models" else [False] + [True] * 5 + [False],
+                wrap={len(header) - 1: 80} if w in ("presets", "rtl", "designs", "components") else None,
+            )
+            + "\n"
+        )
     return 0

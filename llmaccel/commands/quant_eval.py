@@ -14,6 +14,7 @@ input channels), seeded.  ``--max-rows`` evaluates the first N output channels
 of large tensors (scales are per channel, so those rows are quantized exactly
 as in the full tensor, except GOBO/OLAccel/ANT whose statistics are per tensor).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,11 @@ SYNTH_STD = 0.02
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("quant-eval", help="MSE/SQNR of OVP-4/8, int4/8, ANT-4, GOBO, OLAccel on weight tensors",
-                       description=__doc__.split("\n\n")[0])
+    p = sub.add_parser(
+        "quant-eval",
+        help="MSE/SQNR of OVP-4/8, int4/8, ANT-4, GOBO, OLAccel on weight tensors",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("path", nargs="?", help="tensor file or checkpoint folder (default: synthetic tensors)")
     p.add_argument("--methods", default=",".join(METHODS), help=f"comma list of {', '.join(METHODS)}")
     p.add_argument("--max-rows", type=int, default=512, help="evaluate at most this many output channels per tensor")
@@ -71,6 +75,7 @@ def synthetic(spec: str, seed: int):
 def evaluate(w: np.ndarray, method: str) -> tuple[np.ndarray, str, dict]:
     """Quantize-dequantize ``w`` [out, in] with ``method``: (xq, detail, pair stats)."""
     from llmaccel.workloads.quant import ant, outlier, ovp
+
     if method in ("ovp4", "ovp8"):
         t = ovp.ovp_quantize(w, 4 if method == "ovp4" else 8, axis=1, channel_axis=0)
         return t.dequantize(), t.fmt.normal, ovp.pair_stats(t.stats)
@@ -94,8 +99,9 @@ def _fmt(x: float) -> str:
 
 def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -> list[dict]:
     from llmaccel.workloads.quant.metrics import sqnr_db
+
     rows: list[dict] = []
-    tot = {m: [0.0, 0.0, 0] for m in methods}      # signal, noise, elements
+    tot = {m: [0.0, 0.0, 0] for m in methods}  # signal, noise, elements
     for i, (name, w) in enumerate(tensors):
         if max_tensors and i >= max_tensors:
             break
@@ -105,13 +111,21 @@ def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -
         for m in methods:
             xq, detail, ps = evaluate(w, m)
             noise = float(np.sum((w - xq) ** 2))
-            tot[m][0] += float(np.sum(w ** 2))
+            tot[m][0] += float(np.sum(w**2))
             tot[m][1] += noise
             tot[m][2] += w.size
-            rows.append({"tensor": name, "method": m, "elements": w.size, "mse": noise / w.size,
-                         "sqnr_db": sqnr_db(w, xq), "detail": detail,
-                         "outlier_normal_pairs": ps.get("outlier_normal_frac", ""),
-                         "outlier_outlier_pairs": ps.get("outlier_outlier_frac", "")})
+            rows.append(
+                {
+                    "tensor": name,
+                    "method": m,
+                    "elements": w.size,
+                    "mse": noise / w.size,
+                    "sqnr_db": sqnr_db(w, xq),
+                    "detail": detail,
+                    "outlier_normal_pairs": ps.get("outlier_normal_frac", ""),
+                    "outlier_outlier_pairs": ps.get("outlier_outlier_frac", ""),
+                }
+            )
     if not rows:
         raise InputError("path", "no 2-D tensors found")
     for m in methods:
@@ -119,10 +133,18 @@ def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -
         on = [r["outlier_normal_pairs"] for r in rows if r["method"] == m and r["outlier_normal_pairs"] != ""]
         oo = [r["outlier_outlier_pairs"] for r in rows if r["method"] == m and r["outlier_outlier_pairs"] != ""]
         w_el = [r["elements"] for r in rows if r["method"] == m and r["outlier_normal_pairs"] != ""]
-        rows.append({"tensor": "OVERALL", "method": m, "elements": e, "mse": n / e,
-                     "sqnr_db": math.inf if n == 0 else 10 * math.log10(s / n) if s else -math.inf, "detail": "",
-                     "outlier_normal_pairs": float(np.average(on, weights=w_el)) if on else "",
-                     "outlier_outlier_pairs": float(np.average(oo, weights=w_el)) if oo else ""})
+        rows.append(
+            {
+                "tensor": "OVERALL",
+                "method": m,
+                "elements": e,
+                "mse": n / e,
+                "sqnr_db": math.inf if n == 0 else 10 * math.log10(s / n) if s else -math.inf,
+                "detail": "",
+                "outlier_normal_pairs": float(np.average(on, weights=w_el)) if on else "",
+                "outlier_outlier_pairs": float(np.average(oo, weights=w_el)) if oo else "",
+            }
+        )
     return rows
 
 
@@ -137,9 +159,19 @@ def to_csv(rows: list[dict]) -> str:
 
 def to_table(rows: list[dict]) -> str:
     head = ("tensor", "method", "elements", "MSE", "SQNR dB", "detail", "O-N pairs %", "O-O pairs %")
-    body = [(r["tensor"], r["method"], str(r["elements"]), f"{r['mse']:.4g}", f"{r['sqnr_db']:.2f}", r["detail"],
-             "" if r["outlier_normal_pairs"] == "" else f"{100 * r['outlier_normal_pairs']:.3f}",
-             "" if r["outlier_outlier_pairs"] == "" else f"{100 * r['outlier_outlier_pairs']:.4f}") for r in rows]
+    body = [
+        (
+            r["tensor"],
+            r["method"],
+            str(r["elements"]),
+            f"{r['mse']:.4g}",
+            f"{r['sqnr_db']:.2f}",
+            r["detail"],
+            "" if r["outlier_normal_pairs"] == "" else f"{100 * r['outlier_normal_pairs']:.3f}",
+            "" if r["outlier_outlier_pairs"] == "" else f"{100 * r['outlier_outlier_pairs']:.4f}",
+        )
+        for r in rows
+    ]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(head), line(["-" * w for w in widths]), *(line(b) for b in body)]) + "\n"
@@ -165,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
     if args.path:
         from llmaccel.workloads.tensors import iter_weights
+
         tensors = iter_weights(args.path, ndim=2)
     else:
         tensors = synthetic(args.synthetic, args.seed)

@@ -1,4 +1,5 @@
 """``llmaccel report RUN_DIR``: re-plot and re-print a run from its folder's files (never re-simulates)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,21 +10,35 @@ from llmaccel import config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="re-plot a run folder, or report a sweep database, without re-simulating",
-                       description="RUN_DIR: read a run folder (summary.json, ops.csv, layers.csv, energy.csv), "
-                                   "redraw its plots and print the run table; with --out also write a "
-                                   "self-contained report.html and a Chrome-trace timeline.json. "
-                                   "results.sqlite: write report.html (Pareto fronts, energy and latency "
-                                   "breakdowns), front.csv and points.json for its sweeps. Never re-simulates.")
-    p.add_argument("run_dir", metavar="RUN_DIR|results.sqlite",
-                   help="a run folder written by 'llmaccel run --out', or a database written by 'llmaccel sweep'")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="run folder: write plots, report.html and timeline.json here instead of re-plotting "
-                        "RUN_DIR/plots (built in a temporary sibling, then renamed); database: the report "
-                        "folder (default: <database name>-report next to it)")
+    p = sub.add_parser(
+        "report",
+        help="re-plot a run folder, or report a sweep database, without re-simulating",
+        description="RUN_DIR: read a run folder (summary.json, ops.csv, layers.csv, energy.csv), "
+        "redraw its plots and print the run table; with --out also write a "
+        "self-contained report.html and a Chrome-trace timeline.json. "
+        "results.sqlite: write report.html (Pareto fronts, energy and latency "
+        "breakdowns), front.csv and points.json for its sweeps. Never re-simulates.",
+    )
+    p.add_argument(
+        "run_dir",
+        metavar="RUN_DIR|results.sqlite",
+        help="a run folder written by 'llmaccel run --out', or a database written by 'llmaccel sweep'",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="run folder: write plots, report.html and timeline.json here instead of re-plotting "
+        "RUN_DIR/plots (built in a temporary sibling, then renamed); database: the report "
+        "folder (default: <database name>-report next to it)",
+    )
     p.add_argument("--sweep", default=None, help="database: report only this sweep (default: all)")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="stdout: the run table, or summary.json with per-op rows from ops.csv")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="stdout: the run table, or summary.json with per-op rows from ops.csv",
+    )
     p.add_argument("--top", type=int, default=10, help="table: ops listed (default %(default)s)")
     p.set_defaults(func=run)
 
@@ -32,10 +47,25 @@ def _ops_as_json(rows: list[dict]) -> list[dict]:
     """ops.csv rows back into the ``ops`` shape of ``run --format json``."""
     out = []
     for r in rows:
-        d = {k: r[k] for k in ("name", "kind", "role", "layer", "phase", "unit", "start_cycle", "cycles",
-                               "compute_cycles", "stall_cycles", "macs", "utilisation")}
-        d["bytes"] = {k[len("bytes."):]: float(v) for k, v in r.items() if k.startswith("bytes.")}
-        d["energy_pj"] = {k[len("energy_pj."):]: float(v) for k, v in r.items() if k.startswith("energy_pj.")}
+        d = {
+            k: r[k]
+            for k in (
+                "name",
+                "kind",
+                "role",
+                "layer",
+                "phase",
+                "unit",
+                "start_cycle",
+                "cycles",
+                "compute_cycles",
+                "stall_cycles",
+                "macs",
+                "utilisation",
+            )
+        }
+        d["bytes"] = {k[len("bytes.") :]: float(v) for k, v in r.items() if k.startswith("bytes.")}
+        d["energy_pj"] = {k[len("energy_pj.") :]: float(v) for k, v in r.items() if k.startswith("energy_pj.")}
         out.append(d)
     return out
 
@@ -63,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         plots = Path(args.run_dir) / run_folder.PLOTS_DIR
         if plots.exists() and any(plots.iterdir()) and not (plots / "roofline.png").exists():
             from llmaccel.workloads.errors import InputError
+
             raise InputError("RUN_DIR", f"{plots} holds files that are not llmaccel plots; use --out")
         run_folder.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), allow_non_run=True)
         where = plots

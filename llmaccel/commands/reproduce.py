@@ -1,4 +1,5 @@
 """``llmaccel reproduce <design>|all``: compare llmaccel's numbers with the papers' (see reports/reproduce)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,16 +10,27 @@ from llmaccel.progress import progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("reproduce", help="paper value vs model value for a design's headline results",
-                       description="Run a design's paper-reproduction experiments and print paper value, model "
-                                   "value, relative error and the assumptions behind each row.")
+    p = sub.add_parser(
+        "reproduce",
+        help="paper value vs model value for a design's headline results",
+        description="Run a design's paper-reproduction experiments and print paper value, model "
+        "value, relative error and the assumptions behind each row.",
+    )
     p.add_argument("design", help="a design with a reproduction module (llmaccel list designs), or 'all'")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="table, or a JSON list of {design, workload, metric, baseline, paper, model, rel_err, "
-                        "assumptions} (default table)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="also write DIR/report.html (self-contained: tables and paper-vs-model plots for every "
-                        "design asked for), DIR/rows.json and DIR/rows.csv")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table, or a JSON list of {design, workload, metric, baseline, paper, model, rel_err, "
+        "assumptions} (default table)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/report.html (self-contained: tables and paper-vs-model plots for every "
+        "design asked for), DIR/rows.json and DIR/rows.csv",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -55,7 +67,9 @@ def _write_out(rows: list[dict], out: str) -> None:
 
     target = Path(out)
     if target.is_dir() and any(target.iterdir()) and not (target / "rows.json").exists():
-        raise InputError("--out", f"{target} is a non-empty folder that is not a reproduce report; refusing to replace it")
+        raise InputError(
+            "--out", f"{target} is a non-empty folder that is not a reproduce report; refusing to replace it"
+        )
 
     def build(tmp: Path) -> None:
         (tmp / "report.html").write_text(reproduce_report(rows))

@@ -3,6 +3,7 @@
 Flow: workloads.zoo.get_model -> workloads.graph.build_trace -> design.compile ->
 design.simulate -> reports.run_folder.write (only with --out) -> table or JSON on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,45 +26,102 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="simulate a model step or trace on a hardware preset",
-                       description="Simulate one prefill or decode step of a model (or a trace / GEMM CSV) "
-                                   "on a hardware preset; print a table or JSON, optionally write a run folder.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--hw", default=config.DEFAULT_HW, metavar="PRESET|PATH",
-                   help=f"hardware preset name (llmaccel list presets) or YAML path (default {config.DEFAULT_HW})")
-    p.add_argument("--model", default=config.DEFAULT_MODEL, metavar="NAME|config.json",
-                   help=f"model name (llmaccel list models) or a Hugging Face config.json (default {config.DEFAULT_MODEL})")
-    p.add_argument("--phase", default=config.DEFAULT_PHASE, choices=("prefill", "decode"),
-                   help=f"prefill: all prompt tokens at once; decode: one new token per request (default {config.DEFAULT_PHASE})")
-    p.add_argument("--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)")
-    p.add_argument("--prompt-len", type=int, default=config.DEFAULT_PROMPT_LEN,
-                   help="prompt tokens per request (default %(default)s)")
-    p.add_argument("--gen-len", type=int, default=config.DEFAULT_GEN_LEN,
-                   help="tokens to generate per request (default %(default)s)")
-    p.add_argument("--kv-len", type=int, default=None,
-                   help="decode: tokens already in the KV cache (default: the prompt length)")
-    p.add_argument("--dist", choices=("sharegpt", "alpaca"), default=None,
-                   help="sample request lengths from a dataset-like distribution instead of fixed lengths")
+    p = sub.add_parser(
+        "run",
+        help="simulate a model step or trace on a hardware preset",
+        description="Simulate one prefill or decode step of a model (or a trace / GEMM CSV) "
+        "on a hardware preset; print a table or JSON, optionally write a run folder.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--hw",
+        default=config.DEFAULT_HW,
+        metavar="PRESET|PATH",
+        help=f"hardware preset name (llmaccel list presets) or YAML path (default {config.DEFAULT_HW})",
+    )
+    p.add_argument(
+        "--model",
+        default=config.DEFAULT_MODEL,
+        metavar="NAME|config.json",
+        help=f"model name (llmaccel list models) or a Hugging Face config.json (default {config.DEFAULT_MODEL})",
+    )
+    p.add_argument(
+        "--phase",
+        default=config.DEFAULT_PHASE,
+        choices=("prefill", "decode"),
+        help=f"prefill: all prompt tokens at once; decode: one new token per request (default {config.DEFAULT_PHASE})",
+    )
+    p.add_argument(
+        "--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)"
+    )
+    p.add_argument(
+        "--prompt-len",
+        type=int,
+        default=config.DEFAULT_PROMPT_LEN,
+        help="prompt tokens per request (default %(default)s)",
+    )
+    p.add_argument(
+        "--gen-len",
+        type=int,
+        default=config.DEFAULT_GEN_LEN,
+        help="tokens to generate per request (default %(default)s)",
+    )
+    p.add_argument(
+        "--kv-len", type=int, default=None, help="decode: tokens already in the KV cache (default: the prompt length)"
+    )
+    p.add_argument(
+        "--dist",
+        choices=("sharegpt", "alpaca"),
+        default=None,
+        help="sample request lengths from a dataset-like distribution instead of fixed lengths",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
-    p.add_argument("--quant", default=config.DEFAULT_QUANT,
-                   help=f"quantization preset (llmaccel list quant) or YAML path (default {config.DEFAULT_QUANT})")
+    p.add_argument(
+        "--quant",
+        default=config.DEFAULT_QUANT,
+        help=f"quantization preset (llmaccel list quant) or YAML path (default {config.DEFAULT_QUANT})",
+    )
     p.add_argument("--layers", type=int, default=None, help="simulate only the first L blocks (default: all)")
-    p.add_argument("--lm-head", action="store_true",
-                   help="also simulate the embedding lookup, final norm and LM head (layer -1)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a preset parameter by dotted key, e.g. --set array.rows=64 (repeatable)")
+    p.add_argument(
+        "--lm-head", action="store_true", help="also simulate the embedding lookup, final norm and LM head (layer -1)"
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a preset parameter by dotted key, e.g. --set array.rows=64 (repeatable)",
+    )
     p.add_argument("--trace", default=None, metavar="FILE", help="simulate this trace file instead of a model")
-    p.add_argument("--gemm-csv", default=None, metavar="FILE",
-                   help="simulate GEMMs from a SCALE-Sim style topology CSV (Layer, M, N, K)")
-    p.add_argument("--gpu", default=None, metavar="PRESET",
-                   help="also run the same trace on a GPU preset (e.g. a100-80gb) and report it beside")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="write a run folder here (summary.json, ops.csv, layers.csv, energy.csv, plots/); "
-                        "built in a temporary sibling and renamed, so a failure leaves DIR as it was")
+    p.add_argument(
+        "--gemm-csv",
+        default=None,
+        metavar="FILE",
+        help="simulate GEMMs from a SCALE-Sim style topology CSV (Layer, M, N, K)",
+    )
+    p.add_argument(
+        "--gpu",
+        default=None,
+        metavar="PRESET",
+        help="also run the same trace on a GPU preset (e.g. a100-80gb) and report it beside",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="write a run folder here (summary.json, ops.csv, layers.csv, energy.csv, plots/); "
+        "built in a temporary sibling and renamed, so a failure leaves DIR as it was",
+    )
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the plots")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="stdout: readable table or the JSON run summary with per-op rows (default table)")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="stdout: readable table or the JSON run summary with per-op rows (default table)",
+    )
     p.add_argument("--top", type=int, default=10, help="table: ops listed (default %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -72,17 +130,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _gpu_preset(name: str):
     """The ``--gpu`` preset, checked before any simulation (it must be a ``gpu`` design)."""
     from llmaccel.workloads.errors import InputError
+
     hw = config.load_hw(name, flag_name="--gpu")
     if hw.design != "gpu":
-        raise InputError("--gpu", f"preset {name!r} is a {hw.design!r} design; give a GPU preset (llmaccel list designs)")
+        raise InputError(
+            "--gpu", f"preset {name!r} is a {hw.design!r} design; give a GPU preset (llmaccel list designs)"
+        )
     return hw
 
 
 def _reference(trace, hw) -> dict:
     from llmaccel.sim.designs import run as run_design
+
     r = run_design(trace, hw)
-    return {"preset": r.preset, "design": r.design, "clock_mhz": r.clock_mhz, "total_cycles": int(r.total_cycles),
-            "time_s": r.time_s, "total_energy_pj": r.total_energy_pj}
+    return {
+        "preset": r.preset,
+        "design": r.design,
+        "clock_mhz": r.clock_mhz,
+        "total_cycles": int(r.total_cycles),
+        "time_s": r.time_s,
+        "total_energy_pj": r.total_energy_pj,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,8 +162,11 @@ def run(args: argparse.Namespace) -> int:
     config.check_run_args(args)
     if args.out:
         run_folder.check_target(args.out)  # fail before any work
-    names = ["load preset", "build trace", "compile", "simulate"] + (["gpu reference"] if args.gpu else []) \
+    names = (
+        ["load preset", "build trace", "compile", "simulate"]
+        + (["gpu reference"] if args.gpu else [])
         + (["write run folder"] if args.out else [])
+    )
     with stages(names, quiet=args.quiet) as bar:
         bar.step("load preset")
         hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
@@ -114,8 +185,9 @@ def run(args: argparse.Namespace) -> int:
             refs.append(_reference(trace, gpu_hw))
         if args.out:
             bar.step("write run folder")
-            run_folder.write(result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots,
-                             roles=roles)
+            run_folder.write(
+                result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots, roles=roles
+            )
     doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles)
     if args.format == "json":
         sys.stdout.write(run_folder.dumps(doc))

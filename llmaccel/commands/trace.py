@@ -3,6 +3,7 @@
 Flow: workloads.zoo.get_model -> workloads.requests -> workloads.graph.build_trace
 -> workloads.trace_io.write_trace; prints one summary line on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,30 +26,53 @@ DEFAULT_GEN_LEN = 128
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("trace", help="write a workload trace file (model step or SCALE-Sim GEMM CSV)",
-                       description="Build the operator trace of one prefill or decode step of a model for a batch "
-                                   "of requests and write it as an llmaccel-trace JSON Lines file.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="llama2-7b", metavar="NAME|config.json",
-                   help="zoo model (llmaccel list models) or a Hugging Face config.json (default %(default)s)")
+    p = sub.add_parser(
+        "trace",
+        help="write a workload trace file (model step or SCALE-Sim GEMM CSV)",
+        description="Build the operator trace of one prefill or decode step of a model for a batch "
+        "of requests and write it as an llmaccel-trace JSON Lines file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        default="llama2-7b",
+        metavar="NAME|config.json",
+        help="zoo model (llmaccel list models) or a Hugging Face config.json (default %(default)s)",
+    )
     p.add_argument("--phase", default="decode", help="prefill or decode (default %(default)s)")
     p.add_argument("--batch", type=int, default=1, help="requests in the batch (default %(default)s)")
-    p.add_argument("--prompt-len", type=int, default=None,
-                   help=f"prompt tokens per request (default {DEFAULT_PROMPT_LEN}, capped at the model's max positions)")
+    p.add_argument(
+        "--prompt-len",
+        type=int,
+        default=None,
+        help=f"prompt tokens per request (default {DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
+    )
     p.add_argument("--gen-len", type=int, default=DEFAULT_GEN_LEN, help="tokens to generate (default %(default)s)")
-    p.add_argument("--kv-len", type=int, default=None,
-                   help="decode: tokens in each request's KV cache (default: the prompt length)")
+    p.add_argument(
+        "--kv-len",
+        type=int,
+        default=None,
+        help="decode: tokens in each request's KV cache (default: the prompt length)",
+    )
     p.add_argument("--dist", default=None, help="sample lengths from sharegpt or alpaca instead of fixed lengths")
     p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; the trace is one rank (default 1)")
     p.add_argument("--quant", default="fp16", help="quantization preset (llmaccel list quant) or YAML (default fp16)")
     p.add_argument("--layers", type=int, default=None, help="only the first L blocks (default: all)")
     p.add_argument("--lm-head", action="store_true", help="also emit embedding, final norm and LM/classifier head")
-    p.add_argument("--gemm-csv", default=None, metavar="FILE",
-                   help="convert a SCALE-Sim GEMM topology CSV (Layer, M, N, K) instead of a model")
+    p.add_argument(
+        "--gemm-csv",
+        default=None,
+        metavar="FILE",
+        help="convert a SCALE-Sim GEMM topology CSV (Layer, M, N, K) instead of a model",
+    )
     p.add_argument("--out", metavar="FILE", help="trace file to write (.jsonl, or .jsonl.gz); required unless --check")
-    p.add_argument("--check", metavar="FILE", help="validate an existing trace file instead of writing one "
-                                                   "(exit 2 naming the first bad line and field)")
+    p.add_argument(
+        "--check",
+        metavar="FILE",
+        help="validate an existing trace file instead of writing one (exit 2 naming the first bad line and field)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -86,11 +110,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--out", "required: the trace file to write (or use --check FILE)")
     if args.gemm_csv:
         from llmaccel.workloads.gemm_csv import read_gemm_csv
+
         trace = read_gemm_csv(args.gemm_csv, quant=args.quant)
         what = f"{args.gemm_csv} (SCALE-Sim GEMM CSV)"
     else:
         from llmaccel.workloads.graph import PHASES, build_trace
         from llmaccel.workloads.zoo import get_model
+
         if args.phase not in PHASES:
             raise InputError("--phase", f"unknown phase {args.phase!r}; allowed: {', '.join(PHASES)}")
         model = get_model(args.model)
@@ -99,8 +125,9 @@ def run(args: argparse.Namespace) -> int:
         if args.dist:
             if args.prompt_len is not None or args.kv_len is not None:
                 raise InputError("--dist", "sampled lengths replace --prompt-len/--kv-len; give one or the other")
-            reqs = wreq.sample(args.dist, args.batch, args.seed, phase=args.phase,
-                               max_len=model.max_position_embeddings)
+            reqs = wreq.sample(
+                args.dist, args.batch, args.seed, phase=args.phase, max_len=model.max_position_embeddings
+            )
         else:
             prompt = args.prompt_len
             if prompt is None:
@@ -108,14 +135,27 @@ def run(args: argparse.Namespace) -> int:
             reqs = wreq.fixed(args.batch, prompt, args.gen_len, args.kv_len, phase=args.phase)
         if args.layers is not None:
             require_positive_int("--layers", args.layers)
-        trace = build_trace(model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers,
-                            include_lm_head=args.lm_head, progress=enabled(args.quiet))
+        trace = build_trace(
+            model,
+            args.phase,
+            reqs,
+            tp=args.tp,
+            quant=args.quant,
+            layers=args.layers,
+            include_lm_head=args.lm_head,
+            progress=enabled(args.quiet),
+        )
         if args.dist:
             trace.meta["dist"], trace.meta["seed"] = args.dist, args.seed
-        what = (f"{model.name} {args.phase}, {len(reqs)} requests, {trace.meta['layers']} layers, "
-                f"tp {args.tp}, {trace.meta['quant']}")
+        what = (
+            f"{model.name} {args.phase}, {len(reqs)} requests, {trace.meta['layers']} layers, "
+            f"tp {args.tp}, {trace.meta['quant']}"
+        )
     path = write_trace(trace, args.out)
     s = summary(trace)
-    print(f"{path}: {what}: {s['ops']} ops, {s['macs'] / 1e9:.3f} GMAC, weights {s['weight_bytes'] / 1e9:.3f} GB, "
-          f"KV {s['kv_bytes'] / 1e9:.3f} GB, activations {s['act_bytes'] / 1e9:.3f} GB", file=sys.stdout)
+    print(
+        f"{path}: {what}: {s['ops']} ops, {s['macs'] / 1e9:.3f} GMAC, weights {s['weight_bytes'] / 1e9:.3f} GB, "
+        f"KV {s['kv_bytes'] / 1e9:.3f} GB, activations {s['act_bytes'] / 1e9:.3f} GB",
+        file=sys.stdout,
+    )
     return 0

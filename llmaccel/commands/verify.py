@@ -5,6 +5,7 @@ Every ``rtl/<unit>/checks.py`` exposing ``CHECKS`` is found by
 its own fresh folder under a temporary directory (removed afterwards unless
 ``--keep``).  Exit status: 0 all passed, 1 any failed, 2 bad input.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,18 +36,21 @@ class Outcome:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "verify", help="run the RTL cocotb checks on Icarus and/or Verilator",
+        "verify",
+        help="run the RTL cocotb checks on Icarus and/or Verilator",
         description="Build every registered RTL unit from its Amaranth source, run its cocotb "
-                    "checks (bit-exact outputs and cycle-exact latency vs the Python models) and "
-                    "print a PASS/FAIL table. Exit 1 if any check fails.")
-    p.add_argument("--sim", default="both", metavar="SIM",
-                   help="icarus, verilator or both (default: both)")
-    p.add_argument("--unit", default=None, metavar="PATTERN",
-                   help="only units whose name contains PATTERN, or matches it as a glob "
-                        "(e.g. 'baseline', 'baseline.array*')")
+        "checks (bit-exact outputs and cycle-exact latency vs the Python models) and "
+        "print a PASS/FAIL table. Exit 1 if any check fails.",
+    )
+    p.add_argument("--sim", default="both", metavar="SIM", help="icarus, verilator or both (default: both)")
+    p.add_argument(
+        "--unit",
+        default=None,
+        metavar="PATTERN",
+        help="only units whose name contains PATTERN, or matches it as a glob (e.g. 'baseline', 'baseline.array*')",
+    )
     p.add_argument("--list", action="store_true", help="list the registered checks and exit")
-    p.add_argument("--keep", action="store_true",
-                   help="keep the build folders (their path is printed) for debugging")
+    p.add_argument("--keep", action="store_true", help="keep the build folders (their path is printed) for debugging")
     p.set_defaults(func=run)
 
 
@@ -96,11 +100,12 @@ def format_table(outcomes: list[Outcome]) -> str:
     w_sim = max([len("simulator")] + [len(o.sim) for o in outcomes])
     lines = [f"{'unit':<{w_unit}}  {'simulator':<{w_sim}}  result  time_s  detail"]
     for o in outcomes:
-        lines.append(f"{o.unit:<{w_unit}}  {o.sim:<{w_sim}}  {'PASS' if o.passed else 'FAIL':<6}"
-                     f"  {o.seconds:6.1f}  {o.detail}".rstrip())
+        lines.append(
+            f"{o.unit:<{w_unit}}  {o.sim:<{w_sim}}  {'PASS' if o.passed else 'FAIL':<6}"
+            f"  {o.seconds:6.1f}  {o.detail}".rstrip()
+        )
     n_fail = sum(not o.passed for o in outcomes)
-    lines.append(f"{len(outcomes) - n_fail} passed, {n_fail} failed, "
-                 f"{sum(o.seconds for o in outcomes):.1f} s")
+    lines.append(f"{len(outcomes) - n_fail} passed, {n_fail} failed, {sum(o.seconds for o in outcomes):.1f} s")
     return "\n".join(lines)
 
 
@@ -126,8 +131,11 @@ def run(args: argparse.Namespace) -> int:
                 folder = root / f"{check.unit}-{sim}"
                 outcome = _run_one(check, sim, folder)
                 outcomes.append(outcome)
-                print(f"{'PASS' if outcome.passed else 'FAIL'} {check.unit} [{sim}] "
-                      f"{outcome.seconds:.1f} s", file=sys.stderr, flush=True)
+                print(
+                    f"{'PASS' if outcome.passed else 'FAIL'} {check.unit} [{sim}] {outcome.seconds:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         if args.keep:
             print(f"build folders kept in {root}", file=sys.stderr)

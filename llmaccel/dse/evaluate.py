@@ -4,6 +4,7 @@ Everything here is a plain top-level function of plain data (picklable), so the
 same code runs in-process, in a process pool and on Dask workers.  Traces are
 built once per worker per workload (``functools.lru_cache``).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,15 +23,15 @@ def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @lru_cache(maxsize=64)
 def _trace(workload_json: str) -> Any:
-    from llmaccel.workloads import zoo, graph, requests as rq
+    from llmaccel.workloads import graph, zoo
+    from llmaccel.workloads import requests as rq
 
     w = json.loads(workload_json)
     model = zoo.get_model(w["model"])
     phase = w.get("phase", "decode")
     batch = int(w.get("batch", 1))
     if w.get("dist"):
-        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase,
-                         max_len=model.max_position_embeddings)
+        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase, max_len=model.max_position_embeddings)
     else:
         reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
     kwargs = {"quant": w["quant"]} if "quant" in w else {}  # else the trace builder's default
@@ -42,6 +43,7 @@ def _trace(workload_json: str) -> Any:
 @lru_cache(maxsize=8)
 def _host(host: str) -> Any:
     from llmaccel.sim.preset import load_preset
+
     return load_preset(host)
 
 
@@ -53,8 +55,8 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
         invalid combination (an InputError from any layer).
     """
-    from llmaccel.sim.designs import get_design
     from llmaccel.dse.metrics import breakdowns_of, metrics_of
+    from llmaccel.sim.designs import get_design
 
     t0 = time.perf_counter()
     hw_over, wl_over = _split(point)

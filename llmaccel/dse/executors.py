@@ -5,11 +5,13 @@ stores each result the moment it exists (a killed sweep keeps everything done).
 No home-made job system: process pools come from ``concurrent.futures``, the
 distributed path from ``dask.distributed``.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from llmaccel.workloads.errors import InputError
 
@@ -31,7 +33,8 @@ def run_pool(fn: Callable[[Task], dict], tasks: Sequence[Task], workers: int) ->
 
 def run_dask(fn: Callable[[Task], dict], tasks: Sequence[Task], scheduler: str) -> Iterator[tuple[int, dict]]:
     """An existing Dask scheduler (``tcp://host:port``) or a ``Client`` object."""
-    from distributed import Client, as_completed as dask_completed
+    from distributed import Client
+    from distributed import as_completed as dask_completed
 
     own = isinstance(scheduler, str)
     try:

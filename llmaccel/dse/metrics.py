@@ -17,12 +17,24 @@ area_mm2            mm^2    the design's area model (null if the design has none
 cost_usd            USD     device price from the preset's ``cost.usd`` (null if absent)
 =================== ======= ============================================================
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-METRICS = ("latency_s", "tokens", "tokens_per_s", "energy_j", "energy_per_token_j", "tokens_per_j",
-           "power_w", "utilisation", "dram_bytes", "area_mm2", "cost_usd")
+METRICS = (
+    "latency_s",
+    "tokens",
+    "tokens_per_s",
+    "energy_j",
+    "energy_per_token_j",
+    "tokens_per_j",
+    "power_w",
+    "utilisation",
+    "dram_bytes",
+    "area_mm2",
+    "cost_usd",
+)
 
 
 def step_tokens(trace: Any) -> int:
@@ -76,5 +88,7 @@ def breakdowns_of(result: Any) -> dict[str, dict[str, float]]:
     time_by_kind: dict[str, float] = {}
     for o in result.ops:
         time_by_kind[o.kind] = time_by_kind.get(o.kind, 0.0) + o.cycles / (result.clock_mhz * 1e6)
-    return {"energy_pj": {k: float(v) for k, v in sorted(result.energy_pj.items())},
-            "time_s_by_kind": dict(sorted(time_by_kind.items()))}
+    return {
+        "energy_pj": {k: float(v) for k, v in sorted(result.energy_pj.items())},
+        "time_s_by_kind": dict(sorted(time_by_kind.items())),
+    }

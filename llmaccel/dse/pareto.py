@@ -1,4 +1,5 @@
 """Pareto fronts and front-quality indicators (hypervolume, IGD via pymoo)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,10 +31,12 @@ def pareto_mask(F: np.ndarray) -> np.ndarray:
 def hypervolume(F: np.ndarray, ref: np.ndarray) -> float:
     """Hypervolume dominated by ``F`` (minimised) up to reference point ``ref``."""
     from pymoo.indicators.hv import HV
+
     return float(HV(ref_point=np.asarray(ref, dtype=float))(np.asarray(F, dtype=float)))
 
 
 def igd(F: np.ndarray, reference_front: np.ndarray) -> float:
     """Inverted generational distance of ``F`` to a reference front (lower is better)."""
     from pymoo.indicators.igd import IGD
+
     return float(IGD(np.asarray(reference_front, dtype=float))(np.asarray(F, dtype=float)))

@@ -1,4 +1,5 @@
 """Reports of a results database: report.html, front.csv, points.json per sweep."""
+
 from __future__ import annotations
 
 import csv
@@ -7,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from llmaccel.workloads.errors import InputError
 from llmaccel.dse.store import ResultStore
 from llmaccel.dse.summary import aggregate
+from llmaccel.workloads.errors import InputError
 
 
 def _sweep_meta(store: ResultStore, name: str) -> dict[str, Any]:
@@ -39,7 +40,9 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
             raise InputError("results", f"{db} holds no sweep")
         out = Path(out_dir)
         if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "points.json").exists())):
-            raise InputError("--out", f"{out} exists and is not an empty folder or a sweep report; refusing to write there")
+            raise InputError(
+                "--out", f"{out} exists and is not an empty folder or a sweep report; refusing to write there"
+            )
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         all_points: dict[str, Any] = {}
@@ -58,8 +61,9 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
             for p in points:
                 if p["pareto"]:
                     for o in meta["objectives"]:
-                        front_rows.append([name, json.dumps(p["point"], sort_keys=True), o["metric"], o["goal"],
-                                           p.get(o["metric"])])
+                        front_rows.append(
+                            [name, json.dumps(p["point"], sort_keys=True), o["metric"], o["goal"], p.get(o["metric"])]
+                        )
         html_text = html_parts[0] if len(html_parts) == 1 else _join_pages(html_parts)
         written.append(write_html(html_text, out, "report.html"))
         buf = io.StringIO()

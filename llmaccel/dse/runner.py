@@ -8,31 +8,41 @@ proposes the same points and finds the finished ones in the store.
 Multi-workload objectives: a point's objective value is the arithmetic mean of
 the metric over the space's workloads; constraints must hold on every workload.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from llmaccel.workloads.errors import InputError
 from llmaccel.dse.evaluate import evaluate_task
 from llmaccel.dse.space import SweepSpace, point_key
 from llmaccel.dse.store import ResultStore
+from llmaccel.workloads.errors import InputError
 
 
 def _space_doc(space: SweepSpace) -> dict[str, Any]:
-    return {"name": space.name, "host": space.host, "seed": space.seed, "search": space.search,
-            "parameters": [asdict(p) for p in space.parameters], "workloads": space.workloads,
-            "objectives": [asdict(o) for o in space.objectives], "constraints": [asdict(c) for c in space.constraints]}
+    return {
+        "name": space.name,
+        "host": space.host,
+        "seed": space.seed,
+        "search": space.search,
+        "parameters": [asdict(p) for p in space.parameters],
+        "workloads": space.workloads,
+        "objectives": [asdict(o) for o in space.objectives],
+        "constraints": [asdict(c) for c in space.constraints],
+    }
 
 
 class SweepRunner:
     """Evaluates design points through an executor, caching everything in the store."""
 
-    def __init__(self, space: SweepSpace, store: ResultStore, run: Callable, resume: bool = False,
-                 progress: bool | None = None) -> None:
+    def __init__(
+        self, space: SweepSpace, store: ResultStore, run: Callable, resume: bool = False, progress: bool | None = None
+    ) -> None:
         self.space = space
         self.store = store
         self.run = run
@@ -55,8 +65,13 @@ class SweepRunner:
                     keys.append((pk, wk))
         if not todo:
             return
-        bar = tqdm(total=len(todo), desc=desc, unit="eval", disable=None if self.progress is None else not self.progress,
-                   leave=False)  # None: tqdm shows it only on a TTY
+        bar = tqdm(
+            total=len(todo),
+            desc=desc,
+            unit="eval",
+            disable=None if self.progress is None else not self.progress,
+            leave=False,
+        )  # None: tqdm shows it only on a TTY
         try:
             for i, outcome in self.run(evaluate_task, todo):
                 self.store.add(self.space.name, keys[i][0], keys[i][1], self.space.host, outcome)
@@ -86,8 +101,14 @@ class SweepRunner:
         return F, G
 
 
-def run_sweep(space: SweepSpace, store: ResultStore, run: Callable, resume: bool = False,
-              progress: bool | None = None, limit: int | None = None) -> SweepRunner:
+def run_sweep(
+    space: SweepSpace,
+    store: ResultStore,
+    run: Callable,
+    resume: bool = False,
+    progress: bool | None = None,
+    limit: int | None = None,
+) -> SweepRunner:
     """Run ``space``'s search to completion (or until ``limit`` new evaluations, for tests)."""
     runner = SweepRunner(space, store, run, resume, progress)
     method = space.search.get("method", "grid")
@@ -122,12 +143,21 @@ def _nsga2(space: SweepSpace, runner: SweepRunner, limit: int | None) -> None:
     pop_size = int(space.search.get("population", 16))
     generations = int(space.search.get("generations", 8))
     n_con = max(1, len(space.constraints))
-    problem = Problem(n_var=len(space.parameters), n_obj=len(space.objectives), n_ieq_constr=n_con,
-                      xl=np.zeros(len(space.parameters)), xu=np.array([len(p.values) - 1 for p in space.parameters]),
-                      vtype=int)
-    algorithm = NSGA2(pop_size=pop_size, sampling=IntegerRandomSampling(),
-                      crossover=SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
-                      mutation=PM(eta=20, vtype=float, repair=RoundingRepair()), eliminate_duplicates=True)
+    problem = Problem(
+        n_var=len(space.parameters),
+        n_obj=len(space.objectives),
+        n_ieq_constr=n_con,
+        xl=np.zeros(len(space.parameters)),
+        xu=np.array([len(p.values) - 1 for p in space.parameters]),
+        vtype=int,
+    )
+    algorithm = NSGA2(
+        pop_size=pop_size,
+        sampling=IntegerRandomSampling(),
+        crossover=SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
+        mutation=PM(eta=20, vtype=float, repair=RoundingRepair()),
+        eliminate_duplicates=True,
+    )
     algorithm.setup(problem, termination=NoTermination(), seed=space.seed, verbose=False)
     for gen in range(generations):
         pop = algorithm.ask()

@@ -22,6 +22,7 @@ Schema::
 ``hw.<dotted>`` keys override the host preset (an unknown key is an error);
 ``workload.<field>`` keys override fields of every workload entry.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -30,11 +31,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmaccel.sim.preset import load_preset, read_yaml
 from llmaccel.workloads.errors import InputError
-from llmaccel.sim.preset import read_yaml, load_preset
 
 SCHEMA_VERSION = 1
-WORKLOAD_FIELDS = ("model", "phase", "batch", "prompt_len", "gen_len", "kv_len", "dist", "seed", "tp", "quant", "layers")
+WORKLOAD_FIELDS = (
+    "model",
+    "phase",
+    "batch",
+    "prompt_len",
+    "gen_len",
+    "kv_len",
+    "dist",
+    "seed",
+    "tp",
+    "quant",
+    "layers",
+)
 SEARCH_METHODS = ("grid", "random", "nsga2")
 
 
@@ -89,7 +102,7 @@ class SweepSpace:
         keys = [p.key for p in self.parameters]
         return [dict(zip(keys, combo)) for combo in itertools.product(*(p.values for p in self.parameters))]
 
-    def point_from_indices(self, idx: "list[int]") -> dict[str, Any]:
+    def point_from_indices(self, idx: list[int]) -> dict[str, Any]:
         return {p.key: p.values[int(i)] for p, i in zip(self.parameters, idx)}
 
 
@@ -112,8 +125,12 @@ def _values(key: str, spec: Any) -> tuple[Any, ...]:
     if "range" in spec:
         r = spec["range"]
         step = spec.get("step", 1)
-        if (not isinstance(r, list) or len(r) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in r)
-                or r[0] > r[1]):
+        if (
+            not isinstance(r, list)
+            or len(r) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in r)
+            or r[0] > r[1]
+        ):
             raise InputError(f"{where}.range", "must be [lo, hi] integers with lo <= hi")
         if not isinstance(step, int) or step <= 0:
             raise InputError(f"{where}.step", f"must be a positive integer, got {step!r}")
@@ -129,7 +146,18 @@ def load_space(path: str | Path) -> SweepSpace:
     doc = read_yaml(path, "space")
     if not isinstance(doc, dict):
         raise InputError("space", f"{path} must be a YAML mapping")
-    allowed = {"schema", "name", "host", "parameters", "workloads", "objectives", "constraints", "search", "seed", "description"}
+    allowed = {
+        "schema",
+        "name",
+        "host",
+        "parameters",
+        "workloads",
+        "objectives",
+        "constraints",
+        "search",
+        "seed",
+        "description",
+    }
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise InputError(unknown[0], f"unknown top-level key; allowed: {', '.join(sorted(allowed))}")

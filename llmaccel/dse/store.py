@@ -11,15 +11,16 @@ Tables::
             status, error, seconds, <one REAL column per metric>, metrics_json,
             PRIMARY KEY (sweep, point_key, workload_key))
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from llmaccel.workloads.errors import InputError
 from llmaccel.dse.metrics import METRICS
+from llmaccel.workloads.errors import InputError
 
 
 class ResultStore:
@@ -34,7 +35,8 @@ class ResultStore:
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS results (sweep TEXT, point_key TEXT, workload_key TEXT, point_json TEXT, "
                 f"workload_json TEXT, host TEXT, status TEXT, error TEXT, seconds REAL, {cols}, metrics_json TEXT, "
-                "PRIMARY KEY (sweep, point_key, workload_key))")
+                "PRIMARY KEY (sweep, point_key, workload_key))"
+            )
             self.db.commit()
         except sqlite3.DatabaseError as e:
             raise InputError("results database", f"{self.path} is not a usable SQLite file ({e})") from None
@@ -47,34 +49,52 @@ class ResultStore:
         row = self.db.execute("SELECT space_json FROM sweeps WHERE name=?", (name,)).fetchone()
         text = json.dumps(space, sort_keys=True)
         if row and not resume:
-            raise InputError("--resume", f"sweep {name!r} already exists in {self.path}; pass --resume to continue it "
-                             "or use another --db")
+            raise InputError(
+                "--resume",
+                f"sweep {name!r} already exists in {self.path}; pass --resume to continue it or use another --db",
+            )
         if row and row[0] != text:
-            raise InputError("space", f"sweep {name!r} in {self.path} was started with a different space; "
-                             "rename the sweep or use another --db")
+            raise InputError(
+                "space",
+                f"sweep {name!r} in {self.path} was started with a different space; "
+                "rename the sweep or use another --db",
+            )
         if not row:
             self.db.execute("INSERT INTO sweeps VALUES (?,?,?)", (name, text, host))
             self.db.commit()
 
     def done_keys(self, sweep: str) -> set[tuple[str, str]]:
-        return {(p, w) for p, w in self.db.execute(
-            "SELECT point_key, workload_key FROM results WHERE sweep=?", (sweep,))}
+        return {
+            (p, w) for p, w in self.db.execute("SELECT point_key, workload_key FROM results WHERE sweep=?", (sweep,))
+        }
 
     def add(self, sweep: str, point_key: str, workload_key: str, host: str, outcome: dict[str, Any]) -> None:
         m = outcome.get("metrics") or {}
         vals = [m.get(k) for k in METRICS]
         self.db.execute(
             f"INSERT OR REPLACE INTO results VALUES ({','.join('?' * (10 + len(METRICS)))})",
-            (sweep, point_key, workload_key, point_key, workload_key, host, outcome["status"], outcome.get("error"),
-             outcome.get("seconds"), *vals,
-             json.dumps({**m, "breakdown": outcome.get("breakdown") or {}}, sort_keys=True)))
+            (
+                sweep,
+                point_key,
+                workload_key,
+                point_key,
+                workload_key,
+                host,
+                outcome["status"],
+                outcome.get("error"),
+                outcome.get("seconds"),
+                *vals,
+                json.dumps({**m, "breakdown": outcome.get("breakdown") or {}}, sort_keys=True),
+            ),
+        )
         self.db.commit()
 
     def rows(self, sweep: str | None = None) -> list[dict[str, Any]]:
         """All rows (optionally of one sweep), ordered deterministically."""
         cur = self.db.execute(
             "SELECT * FROM results" + (" WHERE sweep=?" if sweep else "") + " ORDER BY sweep, point_key, workload_key",
-            (sweep,) if sweep else ())
+            (sweep,) if sweep else (),
+        )
         names = [d[0] for d in cur.description]
         out = []
         for r in cur.fetchall():

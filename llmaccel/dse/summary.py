@@ -1,4 +1,5 @@
 """Front extraction from a stored sweep: the rows a table, JSON or HTML report shows."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,9 @@ import numpy as np
 from llmaccel.dse.pareto import pareto_mask
 
 
-def aggregate(rows: list[dict[str, Any]], objectives: list[dict[str, str]], constraints: list[dict[str, Any]]
-              ) -> list[dict[str, Any]]:
+def aggregate(
+    rows: list[dict[str, Any]], objectives: list[dict[str, str]], constraints: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """One entry per design point: mean metrics over workloads, feasibility, Pareto flag."""
     by_point: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -18,10 +20,28 @@ def aggregate(rows: list[dict[str, Any]], objectives: list[dict[str, str]], cons
     for pk in sorted(by_point):
         rs = by_point[pk]
         ok = all(r["status"] == "ok" for r in rs)
-        entry: dict[str, Any] = {"point": rs[0]["point"], "status": "ok" if ok else "error",
-                                 "error": next((r["error"] for r in rs if r["error"]), None)}
-        metrics = [k for k in rs[0] if k not in ("sweep", "point_key", "workload_key", "point", "workload", "host",
-                                                   "status", "error", "seconds", "metrics_json")]
+        entry: dict[str, Any] = {
+            "point": rs[0]["point"],
+            "status": "ok" if ok else "error",
+            "error": next((r["error"] for r in rs if r["error"]), None),
+        }
+        metrics = [
+            k
+            for k in rs[0]
+            if k
+            not in (
+                "sweep",
+                "point_key",
+                "workload_key",
+                "point",
+                "workload",
+                "host",
+                "status",
+                "error",
+                "seconds",
+                "metrics_json",
+            )
+        ]
         for m in metrics:
             vals = [r[m] for r in rs]
             entry[m] = float(np.mean(vals)) if ok and all(v is not None for v in vals) else None

@@ -26,12 +26,13 @@ Mixed precision per layer: blocks listed in ``compression.int8_layers`` keep INT
 weights.  N:M weights get a per-16x16-block N map (N in {0,2,4,8,16}) whose mean
 matches the op's density, drawn with ``numpy.random.default_rng(seed)``.
 """
+
 from __future__ import annotations
 
 import math
 import zlib
-from functools import lru_cache
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -41,7 +42,7 @@ from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
-from llmaccel.workloads.quant_spec import QuantSpec, named
+from llmaccel.workloads.quant_spec import named
 from llmaccel.workloads.trace import Trace
 
 ALLOWED_N = (0, 2, 4, 8, 16)
@@ -110,14 +111,14 @@ class CompilerParams:
     fusion: bool = True
 
     @staticmethod
-    def of(hw: HardwareConfig) -> "CompilerParams":
+    def of(hw: HardwareConfig) -> CompilerParams:
         key = f"{hw.name}:{hw.params!r}"
         if key not in _PARAMS_CACHE:
             _PARAMS_CACHE[key] = CompilerParams._build(hw)
         return _PARAMS_CACHE[key]
 
     @staticmethod
-    def _build(hw: HardwareConfig) -> "CompilerParams":
+    def _build(hw: HardwareConfig) -> CompilerParams:
         p = hw.params
         c = p.get("compute", {})
         sub = {
@@ -211,7 +212,7 @@ class _Emitter:
     def __init__(self, cp: CompilerParams, phase: str) -> None:
         self.cp = cp
         self.instrs: list[Instr] = []
-        self.producer: Instr | None = None     # last instruction producing the live activation
+        self.producer: Instr | None = None  # last instruction producing the live activation
         self.phase = phase
 
     def add(self, ins: Instr) -> Instr:
@@ -231,7 +232,9 @@ class _Emitter:
             return
         # spill through HBM: producer -> ST -> LD(act) -> consumer
         prod.release.append("st")
-        st = Instr("ST", prod.op, ["mpe" if prod.unit == "mpe" else prod.unit], ["ld"], {"bytes": int(math.ceil(act_bytes))})
+        st = Instr(
+            "ST", prod.op, ["mpe" if prod.unit == "mpe" else prod.unit], ["ld"], {"bytes": int(math.ceil(act_bytes))}
+        )
         idx = at
         self.instrs.insert(idx, st)
         ld = Instr("LD", op_idx, ["st"], [consumer.unit], {"bytes": int(math.ceil(act_bytes)), "kind": "act"})
@@ -239,8 +242,9 @@ class _Emitter:
         consumer.wait.append("ld")
 
 
-def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None,
-                  n_layers: int | None = None) -> StepProgram:
+def compile_trace(
+    trace: Trace, cp: CompilerParams, length: int | None = None, n_layers: int | None = None
+) -> StepProgram:
     """Compile one step.  ``length`` labels the program (bucket length); default: from the trace.
 
     ``n_layers`` is the block count that negative ``compression.int8_layers`` entries count
@@ -261,7 +265,7 @@ def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None,
     act_cap = cp.buffers.act_kib * 1024 * c.cores
     kv_cap_half = cp.buffers.kv_kib * 1024 * c.cores / 2
     w_cap_half = cp.buffers.weight_kib * 1024 * c.cores / 2
-    fused_into: dict[int, int] = {}   # fused op index -> producer op index
+    fused_into: dict[int, int] = {}  # fused op index -> producer op index
 
     for i, op in enumerate(ops):
         act_bytes = op.a_bytes()
@@ -272,15 +276,28 @@ def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None,
             per_col = wb / op.n
             cols = max(c.block, int(w_cap_half // per_col) // c.block * c.block)
             if op.b_spec.sparsity is not None:
-                block_maps[i] = block_map(cp.compression.seed, op.name, op.b_spec.density, math.ceil(op.k / c.block),
-                                          math.ceil(op.n / c.block), c.sparse_m)
+                block_maps[i] = block_map(
+                    cp.compression.seed,
+                    op.name,
+                    op.b_spec.density,
+                    math.ceil(op.k / c.block),
+                    math.ceil(op.n / c.block),
+                    c.sparse_m,
+                )
             opc = "MV" if op.m == 1 else "MM"
             first = None
             for col0 in range(0, op.n, cols):
                 ncol = min(cols, op.n - col0)
                 em.add(Instr("LD", i, ["mpe"], ["mpe"], {"bytes": int(math.ceil(per_col * ncol)), "kind": "weight"}))
-                mv = em.add(Instr(opc, i, ["ld"], ["ld"], {"m": op.m, "n": ncol, "k": op.k, "col0": col0,
-                                                            "nnz16": _nnz16(op, c.sparse_m)}))
+                mv = em.add(
+                    Instr(
+                        opc,
+                        i,
+                        ["ld"],
+                        ["ld"],
+                        {"m": op.m, "n": ncol, "k": op.k, "col0": col0, "nnz16": _nnz16(op, c.sparse_m)},
+                    )
+                )
                 first = first or mv
             em.link(first, on_chip, act_bytes, i, start)
             em.producer = mv
@@ -297,17 +314,37 @@ def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None,
                 for h0 in range(0, op.count, heads_per_tile):
                     nh = min(heads_per_tile, op.count - h0)
                     if stream:
-                        em.add(Instr("LD", i, ["mpe"], ["mpe"], {"bytes": int(math.ceil(kv_bytes / op.count * nh)), "kind": "kv"}))
-                    ins = em.add(Instr(opc, i, ["ld"] if stream else [], ["ld"] if stream else [],
-                                       {"m": op.m, "n": op.n, "k": op.k, "heads": nh, "nnz16": c.sparse_m}))
+                        em.add(
+                            Instr(
+                                "LD",
+                                i,
+                                ["mpe"],
+                                ["mpe"],
+                                {"bytes": int(math.ceil(kv_bytes / op.count * nh)), "kind": "kv"},
+                            )
+                        )
+                    ins = em.add(
+                        Instr(
+                            opc,
+                            i,
+                            ["ld"] if stream else [],
+                            ["ld"] if stream else [],
+                            {"m": op.m, "n": op.n, "k": op.k, "heads": nh, "nnz16": c.sparse_m},
+                        )
+                    )
                     if not decode and cp.compression.block_sparse_attention:
                         ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             else:  # prefill with K/V too big for on-chip: stream per head
-                for h in range(op.count):
-                    em.add(Instr("LD", i, ["mpe"], ["mpe"], {"bytes": int(math.ceil(kv_bytes / op.count)), "kind": "kv"}))
-                    ins = em.add(Instr(opc, i, ["ld"], ["ld"], {"m": op.m, "n": op.n, "k": op.k, "heads": 1,
-                                                                 "nnz16": c.sparse_m}))
+                for _head in range(op.count):
+                    em.add(
+                        Instr("LD", i, ["mpe"], ["mpe"], {"bytes": int(math.ceil(kv_bytes / op.count)), "kind": "kv"})
+                    )
+                    ins = em.add(
+                        Instr(
+                            opc, i, ["ld"], ["ld"], {"m": op.m, "n": op.n, "k": op.k, "heads": 1, "nnz16": c.sparse_m}
+                        )
+                    )
                     if cp.compression.block_sparse_attention:
                         ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
@@ -320,14 +357,34 @@ def compile_trace(trace: Trace, cp: CompilerParams, length: int | None = None,
                 prev.args["fused_sfu"] = prev.args.get("fused_sfu", []) + [i]
                 continue
             func = _misc_func(op)
-            ins = em.add(Instr("MISC", i, [], [], {"func": func, "rows": op.m * op.count, "cols": op.n,
-                                                   "passes": 2 if op.kind in (OpKind.SOFTMAX, OpKind.NORM) else 1}))
+            ins = em.add(
+                Instr(
+                    "MISC",
+                    i,
+                    [],
+                    [],
+                    {
+                        "func": func,
+                        "rows": op.m * op.count,
+                        "cols": op.n,
+                        "passes": 2 if op.kind in (OpKind.SOFTMAX, OpKind.NORM) else 1,
+                    },
+                )
+            )
             em.link(ins, on_chip, act_bytes, i, len(em.instrs) - 1)
             em.producer = ins
     em.add(Instr("SYS", -1, [], [], {}))
     L = length if length is not None else _length_of(trace, phase)
-    return StepProgram(em.instrs, ops, block_maps, {("mpe", "ld"): 2}, phase, L, words,
-                       {"fused": fused_into, "decode_mode": cp.decode_mode, "fusion": cp.fusion, "model": trace.model})
+    return StepProgram(
+        em.instrs,
+        ops,
+        block_maps,
+        {("mpe", "ld"): 2},
+        phase,
+        L,
+        words,
+        {"fused": fused_into, "decode_mode": cp.decode_mode, "fusion": cp.fusion, "model": trace.model},
+    )
 
 
 def _nnz16(op: Op, m: int) -> int:

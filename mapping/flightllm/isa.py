@@ -17,6 +17,7 @@ spec gives only the counts):
 * MISC: func (4) | passes (4) | rows (24), cols
 * SYS: (header only)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -75,22 +76,35 @@ def _field(name: str, v: int, bits: int) -> int:
 def encode(ins: Instr, words: dict[str, int]) -> list[int]:
     """32-bit words of ``ins`` (length ``words[opcode]``)."""
     extra = len(ins.wait) - len(set(ins.wait))
-    head = (OPCODES[ins.opcode] | _mask(ins.wait) << 4 | _mask(ins.release) << 8
-            | _field("op", ins.op & 0xFFFFF, 20) << 12)
+    head = (
+        OPCODES[ins.opcode] | _mask(ins.wait) << 4 | _mask(ins.release) << 8 | _field("op", ins.op & 0xFFFFF, 20) << 12
+    )
     a = ins.args
     if ins.opcode == "LD":
         addr = int(a.get("addr", 0))
-        body = [_field("bytes", a["bytes"], 32), addr & _MASK32, addr >> 32 & _MASK32, int(a.get("sram", 0)) & _MASK32,
-                LD_KINDS.index(a["kind"]), _field("extra_waits", extra, 32)]
+        body = [
+            _field("bytes", a["bytes"], 32),
+            addr & _MASK32,
+            addr >> 32 & _MASK32,
+            int(a.get("sram", 0)) & _MASK32,
+            LD_KINDS.index(a["kind"]),
+            _field("extra_waits", extra, 32),
+        ]
     elif ins.opcode == "ST":
         body = [_field("bytes", a["bytes"], 32), int(a.get("addr", 0)) & _MASK32]
     elif ins.opcode in ("MM", "MV"):
-        body = [_field("m", a["m"], 16) | _field("n", a["n"], 16) << 16,
-                _field("k", a["k"], 16) | _field("nnz16", a.get("nnz16", 16), 16) << 16,
-                _field("col0", a.get("col0", 0), 32)]
+        body = [
+            _field("m", a["m"], 16) | _field("n", a["n"], 16) << 16,
+            _field("k", a["k"], 16) | _field("nnz16", a.get("nnz16", 16), 16) << 16,
+            _field("col0", a.get("col0", 0), 32),
+        ]
     elif ins.opcode == "MISC":
-        body = [MISC_FUNCS.index(a["func"]) | _field("passes", a.get("passes", 1), 4) << 4
-                | _field("rows", a["rows"], 24) << 8, _field("cols", a["cols"], 32)]
+        body = [
+            MISC_FUNCS.index(a["func"])
+            | _field("passes", a.get("passes", 1), 4) << 4
+            | _field("rows", a["rows"], 24) << 8,
+            _field("cols", a["cols"], 32),
+        ]
     else:
         body = []
     out = [head] + body

@@ -16,11 +16,12 @@ rel_err     (model - paper) / paper (null where paper is null)
 assumptions text: what the model value rests on, and why a gap exists
 =========== ======================================================================
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from llmaccel.workloads.errors import InputError
@@ -45,7 +46,9 @@ class ReproRow:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["rel_err"] = self.rel_err
-        return {k: d[k] for k in ("design", "workload", "metric", "baseline", "paper", "model", "rel_err", "assumptions")}
+        return {
+            k: d[k] for k in ("design", "workload", "metric", "baseline", "paper", "model", "rel_err", "assumptions")
+        }
 
 
 def reproducers() -> dict[str, Any]:

@@ -8,6 +8,7 @@ are ``sim.gpu`` rooflines with the W8A8 preset (vLLM + SmoothQuant), decode cost
 the request's mean KV length (a roofline step is affine in the KV length).  Work is
 spread over two processes; every number is deterministic.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,15 @@ FIDELITY = "steady"
 BASELINES = Path(__file__).resolve().parents[2] / "sim" / "flightllm" / "baselines.yaml"
 
 PAPER = {
-    "energy_v100s": 6.0, "energy_a100": 4.2, "cost_v100s": 1.8, "cost_a100": 1.4, "vhk158_vs_a100": 1.2,
-    "bw_off": 0.356, "bw_on": 0.659, "sparsity_gain": 1.6, "storage_reduction": 500.0,
+    "energy_v100s": 6.0,
+    "energy_a100": 4.2,
+    "cost_v100s": 1.8,
+    "cost_a100": 1.4,
+    "vhk158_vs_a100": 1.2,
+    "bw_off": 0.356,
+    "bw_on": 0.659,
+    "sparsity_gain": 1.6,
+    "storage_reduction": 500.0,
 }
 
 
@@ -35,12 +43,17 @@ def _grid(preset: str, model: str, points: tuple) -> dict:
     from llmaccel.sim.flightllm.request import BucketCache, simulate_request
     from llmaccel.sim.preset import load_preset
     from llmaccel.workloads.zoo import get_model
+
     hw, m, cache = load_preset(preset), get_model(model), BucketCache()
     out = {}
     for p, d in points:
         r = simulate_request(m, p, d, hw, QUANT, cache, FIDELITY)
-        out[(p, d)] = {"tok_s": r.decode_tokens_per_s, "latency": r.latency_s, "tok_j": r.tokens_per_j,
-                       "bw": r.decode_bw_utilisation}
+        out[(p, d)] = {
+            "tok_s": r.decode_tokens_per_s,
+            "latency": r.latency_s,
+            "tok_j": r.tokens_per_j,
+            "bw": r.decode_bw_utilisation,
+        }
     return out
 
 
@@ -49,14 +62,17 @@ def _gpu(preset: str, quant: str, points: tuple) -> dict:
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.requests import fixed
     from llmaccel.workloads.zoo import get_model
+
     m = get_model("llama2-7b")
     out = {}
     for p, d in points:
-        pre = simulate_trace(build_trace(m, "prefill", fixed(1, p, 1, phase="prefill"), quant=quant,
-                                         include_lm_head=True), preset)
+        pre = simulate_trace(
+            build_trace(m, "prefill", fixed(1, p, 1, phase="prefill"), quant=quant, include_lm_head=True), preset
+        )
         kv = p + (d + 1) // 2
-        dec = simulate_trace(build_trace(m, "decode", fixed(1, kv - 1, 1, kv_len=kv), quant=quant,
-                                         include_lm_head=True), preset)
+        dec = simulate_trace(
+            build_trace(m, "decode", fixed(1, kv - 1, 1, kv_len=kv), quant=quant, include_lm_head=True), preset
+        )
         t = pre.time_s + d * dec.time_s
         e = (pre.total_energy_pj + d * dec.total_energy_pj) * 1e-12
         out[(p, d)] = {"tok_s": 1.0 / dec.time_s, "tok_j": d / e, "latency": t}
@@ -68,6 +84,7 @@ def _sparsity() -> dict:
     from llmaccel.sim.flightllm.request import _run
     from llmaccel.sim.preset import load_preset
     from llmaccel.workloads.zoo import get_model
+
     m = get_model("llama2-7b")
     hw = load_preset("u280")
     dense_hw = hw.with_overrides({"compression.block_sparse_attention": False}, "ablation: dense attention")
@@ -85,6 +102,7 @@ def _storage() -> dict:
     from llmaccel.sim.preset import load_preset
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.zoo import get_model
+
     m = get_model("llama2-7b")
     cp = CompilerParams.of(load_preset("u280"))
     L = m.num_hidden_layers
@@ -96,8 +114,12 @@ def _storage() -> dict:
                 tr = build_trace(m, phase, _requests(phase, b), quant=QUANT, layers=k, include_lm_head=True)
                 s.append(compile_trace(tr, cp, n_layers=k).storage_bytes())
             sizes[(phase, b)] = s[0] + (L - STEADY_BLOCKS) * (s[1] - s[0])
-    return {"sizes": sizes, "prefill_step": cp.isa.prefill_bucket, "decode_step": cp.isa.decode_bucket,
-            "max_len": cp.isa.max_len}
+    return {
+        "sizes": sizes,
+        "prefill_step": cp.isa.prefill_bucket,
+        "decode_step": cp.isa.decode_bucket,
+        "max_len": cp.isa.max_len,
+    }
 
 
 def _call(job):
@@ -111,12 +133,19 @@ def _geomean(xs: list[float]) -> float:
 
 def reproduce() -> list[ReproRow]:
     from llmaccel.sim.preset import read_yaml
+
     points = tuple((p, d) for p in PREFILL for d in DECODE)
     big = ((512, 1536),)
-    jobs = [(_grid, ("u280", "llama2-7b", points)), (_grid, ("u280", "opt-6.7b", points)),
-            (_grid, ("vhk158", "llama2-7b", big)), (_grid, ("u280-offchip", "llama2-7b", big)),
-            (_gpu, ("v100s", "w8a8", points)), (_gpu, ("a100-40gb", "w8a8", points)),
-            (_sparsity, ()), (_storage, ())]
+    jobs = [
+        (_grid, ("u280", "llama2-7b", points)),
+        (_grid, ("u280", "opt-6.7b", points)),
+        (_grid, ("vhk158", "llama2-7b", big)),
+        (_grid, ("u280-offchip", "llama2-7b", big)),
+        (_gpu, ("v100s", "w8a8", points)),
+        (_gpu, ("a100-40gb", "w8a8", points)),
+        (_sparsity, ()),
+        (_storage, ()),
+    ]
     with ProcessPoolExecutor(max_workers=2) as ex:
         llama, opt, vhk, off, v100, a100, sp, st = list(ex.map(_call, jobs))
     prices = {k: v["value"] for k, v in read_yaml(BASELINES, "baselines")["prices_usd"].items()}
@@ -125,52 +154,148 @@ def reproduce() -> list[ReproRow]:
     for model, res in (("llama2-7b", llama), ("opt-6.7b", opt)):
         for (p, d), r in res.items():
             wl = f"{LABEL[model]} b1 [{p},{d}] U280"
-            rows.append(ReproRow(DESIGN, wl, "decode throughput (tokens/s)", None, None, round(r["tok_s"], 3),
-                                 f"flightllm-paper compression; bucketed decode; {fid}"))
-            rows.append(ReproRow(DESIGN, wl, "end-to-end latency (s)", None, None, round(r["latency"], 4),
-                                 "prefill bucket + all decode steps; padded to bucket lengths"))
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    wl,
+                    "decode throughput (tokens/s)",
+                    None,
+                    None,
+                    round(r["tok_s"], 3),
+                    f"flightllm-paper compression; bucketed decode; {fid}",
+                )
+            )
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    wl,
+                    "end-to-end latency (s)",
+                    None,
+                    None,
+                    round(r["latency"], 4),
+                    "prefill bucket + all decode steps; padded to bucket lengths",
+                )
+            )
     gpu_base = "GPU = sim.gpu roofline, W8A8 (vLLM+SmoothQuant), board power = TDP, decode at the mean KV length"
-    why_gpu = (gpu_base + "; the roofline GPU is an upper bound on a real batch-1 vLLM run, and our U280 decode is "
-               "MV-compute-bound (3 cores x 1024 MAC/cycle assumed), so the ratio lands below the paper's")
+    why_gpu = (
+        gpu_base + "; the roofline GPU is an upper bound on a real batch-1 vLLM run, and our U280 decode is "
+        "MV-compute-bound (3 cores x 1024 MAC/cycle assumed), so the ratio lands below the paper's"
+    )
     e_v = _geomean([llama[k]["tok_j"] / v100[k]["tok_j"] for k in points])
     e_a = _geomean([llama[k]["tok_j"] / a100[k]["tok_j"] for k in points])
     c_v = _geomean([llama[k]["tok_s"] / prices["u280"] / (v100[k]["tok_s"] / prices["v100s"]) for k in points])
     c_a = _geomean([llama[k]["tok_s"] / prices["u280"] / (a100[k]["tok_s"] / prices["a100-40gb"]) for k in points])
     wl = "LLaMA2-7B b1 geomean of 6 grid points"
-    rows.append(ReproRow(DESIGN, wl, "energy efficiency (tokens/J) U280 vs GPU", "V100S", PAPER["energy_v100s"],
-                         round(e_v, 3), why_gpu))
-    rows.append(ReproRow(DESIGN, wl, "energy efficiency (tokens/J) U280 vs GPU", "A100-40GB", PAPER["energy_a100"],
-                         round(e_a, 3), gpu_base + "; A100 at its 400 W SXM TDP, which offsets the optimistic "
-                         "roofline time"))
+    rows.append(
+        ReproRow(
+            DESIGN,
+            wl,
+            "energy efficiency (tokens/J) U280 vs GPU",
+            "V100S",
+            PAPER["energy_v100s"],
+            round(e_v, 3),
+            why_gpu,
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            wl,
+            "energy efficiency (tokens/J) U280 vs GPU",
+            "A100-40GB",
+            PAPER["energy_a100"],
+            round(e_a, 3),
+            gpu_base + "; A100 at its 400 W SXM TDP, which offsets the optimistic roofline time",
+        )
+    )
     price_note = "prices are assumed list prices (sim/flightllm/baselines.yaml); "
-    rows.append(ReproRow(DESIGN, wl, "cost efficiency (tokens/s per $) U280 vs GPU", "V100S", PAPER["cost_v100s"],
-                         round(c_v, 3), price_note + why_gpu))
-    rows.append(ReproRow(DESIGN, wl, "cost efficiency (tokens/s per $) U280 vs GPU", "A100-40GB", PAPER["cost_a100"],
-                         round(c_a, 3), price_note + why_gpu))
+    rows.append(
+        ReproRow(
+            DESIGN,
+            wl,
+            "cost efficiency (tokens/s per $) U280 vs GPU",
+            "V100S",
+            PAPER["cost_v100s"],
+            round(c_v, 3),
+            price_note + why_gpu,
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            wl,
+            "cost efficiency (tokens/s per $) U280 vs GPU",
+            "A100-40GB",
+            PAPER["cost_a100"],
+            round(c_a, 3),
+            price_note + why_gpu,
+        )
+    )
     k = (512, 1536)
-    rows.append(ReproRow(DESIGN, "LLaMA2-7B b1 [512,1536]", "decode throughput VHK158 vs GPU", "A100-40GB",
-                         PAPER["vhk158_vs_a100"], round(vhk[k]["tok_s"] / a100[k]["tok_s"], 3),
-                         "VHK158 clock and core count are not in the spec: 225 MHz and 3 cores assumed, so decode "
-                         "stays MV-compute-bound and the 819 GB/s HBM is under-used"))
-    rows.append(ReproRow(DESIGN, "LLaMA2-7B b1 [512,1536] U280", "HBM bandwidth utilisation, off-chip decode", None,
-                         PAPER["bw_off"], round(off[k]["bw"], 4),
-                         "activations spilled to HBM + no fusion; per-PC model exposes latency on each RAW round "
-                         "trip, but weight streams stay long, so the loss is smaller than the paper's"))
-    rows.append(ReproRow(DESIGN, "LLaMA2-7B b1 [512,1536] U280", "HBM bandwidth utilisation, always-on-chip decode",
-                         None, PAPER["bw_on"], round(llama[k]["bw"], 4),
-                         "useful bytes / (decode time x 460 GB/s); refresh, exposed latency and MV-compute-bound "
-                         "tiles are the losses"))
-    rows.append(ReproRow(DESIGN, "LLaMA2-7B prefill 512 U280", "computation-efficiency gain from sparsity (x)",
-                         "dense W8A8, dense attention", PAPER["sparsity_gain"], round(sp["dense"] / sp["sparse"], 3),
-                         "paper setting sparsifies only q/k (density 0.7) plus causal block skipping; those ops are "
-                         "~30 % of prefill MACs, so the gain is far below the paper's 1.6x"))
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 [512,1536]",
+            "decode throughput VHK158 vs GPU",
+            "A100-40GB",
+            PAPER["vhk158_vs_a100"],
+            round(vhk[k]["tok_s"] / a100[k]["tok_s"], 3),
+            "VHK158 clock and core count are not in the spec: 225 MHz and 3 cores assumed, so decode "
+            "stays MV-compute-bound and the 819 GB/s HBM is under-used",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 [512,1536] U280",
+            "HBM bandwidth utilisation, off-chip decode",
+            None,
+            PAPER["bw_off"],
+            round(off[k]["bw"], 4),
+            "activations spilled to HBM + no fusion; per-PC model exposes latency on each RAW round "
+            "trip, but weight streams stay long, so the loss is smaller than the paper's",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 [512,1536] U280",
+            "HBM bandwidth utilisation, always-on-chip decode",
+            None,
+            PAPER["bw_on"],
+            round(llama[k]["bw"], 4),
+            "useful bytes / (decode time x 460 GB/s); refresh, exposed latency and MV-compute-bound "
+            "tiles are the losses",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B prefill 512 U280",
+            "computation-efficiency gain from sparsity (x)",
+            "dense W8A8, dense attention",
+            PAPER["sparsity_gain"],
+            round(sp["dense"] / sp["sparse"], 3),
+            "paper setting sparsifies only q/k (density 0.7) plus causal block skipping; those ops are "
+            "~30 % of prefill MACs, so the gain is far below the paper's 1.6x",
+        )
+    )
     sizes, ps, ds, ml = st["sizes"], st["prefill_step"], st["decode_step"], st["max_len"]
     with_b = sum(sizes.values())
-    without = sum(sizes[("prefill", -(-L // ps) * ps)] for L in range(1, ml + 1)) + \
-        sum(sizes[("decode", -(-L // ds) * ds)] for L in range(1, ml + 1))
-    rows.append(ReproRow(DESIGN, "LLaMA2-7B lengths 1..2048", "instruction storage reduction by bucketing (x)",
-                         "one program per exact length", PAPER["storage_reduction"], round(without / with_b, 2),
-                         f"per-step programs: {without / 1e6:.1f} MB without vs {with_b / 1e6:.2f} MB with buckets "
-                         f"(16 prefill + 128 decode); each exact-length program sized as its bucket's; the paper's "
-                         f"~TB baseline counts finer instructions and more programs"))
+    without = sum(sizes[("prefill", -(-L // ps) * ps)] for L in range(1, ml + 1)) + sum(
+        sizes[("decode", -(-L // ds) * ds)] for L in range(1, ml + 1)
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B lengths 1..2048",
+            "instruction storage reduction by bucketing (x)",
+            "one program per exact length",
+            PAPER["storage_reduction"],
+            round(without / with_b, 2),
+            f"per-step programs: {without / 1e6:.1f} MB without vs {with_b / 1e6:.2f} MB with buckets "
+            f"(16 prefill + 128 decode); each exact-length program sized as its bucket's; the paper's "
+            f"~TB baseline counts finer instructions and more programs",
+        )
+    )
     return rows

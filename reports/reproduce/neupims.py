@@ -9,10 +9,11 @@ stage holds its own batch, so PP does not change per-device throughput).
 Systems: GPU-only (A100-80GB roofline of sim.gpu on the same TP shard; attention issued
 as 3 batched kernels per layer), NPU-only, naive NPU+PIM, NeuPIMs, and ablations.
 """
+
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 from llmaccel.reports.reproduce import ReproRow
 from llmaccel.sim.dram import load_dram
@@ -36,7 +37,7 @@ SYSTEMS = {"npu-only": "neupims-npu-only", "naive": "neupims-naive", "neupims": 
 GPU_PRESET = "a100-80gb"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _trace(model: str, batch: int, dist: str):
     m = get_model(model)
     tp, _pp = MODELS[model]
@@ -49,7 +50,7 @@ def _layers(model: str) -> int:
     return get_model(model).num_hidden_layers // pp
 
 
-@lru_cache(maxsize=None)
+@cache
 def run_system(model: str, batch: int, dist: str, preset: str, overrides: tuple = ()):
     """(tokens/s, IterationResult, energy pJ dict, params) of one configuration.
 
@@ -64,19 +65,21 @@ def run_system(model: str, batch: int, dist: str, preset: str, overrides: tuple 
     return batch / secs, it, iteration_energy(it, p, dram), p
 
 
-@lru_cache(maxsize=None)
+@cache
 def run_gpu(model: str, batch: int, dist: str) -> float:
     """GPU-only tokens/s: roofline per op with launch overhead charged per batched kernel."""
     hw = _preset(GPU_PRESET)
     tr = _trace(model, batch, dist)
-    res = simulate_trace(tr, hw.with_overrides({"kernel_overhead_us": 0}, "batched attention: overhead added per kernel below"))
+    res = simulate_trace(
+        tr, hw.with_overrides({"kernel_overhead_us": 0}, "batched attention: overhead added per kernel below")
+    )
     attn = sum(1 for op in tr.ops if op.role in ("attn_score", "softmax", "attn_context"))
     kernels = len(tr.ops) - attn + 3
     secs_layer = res.time_s + kernels * hw.get("kernel_overhead_us") * 1e-6
     return batch / (secs_layer * _layers(model))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _preset(name: str):
     return load_preset(name)
 
@@ -100,22 +103,48 @@ def reproduce() -> list[ReproRow]:
             tps["gpu"] = run_gpu(model, b, dist)
             ok[(model, b)] = tps
             for s in ("gpu", "npu-only", "naive", "neupims"):
-                rows.append(ReproRow(DESIGN, f"{model} b{b} {dist}", f"throughput tokens/s ({s})", None, None,
-                                     round(tps[s], 1), "per device; one block simulated and scaled"))
+                rows.append(
+                    ReproRow(
+                        DESIGN,
+                        f"{model} b{b} {dist}",
+                        f"throughput tokens/s ({s})",
+                        None,
+                        None,
+                        round(tps[s], 1),
+                        "per device; one block simulated and scaled",
+                    )
+                )
     note = "; ".join(skipped)
     paper = {"gpu": 3.0, "npu-only": 2.4, "naive": 1.6}
     for base, pv in paper.items():
         sp = _geo([v["neupims"] / v[base] for v in ok.values()])
-        rows.append(ReproRow(DESIGN, "geomean GPT3-7B..175B, b64..512, ShareGPT", "NeuPIMs speedup", base, pv, round(sp, 3),
-                             _SPEEDUP_NOTE[base] + (f" Skipped (KV exceeds HBM): {note}" if note else "")))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                "geomean GPT3-7B..175B, b64..512, ShareGPT",
+                "NeuPIMs speedup",
+                base,
+                pv,
+                round(sp, 3),
+                _SPEEDUP_NOTE[base] + (f" Skipped (KV exceeds HBM): {note}" if note else ""),
+            )
+        )
     # per batch size (paper: gains grow with batch)
     for b in BATCHES:
         sel = [v for (m, bb), v in ok.items() if bb == b]
         for base in paper:
-            rows.append(ReproRow(DESIGN, f"geomean GPT3 (fitting HBM) b{b}, ShareGPT", "NeuPIMs speedup", base, None,
-                                 round(_geo([v["neupims"] / v[base] for v in sel]), 3),
-                                 f"{len(sel)} model(s); NeuPIMs interleaves sub-batches only at batch >= 256 "
-                                 "(artifact README); below it runs dual row buffers + greedy channels alone"))
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    f"geomean GPT3 (fitting HBM) b{b}, ShareGPT",
+                    "NeuPIMs speedup",
+                    base,
+                    None,
+                    round(_geo([v["neupims"] / v[base] for v in sel]), 3),
+                    f"{len(sel)} model(s); NeuPIMs interleaves sub-batches only at batch >= 256 "
+                    "(artifact README); below it runs dual row buffers + greedy channels alone",
+                )
+            )
     # sensitivity: the physically tighter weight-stationary schedule instead of the artifact's
     ov = (("npu.gemm_schedule", "pipelined"),)
     alt: dict[tuple[str, int], dict[str, float]] = {}
@@ -123,63 +152,128 @@ def reproduce() -> list[ReproRow]:
         alt[key] = {sname: run_system(key[0], key[1], dist, pr, ov)[0] for sname, pr in SYSTEMS.items()}
         alt[key]["gpu"] = ok[key]["gpu"]
     for base, pv in paper.items():
-        rows.append(ReproRow(DESIGN, "geomean GPT3-7B..175B, b64..512, ShareGPT", "NeuPIMs speedup (npu.gemm_schedule "
-                             "pipelined)", base, pv, round(_geo([v["neupims"] / v[base] for v in alt.values()]), 3),
-                             "sensitivity, not the headline: weights stationary, tokens streamed, tiles split over the "
-                             "8 arrays (~100 % array efficiency at >= 128 tokens); GEMMs then become weight-bandwidth "
-                             "bound below ~290 tokens and each sub-batch re-reads the weights; NPU-only GEMVs on the "
-                             "vector units"))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                "geomean GPT3-7B..175B, b64..512, ShareGPT",
+                "NeuPIMs speedup (npu.gemm_schedule pipelined)",
+                base,
+                pv,
+                round(_geo([v["neupims"] / v[base] for v in alt.values()]), 3),
+                "sensitivity, not the headline: weights stationary, tokens streamed, tiles split over the "
+                "8 arrays (~100 % array efficiency at >= 128 tokens); GEMMs then become weight-bandwidth "
+                "bound below ~290 tokens and each sub-batch re-reads the weights; NPU-only GEMVs on the "
+                "vector units",
+            )
+        )
     for base in paper:
         v = alt[("gpt3-7b", 512)]
-        rows.append(ReproRow(DESIGN, "gpt3-7b b512 sharegpt", "NeuPIMs speedup (npu.gemm_schedule pipelined)", base,
-                             None, round(v["neupims"] / v[base], 3), "sensitivity at the largest batch that fits"))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                "gpt3-7b b512 sharegpt",
+                "NeuPIMs speedup (npu.gemm_schedule pipelined)",
+                base,
+                None,
+                round(v["neupims"] / v[base], 3),
+                "sensitivity at the largest batch that fits",
+            )
+        )
     # ShareGPT vs Alpaca at 7B
     for d in ("sharegpt", "alpaca"):
         for b in (256, 512):
             nv = run_system("gpt3-7b", b, d, "neupims")[0] / run_system("gpt3-7b", b, d, "neupims-naive")[0]
-            rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {d}", "NeuPIMs speedup", "naive", None, round(nv, 3),
-                                 "paper: gains larger on ShareGPT than Alpaca (no number)"))
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    f"gpt3-7b b{b} {d}",
+                    "NeuPIMs speedup",
+                    "naive",
+                    None,
+                    round(nv, 3),
+                    "paper: gains larger on ShareGPT than Alpaca (no number)",
+                )
+            )
     # ablation across batch sizes (GPT3-7B ShareGPT), relative to naive NPU+PIM
     for b in BATCHES:
         base = run_system("gpt3-7b", b, dist, "neupims-naive")[0]
-        for pr, label in (("neupims-no-interleave", "dual row buffer + greedy (no interleaving)"),
-                          ("neupims-no-dual", "interleaving + greedy (blocked PIM)"),
-                          ("neupims-round-robin", "dual + interleaving (round robin)"),
-                          ("neupims", "NeuPIMs (all)")):
-            rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", f"ablation speedup: {label}", "naive", None,
-                                 round(run_system("gpt3-7b", b, dist, pr)[0] / base, 3),
-                                 "each feature switched in the preset; same requests and placement inputs; "
-                                 "interleaving only at batch >= 256 (artifact README)"))
+        for pr, label in (
+            ("neupims-no-interleave", "dual row buffer + greedy (no interleaving)"),
+            ("neupims-no-dual", "interleaving + greedy (blocked PIM)"),
+            ("neupims-round-robin", "dual + interleaving (round robin)"),
+            ("neupims", "NeuPIMs (all)"),
+        ):
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    f"gpt3-7b b{b} {dist}",
+                    f"ablation speedup: {label}",
+                    "naive",
+                    None,
+                    round(run_system("gpt3-7b", b, dist, pr)[0] / base, 3),
+                    "each feature switched in the preset; same requests and placement inputs; "
+                    "interleaving only at batch >= 256 (artifact README)",
+                )
+            )
         forced = run_system("gpt3-7b", b, dist, "neupims", (("features.sub_batch_min_batch", 0),))[0]
-        rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "ablation speedup: NeuPIMs, interleaving at every batch",
-                             "naive", None, round(forced / base, 3),
-                             "why the artifact gates interleaving at 256: under its activation-stationary GEMM "
-                             "schedule a sub-batch of < 128 tokens costs a whole 128-token tile"))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                f"gpt3-7b b{b} {dist}",
+                "ablation speedup: NeuPIMs, interleaving at every batch",
+                "naive",
+                None,
+                round(forced / base, 3),
+                "why the artifact gates interleaving at 256: under its activation-stationary GEMM "
+                "schedule a sub-batch of < 128 tokens costs a whole 128-token tile",
+            )
+        )
     # stage-rule composition checked against the command-level channel (every channel's weight reads and
     # PIM commands arbitrated per command, sim.neupims.mixed)
     for pr, ov, why in (
-            ("neupims", (), "artifact GEMM schedule: NPU compute bounds every stage"),
-            ("neupims-no-dual", (), "artifact GEMM schedule; blocked: weight reads wait for PIM mode"),
-            ("neupims-naive", (), "artifact GEMM schedule; MHA stage has no weight reads"),
-            ("neupims", (("npu.gemm_schedule", "pipelined"),), "pipelined GEMMs: weight reads bind, so the "
-             "PIM commands' bus cycles and tFAW share show up"),
-            ("neupims-no-dual", (("npu.gemm_schedule", "pipelined"),), "pipelined GEMMs, blocked")):
+        ("neupims", (), "artifact GEMM schedule: NPU compute bounds every stage"),
+        ("neupims-no-dual", (), "artifact GEMM schedule; blocked: weight reads wait for PIM mode"),
+        ("neupims-naive", (), "artifact GEMM schedule; MHA stage has no weight reads"),
+        (
+            "neupims",
+            (("npu.gemm_schedule", "pipelined"),),
+            "pipelined GEMMs: weight reads bind, so the PIM commands' bus cycles and tFAW share show up",
+        ),
+        ("neupims-no-dual", (("npu.gemm_schedule", "pipelined"),), "pipelined GEMMs, blocked"),
+    ):
         st = run_system("gpt3-7b", 256, dist, pr, ov)[1]
         cm = run_system("gpt3-7b", 256, dist, pr, ov + (("composition", "command"),))[1]
         label = pr + (" pipelined" if ov else "")
-        rows.append(ReproRow(DESIGN, f"gpt3-7b b256 {dist}", f"iteration cycles, command-level / stage rule ({label})",
-                             "stage rule", None, round(cm.cycles / st.cycles, 4),
-                             f"command level {cm.cycles:,} vs stage rule {st.cycles:,} cycles; {why}"))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                f"gpt3-7b b256 {dist}",
+                f"iteration cycles, command-level / stage rule ({label})",
+                "stage rule",
+                None,
+                round(cm.cycles / st.cycles, 4),
+                f"command level {cm.cycles:,} vs stage rule {st.cycles:,} cycles; {why}",
+            )
+        )
     # channel load balance: PIM MHA time per block (slowest channel), greedy vs round robin
     for b in (256, 512):
         cyc = {}
         for pol in ("greedy", "round_robin"):
-            _t, it, _e, _p = run_system("gpt3-7b", b, dist, "neupims-no-interleave",
-                                        (("features.channel_policy", pol),))
+            _t, it, _e, _p = run_system(
+                "gpt3-7b", b, dist, "neupims-no-interleave", (("features.channel_policy", pol),)
+            )
             cyc[pol] = it.pim_busy / it.layers
-        rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "PIM MHA cycles per block, round robin / greedy",
-                             "greedy", None, round(cyc["round_robin"] / cyc["greedy"], 3),
-                             f"slowest channel: greedy {cyc['greedy']:.0f}, round robin {cyc['round_robin']:.0f} cycles"))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                f"gpt3-7b b{b} {dist}",
+                "PIM MHA cycles per block, round robin / greedy",
+                "greedy",
+                None,
+                round(cyc["round_robin"] / cyc["greedy"], 3),
+                f"slowest channel: greedy {cyc['greedy']:.0f}, round robin {cyc['round_robin']:.0f} cycles",
+            )
+        )
     # utilisation
     for b in (256, 512):
         _tps, it, _e, p = run_system("gpt3-7b", b, dist, "neupims")
@@ -187,44 +281,87 @@ def reproduce() -> list[ReproRow]:
         _p, dram = neupims_params(hw)
         peak = p.npu.arrays * p.npu.rows * p.npu.cols
         pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
-        rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "NPU utilisation", None, None,
-                             round(it.npu_macs / (it.cycles * peak), 4), "MACs / (cycles x 131,072)"))
-        rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "PIM utilisation", None, None,
-                             round(it.pim_macs / (it.cycles * pim_peak), 4), "MACs / (cycles x 8,192 PIM MAC/cycle)"))
+        rows.append(
+            ReproRow(
+                DESIGN,
+                f"gpt3-7b b{b} {dist}",
+                "NPU utilisation",
+                None,
+                None,
+                round(it.npu_macs / (it.cycles * peak), 4),
+                "MACs / (cycles x 131,072)",
+            )
+        )
+        rows.append(
+            ReproRow(
+                DESIGN,
+                f"gpt3-7b b{b} {dist}",
+                "PIM utilisation",
+                None,
+                None,
+                round(it.pim_macs / (it.cycles * pim_peak), 4),
+                "MACs / (cycles x 8,192 PIM MAC/cycle)",
+            )
+        )
     # energy and power vs NPU-only
     b = 256
     tn, itn, en, _ = run_system("gpt3-7b", b, dist, "neupims")
     to, ito, eo, _ = run_system("gpt3-7b", b, dist, "neupims-npu-only")
     ept_n, ept_o = sum(en.values()) / b, sum(eo.values()) / b
-    rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "energy per token (mJ), NeuPIMs", None, None,
-                         round(ept_n * 1e-9, 4),
-                         "NPU MACs+vector, NPU SRAM bytes (scratchpad/accumulator, Horowitz 1 MB per 64-bit "
-                         "access) and NPU logic+SRAM static power (22 nm), HBM commands, PIM commands, HBM background"))
-    rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "energy per token ratio", "npu-only", 0.75, round(ept_n / ept_o, 3),
-                         "paper: energy 25 % lower; includes NPU SRAM traffic (tile byte counts x Horowitz 1 MB cache "
-                         "energy) and NPU static power (logic: MixPE leakage/dynamic ratio; SRAM: CACTI 22 nm), which "
-                         "NPU-only pays over a ~5x longer iteration; PIM logic leakage not charged (no source)"))
-    rows.append(ReproRow(DESIGN, f"gpt3-7b b{b} {dist}", "power ratio", "npu-only", 1.8,
-                         round((sum(en.values()) / itn.cycles) / (sum(eo.values()) / ito.cycles), 3),
-                         "average power = iteration energy / iteration time; the static parts (NPU leakage, HBM "
-                         "background) are the same power in both systems and pull the ratio toward 1"))
+    rows.append(
+        ReproRow(
+            DESIGN,
+            f"gpt3-7b b{b} {dist}",
+            "energy per token (mJ), NeuPIMs",
+            None,
+            None,
+            round(ept_n * 1e-9, 4),
+            "NPU MACs+vector, NPU SRAM bytes (scratchpad/accumulator, Horowitz 1 MB per 64-bit "
+            "access) and NPU logic+SRAM static power (22 nm), HBM commands, PIM commands, HBM background",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            f"gpt3-7b b{b} {dist}",
+            "energy per token ratio",
+            "npu-only",
+            0.75,
+            round(ept_n / ept_o, 3),
+            "paper: energy 25 % lower; includes NPU SRAM traffic (tile byte counts x Horowitz 1 MB cache "
+            "energy) and NPU static power (logic: MixPE leakage/dynamic ratio; SRAM: CACTI 22 nm), which "
+            "NPU-only pays over a ~5x longer iteration; PIM logic leakage not charged (no source)",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            f"gpt3-7b b{b} {dist}",
+            "power ratio",
+            "npu-only",
+            1.8,
+            round((sum(en.values()) / itn.cycles) / (sum(eo.values()) / ito.cycles), 3),
+            "average power = iteration energy / iteration time; the static parts (NPU leakage, HBM "
+            "background) are the same power in both systems and pull the ratio toward 1",
+        )
+    )
     rows.extend(dram_rows())
     return rows
 
 
 _SPEEDUP_NOTE = {
     "gpu": "A100-80GB roofline (sim.gpu) on the same TP shard (80 % of HBM bandwidth, per-kernel launch cost, "
-           "attention batched into 3 kernels per layer) vs NeuPIMs' NPU under the artifact's GEMM schedule, which "
-           "runs the arrays at ~17-30 % of peak (activation-stationary L2 tiles of a 1 MB scratchpad, a 128-cycle "
-           "preload per stationary tile): the A100 roofline is a much stronger baseline than the paper's.",
+    "attention batched into 3 kernels per layer) vs NeuPIMs' NPU under the artifact's GEMM schedule, which "
+    "runs the arrays at ~17-30 % of peak (activation-stationary L2 tiles of a 1 MB scratchpad, a 128-cycle "
+    "preload per stationary tile): the A100 roofline is a much stronger baseline than the paper's.",
     "npu-only": "NPU-only as in the artifact's FusedMHA: KV streamed through normal HBM reads (bandwidth bound "
-                "checked) and the GEMVs on the systolic array, one 128-cycle preload per 128 tokens per head.",
+    "checked) and the GEMVs on the systolic array, one 128-cycle preload per 128 tokens per head.",
     "naive": "Naive: blocked PIM, round robin, no interleaving (whole batch in one GEMM).  Sub-batches split each "
-             "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact.  "
-             "Interleaving only from batch 256 (artifact README): at b64/b128 NeuPIMs gains only from greedy "
-             "channels (~1.02-1.05x; dual row buffers have nothing to overlap without interleaving); forced "
-             "interleaving would lose there (each sub-batch of < 128 tokens occupies a whole 128-token stationary "
-             "tile); see docs/neupims.md Fidelity review.",
+    "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact.  "
+    "Interleaving only from batch 256 (artifact README): at b64/b128 NeuPIMs gains only from greedy "
+    "channels (~1.02-1.05x; dual row buffers have nothing to overlap without interleaving); forced "
+    "interleaving would lose there (each sub-batch of < 128 tokens occupies a whole 128-token stationary "
+    "tile); see docs/neupims.md Fidelity review.",
 }
 
 
@@ -235,10 +372,31 @@ def dram_rows() -> list[ReproRow]:
     r = run_device(cfg, random_access(cfg, 1 << 17, seed=SEED)).bandwidth_gbps(cfg)
     w = run_device(cfg, streaming(cfg, 16 << 20), is_write=1).bandwidth_gbps(cfg)
     return [
-        ReproRow(DESIGN, "HBM2 32ch sequential read 16 MiB", "sustained GB/s", "peak x (1 - tRFC/tREFI)", None, round(s, 1),
-                 f"bound {b['peak_refresh']:.1f} GB/s (peak {b['peak']:.0f}); gap = the 32-entry in-order queue holds only the refreshing rank's requests (up to ranks x tRFC/tREFI = 13 %)"),
-        ReproRow(DESIGN, "HBM2 32ch sequential write 16 MiB", "sustained GB/s", "peak x (1 - tRFC/tREFI)", None,
-                 round(w, 1), f"bound {b['peak_refresh']:.1f} GB/s; writes add CWL + burst + tWR before each precharge"),
-        ReproRow(DESIGN, "HBM2 32ch random 64 B reads", "sustained GB/s", "ACT-rate bound (tFAW, 2 ranks)", None, round(r, 1),
-                 f"bound {b['random']:.1f} GB/s; gap = bank conflicts (same-bank tRC) and queue depth 32"),
+        ReproRow(
+            DESIGN,
+            "HBM2 32ch sequential read 16 MiB",
+            "sustained GB/s",
+            "peak x (1 - tRFC/tREFI)",
+            None,
+            round(s, 1),
+            f"bound {b['peak_refresh']:.1f} GB/s (peak {b['peak']:.0f}); gap = the 32-entry in-order queue holds only the refreshing rank's requests (up to ranks x tRFC/tREFI = 13 %)",
+        ),
+        ReproRow(
+            DESIGN,
+            "HBM2 32ch sequential write 16 MiB",
+            "sustained GB/s",
+            "peak x (1 - tRFC/tREFI)",
+            None,
+            round(w, 1),
+            f"bound {b['peak_refresh']:.1f} GB/s; writes add CWL + burst + tWR before each precharge",
+        ),
+        ReproRow(
+            DESIGN,
+            "HBM2 32ch random 64 B reads",
+            "sustained GB/s",
+            "ACT-rate bound (tFAW, 2 ranks)",
+            None,
+            round(r, 1),
+            f"bound {b['random']:.1f} GB/s; gap = bank conflicts (same-bank tRC) and queue depth 32",
+        ),
     ]

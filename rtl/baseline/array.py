@@ -38,10 +38,11 @@ back-to-back beats::
 
 The next tile's first beat can be taken in cycle ``T + 2R + C - 2``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from amaranth.hdl import Array, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
@@ -83,30 +84,31 @@ def _index_width(n: int) -> int:
 class OsArray(wiring.Component):
     """Output-stationary systolic array (see module docstring for the protocol)."""
 
-    def __init__(self, cfg: ArrayConfig = ArrayConfig(),
-                 pe_factory: Callable[[PEConfig], MacPE] = MacPE) -> None:
+    def __init__(self, cfg: ArrayConfig = ArrayConfig(), pe_factory: Callable[[PEConfig], MacPE] = MacPE) -> None:
         """``pe_factory`` builds each PE (a PE type is a parameter of the array)."""
         self.cfg = cfg
         self.pe_factory = pe_factory
         pe = cfg.pe
-        super().__init__({
-            "in_valid": In(1),
-            "in_last": In(1),
-            "in_ready": Out(1, init=1),        # high after reset: idle
-            "a": In(data.ArrayLayout(signed(pe.a_width), cfg.rows)),
-            "b": In(data.ArrayLayout(signed(pe.b_width), cfg.cols)),
-            "out_valid": Out(1),
-            "out_last": Out(1),
-            "out_row": Out(unsigned(_index_width(cfg.rows))),
-            "c": Out(data.ArrayLayout(signed(pe.acc_width), cfg.cols)),
-        })
+        super().__init__(
+            {
+                "in_valid": In(1),
+                "in_last": In(1),
+                "in_ready": Out(1, init=1),  # high after reset: idle
+                "a": In(data.ArrayLayout(signed(pe.a_width), cfg.rows)),
+                "b": In(data.ArrayLayout(signed(pe.b_width), cfg.cols)),
+                "out_valid": Out(1),
+                "out_last": Out(1),
+                "out_row": Out(unsigned(_index_width(cfg.rows))),
+                "c": Out(data.ArrayLayout(signed(pe.acc_width), cfg.cols)),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()
         R, C, pe_cfg = self.cfg.rows, self.cfg.cols, self.cfg.pe
 
         # ---- input beat bookkeeping ------------------------------------------------
-        in_tile = Signal()                       # a tile has started, last beat not yet taken
+        in_tile = Signal()  # a tile has started, last beat not yet taken
         fire = Signal()
         first = Signal()
         m.d.comb += [fire.eq(self.in_valid & self.in_ready), first.eq(fire & ~in_tile)]
@@ -137,13 +139,13 @@ class OsArray(wiring.Component):
                 m.submodules[f"pe_{i}_{j}"] = pe
                 m.d.comb += [pe.a.eq(a_in), pe.b.eq(b_in[j]), pe.en.eq(v_in), pe.clear.eq(f_in)]
                 accs[i][j] = pe.acc
-                if j + 1 < C:                    # pass a, valid, first to the right
+                if j + 1 < C:  # pass a, valid, first to the right
                     a_r = Signal.like(a_in, name=f"a_{i}_{j}")
                     v_r = Signal(name=f"v_{i}_{j}")
                     f_r = Signal(name=f"f_{i}_{j}")
                     m.d.sync += [a_r.eq(a_in), v_r.eq(v_in), f_r.eq(f_in)]
                     a_in, v_in, f_in = a_r, v_r, f_r
-                if i + 1 < R:                    # pass b down
+                if i + 1 < R:  # pass b down
                     b_r = Signal.like(b_in[j], name=f"b_{i}_{j}")
                     m.d.sync += b_r.eq(b_in[j])
                     b_in[j] = b_r
@@ -151,7 +153,7 @@ class OsArray(wiring.Component):
         # ---- control: wait for the last MAC, then show R output rows ---------------
         # All control outputs are registers (reset/init values below), so no output
         # is a combinational function of state alone (see docs/rtl.md, Icarus note).
-        wait_cycles = R + C - 2                  # cycles between the last beat and the first output row
+        wait_cycles = R + C - 2  # cycles between the last beat and the first output row
         add_row_readout(m, self, fire, R, wait_cycles)
 
         # ---- readout multiplexer: row `out_row` of the accumulators ----------------

@@ -16,6 +16,7 @@ the expected outputs, and runs a cocotb testbench on one simulator:
 
 Vectors are seeded (``numpy.random.default_rng``): runs are reproducible.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +45,10 @@ def _wrap(x: np.ndarray | int, bits: int):
 
 
 # ----------------------------------------------------------------------------- PE
-def pe_model(a, b, en, clear, cfg: PEConfig = PEConfig()) -> np.ndarray:
+DEFAULT_PE = PEConfig()
+
+
+def pe_model(a, b, en, clear, cfg: PEConfig = DEFAULT_PE) -> np.ndarray:
     """Accumulator value visible one cycle after each input vector (per-cycle model).
 
     Next state, from the PE's specification table: ``clear`` zeroes the old sum,
@@ -60,8 +64,9 @@ def pe_model(a, b, en, clear, cfg: PEConfig = PEConfig()) -> np.ndarray:
     return out
 
 
-def pe_vectors(seed: int = 2024, n_random: int = PE_RANDOM_VECTORS,
-               cfg: PEConfig = PEConfig()) -> dict[str, np.ndarray]:
+def pe_vectors(
+    seed: int = 2024, n_random: int = PE_RANDOM_VECTORS, cfg: PEConfig = DEFAULT_PE
+) -> dict[str, np.ndarray]:
     """Exhaustive products, a random stream with corner runs, and the overflow bound."""
     rng = np.random.default_rng(seed)
     lo_a, hi_a = -(1 << (cfg.a_width - 1)), (1 << (cfg.a_width - 1)) - 1
@@ -76,12 +81,12 @@ def pe_vectors(seed: int = 2024, n_random: int = PE_RANDOM_VECTORS,
     clear = (rng.random(n_random) < 0.05).astype(np.int64)
     # corner runs spliced in at random places
     corners = [
-        (np.full(300, lo_a), np.full(300, lo_b), np.ones(300), np.r_[1, np.zeros(299)]),   # max positive products
-        (np.full(300, hi_a), np.full(300, lo_b), np.ones(300), np.r_[1, np.zeros(299)]),   # most negative products
+        (np.full(300, lo_a), np.full(300, lo_b), np.ones(300), np.r_[1, np.zeros(299)]),  # max positive products
+        (np.full(300, hi_a), np.full(300, lo_b), np.ones(300), np.r_[1, np.zeros(299)]),  # most negative products
         (np.full(50, hi_a), np.full(50, hi_b), np.r_[np.ones(25), np.zeros(25)], np.zeros(50)),  # en low holds
-        (np.full(20, lo_a), np.full(20, hi_b), np.ones(20), np.tile([0, 1], 10)),          # clear mid-stream
-        (np.full(20, 5), np.full(20, -7), np.zeros(20), np.tile([1, 0, 0, 0], 5)),         # clear without en
-        (np.zeros(10), np.full(10, lo_b), np.ones(10), np.zeros(10)),                      # zero operand
+        (np.full(20, lo_a), np.full(20, hi_b), np.ones(20), np.tile([0, 1], 10)),  # clear mid-stream
+        (np.full(20, 5), np.full(20, -7), np.zeros(20), np.tile([1, 0, 0, 0], 5)),  # clear without en
+        (np.zeros(10), np.full(10, lo_b), np.ones(10), np.zeros(10)),  # zero operand
     ]
     for ca, cb, ce, cc in corners:
         at = int(rng.integers(0, len(a)))
@@ -92,11 +97,17 @@ def pe_vectors(seed: int = 2024, n_random: int = PE_RANDOM_VECTORS,
     safe = safe_accumulations(cfg)
     wp = worst_product(cfg)
     return {
-        "prod_a": prod_a, "prod_b": prod_b,
-        "prod_expected": prod_a.astype(np.int64) * prod_b,     # numpy product, never wraps here
-        "rnd_a": a, "rnd_b": b, "rnd_en": en, "rnd_clear": clear,
+        "prod_a": prod_a,
+        "prod_b": prod_b,
+        "prod_expected": prod_a.astype(np.int64) * prod_b,  # numpy product, never wraps here
+        "rnd_a": a,
+        "rnd_b": b,
+        "rnd_en": en,
+        "rnd_clear": clear,
         "rnd_expected": pe_model(a, b, en, clear, cfg),
-        "bound_a": np.int64(lo_a), "bound_b": np.int64(lo_b), "bound_safe": np.int64(safe),
+        "bound_a": np.int64(lo_a),
+        "bound_b": np.int64(lo_b),
+        "bound_safe": np.int64(safe),
         "bound_at_safe": np.int64(safe * wp),
         "bound_after_wrap": _wrap((safe + 1) * wp, cfg.acc_width),
     }
@@ -119,11 +130,10 @@ class Tile:
 
     A: np.ndarray
     B: np.ndarray
-    gaps: np.ndarray            # gaps[t] idle input cycles before beat t (gaps[0] = 0)
+    gaps: np.ndarray  # gaps[t] idle input cycles before beat t (gaps[0] = 0)
 
 
-def array_tiles(rows: int, cols: int, n_random: int, seed: int = 7,
-                cfg: PEConfig = PEConfig()) -> list[Tile]:
+def array_tiles(rows: int, cols: int, n_random: int, seed: int = 7, cfg: PEConfig = DEFAULT_PE) -> list[Tile]:
     """Random tiles (T uniform in 1..MAX_T) plus corner tiles; 5 % get idle input cycles.
 
     Corners: all ``-128`` (largest positive sums), ``127 x -128`` (largest
@@ -150,7 +160,7 @@ def array_tiles(rows: int, cols: int, n_random: int, seed: int = 7,
     for n, (A, B) in enumerate(pairs):
         T = A.shape[1]
         gaps = rng.integers(0, 3, T) if n in gap_tiles else np.zeros(T, dtype=np.int64)
-        gaps[0] = 0                                              # cycle 0 = first beat
+        gaps[0] = 0  # cycle 0 = first beat
         tiles.append(Tile(A.astype(np.int64), B.astype(np.int64), gaps.astype(np.int64)))
     return tiles
 
@@ -162,8 +172,9 @@ def _pack(values: np.ndarray, width: int) -> int:
     return word
 
 
-def array_vectors(rows: int, cols: int, n_random: int, seed: int = 7,
-                  cfg: PEConfig = PEConfig()) -> dict[str, np.ndarray]:
+def array_vectors(
+    rows: int, cols: int, n_random: int, seed: int = 7, cfg: PEConfig = DEFAULT_PE
+) -> dict[str, np.ndarray]:
     """Input schedules of :func:`array_tiles` with expected C (numpy) and latency.
 
     Expected latency = :func:`rtl.baseline.array.latency_cycles` (equal to the
@@ -179,26 +190,43 @@ def array_vectors(rows: int, cols: int, n_random: int, seed: int = 7,
         starts.append(len(valid))
         for t in range(T):
             for _ in range(int(gaps[t])):
-                valid.append(0); last.append(0); a_words.append(0); b_words.append(0)
-            valid.append(1); last.append(int(t == T - 1))
-            a_words.append(_pack(A[:, t], cfg.a_width)); b_words.append(_pack(B[t, :], cfg.b_width))
+                valid.append(0)
+                last.append(0)
+                a_words.append(0)
+                b_words.append(0)
+            valid.append(1)
+            last.append(int(t == T - 1))
+            a_words.append(_pack(A[:, t], cfg.a_width))
+            b_words.append(_pack(B[t, :], cfg.b_width))
         lengths.append(len(valid) - starts[-1])
         exp_c.append(_wrap(A @ B, cfg.acc_width))
         exp_lat.append(latency_cycles(rows, cols, T) + int(gaps.sum()))
     return {
-        "rows": np.int64(rows), "cols": np.int64(cols), "acc_width": np.int64(cfg.acc_width),
-        "valid": np.array(valid, dtype=np.int64), "last": np.array(last, dtype=np.int64),
+        "rows": np.int64(rows),
+        "cols": np.int64(cols),
+        "acc_width": np.int64(cfg.acc_width),
+        "valid": np.array(valid, dtype=np.int64),
+        "last": np.array(last, dtype=np.int64),
         # packed words as decimal strings: an R x 8-bit word may exceed 64 bits
-        "a_words": np.array([str(w) for w in a_words]), "b_words": np.array([str(w) for w in b_words]),
-        "tile_start": np.array(starts, dtype=np.int64), "tile_len": np.array(lengths, dtype=np.int64),
+        "a_words": np.array([str(w) for w in a_words]),
+        "b_words": np.array([str(w) for w in b_words]),
+        "tile_start": np.array(starts, dtype=np.int64),
+        "tile_len": np.array(lengths, dtype=np.int64),
         "expected_c": np.stack([c.ravel() for c in exp_c]).ravel(),
         "expected_latency": np.array(exp_lat, dtype=np.int64),
         "n_macs": np.int64(sum(t.A.shape[0] * t.A.shape[1] * t.B.shape[1] for t in tiles)),
     }
 
 
-def run_array(rows: int, cols: int, sim: str, build_dir: Path, seed: int = 7,
-              n_random: int | None = None, dut: OsArray | None = None) -> None:
+def run_array(
+    rows: int,
+    cols: int,
+    sim: str,
+    build_dir: Path,
+    seed: int = 7,
+    n_random: int | None = None,
+    dut: OsArray | None = None,
+) -> None:
     """Build an R x C array, run :mod:`rtl.baseline.tb_array`; raises RtlCheckFailed on mismatch.
 
     ``n_random`` defaults to :data:`ARRAY_RANDOM_TILES`; ``dut`` replaces the
@@ -210,22 +238,26 @@ def run_array(rows: int, cols: int, sim: str, build_dir: Path, seed: int = 7,
     vec = build_dir / f"array{rows}x{cols}_vectors.npz"
     n = ARRAY_RANDOM_TILES.get((rows, cols), 100) if n_random is None else n_random
     np.savez(vec, **array_vectors(rows, cols, n, seed))
-    src = write_verilog(dut if dut is not None else OsArray(ArrayConfig(rows, cols)),
-                        build_dir / "src", ARRAY_TOP)
-    run_cocotb(src, ARRAY_TOP, "llmaccel.rtl.baseline.tb_array", sim, build_dir / sim,
-               env={VECTORS_ENV: str(vec)})
+    src = write_verilog(dut if dut is not None else OsArray(ArrayConfig(rows, cols)), build_dir / "src", ARRAY_TOP)
+    run_cocotb(src, ARRAY_TOP, "llmaccel.rtl.baseline.tb_array", sim, build_dir / sim, env={VECTORS_ENV: str(vec)})
 
 
 CHECKS = [
-    RtlCheck("baseline.pe",
-             "INT8 MAC PE: 65,536 exhaustive products, 12,000+ random vectors with corner runs, "
-             "131,071-MAC overflow bound, reset; 1-cycle latency",
-             run_pe),
-    RtlCheck("baseline.array4x4",
-             "4x4 OS array: 200 random tiles (T 1..64) + corner tiles, some with idle cycles; "
-             "C vs numpy, latency vs documented formula (= sim reference, see tests)",
-             lambda sim, d: run_array(4, 4, sim, d)),
-    RtlCheck("baseline.array2x3",
-             "2x3 OS array (non-square): 100 random tiles + corners; C vs numpy, latency vs model",
-             lambda sim, d: run_array(2, 3, sim, d)),
+    RtlCheck(
+        "baseline.pe",
+        "INT8 MAC PE: 65,536 exhaustive products, 12,000+ random vectors with corner runs, "
+        "131,071-MAC overflow bound, reset; 1-cycle latency",
+        run_pe,
+    ),
+    RtlCheck(
+        "baseline.array4x4",
+        "4x4 OS array: 200 random tiles (T 1..64) + corner tiles, some with idle cycles; "
+        "C vs numpy, latency vs documented formula (= sim reference, see tests)",
+        lambda sim, d: run_array(4, 4, sim, d),
+    ),
+    RtlCheck(
+        "baseline.array2x3",
+        "2x3 OS array (non-square): 100 random tiles + corners; C vs numpy, latency vs model",
+        lambda sim, d: run_array(2, 3, sim, d),
+    ),
 ]

@@ -28,6 +28,7 @@ complement), like any fixed-width adder; with the default widths the worst
 product magnitude is ``(-128)*(-128) = 2**14``, so ``(2**31 - 1) // 2**14 =
 131071`` worst-case accumulations never overflow (see :func:`safe_accumulations`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,20 +69,22 @@ class MacPE(wiring.Component):
 
     def __init__(self, cfg: PEConfig = PEConfig()) -> None:
         self.cfg = cfg
-        super().__init__({
-            "a": In(signed(cfg.a_width)),
-            "b": In(signed(cfg.b_width)),
-            "en": In(1),
-            "clear": In(1),
-            "acc": Out(signed(cfg.acc_width)),
-        })
+        super().__init__(
+            {
+                "a": In(signed(cfg.a_width)),
+                "b": In(signed(cfg.b_width)),
+                "en": In(1),
+                "clear": In(1),
+                "acc": Out(signed(cfg.acc_width)),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()
-        product = self.a * self.b                       # signed(a_width + b_width)
-        base = Mux(self.clear, 0, self.acc)             # 0 when clearing
+        product = self.a * self.b  # signed(a_width + b_width)
+        base = Mux(self.clear, 0, self.acc)  # 0 when clearing
         with m.If(self.en):
-            m.d.sync += self.acc.eq(base + product)     # wraps mod 2**acc_width
+            m.d.sync += self.acc.eq(base + product)  # wraps mod 2**acc_width
         with m.Elif(self.clear):
             m.d.sync += self.acc.eq(0)
         return m

@@ -13,6 +13,7 @@ Per cycle, on the falling edge: read the outputs (they depend on registers
 only), then drive the inputs for this cycle.  Cycle 0 of a tile is the cycle
 whose rising edge takes its first beat.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,7 +53,7 @@ async def tiles_back_to_back(dut):
     Clock(dut.clk, 10, unit="ns", impl="gpi").start()
     fall = FallingEdge(dut.clk)
     await fall
-    await fall                          # one full rising edge in reset
+    await fall  # one full rising edge in reset
     dut.rst.value = 0
 
     # a port is written only when its value changes (writes dominate the cost per cycle)
@@ -89,7 +90,7 @@ async def tiles_back_to_back(dut):
                 vld = valid[pos]
                 drive(0, vld)
                 drive(1, last[pos])
-                if vld:                     # operands only matter on beats
+                if vld:  # operands only matter on beats
                     drive(2, a_words[pos])
                     drive(3, b_words[pos])
                 if vld and t0 is None:
@@ -114,8 +115,9 @@ async def tiles_back_to_back(dut):
             errors.append(f"tile {tile}: output rows in order {seen_rows}, expected {rows - 1}..0")
         if not np.array_equal(got, expected_c[tile]):
             bad = np.argwhere(got != expected_c[tile])[0]
-            errors.append(f"tile {tile}: C[{bad[0]},{bad[1]}]={got[tuple(bad)]}, "
-                          f"expected {expected_c[tile][tuple(bad)]}")
+            errors.append(
+                f"tile {tile}: C[{bad[0]},{bad[1]}]={got[tuple(bad)]}, expected {expected_c[tile][tuple(bad)]}"
+            )
         if latency != expected_lat[tile]:
             errors.append(f"tile {tile}: latency {latency} cycles, model {expected_lat[tile]}")
         if len(errors) > 20:

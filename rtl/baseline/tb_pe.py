@@ -8,6 +8,7 @@ Timing convention: inputs are driven on the falling edge of cycle ``n`` and are
 sampled on the rising edge that ends it; ``acc`` read on the falling edge of
 cycle ``n + 1`` must equal ``expected[n]`` (one-cycle latency).
 """
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,7 @@ async def _start(dut) -> None:
     dut.b.value = 0
     Clock(dut.clk, _PERIOD_NS, unit="ns", impl="gpi").start()
     await FallingEdge(dut.clk)
-    await FallingEdge(dut.clk)          # a full rising edge with rst = 1 in between
+    await FallingEdge(dut.clk)  # a full rising edge with rst = 1 in between
     dut.rst.value = 0
 
 
@@ -88,10 +89,8 @@ async def random_stream(dut):
     """Random a, b, en, clear (with corner runs) against the cycle model."""
     v = _vectors()
     await _start(dut)
-    got = await _stream(dut, v["rnd_a"].tolist(), v["rnd_b"].tolist(),
-                        v["rnd_en"].tolist(), v["rnd_clear"].tolist())
-    msg = _first_mismatch("random", got, v["rnd_expected"],
-                          {k: v[f"rnd_{k}"] for k in ("a", "b", "en", "clear")})
+    got = await _stream(dut, v["rnd_a"].tolist(), v["rnd_b"].tolist(), v["rnd_en"].tolist(), v["rnd_clear"].tolist())
+    msg = _first_mismatch("random", got, v["rnd_expected"], {k: v[f"rnd_{k}"] for k in ("a", "b", "en", "clear")})
     assert msg is None, msg
 
 
@@ -108,7 +107,7 @@ async def accumulation_bound(dut):
     dut.a.value = int(v["bound_a"]) & 0xFF
     dut.b.value = int(v["bound_b"]) & 0xFF
     dut.en.value = 1
-    dut.clear.value = 1                 # first beat: clear and accumulate
+    dut.clear.value = 1  # first beat: clear and accumulate
     await FallingEdge(dut.clk)
     dut.clear.value = 0
     # safe-1 more rising edges; land 2 ns before a falling edge, then resynchronise
@@ -117,10 +116,12 @@ async def accumulation_bound(dut):
     await FallingEdge(dut.clk)
     got_safe = dut.acc.value.to_signed()
     assert got_safe == int(v["bound_at_safe"]), f"after {safe} MACs acc={got_safe}, expected {int(v['bound_at_safe'])}"
-    await FallingEdge(dut.clk)          # one more: wraps
+    await FallingEdge(dut.clk)  # one more: wraps
     got_wrap = dut.acc.value.to_signed()
-    assert got_wrap == int(v["bound_after_wrap"]), f"after {safe + 1} MACs acc={got_wrap}, expected {int(v['bound_after_wrap'])}"
-    dut.en.value = 0                    # en low holds
+    assert got_wrap == int(v["bound_after_wrap"]), (
+        f"after {safe + 1} MACs acc={got_wrap}, expected {int(v['bound_after_wrap'])}"
+    )
+    dut.en.value = 0  # en low holds
     await FallingEdge(dut.clk)
     assert dut.acc.value.to_signed() == got_wrap
 

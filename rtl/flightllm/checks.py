@@ -1,4 +1,5 @@
 """Registered RTL checks of the FlightLLM DSP group (see rtl/registry.py)."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,9 @@ def run_dsp_group(sim: str, build_dir: Path) -> None:
     vec["latency"] = LATENCY
     path = build_dir / "dg_vectors.json"
     path.write_text(json.dumps(vec))
-    run_cocotb(vlog, TOPLEVEL, "llmaccel.rtl.flightllm.tb_dsp_group", sim, build_dir, env={"FLIGHTLLM_DG_VECTORS": str(path)})
+    run_cocotb(
+        vlog, TOPLEVEL, "llmaccel.rtl.flightllm.tb_dsp_group", sim, build_dir, env={"FLIGHTLLM_DG_VECTORS": str(path)}
+    )
 
 
 CHAIN_TOPLEVEL = "flightllm_chain"
@@ -41,19 +44,33 @@ def run_dsp_chain(sim: str, build_dir: Path) -> None:
     vec["latency"] = LATENCY
     path = build_dir / "chain_vectors.json"
     path.write_text(json.dumps(vec))
-    run_cocotb(vlog, CHAIN_TOPLEVEL, "llmaccel.rtl.flightllm.tb_dsp_chain", sim, build_dir,
-               env={"FLIGHTLLM_CHAIN_VECTORS": str(path)})
+    run_cocotb(
+        vlog,
+        CHAIN_TOPLEVEL,
+        "llmaccel.rtl.flightllm.tb_dsp_chain",
+        sim,
+        build_dir,
+        env={"FLIGHTLLM_CHAIN_VECTORS": str(path)},
+    )
 
 
 CHECKS = [
-    RtlCheck("flightllm.dsp_group", "DSP group: 2 DSP48-like stages x 2 packed INT8 MACs, sparse 16:1 MUX, "
-             "overflow adjust (sign-borrow correction), Z-MUX and RN flag; 432 INT8 corner beats, 50 cascade "
-             "corners, 16 index beats, 3000 random dense/N:M beats vs workloads.quant.dsp_packing.dg_step; "
-             "latency 2 cycles", run_dsp_group),
-    RtlCheck("flightllm.dsp_chain", "CSD-chain of 8 DGs (16 DSP48s = pK): input skew + PCOUT->PCIN cascade, "
-             "N:M block length N = 2/4/8/16 per beat (seg 0..3: Z-MUX/RN), 944 beats (17 corner patterns "
-             "x 8 seg changes: product extremes, lane borrow, empty and tail-unused beats, index edges; "
-             "invalid beats; 800 random beats with random seg/valid/unused DSPs) vs "
-             "workloads.quant.dsp_packing.chain_step; DG j's sums and emit at b + 2(j+1) cycles "
-             "(the sim/flightllm/dsp_chain timing)", run_dsp_chain),
+    RtlCheck(
+        "flightllm.dsp_group",
+        "DSP group: 2 DSP48-like stages x 2 packed INT8 MACs, sparse 16:1 MUX, "
+        "overflow adjust (sign-borrow correction), Z-MUX and RN flag; 432 INT8 corner beats, 50 cascade "
+        "corners, 16 index beats, 3000 random dense/N:M beats vs workloads.quant.dsp_packing.dg_step; "
+        "latency 2 cycles",
+        run_dsp_group,
+    ),
+    RtlCheck(
+        "flightllm.dsp_chain",
+        "CSD-chain of 8 DGs (16 DSP48s = pK): input skew + PCOUT->PCIN cascade, "
+        "N:M block length N = 2/4/8/16 per beat (seg 0..3: Z-MUX/RN), 944 beats (17 corner patterns "
+        "x 8 seg changes: product extremes, lane borrow, empty and tail-unused beats, index edges; "
+        "invalid beats; 800 random beats with random seg/valid/unused DSPs) vs "
+        "workloads.quant.dsp_packing.chain_step; DG j's sums and emit at b + 2(j+1) cycles "
+        "(the sim/flightllm/dsp_chain timing)",
+        run_dsp_chain,
+    ),
 ]

@@ -13,6 +13,7 @@ Outputs: ``sum_hi``/``sum_lo`` of every DG (packed, DG 0 in the LSBs, 32 bits ea
 ``emit`` (one bit per DG).  The sums of beat ``b``'s block ending at DG ``j`` show at
 cycle ``b + LATENCY * (j + 1)`` — the timing ``sim.flightllm.dsp_chain`` uses.
 """
+
 from __future__ import annotations
 
 from amaranth.hdl import Const, Module, Signal, unsigned
@@ -30,17 +31,19 @@ class DspChain(wiring.Component):
 
     def __init__(self, groups: int = 8) -> None:
         self.groups = groups
-        super().__init__({
-            "win_hi": In(unsigned(groups * WIN_BITS)),
-            "win_lo": In(unsigned(groups * WIN_BITS)),
-            "w": In(unsigned(2 * groups * ACT_BITS)),
-            "idx": In(unsigned(2 * groups * 4)),
-            "seg": In(unsigned(2)),
-            "valid": In(1),
-            "sum_hi": Out(unsigned(groups * LANE_BITS)),
-            "sum_lo": Out(unsigned(groups * LANE_BITS)),
-            "emit": Out(unsigned(groups)),
-        })
+        super().__init__(
+            {
+                "win_hi": In(unsigned(groups * WIN_BITS)),
+                "win_lo": In(unsigned(groups * WIN_BITS)),
+                "w": In(unsigned(2 * groups * ACT_BITS)),
+                "idx": In(unsigned(2 * groups * 4)),
+                "seg": In(unsigned(2)),
+                "valid": In(1),
+                "sum_hi": Out(unsigned(groups * LANE_BITS)),
+                "sum_lo": Out(unsigned(groups * LANE_BITS)),
+                "emit": Out(unsigned(groups)),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()
@@ -61,7 +64,7 @@ class DspChain(wiring.Component):
             delayed = {}
             for k, (src, dst) in enumerate(bundle):
                 cur = src
-                for d in range(LATENCY * j):   # input skew: DG j works LATENCY*j cycles after DG 0
+                for d in range(LATENCY * j):  # input skew: DG j works LATENCY*j cycles after DG 0
                     r = Signal(src.shape(), name=f"skew{j}_{k}_{d}")
                     m.d.sync += r.eq(cur)
                     cur = r
@@ -74,14 +77,18 @@ class DspChain(wiring.Component):
             # whose inputs keep their initial value, which left these X)
             first_mask = sum(1 << s for s in range(4) if j % (1 << s) == 0)
             last_mask = sum(1 << s for s in range(4) if j % (1 << s) == (1 << s) - 1)
-            m.d.comb += [dg.zero.eq(Const(first_mask, 4).bit_select(seg, 1)),
-                         dg.emit.eq(Const(last_mask, 4).bit_select(seg, 1))]
+            m.d.comb += [
+                dg.zero.eq(Const(first_mask, 4).bit_select(seg, 1)),
+                dg.emit.eq(Const(last_mask, 4).bit_select(seg, 1)),
+            ]
             if prev is not None:
                 m.d.comb += [dg.cin_hi.eq(prev.sum_hi), dg.cin_lo.eq(prev.sum_lo)]
-            else:   # head of the chain: PCIN tied to zero (an undriven input would be X in Verilog)
+            else:  # head of the chain: PCIN tied to zero (an undriven input would be X in Verilog)
                 m.d.comb += [dg.cin_hi.eq(0), dg.cin_lo.eq(0)]
-            m.d.comb += [self.sum_hi.word_select(j, LANE_BITS).eq(dg.sum_hi),
-                         self.sum_lo.word_select(j, LANE_BITS).eq(dg.sum_lo),
-                         self.emit[j].eq(dg.out_emit)]
+            m.d.comb += [
+                self.sum_hi.word_select(j, LANE_BITS).eq(dg.sum_hi),
+                self.sum_lo.word_select(j, LANE_BITS).eq(dg.sum_lo),
+                self.emit[j].eq(dg.out_emit),
+            ]
             prev = dg
         return m

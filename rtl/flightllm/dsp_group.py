@@ -33,6 +33,7 @@ one), accumulate onto the cascade input (P register).  The functional model is
 ``workloads.quant.dsp_packing.dg_step``; ``compute.dg_pipeline_stages`` in the FlightLLM
 presets equals ``LATENCY``.
 """
+
 from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal, signed, unsigned
@@ -49,23 +50,25 @@ class DspGroup(wiring.Component):
     """Two packed-INT8 DSP48 stages with sparse MUX, overflow adjust, Z-MUX and RN flag."""
 
     def __init__(self) -> None:
-        super().__init__({
-            "win_hi": In(unsigned(WINDOW * ACT_BITS)),
-            "win_lo": In(unsigned(WINDOW * ACT_BITS)),
-            "w0": In(signed(ACT_BITS)),
-            "w1": In(signed(ACT_BITS)),
-            "idx0": In(unsigned(4)),
-            "idx1": In(unsigned(4)),
-            "cin_hi": In(signed(LANE_BITS)),
-            "cin_lo": In(signed(LANE_BITS)),
-            "zero": In(1),
-            "emit": In(1),
-            "valid": In(1),
-            "sum_hi": Out(signed(LANE_BITS)),
-            "sum_lo": Out(signed(LANE_BITS)),
-            "out_valid": Out(1),
-            "out_emit": Out(1),
-        })
+        super().__init__(
+            {
+                "win_hi": In(unsigned(WINDOW * ACT_BITS)),
+                "win_lo": In(unsigned(WINDOW * ACT_BITS)),
+                "w0": In(signed(ACT_BITS)),
+                "w1": In(signed(ACT_BITS)),
+                "idx0": In(unsigned(4)),
+                "idx1": In(unsigned(4)),
+                "cin_hi": In(signed(LANE_BITS)),
+                "cin_lo": In(signed(LANE_BITS)),
+                "zero": In(1),
+                "emit": In(1),
+                "valid": In(1),
+                "sum_hi": Out(signed(LANE_BITS)),
+                "sum_lo": Out(signed(LANE_BITS)),
+                "out_valid": Out(1),
+                "out_emit": Out(1),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()
@@ -85,17 +88,25 @@ class DspGroup(wiring.Component):
         zero = Signal()
         emit = Signal()
         valid = Signal()
-        m.d.sync += [cin_hi.eq(self.cin_hi), cin_lo.eq(self.cin_lo), zero.eq(self.zero),
-                     emit.eq(self.emit), valid.eq(self.valid)]
+        m.d.sync += [
+            cin_hi.eq(self.cin_hi),
+            cin_lo.eq(self.cin_lo),
+            zero.eq(self.zero),
+            emit.eq(self.emit),
+            valid.eq(self.valid),
+        ]
         # ---- stage 2: cascade add, overflow adjust, accumulate (P register) ----
         d = Signal(signed(pack_w + ACT_BITS + 1))
         m.d.comb += d.eq(prods[0] + prods[1])
         lsp = Signal(signed(LO_BITS))
         msp = Signal(signed(pack_w + ACT_BITS + 1 - LO_BITS + 1))
-        m.d.comb += [lsp.eq(d[:LO_BITS].as_signed()),
-                     msp.eq((d >> LO_BITS) + d[LO_BITS - 1])]
+        m.d.comb += [lsp.eq(d[:LO_BITS].as_signed()), msp.eq((d >> LO_BITS) + d[LO_BITS - 1])]
         base_hi = Mux(zero, 0, cin_hi)
         base_lo = Mux(zero, 0, cin_lo)
-        m.d.sync += [self.sum_hi.eq(base_hi + msp), self.sum_lo.eq(base_lo + lsp),
-                     self.out_valid.eq(valid), self.out_emit.eq(valid & emit)]
+        m.d.sync += [
+            self.sum_hi.eq(base_hi + msp),
+            self.sum_lo.eq(base_lo + lsp),
+            self.out_valid.eq(valid),
+            self.out_emit.eq(valid & emit),
+        ]
         return m

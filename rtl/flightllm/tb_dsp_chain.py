@@ -2,6 +2,7 @@
 see rtl/flightllm/vectors.py ``build_chain``).  Beat ``b`` is driven after falling edge
 ``b``; DG ``j``'s sums for it must show at falling edge ``b + latency * (j + 1)`` and its
 emit bit must be set exactly then iff DG ``j`` ends a block of that beat."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 (path in env ``FLIGHTLLM_DG_VECTORS``, see rtl/flightllm/vectors.py); beat ``t`` is driven
 after falling edge ``t``; its sums, valid and emit must show at falling edge
 ``t + latency`` (latency from the file = the model's DG pipeline depth)."""
+
 from __future__ import annotations
 
 import json

@@ -9,6 +9,7 @@ slots; random zero/emit/valid).  :func:`build_chain` does the same for a whole C
 (expected sums from ``chain_step``; zero/emit follow from the per-beat N:M setting
 ``seg``).  Deterministic for a seed.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -36,8 +37,21 @@ def build(seed: int = 7, n_random: int = 3000) -> dict:
         return [int(x) for x in rng.integers(-128, 128, WINDOW)]
 
     def add(win_hi, win_lo, w0, w1, i0, i1, ch, cl, z, e, v):
-        beats.append(dict(win_hi=win_hi, win_lo=win_lo, w0=w0, w1=w1, idx0=i0, idx1=i1,
-                          cin_hi=ch, cin_lo=cl, zero=z, emit=e, valid=v))
+        beats.append(
+            dict(
+                win_hi=win_hi,
+                win_lo=win_lo,
+                w0=w0,
+                w1=w1,
+                idx0=i0,
+                idx1=i1,
+                cin_hi=ch,
+                cin_lo=cl,
+                zero=z,
+                emit=e,
+                valid=v,
+            )
+        )
 
     for dsp in (0, 1):
         for a_hi, a_lo, w in itertools.product(CORNERS, CORNERS, CORNERS):
@@ -55,18 +69,41 @@ def build(seed: int = 7, n_random: int = 3000) -> dict:
         add(rnd_win(), rnd_win(), int(rng.integers(-128, 128)), int(rng.integers(-128, 128)), i, i, 0, 0, 1, 1, 1)
     for t in range(n_random):
         sparse = t % 2 == 1
-        add(rnd_win(), rnd_win(), int(rng.integers(-128, 128)), 0 if sparse else int(rng.integers(-128, 128)),
-            int(rng.integers(0, WINDOW)), int(rng.integers(0, WINDOW)),
+        add(
+            rnd_win(),
+            rnd_win(),
+            int(rng.integers(-128, 128)),
+            0 if sparse else int(rng.integers(-128, 128)),
+            int(rng.integers(0, WINDOW)),
+            int(rng.integers(0, WINDOW)),
             int(rng.integers(-(1 << 31), 1 << 31)) if t % 5 == 0 else int(rng.integers(-200000, 200000)),
             int(rng.integers(-(1 << 31), 1 << 31)) if t % 7 == 0 else int(rng.integers(-200000, 200000)),
-            int(rng.random() < 0.3), int(rng.random() < 0.5), int(rng.random() < 0.9))
+            int(rng.random() < 0.3),
+            int(rng.random() < 0.5),
+            int(rng.random() < 0.9),
+        )
     expect = []
     for b in beats:
-        hi, lo = dg_step(b["win_hi"], b["win_lo"], b["w0"], b["w1"], b["idx0"], b["idx1"],
-                         b["cin_hi"], b["cin_lo"], bool(b["zero"]))
+        hi, lo = dg_step(
+            b["win_hi"], b["win_lo"], b["w0"], b["w1"], b["idx0"], b["idx1"], b["cin_hi"], b["cin_lo"], bool(b["zero"])
+        )
         expect.append([hi, lo, b["valid"], b["valid"] & b["emit"]])
-    drive = [[_packwin(b["win_hi"]), _packwin(b["win_lo"]), b["w0"], b["w1"], b["idx0"], b["idx1"],
-              b["cin_hi"], b["cin_lo"], b["zero"], b["emit"], b["valid"]] for b in beats]
+    drive = [
+        [
+            _packwin(b["win_hi"]),
+            _packwin(b["win_lo"]),
+            b["w0"],
+            b["w1"],
+            b["idx0"],
+            b["idx1"],
+            b["cin_hi"],
+            b["cin_lo"],
+            b["zero"],
+            b["emit"],
+            b["valid"],
+        ]
+        for b in beats
+    ]
     return {"beats": drive, "expect": expect}
 
 
@@ -92,16 +129,22 @@ def _corner_patterns(groups: int, rng: np.random.Generator) -> list[tuple[str, l
     both DSPs of a DG on the same index, and beats of values drawn from CORNERS.
     """
     dsps = 2 * groups
+
     def full(v: int) -> list[list[int]]:
         return [[v] * WINDOW for _ in range(groups)]
+
     def rnd() -> list[list[int]]:
         return [[int(x) for x in rng.integers(-128, 128, WINDOW)] for _ in range(groups)]
+
     def rnd_w() -> list[int]:
         return [int(x) for x in rng.integers(-128, 128, dsps)]
+
     def rnd_i() -> list[int]:
         return [int(x) for x in rng.integers(0, WINDOW, dsps)]
+
     def corner_rows() -> list[list[int]]:
         return [[int(x) for x in rng.choice(CORNERS, WINDOW)] for _ in range(groups)]
+
     out = [
         ("max positive", full(-128), full(-128), [-128] * dsps, rnd_i()),
         ("max negative", full(-128), full(-128), [127] * dsps, rnd_i()),
@@ -113,12 +156,13 @@ def _corner_patterns(groups: int, rng: np.random.Generator) -> list[tuple[str, l
         ("index 15", rnd(), rnd(), rnd_w(), [WINDOW - 1] * dsps),
         ("shared index", rnd(), rnd(), rnd_w(), [k // 2 * 3 % WINDOW for k in range(dsps)]),
     ]
-    for used in (2, 4, 8, dsps - 2):            # a column's last beat: head used, tail w = 0
+    for used in (2, 4, 8, dsps - 2):  # a column's last beat: head used, tail w = 0
         w = rnd_w()
         out.append((f"tail {used}", rnd(), rnd(), [x if k < used else 0 for k, x in enumerate(w)], rnd_i()))
     for k in range(4):
-        out.append((f"corner mix {k}", corner_rows(), corner_rows(),
-                    [int(x) for x in rng.choice(CORNERS, dsps)], rnd_i()))
+        out.append(
+            (f"corner mix {k}", corner_rows(), corner_rows(), [int(x) for x in rng.choice(CORNERS, dsps)], rnd_i())
+        )
     return out
 
 
@@ -146,21 +190,22 @@ def build_chain(groups: int = 8, seed: int = 9, n_random: int = 800) -> dict:
         for seg in CORNER_SEG_ORDER:
             rows.append((wh, wl, w, idx, seg, 1))
     for seg in SEGS:
-        rows.append(([[-128] * WINDOW] * groups, [[-128] * WINDOW] * groups, [-128] * dsps,
-                     [0] * dsps, seg, 0))
+        rows.append(([[-128] * WINDOW] * groups, [[-128] * WINDOW] * groups, [-128] * dsps, [0] * dsps, seg, 0))
         rows.append(rows[0][:4] + (seg, 1))
     for t in range(n_random):
+
         def int8(n: int) -> list[int]:
             if rng.random() < 0.25:
                 return [int(x) for x in rng.choice(CORNERS, n)]
             return [int(x) for x in rng.integers(-128, 128, n)]
+
         wh = [int8(WINDOW) for _ in range(groups)]
         wl = [int8(WINDOW) for _ in range(groups)]
         w = int8(dsps)
-        if t % 3 == 0:                          # sparse beat: some DSPs unused
+        if t % 3 == 0:  # sparse beat: some DSPs unused
             for k in rng.choice(dsps, int(rng.integers(1, groups)), replace=False):
                 w[int(k)] = 0
-        elif t % 10 == 1:                       # a column's last beat: tail unused
+        elif t % 10 == 1:  # a column's last beat: tail unused
             used = int(rng.integers(1, dsps))
             w = [x if k < used else 0 for k, x in enumerate(w)]
         idx = [int(x) for x in rng.integers(0, WINDOW, dsps)]
@@ -173,5 +218,4 @@ def build_chain(groups: int = 8, seed: int = 9, n_random: int = 800) -> dict:
         expect.append([list(x) for x in chain_step(wh, wl, w, idx, seg)])
         span = 1 << seg
         ends.append([j for j in range(groups) if j % span == span - 1] if valid else [])
-    return {"groups": groups, "beats": beats, "expect": expect, "ends": ends,
-            "valid_beats": sum(r[5] for r in rows)}
+    return {"groups": groups, "beats": beats, "expect": expect, "ends": ends, "valid_beats": sum(r[5] for r in rows)}

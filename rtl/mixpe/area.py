@@ -13,9 +13,10 @@ to its own partial-product array).  The comparison covers:
 
 Cell counts come from :func:`rtl.flow.cell_counts` (generic Yosys ``synth -flatten``).
 """
+
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, signed, unsigned
+from amaranth.hdl import Module, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -68,5 +69,5 @@ def product_cell_counts() -> dict[str, int]:
     def one(name: str) -> int:
         return cell_counts(unit(name), f"prod_{name}")["total"]
 
-    with ThreadPoolExecutor(max_workers=4) as pool:     # each count is a Yosys subprocess
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each count is a Yosys subprocess
         return dict(zip(UNITS, pool.map(one, UNITS)))

@@ -36,11 +36,12 @@ The ``mult`` variant (``multiplier="mult"``) replaces stage 1 by ``a * w`` for t
 comparison; the ``with_dequant=False`` variant stops after stage 2 (``out`` = group sum) and
 is used only for cell counts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -120,24 +121,26 @@ class MixPE(wiring.Component):
             raise ValueError(f"multiplier must be 'shift_add' or 'mult', got {cfg.multiplier!r}")
         self.cfg = cfg
         out_bits = cfg.out_bits if cfg.with_dequant else cfg.p_bits
-        super().__init__({
-            "a": In(cfg.lanes * cfg.a_bits),
-            "w": In(cfg.lanes * cfg.w_bits),
-            "valid": In(1),
-            "grp_end": In(1),
-            "out_end": In(1),
-            "scale": In(cfg.scale_bits),
-            "zero": In(signed(cfg.w_bits)),
-            "prods": Out(cfg.lanes * cfg.prod_bits),
-            "out": Out(signed(out_bits)),
-            "out_valid": Out(1),
-        })
+        super().__init__(
+            {
+                "a": In(cfg.lanes * cfg.a_bits),
+                "w": In(cfg.lanes * cfg.w_bits),
+                "valid": In(1),
+                "grp_end": In(1),
+                "out_end": In(1),
+                "scale": In(cfg.scale_bits),
+                "zero": In(signed(cfg.w_bits)),
+                "prods": Out(cfg.lanes * cfg.prod_bits),
+                "out": Out(signed(out_bits)),
+                "out_valid": Out(1),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         c = self.cfg
         m = Module()
-        a_l = [self.a[i * c.a_bits:(i + 1) * c.a_bits].as_signed() for i in range(c.lanes)]
-        w_l = [self.w[i * c.w_bits:(i + 1) * c.w_bits] for i in range(c.lanes)]
+        a_l = [self.a[i * c.a_bits : (i + 1) * c.a_bits].as_signed() for i in range(c.lanes)]
+        w_l = [self.w[i * c.w_bits : (i + 1) * c.w_bits] for i in range(c.lanes)]
 
         # ---- stage 1: products (shift-add or multiplier), lane sums
         p1 = [Signal(signed(c.prod_bits), name=f"p1_{i}") for i in range(c.lanes)]
@@ -146,17 +149,22 @@ class MixPE(wiring.Component):
         sc1 = Signal(c.scale_bits)
         z1 = Signal(signed(c.w_bits))
         for i in range(c.lanes):
-            prod = (_shift_add(a_l[i], w_l[i], c.w_bits) if c.multiplier == "shift_add"
-                    else a_l[i] * w_l[i].as_signed())
+            prod = _shift_add(a_l[i], w_l[i], c.w_bits) if c.multiplier == "shift_add" else a_l[i] * w_l[i].as_signed()
             m.d.sync += p1[i].eq(prod)
-        m.d.sync += [asum1.eq(_tree(a_l)), v1.eq(self.valid), ge1.eq(self.valid & self.grp_end),
-                     oe1.eq(self.valid & self.out_end), sc1.eq(self.scale), z1.eq(self.zero)]
+        m.d.sync += [
+            asum1.eq(_tree(a_l)),
+            v1.eq(self.valid),
+            ge1.eq(self.valid & self.grp_end),
+            oe1.eq(self.valid & self.out_end),
+            sc1.eq(self.scale),
+            z1.eq(self.zero),
+        ]
         m.d.comb += self.prods.eq(Cat(*p1))
 
         # ---- stage 2: group accumulators
         P = Signal(signed(c.p_bits))
         S = Signal(signed(c.s_bits))
-        fresh = Signal(init=1)                 # next valid beat starts a new group
+        fresh = Signal(init=1)  # next valid beat starts a new group
         p_next = Mux(fresh, 0, P) + _tree(p1)
         s_next = Mux(fresh, 0, S) + asum1
         gP = Signal(signed(c.p_bits))

@@ -15,6 +15,7 @@ Ports: ``a`` (lanes x 16-bit fp16 patterns, lane 0 in the LSBs; inf/NaN not allo
 point, LSB 2**-24) and ``out_valid`` for one cycle, ``LATENCY`` = 2 cycles after the rising
 edge that samples the group's last beat (stage 1 products, stage 2 group accumulate).
 """
+
 from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal, signed
@@ -32,34 +33,35 @@ class MixPEFp16Group(wiring.Component):
     def __init__(self, lanes: int = 4, w_bits: int = 4, max_group: int = 128) -> None:
         self.lanes, self.w_bits = lanes, w_bits
         grow = (max_group - 1).bit_length()
-        self.prod_bits = 11 + w_bits + 1 + _MAX_SHIFT          # signed product, shifted
+        self.prod_bits = 11 + w_bits + 1 + _MAX_SHIFT  # signed product, shifted
         self.act_bits = 11 + 1 + _MAX_SHIFT
         self.p_bits = self.prod_bits + grow
         self.s_bits = self.act_bits + grow
-        super().__init__({
-            "a": In(16 * lanes),
-            "w": In(w_bits * lanes),
-            "valid": In(1),
-            "grp_end": In(1),
-            "P": Out(signed(self.p_bits)),
-            "S": Out(signed(self.s_bits)),
-            "out_valid": Out(1),
-        })
+        super().__init__(
+            {
+                "a": In(16 * lanes),
+                "w": In(w_bits * lanes),
+                "valid": In(1),
+                "grp_end": In(1),
+                "P": Out(signed(self.p_bits)),
+                "S": Out(signed(self.s_bits)),
+                "out_valid": Out(1),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()
         prods, acts = [], []
         for i in range(self.lanes):
-            x = self.a[16 * i:16 * (i + 1)]
-            w = self.w[self.w_bits * i:self.w_bits * (i + 1)]
+            x = self.a[16 * i : 16 * (i + 1)]
+            w = self.w[self.w_bits * i : self.w_bits * (i + 1)]
             sign, e, frac = x[15], x[10:15], x[0:10]
             sig = Mux(e == 0, frac, frac | 0x400)
-            sh = Mux(e == 0, 0, e - 1)[:5].as_unsigned()   # 0..29 (e = 31 not allowed)
-            mag = _shift_add(sig, w, self.w_bits)              # signed sig * w, no multiplier
+            sh = Mux(e == 0, 0, e - 1)[:5].as_unsigned()  # 0..29 (e = 31 not allowed)
+            mag = _shift_add(sig, w, self.w_bits)  # signed sig * w, no multiplier
             p = Signal(signed(self.prod_bits), name=f"p1_{i}")
             x_fixed = Signal(signed(self.act_bits), name=f"x1_{i}")
-            m.d.sync += [p.eq(Mux(sign, -mag, mag) << sh),
-                         x_fixed.eq(Mux(sign, -sig, sig) << sh)]
+            m.d.sync += [p.eq(Mux(sign, -mag, mag) << sh), x_fixed.eq(Mux(sign, -sig, sig) << sh)]
             prods.append(p)
             acts.append(x_fixed)
         v1, ge1 = Signal(), Signal()

@@ -12,6 +12,7 @@ Beat ``t`` is driven after the falling edge of iteration ``t``; its products mus
 ``prods`` at iteration ``t+1`` and an output closing on beat ``t`` must show on ``out``
 with ``out_valid`` at iteration ``t + latency`` exactly.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,7 @@ async def stream_matches_model(dut):
             packed = dut.prods.value.to_unsigned()
             got = [_signed((packed >> (i * pb)) & mask, pb) for i in range(lanes)]
             if got != want_prods[t - 1] and len(errors) < 10:
-                errors.append(f"beat {t-1}: prods {got} != {want_prods[t-1]}")
+                errors.append(f"beat {t - 1}: prods {got} != {want_prods[t - 1]}")
         if int(dut.out_valid.value):
             got_outs[t] = dut.out.value.to_signed()
         if t < len(beats):
@@ -57,8 +58,11 @@ async def stream_matches_model(dut):
     if got_outs != want_outs:
         missing = sorted(set(want_outs) - set(got_outs))[:5]
         extra = sorted(set(got_outs) - set(want_outs))[:5]
-        wrong = [(t, got_outs[t], want_outs[t]) for t in sorted(set(got_outs) & set(want_outs))
-                 if got_outs[t] != want_outs[t]][:5]
+        wrong = [
+            (t, got_outs[t], want_outs[t])
+            for t in sorted(set(got_outs) & set(want_outs))
+            if got_outs[t] != want_outs[t]
+        ][:5]
         errors.append(f"outputs: missing at {missing}, unexpected at {extra}, wrong (t, got, want) {wrong}")
     dut._log.info("checked %d product beats and %d outputs", len(want_prods), len(want_outs))
     assert not errors, "\n".join(errors)

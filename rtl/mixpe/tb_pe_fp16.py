@@ -8,6 +8,7 @@ Vectors file (env ``MIXPE_FP16_VECTORS``)::
 Beat ``t`` is driven after the falling edge of iteration ``t``; the group closing on beat
 ``t`` must show on ``P``/``S`` with ``out_valid`` at iteration ``t + latency`` exactly.
 """
+
 from __future__ import annotations
 
 import json

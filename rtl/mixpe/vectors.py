@@ -6,12 +6,13 @@ workloads/quant/group.py (never from the RTL).
   partial last groups, random scales (corners 1 and 2**scale_bits - 1) and zero points
   (corners -8 and 7), idle beats with garbage data between and inside streams.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from llmaccel.workloads.quant.group import GroupQuantWeights, mpgemm_dequant_first_int, mpgemm_group_int
 from llmaccel.rtl.mixpe.pe import LATENCY, MixPEConfig
+from llmaccel.workloads.quant.group import GroupQuantWeights, mpgemm_dequant_first_int, mpgemm_group_int
 
 
 def _pack(vals, bits: int) -> int:
@@ -22,10 +23,18 @@ def _pack(vals, bits: int) -> int:
 
 
 def _expected(a: np.ndarray, q: np.ndarray, mant: np.ndarray, zero: np.ndarray, gs: int) -> int:
-    wq = GroupQuantWeights(q[:, None], zero[:, None], mant[:, None].astype(np.float64), mant[:, None],
-                           np.zeros(1, dtype=np.int64), 4, gs, "fixed")
+    wq = GroupQuantWeights(
+        q[:, None],
+        zero[:, None],
+        mant[:, None].astype(np.float64),
+        mant[:, None],
+        np.zeros(1, dtype=np.int64),
+        4,
+        gs,
+        "fixed",
+    )
     v1 = int(mpgemm_group_int(a[None, :], wq)[0, 0])
-    v2 = int(mpgemm_dequant_first_int(a[None, :], wq)[0, 0])   # independent order
+    v2 = int(mpgemm_dequant_first_int(a[None, :], wq)[0, 0])  # independent order
     assert v1 == v2
     return v1
 
@@ -42,9 +51,17 @@ def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 160) -> dict:
     outs: list[list[int]] = []
 
     def idle():
-        beats.append([int(rng.integers(0, 1 << (L * cfg.a_bits))), int(rng.integers(0, 1 << (L * cfg.w_bits))),
-                      0, int(rng.integers(0, 2)), int(rng.integers(0, 2)), int(rng.integers(0, smax + 1)),
-                      int(rng.integers(wlo, whi + 1))])
+        beats.append(
+            [
+                int(rng.integers(0, 1 << (L * cfg.a_bits))),
+                int(rng.integers(0, 1 << (L * cfg.w_bits))),
+                0,
+                int(rng.integers(0, 2)),
+                int(rng.integers(0, 2)),
+                int(rng.integers(0, smax + 1)),
+                int(rng.integers(wlo, whi + 1)),
+            ]
+        )
 
     def emit(a: np.ndarray, q: np.ndarray, gs: int, mant: np.ndarray, zero: np.ndarray, p_idle: float) -> None:
         k = a.size
@@ -56,14 +73,22 @@ def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 160) -> dict:
             while rng.random() < p_idle:
                 idle()
             lo = b * L
-            hi_k = min(k, lo + L)                      # last real element in this beat
+            hi_k = min(k, lo + L)  # last real element in this beat
             g_of_last = (hi_k - 1) // gs
             grp_end = int(hi_k == k or (hi_k % gs == 0))
             out_end = int(b == nb - 1)
-            beats.append([_pack(ap[lo:lo + L], cfg.a_bits), _pack(qp[lo:lo + L], cfg.w_bits), 1, grp_end,
-                          out_end, int(mant[g_of_last]) if grp_end else int(rng.integers(0, smax + 1)),
-                          int(zero[g_of_last]) if grp_end else int(rng.integers(wlo, whi + 1))])
-            prods[str(len(beats) - 1)] = [int(x) for x in ap[lo:lo + L] * qp[lo:lo + L]]   # numpy product
+            beats.append(
+                [
+                    _pack(ap[lo : lo + L], cfg.a_bits),
+                    _pack(qp[lo : lo + L], cfg.w_bits),
+                    1,
+                    grp_end,
+                    out_end,
+                    int(mant[g_of_last]) if grp_end else int(rng.integers(0, smax + 1)),
+                    int(zero[g_of_last]) if grp_end else int(rng.integers(wlo, whi + 1)),
+                ]
+            )
+            prods[str(len(beats) - 1)] = [int(x) for x in ap[lo : lo + L] * qp[lo : lo + L]]  # numpy product
         outs.append([len(beats) - 1, _expected(a, q, mant, zero, gs)])
 
     # 1. every (a, w) pair once: 4096 pairs -> outputs of 4 groups of 128
@@ -73,7 +98,14 @@ def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 160) -> dict:
     chunk = 4 * 128
     for s in range(0, a_all.size, chunk):
         g = 4
-        emit(a_all[s:s + chunk], w_all[s:s + chunk], 128, rng.integers(1, smax + 1, g), rng.integers(wlo, whi + 1, g), 0.0)
+        emit(
+            a_all[s : s + chunk],
+            w_all[s : s + chunk],
+            128,
+            rng.integers(1, smax + 1, g),
+            rng.integers(wlo, whi + 1, g),
+            0.0,
+        )
 
     # 2. random streams with group boundaries, zero points, partial groups, bubbles
     for i in range(n_random):
@@ -84,7 +116,7 @@ def build(cfg: MixPEConfig, seed: int = 7, n_random: int = 160) -> dict:
         q = rng.integers(wlo, whi + 1, k)
         mant = rng.integers(1, smax + 1, g)
         zero = rng.integers(wlo, whi + 1, g)
-        if i % 10 == 0:                               # corners: extreme operands and scales
+        if i % 10 == 0:  # corners: extreme operands and scales
             a = rng.choice([alo, ahi], k)
             q = rng.choice([wlo, whi], k)
             mant = np.full(g, smax)
@@ -129,18 +161,24 @@ def build_fp16(lanes: int = 4, seed: int = 9, n_random: int = 40) -> dict:
         g = 0
         for b in range(bp.size // L):
             while rng.random() < p_idle:
-                beats.append([_pack(rng.integers(0, 1 << 16, L), 16), _pack(rng.integers(0, 16, L), 4), 0,
-                              int(rng.integers(0, 2))])
+                beats.append(
+                    [
+                        _pack(rng.integers(0, 1 << 16, L), 16),
+                        _pack(rng.integers(0, 16, L), 4),
+                        0,
+                        int(rng.integers(0, 2)),
+                    ]
+                )
             hi = min(k, (b + 1) * L)
             end = int(hi == k or hi % gs == 0)
-            beats.append([_pack(bp[b * L:(b + 1) * L], 16), _pack(qp[b * L:(b + 1) * L], 4), 1, end])
+            beats.append([_pack(bp[b * L : (b + 1) * L], 16), _pack(qp[b * L : (b + 1) * L], 4), 1, end])
             if end:
                 outs.append([len(beats) - 1, P[g], S[g]])
                 g += 1
 
     order = rng.permutation(pair_bits.size)
     stream(pair_bits[order], pair_codes[order], L, 0.0)
-    big = np.array([0x7BFF], np.uint16)          # 65504
+    big = np.array([0x7BFF], np.uint16)  # 65504
     stream(np.repeat(big, 128), np.full(128, -8), 128, 0.0)
     stream(np.repeat(big | 0x8000, 128), np.full(128, -8), 128, 0.0)
     stream(np.repeat(np.array([1], np.uint16), 128), np.full(128, 7), 128, 0.0)

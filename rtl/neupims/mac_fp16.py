@@ -8,6 +8,7 @@ and a sticky Inf/NaN flag.  Register stages: lane products (significand product,
 sign) -> shifted signed tree sum -> accumulator; READRES result after 3 cycles, like
 :mod:`rtl.neupims.mac`.  Model: :func:`sim.neupims.pim_unit.run_stream_fp16`.
 """
+
 from __future__ import annotations
 
 from functools import reduce
@@ -22,11 +23,17 @@ from llmaccel.sim.neupims.pim_unit import FP16_ACC_BITS
 class PimBankMacFp16(wiring.Component):
     def __init__(self, lanes: int = 16, acc_bits: int = FP16_ACC_BITS) -> None:
         self.lanes, self.acc_bits = lanes, acc_bits
-        super().__init__({
-            "comp": In(1), "readres": In(1),
-            "a": In(lanes * 16), "b": In(lanes * 16),
-            "res": Out(signed(acc_bits)), "res_valid": Out(1), "special": Out(1),
-        })
+        super().__init__(
+            {
+                "comp": In(1),
+                "readres": In(1),
+                "a": In(lanes * 16),
+                "b": In(lanes * 16),
+                "res": Out(signed(acc_bits)),
+                "res_valid": Out(1),
+                "special": Out(1),
+            }
+        )
 
     def elaborate(self, platform):  # noqa: ARG002
         m = Module()
@@ -35,8 +42,8 @@ class PimBankMacFp16(wiring.Component):
         sigs, shs, sgns = [], [], []
         specials = []
         for i in range(self.lanes):
-            a = self.a[16 * i:16 * (i + 1)]
-            b = self.b[16 * i:16 * (i + 1)]
+            a = self.a[16 * i : 16 * (i + 1)]
+            b = self.b[16 * i : 16 * (i + 1)]
             ea, eb = a[10:15], b[10:15]
             ma = Mux(ea == 0, a[0:10], a[0:10] | (1 << 10))
             mb = Mux(eb == 0, b[0:10], b[0:10] | (1 << 10))
@@ -61,8 +68,16 @@ class PimBankMacFp16(wiring.Component):
         tree = Signal(signed(len(total)), name="tree")
         acc = Signal(signed(self.acc_bits), name="acc")
         any_special = reduce(lambda x, y: x | y, specials)
-        m.d.sync += [v1.eq(self.comp), r1.eq(self.readres), v2.eq(v1), r2.eq(r1),
-                     sp1.eq(self.comp & any_special), sp2.eq(sp1), tree.eq(total), self.res_valid.eq(r2)]
+        m.d.sync += [
+            v1.eq(self.comp),
+            r1.eq(self.readres),
+            v2.eq(v1),
+            r2.eq(r1),
+            sp1.eq(self.comp & any_special),
+            sp2.eq(sp1),
+            tree.eq(total),
+            self.res_valid.eq(r2),
+        ]
         with m.If(v2):
             m.d.sync += [acc.eq(acc + tree), sticky.eq(sticky | sp2)]
         with m.Elif(r2):

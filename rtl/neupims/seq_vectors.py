@@ -36,24 +36,46 @@ Expected ``want`` = the reference's hold condition with ``pim_may``:
 the start of cycle ``t`` (recorded by :class:`_Recorder`).  Expected ``pim_mode`` /
 ``tile_open`` after each issue: the reference's own ``pim_mode`` / ``tile_open``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from llmaccel.rtl.neupims.sequencer import SeqTiming
 from llmaccel.sim.dram.config import DramConfig
 from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR
 from llmaccel.sim.neupims.mixed import PIM_BASE, cross_gaps
 from llmaccel.sim.neupims.mixed_reference import MixedReference
-from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_HEADER, PIM_PRE, READRES, PimTiming, expand_commands,
-                             schedule_reference)
-from llmaccel.rtl.neupims.sequencer import SeqTiming
+from llmaccel.sim.neupims.pim import (
+    COMP,
+    G_ACT,
+    GWRITE,
+    PIM_HEADER,
+    PIM_PRE,
+    READRES,
+    PimTiming,
+    expand_commands,
+    schedule_reference,
+)
 
 #: drive columns of the vectors file, in order (one uint8 each per cycle); cmd_* come from the FIFO
-PORTS = ("start_ok", "pim_may", "row_busy", "col_busy", "group_closed",
-         "n_act", "n_pre", "n_ref", "n_rank", "n_bg", "n_rd", "n_wr")
+PORTS = (
+    "start_ok",
+    "pim_may",
+    "row_busy",
+    "col_busy",
+    "group_closed",
+    "n_act",
+    "n_pre",
+    "n_ref",
+    "n_rank",
+    "n_bg",
+    "n_rd",
+    "n_wr",
+)
 _COL = {p: i for i, p in enumerate(PORTS)}
 #: cycles driven after the last command (the unit must stay quiet with an empty FIFO)
 TAIL = 3
@@ -111,7 +133,7 @@ class _Recorder(MixedReference):
         super()._head_floor()
         if self._calls % 2 == 0:
             t = self._calls // 2
-            for row in self.trace[self._seen:]:
+            for row in self.trace[self._seen :]:
                 self._served += row[1] in (RD, WR)
             self._seen = len(self.trace)
             k = self.k
@@ -119,13 +141,22 @@ class _Recorder(MixedReference):
             if k < len(self.pcmds):
                 nc = self._pim_ok(t, k, cross=False)
                 cr = self._pim_ok(t, k)
-            self.snaps.append((t, k, tuple(self.pending), self.floor.get(k), self.tile_open, self.pim_mode,
-                               nc, cr, self._served))
+            self.snaps.append(
+                (t, k, tuple(self.pending), self.floor.get(k), self.tile_open, self.pim_mode, nc, cr, self._served)
+            )
         self._calls += 1
 
 
-def _stream_from_reference(name: str, dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles: np.ndarray,
-                           dual: bool, rng: np.random.Generator, pim_only: bool) -> SeqStream:
+def _stream_from_reference(
+    name: str,
+    dram: DramConfig,
+    pt: PimTiming,
+    req: ChannelRequests,
+    tiles: np.ndarray,
+    dual: bool,
+    rng: np.random.Generator,
+    pim_only: bool,
+) -> SeqStream:
     rec = _Recorder(dram, pt, dual)
     sched = rec.run(req, tiles)
     trace = sched.commands
@@ -146,7 +177,7 @@ def _stream_from_reference(name: str, dram: DramConfig, pt: PimTiming, req: Chan
     snaps = rec.snaps
     if len(snaps) < int(times[-1]) + 1:
         raise AssertionError(f"{name}: recorded {len(snaps)} cycles, last PIM command at {times[-1]}")
-    for t, k, *_ in snaps:      # head k at cycle t <=> command k-1 issued before t, command k not before t
+    for t, k, *_ in snaps:  # head k at cycle t <=> command k-1 issued before t, command k not before t
         if (k > 0 and times[k - 1] >= t) or (k < n and t > times[k]):
             raise AssertionError(f"{name}: recorder out of step at cycle {t}")
 
@@ -160,14 +191,14 @@ def _stream_from_reference(name: str, dram: DramConfig, pt: PimTiming, req: Chan
     for row in normal:
         by_cycle.setdefault(int(row[0]), []).append(row)
     arrivals = np.sort(np.asarray(req.arrival, np.int64))
-    open_rows: dict[tuple[int, int], int] = {}         # (rank, bg) -> open normal banks, before cycle t
+    open_rows: dict[tuple[int, int], int] = {}  # (rank, bg) -> open normal banks, before cycle t
     single = not dual
     for t in range(T):
         d = drive[t]
         if t < len(snaps):
-            _t, k, pending, floor, tile_open, pim_mode, nc, cr, served = snaps[t]
+            _t, k, pending, floor, _tile_open, pim_mode, nc, cr, served = snaps[t]
         else:
-            k, pending, floor, tile_open, pim_mode, nc, cr = n, (), None, False, False, False, False
+            k, pending, floor, _tile_open, pim_mode, nc, cr = n, (), None, False, False, False, False
             served = len(req)
         head = int(pcmds[k, 0]) if k < n else -1
         is_first = k < n and bool(first[k])
@@ -220,8 +251,9 @@ def _stream_from_reference(name: str, dram: DramConfig, pt: PimTiming, req: Chan
     return s
 
 
-def pim_only_stream(name: str, tiles: np.ndarray, dram: DramConfig, pt: PimTiming, dual: bool,
-                    rng: np.random.Generator) -> SeqStream:
+def pim_only_stream(
+    name: str, tiles: np.ndarray, dram: DramConfig, pt: PimTiming, dual: bool, rng: np.random.Generator
+) -> SeqStream:
     """A PIM-only stream: expected times from :func:`schedule_reference` (asserted equal to the
     PIM commands of a MixedReference run without requests, which supplies the tile floors,
     refresh-pending intervals and the REF commands driven as ``n_ref`` / ``row_busy``)."""
@@ -229,8 +261,15 @@ def pim_only_stream(name: str, tiles: np.ndarray, dram: DramConfig, pt: PimTimin
     return _stream_from_reference(name, dram, pt, none, np.asarray(tiles, np.int64), dual, rng, pim_only=True)
 
 
-def mixed_stream(name: str, req: ChannelRequests, tiles: np.ndarray, dram: DramConfig, pt: PimTiming, dual: bool,
-                 rng: np.random.Generator) -> SeqStream:
+def mixed_stream(
+    name: str,
+    req: ChannelRequests,
+    tiles: np.ndarray,
+    dram: DramConfig,
+    pt: PimTiming,
+    dual: bool,
+    rng: np.random.Generator,
+) -> SeqStream:
     """A mixed normal + PIM stream: expected times and inputs from :class:`MixedReference`."""
     return _stream_from_reference(name, dram, pt, req, np.asarray(tiles, np.int64), dual, rng, pim_only=False)
 
@@ -245,9 +284,22 @@ def coverage(s: SeqStream, pt: PimTiming, x: dict[str, int], trace: np.ndarray, 
     cycles with ``want``; refresh commands; and (single) G_ACT exactly tRP after a normal PRE
     of its group, cycles a head G_ACT saw ``group_closed`` low.
     """
-    c = {k: 0 for k in ("gact_at_tfaw", "gact_at_trc", "gact_at_act_trrd_l", "readres_after_rd",
-                        "gwrite_after_rd", "gwrite_after_wr", "start_held", "want_cycles", "refreshes",
-                        "gact_after_pre_trp", "group_open_cycles")}
+    c = {
+        k: 0
+        for k in (
+            "gact_at_tfaw",
+            "gact_at_trc",
+            "gact_at_act_trrd_l",
+            "readres_after_rd",
+            "gwrite_after_rd",
+            "gwrite_after_wr",
+            "start_held",
+            "want_cycles",
+            "refreshes",
+            "gact_after_pre_trp",
+            "group_open_cycles",
+        )
+    }
     acts: dict[int, list[int]] = {}
     last_gact: dict[tuple[int, int], int] = {}
     last_act: dict[tuple[int, int], int] = {}
@@ -290,7 +342,7 @@ def coverage(s: SeqStream, pt: PimTiming, x: dict[str, int], trace: np.ndarray, 
     prev = 0
     for k in range(len(s.times)):
         if s.cmds[k, 0] == G_ACT:
-            gact_head[prev:int(s.times[k]) + 1] = True
+            gact_head[prev : int(s.times[k]) + 1] = True
         prev = int(s.times[k]) + 1
     if not dual:
         c["group_open_cycles"] = int((gact_head & (s.drive[:, _COL["group_closed"]] == 0)).sum())
@@ -298,6 +350,7 @@ def coverage(s: SeqStream, pt: PimTiming, x: dict[str, int], trace: np.ndarray, 
 
 
 # ------------------------------------------------------------------ configurations and stream sets
+
 
 def configs() -> dict[str, tuple[DramConfig, PimTiming]]:
     """DRAM/PIM timing sets the checks use (each a separate sequencer build except where noted).
@@ -313,6 +366,7 @@ def configs() -> dict[str, tuple[DramConfig, PimTiming]]:
     from llmaccel.sim.dram import load_dram
     from llmaccel.sim.neupims.params import neupims_params
     from llmaccel.sim.preset import load_preset
+
     params, _ = neupims_params(load_preset("neupims"))
     base = load_dram(params.dram_preset)
 
@@ -325,16 +379,28 @@ def configs() -> dict[str, tuple[DramConfig, PimTiming]]:
 
 def random_tiles(rng: np.random.Generator, n: int, max_gemv: int = 4, max_comps: int = 32) -> np.ndarray:
     """``n`` tiles: GWRITE on/off, 1..max_gemv GEMVs, 1..max_comps COMPs (macs column unused: 0)."""
-    return np.column_stack([rng.integers(0, 2, n), rng.integers(1, max_gemv + 1, n),
-                            rng.integers(1, max_comps + 1, n), np.zeros(n, np.int64)]).astype(np.int64)
+    return np.column_stack(
+        [
+            rng.integers(0, 2, n),
+            rng.integers(1, max_gemv + 1, n),
+            rng.integers(1, max_comps + 1, n),
+            np.zeros(n, np.int64),
+        ]
+    ).astype(np.int64)
 
 
-def random_requests(rng: np.random.Generator, n: int, org, horizon: int, write_frac: float = 0.3,
-                    rows: int = 6) -> ChannelRequests:
+def random_requests(
+    rng: np.random.Generator, n: int, org, horizon: int, write_frac: float = 0.3, rows: int = 6
+) -> ChannelRequests:
     """``n`` random reads/writes arriving over ``[0, horizon)`` to any bank of the channel."""
-    return ChannelRequests.build(np.sort(rng.integers(0, horizon, n)), (rng.random(n) < write_frac).astype(int),
-                                 rng.integers(0, org.ranks, n), rng.integers(0, org.bankgroups, n),
-                                 rng.integers(0, org.banks_per_group, n), rng.integers(0, rows, n))
+    return ChannelRequests.build(
+        np.sort(rng.integers(0, horizon, n)),
+        (rng.random(n) < write_frac).astype(int),
+        rng.integers(0, org.ranks, n),
+        rng.integers(0, org.bankgroups, n),
+        rng.integers(0, org.banks_per_group, n),
+        rng.integers(0, rows, n),
+    )
 
 
 HAND_TILE = np.array([[1, 4, 8, 32 * 512]], np.int64)
@@ -356,14 +422,18 @@ def stream_set(kind: str, seed: int = 0) -> list[SeqStream]:
         dual = kind == "dual"
         dram, pt = cfg["spec"]
         out.extend(hand_streams(dual))
-        out.append(pim_only_stream("back-to-back short tiles", np.array([[0, 1, 1, 0]] * 6 + [[1, 1, 1, 0]] * 3),
-                                   dram, pt, dual, rng))
+        out.append(
+            pim_only_stream(
+                "back-to-back short tiles", np.array([[0, 1, 1, 0]] * 6 + [[1, 1, 1, 0]] * 3), dram, pt, dual, rng
+            )
+        )
         for i in range(2):
             out.append(pim_only_stream(f"random PIM-only {i} (spec)", random_tiles(rng, 25), dram, pt, dual, rng))
         dram_r, pt_r = cfg["refresh"]
         for i in range(2):
-            out.append(pim_only_stream(f"random PIM-only {i} (tREFI 1400)", random_tiles(rng, 25), dram_r, pt_r,
-                                       dual, rng))
+            out.append(
+                pim_only_stream(f"random PIM-only {i} (tREFI 1400)", random_tiles(rng, 25), dram_r, pt_r, dual, rng)
+            )
         for i in range(10):
             tiles = random_tiles(rng, int(rng.integers(3, 12)), max_comps=16)
             req = random_requests(rng, int(rng.integers(20, 60)), dram_r.org, 600)
@@ -373,8 +443,11 @@ def stream_set(kind: str, seed: int = 0) -> list[SeqStream]:
         dual = kind == "long_trc"
         dram, pt = cfg[kind]
         for i in range(3):
-            out.append(pim_only_stream(f"random PIM-only {i} ({kind})", random_tiles(rng, 20, max_comps=8), dram,
-                                       pt, dual, rng))
+            out.append(
+                pim_only_stream(
+                    f"random PIM-only {i} ({kind})", random_tiles(rng, 20, max_comps=8), dram, pt, dual, rng
+                )
+            )
         for i in range(3):
             tiles = random_tiles(rng, int(rng.integers(3, 10)), max_comps=8)
             req = random_requests(rng, int(rng.integers(10, 30)), dram.org, 300)
@@ -395,16 +468,21 @@ def directed_streams(dram: DramConfig, pt: PimTiming, dual: bool, rng: np.random
     out = []
     # tFAW burst: eight reads to eight banks of rank 0 (four groups x two banks), with a
     # tile queued behind a GWRITE: normal ACTs fill rank 0's window when the tile's G_ACTs want it
-    req = ChannelRequests.build([0] * 8, 0, 0, [g for g in range(org.bankgroups) for _ in range(2)],
-                                [b for _ in range(org.bankgroups) for b in range(2)], 1)
+    req = ChannelRequests.build(
+        [0] * 8,
+        0,
+        0,
+        [g for g in range(org.bankgroups) for _ in range(2)],
+        [b for _ in range(org.bankgroups) for b in range(2)],
+        1,
+    )
     out.append(mixed_stream("tFAW burst", req, np.array([[1, 1, 4, 0], [0, 1, 2, 0]]), dram, pt, dual, rng))
     # READRES right after normal RDs; GWRITE right after RDs and WRs: write-heavy requests to
     # two rows beside short tiles that all load a new input row
     # (own seeds, so the streams do not depend on what was drawn before them)
     for seed in (0, 7):
         r = np.random.default_rng(seed)
-        tiles = np.column_stack([np.ones(6, np.int64), r.integers(1, 3, 6), r.integers(1, 4, 6),
-                                 np.zeros(6, np.int64)])
+        tiles = np.column_stack([np.ones(6, np.int64), r.integers(1, 3, 6), r.integers(1, 4, 6), np.zeros(6, np.int64)])
         req = random_requests(r, 20, org, 200, write_frac=0.8, rows=2)
         out.append(mixed_stream(f"GWRITE-heavy tiles beside writes (seed {seed})", req, tiles, dram, pt, dual, r))
     return out
@@ -431,8 +509,14 @@ def busy_hand_stream(hand: SeqStream) -> SeqStream:
     drive[36, _COL["col_busy"]] = 1
     times = hand.times.copy()
     times[1:] += 1
-    return SeqStream("hand tile, row bus busy at 1, column bus busy at 36", hand.cmds, times, drive,
-                     np.zeros(len(drive), np.uint8), hand.mode)
+    return SeqStream(
+        "hand tile, row bus busy at 1, column bus busy at 36",
+        hand.cmds,
+        times,
+        drive,
+        np.zeros(len(drive), np.uint8),
+        hand.mode,
+    )
 
 
 def gwrite_hand_stream() -> SeqStream:
@@ -443,12 +527,22 @@ def gwrite_hand_stream() -> SeqStream:
     buffer-ready cycle 32 + CWL 4 + 32 = 68 (no G_ACT yet: nothing else binds); READRES 68 + 2
     = 70; GWRITE 70 + (CL + burst - CWL + tRTRS = 14 + 2 - 4 + 1 = 13) = 83 (> 32 + 32).
     """
-    cmds = np.array([[GWRITE, 0, 0, 0], [GWRITE, 0, 0, 0], [PIM_HEADER, 0, 0, 0], [COMP, 0, 0, 0], [READRES, 0, 0, 0],
-                     [GWRITE, 0, 0, 0]], np.int64)
+    cmds = np.array(
+        [
+            [GWRITE, 0, 0, 0],
+            [GWRITE, 0, 0, 0],
+            [PIM_HEADER, 0, 0, 0],
+            [COMP, 0, 0, 0],
+            [READRES, 0, 0, 0],
+            [GWRITE, 0, 0, 0],
+        ],
+        np.int64,
+    )
     times = np.array([0, 32, 33, 68, 70, 83], np.int64)
     drive = np.zeros((84 + TAIL, len(PORTS)), np.uint8)
     for p in ("start_ok", "pim_may", "group_closed"):
         drive[:, _COL[p]] = 1
     mode = np.array([[1, 0]] * 6, np.uint8)
-    return SeqStream("hand: GWRITE, GWRITE, header, COMP, READRES, GWRITE", cmds, times, drive,
-                     np.zeros(len(drive), np.uint8), mode)
+    return SeqStream(
+        "hand: GWRITE, GWRITE, header, COMP, READRES, GWRITE", cmds, times, drive, np.zeros(len(drive), np.uint8), mode
+    )

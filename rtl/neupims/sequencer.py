@@ -40,10 +40,12 @@ Assumptions of the interface: at most one row command (PIM or normal) per cycle,
 the row bus guarantees; cross gaps of the normal side (ACT -> G_ACT tRRD, tFAW, PRE -> G_ACT
 tRP) use the same DRAM timing as the PIM side.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
@@ -99,11 +101,29 @@ class SeqTiming:
     bankgroups: int
 
     @classmethod
-    def of(cls, pt: Any, cross: Mapping[str, int]) -> "SeqTiming":
+    def of(cls, pt: Any, cross: Mapping[str, int]) -> SeqTiming:
         """From a :class:`sim.neupims.pim.PimTiming` and :func:`sim.neupims.mixed.cross_gaps`."""
-        return cls(pt.tRP, pt.tRRD_S, pt.tRRD_L, pt.tRC, pt.tFAW, pt.tRFC, pt.tRCD, pt.tRAS, pt.tRTP,
-                   pt.comp_interval, pt.rd2wr, pt.gwrite_cycles, pt.CWL + pt.gwrite_cycles,
-                   cross["rd2gw"], cross["wr2gw"], cross["rd2rr"], cross["wr2rr"], pt.ranks, pt.bankgroups)
+        return cls(
+            pt.tRP,
+            pt.tRRD_S,
+            pt.tRRD_L,
+            pt.tRC,
+            pt.tFAW,
+            pt.tRFC,
+            pt.tRCD,
+            pt.tRAS,
+            pt.tRTP,
+            pt.comp_interval,
+            pt.rd2wr,
+            pt.gwrite_cycles,
+            pt.CWL + pt.gwrite_cycles,
+            cross["rd2gw"],
+            cross["wr2gw"],
+            cross["rd2rr"],
+            cross["wr2rr"],
+            pt.ranks,
+            pt.bankgroups,
+        )
 
 
 def _field_bits(n: int) -> int:
@@ -115,7 +135,7 @@ class _Ages:
     """Saturating age counters of one design, with their widths recorded for documentation."""
 
     def __init__(self, m: Module | None) -> None:
-        self.m = m              # None: only size the counters (no logic)
+        self.m = m  # None: only size the counters (no logic)
         self.bits: dict[str, int] = {}
 
     def age(self, name: str, event: Any, gaps: list[int]) -> Signal | None:
@@ -175,8 +195,19 @@ def _window_free(ring: tuple[list[Signal], Signal] | None, tfaw: int) -> Any:
     return ~full
 
 
-def _counters(dual: bool, tm: SeqTiming, ages: _Ages, iss_gw: Any, iss_gact: Any, iss_comp: Any, iss_rr: Any,
-              iss_pre: Any, iss_rank: Any, iss_bg: Any, n: Any = None) -> dict[str, Any]:
+def _counters(
+    dual: bool,
+    tm: SeqTiming,
+    ages: _Ages,
+    iss_gw: Any,
+    iss_gact: Any,
+    iss_comp: Any,
+    iss_rr: Any,
+    iss_pre: Any,
+    iss_rank: Any,
+    iss_bg: Any,
+    n: Any = None,
+) -> dict[str, Any]:
     """Every age counter; ``iss_*`` = this cycle's issued PIM command, ``n`` the normal events."""
     R, G = tm.ranks, tm.bankgroups
     single = not dual
@@ -204,8 +235,7 @@ def _counters(dual: bool, tm: SeqTiming, ages: _Ages, iss_gw: Any, iss_gact: Any
             s["gact_rg"].append(ages.age(f"age_gact_r{r}g{g}", g_here & (iss_bg == g), [tm.tRC, tm.tRRD_L]))
             s["act_rg"].append(ages.age(f"age_act_r{r}g{g}", a_here & (n_bg == g), [tm.tRRD_L]))
             if single:
-                s["npre_rg"].append(ages.age(f"age_npre_r{r}g{g}", n_pre & (n_rank == r) & (n_bg == g),
-                                             [tm.tRP]))
+                s["npre_rg"].append(ages.age(f"age_npre_r{r}g{g}", n_pre & (n_rank == r) & (n_bg == g), [tm.tRP]))
     return s
 
 
@@ -223,15 +253,36 @@ class PimSequencer(wiring.Component):
         rb, gb = _field_bits(timing.ranks), _field_bits(timing.bankgroups)
         self.rank_bits, self.bg_bits = rb, gb
         self.log_bits = 2 + CMD_BITS + rb + gb
-        super().__init__({
-            "cmd_valid": In(1), "cmd": In(CMD_BITS), "cmd_rank": In(rb), "cmd_bg": In(gb), "cmd_first": In(1),
-            "start_ok": In(1), "pim_may": In(1), "row_busy": In(1), "col_busy": In(1), "group_closed": In(1),
-            "n_act": In(1), "n_pre": In(1), "n_ref": In(1), "n_rank": In(rb), "n_bg": In(gb),
-            "n_rd": In(1), "n_wr": In(1),
-            "cmd_ready": Out(1), "issue": Out(1), "issue_cmd": Out(CMD_BITS), "issue_rank": Out(rb),
-            "issue_bg": Out(gb), "want": Out(1),
-            "pim_mode": Out(1), "tile_open": Out(1), "cmd_log": Out(self.log_bits),
-        })
+        super().__init__(
+            {
+                "cmd_valid": In(1),
+                "cmd": In(CMD_BITS),
+                "cmd_rank": In(rb),
+                "cmd_bg": In(gb),
+                "cmd_first": In(1),
+                "start_ok": In(1),
+                "pim_may": In(1),
+                "row_busy": In(1),
+                "col_busy": In(1),
+                "group_closed": In(1),
+                "n_act": In(1),
+                "n_pre": In(1),
+                "n_ref": In(1),
+                "n_rank": In(rb),
+                "n_bg": In(gb),
+                "n_rd": In(1),
+                "n_wr": In(1),
+                "cmd_ready": Out(1),
+                "issue": Out(1),
+                "issue_cmd": Out(CMD_BITS),
+                "issue_rank": Out(rb),
+                "issue_bg": Out(gb),
+                "want": Out(1),
+                "pim_mode": Out(1),
+                "tile_open": Out(1),
+                "cmd_log": Out(self.log_bits),
+            }
+        )
 
     def register_bits(self) -> dict[str, int]:
         """Flip-flop bits per register (the same as :func:`register_bits`)."""
@@ -239,16 +290,26 @@ class PimSequencer(wiring.Component):
 
     def elaborate(self, platform):  # noqa: ARG002
         m = Module()
-        tm, R, G = self.timing, self.timing.ranks, self.timing.bankgroups
+        tm, G = self.timing, self.timing.bankgroups
         single = not self.dual
         cmd, r, g = self.cmd, self.cmd_rank, self.cmd_bg
         is_ = {c: self.cmd_valid & (cmd == c) for c in range(6)}
         issue = Signal()
         want = Signal()
         ages = _Ages(m)
-        s = _counters(self.dual, tm, ages, issue & (cmd == GWRITE), issue & (cmd == G_ACT), issue & (cmd == COMP),
-                      issue & (cmd == READRES), issue & (cmd == PIM_PRE), r, g,
-                      (self.n_act, self.n_pre, self.n_ref, self.n_rank, self.n_bg, self.n_rd, self.n_wr))
+        s = _counters(
+            self.dual,
+            tm,
+            ages,
+            issue & (cmd == GWRITE),
+            issue & (cmd == G_ACT),
+            issue & (cmd == COMP),
+            issue & (cmd == READRES),
+            issue & (cmd == PIM_PRE),
+            r,
+            g,
+            (self.n_act, self.n_pre, self.n_ref, self.n_rank, self.n_bg, self.n_rd, self.n_wr),
+        )
 
         def sel(name: str, items: list[Any], index: Any, fn) -> Any:
             """``fn(items[index])`` for a dynamic index (a multiplexer over the decoded values)."""
@@ -261,18 +322,27 @@ class PimSequencer(wiring.Component):
         # PIM-only rules ("nc": what the head needs ignoring normal commands) and cross rules ("x")
         gw_nc = _at_least(s["rr"], tm.rr2gw) & _at_least(s["gw"], tm.gwrite_cycles)
         gw_x = _at_least(s["rd"], tm.rd2gw) & _at_least(s["wr"], tm.wr2gw)
-        gact_nc = ((~self.cmd_first | self.start_ok) & _at_least(s["pre"], tm.tRP)
-                   & sel("ok_gact_rrd", s["gact_r"], r, lambda a: _at_least(a, tm.tRRD_S))
-                   & sel("ok_gact_rc", s["gact_rg"], rg, lambda a: _at_least(a, max(tm.tRC, tm.tRRD_L)))
-                   & sel("ok_faw_g", s["faw_g"], r, lambda ring: _window_free(ring, tm.tFAW))
-                   & sel("ok_rfc", s["ref_r"], r, lambda a: _at_least(a, tm.tRFC)))
-        gact_x = (sel("ok_act_rrd_s", s["act_r"], r, lambda a: _at_least(a, tm.tRRD_S))
-                  & sel("ok_act_rrd_l", s["act_rg"], rg, lambda a: _at_least(a, tm.tRRD_L))
-                  & sel("ok_faw_all", s["faw_all"], r, lambda ring: _window_free(ring, tm.tFAW)))
+        gact_nc = (
+            (~self.cmd_first | self.start_ok)
+            & _at_least(s["pre"], tm.tRP)
+            & sel("ok_gact_rrd", s["gact_r"], r, lambda a: _at_least(a, tm.tRRD_S))
+            & sel("ok_gact_rc", s["gact_rg"], rg, lambda a: _at_least(a, max(tm.tRC, tm.tRRD_L)))
+            & sel("ok_faw_g", s["faw_g"], r, lambda ring: _window_free(ring, tm.tFAW))
+            & sel("ok_rfc", s["ref_r"], r, lambda a: _at_least(a, tm.tRFC))
+        )
+        gact_x = (
+            sel("ok_act_rrd_s", s["act_r"], r, lambda a: _at_least(a, tm.tRRD_S))
+            & sel("ok_act_rrd_l", s["act_rg"], rg, lambda a: _at_least(a, tm.tRRD_L))
+            & sel("ok_faw_all", s["faw_all"], r, lambda ring: _window_free(ring, tm.tFAW))
+        )
         if single:
             gact_x = gact_x & sel("ok_pre_rp", s["npre_rg"], rg, lambda a: _at_least(a, tm.tRP))
-        comp_nc = (_at_least(s["gact"], tm.tRCD) & _at_least(s["comp"], tm.comp_interval)
-                   & _at_least(s["gw"], tm.gw2comp) & _at_least(s["rr"], tm.comp_interval))
+        comp_nc = (
+            _at_least(s["gact"], tm.tRCD)
+            & _at_least(s["comp"], tm.comp_interval)
+            & _at_least(s["gw"], tm.gw2comp)
+            & _at_least(s["rr"], tm.comp_interval)
+        )
         rr_nc = _at_least(s["comp"], tm.comp_interval)
         rr_x = _at_least(s["rd"], tm.rd2rr) & _at_least(s["wr"], tm.wr2rr)
         pre_nc = _at_least(s["gact"], tm.tRAS)
@@ -282,10 +352,22 @@ class PimSequencer(wiring.Component):
         nc = Signal()
         x = Signal()
         m.d.comb += [
-            nc.eq((is_[GWRITE] & gw_nc) | (is_[G_ACT] & gact_nc) | is_[PIM_HEADER] | (is_[COMP] & comp_nc)
-                  | (is_[READRES] & rr_nc) | (is_[PIM_PRE] & pre_nc)),
-            x.eq((is_[GWRITE] & gw_x) | (is_[G_ACT] & gact_x) | (is_[READRES] & rr_x)
-                 | is_[PIM_HEADER] | is_[COMP] | is_[PIM_PRE]),
+            nc.eq(
+                (is_[GWRITE] & gw_nc)
+                | (is_[G_ACT] & gact_nc)
+                | is_[PIM_HEADER]
+                | (is_[COMP] & comp_nc)
+                | (is_[READRES] & rr_nc)
+                | (is_[PIM_PRE] & pre_nc)
+            ),
+            x.eq(
+                (is_[GWRITE] & gw_x)
+                | (is_[G_ACT] & gact_x)
+                | (is_[READRES] & rr_x)
+                | is_[PIM_HEADER]
+                | is_[COMP]
+                | is_[PIM_PRE]
+            ),
         ]
         row_cmd = is_[G_ACT] | is_[PIM_PRE]
         bus_free = Signal()
@@ -294,8 +376,11 @@ class PimSequencer(wiring.Component):
         m.d.comb += [
             issue.eq(self.cmd_valid & self.pim_may & nc & x & bus_free & closed_ok),
             want.eq(self.cmd_valid & self.pim_may & nc & ~x),
-            self.issue.eq(issue), self.cmd_ready.eq(issue), self.want.eq(want),
-            self.issue_cmd.eq(Mux(issue, cmd, 0)), self.issue_rank.eq(Mux(issue, r, 0)),
+            self.issue.eq(issue),
+            self.cmd_ready.eq(issue),
+            self.want.eq(want),
+            self.issue_cmd.eq(Mux(issue, cmd, 0)),
+            self.issue_rank.eq(Mux(issue, r, 0)),
             self.issue_bg.eq(Mux(issue, g, 0)),
         ]
         with m.If(issue):

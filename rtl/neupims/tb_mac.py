@@ -6,6 +6,7 @@ Vectors (JSON path in env ``NEUPIMS_MAC_VECTORS``): ``beats`` = per cycle
 driven after falling edge t; ``res_valid`` must be 1 exactly at the listed cycles with
 ``res`` equal to the value, and 0 at every other cycle.
 """
+
 from __future__ import annotations
 
 import json

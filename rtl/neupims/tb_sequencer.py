@@ -15,6 +15,7 @@ model's, and an issue must echo the head; after each issue ``pim_mode`` / ``tile
 must equal the model's.  The first mismatch of a stream is reported with its context and
 ends that stream; the unit is reset between streams.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,18 @@ class _Fifo:
                 self.last[i] = v
 
 
-async def _stream(dut, name: str, cmds: list[list[int]], times: list[int], drive: list[list[int]],
-                  want: list[int], mode: list[list[int]], ports: list, rank_bits: int, bg_bits: int) -> str | None:
+async def _stream(
+    dut,
+    name: str,
+    cmds: list[list[int]],
+    times: list[int],
+    drive: list[list[int]],
+    want: list[int],
+    mode: list[list[int]],
+    ports: list,
+    rank_bits: int,
+    bg_bits: int,
+) -> str | None:
     """Run one stream from reset; return the first mismatch or None."""
     fall = FallingEdge(dut.clk)
     dut.rst.value = 1
@@ -78,17 +89,23 @@ async def _stream(dut, name: str, cmds: list[list[int]], times: list[int], drive
             head = f"command {k} {cmds[k]} expected at cycle {times[k]}" if k < n else "FIFO empty"
             return f"{name}: cycle {t}: issue {issued}, expected {expect} ({head}; inputs {dict(zip(ports, row))})"
         if (tr >> 1) & 1 != want[t]:
-            return (f"{name}: cycle {t}: want {(tr >> 1) & 1}, expected {want[t]} (head command {k} "
-                    f"{cmds[k] if k < n else None}; inputs {dict(zip(ports, row))})")
+            return (
+                f"{name}: cycle {t}: want {(tr >> 1) & 1}, expected {want[t]} (head command {k} "
+                f"{cmds[k] if k < n else None}; inputs {dict(zip(ports, row))})"
+            )
         if issued:
-            echo = [(tr >> cmd_shift) & 7, (tr >> rank_shift) & ((1 << rank_bits) - 1),
-                    (tr >> bg_shift) & ((1 << bg_bits) - 1)]
+            echo = [
+                (tr >> cmd_shift) & 7,
+                (tr >> rank_shift) & ((1 << rank_bits) - 1),
+                (tr >> bg_shift) & ((1 << bg_bits) - 1),
+            ]
             if echo != cmds[k][:3]:
                 return f"{name}: cycle {t}: issued {echo}, head is {cmds[k][:3]}"
             got_mode = [int(dut.pim_mode.value), int(dut.tile_open.value)]
             if got_mode != mode[k]:
-                return (f"{name}: after command {k} {cmds[k]} at cycle {t}: (pim_mode, tile_open) {got_mode} "
-                        f"!= {mode[k]}")
+                return (
+                    f"{name}: after command {k} {cmds[k]} at cycle {t}: (pim_mode, tile_open) {got_mode} != {mode[k]}"
+                )
             k += 1
             fifo.show(k)
     if k != n:
@@ -113,11 +130,23 @@ async def streams_match_models(dut):
     for s, name in enumerate(names):
         a, b = t_off[s], t_off[s + 1]
         c, d = c_off[s], c_off[s + 1]
-        err = await _stream(dut, name, v["cmds"][c:d].tolist(), v["times"][c:d].tolist(), v["drive"][a:b].tolist(),
-                            v["want"][a:b].tolist(), v["mode"][c:d].tolist(), ports, rank_bits, bg_bits)
+        err = await _stream(
+            dut,
+            name,
+            v["cmds"][c:d].tolist(),
+            v["times"][c:d].tolist(),
+            v["drive"][a:b].tolist(),
+            v["want"][a:b].tolist(),
+            v["mode"][c:d].tolist(),
+            ports,
+            rank_bits,
+            bg_bits,
+        )
         cycles += b - a
         if err:
             errors.append(err)
     assert not errors, f"{len(errors)} of {len(names)} streams failed:\n" + "\n".join(errors)
-    dut._log.info(f"{len(names)} streams, {c_off[-1]} PIM commands, {cycles} cycles: issue cycles, want, echo "
-                  f"and mode equal to the models")
+    dut._log.info(
+        f"{len(names)} streams, {c_off[-1]} PIM commands, {cycles} cycles: issue cycles, want, echo "
+        f"and mode equal to the models"
+    )

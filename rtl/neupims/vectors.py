@@ -1,5 +1,6 @@
 """Test vectors for the PIM bank MAC: random streams plus corners, with expected results
 from :func:`sim.neupims.pim_unit.run_stream`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,9 @@ def pack(lanes_vals: np.ndarray, width: int) -> int:
     return v
 
 
-def build(lanes: int = 16, width: int = 8, acc_bits: int = 32, seed: int = 0, n_random: int = 1500,
-          wrap_burst: int = 8200) -> dict:
+def build(
+    lanes: int = 16, width: int = 8, acc_bits: int = 32, seed: int = 0, n_random: int = 1500, wrap_burst: int = 8200
+) -> dict:
     rng = np.random.default_rng(seed)
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
     cmds, A, B = [], [], []
@@ -60,6 +62,7 @@ def build_fp16(lanes: int = 16, seed: int = 1, n_random: int = 800, wrap_burst: 
     """fp16 unit vectors: specials, extremes, subnormals, cancellation, random finite and
     random raw patterns, an accumulator wrap; expected values from ``run_stream_fp16``."""
     from llmaccel.sim.neupims.pim_unit import run_stream_fp16
+
     rng = np.random.default_rng(seed)
     cmds, A, B = [], [], []
 
@@ -69,8 +72,17 @@ def build_fp16(lanes: int = 16, seed: int = 1, n_random: int = 800, wrap_burst: 
         B.append(np.zeros(lanes, np.int64) if b is None else np.asarray(b, np.int64))
 
     max_f, min_sub, min_norm, one, neg = 0x7BFF, 0x0001, 0x0400, 0x3C00, 0x8000
-    for va, vb in ((max_f, max_f), (max_f | neg, max_f), (min_sub, min_sub), (min_sub | neg, min_norm),
-                   (one, one), (neg, one), (0x7C00, one), (0x7E00, 0x3C00), (0x03FF, 0x03FF)):
+    for va, vb in (
+        (max_f, max_f),
+        (max_f | neg, max_f),
+        (min_sub, min_sub),
+        (min_sub | neg, min_norm),
+        (one, one),
+        (neg, one),
+        (0x7C00, one),
+        (0x7E00, 0x3C00),
+        (0x03FF, 0x03FF),
+    ):
         add(1, 0, np.full(lanes, va), np.full(lanes, vb))
         add(0, 1)
     # exact cancellation: x*y + (-x)*y across lanes
@@ -97,5 +109,11 @@ def build_fp16(lanes: int = 16, seed: int = 1, n_random: int = 800, wrap_burst: 
     a, b = np.array(A), np.array(B)
     outs = run_stream_fp16(comp, rr, a, b)
     beats = [[int(c), int(r), pack(a[t], 16), pack(b[t], 16)] for t, (c, r) in enumerate(cmds)]
-    return {"lanes": lanes, "width": 16, "latency": LATENCY, "beats": beats,
-            "outs": [[t, v] for t, v, _s in outs], "special": [[t, s] for t, _v, s in outs]}
+    return {
+        "lanes": lanes,
+        "width": 16,
+        "latency": LATENCY,
+        "beats": beats,
+        "outs": [[t, v] for t, v, _s in outs],
+        "special": [[t, s] for t, _v, s in outs],
+    }

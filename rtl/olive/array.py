@@ -21,6 +21,7 @@ which is the shared OS fold formula ``2R + C + T - 2 + (L - 1) + e``
 (``sim.systolic.dataflow.fold_cycles``) with ``T = ceil(K / d)``;
 tests/rtl/test_olive.py holds the two equal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from llmaccel.rtl.olive import pe as pe_mod
 from llmaccel.rtl.olive.decoder import DECODER4, DecoderConfig, OvpDecoder
 from llmaccel.rtl.olive.pe import OvpPE, OvpPEConfig
 
-PAIRS_PER_BEAT = 2   # one decoded code pair per edge per cycle
+PAIRS_PER_BEAT = 2  # one decoded code pair per edge per cycle
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,21 @@ class OvpArray(wiring.Component):
     def __init__(self, cfg: OvpArrayConfig = OvpArrayConfig()) -> None:
         self.cfg = cfg
         b = cfg.decoder.bits
-        super().__init__({
-            "in_valid": In(1), "in_last": In(1), "in_ready": Out(1, init=1),
-            "a_flint": In(1), "b_flint": In(1),
-            "a": In(data.ArrayLayout(unsigned(2 * b), cfg.rows)),
-            "b": In(data.ArrayLayout(unsigned(2 * b), cfg.cols)),
-            "out_valid": Out(1), "out_last": Out(1),
-            "out_row": Out(unsigned(_index_width(cfg.rows))),
-            "c": Out(data.ArrayLayout(signed(cfg.acc_width), cfg.cols)),
-        })
+        super().__init__(
+            {
+                "in_valid": In(1),
+                "in_last": In(1),
+                "in_ready": Out(1, init=1),
+                "a_flint": In(1),
+                "b_flint": In(1),
+                "a": In(data.ArrayLayout(unsigned(2 * b), cfg.rows)),
+                "b": In(data.ArrayLayout(unsigned(2 * b), cfg.cols)),
+                "out_valid": Out(1),
+                "out_last": Out(1),
+                "out_row": Out(unsigned(_index_width(cfg.rows))),
+                "c": Out(data.ArrayLayout(signed(cfg.acc_width), cfg.cols)),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()
@@ -120,8 +127,12 @@ class OvpArray(wiring.Component):
                 pe = OvpPE(pcfg)
                 m.submodules[f"pe_{i}_{j}"] = pe
                 for l in range(PAIRS_PER_BEAT):
-                    m.d.comb += [pe.a_exp[l].eq(a_in[l][0]), pe.a_int[l].eq(a_in[l][1]),
-                                 pe.b_exp[l].eq(b_in[j][l][0]), pe.b_int[l].eq(b_in[j][l][1])]
+                    m.d.comb += [
+                        pe.a_exp[l].eq(a_in[l][0]),
+                        pe.a_int[l].eq(a_in[l][1]),
+                        pe.b_exp[l].eq(b_in[j][l][0]),
+                        pe.b_int[l].eq(b_in[j][l][1]),
+                    ]
                 m.d.comb += [pe.en.eq(v_in), pe.clear.eq(f_in)]
                 accs[i][j] = pe.acc
                 if j + 1 < C:

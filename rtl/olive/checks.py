@@ -14,6 +14,7 @@
 
 Vectors are seeded (``numpy.random.default_rng``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,7 @@ from llmaccel.workloads.quant import ovp
 
 VECTORS_ENV = "LLMACCEL_VECTORS"
 DEC8_RANDOM = 100_000
-DECODER_LANES = 8          # code pairs per cycle in the decoder checks (8 decoder instances)
+DECODER_LANES = 8  # code pairs per cycle in the decoder checks (8 decoder instances)
 PE_RANDOM = 4_000
 ARRAY_TILES = 60
 
@@ -55,7 +56,7 @@ def decoder4_vectors(seed: int = 4) -> dict[str, np.ndarray]:
     for flint in (0, 1):
         f = fmt_of(DECODER4, bool(flint))
         byte = np.array([b for b in range(256) if b != 0x88])
-        rnd = ovp.pack4(ovp.encode(rng.standard_t(2, 4000) * 3, f))   # encoder-produced stream
+        rnd = ovp.pack4(ovp.encode(rng.standard_t(2, 4000) * 3, f))  # encoder-produced stream
         byte = np.concatenate([byte, rnd])
         pairs = np.stack([byte & 0xF, byte >> 4], axis=1).astype(np.uint8)
         parts.append({"code": byte, "flint": np.full(len(byte), flint), **expected_decode(pairs, f)})
@@ -77,8 +78,9 @@ def decoder8_vectors(seed: int = 8, n: int = DEC8_RANDOM, cfg: DecoderConfig = D
     return _lane_words([part], cfg, 0)
 
 
-def _lane_words(parts: list[dict], cfg: DecoderConfig, has_flint: int,
-                lanes: int = DECODER_LANES) -> dict[str, np.ndarray]:
+def _lane_words(
+    parts: list[dict], cfg: DecoderConfig, has_flint: int, lanes: int = DECODER_LANES
+) -> dict[str, np.ndarray]:
     """Pack per-pair vectors into per-cycle words of ``lanes`` pairs (one flint setting per word).
 
     A short last group is padded by repeating its first pair.  Words are hex text
@@ -96,8 +98,12 @@ def _lane_words(parts: list[dict], cfg: DecoderConfig, has_flint: int,
             cword = oword = 0
             for l, k in enumerate(idx):
                 cword |= int(p["code"][k]) << (l * cw)
-                fields = ((int(p["exp0"][k]), ew), (int(p["int0"][k]), iw), (int(p["exp1"][k]), ew),
-                          (int(p["int1"][k]), iw))
+                fields = (
+                    (int(p["exp0"][k]), ew),
+                    (int(p["int0"][k]), iw),
+                    (int(p["exp1"][k]), ew),
+                    (int(p["int1"][k]), iw),
+                )
                 off = l * ow
                 for val, w in fields:
                     oword |= (val & ((1 << w) - 1)) << off
@@ -105,8 +111,14 @@ def _lane_words(parts: list[dict], cfg: DecoderConfig, has_flint: int,
             codes.append(format(cword, "x"))
             outs.append(format(oword, "x"))
             flints.append(int(p["flint"][0]))
-    return {"code": np.array(codes), "out": np.array(outs), "flint": np.array(flints),
-            "latency": np.array(dec.LATENCY), "has_flint": np.array(has_flint), "pairs": np.array(pairs)}
+    return {
+        "code": np.array(codes),
+        "out": np.array(outs),
+        "flint": np.array(flints),
+        "latency": np.array(dec.LATENCY),
+        "has_flint": np.array(has_flint),
+        "pairs": np.array(pairs),
+    }
 
 
 def pe_model(a_exp, a_int, b_exp, b_int, en, clear, acc_width: int = 32) -> np.ndarray:
@@ -115,8 +127,9 @@ def pe_model(a_exp, a_int, b_exp, b_int, en, clear, acc_width: int = 32) -> np.n
     half, mod = 1 << (acc_width - 1), 1 << acc_width
     out = np.empty(len(en), np.int64)
     for k in range(len(en)):
-        s = sum(int(a_int[k][l]) * int(b_int[k][l]) << (int(a_exp[k][l]) + int(b_exp[k][l]))
-                for l in range(len(a_int[k])))
+        s = sum(
+            int(a_int[k][l]) * int(b_int[k][l]) << (int(a_exp[k][l]) + int(b_exp[k][l])) for l in range(len(a_int[k]))
+        )
         base = 0 if clear[k] else acc
         acc = ((base + s + half) % mod) - half if en[k] else base
         out[k] = acc
@@ -153,9 +166,16 @@ def pe_vectors(seed: int = 11, n: int = PE_RANDOM, d: int = 2) -> dict[str, np.n
     clear = (rng.random(n) < 0.05).astype(np.int64)
     acc = pe_model(ops["a_exp"], ops["a_int"], ops["b_exp"], ops["b_int"], en, clear)
     ecfg = OvpPEConfig(d, DECODER4.exp_width, DECODER4.int_width)
-    return {"a_exp": _pack(ops["a_exp"], ecfg.exp_width), "a_int": _pack(ops["a_int"], ecfg.int_width),
-            "b_exp": _pack(ops["b_exp"], ecfg.exp_width), "b_int": _pack(ops["b_int"], ecfg.int_width),
-            "en": en, "clear": clear, "acc": acc, "latency": np.array(pe_mod.LATENCY)}
+    return {
+        "a_exp": _pack(ops["a_exp"], ecfg.exp_width),
+        "a_int": _pack(ops["a_int"], ecfg.int_width),
+        "b_exp": _pack(ops["b_exp"], ecfg.exp_width),
+        "b_int": _pack(ops["b_int"], ecfg.int_width),
+        "en": en,
+        "clear": clear,
+        "acc": acc,
+        "latency": np.array(pe_mod.LATENCY),
+    }
 
 
 def exp_int_matmul(ae, ai, be, bi) -> np.ndarray:
@@ -184,8 +204,9 @@ def array_tiles(rows: int = 4, cols: int = 4, n: int = ARRAY_TILES, seed: int = 
         c_np = av @ bv
         c_model = exp_int_matmul(ae, ai, be, bi)
         assert np.array_equal(c_np, c_model)
-        tiles.append({"a_codes": ac, "b_codes": bc, "a_flint": int(fa), "b_flint": int(fb), "C": c_np,
-                      "T": ac.shape[1] // 2})
+        tiles.append(
+            {"a_codes": ac, "b_codes": bc, "a_flint": int(fa), "b_flint": int(fb), "C": c_np, "T": ac.shape[1] // 2}
+        )
     return tiles
 
 
@@ -193,16 +214,22 @@ def array_vectors(rows: int = 4, cols: int = 4, n: int = ARRAY_TILES) -> dict[st
     tiles = array_tiles(rows, cols, n)
     a_words, b_words = [], []
     for tl in tiles:
-        pa = ovp.pack4(tl["a_codes"], axis=1)          # [rows, T] bytes
-        pb = ovp.pack4(tl["b_codes"], axis=0)          # [T, cols] bytes
+        pa = ovp.pack4(tl["a_codes"], axis=1)  # [rows, T] bytes
+        pb = ovp.pack4(tl["b_codes"], axis=0)  # [T, cols] bytes
         a_words.extend(_pack(pa.T, 8).tolist())
         b_words.extend(_pack(pb, 8).tolist())
-    return {"rows": np.array(rows), "cols": np.array(cols), "acc_width": np.array(32),
-            "a_words": np.array(a_words, dtype=np.int64), "b_words": np.array(b_words, dtype=np.int64),
-            "tile_len": np.array([tl["T"] for tl in tiles]),
-            "a_flint": np.array([tl["a_flint"] for tl in tiles]), "b_flint": np.array([tl["b_flint"] for tl in tiles]),
-            "expected_c": np.stack([tl["C"] for tl in tiles]).ravel(),
-            "expected_latency": np.array([latency_cycles(rows, cols, tl["T"]) for tl in tiles])}
+    return {
+        "rows": np.array(rows),
+        "cols": np.array(cols),
+        "acc_width": np.array(32),
+        "a_words": np.array(a_words, dtype=np.int64),
+        "b_words": np.array(b_words, dtype=np.int64),
+        "tile_len": np.array([tl["T"] for tl in tiles]),
+        "a_flint": np.array([tl["a_flint"] for tl in tiles]),
+        "b_flint": np.array([tl["b_flint"] for tl in tiles]),
+        "expected_c": np.stack([tl["C"] for tl in tiles]).ravel(),
+        "expected_latency": np.array([latency_cycles(rows, cols, tl["T"]) for tl in tiles]),
+    }
 
 
 def _run(elab, top: str, tb: str, vectors: dict, sim: str, build_dir: Path) -> None:
@@ -215,13 +242,25 @@ def _run(elab, top: str, tb: str, vectors: dict, sim: str, build_dir: Path) -> N
 
 
 def run_decoder4(sim: str, build_dir: Path) -> None:
-    _run(OvpDecoderLanes(DECODER4, DECODER_LANES), "olive_dec4", "llmaccel.rtl.olive.tb_decoder", decoder4_vectors(), sim,
-         build_dir)
+    _run(
+        OvpDecoderLanes(DECODER4, DECODER_LANES),
+        "olive_dec4",
+        "llmaccel.rtl.olive.tb_decoder",
+        decoder4_vectors(),
+        sim,
+        build_dir,
+    )
 
 
 def run_decoder8(sim: str, build_dir: Path) -> None:
-    _run(OvpDecoderLanes(DECODER8, DECODER_LANES), "olive_dec8", "llmaccel.rtl.olive.tb_decoder", decoder8_vectors(), sim,
-         build_dir)
+    _run(
+        OvpDecoderLanes(DECODER8, DECODER_LANES),
+        "olive_dec8",
+        "llmaccel.rtl.olive.tb_decoder",
+        decoder8_vectors(),
+        sim,
+        build_dir,
+    )
 
 
 def run_pe(sim: str, build_dir: Path) -> None:
@@ -229,15 +268,34 @@ def run_pe(sim: str, build_dir: Path) -> None:
 
 
 def run_array(sim: str, build_dir: Path) -> None:
-    _run(OvpArray(OvpArrayConfig(4, 4)), "olive_array", "llmaccel.rtl.olive.tb_array", array_vectors(4, 4), sim, build_dir)
+    _run(
+        OvpArray(OvpArrayConfig(4, 4)),
+        "olive_array",
+        "llmaccel.rtl.olive.tb_array",
+        array_vectors(4, 4),
+        sim,
+        build_dir,
+    )
 
 
 CHECKS = [
-    RtlCheck("olive.decoder4", "OVP 4-bit decoder: all 255 valid bytes x {int4, flint4} + 8,000 encoded bytes "
-             "vs workloads.quant.ovp.decode_exp_int; latency 1", run_decoder4),
-    RtlCheck("olive.decoder8", "OVP 8-bit decoder (E2M5 bias 2): 100,000 random code pairs + all identifier pairs "
-             "vs workloads.quant.ovp.decode_exp_int; latency 1", run_decoder8),
+    RtlCheck(
+        "olive.decoder4",
+        "OVP 4-bit decoder: all 255 valid bytes x {int4, flint4} + 8,000 encoded bytes "
+        "vs workloads.quant.ovp.decode_exp_int; latency 1",
+        run_decoder4,
+    ),
+    RtlCheck(
+        "olive.decoder8",
+        "OVP 8-bit decoder (E2M5 bias 2): 100,000 random code pairs + all identifier pairs "
+        "vs workloads.quant.ovp.decode_exp_int; latency 1",
+        run_decoder8,
+    ),
     RtlCheck("olive.pe", "exponent-integer PE (d=2): 4,000-cycle random stream vs per-cycle model; latency 2", run_pe),
-    RtlCheck("olive.array4x4", "4x4 OVP array with 8 edge decoders: 60 encoded tiles vs numpy matmul of decoded "
-             "values and the exp-int model; latency T+2R+C-2+e+(L-1)", run_array),
+    RtlCheck(
+        "olive.array4x4",
+        "4x4 OVP array with 8 edge decoders: 60 encoded tiles vs numpy matmul of decoded "
+        "values and the exp-int model; latency T+2R+C-2+e+(L-1)",
+        run_array,
+    ),
 ]

@@ -20,6 +20,7 @@ Per element with code ``c`` and partner code ``p`` (identifier ``ID = 10..0``):
 else normal: int -> ``<0, c>``; flint4 magnitude ``g`` -> ``<0, g>`` for
 ``g < 4`` else ``<1 + g[1], +-(2 + g[0])>``.  4-bit biases: int4 2, flint4 3.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ class DecoderConfig:
     bits: int = 4
     exp_bits: int = 2
     man_bits: int = 1
-    bias: int = 2            # int normals' abfloat bias
-    flint_bias: int = 3      # flint4 normals' abfloat bias (4-bit only)
+    bias: int = 2  # int normals' abfloat bias
+    flint_bias: int = 3  # flint4 normals' abfloat bias (4-bit only)
 
     def __post_init__(self) -> None:
         if self.bits not in (4, 8) or 1 + self.exp_bits + self.man_bits != self.bits:
@@ -90,7 +91,7 @@ class OvpDecoder(wiring.Component):
         i = Signal(signed(cfg.int_width), name=f"{name}_int")
         sign = c[b - 1]
         mant = c[0:M] if M else 0
-        expf = c[M:b - 1]
+        expf = c[M : b - 1]
         out_mag = Signal(unsigned(M + 1), name=f"{name}_omag")
         m.d.comb += out_mag.eq((1 << M) + mant)
         bias = Mux(flint, cfg.flint_bias, cfg.bias) if cfg.has_flint else cfg.bias
@@ -112,12 +113,17 @@ class OvpDecoder(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         b = self.cfg.bits
-        left, right = self.code[0:b], self.code[b:2 * b]
+        left, right = self.code[0:b], self.code[b : 2 * b]
         flint = self.flint if self.cfg.has_flint else 0
         e0, i0 = self.decode_element(m, left, right, flint, "left")
         e1, i1 = self.decode_element(m, right, left, flint, "right")
-        m.d.sync += [self.exp0.eq(e0), self.int0.eq(i0), self.exp1.eq(e1), self.int1.eq(i1),
-                     self.valid_out.eq(self.valid_in)]
+        m.d.sync += [
+            self.exp0.eq(e0),
+            self.int0.eq(i0),
+            self.exp1.eq(e1),
+            self.int1.eq(i1),
+            self.valid_out.eq(self.valid_in),
+        ]
         return m
 
 
@@ -144,11 +150,10 @@ class OvpDecoderLanes(wiring.Component):
         for l in range(self.lanes):
             d = OvpDecoder(cfg)
             m.submodules[f"lane{l}"] = d
-            m.d.comb += [d.code.eq(self.code[l * cw:(l + 1) * cw]), d.valid_in.eq(self.valid_in)]
+            m.d.comb += [d.code.eq(self.code[l * cw : (l + 1) * cw]), d.valid_in.eq(self.valid_in)]
             if cfg.has_flint:
                 m.d.comb += d.flint.eq(self.flint)
-            m.d.comb += self.out[l * w:(l + 1) * w].eq(
-                Cat(d.exp0, d.int0, d.exp1, d.int1))
+            m.d.comb += self.out[l * w : (l + 1) * w].eq(Cat(d.exp0, d.int0, d.exp1, d.int1))
             if l == 0:
                 m.d.comb += self.valid_out.eq(d.valid_out)
         return m

@@ -10,6 +10,7 @@ stage 2 updates ``acc``::
 so ``clear`` and ``en`` in the same cycle start a new dot product without a
 bubble.  Arithmetic wraps modulo ``2^acc_width``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,12 +36,17 @@ class OvpPE(wiring.Component):
     def __init__(self, cfg: OvpPEConfig = OvpPEConfig()) -> None:
         self.cfg = cfg
         E, I, d = unsigned(cfg.exp_width), signed(cfg.int_width), cfg.d
-        super().__init__({
-            "en": In(1), "clear": In(1),
-            "a_exp": In(data.ArrayLayout(E, d)), "a_int": In(data.ArrayLayout(I, d)),
-            "b_exp": In(data.ArrayLayout(E, d)), "b_int": In(data.ArrayLayout(I, d)),
-            "acc": Out(signed(cfg.acc_width)),
-        })
+        super().__init__(
+            {
+                "en": In(1),
+                "clear": In(1),
+                "a_exp": In(data.ArrayLayout(E, d)),
+                "a_int": In(data.ArrayLayout(I, d)),
+                "b_exp": In(data.ArrayLayout(E, d)),
+                "b_int": In(data.ArrayLayout(I, d)),
+                "acc": Out(signed(cfg.acc_width)),
+            }
+        )
 
     def elaborate(self, platform) -> Module:
         m = Module()

@@ -6,6 +6,7 @@ beats per tile, ``a_flint``/``b_flint`` per tile), expected ``C`` per tile
 expected latency (:func:`rtl.olive.array.latency_cycles`).  Tiles are issued
 as soon as ``in_ready`` allows; the first beat's cycle is cycle 0 of the tile.
 """
+
 from __future__ import annotations
 
 import os

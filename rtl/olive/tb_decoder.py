@@ -6,6 +6,7 @@ select, and the expected packed ``<exp, int>`` word (from
 ``workloads.quant.ovp.decode_exp_int``), visible ``latency`` cycles later.
 Streamed one word per cycle; read on the falling edge (outputs are registers).
 """
+
 from __future__ import annotations
 
 import os

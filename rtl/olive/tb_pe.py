@@ -4,6 +4,7 @@ Vectors: per cycle the packed operand words, ``en``, ``clear`` and the expected
 accumulator (per-cycle model in :func:`rtl.olive.checks.pe_model`), visible
 ``latency`` cycles after the inputs.
 """
+
 from __future__ import annotations
 
 import os

@@ -12,4 +12,5 @@
 
 See docs/dram.md.
 """
+
 from llmaccel.sim.dram.config import DramConfig, load_dram  # noqa: F401

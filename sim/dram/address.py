@@ -5,6 +5,7 @@ The map is a comma-separated list of fields, most significant first, e.g.
 lowest ``log2(access_bytes)`` bits are the offset inside one 64 B column access.
 Every field size must be a power of two.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,11 +31,23 @@ class AddressMap:
     offset_bits: int
 
     @classmethod
-    def of(cls, org: DramOrg) -> "AddressMap":
-        sizes = {"ro": org.rows, "ra": org.ranks, "bg": org.bankgroups, "ba": org.banks_per_group,
-                 "ch": org.channels, "co": org.columns}
-        names = {"ro": "rows", "ra": "ranks", "bg": "bankgroups", "ba": "banks_per_group",
-                 "ch": "channels", "co": "row_bytes/access_bytes"}
+    def of(cls, org: DramOrg) -> AddressMap:
+        sizes = {
+            "ro": org.rows,
+            "ra": org.ranks,
+            "bg": org.bankgroups,
+            "ba": org.banks_per_group,
+            "ch": org.channels,
+            "co": org.columns,
+        }
+        names = {
+            "ro": "rows",
+            "ra": "ranks",
+            "bg": "bankgroups",
+            "ba": "banks_per_group",
+            "ch": "channels",
+            "co": "row_bytes/access_bytes",
+        }
         bits = {f: _log2(f"dram.org.{names[f]}", n) for f, n in sizes.items()}
         off = _log2("dram.org.access_bytes", org.access_bytes)
         shift = {}

@@ -1,4 +1,5 @@
 """Whole-device driver: split byte-address streams by channel and run each controller."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from llmaccel.sim.dram.config import DramConfig
 from llmaccel.sim.dram.fast import run_fast
 from llmaccel.sim.dram.reference import ReferenceController
 from llmaccel.sim.dram.requests import ChannelRequests, ChannelSchedule
-from llmaccel.sim.dram.timing import ACT, PRE, RD, WR, REF
+from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR
 from llmaccel.workloads.errors import InputError
 
 IMPLS = ("fast", "reference")
@@ -46,8 +47,9 @@ class DeviceRun:
         return self.bytes / (self.cycles * cfg.timing.tck_ns) if self.cycles else 0.0
 
 
-def run_device(cfg: DramConfig, addr: np.ndarray, is_write: np.ndarray | int = 0,
-               arrival: np.ndarray | int = 0, impl: str = "fast") -> DeviceRun:
+def run_device(
+    cfg: DramConfig, addr: np.ndarray, is_write: np.ndarray | int = 0, arrival: np.ndarray | int = 0, impl: str = "fast"
+) -> DeviceRun:
     """Run byte-address requests (one column access each) through every channel.
 
     Args:

@@ -4,6 +4,7 @@ Presets live in ``sim/dram/presets/<name>.yaml`` (preset schema of :mod:`sim.pre
 every number carries its source).  A design preset may also embed the same three
 sections under its own ``params.dram`` key; :func:`dram_from_params` reads either.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from llmaccel.sim.params import build
-from llmaccel.sim.preset import load_preset, HardwareConfig
+from llmaccel.sim.preset import HardwareConfig, load_preset
 from llmaccel.workloads.errors import InputError
 
 DRAM_PRESET_DIR = Path(__file__).parent / "presets"
@@ -49,7 +50,9 @@ class DramOrg:
     def __post_init__(self) -> None:
         parts = self.address_map.split(",")
         if sorted(parts) != sorted(MAP_FIELDS):
-            raise InputError("dram.org.address_map", f"a permutation of {','.join(MAP_FIELDS)}, got {self.address_map!r}")
+            raise InputError(
+                "dram.org.address_map", f"a permutation of {','.join(MAP_FIELDS)}, got {self.address_map!r}"
+            )
         if self.burst_length % 2:
             raise InputError("dram.org.burst_length", f"an even number of beats (DDR), got {self.burst_length}")
 
@@ -159,7 +162,9 @@ def load_dram(name_or_path: str) -> DramConfig:
     if not (p.suffix in (".yaml", ".yml") or p.exists()):
         p = DRAM_PRESET_DIR / f"{name_or_path}.yaml"
         if not p.exists():
-            raise InputError("dram preset", f"unknown {name_or_path!r}; allowed: {', '.join(dram_preset_names())} or a YAML path")
+            raise InputError(
+                "dram preset", f"unknown {name_or_path!r}; allowed: {', '.join(dram_preset_names())} or a YAML path"
+            )
     st = p.stat()
     return _load_dram_cached(str(p.resolve()), st.st_mtime_ns, st.st_size)
 

@@ -6,6 +6,7 @@ charges every rank of every channel for every cycle of the run at the *active* s
 figure while the run moves data (an upper bound: banks are open almost all the time in
 the streams we run) — see docs/dram.md.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

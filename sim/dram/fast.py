@@ -9,6 +9,7 @@ that can change anything is the minimum over candidate commands' earliest times,
 the next arrival and the next refresh deadline.  Tests hold the command trace
 equal to :mod:`sim.dram.reference` on random streams.
 """
+
 from __future__ import annotations
 
 import numba as nb
@@ -30,9 +31,20 @@ def controller_state(R, BG, BA, refi, qdepth):
     ref_due = np.zeros(R, np.int64)
     for r in range(R):
         ref_due[r] = refi * (r + 1) // R
-    return (np.full(NB, -1, np.int64), np.zeros(NB, np.int64), np.zeros(NB, np.int64), np.zeros(NB, np.int64),
-            np.zeros(NB, np.int64), np.zeros(R, np.int64), np.full((R, 4), -BIG, np.int64), np.zeros(R, np.int64),
-            ref_due, np.zeros(R, np.bool_), np.empty(qdepth, np.int64), np.zeros(NB, np.bool_))
+    return (
+        np.full(NB, -1, np.int64),
+        np.zeros(NB, np.int64),
+        np.zeros(NB, np.int64),
+        np.zeros(NB, np.int64),
+        np.zeros(NB, np.int64),
+        np.zeros(R, np.int64),
+        np.full((R, 4), -BIG, np.int64),
+        np.zeros(R, np.int64),
+        ref_due,
+        np.zeros(R, np.bool_),
+        np.empty(qdepth, np.int64),
+        np.zeros(NB, np.bool_),
+    )
 
 
 @nb.njit(cache=True)
@@ -96,8 +108,24 @@ def refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, ref_ok, tne
 
 
 @nb.njit(cache=True)
-def row_candidate(t, queue, qlen, bank_of, rank_of, row_of, pending, open_row, n_act, n_pre, faw_ring, faw_pos,
-                  faw, seen, act_ok, tnext):
+def row_candidate(
+    t,
+    queue,
+    qlen,
+    bank_of,
+    rank_of,
+    row_of,
+    pending,
+    open_row,
+    n_act,
+    n_pre,
+    faw_ring,
+    faw_pos,
+    faw,
+    seen,
+    act_ok,
+    tnext,
+):
     """FR-FCFS row command: oldest request of each bank, closed bank -> ACT (if ``act_ok``),
     open to another row with no queued hit -> PRE.  Returns (kind 0/1/-1, bank, rank, row, tnext)."""
     for b in range(seen.shape[0]):
@@ -254,8 +282,9 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdept
     rp, rfc, refi, faw, rlat, wlat = gp[3], gp[9], gp[10], gp[8], gp[18], gp[19]
     n = arrival.shape[0]
     BIG = np.int64(1) << 62
-    (open_row, n_act, n_pre, n_rd, n_wr, n_ref, faw_ring, faw_pos, ref_due, pending, queue,
-     seen) = controller_state(R, BG, BA, refi, qdepth)
+    (open_row, n_act, n_pre, n_rd, n_wr, n_ref, faw_ring, faw_pos, ref_due, pending, queue, seen) = controller_state(
+        R, BG, BA, refi, qdepth
+    )
     qlen = 0
     done = np.full(n, -1, np.int64)
     issue = np.full(n, -1, np.int64)
@@ -270,8 +299,24 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdept
         # ---- row-command bus
         kind, b, r, row, tnext = refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, True, tnext)
         if kind < 0:
-            kind, b, r, row, tnext = row_candidate(t, queue, qlen, bank_of, rank_of, row_of, pending, open_row, n_act,
-                                                   n_pre, faw_ring, faw_pos, faw, seen, True, tnext)
+            kind, b, r, row, tnext = row_candidate(
+                t,
+                queue,
+                qlen,
+                bank_of,
+                rank_of,
+                row_of,
+                pending,
+                open_row,
+                n_act,
+                n_pre,
+                faw_ring,
+                faw_pos,
+                faw,
+                seen,
+                True,
+                tnext,
+            )
         if kind >= 0:
             changed = True
             if kind == 0:
@@ -284,8 +329,9 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, R, BG, BA, qdept
                 issue_ref(t, r, BG, BA, rfc, refi, n_act, n_ref, pending, ref_due)
                 cmds, nc = record(cmds, nc, t, 4, r, 0, 0, 0)
         # ---- column-command bus
-        qi, tnext = col_candidate(t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd, n_wr,
-                                  tnext)
+        qi, tnext = col_candidate(
+            t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd, n_wr, tnext
+        )
         if qi >= 0:
             i = queue[qi]
             w = is_write[i] != 0
@@ -305,8 +351,19 @@ def run_fast(cfg: DramConfig, req: ChannelRequests, max_cycles: int | None = Non
     """Schedule one channel's requests; same result as ``ReferenceController(cfg).run(req)``."""
     org = cfg.org
     bank_of = (req.rank * org.bankgroups + req.bg) * org.banks_per_group + req.bank
-    cmds, done, issue = _kernel(req.arrival, req.is_write, np.ascontiguousarray(bank_of), req.rank, req.bg, req.row,
-                                org.ranks, org.bankgroups, org.banks_per_group, cfg.controller.queue_depth,
-                                Gaps.of(cfg).as_array(), np.int64(max_cycles if max_cycles is not None else _BIG))
+    cmds, done, issue = _kernel(
+        req.arrival,
+        req.is_write,
+        np.ascontiguousarray(bank_of),
+        req.rank,
+        req.bg,
+        req.row,
+        org.ranks,
+        org.bankgroups,
+        org.banks_per_group,
+        cfg.controller.queue_depth,
+        Gaps.of(cfg).as_array(),
+        np.int64(max_cycles if max_cycles is not None else _BIG),
+    )
     end = int(done.max()) if len(done) else 0
     return ChannelSchedule(cmds.copy(), done, issue, end)

@@ -6,6 +6,7 @@
   refresh (1 - tRFC/tREFI); random-access bound from the ACT rate per channel:
   min over (tRRD_S, tFAW/4 per rank, tRC / banks, row-command bus carrying ACT+PRE).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,7 +42,6 @@ def analytical_bounds(cfg: DramConfig) -> dict[str, float]:
     # cycles per ACT per channel: tRRD_S within a rank, tFAW/4 per rank, tRC per bank,
     # and the row-command bus needs an ACT and a PRE per access (2 cycles).
     per_rank = max(t.tRRD_S, t.tFAW / 4)
-    act_interval = max(per_rank / o.ranks, t.tRC / o.banks_per_channel, 2.0,
-                       cfg.burst_cycles)
+    act_interval = max(per_rank / o.ranks, t.tRC / o.banks_per_channel, 2.0, cfg.burst_cycles)
     random = o.channels * o.access_bytes / act_interval / t.tck_ns
     return {"peak": peak, "peak_refresh": peak * refresh, "random": min(random, peak) * refresh}

@@ -18,23 +18,24 @@ Policy, each cycle ``t`` (the fast path implements exactly this):
 4. Column-command bus (one RD/WR per cycle): the oldest queued request whose row is
    open in its bank (row hit) and whose RD/WR is legal.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from llmaccel.sim.dram.config import DramConfig
 from llmaccel.sim.dram.requests import ChannelRequests, ChannelSchedule
-from llmaccel.sim.dram.timing import ACT, PRE, RD, WR, REF, Gaps, pair_gap
-
+from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR, Gaps, pair_gap
 
 Bank = tuple[int, int, int]
 LegalFn = Callable[[int, int, int, int, int], bool]
 
 
-def refresh_command(t: int, R: int, open_row: dict[Bank, int], pending: list[bool], ref_due: list[int], refi: int,
-                    legal: LegalFn) -> tuple | None:
+def refresh_command(
+    t: int, R: int, open_row: dict[Bank, int], pending: list[bool], ref_due: list[int], refi: int, legal: LegalFn
+) -> tuple | None:
     """Step 3a: for each refresh-pending rank, lowest first, PRE its lowest open bank if legal,
     else REF once its banks are closed (clears ``pending`` and advances ``ref_due``)."""
     for r in range(R):
@@ -55,8 +56,15 @@ def _bank(req: ChannelRequests, i: int) -> Bank:
     return (int(req.rank[i]), int(req.bg[i]), int(req.bank[i]))
 
 
-def frfcfs_row_command(t: int, queue: list[int], req: ChannelRequests, open_row: dict[Bank, int],
-                       pending: list[bool], legal: LegalFn, act_ok: bool = True) -> tuple | None:
+def frfcfs_row_command(
+    t: int,
+    queue: list[int],
+    req: ChannelRequests,
+    open_row: dict[Bank, int],
+    pending: list[bool],
+    legal: LegalFn,
+    act_ok: bool = True,
+) -> tuple | None:
     """Step 3b: the oldest request of each bank, oldest first: closed bank -> ACT (if
     ``act_ok``), open to another row with no queued hit -> PRE; the first legal one."""
     seen: set[Bank] = set()
@@ -87,8 +95,9 @@ def apply_row_command(cmd: tuple, open_row: dict[Bank, int]) -> None:
         del open_row[(r, bg, ba)]
 
 
-def frfcfs_column(t: int, queue: list[int], req: ChannelRequests, open_row: dict[Bank, int], pending: list[bool],
-                  legal: LegalFn) -> tuple[int, int] | None:
+def frfcfs_column(
+    t: int, queue: list[int], req: ChannelRequests, open_row: dict[Bank, int], pending: list[bool], legal: LegalFn
+) -> tuple[int, int] | None:
     """Step 4: the oldest queued row hit whose RD/WR is legal: (queue index, command) or None."""
     for qi, i in enumerate(queue):
         k = _bank(req, i)
@@ -109,7 +118,7 @@ class ReferenceController:
         self.max_gap = max(v for k, v in vars(self.g).items() if k not in ("refi", "read_latency", "write_latency"))
 
     def _legal(self, t: int, cmd: int, rank: int, bg: int, bank: int) -> bool:
-        for (tp, pc, pr, pg, pb, _row) in reversed(self.history):
+        for tp, pc, pr, pg, pb, _row in reversed(self.history):
             if t - tp >= self.max_gap:
                 break
             same_rank = pr == rank
@@ -119,8 +128,11 @@ class ReferenceController:
             if gap is not None and t - tp < gap:
                 return False
         if cmd == ACT:
-            recent = sum(1 for (tp, pc, pr, *_r) in self.history[-4 * self.max_gap:]
-                         if pc == ACT and pr == rank and t - tp < self.g.faw)
+            recent = sum(
+                1
+                for (tp, pc, pr, *_r) in self.history[-4 * self.max_gap :]
+                if pc == ACT and pr == rank and t - tp < self.g.faw
+            )
             if recent >= 4:
                 return False
         return True

@@ -1,4 +1,5 @@
 """A stream of memory requests for one channel, as parallel integer arrays."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class ChannelRequests:
         return len(self.arrival)
 
     @classmethod
-    def build(cls, arrival, is_write, rank, bg, bank, row) -> "ChannelRequests":
+    def build(cls, arrival, is_write, rank, bg, bank, row) -> ChannelRequests:
         a = lambda x: np.ascontiguousarray(np.asarray(x, dtype=np.int64))  # noqa: E731
         n = len(np.asarray(arrival))
         bc = lambda x: a(np.broadcast_to(np.asarray(x, dtype=np.int64), (n,)))  # noqa: E731

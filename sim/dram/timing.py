@@ -27,6 +27,7 @@ REF -> ACT, REF     same rank                   tRFC
 
 ``burst`` = burst_length / 2 cycles (DDR).  A REF needs every bank of its rank closed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,16 +66,31 @@ class Gaps:
     write_latency: int
 
     @classmethod
-    def of(cls, cfg: DramConfig) -> "Gaps":
+    def of(cls, cfg: DramConfig) -> Gaps:
         t = cfg.timing
         b = cfg.burst_cycles
-        return cls(rc=t.tRC, rcd=t.tRCD, ras=t.tRAS, rp=t.tRP, rtp=t.tRTP, wr2pre=t.CWL + b + t.tWR,
-                   rrd_s=t.tRRD_S, rrd_l=t.tRRD_L, faw=t.tFAW, rfc=t.tRFC, refi=t.tREFI,
-                   rd2rd_l=max(t.tCCD_L, b), rd2rd_s=max(t.tCCD_S, b), rd2rd_r=b + t.tRTRS,
-                   rd2wr=t.CL + b - t.CWL + t.tRTRS,
-                   wr2rd_l=t.CWL + b + t.tWTR_L, wr2rd_s=t.CWL + b + t.tWTR_S,
-                   wr2rd_r=t.CWL + b + t.tRTRS - t.CL,
-                   read_latency=t.CL + b, write_latency=t.CWL + b)
+        return cls(
+            rc=t.tRC,
+            rcd=t.tRCD,
+            ras=t.tRAS,
+            rp=t.tRP,
+            rtp=t.tRTP,
+            wr2pre=t.CWL + b + t.tWR,
+            rrd_s=t.tRRD_S,
+            rrd_l=t.tRRD_L,
+            faw=t.tFAW,
+            rfc=t.tRFC,
+            refi=t.tREFI,
+            rd2rd_l=max(t.tCCD_L, b),
+            rd2rd_s=max(t.tCCD_S, b),
+            rd2rd_r=b + t.tRTRS,
+            rd2wr=t.CL + b - t.CWL + t.tRTRS,
+            wr2rd_l=t.CWL + b + t.tWTR_L,
+            wr2rd_s=t.CWL + b + t.tWTR_S,
+            wr2rd_r=t.CWL + b + t.tRTRS - t.CL,
+            read_latency=t.CL + b,
+            write_latency=t.CWL + b,
+        )
 
     def as_array(self) -> np.ndarray:
         """Gaps as an int64 vector in field order (what the numba kernel takes)."""
@@ -121,9 +137,9 @@ def pair_gap(g: Gaps, prev: int, cur: int, same_rank: bool, same_bg: bool, same_
                 if not same_rank:
                     return g.rd2rd_r
                 return g.rd2rd_l if same_bg else g.rd2rd_s
-            if prev == RD:          # RD -> WR
+            if prev == RD:  # RD -> WR
                 return g.rd2wr
-            if not same_rank:        # WR -> RD
+            if not same_rank:  # WR -> RD
                 return g.wr2rd_r
             return g.wr2rd_l if same_bg else g.wr2rd_s
         return None

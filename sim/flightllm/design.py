@@ -14,6 +14,7 @@ Energy: the run total is the preset's board power x time (the paper measures boa
 power); the dynamic part is split by action counts with ``sim/flightllm/energy.yaml``
 and the remainder is reported as ``board_static_other``.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,8 +44,18 @@ FPGA_NODE_NM = 16  # UltraScale+ / Versal fabric process (TSMC 16FF+ / 7 nm); se
 def shapes(p: FlightParams) -> tuple[ChainShape, ChainShape]:
     """(MM-mode, MV-mode) chain shapes of one core."""
     c = p.compute
-    mk = lambda par: ChainShape(pk=par.pk, pn=par.pn, pm=par.pm, dsps_per_group=c.dsps_per_group,  # noqa: E731
-                                stages=c.dg_pipeline_stages, accumulate_cycles=c.accumulate_cycles, block=c.block)
+
+    def mk(par) -> ChainShape:
+        return ChainShape(
+            pk=par.pk,
+            pn=par.pn,
+            pm=par.pm,
+            dsps_per_group=c.dsps_per_group,
+            stages=c.dg_pipeline_stages,
+            accumulate_cycles=c.accumulate_cycles,
+            block=c.block,
+        )
+
     return mk(c.mm), mk(c.mv)
 
 
@@ -89,22 +100,35 @@ class _Timing:
         else:
             n_core = -(-a["n"] // cores)
             bn = self.prog.block_n.get(ins.op)
-            key = (op.name, op.b_spec, a["m"], a["n"], a["k"], a["col0"]) if bn is not None else \
-                ("dense", a["m"], n_core, a["k"], a["nnz16"], a["m"] == 1)
+            key = (
+                (op.name, op.b_spec, a["m"], a["n"], a["k"], a["col0"])
+                if bn is not None
+                else ("dense", a["m"], n_core, a["k"], a["nnz16"], a["m"] == 1)
+            )
             cyc = self.cache.get(key)
             if cyc is None:
                 if bn is not None:
-                    nnz = column_nnz(bn, op.n, blk)[a["col0"]:a["col0"] + a["n"]]
-                    cyc = max(chain_cycles(nnz[c * n_core:(c + 1) * n_core], shape, a["m"])
-                              for c in range(cores) if c * n_core < a["n"])
+                    nnz = column_nnz(bn, op.n, blk)[a["col0"] : a["col0"] + a["n"]]
+                    cyc = max(
+                        chain_cycles(nnz[c * n_core : (c + 1) * n_core], shape, a["m"])
+                        for c in range(cores)
+                        if c * n_core < a["n"]
+                    )
                 else:
                     cyc = chain_cycles(np.full(n_core, -(-a["k"] // blk) * a["nnz16"], np.int64), shape, a["m"])
                 self.cache[key] = cyc
         fused = a.get("fused_sfu")
         if fused:
             share = a["n"] / op.n if "heads" not in a else 1.0
-            sfu = sum(sfu_cycles(self.prog.ops[j].kind.value, self.prog.ops[j].m * self.prog.ops[j].count,
-                                 self.prog.ops[j].n, self.p.sfu) for j in fused)
+            sfu = sum(
+                sfu_cycles(
+                    self.prog.ops[j].kind.value,
+                    self.prog.ops[j].m * self.prog.ops[j].count,
+                    self.prog.ops[j].n,
+                    self.p.sfu,
+                )
+                for j in fused
+            )
             cyc = max(cyc, int(math.ceil(sfu * share)))
         return max(1, cyc)
 
@@ -181,8 +205,18 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
     for idx, ins in enumerate(prog.instrs):
         if ins.op < 0:
             continue
-        s = per_op.setdefault(ins.op, {"start": sched.start[idx], "end": 0, "busy": 0, "unit": None,
-                                       "dram_read": 0.0, "dram_write": 0.0, "compute": 0})
+        s = per_op.setdefault(
+            ins.op,
+            {
+                "start": sched.start[idx],
+                "end": 0,
+                "busy": 0,
+                "unit": None,
+                "dram_read": 0.0,
+                "dram_write": 0.0,
+                "compute": 0,
+            },
+        )
         s["start"] = min(s["start"], sched.start[idx])
         s["end"] = max(s["end"], sched.end[idx])
         d = sched.end[idx] - sched.start[idx]
@@ -201,8 +235,10 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
     hbm_pj_bit = table.pj("hbm2_bit")
     for i, op in enumerate(prog.ops):
         s = per_op.get(i)
-        if s is None:   # fused op
-            ops.append(OpStats(op.name, op.kind.value, op.layer, op.phase.value, "sfu(fused)", 0, 0, 0, 0, 0.0, 0, {}, {}))
+        if s is None:  # fused op
+            ops.append(
+                OpStats(op.name, op.kind.value, op.layer, op.phase.value, "sfu(fused)", 0, 0, 0, 0, 0.0, 0, {}, {})
+            )
             continue
         cycles = s["end"] - s["start"]
         macs = op.macs if op.kind.is_matmul else 0
@@ -214,15 +250,33 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
             # MM mode packs two tokens per DSP op; MV mode (m = 1) uses one MAC per DSP op
             "dsp": useful / (2 if op.m > 1 else 1) * table.pj("dsp_packed_op", FPGA_NODE_NM) if macs else 0.0,
             "uram": (op.b_bytes() + op.a_bytes()) / 9 * table.pj("uram_72b_access", FPGA_NODE_NM) if macs else 0.0,
-            "sfu": (op.elements * (2 if op.kind in (OpKind.SOFTMAX, OpKind.NORM) else 1) * table.pj("sfu_fp16_op", FPGA_NODE_NM)
-                    if not macs else 0.0),
+            "sfu": (
+                op.elements
+                * (2 if op.kind in (OpKind.SOFTMAX, OpKind.NORM) else 1)
+                * table.pj("sfu_fp16_op", FPGA_NODE_NM)
+                if not macs
+                else 0.0
+            ),
         }
         for k, v in e.items():
             dyn[k] += v
-        ops.append(OpStats(op.name, op.kind.value, op.layer, op.phase.value, s["unit"] or "ld", cycles, s["compute"],
-                           max(0, cycles - s["compute"]), useful,
-                           useful / (max(1, s["compute"]) * peak) if macs else 0.0, s["start"],
-                           {"dram_read": s["dram_read"], "dram_write": s["dram_write"]}, e))
+        ops.append(
+            OpStats(
+                op.name,
+                op.kind.value,
+                op.layer,
+                op.phase.value,
+                s["unit"] or "ld",
+                cycles,
+                s["compute"],
+                max(0, cycles - s["compute"]),
+                useful,
+                useful / (max(1, s["compute"]) * peak) if macs else 0.0,
+                s["start"],
+                {"dram_read": s["dram_read"], "dram_write": s["dram_write"]},
+                e,
+            )
+        )
     time_s = total / (p.clock_mhz * 1e6)
     board_pj = p.device.board_power_w * time_s * 1e12
     energy = dict(dyn)
@@ -230,10 +284,17 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
     hbm_bytes = timing.hbm.bytes_read + timing.hbm.bytes_written
     bw_util = hbm_bytes / (time_s * p.hbm.peak_gbps * 1e9) if total else 0.0
     meta = {
-        "phase": prog.phase, "length": prog.length, "instructions": len(prog.instrs),
-        "program_bytes": prog.storage_bytes(), "hbm_bytes": hbm_bytes, "hbm_read_bytes": timing.hbm.bytes_read,
-        "hbm_write_bytes": timing.hbm.bytes_written, "bandwidth_utilisation": bw_util,
-        "decode_mode": p.decode_mode, "fusion": p.fusion, "board_power_w": p.device.board_power_w,
+        "phase": prog.phase,
+        "length": prog.length,
+        "instructions": len(prog.instrs),
+        "program_bytes": prog.storage_bytes(),
+        "hbm_bytes": hbm_bytes,
+        "hbm_read_bytes": timing.hbm.bytes_read,
+        "hbm_write_bytes": timing.hbm.bytes_written,
+        "bandwidth_utilisation": bw_util,
+        "decode_mode": p.decode_mode,
+        "fusion": p.fusion,
+        "board_power_w": p.device.board_power_w,
         "hbm_busy_fraction": float(timing.hbm.busy_cycles.mean() / max(1, total * timing.ratio)),
     }
     assumptions = [

@@ -25,14 +25,15 @@ Two speeds, held equal by tests:
   INT8 arithmetic (``workloads.quant.dsp_packing``) and the cycle of the last accumulator write;
 * :func:`chain_cycles` — closed form over per-column non-zero counts (numpy).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from llmaccel.workloads.quant import dsp_packing as packed
 from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant import dsp_packing as packed
 
 ALLOWED_N = (0, 2, 4, 8, 16)
 
@@ -61,7 +62,9 @@ class ChainShape:
 
     def __post_init__(self) -> None:
         if self.pk % self.dsps_per_group:
-            raise InputError("compute.mm.pk", f"must be a multiple of dsps_per_group={self.dsps_per_group}, got {self.pk}")
+            raise InputError(
+                "compute.mm.pk", f"must be a multiple of dsps_per_group={self.dsps_per_group}, got {self.pk}"
+            )
 
     @property
     def groups(self) -> int:
@@ -145,8 +148,9 @@ def _column_beats(col_blocks: list[tuple[int, int]], pk: int) -> list[list[tuple
     return beats
 
 
-def reference_tile_run(a: np.ndarray, w: np.ndarray, mask: np.ndarray, block_n: np.ndarray,
-                       shape: ChainShape) -> tuple[np.ndarray, int]:
+def reference_tile_run(
+    a: np.ndarray, w: np.ndarray, mask: np.ndarray, block_n: np.ndarray, shape: ChainShape
+) -> tuple[np.ndarray, int]:
     """Per-cycle, per-DG reference of one core: returns (out[m, n] int64, cycles).
 
     Args:
@@ -212,7 +216,7 @@ def reference_tile_run(a: np.ndarray, w: np.ndarray, mask: np.ndarray, block_n: 
                     # DSP slots of this beat: expand segments
                     slots: list[tuple[int, int, int, bool, bool]] = []  # (kb, row, seg_id, first, last)
                     for si, (kb, first, cnt) in enumerate(beats[bi]):
-                        rows = np.flatnonzero(m_p[kb * B:(kb + 1) * B, c])
+                        rows = np.flatnonzero(m_p[kb * B : (kb + 1) * B, c])
                         for q in range(cnt):
                             slots.append((kb, int(rows[first + q]), si, q == 0, q == cnt - 1))
                     d0, d1 = j * dg, j * dg + 1
@@ -222,8 +226,8 @@ def reference_tile_run(a: np.ndarray, w: np.ndarray, mask: np.ndarray, block_n: 
                     prev = lanes.get(key)
                     s0 = slots[d0]
                     s1 = slots[d1] if d1 < len(slots) else None
-                    win_hi = a_p[hi_tok, s0[0] * B:(s0[0] + 1) * B]
-                    win_lo = a_p[pair0, s0[0] * B:(s0[0] + 1) * B]
+                    win_hi = a_p[hi_tok, s0[0] * B : (s0[0] + 1) * B]
+                    win_lo = a_p[pair0, s0[0] * B : (s0[0] + 1) * B]
                     # both DSPs of a DG share one K-block window (segments are DG-aligned)
                     w0 = int(w_p[s0[0] * B + s0[1], c])
                     w1 = int(w_p[s1[0] * B + s1[1], c]) if s1 else 0
@@ -256,5 +260,4 @@ def op_cycles_blocks(m: int, n: int, block_n: np.ndarray, shape: ChainShape, cor
     """Cycles with a per-block N map; columns split in contiguous slices over cores (max)."""
     nnz = column_nnz(block_n, n, shape.block)
     n_core = -(-n // cores)
-    return max(chain_cycles(nnz[c * n_core:(c + 1) * n_core], shape, m) for c in range(cores)
-               if c * n_core < n)
+    return max(chain_cycles(nnz[c * n_core : (c + 1) * n_core], shape, m) for c in range(cores) if c * n_core < n)

@@ -25,13 +25,13 @@ robin from a rotating start PC); it completes when its slowest PC does.
 Two speeds: :meth:`HbmModel.reference_request` walks bursts one by one;
 :meth:`HbmModel.transfer` (default) is the closed form per request, looped over PCs.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-
 from numba import njit
 
 from llmaccel.sim.flightllm.params import HbmParams
@@ -54,7 +54,7 @@ class HbmTiming:
     row_penalty: int
 
     @staticmethod
-    def of(p: HbmParams) -> "HbmTiming":
+    def of(p: HbmParams) -> HbmTiming:
         tck = 2000.0 / p.data_rate_mtps
         cyc = lambda ns: int(math.ceil(ns / tck - 1e-9))  # noqa: E731
         burst_bytes = p.pc_bytes_per_beat * p.burst_beats
@@ -65,8 +65,19 @@ class HbmTiming:
         row_pen = max(0, cyc(p.tRP_ns) + cyc(p.tRCD_ns) - hidden)
         t_rfc = cyc(p.tRFC_ns)
         refresh_every = max(1, (cyc(p.tREFI_ns) - t_rfc) // t_burst)
-        return HbmTiming(tck, t_burst, burst_bytes, cyc(p.tRCD_ns), cyc(p.tRP_ns), t_rfc, cyc(p.tWTR_ns),
-                         cyc(p.tRTW_ns), cyc(p.access_latency_ns), refresh_every, row_pen)
+        return HbmTiming(
+            tck,
+            t_burst,
+            burst_bytes,
+            cyc(p.tRCD_ns),
+            cyc(p.tRP_ns),
+            t_rfc,
+            cyc(p.tWTR_ns),
+            cyc(p.tRTW_ns),
+            cyc(p.access_latency_ns),
+            refresh_every,
+            row_pen,
+        )
 
 
 class HbmModel:
@@ -76,11 +87,11 @@ class HbmModel:
         self.p = p
         self.t = HbmTiming.of(p)
         n = p.pseudo_channels
-        self._bus = np.zeros(n, np.int64)      # bus-free cycle per PC
-        self._lw = np.zeros(n, np.int64)       # 1: last request was a write
-        self._served = np.zeros(n, np.int64)   # bursts served (refresh counter)
-        self._busy = np.zeros(n, np.int64)     # cycles with the PC bus occupied
-        self._next = np.zeros(1, np.int64)     # round-robin start PC of the next transfer
+        self._bus = np.zeros(n, np.int64)  # bus-free cycle per PC
+        self._lw = np.zeros(n, np.int64)  # 1: last request was a write
+        self._served = np.zeros(n, np.int64)  # bursts served (refresh counter)
+        self._busy = np.zeros(n, np.int64)  # cycles with the PC bus occupied
+        self._next = np.zeros(1, np.int64)  # round-robin start PC of the next transfer
         self.bytes_read = 0.0
         self.bytes_written = 0.0
         self._next_pc = 0
@@ -104,11 +115,11 @@ class HbmModel:
         start = now
         for b in range(bursts):
             if b > 0 and b % self.row_bursts == 0:
-                now += t.row_penalty            # new row, ACT not fully hidden
-            now += t.t_burst                    # data beats of this burst
+                now += t.row_penalty  # new row, ACT not fully hidden
+            now += t.t_burst  # data beats of this burst
             self.served[pc] += 1
             if self.served[pc] % t.refresh_every == 0:
-                now += t.t_rfc + t.t_rcd        # all-bank refresh, then re-open the row
+                now += t.t_rfc + t.t_rcd  # all-bank refresh, then re-open the row
         self.bus_free[pc] = now
         self.last_write[pc] = write
         self._busy[pc] += now - start
@@ -144,10 +155,29 @@ class HbmModel:
                     end = max(end, self.reference_request(pc, arrival, nb, write))
         else:
             t = self.t
-            end = int(_striped_closed_form(self._bus, self._lw, self._served, self._busy, self._next, total,
-                                           self.p.request_bytes, int(arrival), int(write), t.burst_bytes,
-                                           t.refresh_every, self.row_bursts, t.t_rfc + t.t_rcd, t.row_penalty,
-                                           t.t_burst, t.t_rcd, t.latency, t.t_wtr, t.t_rtw))
+            end = int(
+                _striped_closed_form(
+                    self._bus,
+                    self._lw,
+                    self._served,
+                    self._busy,
+                    self._next,
+                    total,
+                    self.p.request_bytes,
+                    int(arrival),
+                    int(write),
+                    t.burst_bytes,
+                    t.refresh_every,
+                    self.row_bursts,
+                    t.t_rfc + t.t_rcd,
+                    t.row_penalty,
+                    t.t_burst,
+                    t.t_rcd,
+                    t.latency,
+                    t.t_wtr,
+                    t.t_rtw,
+                )
+            )
         if write:
             self.bytes_written += float(total)
         else:
@@ -176,8 +206,27 @@ class HbmModel:
 
 
 @njit(cache=True)
-def _striped_closed_form(bus, lw, served, busy, nxt, total, chunk, arrival, write, bb, ev, rb, rcost, rowp,
-                         t_burst, t_rcd, latency, t_wtr, t_rtw):  # pragma: no cover - numba
+def _striped_closed_form(
+    bus,
+    lw,
+    served,
+    busy,
+    nxt,
+    total,
+    chunk,
+    arrival,
+    write,
+    bb,
+    ev,
+    rb,
+    rcost,
+    rowp,
+    t_burst,
+    t_rcd,
+    latency,
+    t_wtr,
+    t_rtw,
+):  # pragma: no cover - numba
     """Closed form of one striped transfer (split round robin, then every PC's request)."""
     n = bus.shape[0]
     full = total // chunk

@@ -4,6 +4,7 @@ Units are in the field names: ``_mhz``, ``_kib``, ``_gbps`` (GB/s, 1e9 bytes/s),
 ``_ns``, ``_w`` (watts), ``_usd``.  Every value comes from a preset YAML
 (``sim/presets/u280.yaml``, ``vhk158.yaml``) where it carries its source.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ class FlightParams:
     isa: IsaParams
     decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
     fusion: bool = True
-    compression: dict = field(default_factory=dict)   # validated by mapping.flightllm.CompilerParams
+    compression: dict = field(default_factory=dict)  # validated by mapping.flightllm.CompilerParams
 
 
 _CACHE: dict[str, FlightParams] = {}

@@ -19,6 +19,7 @@ Two fidelities of a step:
   Tests hold it within 0.5 % of ``full``; ``llmaccel reproduce flightllm`` uses it to
   stay within its time budget.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,14 +49,24 @@ class StepSummary:
     program_bytes: float
 
     @staticmethod
-    def of(r: Result) -> "StepSummary":
-        return StepSummary(float(r.total_cycles), r.time_s, r.total_energy_pj, float(r.meta["hbm_bytes"]),
-                           float(r.meta["program_bytes"]))
+    def of(r: Result) -> StepSummary:
+        return StepSummary(
+            float(r.total_cycles),
+            r.time_s,
+            r.total_energy_pj,
+            float(r.meta["hbm_bytes"]),
+            float(r.meta["program_bytes"]),
+        )
 
-    def extrapolate(self, nxt: "StepSummary", extra: int) -> "StepSummary":
+    def extrapolate(self, nxt: StepSummary, extra: int) -> StepSummary:
         f = lambda a, b: a + extra * (b - a)  # noqa: E731
-        return StepSummary(f(self.cycles, nxt.cycles), f(self.time_s, nxt.time_s), f(self.energy_pj, nxt.energy_pj),
-                           f(self.hbm_bytes, nxt.hbm_bytes), f(self.program_bytes, nxt.program_bytes))
+        return StepSummary(
+            f(self.cycles, nxt.cycles),
+            f(self.time_s, nxt.time_s),
+            f(self.energy_pj, nxt.energy_pj),
+            f(self.hbm_bytes, nxt.hbm_bytes),
+            f(self.program_bytes, nxt.program_bytes),
+        )
 
 
 @dataclass
@@ -119,8 +130,15 @@ def _run(model: ModelConfig, phase: str, length: int, hw: HardwareConfig, quant:
     return DESIGN.simulate(prog, hw)
 
 
-def step_summary(model: ModelConfig, phase: str, length: int, hw: HardwareConfig, quant: str,
-                 cache: BucketCache, fidelity: Literal["full", "steady"] = "full") -> StepSummary:
+def step_summary(
+    model: ModelConfig,
+    phase: str,
+    length: int,
+    hw: HardwareConfig,
+    quant: str,
+    cache: BucketCache,
+    fidelity: Literal["full", "steady"] = "full",
+) -> StepSummary:
     """Totals of one step program at bucket ``length`` (cached)."""
     if fidelity not in ("full", "steady"):
         raise InputError("fidelity", f"allowed: full, steady; got {fidelity!r}")
@@ -137,9 +155,15 @@ def step_summary(model: ModelConfig, phase: str, length: int, hw: HardwareConfig
     return cache.get(key, make)
 
 
-def simulate_request(model: ModelConfig, prompt_len: int, gen_len: int, hw: HardwareConfig,
-                     quant: str = "flightllm-paper", cache: BucketCache | None = None,
-                     fidelity: Literal["full", "steady"] = "full") -> RequestResult:
+def simulate_request(
+    model: ModelConfig,
+    prompt_len: int,
+    gen_len: int,
+    hw: HardwareConfig,
+    quant: str = "flightllm-paper",
+    cache: BucketCache | None = None,
+    fidelity: Literal["full", "steady"] = "full",
+) -> RequestResult:
     """Prefill ``prompt_len`` tokens then generate ``gen_len`` tokens at batch 1."""
     prompt_len = require_positive_int("prompt_len", prompt_len)
     gen_len = require_positive_int("gen_len", gen_len)
@@ -161,5 +185,14 @@ def simulate_request(model: ModelConfig, prompt_len: int, gen_len: int, hw: Hard
         dec_bytes += count * r.hbm_bytes
         prog_bytes += r.program_bytes
     peak = hw.get("hbm.peak_gbps") * 1e9
-    return RequestResult(pre.time_s, decode_s, gen_len, (pre.energy_pj + decode_pj) * 1e-12, decode_pj * 1e-12,
-                         dec_bytes, dec_bytes / (decode_s * peak), {"prefill": [pb], "decode": sorted(used)}, prog_bytes)
+    return RequestResult(
+        pre.time_s,
+        decode_s,
+        gen_len,
+        (pre.energy_pj + decode_pj) * 1e-12,
+        decode_pj * 1e-12,
+        dec_bytes,
+        dec_bytes / (decode_s * peak),
+        {"prefill": [pb], "decode": sorted(used)},
+        prog_bytes,
+    )

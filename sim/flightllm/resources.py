@@ -11,6 +11,7 @@ Needs (per device):
 :func:`check_fit` raises :class:`InputError` naming the first overflowing resource;
 :func:`usage` returns the numbers for reports.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,10 +35,14 @@ def usage(p: FlightParams) -> dict[str, dict[str, float]]:
 def check_fit(p: FlightParams, preset: str = "preset") -> dict[str, dict[str, float]]:
     """Raise InputError if any resource overflows; return :func:`usage` otherwise."""
     u = usage(p)
-    for res, what in (("dsp", "DSP48 slices (compute.cores x chains x pK)"),
-                      ("uram", "URAM blocks (compute.cores x buffers)"),
-                      ("bram36", "BRAM36 blocks (compute.cores x buffers.sfu_bram36)")):
+    for res, what in (
+        ("dsp", "DSP48 slices (compute.cores x chains x pK)"),
+        ("uram", "URAM blocks (compute.cores x buffers)"),
+        ("bram36", "BRAM36 blocks (compute.cores x buffers.sfu_bram36)"),
+    ):
         if u[res]["used"] > u[res]["available"]:
-            raise InputError(f"{preset}: device.{res}",
-                             f"configuration needs {u[res]['used']} {what} but the device has {u[res]['available']}")
+            raise InputError(
+                f"{preset}: device.{res}",
+                f"configuration needs {u[res]['used']} {what} but the device has {u[res]['available']}",
+            )
     return u

@@ -12,11 +12,12 @@ scheduler runs with fixed durations in tests.
 :func:`double_buffer_closed_form` is the closed form of the simple stream
 ``LD_i -> MV_i`` with ``credits`` buffers, used to check the scheduler.
 """
+
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from llmaccel.workloads.errors import InputError
 
@@ -35,8 +36,9 @@ class Scheduled:
         return max(self.end, default=0)
 
 
-def schedule(instrs: Sequence, init_tokens: dict[tuple[str, str], int],
-             duration: Callable[[object, int], int]) -> Scheduled:
+def schedule(
+    instrs: Sequence, init_tokens: dict[tuple[str, str], int], duration: Callable[[object, int], int]
+) -> Scheduled:
     """Run the decoupled-queue machine over ``instrs`` (objects with ``unit``, ``wait``, ``release``)."""
     queues: dict[str, list[int]] = {u: [] for u in UNITS}
     needs: list[tuple[tuple[str, int], ...]] = []

@@ -14,6 +14,7 @@ matrix unit (mapping/flightllm decides which ops are fused).
 Two speeds: :func:`reference_cycles` steps one cycle at a time, :func:`sfu_cycles` is
 the closed form.
 """
+
 from __future__ import annotations
 
 from llmaccel.sim.flightllm.params import SfuParams

@@ -1,4 +1,5 @@
 """The ``gpu`` design: roofline reference (``sim.gpu.roofline``).  The program is the trace itself."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

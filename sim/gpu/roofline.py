@@ -14,6 +14,7 @@ narrowest peak the operands fit: integer operands of <= 4 / 8 bits use the
 ``fp16``.  Energy = board power x time.  Cycles are reported at ``clock_mhz``
 (the boost clock) so they compare with other designs' cycle counts.
 """
+
 from __future__ import annotations
 
 import math
@@ -80,19 +81,24 @@ def op_time_s(op: Op, p: GpuParams) -> tuple[float, float, float, str]:
     if op.kind.is_matmul:
         kind = op.kind.value
         if kind not in p.efficiency.compute:
-            raise InputError("efficiency.compute", f"no efficiency for op kind {kind!r}; have: {', '.join(sorted(p.efficiency.compute))}")
+            raise InputError(
+                "efficiency.compute",
+                f"no efficiency for op kind {kind!r}; have: {', '.join(sorted(p.efficiency.compute))}",
+            )
         dt = dtype_of(op, p)
         t_cmp = 2 * op.macs / (p.peak_tops[dt] * 1e12 * p.efficiency.compute[kind])
     else:
         kind = op.kind.value
         if kind not in p.flops_per_element:
-            raise InputError("flops_per_element", f"no entry for op kind {kind!r}; have: {', '.join(sorted(p.flops_per_element))}")
+            raise InputError(
+                "flops_per_element", f"no entry for op kind {kind!r}; have: {', '.join(sorted(p.flops_per_element))}"
+            )
         dt = "vector"
         t_cmp = op.elements * p.flops_per_element[kind] / (p.peak_tops["vector"] * 1e12 * p.efficiency.vector)
     return max(t_cmp, t_mem) + p.kernel_overhead_us * 1e-6, t_cmp, t_mem, dt
 
 
-def simulate_trace(trace: Trace, preset: "str | HardwareConfig") -> Result:
+def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
     """Roofline time and board energy of every op of ``trace`` on a GPU preset."""
     hw = load_preset(preset) if isinstance(preset, str) else preset
     if hw.design != "gpu":
@@ -107,18 +113,37 @@ def simulate_trace(trace: Trace, preset: "str | HardwareConfig") -> Result:
         cycles = max(1, math.ceil(secs * hz - 1e-6))
         compute = min(cycles, math.ceil(t_cmp * hz - 1e-6))
         bytes_ = {"dram_read": op.a_bytes() + op.b_bytes(), "dram_write": op.out_bytes()}
-        st = OpStats(op.name, op.kind.value, op.layer, op.phase.value, "gpu", cycles, compute, cycles - compute,
-                     macs=op.macs, utilisation=op.macs / (cycles * peak_macs) if op.macs else 0.0, start_cycle=t,
-                     bytes=bytes_, energy_pj={"board": p.power_w * cycles / hz * 1e12})
+        st = OpStats(
+            op.name,
+            op.kind.value,
+            op.layer,
+            op.phase.value,
+            "gpu",
+            cycles,
+            compute,
+            cycles - compute,
+            macs=op.macs,
+            utilisation=op.macs / (cycles * peak_macs) if op.macs else 0.0,
+            start_cycle=t,
+            bytes=bytes_,
+            energy_pj={"board": p.power_w * cycles / hz * 1e12},
+        )
         t += cycles
         stats.append(st)
-    return Result(design="gpu", preset=hw.name, model=trace.model, clock_mhz=p.clock_mhz, total_cycles=t,
-                  ops=stats, peak_macs_per_cycle=peak_macs,
-                  energy_pj={"board": p.power_w * t / hz * 1e12},
-                  meta={"power_w": p.power_w, "memory_gbps": p.memory_gbps, "peak_tops": dict(p.peak_tops)},
-                  assumptions=[
-                      "roofline per op: max(compute at peak x efficiency, bytes at bandwidth x efficiency) + launch overhead",
-                      "every operand crosses HBM once per op (no L2 reuse across ops, no kernel fusion)",
-                      "energy = board power (TDP) x time",
-                      "utilisation is against the FP16 tensor peak",
-                  ])
+    return Result(
+        design="gpu",
+        preset=hw.name,
+        model=trace.model,
+        clock_mhz=p.clock_mhz,
+        total_cycles=t,
+        ops=stats,
+        peak_macs_per_cycle=peak_macs,
+        energy_pj={"board": p.power_w * t / hz * 1e12},
+        meta={"power_w": p.power_w, "memory_gbps": p.memory_gbps, "peak_tops": dict(p.peak_tops)},
+        assumptions=[
+            "roofline per op: max(compute at peak x efficiency, bytes at bandwidth x efficiency) + launch overhead",
+            "every operand crosses HBM once per op (no L2 reuse across ops, no kernel fusion)",
+            "energy = board power (TDP) x time",
+            "utilisation is against the FP16 tensor peak",
+        ],
+    )

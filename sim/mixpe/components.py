@@ -19,6 +19,7 @@ float x int operands do not fit :class:`sim.systolic.pe.PEType`'s one family), t
 baselines' in-loop dequantizers, and MixPE's group-aligned K tiling (the host's own tiling is
 used; dequant operations are counted per output per group, ``m * n * ceil(k / G)``).
 """
+
 from __future__ import annotations
 
 from llmaccel.sim.components import GroupDequant, HostedPE
@@ -33,19 +34,43 @@ def _hosted(name: str, preset: str, group_dequant: GroupDequant | None, descript
     p = from_preset(load_preset(preset))
     kind = pe_kind(p.pe.kind)
     actions = (kind.product_action, kind.accumulate_action) + kind.extra_actions
-    pe = PEType(name, kind.act_bits, kind.w_bits, "int", p.pe.lanes, p.pe.pipeline_latency, p.pe.acc_bits,
-                actions, kind.product_action)
+    pe = PEType(
+        name,
+        kind.act_bits,
+        kind.w_bits,
+        "int",
+        p.pe.lanes,
+        p.pe.pipeline_latency,
+        p.pe.acc_bits,
+        actions,
+        kind.product_action,
+    )
     area = tuple((a, float(p.pe.lanes)) for a in actions)
     if group_dequant is not None:
         area += ((group_dequant.area_key, 1.0),)
-    return HostedPE(pe, "mixpe", description, group_dequant=group_dequant, energy_tables=(ENERGY_TABLE,),
-                    area_tables=(AREA_TABLE,), area_terms=area,
-                    source=f"sim/presets/{preset}.yaml (pe), sim/mixpe/pe.py (kind {kind.name})")
+    return HostedPE(
+        pe,
+        "mixpe",
+        description,
+        group_dequant=group_dequant,
+        energy_tables=(ENERGY_TABLE,),
+        area_tables=(AREA_TABLE,),
+        area_terms=area,
+        source=f"sim/presets/{preset}.yaml (pe), sim/mixpe/pe.py (kind {kind.name})",
+    )
 
 
-PE_TYPES: dict[str, HostedPE] = {h.name: h for h in (
-    _hosted("mixpe-a8", "mixpe-w4a8", GroupDequant("dequant_group_fixed", "dequant_group_fixed"),
-            "MixPE W4A8 shift-add PE (INT8 x INT4 lanes) with its in-PE per-group dequantizer"),
-    _hosted("bitfusion2", "bitfusion", None,
-            "BitFusion fusion unit of 2x2-bit BitBricks (wider integers bit-sliced)"),
-)}
+PE_TYPES: dict[str, HostedPE] = {
+    h.name: h
+    for h in (
+        _hosted(
+            "mixpe-a8",
+            "mixpe-w4a8",
+            GroupDequant("dequant_group_fixed", "dequant_group_fixed"),
+            "MixPE W4A8 shift-add PE (INT8 x INT4 lanes) with its in-PE per-group dequantizer",
+        ),
+        _hosted(
+            "bitfusion2", "bitfusion", None, "BitFusion fusion unit of 2x2-bit BitBricks (wider integers bit-sliced)"
+        ),
+    )
+}

@@ -20,6 +20,7 @@ mapping/mixpe.py:
 
 Vector ops run on a ``vector_lanes``-wide unit: ``ceil(elements / lanes)`` cycles.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,9 +62,16 @@ class Machine:
     dequant_ii: int
 
     @staticmethod
-    def of(p: MixPEParams) -> "Machine":
-        return Machine(p.array.rows, p.array.cols, p.pe.lanes, p.pe.pipeline_latency, p.dequant.placement,
-                       p.dequant.lanes, p.dequant.ii)
+    def of(p: MixPEParams) -> Machine:
+        return Machine(
+            p.array.rows,
+            p.array.cols,
+            p.pe.lanes,
+            p.pe.pipeline_latency,
+            p.dequant.placement,
+            p.dequant.lanes,
+            p.dequant.ii,
+        )
 
     @property
     def peak_macs_per_cycle(self) -> int:
@@ -136,7 +144,7 @@ def run_gemm(task: MixGemmTask, p: MixPEParams) -> GemmRun:
     deq_total = arr_total = 0
     folds = 0
     sram_elems_a = sram_elems_b = sram_elems_o = 0.0
-    for (x, y, z, cnt) in shapes:
+    for x, y, z, cnt in shapes:
         c_arr, c_deq = cost.array_cycles(x, y, z), cost.dequant_cycles(y, z)
         compute[key == x * (t.k + 1) * (t.n + 1) + y * (t.k + 1) + z] = c_arr + c_deq
         arr_total += c_arr * cnt
@@ -148,8 +156,11 @@ def run_gemm(task: MixGemmTask, p: MixPEParams) -> GemmRun:
         sram_elems_b += br * cnt
         sram_elems_o += ow * cnt
     off = p.offchip()
-    fetch = off.transfer_cycles_array(seq["a_read"]) + off.transfer_cycles_array(seq["b_read"]) + \
-        off.transfer_cycles_array(seq["psum_read"])
+    fetch = (
+        off.transfer_cycles_array(seq["a_read"])
+        + off.transfer_cycles_array(seq["b_read"])
+        + off.transfer_cycles_array(seq["psum_read"])
+    )
     write = off.transfer_cycles_array(seq["out_write"]) + off.transfer_cycles_array(seq["psum_write"])
     total = double_buffer_total(compute, fetch, write, p.memory.double_buffered)
     comp = arr_total + deq_total
@@ -162,10 +173,24 @@ def run_gemm(task: MixGemmTask, p: MixPEParams) -> GemmRun:
         dq_ops = k * n * t.count("m")
     dram_read = float(seq["a_read"].sum() + seq["b_read"].sum() + seq["psum_read"].sum())
     dram_write = float(seq["out_write"].sum() + seq["psum_write"].sum())
-    sram = (task.passes * (sram_elems_a * t.a_bits + sram_elems_b * t.b_bits) + sram_elems_o * t.acc_bits) / 8 \
-        + dram_read + dram_write
-    return GemmRun(total, comp, deq_total, total - comp, m * n * k, m * n * k * task.passes, dq_ops,
-                   dram_read, dram_write, sram, folds)
+    sram = (
+        (task.passes * (sram_elems_a * t.a_bits + sram_elems_b * t.b_bits) + sram_elems_o * t.acc_bits) / 8
+        + dram_read
+        + dram_write
+    )
+    return GemmRun(
+        total,
+        comp,
+        deq_total,
+        total - comp,
+        m * n * k,
+        m * n * k * task.passes,
+        dq_ops,
+        dram_read,
+        dram_write,
+        sram,
+        folds,
+    )
 
 
 def dequant_action(task: MixGemmTask, p: MixPEParams) -> str:
@@ -179,8 +204,9 @@ def charge_gemm(ledger: EnergyLedger, run: GemmRun, task: MixGemmTask, p: MixPEP
     kind: PEKind = pe_kind(p.pe.kind)
     out: dict[str, float] = {}
     ops = run.pe_ops * count
-    out["pe_array"] = sum(ledger.charge("pe_array", a, ops)
-                          for a in (kind.product_action, kind.accumulate_action) + kind.extra_actions)
+    out["pe_array"] = sum(
+        ledger.charge("pe_array", a, ops) for a in (kind.product_action, kind.accumulate_action) + kind.extra_actions
+    )
     if run.dequant_ops:
         out["dequant"] = ledger.charge("dequant", dequant_action(task, p), run.dequant_ops * count)
     e = p.energy
@@ -199,16 +225,23 @@ def area_mm2(p: MixPEParams) -> dict[str, float]:
     the energy model pairs them), dequantizers (one per ``pes_per_unit`` PEs for ``in_pe``,
     ``dequant.lanes`` for ``in_loop``) and SRAM.  Registers and wiring are not counted."""
     from llmaccel.sim.area import load_area_table
+
     table = load_area_table(AREA_TABLE)
     kind = pe_kind(p.pe.kind)
     n_pe = p.array.rows * p.array.cols
-    per_lane = table.um2(kind.product_action, p.node_nm) + table.um2(kind.accumulate_action, p.node_nm) + \
-        sum(table.um2(a, p.node_nm) for a in kind.extra_actions)
+    per_lane = (
+        table.um2(kind.product_action, p.node_nm)
+        + table.um2(kind.accumulate_action, p.node_nm)
+        + sum(table.um2(a, p.node_nm) for a in kind.extra_actions)
+    )
     if p.dequant.placement == "in_pe":
         units = -(-n_pe // p.dequant.pes_per_unit)
         dq = table.mm2("dequant_group_fp" if kind.act_float else "dequant_group_fixed", p.node_nm, units)
     else:
         dq = table.mm2("dequant_weight_fp16", p.node_nm, p.dequant.lanes)
     m = p.memory
-    return {"pe_array": per_lane * n_pe * p.pe.lanes / 1e6, "dequant": dq,
-            "sram": table.mm2("sram_per_kib", p.node_nm, m.input_kib + m.weight_kib + m.output_kib)}
+    return {
+        "pe_array": per_lane * n_pe * p.pe.lanes / 1e6,
+        "dequant": dq,
+        "sram": table.mm2("sram_per_kib", p.node_nm, m.input_kib + m.weight_kib + m.output_kib),
+    }

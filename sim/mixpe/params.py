@@ -2,6 +2,7 @@
 
 Units are in the names: MHz, nm, KiB, GB/s, ns, bytes; counts are PEs, lanes (MACs/cycle).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -100,5 +101,6 @@ def from_preset(hw: HardwareConfig) -> MixPEParams:
     """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field)."""
     p = build(MixPEParams, hw.params, f"{hw.name}.params")
     from llmaccel.sim.mixpe.pe import pe_kind
+
     pe_kind(p.pe.kind)
     return p

@@ -15,6 +15,7 @@ not carry:
 correction, scale and output accumulate); rtl/mixpe/pe.py has the same ``LATENCY``
 (held equal by tests/rtl/test_mixpe.py and measured there by cocotb).
 """
+
 from __future__ import annotations
 
 import math
@@ -73,22 +74,79 @@ class PEKind:
         return pa * pb
 
 
-PE_KINDS: dict[str, PEKind] = {k.name: k for k in (
-    PEKind("mixpe-a8", 8, False, 4, False, "prod_shift_add_8x4", "int32_add", (),
-           "MixPE W4A8: INT8 activation x INT4 weight by gated shifted adds"),
-    PEKind("mixpe-a16", 16, True, 4, False, "prod_shift_add_11x4", "fp32_add", (),
-           "MixPE W4A16: fp16 activation x INT4 weight, shift-add on the significand, FP32 accumulate"),
-    PEKind("mult-a8", 8, False, 4, False, "prod_mult_8x4", "int32_add", (),
-           "multiplier INT8 x INT4 PE (FIGNA-like ablation of MixPE)"),
-    PEKind("mult-a16", 16, True, 4, False, "prod_mult_11x4", "fp32_add", (),
-           "multiplier fp16 x INT4 PE (FIGNA-like ablation of MixPE)"),
-    PEKind("int8", 8, False, 8, False, "prod_mult_8x8", "int32_add", (), "INT8 x INT8 MAC"),
-    PEKind("fp16", 16, True, 16, True, "prod_fp16_mult", "fp32_add", (), "FP16 x FP16 MAC, FP32 accumulate"),
-    PEKind("ant4", 4, False, 4, False, "prod_mult_4x4", "int32_add", (),
-           "ANT-style 4-bit PE; wider operands bit-sliced (8-bit = 2 passes per operand)"),
-    PEKind("bitfusion2", 2, False, 2, False, "prod_mult_2x2", "bitbrick_shift_add", ("fusion_accumulate_share",),
-           "BitFusion BitBrick (2x2-bit); a fusion unit = 16 bricks = the PE's 16 lanes"),
-)}
+PE_KINDS: dict[str, PEKind] = {
+    k.name: k
+    for k in (
+        PEKind(
+            "mixpe-a8",
+            8,
+            False,
+            4,
+            False,
+            "prod_shift_add_8x4",
+            "int32_add",
+            (),
+            "MixPE W4A8: INT8 activation x INT4 weight by gated shifted adds",
+        ),
+        PEKind(
+            "mixpe-a16",
+            16,
+            True,
+            4,
+            False,
+            "prod_shift_add_11x4",
+            "fp32_add",
+            (),
+            "MixPE W4A16: fp16 activation x INT4 weight, shift-add on the significand, FP32 accumulate",
+        ),
+        PEKind(
+            "mult-a8",
+            8,
+            False,
+            4,
+            False,
+            "prod_mult_8x4",
+            "int32_add",
+            (),
+            "multiplier INT8 x INT4 PE (FIGNA-like ablation of MixPE)",
+        ),
+        PEKind(
+            "mult-a16",
+            16,
+            True,
+            4,
+            False,
+            "prod_mult_11x4",
+            "fp32_add",
+            (),
+            "multiplier fp16 x INT4 PE (FIGNA-like ablation of MixPE)",
+        ),
+        PEKind("int8", 8, False, 8, False, "prod_mult_8x8", "int32_add", (), "INT8 x INT8 MAC"),
+        PEKind("fp16", 16, True, 16, True, "prod_fp16_mult", "fp32_add", (), "FP16 x FP16 MAC, FP32 accumulate"),
+        PEKind(
+            "ant4",
+            4,
+            False,
+            4,
+            False,
+            "prod_mult_4x4",
+            "int32_add",
+            (),
+            "ANT-style 4-bit PE; wider operands bit-sliced (8-bit = 2 passes per operand)",
+        ),
+        PEKind(
+            "bitfusion2",
+            2,
+            False,
+            2,
+            False,
+            "prod_mult_2x2",
+            "bitbrick_shift_add",
+            ("fusion_accumulate_share",),
+            "BitFusion BitBrick (2x2-bit); a fusion unit = 16 bricks = the PE's 16 lanes",
+        ),
+    )
+}
 
 
 def pe_kind(name: str) -> PEKind:

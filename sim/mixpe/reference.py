@@ -17,6 +17,7 @@ cycle + 1, *observed* by stepping registers, never computed from a formula.
 
 Numbers are exact integers (the fixed-point form of workloads/quant/group.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,9 @@ from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.quant.group import shift_add_product
 
 
-def simulate_mixpe_os_fold(a: np.ndarray, q: np.ndarray, zero: np.ndarray, mant: np.ndarray, group_size: int,
-                           lanes: int, w_bits: int = 4) -> tuple[np.ndarray, int]:
+def simulate_mixpe_os_fold(
+    a: np.ndarray, q: np.ndarray, zero: np.ndarray, mant: np.ndarray, group_size: int, lanes: int, w_bits: int = 4
+) -> tuple[np.ndarray, int]:
     """One fold: ``a[R, K]`` int activations, ``q[K, C]`` signed weight codes,
     ``zero[G, C]`` / ``mant[G, C]`` per group.  Returns ``(O[R, C] int64, cycles)``."""
     a = np.asarray(a, np.int64)
@@ -54,23 +56,36 @@ def simulate_mixpe_os_fold(a: np.ndarray, q: np.ndarray, zero: np.ndarray, mant:
     b_val = np.zeros((R, C, d), np.int64)
     b_beat = np.full((R, C), -1)
     # pipeline registers per PE
-    v1 = np.zeros((R, C), bool); ge1 = np.zeros((R, C), bool); oe1 = np.zeros((R, C), bool)
-    p1 = np.zeros((R, C), np.int64); s1 = np.zeros((R, C), np.int64)
+    v1 = np.zeros((R, C), bool)
+    ge1 = np.zeros((R, C), bool)
+    oe1 = np.zeros((R, C), bool)
+    p1 = np.zeros((R, C), np.int64)
+    s1 = np.zeros((R, C), np.int64)
     g1 = np.zeros((R, C), np.int64)
-    P = np.zeros((R, C), np.int64); S = np.zeros((R, C), np.int64); fresh = np.ones((R, C), bool)
-    v2 = np.zeros((R, C), bool); oe2 = np.zeros((R, C), bool)
-    gP = np.zeros((R, C), np.int64); gS = np.zeros((R, C), np.int64); g2 = np.zeros((R, C), np.int64)
-    v3 = np.zeros((R, C), bool); oe3 = np.zeros((R, C), bool)
-    D = np.zeros((R, C), np.int64); g3 = np.zeros((R, C), np.int64)
-    O = np.zeros((R, C), np.int64); ofresh = np.ones((R, C), bool)
+    P = np.zeros((R, C), np.int64)
+    S = np.zeros((R, C), np.int64)
+    fresh = np.ones((R, C), bool)
+    v2 = np.zeros((R, C), bool)
+    oe2 = np.zeros((R, C), bool)
+    gP = np.zeros((R, C), np.int64)
+    gS = np.zeros((R, C), np.int64)
+    g2 = np.zeros((R, C), np.int64)
+    v3 = np.zeros((R, C), bool)
+    oe3 = np.zeros((R, C), bool)
+    D = np.zeros((R, C), np.int64)
+    g3 = np.zeros((R, C), np.int64)
+    O = np.zeros((R, C), np.int64)
+    ofresh = np.ones((R, C), bool)
     done = np.zeros((R, C), bool)
     cols = np.arange(C)[None, :].repeat(R, 0)
     last_update = -1
     cycle = 0
     while not done.all():
         # --- operands present at each PE this cycle (shift registers advance first)
-        a_val[:, 1:] = a_val[:, :-1].copy(); a_beat[:, 1:] = a_beat[:, :-1].copy()
-        b_val[1:] = b_val[:-1].copy(); b_beat[1:] = b_beat[:-1].copy()
+        a_val[:, 1:] = a_val[:, :-1].copy()
+        a_beat[:, 1:] = a_beat[:, :-1].copy()
+        b_val[1:] = b_val[:-1].copy()
+        b_beat[1:] = b_beat[:-1].copy()
         for i in range(R):
             s = cycle - i
             a_beat[i, 0] = s if 0 <= s < T else -1
@@ -95,13 +110,16 @@ def simulate_mixpe_os_fold(a: np.ndarray, q: np.ndarray, zero: np.ndarray, mant:
         # --- stage 2
         p_next = np.where(fresh, 0, P) + p1
         s_next = np.where(fresh, 0, S) + s1
-        gP = np.where(v1 & ge1, p_next, gP); gS = np.where(v1 & ge1, s_next, gS)
-        P = np.where(v1, p_next, P); S = np.where(v1, s_next, S); fresh = np.where(v1, ge1, fresh)
+        gP = np.where(v1 & ge1, p_next, gP)
+        gS = np.where(v1 & ge1, s_next, gS)
+        P = np.where(v1, p_next, P)
+        S = np.where(v1, s_next, S)
+        fresh = np.where(v1, ge1, fresh)
         v2, oe2, g2 = v1 & ge1, v1 & oe1, np.where(v1 & ge1, g1, g2)
         # --- stage 1 (MAC cycle of the operands present now)
         live = a_beat >= 0
         if np.any(live != (b_beat >= 0)) or np.any(a_beat[live] != b_beat[live]):
-            raise AssertionError("operand skew broken")        # the wavefronts must meet
+            raise AssertionError("operand skew broken")  # the wavefronts must meet
         beat = np.where(live, a_beat, 0)
         p1 = shift_add_product(a_val, b_val, w_bits).sum(axis=2)
         s1 = a_val.sum(axis=2)

@@ -14,13 +14,15 @@ and scale) and the number of blocks in the trace; ``simulate`` runs
   (``npu_sram``), and NPU logic + SRAM static power x iteration time (``npu_leakage``),
   :mod:`sim.neupims.sram_energy`.  PIM logic leakage is not charged (no source).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from llmaccel.sim.dram.config import DramConfig
-from llmaccel.sim.dram.energy import ENERGY_TABLE as DRAM_TABLE, charge_commands
+from llmaccel.sim.dram.energy import ENERGY_TABLE as DRAM_TABLE
+from llmaccel.sim.dram.energy import charge_commands
 from llmaccel.sim.energy import EnergyLedger, load_table
 from llmaccel.sim.neupims.params import NeuPimsParams, neupims_params
 from llmaccel.sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
@@ -31,8 +33,14 @@ from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.trace import Trace
 
 PIM_TABLE = Path(__file__).parent / "energy.yaml"
-_PIM_ACTION = {"GWRITE": "pim_gwrite", "G_ACT": "pim_g_act", "COMP": "pim_comp", "READRES": "pim_readres",
-               "PIM_HEADER": "pim_header", "PIM_PRE": "pim_pre"}
+_PIM_ACTION = {
+    "GWRITE": "pim_gwrite",
+    "G_ACT": "pim_g_act",
+    "COMP": "pim_comp",
+    "READRES": "pim_readres",
+    "PIM_HEADER": "pim_header",
+    "PIM_PRE": "pim_pre",
+}
 
 
 @dataclass
@@ -91,29 +99,69 @@ class NeuPimsDesign:
         pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
         ops = [OpStats(f"stage.{k}", "stage", -1, "decode", "npu+pim", v, v, 0) for k, v in it.stages.items()]
         # unit summaries: NPU MACs count toward Result.utilisation (peak = NPU); PIM reports its own
-        ops.append(OpStats("npu.total", "summary", -1, "decode", "npu", it.npu_busy, it.npu_busy, 0,
-                           macs=it.npu_macs, utilisation=it.npu_macs / (it.cycles * peak)))
-        ops.append(OpStats("pim.total", "summary", -1, "decode", "pim", it.pim_busy, it.pim_busy, 0, macs=0,
-                           utilisation=it.pim_macs / (it.cycles * pim_peak) if it.pim_macs else 0.0))
+        ops.append(
+            OpStats(
+                "npu.total",
+                "summary",
+                -1,
+                "decode",
+                "npu",
+                it.npu_busy,
+                it.npu_busy,
+                0,
+                macs=it.npu_macs,
+                utilisation=it.npu_macs / (it.cycles * peak),
+            )
+        )
+        ops.append(
+            OpStats(
+                "pim.total",
+                "summary",
+                -1,
+                "decode",
+                "pim",
+                it.pim_busy,
+                it.pim_busy,
+                0,
+                macs=0,
+                utilisation=it.pim_macs / (it.cycles * pim_peak) if it.pim_macs else 0.0,
+            )
+        )
         f = p.features
-        return Result(design=self.name, preset=hw.name, model=program.model, clock_mhz=p.npu.clock_mhz,
-                      total_cycles=it.cycles, ops=ops, peak_macs_per_cycle=peak, energy_pj=energy,
-                      meta={"batch": program.batch, "layers": program.layers,
-                            "tokens_per_s": program.batch / (it.cycles / (p.npu.clock_mhz * 1e6)),
-                            "npu_utilisation": it.npu_macs / (it.cycles * peak),
-                            "pim_utilisation": it.pim_macs / (it.cycles * pim_peak) if it.pim_macs else 0.0,
-                            "npu_macs": it.npu_macs, "pim_macs": it.pim_macs, "stages": it.stages,
-                            "pim_commands": it.pim_counts, "features": {
-                                "attention": f.attention, "dual_row_buffer": f.dual_row_buffer,
-                                "sub_batch_interleaving": f.interleaves(program.batch),
-                                "channel_policy": f.channel_policy}},
-                      assumptions=[
-                          "one block simulated, iteration = A + B + (C+D)(N-1) + E + F (interleaved) or N x (QKV+MHA+PF)",
-                          "NPU GEMM instructions (spec/neupims.md latency) pipelined as in the authors' artifact; schedule npu.gemm_schedule; weights streamed at the command-level HBM streaming rate",
-                          "PIM: per-command Newton-style schedule per channel (tile-level fast path), refresh-aware",
-                          "stage = max of NPU compute, weight stream (+PIM time when blocked, +PIM bus cycles when dual), PIM",
-                          "softmax on NPU vector units inside the MHA stage's NPU side",
-                      ])
+        return Result(
+            design=self.name,
+            preset=hw.name,
+            model=program.model,
+            clock_mhz=p.npu.clock_mhz,
+            total_cycles=it.cycles,
+            ops=ops,
+            peak_macs_per_cycle=peak,
+            energy_pj=energy,
+            meta={
+                "batch": program.batch,
+                "layers": program.layers,
+                "tokens_per_s": program.batch / (it.cycles / (p.npu.clock_mhz * 1e6)),
+                "npu_utilisation": it.npu_macs / (it.cycles * peak),
+                "pim_utilisation": it.pim_macs / (it.cycles * pim_peak) if it.pim_macs else 0.0,
+                "npu_macs": it.npu_macs,
+                "pim_macs": it.pim_macs,
+                "stages": it.stages,
+                "pim_commands": it.pim_counts,
+                "features": {
+                    "attention": f.attention,
+                    "dual_row_buffer": f.dual_row_buffer,
+                    "sub_batch_interleaving": f.interleaves(program.batch),
+                    "channel_policy": f.channel_policy,
+                },
+            },
+            assumptions=[
+                "one block simulated, iteration = A + B + (C+D)(N-1) + E + F (interleaved) or N x (QKV+MHA+PF)",
+                "NPU GEMM instructions (spec/neupims.md latency) pipelined as in the authors' artifact; schedule npu.gemm_schedule; weights streamed at the command-level HBM streaming rate",
+                "PIM: per-command Newton-style schedule per channel (tile-level fast path), refresh-aware",
+                "stage = max of NPU compute, weight stream (+PIM time when blocked, +PIM bus cycles when dual), PIM",
+                "softmax on NPU vector units inside the MHA stage's NPU side",
+            ],
+        )
 
 
 DESIGN = NeuPimsDesign()

@@ -59,6 +59,7 @@ them; weights and KV never share rows here).
 Command codes in traces: normal ``ACT PRE RD WR REF`` = 0..4 (:mod:`sim.dram.timing`),
 PIM = ``PIM_BASE + `` the codes of :mod:`sim.neupims.pim` (bank = -1, row = tile index).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -101,19 +102,28 @@ class MixedSchedule:
 def cross_gaps(dram: DramConfig, pt: PimTiming) -> dict[str, int]:
     """The cross-traffic gaps of the module table (cycles)."""
     t, b = dram.timing, dram.burst_cycles
-    return {"rd2gw": t.CL + b - t.CWL + t.tRTRS, "wr2gw": b + t.tRTRS,
-            "gw2rd": t.CWL + pt.gwrite_cycles + t.tRTRS - t.CL, "gw2wr": pt.gwrite_cycles + t.tRTRS,
-            "rd2rr": b + t.tRTRS, "wr2rr": t.CWL + b + t.tRTRS - t.CL, "rr2wr": t.CL + b - t.CWL + t.tRTRS}
+    return {
+        "rd2gw": t.CL + b - t.CWL + t.tRTRS,
+        "wr2gw": b + t.tRTRS,
+        "gw2rd": t.CWL + pt.gwrite_cycles + t.tRTRS - t.CL,
+        "gw2wr": pt.gwrite_cycles + t.tRTRS,
+        "rd2rr": b + t.tRTRS,
+        "wr2rr": t.CWL + b + t.tRTRS - t.CL,
+        "rr2wr": t.CL + b - t.CWL + t.tRTRS,
+    }
 
 
-def run_mixed(dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles: np.ndarray, dual: bool,
-              impl: str = "fast") -> MixedSchedule:
+def run_mixed(
+    dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles: np.ndarray, dual: bool, impl: str = "fast"
+) -> MixedSchedule:
     """Schedule one channel's normal requests and PIM tiles together (``impl`` fast or reference)."""
     tiles = np.ascontiguousarray(np.asarray(tiles, np.int64).reshape(-1, 4))
     if impl == "fast":
         from llmaccel.sim.neupims.mixed_fast import run_mixed_fast
+
         return run_mixed_fast(dram, pt, req, tiles, dual)
     if impl == "reference":
         from llmaccel.sim.neupims.mixed_reference import MixedReference
+
         return MixedReference(dram, pt, dual).run(req, tiles)
     raise InputError("mixed impl", f"allowed: {', '.join(IMPLS)}; got {impl!r}")

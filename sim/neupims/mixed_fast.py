@@ -9,26 +9,50 @@ arrival or refresh due.  A tile's refresh-aware floor uses the PIM-only register
 tile timing of :mod:`sim.neupims.pim`.  Tests hold the command trace equal to
 :mod:`sim.neupims.mixed_reference`.
 """
+
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
 
 from llmaccel.sim.dram.config import DramConfig
+from llmaccel.sim.dram.fast import (
+    col_candidate,
+    controller_state,
+    issue_act,
+    issue_col,
+    issue_pre,
+    issue_ref,
+    next_cycle,
+    pop_queue,
+    record,
+    refresh_candidate,
+    row_candidate,
+    start_cycle,
+)
 from llmaccel.sim.dram.requests import ChannelRequests
-from llmaccel.sim.dram.fast import (col_candidate, controller_state, issue_act, issue_col, issue_pre, issue_ref, next_cycle,
-                           pop_queue, record, refresh_candidate, row_candidate, start_cycle)
 from llmaccel.sim.dram.timing import Gaps
 from llmaccel.sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
-from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimTiming, _too_long, _tp_vector,
-                             expand_commands, tile_floor)
+from llmaccel.sim.neupims.pim import (
+    COMP,
+    G_ACT,
+    GWRITE,
+    PIM_PRE,
+    READRES,
+    PimTiming,
+    _too_long,
+    _tp_vector,
+    expand_commands,
+    tile_floor,
+)
 
 _XG = ("rd2gw", "wr2gw", "gw2rd", "gw2wr", "rd2rr", "wr2rr", "rr2wr")
 
 
 @nb.njit(cache=True)
-def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG, BA, qdepth, gp, tp, xg, dual,
-            max_cycles):
+def _kernel(
+    arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG, BA, qdepth, gp, tp, xg, dual, max_cycles
+):
     rp = gp[3]
     rrd_s, rrd_l, faw, rfc, refi = gp[6], gp[7], gp[8], gp[9], gp[10]
     rlat, wlat = gp[18], gp[19]
@@ -40,16 +64,17 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
     NB = R * BG * BA
     BIG = np.int64(1) << 62
     NEG = -(np.int64(1) << 40)
-    (open_row, n_act, n_pre, n_rd, n_wr, n_ref, faw_ring, faw_pos, ref_due, pending, queue,
-     seen) = controller_state(R, BG, BA, refi, qdepth)
+    (open_row, n_act, n_pre, n_rd, n_wr, n_ref, faw_ring, faw_pos, ref_due, pending, queue, seen) = controller_state(
+        R, BG, BA, refi, qdepth
+    )
     qlen = 0
     done = np.full(n, -1, np.int64)
     cmds = np.empty((4 * n + npim + 64, 6), np.int64)
     nc = 0
     # PIM state
     gact_ready = np.zeros((R, BG), np.int64)
-    gact_ready_pim = np.zeros((R, BG), np.int64)    # the same without normal ACT/PRE constraints
-    hist_t = np.full((R, 4), NEG, np.int64)      # PIM-only G_ACT registers (tile floor), as sim.neupims.pim
+    gact_ready_pim = np.zeros((R, BG), np.int64)  # the same without normal ACT/PRE constraints
+    hist_t = np.full((R, 4), NEG, np.int64)  # PIM-only G_ACT registers (tile floor), as sim.neupims.pim
     hist_g = np.full((R, 4), -1, np.int64)
     bank_last = np.full((R, BG), NEG, np.int64)
     h_t = np.empty((R, 4), np.int64)
@@ -79,9 +104,25 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
         # tile floor of a tile whose first G_ACT is at the head
         if k < npim and pc[k, 0] == G_ACT and (not tile_open) and floor_k != k:
             ti = pc[k, 3]
-            fl, g_first, _lc, _lr, pre, ok = tile_floor(tp, R, BG, dual, tiles[ti, 1], tiles[ti, 2], prev_pim,
-                                                        last_pim_pre, last_comp, last_rr, buf_ready, hist_t, hist_g,
-                                                        bank_last, h_t, h_g, b_l)
+            fl, g_first, _lc, _lr, pre, ok = tile_floor(
+                tp,
+                R,
+                BG,
+                dual,
+                tiles[ti, 1],
+                tiles[ti, 2],
+                prev_pim,
+                last_pim_pre,
+                last_comp,
+                last_rr,
+                buf_ready,
+                hist_t,
+                hist_g,
+                bank_last,
+                h_t,
+                h_g,
+                b_l,
+            )
             if not ok:
                 return cmds[:0], done, np.int64(-(pre + p_rp - g_first)), np.int64(0), True
             floor = fl
@@ -91,8 +132,9 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
         pim_may = k < npim and (dual or pim_mode or qlen == 0)
         normal_may = dual or not pim_mode
         # ---------------- row-command bus
-        rk, rb, rr_, rrow, tnext = refresh_candidate(t, R, BG, BA, pending, open_row, n_pre, n_ref, not tile_open,
-                                                     tnext)
+        rk, rb, rr_, rrow, tnext = refresh_candidate(
+            t, R, BG, BA, pending, open_row, n_pre, n_ref, not tile_open, tnext
+        )
         if rk < 0 and pim_may and (pc[k, 0] == G_ACT or pc[k, 0] == PIM_PRE):
             c = pc[k, 0]
             r = pc[k, 1]
@@ -137,9 +179,24 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
                 elif ok and e < tnext:
                     tnext = e
         if rk < 0 and normal_may:
-            rk, rb, rr_, rrow, tnext = row_candidate(t, queue, qlen, bank_of, rank_of, row_of, pending, open_row,
-                                                     n_act, n_pre, faw_ring, faw_pos, faw, seen,
-                                                     not (hold_act or ((not dual) and tile_open)), tnext)
+            rk, rb, rr_, rrow, tnext = row_candidate(
+                t,
+                queue,
+                qlen,
+                bank_of,
+                rank_of,
+                row_of,
+                pending,
+                open_row,
+                n_act,
+                n_pre,
+                faw_ring,
+                faw_pos,
+                faw,
+                seen,
+                not (hold_act or ((not dual) and tile_open)),
+                tnext,
+            )
         if rk == 10:
             changed = True
             c = pc[k, 0]
@@ -271,8 +328,9 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
             elif e < tnext:
                 tnext = e
         if (not col) and (not hold_col) and normal_may:
-            qi, tnext = col_candidate(t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd,
-                                      n_wr, tnext)
+            qi, tnext = col_candidate(
+                t, queue, qlen, bank_of, rank_of, row_of, is_write, pending, open_row, n_rd, n_wr, tnext
+            )
             if qi >= 0:
                 i = queue[qi]
                 w = is_write[i] != 0
@@ -295,9 +353,9 @@ def _kernel(arrival, is_write, bank_of, rank_of, bg_of, row_of, pc, tiles, R, BG
     return cmds[:nc], done, normal_end, pim_end, False
 
 
-
-def run_mixed_fast(dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles: np.ndarray,
-                   dual: bool) -> MixedSchedule:
+def run_mixed_fast(
+    dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles: np.ndarray, dual: bool
+) -> MixedSchedule:
     """Schedule one channel's normal requests and PIM tiles; same trace as the reference."""
     org = dram.org
     tiles = np.ascontiguousarray(np.asarray(tiles, np.int64).reshape(-1, 4))
@@ -306,9 +364,24 @@ def run_mixed_fast(dram: DramConfig, pt: PimTiming, req: ChannelRequests, tiles:
     x = cross_gaps(dram, pt)
     xg = np.array([x[name] for name in _XG], np.int64)
     cmds, done, normal_end, pim_end, too_long = _kernel(
-        req.arrival, req.is_write, bank_of, req.rank, req.bg, req.row, pc, tiles, org.ranks, org.bankgroups,
-        org.banks_per_group, dram.controller.queue_depth, Gaps.of(dram).as_array(), _tp_vector(pt), xg, bool(dual),
-        np.int64(1) << 62)
+        req.arrival,
+        req.is_write,
+        bank_of,
+        req.rank,
+        req.bg,
+        req.row,
+        pc,
+        tiles,
+        org.ranks,
+        org.bankgroups,
+        org.banks_per_group,
+        dram.controller.queue_depth,
+        Gaps.of(dram).as_array(),
+        _tp_vector(pt),
+        xg,
+        bool(dual),
+        np.int64(1) << 62,
+    )
     if too_long:
         raise _too_long(-int(normal_end), pt)
     return MixedSchedule(cmds.copy(), done, int(normal_end), int(pim_end))

@@ -6,17 +6,30 @@ Normal-to-normal legality scans the whole command history with
 checked against explicit histories.  Use for small streams; :mod:`sim.neupims.mixed_fast`
 must equal it command for command.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from llmaccel.sim.dram.config import DramConfig
-from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.dram.reference import apply_row_command, frfcfs_column, frfcfs_row_command, refresh_command
+from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR, Gaps, pair_gap
 from llmaccel.sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
-from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, MAX_REFRESH_RETRIES, PIM_HEADER, PIM_PRE, READRES, PimTiming,
-                             _conflict, _ref_tile, _too_long, expand_commands)
+from llmaccel.sim.neupims.pim import (
+    COMP,
+    G_ACT,
+    GWRITE,
+    MAX_REFRESH_RETRIES,
+    PIM_HEADER,
+    PIM_PRE,
+    READRES,
+    PimTiming,
+    _conflict,
+    _ref_tile,
+    _too_long,
+    expand_commands,
+)
 
 NEG = -(1 << 40)
 PIM_ROW_CMDS = (G_ACT, PIM_PRE)
@@ -43,14 +56,14 @@ class MixedReference:
     # ---------------------------------------------------------------- normal side
     def _normal_ok(self, t: int, cmd: int, r: int, bg: int, ba: int) -> bool:
         g = self.g
-        for (tp, pc, pr, pg, pb, _row) in self._recent(t):
+        for tp, pc, pr, pg, pb, _row in self._recent(t):
             gap = pair_gap(g, pc, cmd, pr == r, pr == r and pg == bg, pr == r and pg == bg and pb == ba)
             if gap is not None and t - tp < gap:
                 return False
         if cmd == ACT:
             if self._acts_in_window(t, r) >= 4:
                 return False
-            for (tp, pr, pg) in self.gacts:
+            for tp, pr, pg in self.gacts:
                 if pr == r and t - tp < (g.rrd_l if pg == bg else g.rrd_s):
                     return False
             if not self.dual and (self.tile_open or t - self.last_pim_pre < g.rp):
@@ -68,7 +81,7 @@ class MixedReference:
 
     def _acts_in_window(self, t: int, r: int) -> int:
         n = sum(1 for (tp, pc, pr, *_x) in self._recent(t) if pc == ACT and pr == r and t - tp < self.g.faw)
-        for (tp, pr, _g) in reversed(self.gacts):
+        for tp, pr, _g in reversed(self.gacts):
             if t - tp >= self.g.faw:
                 break
             n += pr == r
@@ -83,8 +96,19 @@ class MixedReference:
         while True:
             gr = {k: list(v) for k, v in self.gact_rank.items()}
             gb = dict(self.gact_bank)
-            tt = _ref_tile(self.pcmds[i:j], pt, self.dual, floor, self.prev_pim, self.last_pim_pre, self.last_rr,
-                           self.last_comp, self.buf_ready, gr, gb)
+            tt = _ref_tile(
+                self.pcmds[i:j],
+                pt,
+                self.dual,
+                floor,
+                self.prev_pim,
+                self.last_pim_pre,
+                self.last_rr,
+                self.last_comp,
+                self.buf_ready,
+                gr,
+                gb,
+            )
             end = int(tt[-1]) + pt.tRP
             conflict = _conflict(int(tt[0]), end, pt)
             if conflict is None:
@@ -102,24 +126,26 @@ class MixedReference:
         if t <= self.prev_pim:
             return False
         if c == GWRITE:
-            return (t >= self.last_rr + pt.rd2wr and t >= self.last_gw + pt.gwrite_cycles
-                    and (not cross or (t >= self.last_rd + x["rd2gw"] and t >= self.last_wr + x["wr2gw"])))
+            return (
+                t >= self.last_rr + pt.rd2wr
+                and t >= self.last_gw + pt.gwrite_cycles
+                and (not cross or (t >= self.last_rd + x["rd2gw"] and t >= self.last_wr + x["wr2gw"]))
+            )
         if c == G_ACT:
             if not self.tile_open:
                 if t < self.floor[k] or any(self.pending):
                     return False
             if t < self.last_pim_pre + pt.tRP:
                 return False
-            for (tp, gp) in self.gact_rank[r]:
+            for tp, gp in self.gact_rank[r]:
                 if t < tp + (pt.tRRD_L if gp == bg else pt.tRRD_S):
                     return False
             if (r, bg) in self.gact_bank and t < self.gact_bank[(r, bg)] + pt.tRC:
                 return False
-            window = self._acts_in_window(t, r) if cross else sum(
-                1 for (tp, gp) in self.gact_rank[r] if t - tp < g.faw)
+            window = self._acts_in_window(t, r) if cross else sum(1 for (tp, gp) in self.gact_rank[r] if t - tp < g.faw)
             if window >= 4:
                 return False
-            for (tp, pc, pr, pg, _pb, _row) in self._recent(t):
+            for tp, pc, pr, pg, _pb, _row in self._recent(t):
                 if pr != r:
                     continue
                 if cross and pc == ACT and t - tp < (g.rrd_l if pg == bg else g.rrd_s):
@@ -132,11 +158,16 @@ class MixedReference:
         if c == PIM_HEADER:
             return True
         if c == COMP:
-            return (t >= max(self.tile_gacts) + pt.tRCD and t >= self.last_comp + pt.comp_interval
-                    and t >= self.buf_ready and t >= self.last_rr + pt.comp_interval)
+            return (
+                t >= max(self.tile_gacts) + pt.tRCD
+                and t >= self.last_comp + pt.comp_interval
+                and t >= self.buf_ready
+                and t >= self.last_rr + pt.comp_interval
+            )
         if c == READRES:
-            return (t >= self.last_comp + pt.comp_interval
-                    and (not cross or (t >= self.last_rd + x["rd2rr"] and t >= self.last_wr + x["wr2rr"])))
+            return t >= self.last_comp + pt.comp_interval and (
+                not cross or (t >= self.last_rd + x["rd2rr"] and t >= self.last_wr + x["wr2rr"])
+            )
         # PIM_PRE
         if t < max(self.tile_gacts) + pt.tRAS:
             return False
@@ -226,7 +257,9 @@ class MixedReference:
             pim_issued = False
             if row_cmd is None and pim_may and self.pcmds[self.k][0] in PIM_ROW_CMDS:
                 c, r, bg = (int(v) for v in self.pcmds[self.k][:3])
-                busy = sorted(kk for kk in open_row if kk[0] == r and kk[1] == bg) if c == G_ACT and not self.dual else []
+                busy = (
+                    sorted(kk for kk in open_row if kk[0] == r and kk[1] == bg) if c == G_ACT and not self.dual else []
+                )
                 if busy:
                     if self._normal_ok(t, PRE, *busy[0]):
                         row_cmd = (PRE, *busy[0], open_row[busy[0]])
@@ -234,11 +267,17 @@ class MixedReference:
                     self._issue_pim(t, self.k)
                     pim_issued = True
             # 3c normal row command (ACTs held while a wanted G_ACT waits on normal ACTs)
-            hold_act = (row_cmd is None and not pim_issued and pim_may and self.pcmds[self.k][0] == G_ACT
-                        and self._pim_ok(t, self.k, cross=False))
+            hold_act = (
+                row_cmd is None
+                and not pim_issued
+                and pim_may
+                and self.pcmds[self.k][0] == G_ACT
+                and self._pim_ok(t, self.k, cross=False)
+            )
             if row_cmd is None and not pim_issued and normal_may:
-                row_cmd = frfcfs_row_command(t, queue, req, open_row, self.pending, self._normal_ok,
-                                             act_ok=not hold_act)
+                row_cmd = frfcfs_row_command(
+                    t, queue, req, open_row, self.pending, self._normal_ok, act_ok=not hold_act
+                )
             if row_cmd is not None:
                 apply_row_command(row_cmd, open_row)
                 self.hist.append((t, *row_cmd))
@@ -250,10 +289,13 @@ class MixedReference:
                 if self._pim_ok(t, self.k):
                     self._issue_pim(t, self.k)
                     col_done = True
-                else:   # PIM wants the cycle but a normal command's gap blocks it: hold normal column commands
+                else:  # PIM wants the cycle but a normal command's gap blocks it: hold normal column commands
                     hold_col = self._pim_ok(t, self.k, cross=False)
-            col = (frfcfs_column(t, queue, req, open_row, self.pending, self._normal_ok)
-                   if not col_done and not hold_col and normal_may else None)
+            col = (
+                frfcfs_column(t, queue, req, open_row, self.pending, self._normal_ok)
+                if not col_done and not hold_col and normal_may
+                else None
+            )
             if col is not None:
                 qi, c = col
                 i = queue.pop(qi)

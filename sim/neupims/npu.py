@@ -32,6 +32,7 @@ with ``P`` preloads and ``G`` reuse instructions.  L1 tiles lying wholly outside
 
 Vector ops: ``passes x ceil(elements / lanes)`` cycles.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,11 @@ def l2_tiles(m: int, k: int, n: int, p: NpuParams) -> tuple[tuple[int, int, int]
     inner, outer = [m, k, n], [1, 1, 1]
     budget = p.spad_kib * 1024 // 2
     if 3 * p.cols * p.cols * p.elem_bytes > budget:
-        raise InputError("npu.spad_kib", f"half the scratchpad must hold three {p.cols}x{p.cols} tiles "
-                                         f"(>= {3 * p.cols * p.cols * p.elem_bytes * 2 // 1024} KiB); got {p.spad_kib}")
+        raise InputError(
+            "npu.spad_kib",
+            f"half the scratchpad must hold three {p.cols}x{p.cols} tiles "
+            f"(>= {3 * p.cols * p.cols * p.elem_bytes * 2 // 1024} KiB); got {p.spad_kib}",
+        )
 
     def need(v):
         a, b, c = (x + (-x) % p.cols for x in v)
@@ -149,8 +153,8 @@ def gemm_cycles_reference(m: int, n: int, k: int, p: NpuParams) -> int:
         for a in range(mo):
             for b in range(ko):
                 for c in range(no):
-                    for t0 in range(a * mi, min((a + 1) * mi, m), C):
-                        for k0 in range(b * ki, min((b + 1) * ki, k), R):
+                    for _t0 in range(a * mi, min((a + 1) * mi, m), C):
+                        for _k0 in range(b * ki, min((b + 1) * ki, k), R):
                             for j, _n0 in enumerate(range(c * ni, min((c + 1) * ni, n), C)):
                                 instrs.append((j == 0, s))
         return _issue(instrs, p)

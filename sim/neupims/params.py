@@ -1,4 +1,5 @@
 """NeuPIMs preset sections as validated dataclasses (``sim.params.build``)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

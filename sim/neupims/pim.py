@@ -31,6 +31,7 @@ starts at the end of that window.
 :func:`schedule_reference` walks every command; :func:`schedule_fast` evaluates the
 same recurrences per tile with the COMP train in closed form.  Tests hold them equal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -88,11 +89,29 @@ class PimTiming:
     bankgroups: int
 
     @classmethod
-    def of(cls, dram: DramConfig, pim: PimParams) -> "PimTiming":
+    def of(cls, dram: DramConfig, pim: PimParams) -> PimTiming:
         t, g = dram.timing, Gaps.of(dram)
         gw = -(-dram.org.row_bytes // int(dram.peak_bytes_per_cycle_channel))
-        return cls(t.tRP, t.tRAS, t.tRC, t.tRCD, t.tRTP, t.tRRD_S, t.tRRD_L, t.tFAW, t.tRFC, t.tREFI, t.CL, t.CWL,
-                   dram.burst_cycles, g.rd2wr, gw, pim.comp_interval, dram.org.ranks, dram.org.bankgroups)
+        return cls(
+            t.tRP,
+            t.tRAS,
+            t.tRC,
+            t.tRCD,
+            t.tRTP,
+            t.tRRD_S,
+            t.tRRD_L,
+            t.tFAW,
+            t.tRFC,
+            t.tREFI,
+            t.CL,
+            t.CWL,
+            dram.burst_cycles,
+            g.rd2wr,
+            gw,
+            pim.comp_interval,
+            dram.org.ranks,
+            dram.org.bankgroups,
+        )
 
     def gact_order(self) -> list[tuple[int, int]]:
         """G_ACT targets of a tile: bank groups in order, ranks interleaved."""
@@ -122,9 +141,12 @@ class PimSchedule:
 MAX_REFRESH_RETRIES = 2
 
 
-def _too_long(length: int, pt: "PimTiming") -> InputError:
-    return InputError("pim tile", f"a PIM tile of {length} cycles cannot fit between refreshes "
-                                  f"(tREFI {pt.tREFI} over {pt.ranks} ranks, tRFC {pt.tRFC})")
+def _too_long(length: int, pt: PimTiming) -> InputError:
+    return InputError(
+        "pim tile",
+        f"a PIM tile of {length} cycles cannot fit between refreshes "
+        f"(tREFI {pt.tREFI} over {pt.ranks} ranks, tRFC {pt.tRFC})",
+    )
 
 
 def refresh_windows_until(pt: PimTiming, horizon: int) -> list[tuple[int, int]]:
@@ -180,7 +202,7 @@ def schedule_reference(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, 
     last_comp = NEG
     last_gw = NEG
     buf_ready = start
-    gact_rank: dict[int, list[tuple[int, int]]] = {r: [] for r in range(pt.ranks)}   # (time, bg)
+    gact_rank: dict[int, list[tuple[int, int]]] = {r: [] for r in range(pt.ranks)}  # (time, bg)
     gact_bank: dict[tuple[int, int], int] = {}
     i = 0
     n = len(cmds)
@@ -196,8 +218,19 @@ def schedule_reference(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, 
             retries = 0
             while True:
                 snap = (t_last, last_rr, last_comp, {k: list(v) for k, v in gact_rank.items()}, dict(gact_bank))
-                tt = _ref_tile(cmds[i:j], pt, dual_row_buffer, floor, t_last, last_pre, last_rr, last_comp, buf_ready,
-                               gact_rank, gact_bank)
+                tt = _ref_tile(
+                    cmds[i:j],
+                    pt,
+                    dual_row_buffer,
+                    floor,
+                    t_last,
+                    last_pre,
+                    last_rr,
+                    last_comp,
+                    buf_ready,
+                    gact_rank,
+                    gact_bank,
+                )
                 tile_end = int(tt[-1]) + pt.tRP
                 conflict = _conflict(int(tt[0]), tile_end, pt)
                 if conflict is None:
@@ -245,7 +278,7 @@ def _ref_tile(cmds, pt, dual, floor, t_last, last_pre, last_rr, last_comp, buf_r
         if c == G_ACT:
             t = max(t, last_pre + pt.tRP)
             hist = gact_rank[r]
-            for (tp, gp) in hist:
+            for tp, gp in hist:
                 t = max(t, tp + (pt.tRRD_L if gp == g else pt.tRRD_S))
             if len(hist) >= 4:
                 t = max(t, hist[-4][0] + pt.tFAW)
@@ -270,12 +303,23 @@ def _ref_tile(cmds, pt, dual, floor, t_last, last_pre, last_rr, last_comp, buf_r
 
 
 @nb.njit(cache=True)
-def _tile_times(tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last, last_pre, last_comp, last_rr, buf_ready,
-                h_t, h_g, b_l):
+def _tile_times(
+    tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last, last_pre, last_comp, last_rr, buf_ready, h_t, h_g, b_l
+):
     """Issue times of one tile from PIM-only state (updates the G_ACT registers ``h_t, h_g, b_l``).
 
     Returns (first G_ACT, last G_ACT, last COMP, last READRES, PIM_PRE)."""
-    tRP, tRAS, tRC, tRCD, tRTP, tRRD_S, tRRD_L, tFAW, ci = tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6], tp[7], tp[15]
+    tRP, tRAS, tRC, tRCD, tRTP, tRRD_S, tRRD_L, tFAW, ci = (
+        tp[0],
+        tp[1],
+        tp[2],
+        tp[3],
+        tp[4],
+        tp[5],
+        tp[6],
+        tp[7],
+        tp[15],
+    )
     NEG = -(np.int64(1) << 40)
     t = max(t_last, floor - 1)
     g_first = NEG
@@ -329,8 +373,25 @@ def _refresh_conflict(tp, ranks, start, end):
 
 
 @nb.njit(cache=True)
-def tile_floor(tp, ranks, bankgroups, dual, n_gemv, comps, t_last, last_pre, last_comp, last_rr, buf_ready,
-               hist_t, hist_g, bank_last, h_t, h_g, b_l):
+def tile_floor(
+    tp,
+    ranks,
+    bankgroups,
+    dual,
+    n_gemv,
+    comps,
+    t_last,
+    last_pre,
+    last_comp,
+    last_rr,
+    buf_ready,
+    hist_t,
+    hist_g,
+    bank_last,
+    h_t,
+    h_g,
+    b_l,
+):
     """Refresh-aware start of the next tile: from ``t_last + 1``, move past every refresh
     window the tentative tile would overlap.
 
@@ -344,8 +405,23 @@ def tile_floor(tp, ranks, bankgroups, dual, n_gemv, comps, t_last, last_pre, las
         h_t[:, :] = hist_t
         h_g[:, :] = hist_g
         b_l[:, :] = bank_last
-        g_first, _gl, lc, lr, pre = _tile_times(tp, ranks, bankgroups, dual, n_gemv, comps, floor, t_last,
-                                                last_pre, last_comp, last_rr, buf_ready, h_t, h_g, b_l)
+        g_first, _gl, lc, lr, pre = _tile_times(
+            tp,
+            ranks,
+            bankgroups,
+            dual,
+            n_gemv,
+            comps,
+            floor,
+            t_last,
+            last_pre,
+            last_comp,
+            last_rr,
+            buf_ready,
+            h_t,
+            h_g,
+            b_l,
+        )
         conflict = _refresh_conflict(tp, ranks, g_first, pre + tRP)
         if conflict < 0:
             return floor, g_first, lc, lr, pre, True
@@ -366,7 +442,7 @@ def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
     last_gw = NEG
     buf_ready = start
     end = start
-    hist_t = np.full((ranks, 4), NEG, np.int64)     # last 4 G_ACTs per rank, oldest first
+    hist_t = np.full((ranks, 4), NEG, np.int64)  # last 4 G_ACTs per rank, oldest first
     hist_g = np.full((ranks, 4), -1, np.int64)
     bank_last = np.full((ranks, bankgroups), NEG, np.int64)
     h_t = np.empty((ranks, 4), np.int64)
@@ -384,9 +460,25 @@ def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
             t_last = t
             end = max(end, buf_ready)
             n_gw += 1
-        _floor, g_first, lc, lr, pre, ok = tile_floor(tp, ranks, bankgroups, dual, n_gemv, comps, t_last, last_pre,
-                                                      last_comp, last_rr, buf_ready, hist_t, hist_g, bank_last,
-                                                      h_t, h_g, b_l)
+        _floor, g_first, lc, lr, pre, ok = tile_floor(
+            tp,
+            ranks,
+            bankgroups,
+            dual,
+            n_gemv,
+            comps,
+            t_last,
+            last_pre,
+            last_comp,
+            last_rr,
+            buf_ready,
+            hist_t,
+            hist_g,
+            bank_last,
+            h_t,
+            h_g,
+            b_l,
+        )
         if not ok:
             return -(pre + tRP - g_first), 0, 0, 0
         hist_t[:, :] = h_t
@@ -403,8 +495,27 @@ def _fast_kernel(tiles, tp, ranks, bankgroups, dual, start):
 
 
 def _tp_vector(pt: PimTiming) -> np.ndarray:
-    return np.array([pt.tRP, pt.tRAS, pt.tRC, pt.tRCD, pt.tRTP, pt.tRRD_S, pt.tRRD_L, pt.tFAW, pt.tRFC, pt.tREFI,
-                     pt.CL, pt.CWL, pt.burst, pt.rd2wr, pt.gwrite_cycles, pt.comp_interval], np.int64)
+    return np.array(
+        [
+            pt.tRP,
+            pt.tRAS,
+            pt.tRC,
+            pt.tRCD,
+            pt.tRTP,
+            pt.tRRD_S,
+            pt.tRRD_L,
+            pt.tFAW,
+            pt.tRFC,
+            pt.tREFI,
+            pt.CL,
+            pt.CWL,
+            pt.burst,
+            pt.rd2wr,
+            pt.gwrite_cycles,
+            pt.comp_interval,
+        ],
+        np.int64,
+    )
 
 
 def schedule_fast(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start: int = 0) -> PimSchedule:
@@ -416,12 +527,19 @@ def schedule_fast(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start
     (``first + (comps - 1) * comp_interval``).
     """
     tiles = np.ascontiguousarray(np.asarray(tiles, np.int64).reshape(-1, 4))
-    end, n_gw, n_gemv, n_comp = _fast_kernel(tiles, _tp_vector(pt), pt.ranks, pt.bankgroups, bool(dual_row_buffer),
-                                             np.int64(start))
+    end, n_gw, n_gemv, n_comp = _fast_kernel(
+        tiles, _tp_vector(pt), pt.ranks, pt.bankgroups, bool(dual_row_buffer), np.int64(start)
+    )
     if end < 0:
         raise _too_long(-int(end), pt)
     n_tiles = len(tiles)
-    counts = {"GWRITE": int(n_gw), "G_ACT": n_tiles * pt.ranks * pt.bankgroups, "PIM_HEADER": int(n_gemv),
-              "COMP": int(n_comp), "READRES": int(n_gemv), "PIM_PRE": n_tiles}
+    counts = {
+        "GWRITE": int(n_gw),
+        "G_ACT": n_tiles * pt.ranks * pt.bankgroups,
+        "PIM_HEADER": int(n_gemv),
+        "COMP": int(n_comp),
+        "READRES": int(n_gemv),
+        "PIM_PRE": n_tiles,
+    }
     macs = int(tiles[:, 3].sum()) if n_tiles else 0
     return PimSchedule(int(end), counts, macs, int(n_gw) * pt.gwrite_cycles + int(n_gemv) * pt.burst)

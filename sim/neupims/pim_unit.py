@@ -13,6 +13,7 @@ Pipeline: multiply (1) -> adder tree (1) -> accumulate/read-out (1): a READRES i
 in cycle t presents its result in cycle ``t + LATENCY``; COMPs issued before it are
 included.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,8 +28,9 @@ def wrap(v: int, bits: int) -> int:
     return v - (1 << bits) if v >> (bits - 1) else v
 
 
-def run_stream(comp: np.ndarray, readres: np.ndarray, a: np.ndarray, b: np.ndarray,
-               acc_bits: int = 32) -> list[tuple[int, int]]:
+def run_stream(
+    comp: np.ndarray, readres: np.ndarray, a: np.ndarray, b: np.ndarray, acc_bits: int = 32
+) -> list[tuple[int, int]]:
     """Results ``[(cycle, value)]`` of a command stream.
 
     Args:
@@ -78,7 +80,7 @@ def fp16_product_fixed(a: int, b: int) -> int:
     """Exact product of two fp16 patterns in units of 2^-48 (an integer)."""
     sa, ma, ea = fp16_fields(a)
     sb, mb, eb = fp16_fields(b)
-    v = (ma * mb) << (ea + eb - 2)       # 2^(ea+eb-50) = 2^-48 x 2^(ea+eb-2)
+    v = (ma * mb) << (ea + eb - 2)  # 2^(ea+eb-50) = 2^-48 x 2^(ea+eb-2)
     return -v if sa ^ sb else v
 
 

@@ -26,6 +26,7 @@ A: QKV#1 | -; B: QKV#2 | MHA#1; C: PF#1+QKV#1 | MHA#2; D: PF#2+QKV#2 | MHA#1;
 E: PF#1 | MHA#2; F: PF#2 | -.  Without interleaving: ``N x (QKV + MHA + PF)`` over the
 whole batch.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -34,16 +35,16 @@ from functools import lru_cache
 import numpy as np
 
 from llmaccel.mapping.neupims import KvPlacement, channel_streams, kv_bytes
-from llmaccel.sim.neupims.placement import place_kv
+from llmaccel.sim.dram.address import AddressMap
 from llmaccel.sim.dram.config import DramConfig
 from llmaccel.sim.dram.fast import run_fast
 from llmaccel.sim.dram.patterns import streaming
-from llmaccel.sim.dram.address import AddressMap
 from llmaccel.sim.dram.requests import ChannelRequests
+from llmaccel.sim.neupims.mixed import run_mixed
 from llmaccel.sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
 from llmaccel.sim.neupims.params import NeuPimsParams
-from llmaccel.sim.neupims.mixed import run_mixed
 from llmaccel.sim.neupims.pim import PimTiming, schedule_fast
+from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
@@ -87,8 +88,11 @@ def layer_work(ops: list[Op]) -> LayerWork:
             pf.append(g)
         elif op.role == "attn_score":
             if op.m != 1:
-                raise InputError(f"op {op.name}", "NeuPIMs' PIM mapping covers decode multi-head attention "
-                                                  "(one query row per KV head); GQA/prefill attention is not modelled")
+                raise InputError(
+                    f"op {op.name}",
+                    "NeuPIMs' PIM mapping covers decode multi-head attention "
+                    "(one query row per KV head); GQA/prefill attention is not modelled",
+                )
             kv.append(op.n)
             heads = op.count
             head_dim = op.k
@@ -111,7 +115,7 @@ class NpuTime:
     acc_read: int = 0
     acc_write: int = 0
 
-    def __add__(self, o: "NpuTime") -> "NpuTime":
+    def __add__(self, o: NpuTime) -> NpuTime:
         return NpuTime(**{f.name: getattr(self, f.name) + getattr(o, f.name) for f in fields(self)})
 
     def sram_bytes(self, scale: int = 1) -> dict[str, int]:
@@ -213,8 +217,9 @@ def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, ch
 def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
     elems = int(sum(k for k, s in zip(work.kv_len, mask) if s)) * work.heads
     passes = p.npu.vector_passes.softmax
-    return NpuTime(compute=vector_cycles(elems, passes, p.npu), vector_elems=elems * passes,
-                   **pim_logits_sram_bytes(elems, p.npu))
+    return NpuTime(
+        compute=vector_cycles(elems, passes, p.npu), vector_elems=elems * passes, **pim_logits_sram_bytes(elems, p.npu)
+    )
 
 
 def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: float) -> NpuTime:
@@ -232,9 +237,14 @@ def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: flo
         compute = max(attention_sa_cycles(kv, work.heads, p.npu), sm.compute)
     else:
         compute = int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute
-    return NpuTime(compute=compute, stream=int(np.ceil(b / rate)),
-                   macs=macs, weight_bytes=b, vector_elems=sm.vector_elems,
-                   **attention_sram_bytes(kv, work.heads, work.head_dim, p.npu))
+    return NpuTime(
+        compute=compute,
+        stream=int(np.ceil(b / rate)),
+        macs=macs,
+        weight_bytes=b,
+        vector_elems=sm.vector_elems,
+        **attention_sram_bytes(kv, work.heads, work.head_dim, p.npu),
+    )
 
 
 def stage(n: NpuTime, pm: PimTime, dual: bool) -> int:
@@ -244,8 +254,9 @@ def stage(n: NpuTime, pm: PimTime, dual: bool) -> int:
     return max(n.compute, n.stream + pm.cycles)
 
 
-def stage_command(n: NpuTime, place: KvPlacement | None, mask: np.ndarray | None, pt: PimTiming, dual: bool,
-                  dram: DramConfig) -> int:
+def stage_command(
+    n: NpuTime, place: KvPlacement | None, mask: np.ndarray | None, pt: PimTiming, dual: bool, dram: DramConfig
+) -> int:
     """Cycles of a stage with every channel's weight reads and PIM tiles in one controller
     (:mod:`sim.neupims.mixed`): ``max(NPU compute, slowest channel)``.
 
@@ -303,27 +314,59 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     dual = f.dual_row_buffer
     all_mask = np.ones(n_req, bool)
     if f.attention == "npu":
-        q, a, pf = npu_group(work.qkv, n_req, p, rate), npu_attention(work, all_mask, p, rate), npu_group(work.pf, n_req, p, rate)
+        q, a, pf = (
+            npu_group(work.qkv, n_req, p, rate),
+            npu_attention(work, all_mask, p, rate),
+            npu_group(work.pf, n_req, p, rate),
+        )
         st = {"QKV": stage(q, PimTime(), dual), "MHA": stage(a, PimTime(), dual), "PF": stage(pf, PimTime(), dual)}
         tot = q + a + pf
-        return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
-                               layers * tot.vector_elems, 0, 0, layers * tot.weight_bytes, {}, layers,
-                               sram_bytes=tot.sram_bytes(layers))
+        return IterationResult(
+            layers * sum(st.values()),
+            st,
+            layers * tot.compute,
+            layers * tot.macs,
+            layers * tot.vector_elems,
+            0,
+            0,
+            layers * tot.weight_bytes,
+            {},
+            layers,
+            sram_bytes=tot.sram_bytes(layers),
+        )
     pt = PimTiming.of(dram, p.pim)
-    place = place_kv(work.kv_len, work.heads, work.head_dim, dram, p.pim, f.channel_policy, dual,
-                     layers=layers, weight_bytes=wb_layer * layers)
+    place = place_kv(
+        work.kv_len,
+        work.heads,
+        work.head_dim,
+        dram,
+        p.pim,
+        f.channel_policy,
+        dual,
+        layers=layers,
+        weight_bytes=wb_layer * layers,
+    )
     if not f.interleaves(n_req):
         q, pf = npu_group(work.qkv, n_req, p, rate), npu_group(work.pf, n_req, p, rate)
         pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
         sm = softmax_npu(work, all_mask, p)
-        mha = (stage_command(sm, place, all_mask, pt, dual, dram) if p.composition == "command"
-               else stage(sm, pm, dual))
+        mha = stage_command(sm, place, all_mask, pt, dual, dram) if p.composition == "command" else stage(sm, pm, dual)
         st = {"QKV": stage(q, PimTime(), dual), "MHA": mha, "PF": stage(pf, PimTime(), dual)}
         tot = q + pf + sm
-        return IterationResult(layers * sum(st.values()), st, layers * tot.compute, layers * tot.macs,
-                               layers * tot.vector_elems, layers * pm.cycles, layers * pm.macs,
-                               layers * tot.weight_bytes, {k: layers * v for k, v in pm.counts}, layers, place,
-                               sram_bytes=tot.sram_bytes(layers))
+        return IterationResult(
+            layers * sum(st.values()),
+            st,
+            layers * tot.compute,
+            layers * tot.macs,
+            layers * tot.vector_elems,
+            layers * pm.cycles,
+            layers * pm.macs,
+            layers * tot.weight_bytes,
+            {k: layers * v for k, v in pm.counts},
+            layers,
+            place,
+            sram_bytes=tot.sram_bytes(layers),
+        )
     masks = [place.sub_batch == 0, place.sub_batch == 1]
     m = [int(x.sum()) for x in masks]
     qkv = [npu_group(work.qkv, m[i], p, rate) for i in range(2)]
@@ -332,23 +375,39 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     mha = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
     none = PimTime()
     if p.composition == "command":
+
         def both(n: NpuTime, i: int) -> int:
             return stage_command(n, place, masks[i], pt, dual, dram)
     else:
+
         def both(n: NpuTime, i: int) -> int:
             return stage(n, mha[i], dual)
-    st = {"A": stage(qkv[0], none, dual),
-          "B": both(qkv[1] + sm[0], 0),
-          "C": both(pf[0] + qkv[0] + sm[1], 1),
-          "D": both(pf[1] + qkv[1] + sm[0], 0),
-          "E": both(pf[0] + sm[1], 1),
-          "F": stage(pf[1], none, dual)}
+
+    st = {
+        "A": stage(qkv[0], none, dual),
+        "B": both(qkv[1] + sm[0], 0),
+        "C": both(pf[0] + qkv[0] + sm[1], 1),
+        "D": both(pf[1] + qkv[1] + sm[0], 0),
+        "E": both(pf[0] + sm[1], 1),
+        "F": stage(pf[1], none, dual),
+    }
     cycles = st["A"] + st["B"] + (st["C"] + st["D"]) * (layers - 1) + st["E"] + st["F"]
     tot = qkv[0] + qkv[1] + pf[0] + pf[1] + sm[0] + sm[1]
     counts: dict[str, int] = {}
     for x in mha:
         for k, v in x.counts:
             counts[k] = counts.get(k, 0) + layers * v
-    return IterationResult(cycles, st, layers * tot.compute, layers * tot.macs, layers * tot.vector_elems,
-                           layers * (mha[0].cycles + mha[1].cycles), layers * (mha[0].macs + mha[1].macs),
-                           layers * tot.weight_bytes, counts, layers, place, sram_bytes=tot.sram_bytes(layers))
+    return IterationResult(
+        cycles,
+        st,
+        layers * tot.compute,
+        layers * tot.macs,
+        layers * tot.vector_elems,
+        layers * (mha[0].cycles + mha[1].cycles),
+        layers * (mha[0].macs + mha[1].macs),
+        layers * tot.weight_bytes,
+        counts,
+        layers,
+        place,
+        sram_bytes=tot.sram_bytes(layers),
+    )

@@ -1,5 +1,6 @@
 """Glue between mapping/neupims.py and the PIM timing: tiles and loads per request
 (cached: streams are regular, so one schedule per (kv_len, heads, head_dim) is reused)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,9 @@ _TILE_CACHE: dict = {}
 
 def request_tiles(kv_len: int, heads: int, head_dim: int, dram: DramConfig, pim: PimParams) -> np.ndarray:
     """:func:`mapping.neupims.request_tiles` with the geometry of ``dram`` and ``pim``."""
-    return mp.request_tiles(kv_len, heads, head_dim, dram.org.row_bytes // pim.elem_bytes,
-                            dram.org.banks_per_channel, pim.lanes_per_bank)
+    return mp.request_tiles(
+        kv_len, heads, head_dim, dram.org.row_bytes // pim.elem_bytes, dram.org.banks_per_channel, pim.lanes_per_bank
+    )
 
 
 def tiles_and_load(kv_len: int, heads: int, head_dim: int, dram: DramConfig, pim: PimParams, dual: bool):
@@ -30,8 +32,17 @@ def tiles_and_load(kv_len: int, heads: int, head_dim: int, dram: DramConfig, pim
     return hit
 
 
-def place_kv(kv_lens, heads: int, head_dim: int, dram: DramConfig, pim: PimParams, policy: str,
-             dual_row_buffer: bool, layers: int = 1, weight_bytes: float = 0.0) -> mp.KvPlacement:
+def place_kv(
+    kv_lens,
+    heads: int,
+    head_dim: int,
+    dram: DramConfig,
+    pim: PimParams,
+    policy: str,
+    dual_row_buffer: bool,
+    layers: int = 1,
+    weight_bytes: float = 0.0,
+) -> mp.KvPlacement:
     """Tiles, loads, channels and sub-batches of a batch (see :func:`mapping.neupims.place_kv`)."""
     kv = [int(k) for k in kv_lens]
     tl = [tiles_and_load(k, heads, head_dim, dram, pim, dual_row_buffer) for k in kv]

@@ -7,6 +7,7 @@ KV cache (prefill is not modelled here: NeuPIMs evaluates decode).  Placement (c
 sub-batches) is recomputed every iteration, as the PIM mapping of a real controller
 would place a newly joined request.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -34,8 +35,15 @@ class ServingResult:
         return sum(self.tokens) / (self.total_cycles / (clock_mhz * 1e6)) if self.cycles else 0.0
 
 
-def simulate_serving(work: LayerWork, layers: int, running: list[Request], pool: list[Request], iterations: int,
-                     p: NeuPimsParams, dram: DramConfig) -> ServingResult:
+def simulate_serving(
+    work: LayerWork,
+    layers: int,
+    running: list[Request],
+    pool: list[Request],
+    iterations: int,
+    p: NeuPimsParams,
+    dram: DramConfig,
+) -> ServingResult:
     """Run ``iterations`` decode iterations; ``work`` gives the per-token NPU groups and head shape."""
     if iterations <= 0:
         raise InputError("iterations", f"must be a positive integer, got {iterations}")

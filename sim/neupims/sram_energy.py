@@ -39,6 +39,7 @@ Energy: bytes x ``npu_spad_byte`` / ``npu_acc_byte`` pJ (sim/neupims/energy.yaml
 charged for the whole iteration time.  PIM logic leakage in the HBM dies is not charged
 (no source).
 """
+
 from __future__ import annotations
 
 import math
@@ -68,12 +69,19 @@ def gemm_sram_bytes(m: int, n: int, k: int, p: NpuParams) -> dict[str, int]:
         (mi, ki, ni), (mo, ko, no) = l2_tiles(m, k, n, p)
         tok_l2, out_l2 = l2_nonempty(m, mi, mo), l2_nonempty(n, ni, no)
         tok_l1, k_l1 = l1_count(m, mi, mo, p.cols), l1_count(k, ki, ko, p.cols)
-        return {"spad_write": (n * k * tok_l2 + m * k * out_l2) * eb,
-                "spad_read": (m * k * out_l2 + n * k * tok_l1) * eb,
-                "acc_write": m * n * k_l1 * eb, "acc_read": m * n * k_l1 * eb}
+        return {
+            "spad_write": (n * k * tok_l2 + m * k * out_l2) * eb,
+            "spad_read": (m * k * out_l2 + n * k * tok_l1) * eb,
+            "acc_write": m * n * k_l1 * eb,
+            "acc_read": m * n * k_l1 * eb,
+        }
     a_read, w_read, partials = sram_reads_per_gemm(m, n, k, p.rows, p.cols, "ws")
-    return {"spad_write": (n * k + m * k) * eb, "spad_read": (w_read + a_read) * eb,
-            "acc_write": partials * eb, "acc_read": partials * eb}
+    return {
+        "spad_write": (n * k + m * k) * eb,
+        "spad_read": (w_read + a_read) * eb,
+        "acc_write": partials * eb,
+        "acc_read": partials * eb,
+    }
 
 
 def attention_sram_bytes(kv_lens, heads: int, head_dim: int, p: NpuParams) -> dict[str, int]:
@@ -87,8 +95,12 @@ def attention_sram_bytes(kv_lens, heads: int, head_dim: int, p: NpuParams) -> di
         out = sum(math.ceil(int(L) / p.rows) for L in kv_lens) * heads * head_dim
     else:
         out = q
-    return {"spad_write": (kv + q) * eb, "spad_read": (kv + q + logits) * eb,
-            "acc_write": (logits + out) * eb, "acc_read": (logits + out) * eb}
+    return {
+        "spad_write": (kv + q) * eb,
+        "spad_read": (kv + q + logits) * eb,
+        "acc_write": (logits + out) * eb,
+        "acc_read": (logits + out) * eb,
+    }
 
 
 def pim_logits_sram_bytes(logit_elems: int, p: NpuParams) -> dict[str, int]:
@@ -103,17 +115,18 @@ def vector_sram_bytes(lane_ops: int, p: NpuParams) -> dict[str, int]:
     return {"spad_read": b, "spad_write": b, "acc_read": 0, "acc_write": 0}
 
 
-def static_power_mw(p: "NeuPimsParams", table: EnergyTable) -> dict[str, float]:
+def static_power_mw(p: NeuPimsParams, table: EnergyTable) -> dict[str, float]:
     """NPU static power (mW) at ``p.energy.node_nm``: logic (MAC units, vector lanes) and SRAM."""
     node = p.energy.node_nm
     npu = p.npu
     macs = npu.arrays * npu.rows * npu.cols
-    return {"logic": macs * table.pj("npu_mac_leak_ns", node) + npu.vector_lanes * table.pj("npu_lane_leak_ns", node),
-            "sram": npu.spad_kib / KIB_PER_MIB * table.pj("npu_spad_leak_mib_ns", node)
-            + table.pj("npu_acc_leak_ns", node)}
+    return {
+        "logic": macs * table.pj("npu_mac_leak_ns", node) + npu.vector_lanes * table.pj("npu_lane_leak_ns", node),
+        "sram": npu.spad_kib / KIB_PER_MIB * table.pj("npu_spad_leak_mib_ns", node) + table.pj("npu_acc_leak_ns", node),
+    }
 
 
-def charge_sram(led: EnergyLedger, it: "IterationResult", p: "NeuPimsParams") -> None:
+def charge_sram(led: EnergyLedger, it: IterationResult, p: NeuPimsParams) -> None:
     """Charge the iteration's SRAM bytes (GEMM/attention tiles plus vector operands) to ``npu_sram``."""
     vec = vector_sram_bytes(it.npu_vector_elems, p.npu)
     node = p.energy.node_nm
@@ -123,7 +136,7 @@ def charge_sram(led: EnergyLedger, it: "IterationResult", p: "NeuPimsParams") ->
         led.charge_pj("npu_sram", f, b * led.table.pj(entry, node))
 
 
-def charge_leakage(led: EnergyLedger, it: "IterationResult", p: "NeuPimsParams") -> None:
+def charge_leakage(led: EnergyLedger, it: IterationResult, p: NeuPimsParams) -> None:
     """Charge NPU static power x iteration time (ns) to ``npu_leakage``."""
     ns = it.cycles / p.npu.clock_mhz * NS_PER_US
     for part, mw in static_power_mw(p, led.table).items():

@@ -17,6 +17,7 @@ the edge decoder (latency once per fold, energy per operand element entering the
 area of R + C decoders) and the slot area.  What it does not: OliVe's outlier path (GOBO /
 OLAccel variants are not registered) and the ``olive`` design's quantization-preset binding.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -31,16 +32,33 @@ def _hosted(name: str, preset: str, formats: tuple[str, ...], description: str) 
     p = olive_params(load_preset(preset))
     pe = replace(p.pe.pe_type(), name=name)
     dec = EdgeDecoder(formats, p.decoder.latency_cycles, p.decoder.action, p.decoder.area_key)
-    return HostedPE(pe, "olive", description, decoder=dec, energy_tables=(ENERGY_TABLE,),
-                    area_tables=(AREA_TABLE,), area_terms=((p.pe.area_key, 1.0),),
-                    source=f"sim/presets/{preset}.yaml (pe, decoder)")
+    return HostedPE(
+        pe,
+        "olive",
+        description,
+        decoder=dec,
+        energy_tables=(ENERGY_TABLE,),
+        area_tables=(AREA_TABLE,),
+        area_terms=((p.pe.area_key, 1.0),),
+        source=f"sim/presets/{preset}.yaml (pe, decoder)",
+    )
 
 
-PE_TYPES: dict[str, HostedPE] = {h.name: h for h in (
-    _hosted("olive-ovp4", "olive-w4a4", ("ovp4",),
-            "OliVe slot: four 4-bit exponent-integer multipliers + adder, 4-bit OVP edge decoders"),
-    _hosted("olive-ovp8", "olive-w8a8", ("ovp8",),
-            "OliVe slot with 8-bit OVP edge decoders (8-bit codes bit-sliced onto the 4-bit multipliers)"),
-    _hosted("ant4", "ant-w4a4", ("ant4", "ant8"),
-            "ANT slot: four 4-bit multipliers with int/flint edge decoders"),
-)}
+PE_TYPES: dict[str, HostedPE] = {
+    h.name: h
+    for h in (
+        _hosted(
+            "olive-ovp4",
+            "olive-w4a4",
+            ("ovp4",),
+            "OliVe slot: four 4-bit exponent-integer multipliers + adder, 4-bit OVP edge decoders",
+        ),
+        _hosted(
+            "olive-ovp8",
+            "olive-w8a8",
+            ("ovp8",),
+            "OliVe slot with 8-bit OVP edge decoders (8-bit codes bit-sliced onto the 4-bit multipliers)",
+        ),
+        _hosted("ant4", "ant-w4a4", ("ant4", "ant8"), "ANT slot: four 4-bit multipliers with int/flint edge decoders"),
+    )
+}

@@ -17,13 +17,13 @@ same array geometry, memories and vector unit.  ``compile`` tiles each matmul
 (``mapping/olive.py``); ``simulate`` runs ops back to back (one op at a time on
 the array or the vector unit); see :mod:`sim.olive.model` for formulas.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from llmaccel.mapping.olive import OliveGemmTask, OliveProgram, OutlierTraffic, compile_trace
 from llmaccel.sim.energy import EnergyLedger
 from llmaccel.sim.olive import model
-from llmaccel.sim.olive.params import OliveParams, olive_params
+from llmaccel.sim.olive.params import olive_params
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import OpStats, Result
 from llmaccel.sim.systolic.design import vector_stats
@@ -40,17 +40,33 @@ class OliveDesign:
         pe, array, mem = p.pe.pe_type(), p.array_params(), p.mem_params()
 
         def passes_for(op: Op) -> int:
-            return pe.passes(op.a_spec.bits, op.b_spec.bits, op.a_spec.family == "float",
-                             op.b_spec.family == "float", f"op {op.name}")
+            return pe.passes(
+                op.a_spec.bits,
+                op.b_spec.bits,
+                op.a_spec.family == "float",
+                op.b_spec.family == "float",
+                f"op {op.name}",
+            )
 
         def block_cycles_for(passes: int):
             return BlockCost(array, pe, passes)
 
         o = p.outlier
         per_outlier = o.value_bits + o.index_bits
-        traffic = OutlierTraffic(o.act_frac * per_outlier, o.weight_frac * per_outlier) if o.enabled else OutlierTraffic()
-        prog = compile_trace(trace, mem.buffers, array_units(array, pe), pe.acc_bits, passes_for, block_cycles_for,
-                             mem.dram.bytes_per_cycle, p.vector.passes, traffic)
+        traffic = (
+            OutlierTraffic(o.act_frac * per_outlier, o.weight_frac * per_outlier) if o.enabled else OutlierTraffic()
+        )
+        prog = compile_trace(
+            trace,
+            mem.buffers,
+            array_units(array, pe),
+            pe.acc_bits,
+            passes_for,
+            block_cycles_for,
+            mem.dram.bytes_per_cycle,
+            p.vector.passes,
+            traffic,
+        )
         prog.meta = {**prog.meta, "preset": hw.name, "variant": p.variant}
         return prog
 
@@ -73,29 +89,54 @@ class OliveDesign:
                 cyc = (st.cycles + orun.cycles) * c
                 comp = (st.compute_cycles + orun.cycles) * c
                 outlier_cycles += orun.cycles * c
-                s = OpStats(op.name, op.kind.value, op.layer, op.phase.value, "array", cyc, comp, cyc - comp,
-                            macs=op.macs, utilisation=op.macs / (cyc * peak) if cyc else 0.0,
-                            bytes={"dram_read": st.dram_read * c, "dram_write": st.dram_write * c,
-                                   "sram_read": st.sram_read * c, "sram_write": st.sram_write * c},
-                            energy_pj=energy)
+                s = OpStats(
+                    op.name,
+                    op.kind.value,
+                    op.layer,
+                    op.phase.value,
+                    "array",
+                    cyc,
+                    comp,
+                    cyc - comp,
+                    macs=op.macs,
+                    utilisation=op.macs / (cyc * peak) if cyc else 0.0,
+                    bytes={
+                        "dram_read": st.dram_read * c,
+                        "dram_write": st.dram_write * c,
+                        "sram_read": st.sram_read * c,
+                        "sram_write": st.sram_write * c,
+                    },
+                    energy_pj=energy,
+                )
             else:
                 s = vector_stats(task, p, ledger)
             s.start_cycle = now
             now += s.cycles
             stats.append(s)
         return Result(
-            design=self.name, preset=hw.name, model=program.model, clock_mhz=p.clock_mhz, total_cycles=now,
-            ops=stats, peak_macs_per_cycle=peak, energy_pj=ledger.by_component(),
-            meta={**{k: v for k, v in program.meta.items() if k != "trace_meta"}, "variant": p.variant,
-                  "area_mm2": model.area_mm2(p), "outlier_cycles": outlier_cycles,
-                  "array": f"{p.array.rows}x{p.array.cols} os, slot {p.pe.name} (x{pe.macs_per_cycle} MACs/cycle)"},
+            design=self.name,
+            preset=hw.name,
+            model=program.model,
+            clock_mhz=p.clock_mhz,
+            total_cycles=now,
+            ops=stats,
+            peak_macs_per_cycle=peak,
+            energy_pj=ledger.by_component(),
+            meta={
+                **{k: v for k, v in program.meta.items() if k != "trace_meta"},
+                "variant": p.variant,
+                "area_mm2": model.area_mm2(p),
+                "outlier_cycles": outlier_cycles,
+                "array": f"{p.array.rows}x{p.array.cols} os, slot {p.pe.name} (x{pe.macs_per_cycle} MACs/cycle)",
+            },
             assumptions=[
                 "same array slots, memories and vector unit for every variant (iso-slot, not iso-area; area reported)",
                 "ops run back to back; folds of one op back to back; edge folds zero-padded",
                 "wider integer operands are bit-sliced: 8-bit on 4-bit multipliers = 4 passes",
                 "outlier path (GOBO/OLAccel) serialised after the dense pass of each op",
                 "energy: Horowitz 45 nm anchors scaled to the preset node; no leakage",
-            ])
+            ],
+        )
 
 
 DESIGN = OliveDesign()

@@ -17,14 +17,15 @@ sparse outlier list is processed).  ``f_a`` / ``f_b`` are the outlier fractions
 of operands stored in an outlier format (``QuantSpec.family == "outlier"``):
 ``act_frac`` for activations/KV, ``weight_frac`` for weights.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmaccel.sim.energy import EnergyLedger, EnergyTable, load_table
 from llmaccel.sim.area import load_area_table
+from llmaccel.sim.energy import EnergyLedger, EnergyTable, load_table
 from llmaccel.sim.olive.params import OliveParams
 from llmaccel.sim.systolic.model import GemmStats
 from llmaccel.workloads.ops import Op

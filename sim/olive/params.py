@@ -8,6 +8,7 @@ all variants run on identical memories.
 
 Units are in the names (MHz, nm, KiB, GB/s, ns, bits, cycles).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,8 +59,17 @@ class PECfg:
     area_key: str
 
     def pe_type(self) -> PEType:
-        return PEType(self.name, self.a_bits, self.b_bits, self.family, self.macs_per_cycle,
-                      self.pipeline_latency, self.acc_bits, tuple(self.mac_actions), self.area_key)
+        return PEType(
+            self.name,
+            self.a_bits,
+            self.b_bits,
+            self.family,
+            self.macs_per_cycle,
+            self.pipeline_latency,
+            self.acc_bits,
+            tuple(self.mac_actions),
+            self.area_key,
+        )
 
 
 @dataclass(frozen=True)
@@ -115,9 +125,9 @@ class OliveParams(HostMemoryMixin):
     energy: EnergyCfg
 
     def array_params(self) -> ArrayParams:
-        return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow, self.decoder.latency_cycles,
-                           self.decoder.action)
-
+        return ArrayParams(
+            self.array.rows, self.array.cols, self.array.dataflow, self.decoder.latency_cycles, self.decoder.action
+        )
 
 
 def olive_params(hw: HardwareConfig) -> OliveParams:

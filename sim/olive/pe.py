@@ -6,6 +6,7 @@
   low nibble, so ``x*y = <4,hx><4,hy> + <4,hx><0,ly> + <0,lx><4,hy> + <0,lx><0,ly>``
   (exponents add: the first term is shifted by 8), summed by one adder.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +16,9 @@ NIBBLE = 4
 
 def exp_int_mac(ea, ia, eb, ib) -> np.ndarray:
     """Shifted integer products (int64)."""
-    return (np.asarray(ia, np.int64) * np.asarray(ib, np.int64)) << (np.asarray(ea, np.int64) + np.asarray(eb, np.int64))
+    return (np.asarray(ia, np.int64) * np.asarray(ib, np.int64)) << (
+        np.asarray(ea, np.int64) + np.asarray(eb, np.int64)
+    )
 
 
 def split8(x) -> tuple[np.ndarray, np.ndarray]:
@@ -28,5 +31,9 @@ def mul8_via_4bit(x, y) -> np.ndarray:
     """``x * y`` for signed 8-bit ints computed as four 4-bit exponent-integer products."""
     hx, lx = split8(x)
     hy, ly = split8(y)
-    return (exp_int_mac(NIBBLE, hx, NIBBLE, hy) + exp_int_mac(NIBBLE, hx, 0, ly)
-            + exp_int_mac(0, lx, NIBBLE, hy) + exp_int_mac(0, lx, 0, ly))
+    return (
+        exp_int_mac(NIBBLE, hx, NIBBLE, hy)
+        + exp_int_mac(NIBBLE, hx, 0, ly)
+        + exp_int_mac(0, lx, NIBBLE, hy)
+        + exp_int_mac(0, lx, 0, ly)
+    )

@@ -44,6 +44,7 @@ beats, so the streamed length of a fold is::
 (the second term only for a partial last window).  With a dense pattern (n == m) and
 ``block_k % d == 0`` this is ``ceil(K / d)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -77,11 +78,14 @@ class SparsePattern:
 
     def __post_init__(self) -> None:
         if not (1 <= self.n <= self.m):
-            raise InputError("workload.quant", f"sparsity needs 1 <= N <= M (N = 0 prunes the whole weight), "
-                                               f"got {self.n}:{self.m}")
+            raise InputError(
+                "workload.quant", f"sparsity needs 1 <= N <= M (N = 0 prunes the whole weight), got {self.n}:{self.m}"
+            )
         if self.block_k <= 0 or self.block_k % self.m:
-            raise InputError("workload.quant", f"sparsity M = {self.m} must divide the sparse-MUX window "
-                                               f"array.sparse.block_k = {self.block_k}")
+            raise InputError(
+                "workload.quant",
+                f"sparsity M = {self.m} must divide the sparse-MUX window array.sparse.block_k = {self.block_k}",
+            )
 
     def kept(self, w: int) -> int:
         """Weight slots kept in a window of ``w`` consecutive weights."""
@@ -99,8 +103,7 @@ class SparsePattern:
         return full * self.kept(self.block_k) + self.kept(rem)
 
 
-def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: int = 1,
-                edge_latency: int = 0) -> int:
+def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: int = 1, edge_latency: int = 0) -> int:
     """Cycles of one fold streaming ``t`` (already divided by d for os) elements."""
     base = 2 * rows + cols + t - 2 + edge_latency
     if dataflow == "os":
@@ -109,13 +112,22 @@ def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: i
 
 
 @lru_cache(maxsize=65536)
-def fold_geometry(m: int, n: int, k: int, rows: int, cols: int, dataflow: str,
-                  macs_per_pe: int = 1, sparse: SparsePattern | None = None) -> tuple[int, int, int]:
+def fold_geometry(
+    m: int,
+    n: int,
+    k: int,
+    rows: int,
+    cols: int,
+    dataflow: str,
+    macs_per_pe: int = 1,
+    sparse: SparsePattern | None = None,
+) -> tuple[int, int, int]:
     """``(row_folds, col_folds, t)`` for a GEMM on an R x C array (``sparse``: os only)."""
     d = macs_per_pe
     if sparse is not None and dataflow != "os":
-        raise InputError("array.sparse_mux", f"the sparse MUX streams compressed K and needs dataflow os, "
-                                             f"got {dataflow!r}")
+        raise InputError(
+            "array.sparse_mux", f"the sparse MUX streams compressed K and needs dataflow os, got {dataflow!r}"
+        )
     if dataflow == "os":
         t = math.ceil(k / d) if sparse is None else sparse.beats(k, d)
         return math.ceil(m / rows), math.ceil(n / cols), t
@@ -126,8 +138,9 @@ def fold_geometry(m: int, n: int, k: int, rows: int, cols: int, dataflow: str,
     raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
 
 
-def sram_reads_per_gemm(m: int, n: int, k: int, rows: int, cols: int, dataflow: str,
-                        macs_per_pe: int = 1) -> tuple[int, int, int]:
+def sram_reads_per_gemm(
+    m: int, n: int, k: int, rows: int, cols: int, dataflow: str, macs_per_pe: int = 1
+) -> tuple[int, int, int]:
     """Elements ``(a_read, b_read, out_written)`` moved between SRAM and the array.
 
     Only real (unpadded) elements are counted.  os: each A row block is read once

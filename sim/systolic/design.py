@@ -17,6 +17,7 @@ is taken to be on chip (the previous op's output) when it fits the output SRAM;
 otherwise it streams from and back to DRAM, overlapped with compute
 (``cycles = max(compute, DRAM transfer)``).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,16 @@ from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import OpStats, Result
 from llmaccel.sim.systolic.dataflow import SparsePattern
 from llmaccel.sim.systolic.fast import SparseBlockCost
-from llmaccel.sim.systolic.model import (ArrayParams, BlockCost, GemmStats, MemParams, array_units, charge_gemm,
-                                double_buffer_total, simulate_tiling)
+from llmaccel.sim.systolic.model import (
+    ArrayParams,
+    BlockCost,
+    GemmStats,
+    MemParams,
+    array_units,
+    charge_gemm,
+    double_buffer_total,
+    simulate_tiling,
+)
 from llmaccel.sim.systolic.params import SystolicParams, systolic_params
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.workloads.errors import InputError
@@ -52,8 +61,10 @@ def sparse_pattern(op: Op, p: SystolicParams) -> SparsePattern | None:
     if not p.array.sparse_mux:
         return None
     if op.a_spec.sparsity is not None:
-        raise InputError("array.sparse_mux", f"op {op.name}: the sparse MUX exploits N:M sparsity of the weights "
-                                             "(operand b) only; operand a is sparse")
+        raise InputError(
+            "array.sparse_mux",
+            f"op {op.name}: the sparse MUX exploits N:M sparsity of the weights (operand b) only; operand a is sparse",
+        )
     sp = op.b_spec.sparsity
     if sp is None or sp.n == sp.m:
         return None
@@ -80,8 +91,9 @@ def operand_bits(op: Op, p: SystolicParams) -> tuple[float, float, float]:
     return a, b, op.out_spec.storage_bits_per_value()
 
 
-def simulate_sparse_tiling(tiling: GemmTiling, array: ArrayParams, mem: MemParams, pe: PEType, passes: int,
-                           pattern: SparsePattern) -> GemmStats:
+def simulate_sparse_tiling(
+    tiling: GemmTiling, array: ArrayParams, mem: MemParams, pe: PEType, passes: int, pattern: SparsePattern
+) -> GemmStats:
     """:func:`sim.systolic.model.simulate_tiling` with sparse-MUX block compute cycles.
 
     Traffic, SRAM accesses and folds are those of the dense run (the tiling's stored bits
@@ -90,21 +102,30 @@ def simulate_sparse_tiling(tiling: GemmTiling, array: ArrayParams, mem: MemParam
     (``m * n * kept_total(k)``), which the energy model charges.
     """
     st = simulate_tiling(tiling, array, mem, pe, passes)
-    cost = SparseBlockCost(array.rows, array.cols, array.dataflow, pe.pipeline_latency, array.edge_decoder_latency,
-                           pe.macs_per_cycle, passes, pattern)
+    cost = SparseBlockCost(
+        array.rows,
+        array.cols,
+        array.dataflow,
+        pe.pipeline_latency,
+        array.edge_decoder_latency,
+        pe.macs_per_cycle,
+        passes,
+        pattern,
+    )
     n, k = tiling.n, tiling.k
     seq = block_sequence(tiling)
     key = (seq["mb"] * (n + 1) + seq["nb"]) * (k + 1) + seq["kb"]
     compute = np.zeros(len(key), np.int64)
-    for (x, y, z, _cnt) in tiling.block_shapes():
+    for x, y, z, _cnt in tiling.block_shapes():
         compute[key == (x * (n + 1) + y) * (k + 1) + z] = cost(x, y, z)
     tx = mem.dram.transfer_cycles_array
     fetch = tx(seq["a_read"]) + tx(seq["b_read"]) + tx(seq["psum_read"])
     write = tx(seq["out_write"]) + tx(seq["psum_write"])
     total = double_buffer_total(compute, fetch, write, mem.double_buffered)
     comp = int(compute.sum())
-    return replace(st, cycles=total, compute_cycles=comp, stall_cycles=total - comp,
-                   macs=tiling.m * n * pattern.kept_total(k))
+    return replace(
+        st, cycles=total, compute_cycles=comp, stall_cycles=total - comp, macs=tiling.m * n * pattern.kept_total(k)
+    )
 
 
 def _check_op(op: Op, hosted: HostedPE) -> None:
@@ -141,11 +162,25 @@ def vector_stats(task: VectorTask, p: SystolicParams, ledger: EnergyLedger) -> O
     energy["sram"] = ledger.charge("sram", p.energy.sram_access, sram_bytes * 8 / p.energy.sram_access_bits)
     if dram_r or dram_w:
         energy["dram"] = ledger.charge("dram", p.dram.energy_action, (dram_r + dram_w) * 8)
-    return OpStats(op.name, op.kind.value, op.layer, op.phase.value, "vector", cycles, compute, cycles - compute,
-                   macs=0, utilisation=0.0,
-                   bytes={"dram_read": dram_r, "dram_write": dram_w, "sram_read": task.in_bytes * task.passes,
-                          "sram_write": task.out_bytes},
-                   energy_pj=energy)
+    return OpStats(
+        op.name,
+        op.kind.value,
+        op.layer,
+        op.phase.value,
+        "vector",
+        cycles,
+        compute,
+        cycles - compute,
+        macs=0,
+        utilisation=0.0,
+        bytes={
+            "dram_read": dram_r,
+            "dram_write": dram_w,
+            "sram_read": task.in_bytes * task.passes,
+            "sram_write": task.out_bytes,
+        },
+        energy_pj=energy,
+    )
 
 
 @dataclass
@@ -158,21 +193,42 @@ class SystolicDesign:
 
         def cost_for(op: Op) -> BlockCost | SparseBlockCost:
             # Passes depend on the code widths; group metadata and sparsity change traffic, not passes.
-            passes = pe.passes(op.a_spec.bits, op.b_spec.bits, op.a_spec.family == "float",
-                               op.b_spec.family == "float", f"op {op.name}")
+            passes = pe.passes(
+                op.a_spec.bits,
+                op.b_spec.bits,
+                op.a_spec.family == "float",
+                op.b_spec.family == "float",
+                f"op {op.name}",
+            )
             _check_op(op, hosted)
             pat = sparse_pattern(op, p)
             if pat is None:
                 return BlockCost(array, pe, passes)
-            return SparseBlockCost(array.rows, array.cols, array.dataflow, pe.pipeline_latency,
-                                   array.edge_decoder_latency, pe.macs_per_cycle, passes, pat)
+            return SparseBlockCost(
+                array.rows,
+                array.cols,
+                array.dataflow,
+                pe.pipeline_latency,
+                array.edge_decoder_latency,
+                pe.macs_per_cycle,
+                passes,
+                pat,
+            )
 
         units = array_units(array, pe)
         if p.array.sparse_mux:
             # K blocks hold whole MUX windows, so no window is split across SRAM blocks
             units = (units[0], units[1], math.lcm(units[2], p.sparse.block_k))
-        prog = compile_trace(trace, mem.buffers, units, pe.acc_bits, cost_for,
-                             mem.dram.bytes_per_cycle, p.vector.passes, lambda op: operand_bits(op, p))
+        prog = compile_trace(
+            trace,
+            mem.buffers,
+            units,
+            pe.acc_bits,
+            cost_for,
+            mem.dram.bytes_per_cycle,
+            p.vector.passes,
+            lambda op: operand_bits(op, p),
+        )
         prog.meta = {**prog.meta, "trace_meta": dict(trace.meta), "requests": len(trace.requests)}
         return prog
 
@@ -203,38 +259,71 @@ class SystolicDesign:
                 cycles = st.cycles * c
                 # a sparse-MUX op does only its kept MACs (st.macs); a dense one st.macs == m*n*k
                 macs = st.macs * c
-                os_ = OpStats(op.name, op.kind.value, op.layer, op.phase.value, "array", cycles,
-                              st.compute_cycles * c, st.stall_cycles * c, macs=macs,
-                              utilisation=macs / (cycles * peak) if cycles else 0.0,
-                              bytes={"dram_read": st.dram_read * c, "dram_write": st.dram_write * c,
-                                     "sram_read": st.sram_read * c, "sram_write": st.sram_write * c},
-                              energy_pj=energy)
+                os_ = OpStats(
+                    op.name,
+                    op.kind.value,
+                    op.layer,
+                    op.phase.value,
+                    "array",
+                    cycles,
+                    st.compute_cycles * c,
+                    st.stall_cycles * c,
+                    macs=macs,
+                    utilisation=macs / (cycles * peak) if cycles else 0.0,
+                    bytes={
+                        "dram_read": st.dram_read * c,
+                        "dram_write": st.dram_write * c,
+                        "sram_read": st.sram_read * c,
+                        "sram_write": st.sram_write * c,
+                    },
+                    energy_pj=energy,
+                )
             else:
                 os_ = vector_stats(task, p, ledger)
             os_.start_cycle = t
             t += os_.cycles
             stats.append(os_)
         area = systolic_area_mm2(p)
-        extra = [f"PE {hosted.name} from design {hosted.origin} ({hosted.source})"] if hosted.origin != "systolic" else []
+        extra = (
+            [f"PE {hosted.name} from design {hosted.origin} ({hosted.source})"] if hosted.origin != "systolic" else []
+        )
         if hosted.decoder:
-            extra.append(f"edge decoders for {', '.join(hosted.decoder.formats)}: "
-                         f"+{hosted.decoder.latency_cycles} cycle(s) per fold, {hosted.decoder.action} per operand element")
+            extra.append(
+                f"edge decoders for {', '.join(hosted.decoder.formats)}: "
+                f"+{hosted.decoder.latency_cycles} cycle(s) per fold, {hosted.decoder.action} per operand element"
+            )
         if hosted.group_dequant:
-            extra.append(f"in-PE group dequantizer: {hosted.group_dequant.action} per output per weight group, "
-                         "never stalls the array (group size a multiple of the PE lanes)")
+            extra.append(
+                f"in-PE group dequantizer: {hosted.group_dequant.action} per output per weight group, "
+                "never stalls the array (group size a multiple of the PE lanes)"
+            )
         if p.array.sparse_mux:
-            extra.append(f"sparse MUX: N:M weights stream kept slots only, windows of {p.sparse.block_k} along K; "
-                         f"{sparse_ops} op(s) ran sparse; MUX energy not modelled")
+            extra.append(
+                f"sparse MUX: N:M weights stream kept slots only, windows of {p.sparse.block_k} along K; "
+                f"{sparse_ops} op(s) ran sparse; MUX energy not modelled"
+            )
         elif any(isinstance(t, GemmTask) and t.op.b_spec.sparsity is not None for t in program.tasks):
             extra.append("sparse weights stored and computed dense (array.sparse_mux is false)")
         return Result(
-            design=self.name, preset=hw.name, model=program.model, clock_mhz=p.clock_mhz, total_cycles=t,
-            ops=stats, peak_macs_per_cycle=peak, energy_pj=ledger.by_component(),
-            meta={"area_mm2": area, "array": f"{array.rows}x{array.cols} {array.dataflow} {pe.name}",
-                  "components": {"pe": hosted.name, "pe_origin": hosted.origin,
-                                 "dram": hw.params["dram"] if isinstance(hw.params.get("dram"), str) else "preset",
-                                 "sparse_mux": p.array.sparse_mux},
-                  **{k: v for k, v in program.meta.items() if k != "trace_meta"}},
+            design=self.name,
+            preset=hw.name,
+            model=program.model,
+            clock_mhz=p.clock_mhz,
+            total_cycles=t,
+            ops=stats,
+            peak_macs_per_cycle=peak,
+            energy_pj=ledger.by_component(),
+            meta={
+                "area_mm2": area,
+                "array": f"{array.rows}x{array.cols} {array.dataflow} {pe.name}",
+                "components": {
+                    "pe": hosted.name,
+                    "pe_origin": hosted.origin,
+                    "dram": hw.params["dram"] if isinstance(hw.params.get("dram"), str) else "preset",
+                    "sparse_mux": p.array.sparse_mux,
+                },
+                **{k: v for k, v in program.meta.items() if k != "trace_meta"},
+            },
             assumptions=[
                 "ops run back to back; folds of one op run back to back (no fill/drain overlap)",
                 "edge folds are zero-padded to the full array (fold cycles 2R+C+T-2 for os)",
@@ -242,7 +331,8 @@ class SystolicDesign:
                 "GEMM operands are fetched from DRAM; vector-op data stays on chip if it fits the output SRAM",
                 "energy: Horowitz 45 nm op/SRAM energies scaled to the preset node by C*V^2; no leakage",
                 *extra,
-            ])
+            ],
+        )
 
 
 def systolic_area_mm2(p: SystolicParams) -> dict[str, float]:
@@ -258,8 +348,9 @@ def systolic_area_mm2(p: SystolicParams) -> dict[str, float]:
         out["edge_decoders"] = table.mm2(hosted.decoder.area_key, p.node_nm, p.array.rows + p.array.cols)
     if p.array.sparse_mux and p.sparse.mux_area_um2:
         lanes = n_pe * hosted.pe.macs_per_cycle
-        out["sparse_mux"] = p.sparse.mux_area_um2 * AreaTable.node_factor(p.sparse.mux_area_node_nm, p.node_nm) \
-            * lanes / 1e6
+        out["sparse_mux"] = (
+            p.sparse.mux_area_um2 * AreaTable.node_factor(p.sparse.mux_area_node_nm, p.node_nm) * lanes / 1e6
+        )
     out["sram"] = table.mm2("sram_per_kib", p.node_nm, sram_kib)
     return out
 

@@ -3,19 +3,29 @@
 Equal, by test, to :func:`sim.systolic.reference.simulate_gemm` on every shape
 tried (edge folds included).  Formulas: :mod:`sim.systolic.dataflow`.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
-
 from dataclasses import dataclass
+from functools import lru_cache
 
 from llmaccel.sim.systolic.dataflow import SparsePattern, check_dataflow, fold_cycles, fold_geometry
 from llmaccel.workloads.errors import require_positive_int
 
 
 @lru_cache(maxsize=65536)
-def gemm_cycles(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, pipeline_latency: int = 1,
-                edge_latency: int = 0, macs_per_pe: int = 1, sparse: SparsePattern | None = None) -> int:
+def gemm_cycles(
+    M: int,
+    N: int,
+    K: int,
+    rows: int,
+    cols: int,
+    dataflow: str,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    macs_per_pe: int = 1,
+    sparse: SparsePattern | None = None,
+) -> int:
     """Compute cycles of ``out[M,N] = A[M,K] @ B[K,N]`` over all folds, no memory stalls.
 
     ``folds * fold_cycles`` with edge folds zero-padded to the full R x C array.
@@ -44,8 +54,18 @@ class SparseBlockCost:
     sparse: SparsePattern
 
     def __call__(self, x: int, y: int, z: int) -> int:
-        return self.passes * gemm_cycles(x, y, z, self.rows, self.cols, self.dataflow, self.pipeline_latency,
-                                         self.edge_latency, self.macs_per_pe, self.sparse)
+        return self.passes * gemm_cycles(
+            x,
+            y,
+            z,
+            self.rows,
+            self.cols,
+            self.dataflow,
+            self.pipeline_latency,
+            self.edge_latency,
+            self.macs_per_pe,
+            self.sparse,
+        )
 
 
 def gemm_folds(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, macs_per_pe: int = 1) -> int:

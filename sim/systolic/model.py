@@ -21,9 +21,9 @@
 ``passes``: integer PEs bit-slice wider integer operands (see
 :meth:`sim.systolic.pe.PEType.passes`).
 """
+
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -129,8 +129,9 @@ class BlockCost:
 
     def __call__(self, x: int, y: int, z: int) -> int:
         a, p = self.array, self.pe
-        return self.passes * gemm_cycles(x, y, z, a.rows, a.cols, a.dataflow, p.pipeline_latency,
-                                         a.edge_decoder_latency, p.macs_per_cycle)
+        return self.passes * gemm_cycles(
+            x, y, z, a.rows, a.cols, a.dataflow, p.pipeline_latency, a.edge_decoder_latency, p.macs_per_cycle
+        )
 
 
 def array_units(array: ArrayParams, pe: PEType) -> tuple[int, int, int]:
@@ -139,9 +140,22 @@ def array_units(array: ArrayParams, pe: PEType) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=4096)
-def simulate_gemm(m: int, n: int, k: int, array: ArrayParams, mem: MemParams, pe: PEType, a_bits: float,
-                  b_bits: float, out_bits: float, a_float: bool = False, b_float: bool = False,
-                  what: str = "gemm", a_code_bits: int | None = None, b_code_bits: int | None = None) -> GemmStats:
+def simulate_gemm(
+    m: int,
+    n: int,
+    k: int,
+    array: ArrayParams,
+    mem: MemParams,
+    pe: PEType,
+    a_bits: float,
+    b_bits: float,
+    out_bits: float,
+    a_float: bool = False,
+    b_float: bool = False,
+    what: str = "gemm",
+    a_code_bits: int | None = None,
+    b_code_bits: int | None = None,
+) -> GemmStats:
     """One GEMM instance ``out[m,n] = a[m,k] @ b[k,n]`` with DRAM stalls under double buffering.
 
     Args:
@@ -152,11 +166,17 @@ def simulate_gemm(m: int, n: int, k: int, array: ArrayParams, mem: MemParams, pe
             stored bits; give them when storage includes group scales or sparsity, e.g.
             INT4 with a 20-bit scale per 128 values stores 4.16 bits but needs one 4-bit pass).
     """
-    passes = pe.passes(a_bits if a_code_bits is None else a_code_bits,
-                       b_bits if b_code_bits is None else b_code_bits, a_float, b_float, what)
+    passes = pe.passes(
+        a_bits if a_code_bits is None else a_code_bits,
+        b_bits if b_code_bits is None else b_code_bits,
+        a_float,
+        b_float,
+        what,
+    )
     cost = BlockCost(array, pe, passes)
-    tiling = choose_tiling(m, n, k, _units(array, pe), mem.buffers, a_bits, b_bits, out_bits, pe.acc_bits,
-                           cost, mem.dram.bytes_per_cycle)
+    tiling = choose_tiling(
+        m, n, k, _units(array, pe), mem.buffers, a_bits, b_bits, out_bits, pe.acc_bits, cost, mem.dram.bytes_per_cycle
+    )
     return simulate_tiling(tiling, array, mem, pe, passes)
 
 
@@ -172,7 +192,7 @@ def simulate_tiling(tiling: GemmTiling, array: ArrayParams, mem: MemParams, pe: 
     comp_by_shape = {}
     folds = 0
     sram_a = sram_b = sram_o = 0.0
-    for (x, y, z, cnt) in tiling.block_shapes():
+    for x, y, z, cnt in tiling.block_shapes():
         comp_by_shape[(x, y, z)] = cost(x, y, z)
         ar, br, ow = sram_reads_per_gemm(x, y, z, R, C, df, d)
         sram_a += ar * cnt
@@ -197,10 +217,21 @@ def simulate_tiling(tiling: GemmTiling, array: ArrayParams, mem: MemParams, pe: 
     sram_read = passes * (sram_a * a_bits + sram_b * b_bits) / 8 + dram_write
     sram_write = passes * sram_o * pe.acc_bits / 8 + dram_read
     edge = passes * (sram_a + sram_b) if array.edge_decoder_action else 0.0
-    return GemmStats(cycles=total, compute_cycles=comp_total, stall_cycles=total - comp_total, macs=m * n * k,
-                     passes=passes, folds=folds, tiling=tiling, dram_read=dram_read, dram_write=dram_write,
-                     sram_read=sram_read, sram_write=sram_write, edge_decodes=float(edge),
-                     peak_macs_per_cycle=R * C * d)
+    return GemmStats(
+        cycles=total,
+        compute_cycles=comp_total,
+        stall_cycles=total - comp_total,
+        macs=m * n * k,
+        passes=passes,
+        folds=folds,
+        tiling=tiling,
+        dram_read=dram_read,
+        dram_write=dram_write,
+        sram_read=sram_read,
+        sram_write=sram_write,
+        edge_decodes=float(edge),
+        peak_macs_per_cycle=R * C * d,
+    )
 
 
 @dataclass(frozen=True)
@@ -218,8 +249,9 @@ class EnergyActions:
     dram_bit: str = "hbm2_bit"
 
 
-def charge_gemm(ledger: EnergyLedger, st: GemmStats, pe: PEType, array: ArrayParams, actions: EnergyActions,
-                count: int = 1) -> dict[str, float]:
+def charge_gemm(
+    ledger: EnergyLedger, st: GemmStats, pe: PEType, array: ArrayParams, actions: EnergyActions, count: int = 1
+) -> dict[str, float]:
     """Charge one GEMM's energy (x ``count`` instances); returns pJ per component of this op.
 
     Components: ``pe_array`` (per MAC, every pass: each action in ``pe.mac_actions``),

@@ -1,4 +1,5 @@
 """Typed parameters of the ``systolic`` design, built from a preset with ``sim.params.build``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -96,8 +97,9 @@ class HostMemoryMixin:
 
     def mem_params(self) -> MemParams:
         s = self.sram
-        return MemParams(s.input_kib * 1024, s.weight_kib * 1024, s.output_kib * 1024, self.off_chip(),
-                         s.double_buffered)
+        return MemParams(
+            s.input_kib * 1024, s.weight_kib * 1024, s.output_kib * 1024, self.off_chip(), s.double_buffered
+        )
 
     def energy_actions(self) -> EnergyActions:
         return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
@@ -119,9 +121,10 @@ class SystolicParams(HostMemoryMixin):
     def pe(self) -> PEType:
         return builtin_pe(self.array.pe)
 
-    def hosted(self) -> "HostedPE":
+    def hosted(self) -> HostedPE:
         """The PE with what it brings to the host (edge decoder, dequantizer, tables, area)."""
         from llmaccel.sim.components import hosted_pe
+
         return hosted_pe(self.array.pe)
 
     def array_params(self) -> ArrayParams:
@@ -131,21 +134,25 @@ class SystolicParams(HostMemoryMixin):
         return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow, dec.latency_cycles, dec.action)
 
 
-
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
     """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.components`
     (e.g. ``dram: hbm3``) instead of spelling out the section."""
     params = hw.params
     if isinstance(params.get("dram"), str):
         from llmaccel.sim.components import memory_system
+
         params = {**params, "dram": memory_system(params["dram"], f"{hw.name}.params.dram").dram_section()}
     p = build(SystolicParams, params, f"{hw.name}.params")
     p.hosted()  # unknown PE names fail here, listing the allowed ones
     if p.array.sparse_mux:
         if p.sparse is None:
-            raise InputError(f"{hw.name}.params.sparse", "required when array.sparse_mux is true "
-                                                         "(block_k, index_bits, meta_block_k, meta_block_n, meta_block_bytes)")
+            raise InputError(
+                f"{hw.name}.params.sparse",
+                "required when array.sparse_mux is true "
+                "(block_k, index_bits, meta_block_k, meta_block_n, meta_block_bytes)",
+            )
         if p.array.dataflow != "os":
-            raise InputError(f"{hw.name}.params.array.sparse_mux",
-                             f"the sparse MUX needs dataflow os, got {p.array.dataflow!r}")
+            raise InputError(
+                f"{hw.name}.params.array.sparse_mux", f"the sparse MUX needs dataflow os, got {p.array.dataflow!r}"
+            )
     return p

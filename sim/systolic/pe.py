@@ -3,6 +3,7 @@
 A design with its own PE (OliVe's exponent-integer PE, MixPE's shift-add PE)
 builds a :class:`PEType` and hands it to :func:`sim.systolic.model.simulate_gemm`.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,9 @@ class PEType:
         if self.family not in PE_FAMILIES:
             raise InputError("pe.family", f"unknown value {self.family!r}; allowed: {', '.join(PE_FAMILIES)}")
 
-    def passes(self, a_bits: float, b_bits: float, a_float: bool = False, b_float: bool = False,
-               what: str = "op") -> int:
+    def passes(
+        self, a_bits: float, b_bits: float, a_float: bool = False, b_float: bool = False, what: str = "op"
+    ) -> int:
         """Array passes needed for operands of ``a_bits`` x ``b_bits``.
 
         Integer PEs bit-slice wider integer operands: ``ceil(a/pe_a) * ceil(b/pe_b)``
@@ -60,12 +62,18 @@ class PEType:
         """
         if self.family == "int":
             if a_float or b_float:
-                raise InputError("quant", f"{what} has floating-point operands but PE {self.name!r} is integer-only; "
-                                          "quantize the trace (e.g. --quant w8a8) or use a float-PE preset such as systolic-fp16")
+                raise InputError(
+                    "quant",
+                    f"{what} has floating-point operands but PE {self.name!r} is integer-only; "
+                    "quantize the trace (e.g. --quant w8a8) or use a float-PE preset such as systolic-fp16",
+                )
             return math.ceil(a_bits / self.a_bits - 1e-9) * math.ceil(b_bits / self.b_bits - 1e-9)
         if a_bits > self.a_bits + 1e-9 or b_bits > self.b_bits + 1e-9:
-            raise InputError("quant", f"{what} needs {a_bits:g}x{b_bits:g}-bit operands but float PE {self.name!r} "
-                                      f"takes at most {self.a_bits}x{self.b_bits}")
+            raise InputError(
+                "quant",
+                f"{what} needs {a_bits:g}x{b_bits:g}-bit operands but float PE {self.name!r} "
+                f"takes at most {self.a_bits}x{self.b_bits}",
+            )
         return 1
 
 
@@ -81,4 +89,5 @@ def builtin_pe(name: str) -> PEType:
     if name in BUILTIN_PES:
         return BUILTIN_PES[name]
     from llmaccel.sim.components import hosted_pe  # lazy: the registry imports the designs' PE modules
+
     return hosted_pe(name).pe

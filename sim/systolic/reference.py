@@ -29,6 +29,7 @@ Timing conventions shared with the RTL baseline array (rtl/baseline):
 ``d`` (``macs_per_pe``) > 1 makes every PE a d-wide dot product: operands
 travel as d-element chunks of the reduction dimension (zero-padded).
 """
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,9 @@ def _check2(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def simulate_os_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0,
-                     macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+def simulate_os_tile(
+    A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0, macs_per_pe: int = 1
+) -> tuple[np.ndarray, int]:
     """Output-stationary fold on an R x C array, R = A.shape[0], C = B.shape[1], T = ceil(K/d).
 
     Returns ``(C = A @ B, cycles)``; see the module docstring for the cycle convention.
@@ -69,8 +71,8 @@ def simulate_os_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, ed
     R, K = A.shape
     C = B.shape[1]
     d, L, e = macs_per_pe, pipeline_latency, edge_latency
-    a_ch = _chunks(A.astype(dt), K, d, dt)                  # (R, T, d)
-    b_ch = _chunks(B.T.astype(dt), K, d, dt)                # (C, T, d)
+    a_ch = _chunks(A.astype(dt), K, d, dt)  # (R, T, d)
+    b_ch = _chunks(B.T.astype(dt), K, d, dt)  # (C, T, d)
     T = a_ch.shape[1]
     a_reg = np.zeros((R, C, d), dt)
     a_val = np.zeros((R, C), bool)
@@ -85,11 +87,11 @@ def simulate_os_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, ed
         a_val[:, 1:] = a_val[:, :-1].copy()
         b_reg[1:, :] = b_reg[:-1, :].copy()
         b_val[1:, :] = b_val[:-1, :].copy()
-        for i in range(R):                                   # left edge, row i skewed by i
+        for i in range(R):  # left edge, row i skewed by i
             s = t - i - e
             a_val[i, 0] = 0 <= s < T
             a_reg[i, 0] = a_ch[i, s] if a_val[i, 0] else 0
-        for j in range(C):                                   # top edge, column j skewed by j
+        for j in range(C):  # top edge, column j skewed by j
             s = t - j - e
             b_val[0, j] = 0 <= s < T
             b_reg[0, j] = b_ch[j, s] if b_val[0, j] else 0
@@ -117,16 +119,16 @@ def _ws_core(S: np.ndarray, W: np.ndarray, L: int, e: int, d: int) -> tuple[np.n
     dt = _result_dtype(S, W)
     T, K = S.shape
     C = W.shape[1]
-    s_ch = _chunks(S.astype(dt), K, d, dt)                  # (T, R, d)
-    w_ch = _chunks(W.T.astype(dt), K, d, dt)                # (C, R, d)
+    s_ch = _chunks(S.astype(dt), K, d, dt)  # (T, R, d)
+    w_ch = _chunks(W.T.astype(dt), K, d, dt)  # (C, R, d)
     R = s_ch.shape[1]
     w_reg = np.zeros((R, C, d), dt)
-    for t in range(R):                                       # load phase: shift rows in from the top
+    for t in range(R):  # load phase: shift rows in from the top
         w_reg[1:] = w_reg[:-1].copy()
         w_reg[0] = w_ch[:, R - 1 - t, :]
     a_reg = np.zeros((R, C, d), dt)
     a_val = np.zeros((R, C), bool)
-    a_tag = np.full((R, C), -1, np.int64)                    # which streamed row m an operand belongs to
+    a_tag = np.full((R, C), -1, np.int64)  # which streamed row m an operand belongs to
     # psum pipeline per PE: slot[t % L] holds what leaves the PE at cycle t (+ its row tag)
     pipe_v = np.zeros((L, R, C), dt)
     pipe_tag = np.full((L, R, C), -1, np.int64)
@@ -136,7 +138,7 @@ def _ws_core(S: np.ndarray, W: np.ndarray, L: int, e: int, d: int) -> tuple[np.n
     t = R
     while True:
         slot = t % L
-        emerging_v = pipe_v[slot].copy()                    # left PE (r, j) at this cycle
+        emerging_v = pipe_v[slot].copy()  # left PE (r, j) at this cycle
         emerging_tag = pipe_tag[slot].copy()
         pipe_tag[slot] = -1
         # bottom edge: outputs of row R-1 are final sums; they were complete at cycle t-1
@@ -149,7 +151,7 @@ def _ws_core(S: np.ndarray, W: np.ndarray, L: int, e: int, d: int) -> tuple[np.n
         a_reg[:, 1:] = a_reg[:, :-1].copy()
         a_val[:, 1:] = a_val[:, :-1].copy()
         a_tag[:, 1:] = a_tag[:, :-1].copy()
-        for r in range(R):                                   # left edge, row r skewed by r*L
+        for r in range(R):  # left edge, row r skewed by r*L
             m = t - R - e - r * L
             a_val[r, 0] = 0 <= m < T
             a_reg[r, 0] = s_ch[m, r] if a_val[r, 0] else 0
@@ -171,8 +173,9 @@ def _ws_core(S: np.ndarray, W: np.ndarray, L: int, e: int, d: int) -> tuple[np.n
     return out, last_out + 1
 
 
-def simulate_ws_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0,
-                     macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+def simulate_ws_tile(
+    A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0, macs_per_pe: int = 1
+) -> tuple[np.ndarray, int]:
     """Weight-stationary fold: B (K x N) stationary on R = ceil(K/d) rows x C = N columns, T = M rows of A streamed.
 
     Returns ``(A @ B, cycles)``.
@@ -181,8 +184,9 @@ def simulate_ws_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, ed
     return _ws_core(A, B, pipeline_latency, edge_latency, macs_per_pe)
 
 
-def simulate_is_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0,
-                     macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+def simulate_is_tile(
+    A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0, macs_per_pe: int = 1
+) -> tuple[np.ndarray, int]:
     """Input-stationary fold: A^T (K x M) stationary on R = ceil(K/d) rows x C = M columns, T = N columns of B streamed.
 
     Returns ``(A @ B, cycles)``.
@@ -195,8 +199,16 @@ def simulate_is_tile(A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, ed
 _TILE_SIMS = {"os": simulate_os_tile, "ws": simulate_ws_tile, "is": simulate_is_tile}
 
 
-def simulate_gemm(A: np.ndarray, B: np.ndarray, rows: int, cols: int, dataflow: str,
-                  pipeline_latency: int = 1, edge_latency: int = 0, macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+def simulate_gemm(
+    A: np.ndarray,
+    B: np.ndarray,
+    rows: int,
+    cols: int,
+    dataflow: str,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    macs_per_pe: int = 1,
+) -> tuple[np.ndarray, int]:
     """A whole GEMM as back-to-back folds on an R x C array (edge folds zero-padded).
 
     Returns ``(A @ B, total cycles)`` — the per-fold observed cycles summed.
@@ -217,35 +229,37 @@ def simulate_gemm(A: np.ndarray, B: np.ndarray, rows: int, cols: int, dataflow: 
             for j0 in range(0, N, cols):
                 a = np.zeros((rows, K), A.dtype)
                 b = np.zeros((K, cols), B.dtype)
-                a[: min(rows, M - i0)] = A[i0:i0 + rows]
-                b[:, : min(cols, N - j0)] = B[:, j0:j0 + cols]
+                a[: min(rows, M - i0)] = A[i0 : i0 + rows]
+                b[:, : min(cols, N - j0)] = B[:, j0 : j0 + cols]
                 c, cyc = sim(a, b, **kw_args)
-                out[i0:i0 + rows, j0:j0 + cols] += c[: min(rows, M - i0), : min(cols, N - j0)]
+                out[i0 : i0 + rows, j0 : j0 + cols] += c[: min(rows, M - i0), : min(cols, N - j0)]
                 total += cyc
     elif dataflow == "ws":
         for k0 in range(0, K, kw):
             for j0 in range(0, N, cols):
                 a = np.zeros((M, kw), A.dtype)
                 b = np.zeros((kw, cols), B.dtype)
-                a[:, : min(kw, K - k0)] = A[:, k0:k0 + kw]
-                b[: min(kw, K - k0), : min(cols, N - j0)] = B[k0:k0 + kw, j0:j0 + cols]
+                a[:, : min(kw, K - k0)] = A[:, k0 : k0 + kw]
+                b[: min(kw, K - k0), : min(cols, N - j0)] = B[k0 : k0 + kw, j0 : j0 + cols]
                 c, cyc = sim(a, b, **kw_args)
-                out[:, j0:j0 + cols] += c[:, : min(cols, N - j0)]
+                out[:, j0 : j0 + cols] += c[:, : min(cols, N - j0)]
                 total += cyc
     else:
         for k0 in range(0, K, kw):
             for i0 in range(0, M, cols):
                 a = np.zeros((cols, kw), A.dtype)
                 b = np.zeros((kw, N), B.dtype)
-                a[: min(cols, M - i0), : min(kw, K - k0)] = A[i0:i0 + cols, k0:k0 + kw]
-                b[: min(kw, K - k0)] = B[k0:k0 + kw]
+                a[: min(cols, M - i0), : min(kw, K - k0)] = A[i0 : i0 + cols, k0 : k0 + kw]
+                b[: min(kw, K - k0)] = B[k0 : k0 + kw]
                 c, cyc = sim(a, b, **kw_args)
-                out[i0:i0 + cols] += c[: min(cols, M - i0)]
+                out[i0 : i0 + cols] += c[: min(cols, M - i0)]
                 total += cyc
     return out, total
 
 
-def sparse_slots(B: np.ndarray, mask: np.ndarray, block_k: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def sparse_slots(
+    B: np.ndarray, mask: np.ndarray, block_k: int, n: int, m: int
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Compress the weight columns of ``B`` (K x C) under an N:M ``mask`` into MUX slots.
 
     Every window of ``block_k`` weights along K gets exactly ``kept(w)`` slots per column
@@ -278,9 +292,17 @@ def sparse_slots(B: np.ndarray, mask: np.ndarray, block_k: int, n: int, m: int) 
     return np.array(idx_cols, np.int64).reshape(C, -1), np.array(val_cols, B.dtype).reshape(C, -1), win_of
 
 
-def simulate_os_tile_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, block_k: int, n: int, m: int,
-                            pipeline_latency: int = 1, edge_latency: int = 0,
-                            macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+def simulate_os_tile_sparse(
+    A: np.ndarray,
+    B: np.ndarray,
+    mask: np.ndarray,
+    block_k: int,
+    n: int,
+    m: int,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    macs_per_pe: int = 1,
+) -> tuple[np.ndarray, int]:
     """Output-stationary fold with N:M weights behind a per-PE sparse MUX (slow, per PE per cycle).
 
     Beats: the kept weight slots of each window are grouped ``d`` at a time (a window's
@@ -315,8 +337,8 @@ def simulate_os_tile_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, bloc
     b_idx = np.zeros((C, T, d), np.int64)
     b_w = np.zeros((C, T, d), dt)
     for t_, slots in enumerate(beat_slots):
-        b_idx[:, t_, :len(slots)] = idx[:, slots]
-        b_w[:, t_, :len(slots)] = val[:, slots]
+        b_idx[:, t_, : len(slots)] = idx[:, slots]
+        b_w[:, t_, : len(slots)] = val[:, slots]
     n_win = math.ceil(K / block_k)
     a_win = np.zeros((R, n_win, block_k), dt)
     a_pad = np.zeros((R, n_win * block_k), dt)
@@ -338,18 +360,18 @@ def simulate_os_tile_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, bloc
         bi_reg[1:, :] = bi_reg[:-1, :].copy()
         bw_reg[1:, :] = bw_reg[:-1, :].copy()
         b_val[1:, :] = b_val[:-1, :].copy()
-        for i in range(R):                                   # left edge: the window of beat s
+        for i in range(R):  # left edge: the window of beat s
             s = t - i - e
             a_val[i, 0] = 0 <= s < T
             a_reg[i, 0] = a_win[i, beats_win[s]] if a_val[i, 0] else 0
-        for j in range(C):                                   # top edge: d (index, weight) slots
+        for j in range(C):  # top edge: d (index, weight) slots
             s = t - j - e
             b_val[0, j] = 0 <= s < T
             bi_reg[0, j] = b_idx[j, s] if b_val[0, j] else 0
             bw_reg[0, j] = b_w[j, s] if b_val[0, j] else 0
         fire = a_val & b_val
         if fire.any():
-            picked = a_reg[rows_ix, cols_ix, bi_reg]         # the sparse MUX of every lane
+            picked = a_reg[rows_ix, cols_ix, bi_reg]  # the sparse MUX of every lane
             acc += np.where(fire, (picked * bw_reg).sum(axis=-1), 0)
             last_retire = t + L - 1
         if t >= T + R + C + e and not a_val.any() and not b_val.any():
@@ -367,9 +389,19 @@ def simulate_os_tile_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, bloc
     return out, last + 1
 
 
-def simulate_gemm_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, rows: int, cols: int, block_k: int,
-                         n: int, m: int, pipeline_latency: int = 1, edge_latency: int = 0,
-                         macs_per_pe: int = 1) -> tuple[np.ndarray, int]:
+def simulate_gemm_sparse(
+    A: np.ndarray,
+    B: np.ndarray,
+    mask: np.ndarray,
+    rows: int,
+    cols: int,
+    block_k: int,
+    n: int,
+    m: int,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    macs_per_pe: int = 1,
+) -> tuple[np.ndarray, int]:
     """A whole GEMM with sparse-MUX weights as back-to-back os folds (edge folds zero-padded)."""
     A, B = _check2(A, B)
     dt = _result_dtype(A, B)
@@ -382,10 +414,10 @@ def simulate_gemm_sparse(A: np.ndarray, B: np.ndarray, mask: np.ndarray, rows: i
             a = np.zeros((rows, K), A.dtype)
             b = np.zeros((K, cols), B.dtype)
             mk = np.zeros((K, cols), bool)
-            a[: min(rows, M - i0)] = A[i0:i0 + rows]
-            b[:, : min(cols, N - j0)] = B[:, j0:j0 + cols]
-            mk[:, : min(cols, N - j0)] = mask[:, j0:j0 + cols]
+            a[: min(rows, M - i0)] = A[i0 : i0 + rows]
+            b[:, : min(cols, N - j0)] = B[:, j0 : j0 + cols]
+            mk[:, : min(cols, N - j0)] = mask[:, j0 : j0 + cols]
             c, cyc = simulate_os_tile_sparse(a, b, mk, block_k, n, m, pipeline_latency, edge_latency, macs_per_pe)
-            out[i0:i0 + rows, j0:j0 + cols] = c[: min(rows, M - i0), : min(cols, N - j0)]
+            out[i0 : i0 + rows, j0 : j0 + cols] = c[: min(rows, M - i0), : min(cols, N - j0)]
             total += cyc
     return out, total

@@ -1,4 +1,5 @@
 """Fixtures for CLI tests: invoke ``llmaccel.cli.main`` and capture its streams."""
+
 from __future__ import annotations
 
 import sys
@@ -19,6 +20,7 @@ class Ran:
 @pytest.fixture
 def cli(capsys):
     """``cli(*argv) -> Ran(rc, out, err)``; SystemExit from argparse becomes its code."""
+
     def run(*argv: str) -> Ran:
         try:
             rc = main(list(argv))
@@ -26,4 +28,5 @@ def cli(capsys):
             rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
         cap = capsys.readouterr()
         return Ran(rc, cap.out, cap.err)
+
     return run

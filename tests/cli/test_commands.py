@@ -1,4 +1,5 @@
 """CLI commands that need no simulator: --help, reproduce (fake and real modules), report, list, bad input."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import sys
 import types
 
 import pytest
-
 from cli_helpers import assert_one_line_error, small_result
+
 from llmaccel.cli import build_parser
 from llmaccel.reports import reproduce as repro
 from llmaccel.reports import run_folder
@@ -60,7 +61,8 @@ def test_reproduce_json_schema(cli, fake_repro):
     assert r.rc == 0, r.err
     rows = json.loads(r.out)
     assert [list(row) for row in rows] == [
-        ["design", "workload", "metric", "baseline", "paper", "model", "rel_err", "assumptions"]] * 2
+        ["design", "workload", "metric", "baseline", "paper", "model", "rel_err", "assumptions"]
+    ] * 2
     assert rows[0]["rel_err"] == pytest.approx((2.5 - 2.0) / 2.0)
     assert rows[1]["paper"] is None and rows[1]["rel_err"] is None and rows[1]["baseline"] is None
 
@@ -69,8 +71,17 @@ def test_reproduce_table(cli, fake_repro):
     r = cli("reproduce", "toy")
     assert r.rc == 0
     lines = r.out.splitlines()
-    assert lines[0].split() == ["design", "workload", "metric", "baseline", "paper", "model", "rel", "err",
-                                "assumptions"]
+    assert lines[0].split() == [
+        "design",
+        "workload",
+        "metric",
+        "baseline",
+        "paper",
+        "model",
+        "rel",
+        "err",
+        "assumptions",
+    ]
     assert "+25.0%" in r.out  # (2.5 - 2) / 2
     assert max(len(line) for line in lines if not line.startswith(("legend", " " * 8))) < 200
     col = lines[0].index("assumptions")
@@ -111,6 +122,7 @@ def test_reproduce_all_in_design_order(cli, monkeypatch):
         mod.DESIGN = name
         mod.reproduce = lambda: calls.append(name) or [ReproRow(name, "w", "m", None, 1.0, 1.1, "")]
         return mod
+
     monkeypatch.setattr(repro, "reproducers", lambda: {n: fake(n) for n in ("zeta", "alpha", "mid")})
     r = cli("reproduce", "all", "--format", "json")
     assert r.rc == 0
@@ -135,14 +147,17 @@ def test_report_replots_from_files_only(cli, tmp_path, monkeypatch):
     assert doc["ops"][0]["bytes"] == {"dram_read": 4096.0, "dram_write": 1024.0, "sram_read": 9000.0}
     # --out also holds the self-contained HTML report and the Chrome-trace timeline
     assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == sorted(
-        [*plots_before, "report.html", "timeline.json"])
+        [*plots_before, "report.html", "timeline.json"]
+    )
     timeline = json.loads((tmp_path / "elsewhere" / "timeline.json").read_text())
     spans = [e for e in timeline["traceEvents"] if e["ph"] == "X"]
     clock = doc["clock_mhz"]
     threads = {e["args"]["name"]: e["tid"] for e in timeline["traceEvents"] if e["name"] == "thread_name"}
     assert [(e["name"], e["tid"], e["dur"]) for e in spans] == [
-        ("L0.q_proj", threads["array"], 1000 / clock), ("L0.attn_score.r0", threads["array"], 300 / clock),
-        ("L1.softmax", threads["sfu"], 200 / clock)]
+        ("L0.q_proj", threads["array"], 1000 / clock),
+        ("L0.attn_score.r0", threads["array"], 300 / clock),
+        ("L1.softmax", threads["sfu"], 200 / clock),
+    ]
 
 
 def test_report_bad_folder(cli, tmp_path):
@@ -157,6 +172,7 @@ def test_report_bad_folder(cli, tmp_path):
 def test_list_rtl_and_designs(cli):
     from llmaccel.rtl.registry import all_checks
     from llmaccel.sim.designs import design_names
+
     r = cli("list", "rtl")
     assert r.rc == 0
     for c in all_checks():
@@ -169,6 +185,7 @@ def test_list_rtl_and_designs(cli):
 def test_list_models_and_quant(cli):
     from llmaccel.workloads.quant_presets import quant_names
     from llmaccel.workloads.zoo import model_names
+
     r = cli("list", "models")
     assert r.rc == 0
     assert [line.split()[0] for line in r.out.splitlines()[2:]] == model_names()
@@ -184,6 +201,7 @@ def test_list_unknown(cli):
 
 def test_list_presets(cli):
     from llmaccel.sim.preset import load_preset, preset_names
+
     r = cli("list", "presets")
     assert r.rc == 0
     rows = [line.split(None, 2) for line in r.out.splitlines()[2:] if line and not line.startswith(" ")]

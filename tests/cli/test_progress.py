@@ -1,4 +1,5 @@
 """Progress bars: on stderr only when it is a terminal, never with --quiet, never on stdout."""
+
 from __future__ import annotations
 
 import io

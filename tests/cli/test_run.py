@@ -1,13 +1,12 @@
 """``llmaccel run`` end to end on the real pipeline (zoo -> graph -> systolic design -> run folder)."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import assert_one_line_error
-
 
 FAST = ("--layers", "1", "--quiet")
 
@@ -29,10 +28,32 @@ def test_json_schema_and_totals(cli):
     r = cli("run", "--format", "json", "--layers", "2", "--quiet")
     assert r.rc == 0, r.err
     d = json.loads(r.out)
-    for key in ("schema", "design", "preset", "model", "clock_mhz", "total_cycles", "sum_op_cycles", "time_s",
-                "total_energy_pj", "energy_pj", "total_macs", "peak_macs_per_cycle", "utilisation", "bytes",
-                "n_ops", "tokens", "tokens_per_s", "workload", "meta", "assumptions", "hardware", "references",
-                "roofline", "ops"):
+    for key in (
+        "schema",
+        "design",
+        "preset",
+        "model",
+        "clock_mhz",
+        "total_cycles",
+        "sum_op_cycles",
+        "time_s",
+        "total_energy_pj",
+        "energy_pj",
+        "total_macs",
+        "peak_macs_per_cycle",
+        "utilisation",
+        "bytes",
+        "n_ops",
+        "tokens",
+        "tokens_per_s",
+        "workload",
+        "meta",
+        "assumptions",
+        "hardware",
+        "references",
+        "roofline",
+        "ops",
+    ):
         assert key in d, key
     ops = d["ops"]
     assert d["n_ops"] == len(ops) > 0
@@ -57,7 +78,8 @@ def test_run_folder_identical_across_runs(cli, tmp_path):
         assert r.rc == 0, r.err
     a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert sorted(a) == ["energy.csv", "layers.csv", "ops.csv"] + sorted(
-        f"plots/{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg")) + ["summary.json"]
+        f"plots/{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg")
+    ) + ["summary.json"]
     assert a == b
     ops_header = a["ops.csv"].decode().splitlines()[0].split(",")
     assert ops_header[:3] == ["index", "name", "kind"] and "bytes.dram_read" in ops_header
@@ -74,28 +96,31 @@ def test_report_matches_run(cli, tmp_path):
     assert (tmp_path / "run" / "plots" / "roofline.svg").is_file()
 
 
-@pytest.mark.parametrize("argv, field", [
-    (("--batch", "0"), "--batch"),
-    (("--prompt-len", "-5"), "--prompt-len"),
-    (("--gen-len", "0"), "--gen-len"),
-    (("--kv-len", "0"), "--kv-len"),
-    (("--tp", "0"), "--tp"),
-    (("--layers", "-1"), "--layers"),
-    (("--seed", "-1", "--dist", "alpaca"), "--seed"),
-    (("--top", "0"), "--top"),
-    (("--hw", "no-such-preset"), "--hw"),
-    (("--model", "no-such-model"), "--model"),
-    (("--quant", "no-such-quant"), "--quant"),
-    (("--gpu", "no-such-gpu"), "--gpu"),
-    (("--set", "bogus=1"), "override bogus"),
-    (("--set", "array.bogus=1"), "override array.bogus"),
-    (("--set", "array.rows"), "--set"),
-    (("--set", "array.rows=0"), "array.rows"),
-    (("--set", "array.dataflow=diagonal"), "array.dataflow"),
-    (("--set", "sram.weight_kib=1", "--set", "array.rows=128", "--set", "array.cols=128"), "tile"),
-    (("--trace", "/no/such/trace.jsonl"), "--trace"),
-    (("--gpu", "systolic-int8"), "--gpu"),
-])
+@pytest.mark.parametrize(
+    "argv, field",
+    [
+        (("--batch", "0"), "--batch"),
+        (("--prompt-len", "-5"), "--prompt-len"),
+        (("--gen-len", "0"), "--gen-len"),
+        (("--kv-len", "0"), "--kv-len"),
+        (("--tp", "0"), "--tp"),
+        (("--layers", "-1"), "--layers"),
+        (("--seed", "-1", "--dist", "alpaca"), "--seed"),
+        (("--top", "0"), "--top"),
+        (("--hw", "no-such-preset"), "--hw"),
+        (("--model", "no-such-model"), "--model"),
+        (("--quant", "no-such-quant"), "--quant"),
+        (("--gpu", "no-such-gpu"), "--gpu"),
+        (("--set", "bogus=1"), "override bogus"),
+        (("--set", "array.bogus=1"), "override array.bogus"),
+        (("--set", "array.rows"), "--set"),
+        (("--set", "array.rows=0"), "array.rows"),
+        (("--set", "array.dataflow=diagonal"), "array.dataflow"),
+        (("--set", "sram.weight_kib=1", "--set", "array.rows=128", "--set", "array.cols=128"), "tile"),
+        (("--trace", "/no/such/trace.jsonl"), "--trace"),
+        (("--gpu", "systolic-int8"), "--gpu"),
+    ],
+)
 def test_bad_input_one_line_exit_2(cli, argv, field):
     assert_one_line_error(cli("run", *FAST, *argv), field)
 
@@ -115,6 +140,7 @@ def test_malformed_trace(cli, tmp_path):
     from llmaccel.workloads.requests import fixed
     from llmaccel.workloads.trace_io import write_trace
     from llmaccel.workloads.zoo import get_model
+
     write_trace(build_trace(get_model("llama2-7b"), "decode", fixed(1, 16, 4), quant="w8a8", layers=1), good)
     lines = good.read_text().splitlines()
     op = json.loads(lines[2])
@@ -132,8 +158,18 @@ def test_failed_run_keeps_existing_folder(cli, tmp_path):
     assert cli("run", *FAST, "--out", str(out), "--no-plots").rc == 0
     before = _tree(out)
     # fails while simulating (tile too big), after the trace was built
-    r = cli("run", *FAST, "--out", str(out), "--set", "sram.weight_kib=1", "--set", "array.rows=128",
-            "--set", "array.cols=128")
+    r = cli(
+        "run",
+        *FAST,
+        "--out",
+        str(out),
+        "--set",
+        "sram.weight_kib=1",
+        "--set",
+        "array.rows=128",
+        "--set",
+        "array.cols=128",
+    )
     assert_one_line_error(r, "tile")
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temp folder left behind

@@ -1,4 +1,5 @@
 """Run folders written from a hand-built Result: files, columns, values, atomicity, determinism."""
+
 from __future__ import annotations
 
 import csv
@@ -6,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import small_result
+
 from llmaccel.reports import run_folder
 from llmaccel.workloads.errors import InputError
 
@@ -20,15 +21,17 @@ def _csv(path: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     """One run folder with plots, shared by the read-only tests below."""
-    return run_folder.write(small_result(), tmp_path_factory.mktemp("rf") / "run",
-                            workload={"phase": "decode", "batch": 1})
+    return run_folder.write(
+        small_result(), tmp_path_factory.mktemp("rf") / "run", workload={"phase": "decode", "batch": 1}
+    )
 
 
 def test_files_and_columns(written):
     out = written
     assert sorted(p.name for p in out.iterdir()) == ["energy.csv", "layers.csv", "ops.csv", "plots", "summary.json"]
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
-        f"{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg"))
+        f"{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg")
+    )
     ops = _csv(out / "ops.csv")
     assert [o["name"] for o in ops] == ["L0.q_proj", "L0.attn_score.r0", "L1.softmax"]
     assert [o["role"] for o in ops] == ["q_proj", "attn_score", "softmax"]
@@ -43,8 +46,10 @@ def test_files_and_columns(written):
     assert float(ops[2]["energy_pj.sfu"]) == 12.25
     layers = _csv(out / "layers.csv")
     assert list(layers[0]) == list(run_folder.LAYER_COLUMNS)
-    assert [(int(l["layer"]), int(l["ops"]), int(l["cycles"]), int(l["macs"])) for l in layers] == \
-        [(0, 2, 1300, 80_384), (1, 1, 200, 0)]
+    assert [(int(l["layer"]), int(l["ops"]), int(l["cycles"]), int(l["macs"])) for l in layers] == [
+        (0, 2, 1300, 80_384),
+        (1, 1, 200, 0),
+    ]
     assert float(layers[0]["utilisation"]) == pytest.approx(80_384 / (1300 * 1024))
     assert float(layers[0]["energy_pj"]) == 2350.5
     energy = _csv(out / "energy.csv")
@@ -69,6 +74,7 @@ def test_summary_values(tmp_path):
 
 def test_roofline_bandwidth_from_preset(tmp_path):
     from llmaccel.sim.preset import HardwareConfig
+
     r = small_result()
     r.meta = {}
     hw = HardwareConfig("toy", "systolic", {"clock_mhz": 500, "dram": {"bandwidth_gbps": 64}})
@@ -107,6 +113,7 @@ def test_failed_build_leaves_existing_folder(tmp_path):
     def boom(tmp):
         (tmp / "summary.json").write_text("{}")
         raise RuntimeError("disk full")
+
     with pytest.raises(RuntimeError):
         run_folder.atomic_folder(out, boom)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -128,14 +135,17 @@ def test_replaces_existing_run_folder_only(tmp_path):
     assert (other / "notes.txt").read_text() == "keep me"
 
 
-@pytest.mark.parametrize("damage, field", [
-    (lambda d: (d / "summary.json").unlink(), "run folder"),
-    (lambda d: (d / "summary.json").write_text("{not json"), "summary.json"),
-    (lambda d: (d / "summary.json").write_text('{"schema": 99}'), "summary.json: schema"),
-    (lambda d: (d / "ops.csv").write_text("index,name\n0,x\n"), "ops.csv: header"),
-    (lambda d: (d / "layers.csv").unlink(), "run folder"),
-    (lambda d: (d / "energy.csv").write_text("component,energy_pj,share\ndram,1\n"), "energy.csv line 2"),
-])
+@pytest.mark.parametrize(
+    "damage, field",
+    [
+        (lambda d: (d / "summary.json").unlink(), "run folder"),
+        (lambda d: (d / "summary.json").write_text("{not json"), "summary.json"),
+        (lambda d: (d / "summary.json").write_text('{"schema": 99}'), "summary.json: schema"),
+        (lambda d: (d / "ops.csv").write_text("index,name\n0,x\n"), "ops.csv: header"),
+        (lambda d: (d / "layers.csv").unlink(), "run folder"),
+        (lambda d: (d / "energy.csv").write_text("component,energy_pj,share\ndram,1\n"), "energy.csv line 2"),
+    ],
+)
 def test_read_malformed(tmp_path, damage, field):
     out = run_folder.write(small_result(), tmp_path / "run", plots=False)
     damage(out)

@@ -1,7 +1,9 @@
 """Text tables: number formatting, alignment, wrapping, the run table's derived columns."""
+
 from __future__ import annotations
 
 from cli_helpers import small_result
+
 from llmaccel.reports import run_folder
 from llmaccel.reports.tables import _si_energy, _si_time, fmt_num, format_table, run_table
 
@@ -17,13 +19,14 @@ def test_number_formats():
 
 
 def test_alignment_and_wrap():
-    t = format_table(("name", "n", "note"), [("a", 1, "x " * 10), ("bbb", 1000, "short")],
-                     right=[False, True, False], wrap={2: 8})
+    t = format_table(
+        ("name", "n", "note"), [("a", 1, "x " * 10), ("bbb", 1000, "short")], right=[False, True, False], wrap={2: 8}
+    )
     lines = t.splitlines()
     assert lines[0] == "name  n      note"
-    assert lines[1] == "----  -----  -------"   # note wrapped at 8 -> widest line "x x x x"
-    assert lines[2] == "a         1  x x x x"   # right-aligned number
-    assert lines[3] == " " * 13 + "x x x x"     # continuation stays in its column
+    assert lines[1] == "----  -----  -------"  # note wrapped at 8 -> widest line "x x x x"
+    assert lines[2] == "a         1  x x x x"  # right-aligned number
+    assert lines[3] == " " * 13 + "x x x x"  # continuation stays in its column
     assert lines[4] == " " * 13 + "x x"
     assert lines[-1] == "bbb   1,000  short"
 

@@ -1,15 +1,15 @@
 """DRAM presets, address map, bandwidth vs analytical bounds, energy, bad input."""
+
 import numpy as np
 import pytest
 
 from llmaccel.sim.dram import load_dram
 from llmaccel.sim.dram.address import AddressMap
 from llmaccel.sim.dram.channel import run_device
-from llmaccel.sim.dram.config import dram_from_params
+from llmaccel.sim.dram.config import DRAM_PRESET_DIR, dram_from_params
 from llmaccel.sim.dram.energy import command_energy_pj
 from llmaccel.sim.dram.patterns import analytical_bounds, random_access, streaming
 from llmaccel.sim.preset import load_preset
-from llmaccel.sim.dram.config import DRAM_PRESET_DIR
 from llmaccel.workloads.errors import InputError
 
 CFG = load_dram("hbm2-neupims")

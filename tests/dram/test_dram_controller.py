@@ -1,4 +1,5 @@
 """DRAM controller: hand-computed schedules, reference == fast on random streams."""
+
 from dataclasses import replace
 
 import numpy as np
@@ -8,7 +9,7 @@ from llmaccel.sim.dram import load_dram
 from llmaccel.sim.dram.fast import run_fast
 from llmaccel.sim.dram.reference import ReferenceController
 from llmaccel.sim.dram.requests import ChannelRequests
-from llmaccel.sim.dram.timing import ACT, PRE, RD, WR, REF
+from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR
 
 CFG = load_dram("hbm2-neupims")
 T = CFG.timing
@@ -34,10 +35,16 @@ def test_row_conflict_hand_schedule(impl):
     r = _req([0, 0, 1])
     s = ReferenceController(CFG).run(r) if impl == "ref" else run_fast(CFG, r)
     rd2 = T.tRCD + max(T.tCCD_L, 2)
-    pre = max(T.tRAS, rd2 + T.tRTP)             # 34 vs 16+4
-    act2 = max(pre + T.tRP, T.tRC)              # 48
-    assert s.commands[:, :2].tolist() == [[0, ACT], [T.tRCD, RD], [rd2, RD], [pre, PRE], [act2, ACT],
-                                          [act2 + T.tRCD, RD]]
+    pre = max(T.tRAS, rd2 + T.tRTP)  # 34 vs 16+4
+    act2 = max(pre + T.tRP, T.tRC)  # 48
+    assert s.commands[:, :2].tolist() == [
+        [0, ACT],
+        [T.tRCD, RD],
+        [rd2, RD],
+        [pre, PRE],
+        [act2, ACT],
+        [act2 + T.tRCD, RD],
+    ]
 
 
 @pytest.mark.parametrize("impl", ["ref", "fast"])
@@ -79,16 +86,24 @@ def _random_stream(rng, cfg):
     wfrac = rng.choice([0.0, 0.3, 1.0])
     rows = int(rng.integers(1, 4))
     banks = int(rng.integers(1, cfg.org.banks_per_group + 1))
-    return ChannelRequests.build(arr, (rng.random(n) < wfrac).astype(int), rng.integers(0, cfg.org.ranks, n),
-                                 rng.integers(0, cfg.org.bankgroups, n), rng.integers(0, banks, n),
-                                 rng.integers(0, rows, n))
+    return ChannelRequests.build(
+        arr,
+        (rng.random(n) < wfrac).astype(int),
+        rng.integers(0, cfg.org.ranks, n),
+        rng.integers(0, cfg.org.bankgroups, n),
+        rng.integers(0, banks, n),
+        rng.integers(0, rows, n),
+    )
 
 
 def test_fast_equals_reference_on_random_streams():
     rng = np.random.default_rng(2024)
     # shrink refresh so that refreshes occur inside short streams; small queues exercise back-pressure
-    cfgs = [CFG, replace(CFG, timing=replace(T, tREFI=300, tRFC=40)),
-            replace(CFG, controller=replace(CFG.controller, queue_depth=4), timing=replace(T, tREFI=500))]
+    cfgs = [
+        CFG,
+        replace(CFG, timing=replace(T, tREFI=300, tRFC=40)),
+        replace(CFG, controller=replace(CFG.controller, queue_depth=4), timing=replace(T, tREFI=500)),
+    ]
     n_ref = 0
     for i in range(210):
         cfg = cfgs[i % 3]

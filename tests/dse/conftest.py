@@ -1,6 +1,6 @@
 """Fixtures of tests/dse."""
-import pytest
 
+import pytest
 from dse_spaces import make_space
 
 

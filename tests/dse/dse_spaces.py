@@ -1,7 +1,7 @@
 """Small real sweep spaces on the baseline systolic preset (imported by tests/dse)."""
+
 import textwrap
 from pathlib import Path
-
 
 SPACE = """
 schema: 1
@@ -24,5 +24,3 @@ def make_space(tmp: Path, name: str = "t", clocks=(250, 500), batches=(1, 2), se
     p = tmp / f"{name}.yaml"
     p.write_text(textwrap.dedent(SPACE.format(name=name, clocks=list(clocks), batches=list(batches), search=search)))
     return p
-
-

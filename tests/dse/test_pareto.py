@@ -1,5 +1,4 @@
 """Pareto extraction and indicators against brute-force definitions."""
-import itertools
 
 import numpy as np
 import pytest
@@ -10,8 +9,11 @@ from llmaccel.dse.pareto import hypervolume, igd, pareto_mask, to_minimisation
 def brute_front(F):
     keep = []
     for i, a in enumerate(F):
-        dominated = any(all(b[j] <= a[j] for j in range(len(a))) and any(b[j] < a[j] for j in range(len(a)))
-                        for k, b in enumerate(F) if k != i)
+        dominated = any(
+            all(b[j] <= a[j] for j in range(len(a))) and any(b[j] < a[j] for j in range(len(a)))
+            for k, b in enumerate(F)
+            if k != i
+        )
         keep.append(not dominated)
     return np.array(keep)
 

@@ -1,13 +1,14 @@
 """The HTML reports render in a real browser (Debian's Chromium via Playwright):
 they load, every plot is drawn with a non-zero size, and the console shows no errors."""
+
 import shutil
 from pathlib import Path
 
 import pytest
+from dse_spaces import make_space
 
 from llmaccel.cli import main
 from llmaccel.dse.report import write_sweep_reports
-from dse_spaces import make_space
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -17,9 +18,18 @@ def render(path: Path) -> tuple[list[tuple[str, float, float]], list[str], str]:
 
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -59,6 +69,7 @@ def test_sweep_report_renders_every_plot_without_errors(tmp_path, sweep_db):
     # self-contained: no external references
     text = html.read_text()
     import re
+
     assert not re.search(r'(src|href)="(https?:)?//', text) and "<script" not in text and "@import" not in text
 
 
@@ -80,17 +91,36 @@ def test_run_report_and_timeline_render(tmp_path):
     assert all(w > 50 and h > 50 for _, w, h in plots), plots
     assert errors == []
     import json
+
     tl = json.loads((tmp_path / "rep" / "timeline.json").read_text())
-    assert sum(e["ph"] == "X" for e in tl["traceEvents"]) == len(
-        (run / "ops.csv").read_text().strip().splitlines()) - 1
+    assert sum(e["ph"] == "X" for e in tl["traceEvents"]) == len((run / "ops.csv").read_text().strip().splitlines()) - 1
 
 
 def test_reproduce_report_renders(tmp_path):
     from llmaccel.reports.html import reproduce_report, write_html
-    rows = [{"design": "d", "workload": "w", "metric": "speedup vs x", "baseline": "x", "paper": 2.0, "model": 1.8,
-             "rel_err": -0.1, "assumptions": "a"},
-            {"design": "d", "workload": "w", "metric": "tokens/s", "baseline": None, "paper": None, "model": 5.0,
-             "rel_err": None, "assumptions": "b"}]
+
+    rows = [
+        {
+            "design": "d",
+            "workload": "w",
+            "metric": "speedup vs x",
+            "baseline": "x",
+            "paper": 2.0,
+            "model": 1.8,
+            "rel_err": -0.1,
+            "assumptions": "a",
+        },
+        {
+            "design": "d",
+            "workload": "w",
+            "metric": "tokens/s",
+            "baseline": None,
+            "paper": None,
+            "model": 5.0,
+            "rel_err": None,
+            "assumptions": "b",
+        },
+    ]
     html = write_html(reproduce_report(rows), tmp_path)
     plots, errors, _ = render(html)
     assert [p[0] for p in plots] == ["d paper vs model"] and errors == []
@@ -99,6 +129,7 @@ def test_reproduce_report_renders(tmp_path):
 
 def test_sweep_report_refuses_a_foreign_folder(tmp_path, sweep_db):
     from llmaccel.workloads.errors import InputError
+
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(InputError):
@@ -111,16 +142,21 @@ def test_report_command_on_a_database(tmp_path, sweep_db, capsys):
     assert main(["report", str(sweep_db), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["front.csv", "points.json", "report.html"]
     import json
+
     pts = json.loads((out / "points.json").read_text())["t"]
     assert len(pts) == 4 and all(p["status"] == "ok" for p in pts)
     import csv
+
     front = list(csv.DictReader((out / "front.csv").open()))
     on_front = [p for p in pts if p["pareto"]]
-    assert len(front) == 2 * len(on_front) > 0            # two objectives per front point
+    assert len(front) == 2 * len(on_front) > 0  # two objectives per front point
     by = {(r["point"], r["metric"]): float(r["value"]) for r in front}
     for p in on_front:
         key = json.dumps(p["point"], sort_keys=True)
-        assert by[(key, "tokens_per_s")] == p["tokens_per_s"] and by[(key, "energy_per_token_j")] == p["energy_per_token_j"]
+        assert (
+            by[(key, "tokens_per_s")] == p["tokens_per_s"]
+            and by[(key, "energy_per_token_j")] == p["energy_per_token_j"]
+        )
     assert main(["report", str(sweep_db), "--sweep", "nope", "--out", str(tmp_path / "x")]) == 2
     assert "--sweep" in capsys.readouterr().err
 
@@ -128,8 +164,10 @@ def test_report_command_on_a_database(tmp_path, sweep_db, capsys):
 def test_reproduce_out_writes_report_and_guards_folders(tmp_path, monkeypatch, capsys):
     import json
     import types
+
     from llmaccel.reports import reproduce as repro
     from llmaccel.reports.reproduce import ReproRow
+
     mod = types.ModuleType("llmaccel.reports.reproduce.toy")
     mod.DESIGN = "toy"
     mod.reproduce = lambda: [ReproRow("toy", "w", "speedup", "x", 2.0, 2.5, "hand")]
@@ -137,10 +175,20 @@ def test_reproduce_out_writes_report_and_guards_folders(tmp_path, monkeypatch, c
     out = tmp_path / "rep"
     assert main(["reproduce", "toy", "--out", str(out), "--quiet"]) == 0
     rows = json.loads((out / "rows.json").read_text())
-    assert rows == [{"design": "toy", "workload": "w", "metric": "speedup", "baseline": "x", "paper": 2.0,
-                     "model": 2.5, "rel_err": 0.25, "assumptions": "hand"}]
+    assert rows == [
+        {
+            "design": "toy",
+            "workload": "w",
+            "metric": "speedup",
+            "baseline": "x",
+            "paper": 2.0,
+            "model": 2.5,
+            "rel_err": 0.25,
+            "assumptions": "hand",
+        }
+    ]
     assert (out / "rows.csv").read_text().splitlines()[1].startswith("toy,w,speedup,x,2.0,2.5,0.25")
-    assert main(["reproduce", "toy", "--out", str(out), "--quiet"]) == 0   # replacing its own output is fine
+    assert main(["reproduce", "toy", "--out", str(out), "--quiet"]) == 0  # replacing its own output is fine
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "a.txt").write_text("keep")
     capsys.readouterr()

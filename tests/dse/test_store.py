@@ -1,4 +1,5 @@
 """Result store: resume semantics and refusal to mix sweeps."""
+
 import pytest
 
 from llmaccel.dse.store import ResultStore

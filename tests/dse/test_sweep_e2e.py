@@ -1,26 +1,25 @@
 """End-to-end sweeps through the real pipeline (workloads -> systolic design)."""
+
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
-from pathlib import Path
 import pytest
 
 from llmaccel.cli import main
-from llmaccel.dse.executors import executor, run_dask
+from llmaccel.dse.executors import executor
+from llmaccel.dse.pareto import hypervolume, to_minimisation
 from llmaccel.dse.runner import run_sweep
 from llmaccel.dse.space import load_space
 from llmaccel.dse.store import ResultStore
 from llmaccel.dse.summary import aggregate
-from llmaccel.dse.pareto import hypervolume, to_minimisation
 
 REPO = Path(__file__).resolve().parents[2]
-
 
 
 def rows_of(db, drop=("seconds",)):
@@ -40,6 +39,7 @@ def test_grid_sweep_fills_every_row_and_metrics_are_consistent(tmp_path, space_f
     from llmaccel.sim.designs import run
     from llmaccel.sim.preset import load_preset
     from llmaccel.workloads import graph, requests, zoo
+
     for r in rows:
         hw = load_preset("systolic-int8").with_overrides({"clock_mhz": r["point"]["hw.clock_mhz"]})
         reqs = requests.fixed(r["point"]["workload.batch"], 128, 128)
@@ -109,8 +109,10 @@ def test_dask_local_cluster_equals_serial(tmp_path, space_file):
     st = ResultStore(serial_db)
     run_sweep(space, st, executor(1), progress=False)
     st.close()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster),
+    ):
         st = ResultStore(dask_db)
         run_sweep(space, st, executor(None, cluster.scheduler_address), progress=False)
         st.close()
@@ -118,8 +120,9 @@ def test_dask_local_cluster_equals_serial(tmp_path, space_file):
 
 
 def test_unreachable_scheduler_is_one_line_error(tmp_path, space_file, capsys):
-    rc = main(["sweep", str(space_file), "--db", str(tmp_path / "x.sqlite"), "--scheduler", "tcp://127.0.0.1:9",
-               "--quiet"])
+    rc = main(
+        ["sweep", str(space_file), "--db", str(tmp_path / "x.sqlite"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "--scheduler" in err[0]
 
@@ -130,8 +133,11 @@ def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path):
     text = (REPO / "examples" / "spaces" / "array-area-tradeoff.yaml").read_text()
     text = text.replace("hw.sram.weight_kib: {choices: [32, 64, 128, 256]}", "hw.sram.weight_kib: {choices: [128]}")
     (tmp_path / "g.yaml").write_text(text)
-    (tmp_path / "ga.yaml").write_text(text.replace("name: array-area-tradeoff", "name: ga").replace(
-        "search: {method: grid}", "search: {method: nsga2, population: 8, generations: 4}"))
+    (tmp_path / "ga.yaml").write_text(
+        text.replace("name: array-area-tradeoff", "name: ga").replace(
+            "search: {method: grid}", "search: {method: nsga2, population: 8, generations: 4}"
+        )
+    )
     st = ResultStore(tmp_path / "r.sqlite")
     g = load_space(tmp_path / "g.yaml")
     run_sweep(g, st, executor(1), progress=False)
@@ -145,8 +151,8 @@ def test_nsga2_finds_most_of_the_grid_front_with_fewer_evaluations(tmp_path):
     F_all = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in grid_pts]), goals)
     Fg = F_all[[p["pareto"] for p in grid_pts]]
     Fa = to_minimisation(np.array([[p[o["metric"]] for o in objs] for p in ga_pts if p["pareto"]]), goals)
-    assert len(Fg) >= 4                               # a real front, not one dominating point
+    assert len(Fg) >= 4  # a real front, not one dominating point
     worst = F_all.max(axis=0)
-    ref = worst + 0.1 * np.abs(worst) + 1e-12         # strictly worse than every grid point
-    assert runner.evaluated < 0.8 * g.size            # fewer evaluations than the grid
+    ref = worst + 0.1 * np.abs(worst) + 1e-12  # strictly worse than every grid point
+    assert runner.evaluated < 0.8 * g.size  # fewer evaluations than the grid
     assert hypervolume(Fa, ref) >= 0.9 * hypervolume(Fg, ref)

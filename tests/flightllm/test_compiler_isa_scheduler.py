@@ -1,4 +1,5 @@
 """ISA encoding, compiler structure, buckets, scheduler vs closed form."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,9 @@ WORDS = {"LD": 7, "ST": 3, "MM": 4, "MV": 4, "MISC": 3, "SYS": 1}
 
 def test_encode_decode_round_trip_and_widths():
     cases = [
-        Instr("LD", 5, ["mpe", "st", "st"], ["mpe"], {"bytes": 7045018, "addr": (3 << 32) + 17, "sram": 9, "kind": "kv"}),
+        Instr(
+            "LD", 5, ["mpe", "st", "st"], ["mpe"], {"bytes": 7045018, "addr": (3 << 32) + 17, "sram": 9, "kind": "kv"}
+        ),
         Instr("ST", 9, ["mpe"], ["ld"], {"bytes": 4096, "addr": 123}),
         Instr("MV", 2, ["ld"], ["ld", "sfu"], {"m": 1, "n": 1632, "k": 4096, "nnz16": 11, "col0": 3264}),
         Instr("MM", 2, [], [], {"m": 512, "n": 2, "k": 11008, "nnz16": 16, "col0": 0}),
@@ -26,14 +29,14 @@ def test_encode_decode_round_trip_and_widths():
     ]
     for ins in cases:
         ws = encode(ins, WORDS)
-        assert len(ws) == WORDS[ins.opcode] and all(0 <= w < 2 ** 32 for w in ws)
+        assert len(ws) == WORDS[ins.opcode] and all(0 <= w < 2**32 for w in ws)
         back = decode(ws)
         assert back.opcode == ins.opcode and back.op == ins.op
         assert sorted(back.release) == sorted(ins.release)
         assert sorted(back.wait) == sorted(ins.wait)
         for k, v in ins.args.items():
             assert back.args[k] == v
-    assert encode(cases[0], WORDS)[0] & 0xF == 1          # LD opcode
+    assert encode(cases[0], WORDS)[0] & 0xF == 1  # LD opcode
     with pytest.raises(InputError):
         encode(Instr("MV", 0, [], [], {"m": 1 << 16, "n": 1, "k": 1}), WORDS)
 
@@ -64,7 +67,7 @@ def test_compiler_tiles_fit_buffers_and_modes_differ(tiny_model):
     half = cp.buffers.weight_kib * 1024 * cp.compute.cores / 2
     lds = [i for i in prog.instrs if i.opcode == "LD"]
     assert lds and all(i.args["bytes"] <= half for i in lds if i.args["kind"] == "weight")
-    assert not any(i.args["kind"] == "act" for i in lds)                     # always-on-chip decode
+    assert not any(i.args["kind"] == "act" for i in lds)  # always-on-chip decode
     fused_roles = {prog.ops[j].role for i in prog.instrs for j in i.args.get("fused_sfu", [])}
     assert {"rope", "softmax", "act", "gate_mul", "residual_attn", "residual_ffn"} <= fused_roles
     misc = {prog.ops[i.op].role for i in prog.instrs if i.opcode == "MISC"}
@@ -88,11 +91,16 @@ def test_sparse_weight_bytes_include_indices_and_block_headers(tiny_model):
 def test_scheduler_equals_double_buffer_closed_form():
     rng = np.random.default_rng(1)
     for _ in range(300):
-        n, l, c, cr = int(rng.integers(1, 30)), int(rng.integers(1, 60)), int(rng.integers(1, 60)), int(rng.integers(1, 4))
+        n, l, c, cr = (
+            int(rng.integers(1, 30)),
+            int(rng.integers(1, 60)),
+            int(rng.integers(1, 60)),
+            int(rng.integers(1, 4)),
+        )
         ins = []
         for i in range(n):
             ins += [Instr("LD", i, ["mpe"], ["mpe"]), Instr("MV", i, ["ld"], ["ld"])]
-        s = schedule(ins, {("mpe", "ld"): cr}, lambda x, t: l if x.opcode == "LD" else c)
+        s = schedule(ins, {("mpe", "ld"): cr}, lambda x, t, l=l, c=c: l if x.opcode == "LD" else c)
         assert s.makespan == double_buffer_closed_form(l, c, n, cr)
 
 

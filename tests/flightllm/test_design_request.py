@@ -1,4 +1,5 @@
 """Design plug-in, resources, bucket cache, steady-state extrapolation, bad input."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,8 @@ from llmaccel.workloads.zoo import get_model
 
 def test_resources_fit_and_overflow_names_the_resource():
     u = usage(flight_params(load_preset("u280")))
-    assert u["dsp"]["used"] == 3 * 2 * 64 * 16          # 3 cores x pN x pM/2 chains x pK DSPs
-    assert u["uram"]["used"] == 3 * (128 + 32 + 64)      # (4608 + 1152 + 2304) KiB / 36 KiB
+    assert u["dsp"]["used"] == 3 * 2 * 64 * 16  # 3 cores x pN x pM/2 chains x pK DSPs
+    assert u["uram"]["used"] == 3 * (128 + 32 + 64)  # (4608 + 1152 + 2304) KiB / 36 KiB
     hw = load_preset("u280")
     with pytest.raises(InputError, match="dsp"):
         check_fit(flight_params(hw.with_overrides({"compute.cores": 5})), "u280")
@@ -52,7 +53,7 @@ def test_design_is_discovered_and_simulates_a_trace(tiny_model):
 def test_bucket_cache_reuses_results_and_equals_fresh(tiny_model):
     hw = load_preset("u280")
     cache = BucketCache()
-    r = simulate_request(tiny_model, 100, 40, hw, cache=cache)      # kv 101..140 -> buckets 112,128,144
+    r = simulate_request(tiny_model, 100, 40, hw, cache=cache)  # kv 101..140 -> buckets 112,128,144
     assert r.buckets == {"prefill": [128], "decode": [112, 128, 144]}
     assert cache.misses == 4 and cache.hits == 0
     again = simulate_request(tiny_model, 100, 40, hw, cache=cache)
@@ -89,6 +90,6 @@ def test_request_bad_input(tiny_model):
     with pytest.raises(InputError):
         simulate_request(tiny_model, 0, 10, hw)
     with pytest.raises(InputError):
-        simulate_request(tiny_model, 2000, 100, hw)     # beyond max_len 2048
+        simulate_request(tiny_model, 2000, 100, hw)  # beyond max_len 2048
     with pytest.raises(InputError):
         step_summary(tiny_model, "decode", 16, hw, "flightllm-paper", BucketCache(), "approximate")

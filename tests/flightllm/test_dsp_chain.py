@@ -1,11 +1,19 @@
 """CSD-chain: per-cycle per-DG reference == numpy matmul (values) and == closed form (cycles)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from llmaccel.sim.flightllm.dsp_chain import (ALLOWED_N, ChainShape, chain_cycles, check_block_n, column_nnz,
-                                     op_cycles_uniform, reference_tile_run)
+from llmaccel.sim.flightllm.dsp_chain import (
+    ALLOWED_N,
+    ChainShape,
+    chain_cycles,
+    check_block_n,
+    column_nnz,
+    op_cycles_uniform,
+    reference_tile_run,
+)
 from llmaccel.workloads.errors import InputError
 
 
@@ -30,8 +38,13 @@ def test_reference_equals_matmul_and_closed_form_on_random_shapes():
         m = int(rng.integers(1, 5))
         K = int(rng.integers(1, 50))
         n = int(rng.integers(1, 24))
-        sh = ChainShape(pk=int(rng.choice([2, 4, 8, 16])), pn=int(rng.integers(1, 4)), pm=int(rng.choice([1, 2, 4])),
-                        stages=int(rng.integers(1, 4)), accumulate_cycles=int(rng.integers(1, 3)))
+        sh = ChainShape(
+            pk=int(rng.choice([2, 4, 8, 16])),
+            pn=int(rng.integers(1, 4)),
+            pm=int(rng.choice([1, 2, 4])),
+            stages=int(rng.integers(1, 4)),
+            accumulate_cycles=int(rng.integers(1, 3)),
+        )
         a, w, mask, bn = _sparse_operands(rng, m, K, n)
         out, cycles = reference_tile_run(a, w, mask, bn, sh)
         assert np.array_equal(out, a @ np.where(mask, w, 0))
@@ -63,7 +76,7 @@ def test_mm_mode_packs_two_tokens_per_dsp():
     sh = ChainShape(pk=16, pn=2, pm=128)
     # 128 tokens x 4 columns x K=32: 2 column tiles x 2 beats = 4 beats, drain 17
     assert chain_cycles(np.full(4, 32), sh, 128) == 3 + 16 + 1
-    assert chain_cycles(np.full(4, 32), sh, 129) == 7 + 16 + 1   # a second token tile
+    assert chain_cycles(np.full(4, 32), sh, 129) == 7 + 16 + 1  # a second token tile
 
 
 def test_bad_block_n_and_pk_raise():

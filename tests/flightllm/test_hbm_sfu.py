@@ -1,4 +1,5 @@
 """Per-pseudo-channel HBM model and SFU: reference == closed form; hand-computed values."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,7 @@ def test_timing_from_datasheet_numbers():
     # 1800 MT/s -> tCK = 1.111 ns; BL4 x 64 bit = 32 B in 2 tCK; tRCD 14 ns -> 13 tCK
     assert (t.t_burst, t.burst_bytes, t.t_rcd, t.t_rfc) == (2, 32, 13, 234)
     assert t.refresh_every == (3510 - 234) // 2
-    assert t.row_penalty == 0   # 15 other banks x 32 bursts x 2 tCK hide tRP + tRCD
+    assert t.row_penalty == 0  # 15 other banks x 32 bursts x 2 tCK hide tRP + tRCD
 
 
 def test_reference_equals_closed_form_on_random_request_streams():
@@ -43,9 +44,9 @@ def test_reference_equals_closed_form_on_random_request_streams():
 def test_long_stream_efficiency_by_hand():
     p = _hbm()
     h = HbmModel(p)
-    nbytes = 32 * 4096 * 40          # 40 chunks of 4 KB per PC... striped over 32 PCs
+    nbytes = 32 * 4096 * 40  # 40 chunks of 4 KB per PC... striped over 32 PCs
     end = h.transfer(0, nbytes, write=False)
-    bursts = nbytes // 32 // 32      # per PC
+    bursts = nbytes // 32 // 32  # per PC
     refreshes = bursts // 1638
     assert end == 13 + 243 + bursts * 2 + refreshes * (234 + 13)
     assert h.bytes_read == nbytes
@@ -53,11 +54,11 @@ def test_long_stream_efficiency_by_hand():
 
 def test_read_after_write_turnaround_and_idle_latency():
     h = HbmModel(_hbm())
-    e1 = h.transfer(0, 32 * 4096, write=True)      # 4 KB = 128 bursts on every PC; write: tRCD only
+    e1 = h.transfer(0, 32 * 4096, write=True)  # 4 KB = 128 bursts on every PC; write: tRCD only
     assert e1 == 13 + 128 * 2
-    e2 = h.transfer(0, 32 * 4096, write=False)     # queued behind the write: + tWTR (8 ns -> 8 tCK)
+    e2 = h.transfer(0, 32 * 4096, write=False)  # queued behind the write: + tWTR (8 ns -> 8 tCK)
     assert e2 == e1 + 8 + 128 * 2
-    e3 = h.transfer(10**6, 4096, write=False)      # idle PC: tRCD + read latency (270 ns -> 243 tCK)
+    e3 = h.transfer(10**6, 4096, write=False)  # idle PC: tRCD + read latency (270 ns -> 243 tCK)
     assert e3 == 10**6 + 13 + 243 + 128 * 2
 
 

@@ -1,4 +1,5 @@
 """Packed INT8 x2 arithmetic of one DSP48 / DSP group vs plain integer products."""
+
 from __future__ import annotations
 
 import itertools
@@ -55,7 +56,8 @@ def test_dg_step_matches_integer_dot_products_and_vector_form():
     for t in range(n):
         exp_hi = (0 if z[t] else int(ch[t])) + int(wh[t, i0[t]] * w0[t] + wh[t, i1[t]] * w1[t])
         exp_lo = (0 if z[t] else int(cl[t])) + int(wl[t, i0[t]] * w0[t] + wl[t, i1[t]] * w1[t])
-        got = dg_step(list(wh[t]), list(wl[t]), int(w0[t]), int(w1[t]), int(i0[t]), int(i1[t]),
-                      int(ch[t]), int(cl[t]), bool(z[t]))
+        got = dg_step(
+            list(wh[t]), list(wl[t]), int(w0[t]), int(w1[t]), int(i0[t]), int(i1[t]), int(ch[t]), int(cl[t]), bool(z[t])
+        )
         assert got == (wrap(exp_hi, 32), wrap(exp_lo, 32))
         assert (int(vh[t]), int(vl[t])) == got

@@ -4,6 +4,7 @@ Writes ``tests/golden/runs/<case>.json`` (the ``llmaccel run --format json`` doc
 each case in golden_cases.py) and ``tests/golden/reproduce_all.json`` (every reproduction row).
 Only run this in a commit that names the number it means to change.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,6 +22,7 @@ from golden_cases import RUN_CASES  # noqa: E402
 def run_json(argv: list[str]) -> dict:
     """The parsed stdout of one in-process ``llmaccel`` call (exit status 0 required)."""
     from llmaccel.cli import main
+
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = main(argv)

@@ -4,6 +4,7 @@ files frozen in tests/golden (floats to 1e-9 relative, everything else exactly).
 A commit that is meant to move a number re-freezes (``python tests/golden/golden_freeze.py``)
 and names the change; any other difference is a regression this test reports by path.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def differences(want, got, path: str = "$") -> list[str]:
             return [f"{path}: length {len(want)} -> {len(got)}"]
         return [d for i, (a, b) in enumerate(zip(want, got)) for d in differences(a, b, f"{path}[{i}]")]
     if type(want) is type(got):
-        if isinstance(want, float) and (math.isclose(want, got, rel_tol=REL_TOL, abs_tol=0.0)
-                                        or math.isnan(want) and math.isnan(got)):
+        if isinstance(want, float) and (
+            math.isclose(want, got, rel_tol=REL_TOL, abs_tol=0.0) or math.isnan(want) and math.isnan(got)
+        ):
             return []
         if not isinstance(want, float) and want == got:
             return []

@@ -1,4 +1,5 @@
 """mapping.systolic: every op becomes a task; bad inputs are InputErrors."""
+
 import pytest
 
 from llmaccel.sim.designs import get_design, run
@@ -18,7 +19,8 @@ def test_every_op_mapped_and_tilings_fit(trace):
     prog = get_design("systolic").compile(trace, hw)
     assert [t.op.name for t in prog.tasks] == [o.name for o in trace.ops]
     from llmaccel.mapping.tiling import Buffers
-    buf = Buffers(256 * 1024, 128 * 1024, 128 * 1024)   # the preset's SRAM (KiB), double buffered
+
+    buf = Buffers(256 * 1024, 128 * 1024, 128 * 1024)  # the preset's SRAM (KiB), double buffered
     for t in prog.tasks:
         if t.op.kind.is_matmul:
             t.tiling.check_fits(buf)

@@ -1,4 +1,5 @@
 """mapping.tiling: closed-form traffic == block-by-block sequence; fits; hand cases."""
+
 import itertools
 
 import numpy as np
@@ -65,10 +66,12 @@ def test_choose_tiling_fits_and_prefers_less_traffic():
     t.check_fits(buf)
     # a (256 KiB) and b (256 KiB) cannot both stay resident: traffic must exceed the compulsory 768 KiB,
     # but no tiling that fits may move less than the chosen one (brute force over the same candidates)
-    best = min(sum(GemmTiling(512, 512, 512, mb, nb, kb, o, 8, 8, 8, 32).traffic().values())
-               for mb, nb, kb in itertools.product([32, 64, 128, 256, 512], repeat=3)
-               for o in ORDERS
-               if mb * kb <= 128 * 1024 and kb * nb <= 64 * 1024 and mb * nb * 4 <= 64 * 1024)
+    best = min(
+        sum(GemmTiling(512, 512, 512, mb, nb, kb, o, 8, 8, 8, 32).traffic().values())
+        for mb, nb, kb in itertools.product([32, 64, 128, 256, 512], repeat=3)
+        for o in ORDERS
+        if mb * kb <= 128 * 1024 and kb * nb <= 64 * 1024 and mb * nb * 4 <= 64 * 1024
+    )
     assert sum(t.traffic().values()) >= 512 * 512 * 3
     assert sum(t.traffic().values()) <= best * 1.5
 

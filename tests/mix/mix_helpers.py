@@ -1,4 +1,5 @@
 """Shared helpers of the mix-and-match tests (one-layer traces, cached)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,23 +1,26 @@
 """Hosts taking components: other designs' PEs and named memory systems on the baseline array."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
+from mix_helpers import run_trace, trace_for
 
 from llmaccel.sim.energy import load_table
 from llmaccel.sim.mixpe.model import ENERGY_TABLE as MIXPE_ENERGY
 from llmaccel.sim.preset import load_preset
 
-from mix_helpers import run_trace, trace_for
 
-
-@pytest.mark.parametrize("pe,own_preset,quant,phase", [
-    ("olive-ovp4", "olive-w4a4", "olive-w4a4", "decode"),
-    ("olive-ovp4", "olive-w4a4", "olive-w4a4", "prefill"),
-    ("olive-ovp8", "olive-w8a8", "olive-w8a8", "decode"),
-    ("ant4", "ant-w4a4", "olive-ant-w4a4", "decode"),
-])
+@pytest.mark.parametrize(
+    "pe,own_preset,quant,phase",
+    [
+        ("olive-ovp4", "olive-w4a4", "olive-w4a4", "decode"),
+        ("olive-ovp4", "olive-w4a4", "olive-w4a4", "prefill"),
+        ("olive-ovp8", "olive-w8a8", "olive-w8a8", "decode"),
+        ("ant4", "ant-w4a4", "olive-ant-w4a4", "decode"),
+    ],
+)
 def test_hosted_olive_pe_equals_the_olive_design(pe, own_preset, quant, phase):
     """Same array, memories and vector unit: the baseline host with an OliVe-family PE must
     reproduce the olive design's own run (cycles per op, energy per component, area)."""
@@ -36,8 +39,9 @@ def test_mixpe_pe_charges_one_dequant_per_output_per_group():
     tr = trace_for("mix-w4a8-g128")
     hw = load_preset("systolic-int8").with_overrides({"array.pe": "mixpe-a8"})
     res = run_trace(tr, hw)
-    ops = sum(o.m * o.n * math.ceil(o.k / 128) * o.count for o in tr.ops
-              if o.kind.is_matmul and o.b_spec.group_size == 128)
+    ops = sum(
+        o.m * o.n * math.ceil(o.k / 128) * o.count for o in tr.ops if o.kind.is_matmul and o.b_spec.group_size == 128
+    )
     assert ops > 0
     pj = load_table(MIXPE_ENERGY).pj("dequant_group_fixed", 28)
     assert res.energy_pj["dequant"] == pytest.approx(ops * pj)
@@ -55,8 +59,20 @@ def test_named_memory_system_equals_the_spelled_out_section():
     tr = trace_for("w8a8")
     base = load_preset("systolic-int8")
     named = run_trace(tr, base.with_overrides({"dram": "hbm2e"}))
-    spelled = run_trace(tr, base.with_overrides({"dram": {
-        "channels": 8, "bandwidth_gbps": 409.6, "latency_ns": 100, "burst_bytes": 64, "energy_action": "hbm2_bit"}}))
+    spelled = run_trace(
+        tr,
+        base.with_overrides(
+            {
+                "dram": {
+                    "channels": 8,
+                    "bandwidth_gbps": 409.6,
+                    "latency_ns": 100,
+                    "burst_bytes": 64,
+                    "energy_action": "hbm2_bit",
+                }
+            }
+        ),
+    )
     assert named.meta["components"]["dram"] == "hbm2e" and spelled.meta["components"]["dram"] == "preset"
     assert named.total_cycles == spelled.total_cycles
     assert named.energy_pj == spelled.energy_pj
@@ -78,9 +94,20 @@ def test_hosted_mixpe_pe_equals_the_mixpe_design_on_matmuls():
     vector units (each design's own) differ."""
     tr = trace_for("mix-w4a8-g128")
     own = run_trace(tr, load_preset("mixpe-w4a8"))
-    hw = load_preset("systolic-int8").with_overrides({
-        "array.pe": "mixpe-a8", "array.rows": 64, "array.cols": 64,
-        "dram": {"channels": 1, "bandwidth_gbps": 64, "latency_ns": 0, "burst_bytes": 128, "energy_action": "hbm2_bit"}})
+    hw = load_preset("systolic-int8").with_overrides(
+        {
+            "array.pe": "mixpe-a8",
+            "array.rows": 64,
+            "array.cols": 64,
+            "dram": {
+                "channels": 1,
+                "bandwidth_gbps": 64,
+                "latency_ns": 0,
+                "burst_bytes": 128,
+                "energy_action": "hbm2_bit",
+            },
+        }
+    )
     hosted = run_trace(tr, hw)
     n = 0
     for a, b in zip(own.ops, hosted.ops):
@@ -91,4 +118,4 @@ def test_hosted_mixpe_pe_equals_the_mixpe_design_on_matmuls():
         assert b.cycles == a.cycles, a.name
         for comp in ("pe_array", "dequant"):
             assert b.energy_pj.get(comp, 0.0) == pytest.approx(a.energy_pj.get(comp, 0.0), rel=1e-12), (a.name, comp)
-    assert n >= 7 + 2 * 8                                    # 7 linear layers + 2 BMMs per request
+    assert n >= 7 + 2 * 8  # 7 linear layers + 2 BMMs per request

@@ -2,9 +2,11 @@
 InputError naming a field (never another exception), and refusals follow the stated rules:
 integers run on integer PEs (bit-sliced) and on float PEs up to their width; floats need a
 float PE of sufficient width; any other code needs a PE whose edge decoder takes it."""
+
 from __future__ import annotations
 
 import pytest
+from mix_helpers import run_trace
 
 from llmaccel.sim.components import hosted_pe, pe_names
 from llmaccel.sim.preset import load_preset
@@ -13,8 +15,6 @@ from llmaccel.workloads.graph import build_trace
 from llmaccel.workloads.quant_presets import quant_names
 from llmaccel.workloads.requests import fixed
 from llmaccel.workloads.zoo import get_model
-
-from mix_helpers import run_trace
 
 ALLOWED_FIELDS = {"array.pe", "quant", "workload.quant"}
 

@@ -1,4 +1,5 @@
 """Component registry: PE types from every design, named memory systems."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,7 @@ def test_every_design_contributes_pes():
 
 
 def test_builtin_pe_resolves_registered_names_and_lists_all_on_error():
-    assert builtin_pe("olive-ovp4").macs_per_cycle == 4      # four 4-bit multipliers per slot (spec/olive.md)
+    assert builtin_pe("olive-ovp4").macs_per_cycle == 4  # four 4-bit multipliers per slot (spec/olive.md)
     assert builtin_pe("mixpe-a8").b_bits == 4
     with pytest.raises(InputError) as e:
         builtin_pe("tpu-bf16")
@@ -28,7 +29,7 @@ def test_builtin_pe_resolves_registered_names_and_lists_all_on_error():
 def test_olive_pe_semantics():
     h = hosted_pe("olive-ovp4")
     assert (h.pe.a_bits, h.pe.b_bits, h.pe.family) == (4, 4, "int")
-    assert h.pe.pipeline_latency == 2                        # rtl/olive/pe.py: two registered stages
+    assert h.pe.pipeline_latency == 2  # rtl/olive/pe.py: two registered stages
     assert h.decoder.latency_cycles == 1 and h.decoder.action == "ovp4_decode"
     assert h.decoder.formats == ("ovp4",)
     assert hosted_pe("olive-ovp8").decoder.action == "ovp8_decode"
@@ -40,12 +41,13 @@ def test_olive_pe_semantics():
 
 def test_mixpe_pe_semantics():
     from llmaccel.rtl.mixpe.pe import LATENCY
+
     h = hosted_pe("mixpe-a8")
     assert (h.pe.a_bits, h.pe.b_bits, h.pe.macs_per_cycle) == (8, 4, 4)
     assert h.pe.pipeline_latency == LATENCY
     assert h.group_dequant.action == "dequant_group_fixed"
-    assert h.pe.passes(8, 4) == 1 and h.pe.passes(8, 8) == 2   # INT8 weights: two 4-bit weight slices
-    assert hosted_pe("bitfusion2").pe.passes(8, 8) == 16       # (8/2) x (8/2) BitBrick products
+    assert h.pe.passes(8, 4) == 1 and h.pe.passes(8, 8) == 2  # INT8 weights: two 4-bit weight slices
+    assert hosted_pe("bitfusion2").pe.passes(8, 8) == 16  # (8/2) x (8/2) BitBrick products
 
 
 def test_pe_area_matches_the_mixpe_design_per_pe():
@@ -53,6 +55,7 @@ def test_pe_area_matches_the_mixpe_design_per_pe():
     from llmaccel.sim.mixpe.model import area_mm2
     from llmaccel.sim.mixpe.params import from_preset
     from llmaccel.sim.preset import load_preset
+
     p = from_preset(load_preset("mixpe-w4a8"))
     a = area_mm2(p)
     per_pe_um2 = (a["pe_array"] + a["dequant"]) * 1e6 / (p.array.rows * p.array.cols)
@@ -64,10 +67,10 @@ def test_memory_systems_hand_values():
     assert memory_system("hbm3").bandwidth_gbps == pytest.approx(1024 * 6.4 / 8)
     assert memory_system("hbm2e").bandwidth_gbps == pytest.approx(1024 * 3.2 / 8)
     assert memory_system("ddr4-3200").bandwidth_gbps == pytest.approx(2 * 3200e6 * 8 / 1e9)
-    neu = memory_system("hbm2-neupims")                      # derived from sim/dram/presets/hbm2-neupims.yaml
+    neu = memory_system("hbm2-neupims")  # derived from sim/dram/presets/hbm2-neupims.yaml
     assert neu.channels == 32
-    assert neu.bandwidth_gbps == pytest.approx(32 * 16 * 2 / 1.0)   # 128-bit bus, DDR, tCK 1 ns
-    assert neu.latency_ns == pytest.approx(14 + 14)                 # tRCD + CL at 1 ns
+    assert neu.bandwidth_gbps == pytest.approx(32 * 16 * 2 / 1.0)  # 128-bit bus, DDR, tCK 1 ns
+    assert neu.latency_ns == pytest.approx(14 + 14)  # tRCD + CL at 1 ns
     assert neu.burst_bytes == 64
     with pytest.raises(InputError) as e:
         memory_system("gddr7")
@@ -76,6 +79,7 @@ def test_memory_systems_hand_values():
 
 def test_component_rows_list_every_component():
     from llmaccel.sim.components import component_rows
+
     rows = component_rows()
     assert {r["name"] for r in rows if r["kind"] == "pe"} == EXPECTED_PES
     ovp = next(r for r in rows if r["name"] == "olive-ovp4")
@@ -87,6 +91,7 @@ def test_component_rows_list_every_component():
 def test_list_components_command(capsys):
     from llmaccel.cli import main
     from llmaccel.sim.components import component_rows
+
     assert main(["list", "components"]) == 0
     out = capsys.readouterr().out
     for r in component_rows():

@@ -1,12 +1,12 @@
 """The shipped mix-and-match sweep spaces run to completion (reduced to one layer)."""
+
 from __future__ import annotations
 
 import yaml
+from mix_helpers import SPACES
 
 from llmaccel.cli import main
 from llmaccel.dse.store import ResultStore
-
-from mix_helpers import SPACES
 
 
 def _reduced(tmp_path, name: str):
@@ -64,9 +64,16 @@ def test_sparsity_space(tmp_path):
     assert all(r["status"] == "ok" for r in rows)
 
     def tps(mux, q, phase="prefill"):
-        return next(r["tokens_per_s"] for r in rows if r["point"]["hw.array.sparse_mux"] is mux
-                    and r["point"]["workload.quant"] == q and r["point"]["hw.array.rows"] == 32
-                    and r["point"]["hw.array.cols"] == 32 and r["workload"]["phase"] == phase)
+        return next(
+            r["tokens_per_s"]
+            for r in rows
+            if r["point"]["hw.array.sparse_mux"] is mux
+            and r["point"]["workload.quant"] == q
+            and r["point"]["hw.array.rows"] == 32
+            and r["point"]["hw.array.cols"] == 32
+            and r["workload"]["phase"] == phase
+        )
+
     # without the MUX sparsity saves nothing; with it, sparser is faster
     assert tps(False, "mix-w8a8-sp2of16") == tps(False, "w8a8")
     assert tps(True, "w8a8") == tps(False, "w8a8")

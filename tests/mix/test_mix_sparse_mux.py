@@ -1,19 +1,19 @@
 """Sparse-MUX N:M weights on the baseline array: per-PE per-cycle reference == closed form,
 numerics == numpy, hand-computed cycle counts, metadata traffic and the design-level effect."""
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
+from mix_helpers import SPARSE_HOST, run_trace, trace_for
 
 from llmaccel.sim.preset import load_preset
 from llmaccel.sim.systolic.dataflow import SparsePattern
 from llmaccel.sim.systolic.fast import gemm_cycles
 from llmaccel.sim.systolic.reference import simulate_gemm, simulate_gemm_sparse, simulate_os_tile_sparse
 from llmaccel.workloads.errors import InputError
-
-from mix_helpers import SPARSE_HOST, run_trace, trace_for
 
 
 def _random_mask(rng, K: int, N: int, n: int, m: int) -> np.ndarray:
@@ -31,7 +31,7 @@ def test_reference_equals_closed_form_on_220_random_shapes():
     rng = np.random.default_rng(7)
     for _ in range(220):
         M, N = (int(x) for x in rng.integers(1, 10, 2))
-        K = int(rng.integers(1, 50))                         # partial last windows included
+        K = int(rng.integers(1, 50))  # partial last windows included
         R, C = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         d = int(rng.choice([1, 2, 3, 4]))
         L, e = int(rng.integers(1, 4)), int(rng.integers(0, 3))
@@ -50,14 +50,14 @@ def test_hand_count_40_deep_2_of_4():
     p = SparsePattern(16, 2, 4)
     assert p.beats(40, 1) == 20
     assert p.beats(40, 4) == 2 * 2 + 1
-    assert p.kept(5) == 2 + 1                               # 4 -> 2 kept, the lone 5th weight -> 1 slot
+    assert p.kept(5) == 2 + 1  # 4 -> 2 kept, the lone 5th weight -> 1 slot
     R, C = 3, 2
     A = np.arange(3 * 40).reshape(3, 40) % 7
     B = np.ones((40, 2), np.int64)
     mask = np.zeros((40, 2), bool)
-    mask[0::2] = True                                       # 2 of every 4
+    mask[0::2] = True  # 2 of every 4
     out, cyc = simulate_os_tile_sparse(A, B, mask, 16, 2, 4)
-    assert cyc == 2 * R + C + 20 - 2                        # SCALE-Sim fold formula with T = 20
+    assert cyc == 2 * R + C + 20 - 2  # SCALE-Sim fold formula with T = 20
     np.testing.assert_array_equal(out, A[:, 0::2].sum(axis=1, keepdims=True).repeat(2, axis=1))
 
 
@@ -69,7 +69,7 @@ def test_dense_pattern_costs_the_dense_array():
         A, B = rng.integers(-4, 4, (M, K)), rng.integers(-4, 4, (K, N))
         _, dense = simulate_gemm(A, B, R, C, "os", 1, 0, d)
         _, sp = simulate_gemm_sparse(A, B, np.ones((K, N), bool), R, C, 16, 4, 4, 1, 0, d)
-        assert sp == dense                                  # 16 % d == 0: windows add no padding
+        assert sp == dense  # 16 % d == 0: windows add no padding
 
 
 def test_overfull_group_and_bad_patterns_rejected():
@@ -77,10 +77,10 @@ def test_overfull_group_and_bad_patterns_rejected():
     B = np.ones((8, 2), np.int64)
     mask = np.ones((8, 2), bool)
     with pytest.raises(InputError) as e:
-        simulate_os_tile_sparse(A, B, mask, 16, 2, 4)      # 4 kept in a group of 4 > N = 2
+        simulate_os_tile_sparse(A, B, mask, 16, 2, 4)  # 4 kept in a group of 4 > N = 2
     assert e.value.field == "sparsity"
     with pytest.raises(InputError) as e:
-        SparsePattern(16, 2, 3)                             # M must divide the 16-wide MUX window
+        SparsePattern(16, 2, 3)  # M must divide the 16-wide MUX window
     assert e.value.field == "workload.quant" and "divide" in str(e.value)
     with pytest.raises(InputError):
         SparsePattern(16, 0, 4)
@@ -97,9 +97,10 @@ def test_sparse_mux_off_saves_nothing_on_sparse_weights():
     assert sum(o.bytes["dram_read"] for o in sparse_off.ops) == sum(o.bytes["dram_read"] for o in dense.ops)
 
 
-@pytest.mark.parametrize("size", [32, 8])   # 8x8: the array's K unit (8) is smaller than a MUX window
+@pytest.mark.parametrize("size", [32, 8])  # 8x8: the array's K unit (8) is smaller than a MUX window
 def test_sparse_mux_on_scales_compute_and_adds_metadata(size):
     from llmaccel.sim.systolic.design import DESIGN
+
     hw = load_preset(SPARSE_HOST).with_overrides({"array.sparse_mux": True, "array.rows": size, "array.cols": size})
     tr = trace_for("mix-w8a8-sp4of16", phase="prefill")
     prog = DESIGN.compile(tr, hw)
@@ -115,7 +116,7 @@ def test_sparse_mux_on_scales_compute_and_adds_metadata(size):
         assert t.tiling.b_bits == pytest.approx(8 * 0.25 + 4 * 0.25 + 8 / 256)
         # every SRAM block: folds x (2R + C + T - 2) with T = 4 kept of every 16 along its K
         expect = 0
-        for (x, y, z, cnt) in t.tiling.block_shapes():
+        for x, y, z, cnt in t.tiling.block_shapes():
             assert z % 16 == 0
             expect += cnt * math.ceil(x / R) * math.ceil(y / C) * (2 * R + C + z // 16 * 4 - 2)
         assert by_name[op.name].compute_cycles == expect * op.count
@@ -124,10 +125,12 @@ def test_sparse_mux_on_scales_compute_and_adds_metadata(size):
         checked += 1
     assert checked == 1
     assert all(o.utilisation <= 1.0 for o in res.ops)
-    dense = run_trace(trace_for("w8a8", phase="prefill"),
-                      load_preset(SPARSE_HOST).with_overrides({"array.rows": size, "array.cols": size}))
+    dense = run_trace(
+        trace_for("w8a8", phase="prefill"),
+        load_preset(SPARSE_HOST).with_overrides({"array.rows": size, "array.cols": size}),
+    )
     ratio = res.total_cycles / dense.total_cycles
-    assert 0.25 < ratio < 0.6                               # linear layers at 1/4, attention/vector dense
+    assert 0.25 < ratio < 0.6  # linear layers at 1/4, attention/vector dense
 
 
 def test_sparse_mux_rejects_ws_and_missing_section():
@@ -137,5 +140,5 @@ def test_sparse_mux_rejects_ws_and_missing_section():
     assert e.value.field.endswith("array.sparse_mux") and "os" in str(e.value)
     hw = load_preset("systolic-int8")
     with pytest.raises(InputError) as e:
-        hw.with_overrides({"array.sparse_mux": True})       # the baseline preset has no sparse MUX
+        hw.with_overrides({"array.sparse_mux": True})  # the baseline preset has no sparse MUX
     assert "sparse_mux" in e.value.field

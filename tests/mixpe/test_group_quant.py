@@ -1,4 +1,5 @@
 """Numerics of group-wise quantization and the two mpGEMM orders (workloads/quant/group.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,7 @@ def _rand_case(rng, max_m=9, max_k=300, max_n=9):
 def test_shift_add_product_exhaustive_int4_int8():
     a = np.arange(-128, 128)[:, None]
     w = np.arange(-8, 8)[None, :]
-    assert np.array_equal(gq.shift_add_product(a, w, 4), a * w)      # 4096 pairs, numpy product
+    assert np.array_equal(gq.shift_add_product(a, w, 4), a * w)  # 4096 pairs, numpy product
 
 
 @pytest.mark.parametrize("bits", [2, 3, 8])
@@ -107,29 +108,32 @@ def test_fp16_path_within_stated_tolerance():
         ref = gq.mpgemm_dequant_first_fp16_exact(x16, wq)
         B = gq.fp16_error_bound_terms(x16, wq)
         steps = min(gs, k) + gq.n_groups(k, gs) + 3
-        ratio = np.abs(got - ref) / (B * steps * 2.0 ** -24 + 1e-300)
+        ratio = np.abs(got - ref) / (B * steps * 2.0**-24 + 1e-300)
         worst = max(worst, float(ratio.max()))
     assert worst <= 1.0
-    assert worst > 0.0            # the FP32 path really rounds: the check is not vacuous
+    assert worst > 0.0  # the FP32 path really rounds: the check is not vacuous
 
 
 def test_activation_quantization_per_token_and_tensor():
     x = np.array([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0], [127.0, 63.5, -127.0]])
     t = gq.quantize_activations_int8(x, "token")
-    assert t.a.tolist() == [[64, -127, 32], [0, 0, 0], [127, 64, -127]]   # rint(63.5)=64 (half-even)
+    assert t.a.tolist() == [[64, -127, 32], [0, 0, 0], [127, 64, -127]]  # rint(63.5)=64 (half-even)
     assert t.scale[:, 0].tolist() == [2.0 / 127, 1.0, 1.0]
     p = gq.quantize_activations_int8(x, "tensor")
     assert p.scale.shape == (1, 1) and p.scale[0, 0] == 1.0
-    assert p.a[0].tolist() == [1, -2, 0]          # 0.5 -> 0 (half to even)
+    assert p.a[0].tolist() == [1, -2, 0]  # 0.5 -> 0 (half to even)
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"bits": 5}, "weight bits"),
-    ({"group_size": 0}, "group_size"),
-    ({"group_size": 2.5}, "group_size"),
-    ({"scale_format": "bf16"}, "scale_format"),
-    ({"scale_bits": 1}, "scale_bits"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"bits": 5}, "weight bits"),
+        ({"group_size": 0}, "group_size"),
+        ({"group_size": 2.5}, "group_size"),
+        ({"scale_format": "bf16"}, "scale_format"),
+        ({"scale_bits": 1}, "scale_bits"),
+    ],
+)
 def test_bad_quantizer_input(kwargs, field):
     with pytest.raises(InputError) as e:
         gq.quantize_weights(np.ones((4, 2)), **kwargs)
@@ -156,7 +160,7 @@ def test_exact_int_matmul_both_paths():
     a = rng.integers(-128, 128, (5, 40))
     b = rng.integers(-(1 << 20), 1 << 20, (40, 3))
     want = [[sum(int(a[i, k]) * int(b[k, j]) for k in range(40)) for j in range(3)] for i in range(5)]
-    assert gq.exact_int_matmul(a, b).tolist() == want                 # float64 BLAS path
+    assert gq.exact_int_matmul(a, b).tolist() == want  # float64 BLAS path
     # bound 2 * 2**30 * 2**30 >= 2**53: the int64 path is taken
     a2 = np.array([[1 << 30, 1 << 30]])
     b2 = np.array([[1 << 30], [3]])
@@ -165,6 +169,7 @@ def test_exact_int_matmul_both_paths():
 
 def test_fp16_group_sums_fixed_exact():
     from fractions import Fraction
+
     rng = np.random.default_rng(8)
     for _ in range(30):
         k = int(rng.integers(1, 300))

@@ -1,4 +1,5 @@
 """``llmaccel reproduce mixpe`` rows: complete, self-consistent, deterministic."""
+
 from __future__ import annotations
 
 import math
@@ -15,9 +16,12 @@ def test_rows_complete_and_geomeans_consistent():
         assert d["design"] == "mixpe" and math.isfinite(d["model"]) and d["model"] > 0 and d["assumptions"]
         if r.workload.split()[0] in ("OPT-6.7B", "LLaMA-2-13B", "ViT-B", "ViT-H") and r.metric == "speedup":
             per.setdefault((r.workload.split()[-1], r.baseline), []).append(r.model)
-    assert len(per) == 2 * 5 + 1 and all(len(v) == 4 for v in per.values())   # + ANT (sim/olive), W4A8
-    geo = {(r.workload.split()[-1], r.baseline): r.model for r in rows
-           if r.workload.startswith("geomean W") and r.metric == "speedup"}
+    assert len(per) == 2 * 5 + 1 and all(len(v) == 4 for v in per.values())  # + ANT (sim/olive), W4A8
+    geo = {
+        (r.workload.split()[-1], r.baseline): r.model
+        for r in rows
+        if r.workload.startswith("geomean W") and r.metric == "speedup"
+    }
     for key, vals in per.items():
         assert math.isclose(geo[key], math.prod(vals) ** 0.25, rel_tol=1e-12)
     (head,) = [r for r in rows if r.metric == "speedup vs strongest baseline"]

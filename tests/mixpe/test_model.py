@@ -1,13 +1,12 @@
 """MixPE op-level model: passes, dequantization accounting, hand-counted cycles, agreement
 with the shared systolic model, bad input."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
 
-from llmaccel.mapping.mixpe import MixGemmTask
-from llmaccel.mapping.tiling import Buffers
 from llmaccel.sim.designs import get_design
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.mixpe import model
@@ -18,7 +17,7 @@ from llmaccel.sim.systolic.model import ArrayParams, MemParams, simulate_gemm
 from llmaccel.sim.systolic.pe import INT8_PE
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
-from llmaccel.workloads.quant_spec import FP16, INT8, QuantSpec, named
+from llmaccel.workloads.quant_spec import FP16, INT8, QuantSpec
 from llmaccel.workloads.trace import Trace
 
 W4G128 = QuantSpec("int4-group", 4, 128, 20)
@@ -36,20 +35,23 @@ def _run(preset, ops, overrides=None):
     return d.simulate(d.compile(Trace("t", ops), hw), hw)
 
 
-@pytest.mark.parametrize("kind, a, b, passes", [
-    ("mixpe-a8", INT8, W4G128, 1),
-    ("mixpe-a8", INT8, INT8, 2),              # 8-bit weights: two nibbles
-    ("mixpe-a16", FP16, W4G128, 1),
-    ("ant4", INT8, W4G128, 2),                # 8-bit activation on 4-bit PEs
-    ("ant4", FP16, W4G128, 4),                # fp16 -> 16-bit fixed point, 4 slices
-    ("bitfusion2", INT8, W4G128, 8),          # (8/2) x (4/2) bricks
-    ("bitfusion2", FP16, W4G128, 16),
-    ("int8", INT8, W4G128, 1),
-    ("int8", FP16, W4G128, 2),
-    ("fp16", FP16, W4G128, 1),
-    ("fp16", FP16, FP16, 1),
-    ("mixpe-a8", INT8, FP16, 4),              # fp16 K/V as 16-bit fixed point over 4-bit weight slices
-])
+@pytest.mark.parametrize(
+    "kind, a, b, passes",
+    [
+        ("mixpe-a8", INT8, W4G128, 1),
+        ("mixpe-a8", INT8, INT8, 2),  # 8-bit weights: two nibbles
+        ("mixpe-a16", FP16, W4G128, 1),
+        ("ant4", INT8, W4G128, 2),  # 8-bit activation on 4-bit PEs
+        ("ant4", FP16, W4G128, 4),  # fp16 -> 16-bit fixed point, 4 slices
+        ("bitfusion2", INT8, W4G128, 8),  # (8/2) x (4/2) bricks
+        ("bitfusion2", FP16, W4G128, 16),
+        ("int8", INT8, W4G128, 1),
+        ("int8", FP16, W4G128, 2),
+        ("fp16", FP16, W4G128, 1),
+        ("fp16", FP16, FP16, 1),
+        ("mixpe-a8", INT8, FP16, 4),  # fp16 K/V as 16-bit fixed point over 4-bit weight slices
+    ],
+)
 def test_passes(kind, a, b, passes):
     assert pe_kind(kind).passes(a, b, 16, "op") == passes
 
@@ -69,8 +71,7 @@ def test_hand_counted_in_loop_dequant_gemm():
     # dequant = ceil(8*4 / 2) = 16 in series; DRAM (1e6 GB/s): a and b fetches 1 cycle each,
     # output write 1 cycle -> total = 2 + (48 + 16) + 1 = 67.
     b = QuantSpec("int4-group", 4, 8, 20)
-    r = _run("mixpe-int8", [_op(4, 4, 8, b=b)], {**FAST_DRAM, "array.rows": 2, "array.cols": 2,
-                                                 "dequant.lanes": 2})
+    r = _run("mixpe-int8", [_op(4, 4, 8, b=b)], {**FAST_DRAM, "array.rows": 2, "array.cols": 2, "dequant.lanes": 2})
     (st,) = r.ops
     assert st.compute_cycles == 64
     assert st.cycles == 67
@@ -103,11 +104,16 @@ def test_dequant_counts_on_a_real_layer():
 def test_int8_baseline_equals_shared_systolic_model():
     """Without group dequantization the engine must reproduce sim.systolic.model exactly."""
     p = from_preset(load_preset("mixpe-int8"))
-    off = OffChip(p.memory.dram.channels, p.memory.dram.bandwidth_gbps, p.memory.dram.latency_ns,
-                  p.memory.dram.burst_bytes, p.clock_mhz)
+    off = OffChip(
+        p.memory.dram.channels,
+        p.memory.dram.bandwidth_gbps,
+        p.memory.dram.latency_ns,
+        p.memory.dram.burst_bytes,
+        p.clock_mhz,
+    )
     mem = MemParams(p.memory.input_kib * 1024, p.memory.weight_kib * 1024, p.memory.output_kib * 1024, off)
     arr = ArrayParams(p.array.rows, p.array.cols, "os")
-    for (m, n, k) in [(64, 4096, 4096), (64, 768, 3072), (37, 100, 300), (1, 5, 7)]:
+    for m, n, k in [(64, 4096, 4096), (64, 768, 3072), (37, 100, 300), (1, 5, 7)]:
         shared = simulate_gemm(m, n, k, arr, mem, INT8_PE, 8.0, 8.0, 16.0)
         r = _run("mixpe-int8", [_op(m, n, k, b=INT8)])
         assert r.ops[0].cycles == shared.cycles
@@ -160,13 +166,35 @@ def test_bad_inputs():
         _run("mixpe-w4a8", [_op(4, 4, 8)], {"dequant.placement": "nowhere"})
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("pe.kind=tpu", "pe.kind: unknown value 'tpu'"),
-    ("pe.lanes=3", "group size 128 must be a multiple of the PE's 3 lanes"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("pe.kind=tpu", "pe.kind: unknown value 'tpu'"),
+        ("pe.lanes=3", "group size 128 must be a multiple of the PE's 3 lanes"),
+    ],
+)
 def test_cli_bad_mixpe_input_exits_2(capsys, setting, message):
     from llmaccel.cli import main
-    rc = main(["run", "--hw", "mixpe-w4a8", "--model", "vit-b", "--phase", "prefill", "--prompt-len", "64",
-               "--quant", "w4a8-g128", "--layers", "1", "--set", setting, "--quiet"])
+
+    rc = main(
+        [
+            "run",
+            "--hw",
+            "mixpe-w4a8",
+            "--model",
+            "vit-b",
+            "--phase",
+            "prefill",
+            "--prompt-len",
+            "64",
+            "--quant",
+            "w4a8-g128",
+            "--layers",
+            "1",
+            "--set",
+            setting,
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -1,10 +1,10 @@
 """NeuPIMs design end to end on small traces: stages, baselines, determinism, bad input."""
-import numpy as np
+
 import pytest
 
 from llmaccel.sim.designs import run
 from llmaccel.sim.neupims.params import neupims_params
-from llmaccel.sim.neupims.pipeline import npu_group, stage, stream_rate, NpuTime, PimTime, layer_work, simulate_iteration
+from llmaccel.sim.neupims.pipeline import NpuTime, PimTime, layer_work, simulate_iteration, stage, stream_rate
 from llmaccel.sim.preset import load_preset
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.graph import build_trace
@@ -21,8 +21,8 @@ def _trace(batch=16, kv=200, layers=2, phase="decode"):
 def test_stage_rules():
     n = NpuTime(compute=100, stream=60)
     pm = PimTime(cycles=70, bus=5)
-    assert stage(n, pm, dual=True) == 100            # all overlap
-    assert stage(n, pm, dual=False) == 130           # weights wait for PIM
+    assert stage(n, pm, dual=True) == 100  # all overlap
+    assert stage(n, pm, dual=False) == 130  # weights wait for PIM
     assert stage(NpuTime(10, 90), pm, dual=True) == 95
 
 
@@ -40,8 +40,10 @@ FORCE_INTERLEAVE = {"features.sub_batch_min_batch": 0}
 
 def test_iteration_composition_and_baselines():
     tr = _trace()
-    res = {name: run(tr, load_preset(name).with_overrides(FORCE_INTERLEAVE, "test")) for name in
-           ("neupims", "neupims-npu-only", "neupims-naive", "neupims-no-interleave", "neupims-no-dual")}
+    res = {
+        name: run(tr, load_preset(name).with_overrides(FORCE_INTERLEAVE, "test"))
+        for name in ("neupims", "neupims-npu-only", "neupims-naive", "neupims-no-interleave", "neupims-no-dual")
+    }
     st = res["neupims"].meta["stages"]
     assert res["neupims"].total_cycles == st["A"] + st["B"] + (st["C"] + st["D"]) * 1 + st["E"] + st["F"]
     ni = res["neupims-no-interleave"].meta["stages"]
@@ -98,9 +100,10 @@ def test_bad_inputs():
 def test_serving_requests_finish_and_join():
     from llmaccel.sim.neupims.serving import simulate_serving
     from llmaccel.workloads.trace import Request
+
     tr = _trace(batch=4, kv=50, layers=1)
     work = layer_work([op for op in tr.ops if op.layer == 0])
-    running = [Request(i, 40, 12, 50) for i in range(3)] + [Request(3, 40, 100, 50)]   # 3 finish after 2 steps
+    running = [Request(i, 40, 12, 50) for i in range(3)] + [Request(3, 40, 100, 50)]  # 3 finish after 2 steps
     pool = [Request(10 + i, 30, 5, 0) for i in range(3)]
     res = simulate_serving(work, 1, running, pool, 4, P, DRAM)
     assert res.tokens == [4, 4, 4, 4] and res.finished == 3

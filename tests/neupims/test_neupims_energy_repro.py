@@ -1,4 +1,5 @@
 """NeuPIMs energy accounting by hand, and the reproduction module's cheap rows."""
+
 import pytest
 
 from llmaccel.sim.neupims.design import iteration_energy
@@ -10,34 +11,54 @@ P, DRAM = neupims_params(load_preset("neupims"))
 
 
 def test_iteration_energy_by_hand():
-    it = IterationResult(cycles=1000, stages={}, npu_busy=0, npu_macs=10, npu_vector_elems=4, pim_busy=0, pim_macs=0,
-                         weight_bytes=0, pim_counts={"GWRITE": 1, "G_ACT": 8, "COMP": 32, "READRES": 4,
-                                                     "PIM_HEADER": 4, "PIM_PRE": 1}, layers=1)
+    it = IterationResult(
+        cycles=1000,
+        stages={},
+        npu_busy=0,
+        npu_macs=10,
+        npu_vector_elems=4,
+        pim_busy=0,
+        pim_macs=0,
+        weight_bytes=0,
+        pim_counts={"GWRITE": 1, "G_ACT": 8, "COMP": 32, "READRES": 4, "PIM_HEADER": 4, "PIM_PRE": 1},
+        layers=1,
+    )
     e = iteration_energy(it, P, DRAM)
     assert e["pim"] == pytest.approx(12864 + 8 * 3312 + 32 * 3216 + 4 * 804)
     assert e["hbm_background"] == pytest.approx(66 * 64 * 1000)
     # Horowitz 45 nm fp16 mult 1.1 + add 0.4 pJ scaled to 22 nm: (22/45) * (0.8/1.0)^2
-    f = 22 / 45 * 0.8 ** 2
+    f = 22 / 45 * 0.8**2
     assert e["npu_array"] == pytest.approx(10 * 1.5 * f)
     assert e["npu_vector"] == pytest.approx(4 * 0.4 * f)
     assert "hbm" not in e
 
 
 def test_weight_stream_energy_per_byte():
-    it = IterationResult(cycles=1, stages={}, npu_busy=0, npu_macs=0, npu_vector_elems=0, pim_busy=0, pim_macs=0,
-                         weight_bytes=8 << 20, layers=1)
+    it = IterationResult(
+        cycles=1,
+        stages={},
+        npu_busy=0,
+        npu_macs=0,
+        npu_vector_elems=0,
+        pim_busy=0,
+        pim_macs=0,
+        weight_bytes=8 << 20,
+        layers=1,
+    )
     e = iteration_energy(it, P, DRAM)
     _r, per_byte = stream_rate(DRAM, 8 << 20)
     reads = (8 << 20) / 64
     # every 64 B costs a read; an ACT per 1 KB row (16 reads) plus refreshes
-    assert e["hbm"] == pytest.approx(reads * 804 + reads / 16 * 828 * per_byte["ACT"] * 1024
-                                     + per_byte["REF"] * (8 << 20) * 60840, rel=1e-6)
+    assert e["hbm"] == pytest.approx(
+        reads * 804 + reads / 16 * 828 * per_byte["ACT"] * 1024 + per_byte["REF"] * (8 << 20) * 60840, rel=1e-6
+    )
     # one ACT per row, plus re-activations of rows closed for refresh (a few %)
     assert 1.0 <= per_byte["ACT"] * 1024 < 1.05
 
 
 def test_repro_dram_rows_and_one_system():
     from llmaccel.reports.reproduce.neupims import dram_rows, run_system
+
     rows = dram_rows()
     assert [r.metric for r in rows] == ["sustained GB/s"] * 3
     assert 850 < rows[0].model < 956 and 800 < rows[1].model < 956 and 400 < rows[2].model < 510

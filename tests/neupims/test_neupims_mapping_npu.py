@@ -1,16 +1,21 @@
 """Mapping (channel assignment, sub-batches, capacity) and the NPU tile cost."""
+
 import dataclasses
-import math
 
 import numpy as np
 import pytest
 
 from llmaccel.mapping.neupims import assign_channels, split_sub_batches
-from llmaccel.sim.neupims.placement import place_kv
-from llmaccel.sim.dram import load_dram
-from llmaccel.sim.neupims.npu import artifact_counts, attention_sa_cycles, gemm_cycles, gemm_cycles_reference, vector_cycles, weight_passes
+from llmaccel.sim.neupims.npu import (
+    artifact_counts,
+    attention_sa_cycles,
+    gemm_cycles,
+    gemm_cycles_reference,
+    vector_cycles,
+    weight_passes,
+)
 from llmaccel.sim.neupims.params import neupims_params
-from llmaccel.sim.neupims.pim import PimParams
+from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.preset import load_preset
 from llmaccel.workloads.errors import InputError
 
@@ -34,7 +39,7 @@ def test_sub_batches_split_each_channel_in_half_by_count():
     # spec "each channel's requests split in half"; artifact: first half (batch order) -> 0,
     # odd channels alternate ceil / floor so the sub-batches differ by at most one request
     ch = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
-    loads = np.array([50, 1, 1, 1, 9, 9, 9, 1, 1, 1])      # loads do not move requests
+    loads = np.array([50, 1, 1, 1, 9, 9, 9, 1, 1, 1])  # loads do not move requests
     sub = split_sub_batches(ch, loads)
     assert sub.tolist() == [0, 0, 1, 1, 0, 0, 1, 0, 1, 1]
     assert np.bincount(sub).tolist() == [5, 5]

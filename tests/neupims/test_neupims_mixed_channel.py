@@ -1,5 +1,6 @@
 """Mixed normal + PIM channel: hand schedules, reduction to the single-traffic controllers,
 reference == fast on random streams, and the command-level stage composition."""
+
 from dataclasses import replace
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_blocked_hand_schedule():
     tile = np.array([[0, 1, 4, 2048]])
     s = run_mixed(DRAM, PT, req, tile, dual=False, impl="reference")
     normal = s.commands[s.commands[:, 1] < PIM_BASE][:, :2].tolist()
-    pre = T.tRAS                                      # ACT at 0 -> PRE after tRAS (34 > RD 14 + tRTP)
+    pre = T.tRAS  # ACT at 0 -> PRE after tRAS (34 > RD 14 + tRTP)
     assert normal == [[0, ACT], [T.tRCD, RD], [pre, PRE]]
     assert s.done.tolist() == [T.tRCD + T.CL + 2]
     alone = schedule_reference(tile, PT, False)
@@ -68,8 +69,9 @@ def test_pim_only_equals_pim_scheduler(dual, cfg):
     dram, pt = (DRAM, PT) if cfg == "spec" else (DRAM_R, PT_R)
     rng = np.random.default_rng(3)
     for _ in range(4):
-        tiles = np.column_stack([rng.integers(0, 2, 25), rng.integers(1, 5, 25), rng.integers(1, 9, 25),
-                                 np.full(25, 64)])
+        tiles = np.column_stack(
+            [rng.integers(0, 2, 25), rng.integers(1, 5, 25), rng.integers(1, 9, 25), np.full(25, 64)]
+        )
         s = run_mixed(dram, pt, NONE, tiles, dual, impl="reference")
         ref = schedule_reference(tiles, pt, dual)
         assert _pim_times(s) == ref.times.tolist()
@@ -78,9 +80,14 @@ def test_pim_only_equals_pim_scheduler(dual, cfg):
 
 
 def _random_requests(rng, n):
-    return ChannelRequests.build(np.sort(rng.integers(0, 300, n)), (rng.random(n) < 0.25).astype(int),
-                                 rng.integers(0, 2, n), rng.integers(0, 4, n), rng.integers(0, 4, n),
-                                 rng.integers(0, 6, n))
+    return ChannelRequests.build(
+        np.sort(rng.integers(0, 300, n)),
+        (rng.random(n) < 0.25).astype(int),
+        rng.integers(0, 2, n),
+        rng.integers(0, 4, n),
+        rng.integers(0, 4, n),
+        rng.integers(0, 6, n),
+    )
 
 
 def test_normal_only_equals_dram_controller():
@@ -103,8 +110,7 @@ def test_reference_equals_fast_on_random_streams(dual, cfg):
     for _ in range(25):
         req = _random_requests(rng, int(rng.integers(1, 150)))
         k = int(rng.integers(1, 12))
-        tiles = np.column_stack([rng.integers(0, 2, k), rng.integers(1, 5, k), rng.integers(1, 9, k),
-                                 np.full(k, 64)])
+        tiles = np.column_stack([rng.integers(0, 2, k), rng.integers(1, 5, k), rng.integers(1, 9, k), np.full(k, 64)])
         ref = run_mixed(dram, pt, req, tiles, dual, impl="reference")
         fast = run_mixed(dram, pt, req, tiles, dual, impl="fast")
         assert fast.commands.tolist() == ref.commands.tolist()
@@ -121,7 +127,8 @@ def test_dual_overlaps_blocked_serialises():
     only delayed by the other (shared buses, tFAW budget, refresh postponed by open rows)."""
     from llmaccel.sim.neupims.pipeline import channel_reads
     from llmaccel.sim.neupims.placement import request_tiles
-    req = channel_reads(DRAM, 64 << 10)                  # 1,024 reads of 64 B
+
+    req = channel_reads(DRAM, 64 << 10)  # 1,024 reads of 64 B
     tiles = request_tiles(100, 8, 128, DRAM, PimParams(16, 2, 2))
     normal = run_mixed(DRAM, PT, req, NO_TILES, True).normal_end
     blocked = run_mixed(DRAM, PT, req, tiles, False)

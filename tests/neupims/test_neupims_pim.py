@@ -1,15 +1,24 @@
 """PIM command scheduling: hand-computed tile, reference == fast on random streams."""
+
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from llmaccel.workloads.errors import InputError
-
-from llmaccel.sim.neupims.placement import request_tiles
 from llmaccel.sim.dram import load_dram
-from llmaccel.sim.neupims.pim import (COMP, G_ACT, GWRITE, PIM_PRE, READRES, PimParams, PimTiming, expand_commands,
-                             schedule_fast, schedule_reference)
+from llmaccel.sim.neupims.pim import (
+    COMP,
+    G_ACT,
+    PIM_PRE,
+    READRES,
+    PimParams,
+    PimTiming,
+    expand_commands,
+    schedule_fast,
+    schedule_reference,
+)
+from llmaccel.sim.neupims.placement import request_tiles
+from llmaccel.workloads.errors import InputError
 
 DRAM = load_dram("hbm2-neupims")
 PIM = PimParams(lanes_per_bank=16, comp_interval=2, elem_bytes=2)
@@ -18,7 +27,7 @@ PT = PimTiming.of(DRAM, PIM)
 
 def test_one_tile_by_hand():
     # kv 32 tokens x 4 heads of 128 = one K.q tile: GWRITE, 8 G_ACT, 4 x (header, 8 COMP, READRES), PRE
-    tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]      # the K.q tile (logits.V tiles follow)
+    tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]  # the K.q tile (logits.V tiles follow)
     assert tiles.tolist() == [[1, 4, 8, 32 * 512]]
     ref_dual = schedule_reference(tiles, PT, True)
     cmds = expand_commands(tiles, PT)
@@ -38,7 +47,7 @@ def test_one_tile_by_hand():
     assert cmds[-1][0] == PIM_PRE and pre == 107
     assert ref_dual.end_cycle == 107 + 14
     single = schedule_reference(tiles, PT, False)
-    assert single.end_cycle == 106 + 4 + 14      # PRE waits tRTP after READRES
+    assert single.end_cycle == 106 + 4 + 14  # PRE waits tRTP after READRES
     for dual, want in ((True, 121), (False, 124)):
         assert schedule_fast(tiles, PT, dual).end_cycle == want
 
@@ -50,7 +59,7 @@ def test_request_tile_counts():
     assert len(tiles) == 2 * 19 + 8 * 2 * 4
     assert gw.sum() == 2 + 8 * 2
     assert (n_gemv * comps)[:38].sum() == 38 * 4 * 8
-    assert sorted(set(comps[38:].tolist())) == [6, 32]      # 512 / 16 and ceil(88 / 16)
+    assert sorted(set(comps[38:].tolist())) == [6, 32]  # 512 / 16 and ceil(88 / 16)
     assert macs.sum() == 2 * 600 * 8 * 128
 
 
@@ -76,7 +85,7 @@ def test_fast_equals_reference_random(dual):
 
 
 def test_tile_longer_than_refresh_gap_is_rejected():
-    pt = replace(PT, tREFI=200, tRFC=60)        # 40 free cycles between windows
+    pt = replace(PT, tREFI=200, tRFC=60)  # 40 free cycles between windows
     tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]
     for f in (schedule_reference, schedule_fast):
         with pytest.raises(InputError, match="between refreshes"):

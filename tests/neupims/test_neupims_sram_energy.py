@@ -5,6 +5,7 @@ Energy); energies from the source figures (Horowitz 1 MB cache 100 pJ per 64-bit
 CACTI 296.2 mW per MiB, MixPE 192.9 uW leakage beside 840.0 uW dynamic at 500 MHz) and the
 shared node rule, not from the code's table.
 """
+
 import dataclasses
 
 import numpy as np
@@ -17,11 +18,11 @@ from llmaccel.sim.neupims.pipeline import GroupOp, IterationResult, LayerWork, s
 from llmaccel.sim.neupims.sram_energy import attention_sram_bytes, gemm_sram_bytes
 from llmaccel.sim.preset import load_preset
 
-P, DRAM = neupims_params(load_preset("neupims"))                 # artifact schedule, 1 MiB scratchpad
+P, DRAM = neupims_params(load_preset("neupims"))  # artifact schedule, 1 MiB scratchpad
 NPU_ONLY, _ = neupims_params(load_preset("neupims-npu-only"))
-F22 = (22 / 45) * (0.8 / 1.0) ** 2                                 # shared C V^2 rule, 45 -> 22 nm
-SRAM_PJ_PER_BYTE_22 = 100.0 / 8 * F22                              # Horowitz 1 MB, 64-bit access
-MIXPE_MW_PER_PJ_CYCLE = 0.1929 / (0.840 / 0.5)                     # leakage mW per pJ of dynamic energy per cycle
+F22 = (22 / 45) * (0.8 / 1.0) ** 2  # shared C V^2 rule, 45 -> 22 nm
+SRAM_PJ_PER_BYTE_22 = 100.0 / 8 * F22  # Horowitz 1 MB, 64-bit access
+MIXPE_MW_PER_PJ_CYCLE = 0.1929 / (0.840 / 0.5)  # leakage mW per pJ of dynamic energy per cycle
 
 
 def _npu(p, **kw):
@@ -33,6 +34,7 @@ def bytes_of(spad_write, spad_read, acc):
 
 
 # ---- GEMM byte counts -------------------------------------------------------------------
+
 
 def test_pipelined_gemm_bytes_by_hand():
     p = _npu(P, gemm_schedule="pipelined").npu
@@ -50,8 +52,9 @@ def test_artifact_gemm_bytes_one_l2_tile():
     assert gemm_sram_bytes(3, 200, 300, p) == bytes_of((60_000 + 900) * 2, (900 + 60_000) * 2, 3 * 200 * 3 * 2)
     # 300 tokens: 3 token L1 tiles in one L2 tile -> the weights stream 3 times, are loaded once
     # (padded 384 x 128 x 128: 229,376 B fits)
-    assert gemm_sram_bytes(300, 128, 128, p) == bytes_of((128 * 128 + 300 * 128) * 2,
-                                                         (300 * 128 + 128 * 128 * 3) * 2, 300 * 128 * 2)
+    assert gemm_sram_bytes(300, 128, 128, p) == bytes_of(
+        (128 * 128 + 300 * 128) * 2, (300 * 128 + 128 * 128 * 3) * 2, 300 * 128 * 2
+    )
 
 
 def test_artifact_gemm_bytes_many_l2_tiles():
@@ -74,8 +77,9 @@ def test_npu_only_attention_bytes():
     # 2 requests of 10 and 20 tokens, 2 heads of 128: K+V 2*30*2*128, q 2*2*128, logits 30*2
     kv, q, logits = 2 * 30 * 2 * 128, 2 * 2 * 128, 60
     # artifact: one output partial sum per 128-token V tile (1 per request here)
-    assert attention_sram_bytes([10, 20], 2, 128, P.npu) == bytes_of((kv + q) * 2, (kv + q + logits) * 2,
-                                                                     (logits + 2 * 2 * 128) * 2)
+    assert attention_sram_bytes([10, 20], 2, 128, P.npu) == bytes_of(
+        (kv + q) * 2, (kv + q + logits) * 2, (logits + 2 * 2 * 128) * 2
+    )
     # a 300-token request has 3 V tiles
     assert attention_sram_bytes([300], 1, 128, P.npu)["acc_write"] == (300 + 3 * 128) * 2
     pl = _npu(P, gemm_schedule="pipelined").npu
@@ -84,9 +88,20 @@ def test_npu_only_attention_bytes():
 
 # ---- energy = bytes x pJ/byte, leakage = power x time ---------------------------------
 
+
 def _it(cycles=1000, sram=None, velems=0):
-    return IterationResult(cycles=cycles, stages={}, npu_busy=0, npu_macs=0, npu_vector_elems=velems, pim_busy=0,
-                           pim_macs=0, weight_bytes=0, layers=1, sram_bytes=sram or {})
+    return IterationResult(
+        cycles=cycles,
+        stages={},
+        npu_busy=0,
+        npu_macs=0,
+        npu_vector_elems=velems,
+        pim_busy=0,
+        pim_macs=0,
+        weight_bytes=0,
+        layers=1,
+        sram_bytes=sram or {},
+    )
 
 
 def test_sram_energy_is_bytes_times_pj_per_byte():
@@ -100,11 +115,11 @@ def test_sram_energy_is_bytes_times_pj_per_byte():
 def test_leakage_is_power_times_time():
     e = iteration_energy(_it(cycles=2000), P, DRAM)
     macs, lanes = 8 * 128 * 128, 1024
-    logic_mw = (macs * 1.5 + lanes * 0.4) * F22 * MIXPE_MW_PER_PJ_CYCLE     # fp16 mult+add per MAC, add per lane
-    sram_mw = 296.2 * 2                                                       # 1 MiB scratchpad + 1 MiB accumulator
-    ns = 2000 / 1000 * 1000                                                   # 2,000 cycles at 1 GHz
+    logic_mw = (macs * 1.5 + lanes * 0.4) * F22 * MIXPE_MW_PER_PJ_CYCLE  # fp16 mult+add per MAC, add per lane
+    sram_mw = 296.2 * 2  # 1 MiB scratchpad + 1 MiB accumulator
+    ns = 2000 / 1000 * 1000  # 2,000 cycles at 1 GHz
     assert e["npu_leakage"] == pytest.approx((logic_mw + sram_mw) * ns, rel=1e-3)
-    assert logic_mw == pytest.approx(7078, abs=1)                             # 197,017.6 pJ x 0.3129 x 0.1148: ~7.1 W
+    assert logic_mw == pytest.approx(7078, abs=1)  # 197,017.6 pJ x 0.3129 x 0.1148: ~7.1 W
     # twice the time, twice the leakage; no traffic, no SRAM energy
     assert iteration_energy(_it(cycles=4000), P, DRAM)["npu_leakage"] == pytest.approx(2 * e["npu_leakage"])
     assert e["npu_sram"] == 0
@@ -112,8 +127,9 @@ def test_leakage_is_power_times_time():
 
 # ---- the iteration carries the counts and its totals include the new components -------
 
-WORK = LayerWork(qkv=(GroupOp("gemm", 200, 300, 1),), pf=(GroupOp("eltwise", 200, 0, 1),),
-                 kv_len=(10, 20), heads=2, head_dim=128)
+WORK = LayerWork(
+    qkv=(GroupOp("gemm", 200, 300, 1),), pf=(GroupOp("eltwise", 200, 0, 1),), kv_len=(10, 20), heads=2, head_dim=128
+)
 LAYERS = 3
 COMPONENTS = {"npu_array", "npu_vector", "hbm", "pim", "hbm_background", "npu_sram", "npu_leakage"}
 
@@ -138,8 +154,8 @@ def test_npu_only_iteration_bytes_and_components():
 
 
 def test_pim_iteration_bytes_not_interleaved():
-    it = simulate_iteration(WORK, LAYERS, P, DRAM)                   # batch 2 < 256: no sub-batches
-    logits = bytes_of(60 * 2, 60 * 2, 0)                              # READRES in, GWRITE out
+    it = simulate_iteration(WORK, LAYERS, P, DRAM)  # batch 2 < 256: no sub-batches
+    logits = bytes_of(60 * 2, 60 * 2, 0)  # READRES in, GWRITE out
     assert it.sram_bytes == {k: LAYERS * v for k, v in add(gemm_bytes(2), logits).items()}
     e = iteration_energy(it, P, DRAM)
     assert set(e) == COMPONENTS
@@ -158,6 +174,7 @@ def test_pim_iteration_bytes_interleaved():
 
 def test_repro_energy_includes_sram_and_leakage():
     from llmaccel.reports.reproduce.neupims import run_system
+
     for preset in ("neupims", "neupims-npu-only"):
         _tps, it, energy, p = run_system("gpt3-7b", 64, "alpaca", preset)
         assert {"npu_sram", "npu_leakage"} <= set(energy)

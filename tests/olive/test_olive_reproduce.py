@@ -1,4 +1,5 @@
 """``llmaccel reproduce olive``: row structure, paper values, JSON output."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,11 @@ def test_rows_and_paper_values(capsys):
     assert abs(geo["speedup vs ANT-4"].model - 1.0) < 1e-9
     # every per-model row is a positive ratio and has an assumption text
     assert all(r.model > 0 and r.assumptions for r in rows)
-    models = {r.workload for r in rows} - {"geomean of 5 models", "geomean of 5 models, RTX 2080 Ti roofline",
-                                           "32x32 array, 28 nm"}
+    models = {r.workload for r in rows} - {
+        "geomean of 5 models",
+        "geomean of 5 models, RTX 2080 Ti roofline",
+        "32x32 array, 28 nm",
+    }
     area = [r for r in rows if r.metric.startswith("decoder area overhead")]
     assert [r.paper for r in area] == [0.022, 0.015] and all(0 < r.model < 0.05 for r in area)
     assert len(models) == 5

@@ -1,21 +1,40 @@
 """OVP numerics: spec vectors, slow reference == fast paths, and the issue's properties."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.quant import ovp
-from llmaccel.workloads.quant.ovp import (OVPFormat, decode, decode_exp_int, decode_pair_ref, encode,
-                                 encode_pair_ref, ovp4, ovp8, pack4, unpack4)
+from llmaccel.workloads.quant.ovp import (
+    OVPFormat,
+    decode,
+    decode_exp_int,
+    decode_pair_ref,
+    encode,
+    encode_pair_ref,
+    ovp4,
+    ovp8,
+    pack4,
+    unpack4,
+)
 
-FORMATS = [ovp4("int4"), ovp4("flint4"), ovp8(), ovp8(4, 3, 4), ovp4("int4", "away", "larger"),
-           ovp4("flint4", "up", "larger"), ovp8(tie="away")]
+FORMATS = [
+    ovp4("int4"),
+    ovp4("flint4"),
+    ovp8(),
+    ovp8(4, 3, 4),
+    ovp4("int4", "away", "larger"),
+    ovp4("flint4", "up", "larger"),
+    ovp8(tie="away"),
+]
 FMT_IDS = [f.name + f"-{f.tie}-{f.pair_rule}" for f in FORMATS]
 
 finite = st.floats(-400.0, 400.0, allow_nan=False, width=64)
-halfs = st.integers(-800, 800).map(lambda i: i / 2)           # exact ties
+halfs = st.integers(-800, 800).map(lambda i: i / 2)  # exact ties
 values = st.one_of(finite, halfs, st.sampled_from([9.5, -9.5, 18.0, -18.0, 0.5, -0.5, 1e9, -1e9]))
 
 
@@ -52,12 +71,12 @@ def test_outlier_outlier_rules():
 
 
 def test_8bit_split_is_a_parameter():
-    f = ovp8()                       # E2M5 bias 2: (32+m) << (e+2)
+    f = ovp8()  # E2M5 bias 2: (32+m) << (e+2)
     assert (f.min_outlier, f.max_outlier) == (33 << 2, 63 << 5)
-    g = ovp8(4, 3, 4)                # E4M3 bias 4: (8+m) << (e+4)
+    g = ovp8(4, 3, 4)  # E4M3 bias 4: (8+m) << (e+4)
     assert (g.min_outlier, g.max_outlier) == (9 << 4, 15 << 19)
     c = encode(np.array([299.0, 5.0]), f)
-    assert c[1] == f.identifier and decode(c, f).tolist() == [296, 0]   # 296 = 37 << 3 (300 would tie 296|304 -> 304)
+    assert c[1] == f.identifier and decode(c, f).tolist() == [296, 0]  # 296 = 37 << 3 (300 would tie 296|304 -> 304)
 
 
 @settings(max_examples=200, deadline=None)
@@ -76,8 +95,12 @@ def test_fast_paths_equal_reference(fmt, pairs):
 @pytest.mark.parametrize("fmt", FORMATS, ids=FMT_IDS)
 def test_numba_equals_numpy_on_many_values(fmt):
     rng = np.random.default_rng(7)
-    x = np.concatenate([rng.standard_t(2, 300_000) * fmt.max_normal / 2,   # >= PARALLEL_MIN_VALUES: threaded kernel
-                        rng.integers(-4 * fmt.max_outlier, 4 * fmt.max_outlier, 50_000) / 2])
+    x = np.concatenate(
+        [
+            rng.standard_t(2, 300_000) * fmt.max_normal / 2,  # >= PARALLEL_MIN_VALUES: threaded kernel
+            rng.integers(-4 * fmt.max_outlier, 4 * fmt.max_outlier, 50_000) / 2,
+        ]
+    )
     assert np.array_equal(encode(x, fmt, backend="numba"), encode(x, fmt, backend="numpy"))
 
 
@@ -136,6 +159,7 @@ def test_odd_axis_and_axis_choice():
 def test_scale_search_beats_plain_int4_on_outlier_channels():
     from llmaccel.workloads.quant.ant import int_quantize
     from llmaccel.workloads.quant.metrics import mse
+
     rng = np.random.default_rng(0)
     w = rng.standard_t(4, size=(64, 256)) * 0.02
     w[:, :3] *= 30  # outlier input channels
@@ -161,16 +185,27 @@ def test_normal_type_choice_by_mse():
         e = {n: ovp.search_scale(x, ovp4(n))[1] for n in ("int4", "flint4")}
         assert t.fmt.normal == min(e, key=e.get)
         picked.add(t.fmt.normal)
-    assert picked == {"int4", "flint4"}   # Gaussian -> int4, cubed Laplace -> flint4
+    assert picked == {"int4", "flint4"}  # Gaussian -> int4, cubed Laplace -> flint4
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: OVPFormat(5), lambda: OVPFormat(4, "int8"), lambda: ovp4("int8"),
-    lambda: ovp8(2, 4, 2), lambda: ovp8(4, 3, 2), lambda: ovp4(tie="down"), lambda: ovp4(pair_rule="right"),
-    lambda: encode(np.array([1.0, np.nan]), ovp4()), lambda: decode(np.array([8, 8], np.uint8), ovp4()),
-    lambda: decode(np.array([1, 2, 3], np.uint8), ovp4()), lambda: decode(np.array([17, 0], np.uint8), ovp4()),
-    lambda: ovp.ovp_quantize(np.ones(4), 6), lambda: encode(np.ones(4), ovp4(), backend="gpu"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: OVPFormat(5),
+        lambda: OVPFormat(4, "int8"),
+        lambda: ovp4("int8"),
+        lambda: ovp8(2, 4, 2),
+        lambda: ovp8(4, 3, 2),
+        lambda: ovp4(tie="down"),
+        lambda: ovp4(pair_rule="right"),
+        lambda: encode(np.array([1.0, np.nan]), ovp4()),
+        lambda: decode(np.array([8, 8], np.uint8), ovp4()),
+        lambda: decode(np.array([1, 2, 3], np.uint8), ovp4()),
+        lambda: decode(np.array([17, 0], np.uint8), ovp4()),
+        lambda: ovp.ovp_quantize(np.ones(4), 6),
+        lambda: encode(np.ones(4), ovp4(), backend="gpu"),
+    ],
+)
 def test_bad_input(bad):
     with pytest.raises(InputError):
         bad()

@@ -1,4 +1,5 @@
 """ANT, GOBO-, OLAccel-style quantizers and the metrics."""
+
 from __future__ import annotations
 
 import math
@@ -19,13 +20,19 @@ def test_type_grids():
     assert type_table("int4")[0].tolist() == list(range(-7, 8))
     for name in ("int4", "flint4", "int8", "flint8"):
         vals, codes = type_table(name)
-        assert np.array_equal(decode_type(encode_type(vals, name), name), vals)   # round trip
+        assert np.array_equal(decode_type(encode_type(vals, name), name), vals)  # round trip
         assert len(set(codes.tolist())) == len(codes)
 
 
 def test_ant_rounding_ties_to_larger_magnitude():
-    assert decode_type(encode_type(np.array([0.5, -0.5, 5.0, -7.0, 10.0, 100.0]), "flint4"), "flint4").tolist() == \
-        [1, -1, 6, -8, 12, 12]
+    assert decode_type(encode_type(np.array([0.5, -0.5, 5.0, -7.0, 10.0, 100.0]), "flint4"), "flint4").tolist() == [
+        1,
+        -1,
+        6,
+        -8,
+        12,
+        12,
+    ]
 
 
 def test_ant_adapts_type():
@@ -46,7 +53,7 @@ def test_gobo_outliers_are_exact_and_rare():
     rng = np.random.default_rng(2)
     w = rng.normal(size=200_000)
     r = gobo_quantize(w, bits=3)
-    assert 0.002 < r.outlier_frac < 0.0035          # Gaussian tail beyond 3 sigma: 0.27 %
+    assert 0.002 < r.outlier_frac < 0.0035  # Gaussian tail beyond 3 sigma: 0.27 %
     assert np.allclose(r.xq[r.outlier_mask], w[r.outlier_mask], rtol=1e-6)
     assert len(np.unique(r.xq[~r.outlier_mask])) <= 8
     assert 3.0 < r.bits_per_value < 3.2
@@ -66,12 +73,18 @@ def test_metrics_hand_values():
     assert sqnr_db([1.0], [1.0]) == math.inf
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: ant_quantize(np.ones(4), 5), lambda: ant_quantize(np.array([np.inf]), 4),
-    lambda: ant_quantize(np.ones(4), 4, types=("int8",)), lambda: type_table("posit4"),
-    lambda: gobo_quantize(np.ones(3), bits=0), lambda: olaccel_quantize(np.ones(3), outlier_ratio=1.5),
-    lambda: mse([1.0], [1.0, 2.0]),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: ant_quantize(np.ones(4), 5),
+        lambda: ant_quantize(np.array([np.inf]), 4),
+        lambda: ant_quantize(np.ones(4), 4, types=("int8",)),
+        lambda: type_table("posit4"),
+        lambda: gobo_quantize(np.ones(3), bits=0),
+        lambda: olaccel_quantize(np.ones(3), outlier_ratio=1.5),
+        lambda: mse([1.0], [1.0, 2.0]),
+    ],
+)
 def test_bad_input(bad):
     with pytest.raises(InputError):
         bad()

@@ -1,4 +1,5 @@
 """sim/olive: hand-calculated cycles and outlier-path costs, presets, bad input, 8-bit decomposition."""
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,7 @@ def test_outlier_path_cycles_by_hand():
     folds = math.ceil(m / 32) * math.ceil(n / 32)
     want = math.ceil(m * n * k * p.outlier.weight_frac / p.outlier.lanes) + p.outlier.sync_cycles_per_fold * folds
     assert r.meta["outlier_cycles"] == want
-    dense = folds * (2 * 32 + 32 + k - 2 + 0 + 1)          # FP16 MAC: d=1, L=1, e=1
+    dense = folds * (2 * 32 + 32 + k - 2 + 0 + 1)  # FP16 MAC: d=1, L=1, e=1
     assert r.ops[0].compute_cycles == dense + want
     # OLAccel: both operands carry outliers -> 1 - (1-fa)(1-fb) of the MACs
     hw2 = load_preset("olaccel-w4a4")
@@ -60,13 +61,18 @@ def test_outlier_path_cycles_by_hand():
     ol = QuantSpec("olaccel", 4)
     r2 = run(_trace(m, n, k, ol, ol), hw2)
     frac = 1 - (1 - p2.outlier.act_frac) * (1 - p2.outlier.weight_frac)
-    assert r2.meta["outlier_cycles"] == math.ceil(m * n * k * frac / p2.outlier.lanes) + p2.outlier.sync_cycles_per_fold * folds
+    assert (
+        r2.meta["outlier_cycles"]
+        == math.ceil(m * n * k * frac / p2.outlier.lanes) + p2.outlier.sync_cycles_per_fold * folds
+    )
 
 
 def test_memory_traffic_at_packed_widths():
     """A weight-streaming GEMV: OVP-4 moves half the bytes of OVP-8; OLAccel adds its outlier payload."""
+
     def dram(preset, spec):
         return run(_trace(1, 1024, 1024, spec, spec), load_preset(preset)).ops[0].bytes["dram_read"]
+
     b4, b8 = dram("olive-w4a4", named("ovp4")), dram("olive-w8a8", named("ovp8"))
     assert b8 == pytest.approx(2 * b4, rel=0.01)
     assert b4 == pytest.approx((1024 * 1024 + 1024) * 4 / 8, rel=0.01)
@@ -80,6 +86,7 @@ def test_memory_traffic_at_packed_widths():
 def test_every_preset_runs_its_quant_preset(preset):
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.requests import fixed
+
     hw = load_preset(preset)
     tr = build_trace("bert-base", "prefill", fixed(1, 64, 1, phase="prefill"), quant=hw.get("quant_preset"), layers=1)
     r = run(tr, hw)
@@ -91,6 +98,7 @@ def test_every_preset_runs_its_quant_preset(preset):
 def test_olive_beats_int8_and_gobo_on_bert():
     from llmaccel.workloads.graph import build_trace
     from llmaccel.workloads.requests import fixed
+
     req = fixed(1, 128, 1, phase="prefill")
     cyc = {}
     for preset in ("olive-w4a4", "gobo-w3a16", "systolic-int8"):
@@ -102,7 +110,7 @@ def test_olive_beats_int8_and_gobo_on_bert():
 
 def test_bad_input():
     hw = load_preset("olive-w4a4")
-    with pytest.raises(InputError):      # fp16 activations on the integer OVP PE
+    with pytest.raises(InputError):  # fp16 activations on the integer OVP PE
         run(_trace(8, 8, 8, named("fp16"), named("ovp4")), hw)
     with pytest.raises(InputError):
         olive_params(hw.with_overrides({"variant": "posit"}))
@@ -121,6 +129,7 @@ def test_fast_path_equals_per_pe_reference_on_ovp_operands():
     """
     from llmaccel.sim.systolic.reference import simulate_gemm
     from llmaccel.workloads.quant import ovp
+
     rng = np.random.default_rng(12)
     base = load_preset("olive-w4a4")
     p = olive_params(base)
@@ -131,8 +140,9 @@ def test_fast_path_equals_per_pe_reference_on_ovp_operands():
         f = ovp.ovp4("flint4" if rng.integers(2) else "int4")
         A = ovp.decode(ovp.encode(rng.standard_t(2, (m, k)) * 3, f, axis=1), f, axis=1, length=k).astype(np.int64)
         B = ovp.decode(ovp.encode(rng.standard_t(2, (k, n)) * 3, f, axis=0), f, axis=0, length=k).astype(np.int64)
-        out, cycles = simulate_gemm(A, B, R, C, "os", p.pe.pipeline_latency, p.decoder.latency_cycles,
-                                    p.pe.macs_per_cycle)
+        out, cycles = simulate_gemm(
+            A, B, R, C, "os", p.pe.pipeline_latency, p.decoder.latency_cycles, p.pe.macs_per_cycle
+        )
         assert np.array_equal(out, A @ B)
         hw = base.with_overrides({"array.rows": R, "array.cols": C})
         r = run(_trace(m, n, k, o4, o4), hw)

@@ -7,6 +7,7 @@
 * the vector generators against hand calculations;
 * deliberately broken RTL makes the checks fail (so they can fail).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,6 @@ from llmaccel.rtl.baseline.array import ArrayConfig, OsArray, latency_cycles
 from llmaccel.rtl.baseline.pe import MacPE, PEConfig, safe_accumulations
 from llmaccel.rtl.flow import RtlCheckFailed, run_cocotb, simulate_amaranth, write_verilog
 from llmaccel.sim.systolic.reference import simulate_os_tile
-
 
 
 # ------------------------------------------------------------ latency vs the sim reference
@@ -46,7 +46,7 @@ def test_latency_formula_equals_sim_reference_random_shapes():
 def test_latency_hand_values():
     # 4x4, T=1: last MAC at PE(3,3) in cycle 6, rows read in cycles 7..10 -> 11 cycles
     assert latency_cycles(4, 4, 1) == 11
-    assert latency_cycles(1, 1, 1) == 2       # MAC in cycle 0, output in cycle 1
+    assert latency_cycles(1, 1, 1) == 2  # MAC in cycle 0, output in cycle 1
     assert latency_cycles(2, 3, 64) == 2 * 2 + 3 + 64 - 2
 
 
@@ -94,7 +94,7 @@ def test_array_in_amaranth_sim(R, C, T):
     np.testing.assert_array_equal(got["C"], A @ B)
     np.testing.assert_array_equal(got["C"], c_ref)
     assert got["cycles"] == cycles_ref
-    assert got["order"] == list(range(R - 1, -1, -1))        # bottom row first, like the reference drain
+    assert got["order"] == list(range(R - 1, -1, -1))  # bottom row first, like the reference drain
 
 
 class _ClearLosesToEn(MacPE):
@@ -148,12 +148,12 @@ def test_pe_vectors_cover_every_product_and_bound():
     pairs = set(zip(v["prod_a"].tolist(), v["prod_b"].tolist()))
     assert len(pairs) == 256 * 256
     assert min(pairs) == (-128, -128) and max(pairs) == (127, 127)
-    assert v["prod_expected"].tolist()[:2] == [16384, 16384 - 128]     # (-128)(-128), (-128)(-127)
+    assert v["prod_expected"].tolist()[:2] == [16384, 16384 - 128]  # (-128)(-128), (-128)(-127)
     assert len(v["rnd_a"]) >= 10_000
-    assert safe_accumulations(PEConfig()) == 131071                    # (2**31 - 1) // 2**14
-    assert int(v["bound_at_safe"]) == 2_147_467_264                    # 131071 * 16384
-    assert int(v["bound_after_wrap"]) == -2_147_483_648                # 2**31 wraps to -2**31
-    assert v["rnd_en"].min() == 0 and v["rnd_clear"].max() == 1        # en low and clear both occur
+    assert safe_accumulations(PEConfig()) == 131071  # (2**31 - 1) // 2**14
+    assert int(v["bound_at_safe"]) == 2_147_467_264  # 131071 * 16384
+    assert int(v["bound_after_wrap"]) == -2_147_483_648  # 2**31 wraps to -2**31
+    assert v["rnd_en"].min() == 0 and v["rnd_clear"].max() == 1  # en low and clear both occur
 
 
 def test_array_vectors_volume_and_schedule():
@@ -182,14 +182,20 @@ def test_array_check_detects_broken_pe_and_latency_mismatch(tmp_path):
     """One Icarus run of a mutant array (PE ignores clear when en is high) with the
     expected latencies off by one: the testbench must report both kinds of error."""
     v = checks.array_vectors(2, 3, 5)
-    v["expected_latency"] = v["expected_latency"] + 1            # "model" says one cycle more
+    v["expected_latency"] = v["expected_latency"] + 1  # "model" says one cycle more
     vec = tmp_path / "v.npz"
     np.savez(vec, **v)
     bad = OsArray(ArrayConfig(2, 3), pe_factory=_ClearLosesToEn)
     src = write_verilog(bad, tmp_path / "src", checks.ARRAY_TOP)
     with pytest.raises(RtlCheckFailed) as info:
-        run_cocotb(src, checks.ARRAY_TOP, "llmaccel.rtl.baseline.tb_array", "icarus", tmp_path / "run",
-                   env={checks.VECTORS_ENV: str(vec)})
+        run_cocotb(
+            src,
+            checks.ARRAY_TOP,
+            "llmaccel.rtl.baseline.tb_array",
+            "icarus",
+            tmp_path / "run",
+            env={checks.VECTORS_ENV: str(vec)},
+        )
     msg = str(info.value)
-    assert "tile 0: latency" in msg                   # tile 0 starts from reset: C right, latency "wrong"
-    assert "tile 1: C[" in msg                        # tile 1 accumulates onto tile 0: C wrong
+    assert "tile 0: latency" in msg  # tile 0 starts from reset: C right, latency "wrong"
+    assert "tile 1: C[" in msg  # tile 1 accumulates onto tile 0: C wrong

@@ -1,5 +1,6 @@
 """FlightLLM DSP-group / chain RTL: model-side checks (latency, chain size, vector coverage, area);
 the cocotb runs on both simulators are in test_rtl_checks.py."""
+
 from __future__ import annotations
 
 from llmaccel.rtl.flightllm import checks
@@ -9,6 +10,7 @@ from llmaccel.rtl.flow import cell_counts
 
 def test_rtl_latency_is_the_presets_dg_pipeline_depth():
     from llmaccel.sim.preset import load_preset
+
     for name in ("u280", "vhk158"):
         assert load_preset(name).get("compute.dg_pipeline_stages") == LATENCY
 
@@ -22,6 +24,7 @@ def test_dsp_group_maps_to_two_dsp48e2():
 def test_checked_chain_is_one_full_csd_chain_of_every_preset():
     """The chain check covers pK = 16 DSPs (8 DGs of 2) in both modes of every FlightLLM preset."""
     from llmaccel.sim.preset import load_preset
+
     for name in ("u280", "vhk158"):
         p = load_preset(name)
         for mode in ("mm", "mv"):
@@ -30,6 +33,7 @@ def test_checked_chain_is_one_full_csd_chain_of_every_preset():
 
 def _chain_vectors():
     from llmaccel.rtl.flightllm.vectors import build_chain
+
     return build_chain(checks.CHAIN_GROUPS)
 
 

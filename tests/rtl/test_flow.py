@@ -1,4 +1,5 @@
 """rtl.flow (build cache, failure reporting, amaranth.sim path), rtl.registry and `llmaccel verify`."""
+
 from __future__ import annotations
 
 import textwrap
@@ -28,7 +29,7 @@ class _Counter(wiring.Component):
         return m
 
 
-_TB = textwrap.dedent('''
+_TB = textwrap.dedent("""
     import os
     import cocotb
     from cocotb.clock import Clock
@@ -46,7 +47,7 @@ _TB = textwrap.dedent('''
         for _ in range(int(os.environ["N_CYCLES"])):
             await FallingEdge(dut.clk)
         assert dut.count.value.to_unsigned() == int(os.environ["EXPECT"])
-''')
+""")
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_build_error_raises_rtl_check_failed(tmp_path, monkeypatch):
     bad.write_text("module flow_bad(input clk); this is not verilog; endmodule\n")
     with pytest.raises(RtlCheckFailed, match="build of flow_bad failed"):
         run_cocotb(bad, "flow_bad", "tb_flow_smoke", "icarus", tmp_path / "run")
-    assert not any((tmp_path / "cache" / "icarus").iterdir())      # no half-built entry left
+    assert not any((tmp_path / "cache" / "icarus").iterdir())  # no half-built entry left
 
 
 def test_unknown_simulator_rejected(tmp_path):
@@ -137,11 +138,12 @@ def test_cell_counts_pe_generic():
     Xilinx figures are in docs/rtl.md.)
     """
     from llmaccel.rtl.baseline.pe import MacPE
+
     generic = flow.cell_counts(MacPE(), "baseline_pe")
     assert generic["total"] == sum(v for k, v in generic.items() if k != "total")
-    assert sum(v for k, v in generic.items() if "DFF" in k) == 32      # the accumulator, nothing else
+    assert sum(v for k, v in generic.items() if "DFF" in k) == 32  # the accumulator, nothing else
     assert "$scopeinfo" not in generic
-    assert generic["total"] > 32 + 8 * 8                               # an 8x8 multiplier is there
+    assert generic["total"] > 32 + 8 * 8  # an 8x8 multiplier is there
 
 
 # ------------------------------------------------------------------- registry + verify CLI
@@ -157,11 +159,14 @@ def test_verify_list(capsys):
     assert [line.split(":")[0] for line in out] == ["baseline.array2x3", "baseline.array4x4", "baseline.pe"]
 
 
-@pytest.mark.parametrize("argv,field", [
-    (["verify", "--sim", "modelsim"], "--sim"),
-    (["verify", "--unit", "no-such-unit"], "--unit"),
-    (["verify", "--unit", " "], "--unit"),
-])
+@pytest.mark.parametrize(
+    "argv,field",
+    [
+        (["verify", "--sim", "modelsim"], "--sim"),
+        (["verify", "--unit", "no-such-unit"], "--unit"),
+        (["verify", "--unit", " "], "--unit"),
+    ],
+)
 def test_verify_bad_input_exit_2(capsys, argv, field):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -178,14 +183,17 @@ def test_verify_table_and_exit_codes_with_real_cocotb_runs(smoke, capsys, monkey
     def counter_check(expect: int):
         def run(sim, build_dir):
             run_cocotb(src, "flow_counter", "tb_flow_smoke", sim, build_dir, env=_env(tb_dir, 5, expect))
+
         return run
 
     def crash(sim, build_dir):
         raise KeyError("boom")
 
-    fake = [RtlCheck("fake.ok", "counter counts 5", counter_check(5)),
-            RtlCheck("fake.fail", "counter expected at 6", counter_check(6)),
-            RtlCheck("fake.crash", "crashes", crash)]
+    fake = [
+        RtlCheck("fake.ok", "counter counts 5", counter_check(5)),
+        RtlCheck("fake.fail", "counter expected at 6", counter_check(6)),
+        RtlCheck("fake.crash", "crashes", crash),
+    ]
     monkeypatch.setattr(registry, "all_checks", lambda: fake)
     assert main(["verify", "--unit", "fake", "--sim", "icarus"]) == 1
     table = capsys.readouterr().out.splitlines()

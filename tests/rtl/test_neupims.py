@@ -1,5 +1,6 @@
 """NeuPIMs PIM bank MAC: model checked by hand and against exact fractions; area (the RTL == model
 runs on Icarus and Verilator are in test_rtl_checks.py)."""
+
 import numpy as np
 
 from llmaccel.rtl.flow import cell_counts
@@ -29,14 +30,20 @@ def test_cell_counts():
 def test_fp16_model_is_exact():
     """The fp16 model's value equals the exact rational sum of the fp16 products (Fraction)."""
     from fractions import Fraction
+
     from llmaccel.sim.neupims.pim_unit import FP16_FRAC_BITS, run_stream_fp16
+
     rng = np.random.default_rng(11)
     for _ in range(30):
         n = int(rng.integers(1, 20))
         bits = rng.integers(0, 0x7C00, (n, 2, 16)) | (rng.integers(0, 2, (n, 2, 16)) << 15)
         vals = bits.astype(np.uint16).view(np.float16).astype(np.float64)
         exact = sum(Fraction(float(x)) * Fraction(float(y)) for x, y in zip(vals[:, 0].ravel(), vals[:, 1].ravel()))
-        out = run_stream_fp16([1] * n + [0], [0] * n + [1], np.vstack([bits[:, 0], np.zeros((1, 16), int)]),
-                              np.vstack([bits[:, 1], np.zeros((1, 16), int)]))
+        out = run_stream_fp16(
+            [1] * n + [0],
+            [0] * n + [1],
+            np.vstack([bits[:, 0], np.zeros((1, 16), int)]),
+            np.vstack([bits[:, 1], np.zeros((1, 16), int)]),
+        )
         assert out[0][0] == n + LATENCY and out[0][2] == 0
         assert Fraction(out[0][1], 1 << FP16_FRAC_BITS) == exact

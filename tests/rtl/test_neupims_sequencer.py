@@ -9,6 +9,7 @@
 * the stream sets really contain the corners they are meant to check;
 * register widths and Yosys flip-flop counts against a hand count.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -83,17 +84,41 @@ def test_blocked_hand_schedule_inputs():
     assert d[:49, COL["pim_may"]].tolist() == [0] * 15 + [1] * 34
     assert d[:49, COL["group_closed"]].tolist() == [1] + [0] * 34 + [1] * 14
     assert np.flatnonzero(s.want).tolist() == list(range(35, 48))
-    assert not d[:49, COL["row_busy"]].any()       # head G_ACT, no refresh on the row bus
+    assert not d[:49, COL["row_busy"]].any()  # head G_ACT, no refresh on the row bus
 
 
-@pytest.mark.parametrize("kind,corners", [
-    ("dual", ("gact_at_tfaw", "gact_at_act_trrd_l", "readres_after_rd", "gwrite_after_rd", "gwrite_after_wr",
-              "start_held", "want_cycles", "refreshes")),
-    ("single", ("gact_after_pre_trp", "gwrite_after_rd", "gwrite_after_wr", "start_held", "want_cycles",
-                "refreshes", "group_open_cycles")),
-    ("long_trc", ("gact_at_trc", "want_cycles")),
-    ("long_tfaw", ("gact_at_tfaw", "want_cycles", "group_open_cycles")),
-])
+@pytest.mark.parametrize(
+    "kind,corners",
+    [
+        (
+            "dual",
+            (
+                "gact_at_tfaw",
+                "gact_at_act_trrd_l",
+                "readres_after_rd",
+                "gwrite_after_rd",
+                "gwrite_after_wr",
+                "start_held",
+                "want_cycles",
+                "refreshes",
+            ),
+        ),
+        (
+            "single",
+            (
+                "gact_after_pre_trp",
+                "gwrite_after_rd",
+                "gwrite_after_wr",
+                "start_held",
+                "want_cycles",
+                "refreshes",
+                "group_open_cycles",
+            ),
+        ),
+        ("long_trc", ("gact_at_trc", "want_cycles")),
+        ("long_tfaw", ("gact_at_tfaw", "want_cycles", "group_open_cycles")),
+    ],
+)
 def test_stream_sets_cover_corners(kind, corners):
     streams = checks.seq_streams(kind)
     total = {c: sum(s.cover.get(c, 0) for s in streams) for c in corners}
@@ -112,16 +137,18 @@ def test_stream_sets_cover_corners(kind, corners):
 
 def _hand_register_bits(single: bool) -> int:
     """Flip-flops by hand for the spec timing (bits = ceil(log2(saturation + 1)))."""
-    ages = (4      # READRES age, saturates at rr2gw 13
-            + 6    # GWRITE age, buffer ready 36
-            + (3 if single else 2)   # COMP age: tRTP 4 (single) or comp_interval 2
-            + 4    # PIM_PRE age, tRP 14
-            + 6    # G_ACT age, tRAS 34
-            + 4    # RD age, rd2gw 13
-            + 2)   # WR age, wr2gw 3 (wr2rr is negative: no rule)
-    per_rank = 3 + 9 + 3 + 2 * (4 * 5 + 2)   # G_ACT tRRD_S 4, REF tRFC 260, ACT tRRD_S 4, two tFAW rings (30)
+    ages = (
+        4  # READRES age, saturates at rr2gw 13
+        + 6  # GWRITE age, buffer ready 36
+        + (3 if single else 2)  # COMP age: tRTP 4 (single) or comp_interval 2
+        + 4  # PIM_PRE age, tRP 14
+        + 6  # G_ACT age, tRAS 34
+        + 4  # RD age, rd2gw 13
+        + 2
+    )  # WR age, wr2gw 3 (wr2rr is negative: no rule)
+    per_rank = 3 + 9 + 3 + 2 * (4 * 5 + 2)  # G_ACT tRRD_S 4, REF tRFC 260, ACT tRRD_S 4, two tFAW rings (30)
     per_group = 6 + 3 + (4 if single else 0)  # G_ACT tRC 48, ACT tRRD_L 6, normal PRE tRP 14 (single)
-    return ages + 2 * per_rank + 8 * per_group + 1 + 1 + 8   # pim_mode, tile_open, cmd_log
+    return ages + 2 * per_rank + 8 * per_group + 1 + 1 + 8  # pim_mode, tile_open, cmd_log
 
 
 @pytest.mark.parametrize("kind", ["dual", "single"])
@@ -142,6 +169,13 @@ def test_yosys_flip_flops():
 def test_command_codes_match_the_model():
     from llmaccel.rtl.neupims import sequencer as sq
     from llmaccel.sim.neupims import pim
+
     assert (sq.GWRITE, sq.G_ACT, sq.PIM_HEADER, sq.COMP, sq.READRES, sq.PIM_PRE) == (
-        pim.GWRITE, pim.G_ACT, pim.PIM_HEADER, pim.COMP, pim.READRES, pim.PIM_PRE)
+        pim.GWRITE,
+        pim.G_ACT,
+        pim.PIM_HEADER,
+        pim.COMP,
+        pim.READRES,
+        pim.PIM_PRE,
+    )
     assert max(pim.PIM_PRE, pim.GWRITE) < 1 << sq.CMD_BITS

@@ -6,6 +6,7 @@
   tile and on >= 200 random shapes -- rtl/ may not import sim/, so this test joins them;
 * the vector generators against hand-derived values (so the checks can fail).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,12 +18,13 @@ from llmaccel.rtl.olive.array import PAIRS_PER_BEAT, latency_cycles
 from llmaccel.sim.systolic.dataflow import fold_cycles, fold_geometry
 
 
-
 def test_array_latency_equals_sim_fold_formula():
     rng = np.random.default_rng(5)
     shapes = [(4, 4, tl["T"] * 2) for tl in checks.array_tiles()]
-    shapes += [(int(r), int(c), int(k)) for r, c, k in zip(rng.integers(1, 9, 200), rng.integers(1, 9, 200),
-                                                           rng.integers(1, 200, 200))]
+    shapes += [
+        (int(r), int(c), int(k))
+        for r, c, k in zip(rng.integers(1, 9, 200), rng.integers(1, 9, 200), rng.integers(1, 200, 200))
+    ]
     for r, c, k in shapes:
         rf, cf, t = fold_geometry(r, c, k, r, c, "os", PAIRS_PER_BEAT)
         assert (rf, cf) == (1, 1)
@@ -31,6 +33,7 @@ def test_array_latency_equals_sim_fold_formula():
 
 def test_preset_latencies_match_rtl():
     from llmaccel.sim.preset import load_preset
+
     hw = load_preset("olive-w4a4")
     assert hw.get("pe.pipeline_latency") == pe_mod.LATENCY
     assert hw.get("decoder.latency_cycles") == dec.LATENCY
@@ -51,9 +54,9 @@ def test_decoder_vectors_hand_values():
 
 def test_pe_model_hand_values():
     acc = checks.pe_model([[1, 0]], [[3, -2]], [[2, 0]], [[-3, 5]], [1], [0])
-    assert acc.tolist() == [(3 * -3 << 3) + (-2 * 5)]          # -72 - 10
+    assert acc.tolist() == [(3 * -3 << 3) + (-2 * 5)]  # -72 - 10
     acc = checks.pe_model([[0], [0], [0]], [[2], [2], [2]], [[0], [0], [0]], [[3], [3], [3]], [1, 1, 1], [0, 1, 0])
-    assert acc.tolist() == [6, 6, 12]                            # clear+en restarts the sum with this product
+    assert acc.tolist() == [6, 6, 12]  # clear+en restarts the sum with this product
 
 
 def test_array_tiles_against_numpy():

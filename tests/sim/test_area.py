@@ -1,4 +1,5 @@
 """sim.area: node scaling and provenance."""
+
 import pytest
 
 from llmaccel.sim.area import load_area_table

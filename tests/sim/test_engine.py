@@ -1,4 +1,5 @@
 """sim.engine: deterministic event order and unit booking."""
+
 import pytest
 
 from llmaccel.sim.engine import Engine, Resource
@@ -10,7 +11,7 @@ def test_events_fire_in_time_then_schedule_order():
     log = []
     eng.at(5, lambda e: log.append(("a", e.now)))
     eng.at(2, lambda e: log.append(("b", e.now)))
-    eng.at(5, lambda e: log.append(("c", e.now)))      # same time as "a": fires after it
+    eng.at(5, lambda e: log.append(("c", e.now)))  # same time as "a": fires after it
     eng.at(2, lambda e: e.after(0, lambda e2: log.append(("d", e2.now))))  # scheduled during t=2
     last = eng.run()
     assert log == [("b", 2), ("d", 2), ("a", 5), ("c", 5)]
@@ -28,7 +29,7 @@ def test_after_chains_and_until():
 
     eng.at(3, tick)
     eng.run(until=20)
-    assert seen == [3, 10, 17]          # 24 lies beyond `until`
+    assert seen == [3, 10, 17]  # 24 lies beyond `until`
     eng.run()
     assert seen == [3, 10, 17, 24, 31]
 
@@ -45,10 +46,10 @@ def test_past_and_negative_rejected():
 
 def test_resource_books_earliest_free_unit():
     r = Resource("dma", units=2, record=True)
-    assert r.acquire(0, 10) == (0, 10)      # unit 0
-    assert r.acquire(0, 4) == (0, 4)        # unit 1
-    assert r.acquire(2, 3) == (4, 7)        # unit 1 frees at 4 first
-    assert r.acquire(20, 1) == (20, 21)     # both free; lowest index (unit 0)
+    assert r.acquire(0, 10) == (0, 10)  # unit 0
+    assert r.acquire(0, 4) == (0, 4)  # unit 1
+    assert r.acquire(2, 3) == (4, 7)  # unit 1 frees at 4 first
+    assert r.acquire(20, 1) == (20, 21)  # both free; lowest index (unit 0)
     assert r.bookings[-1][0] == 0
     assert r.busy_cycles == 10 + 4 + 3 + 1
     assert r.free_at() == 7 and r.all_free_at() == 21

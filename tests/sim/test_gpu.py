@@ -1,4 +1,5 @@
 """GPU roofline: hand-computed memory- and compute-bound ops, dtype choice, energy."""
+
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def test_memory_bound_gemv_by_hand():
     p = raw("a100-40gb")
     op = Op("L0.q_proj", OpKind.GEMV, 0, Phase.DECODE, m=1, n=4096, k=4096)
     r = simulate_trace(Trace("x", [op]), "a100-40gb")
-    nbytes = 2 * (1 * 4096 + 4096 * 4096 + 1 * 4096)          # fp16 a, b, out
+    nbytes = 2 * (1 * 4096 + 4096 * 4096 + 1 * 4096)  # fp16 a, b, out
     t_mem = nbytes / (p["memory_gbps"]["value"] * 1e9 * p["efficiency"]["memory"]["value"])
     t_cmp = 2 * 4096 * 4096 / (p["peak_tops"]["fp16"]["value"] * 1e12 * p["efficiency"]["compute"]["gemv"]["value"])
     assert t_mem > t_cmp
@@ -39,21 +40,27 @@ def test_compute_bound_gemm_uses_int8_peak():
     p = raw("a100-80gb")
     op = Op("g", OpKind.GEMM, 0, Phase.PREFILL, m=8192, n=8192, k=8192, a_spec=INT8, b_spec=INT8, out_spec=FP16)
     r = simulate_trace(Trace("x", [op]), "a100-80gb")
-    t_cmp = 2 * 8192 ** 3 / (p["peak_tops"]["int8"]["value"] * 1e12 * p["efficiency"]["compute"]["gemm"]["value"])
-    assert r.time_s == pytest.approx(t_cmp + p["kernel_overhead_us"]["value"] * 1e-6, abs=1 / (p["clock_mhz"]["value"] * 1e6))
+    t_cmp = 2 * 8192**3 / (p["peak_tops"]["int8"]["value"] * 1e12 * p["efficiency"]["compute"]["gemm"]["value"])
+    assert r.time_s == pytest.approx(
+        t_cmp + p["kernel_overhead_us"]["value"] * 1e-6, abs=1 / (p["clock_mhz"]["value"] * 1e6)
+    )
 
 
 def test_int4_only_where_listed():
     p2080 = raw("rtx2080ti")
     op = Op("g", OpKind.GEMM, 0, Phase.PREFILL, m=4096, n=4096, k=4096, a_spec=named("int4"), b_spec=named("int4"))
     r = simulate_trace(Trace("x", [op]), "rtx2080ti")
-    t = 2 * 4096 ** 3 / (p2080["peak_tops"]["int4"]["value"] * 1e12 * p2080["efficiency"]["compute"]["gemm"]["value"])
-    assert r.time_s == pytest.approx(t + p2080["kernel_overhead_us"]["value"] * 1e-6, abs=1 / (p2080["clock_mhz"]["value"] * 1e6))
+    t = 2 * 4096**3 / (p2080["peak_tops"]["int4"]["value"] * 1e12 * p2080["efficiency"]["compute"]["gemm"]["value"])
+    assert r.time_s == pytest.approx(
+        t + p2080["kernel_overhead_us"]["value"] * 1e-6, abs=1 / (p2080["clock_mhz"]["value"] * 1e6)
+    )
     # V100S lists no int4 peak: int4 operands fall back to int8 (DP4A)
     pv = raw("v100s")
     rv = simulate_trace(Trace("x", [op]), "v100s")
-    tv = 2 * 4096 ** 3 / (pv["peak_tops"]["int8"]["value"] * 1e12 * pv["efficiency"]["compute"]["gemm"]["value"])
-    assert rv.time_s == pytest.approx(tv + pv["kernel_overhead_us"]["value"] * 1e-6, abs=1 / (pv["clock_mhz"]["value"] * 1e6))
+    tv = 2 * 4096**3 / (pv["peak_tops"]["int8"]["value"] * 1e12 * pv["efficiency"]["compute"]["gemm"]["value"])
+    assert rv.time_s == pytest.approx(
+        tv + pv["kernel_overhead_us"]["value"] * 1e-6, abs=1 / (pv["clock_mhz"]["value"] * 1e6)
+    )
 
 
 def test_design_plugin_and_wrong_preset():

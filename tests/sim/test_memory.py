@@ -1,4 +1,5 @@
 """sim.memory: channel transfer cycles and SRAM fit checks (hand-computed)."""
+
 import numpy as np
 import pytest
 
@@ -22,13 +23,14 @@ def test_transfer_cycles_by_hand():
 
 
 def test_fractional_latency_rounds_up():
-    mem = OffChip(1, 10.0, 15.0, 32, 1000.0)     # 10 B/cycle, latency 15 cycles
+    mem = OffChip(1, 10.0, 15.0, 32, 1000.0)  # 10 B/cycle, latency 15 cycles
     # 100 B -> 4 bursts of 32 B = 128 B / 10 = 12.8 -> 15 + 12.8 = 27.8 -> 28
     assert mem.transfer_cycles(100) == 28
 
 
-@pytest.mark.parametrize("kw", [dict(channels=0), dict(bandwidth_gbps=0), dict(latency_ns=-1),
-                                dict(burst_bytes=1.5), dict(clock_mhz=-5)])
+@pytest.mark.parametrize(
+    "kw", [dict(channels=0), dict(bandwidth_gbps=0), dict(latency_ns=-1), dict(burst_bytes=1.5), dict(clock_mhz=-5)]
+)
 def test_offchip_bad_input(kw):
     args = dict(channels=1, bandwidth_gbps=1.0, latency_ns=0.0, burst_bytes=64, clock_mhz=100.0)
     args.update(kw)
@@ -57,6 +59,7 @@ def test_sram_bad_capacity():
 
 def test_offchip_from_command_level_dram():
     from llmaccel.sim.dram import load_dram
+
     cfg = load_dram("hbm2-neupims")
     mem = OffChip.from_dram(cfg, clock_mhz=1000.0)
     # 32 channels x 128 bit x 2 (DDR) / 1 ns = 1024 GB/s, derated by refresh 1 - tRFC/tREFI = 1 - 260/3900

@@ -1,8 +1,9 @@
 """PE passes follow code widths, not storage widths (group scales / sparsity change traffic only)."""
-from llmaccel.sim.systolic.model import simulate_gemm
-from llmaccel.sim.systolic.pe import PEType
+
 from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.model import simulate_gemm
 from llmaccel.sim.systolic.params import systolic_params
+from llmaccel.sim.systolic.pe import PEType
 
 
 def test_int4_group_weights_take_one_pass_on_a_4bit_pe():

@@ -1,4 +1,5 @@
 """Every shipped preset loads and every number in it carries a source."""
+
 from pathlib import Path
 
 import pytest
@@ -39,10 +40,12 @@ def test_my_presets_build_typed_params(name):
     hw = load_preset(name)
     if hw.design == "systolic":
         from llmaccel.sim.systolic.params import systolic_params
+
         p = systolic_params(hw)
         assert p.array.rows > 0 and p.mem_params().dram.bytes_per_cycle > 0
     else:
         from llmaccel.sim.gpu import gpu_params
+
         p = gpu_params(hw)
         assert p.peak_tops["fp16"] > 0
 
@@ -58,6 +61,7 @@ def test_ant_config_values():
 def test_bad_param_is_input_error():
     from llmaccel.sim.systolic.params import systolic_params
     from llmaccel.workloads.errors import InputError
+
     hw = load_preset("systolic-int8").with_overrides({"array.rows": 0})
     with pytest.raises(InputError) as e:
         systolic_params(hw)

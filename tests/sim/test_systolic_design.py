@@ -1,4 +1,5 @@
 """The ``systolic`` design end to end on a one-layer LLaMA2-7B decode trace."""
+
 import json
 import math
 from dataclasses import asdict
@@ -42,7 +43,7 @@ def test_vector_op_by_hand(result):
     norm = next(o for o in result.ops if o.name == "L0.norm_attn")
     # 2 rows x 4096 elements, 2 passes (preset), 32 lanes, 4 cycles latency: ceil(16384 / 32) + 4
     assert norm.cycles == math.ceil(2 * 4096 * 2 / 32) + 4
-    assert norm.bytes["dram_read"] == 0        # fits on chip
+    assert norm.bytes["dram_read"] == 0  # fits on chip
 
 
 def test_gemv_at_least_compulsory_traffic(result):
@@ -66,5 +67,5 @@ def test_fp16_trace_on_int8_array_rejected():
     with pytest.raises(InputError) as e:
         run(tr, load_preset("systolic-int8"))
     assert e.value.field == "quant"
-    r = run(tr, load_preset("systolic-fp16"))          # the fp16 array takes it
+    r = run(tr, load_preset("systolic-fp16"))  # the fp16 array takes it
     assert r.total_cycles > 0 and r.energy_pj["pe_array"] > 0

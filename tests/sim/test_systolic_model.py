@@ -1,12 +1,19 @@
 """Op-level model: double-buffer stalls vs an event-by-event simulation, hand-computed GEMMs, energy."""
+
 import numpy as np
 import pytest
 
 from llmaccel.sim.energy import EnergyLedger, load_table
 from llmaccel.sim.engine import Engine, Resource
 from llmaccel.sim.memory import OffChip
-from llmaccel.sim.systolic.model import (ArrayParams, EnergyActions, MemParams, charge_gemm, double_buffer_total,
-                                simulate_gemm)
+from llmaccel.sim.systolic.model import (
+    ArrayParams,
+    EnergyActions,
+    MemParams,
+    charge_gemm,
+    double_buffer_total,
+    simulate_gemm,
+)
 from llmaccel.sim.systolic.pe import FP16_PE, INT8_PE, PEType
 from llmaccel.workloads.errors import InputError
 
@@ -57,6 +64,7 @@ def event_sim(compute, fetch, write, double_buffered=True):
             else:
                 _, end = dram.acquire(e2.now, write[i])
                 state["end"] = max(end, e2.now)
+
         e.at(done, finish)
 
     _, f0 = dram.acquire(0, fetch[0])
@@ -68,7 +76,7 @@ def event_sim(compute, fetch, write, double_buffered=True):
 
 def test_double_buffer_formula_equals_event_simulation():
     rng = np.random.default_rng(7)
-    for trial in range(300):
+    for _trial in range(300):
         n = int(rng.integers(1, 12))
         compute = rng.integers(1, 60, n)
         fetch = rng.integers(0, 80, n)
@@ -98,18 +106,18 @@ def test_small_gemm_by_hand():
     # SRAM: array reads a and b once (2048 B), writes 32x32 int32 (4096 B);
     # DRAM fills are writes (2048 B), the write-back is a read (1024 B)
     assert st.sram_read == 2048 + 1024 and st.sram_write == 4096 + 2048
-    assert st.macs == 32 ** 3 and st.folds == 1
+    assert st.macs == 32**3 and st.folds == 1
 
 
 def test_energy_ledger_hand_sum():
     st = simulate_gemm(32, 32, 32, ARR32, ANT_MEM, INT8_PE, 8, 8, 8)
     ledger = EnergyLedger(load_table(), node_nm=28)
     comp = charge_gemm(ledger, st, INT8_PE, ARR32, EnergyActions(), count=2)
-    f28 = (28 / 45) * (0.9 / 1.0) ** 2               # C*V^2 rule of sim/tables/energy.yaml
-    macs = 2 * 32 ** 3
-    assert comp["pe_array"] == pytest.approx(macs * (0.2 + 0.1) * f28)           # int8 mult + int32 add
+    f28 = (28 / 45) * (0.9 / 1.0) ** 2  # C*V^2 rule of sim/tables/energy.yaml
+    macs = 2 * 32**3
+    assert comp["pe_array"] == pytest.approx(macs * (0.2 + 0.1) * f28)  # int8 mult + int32 add
     assert comp["sram"] == pytest.approx(2 * (3072 + 6144) * 8 / 64 * 10.0 * f28)
-    assert comp["dram"] == pytest.approx(2 * 3072 * 8 * 3.9)                      # hbm2 pJ/bit, not scaled
+    assert comp["dram"] == pytest.approx(2 * 3072 * 8 * 3.9)  # hbm2 pJ/bit, not scaled
     assert ledger.total_pj == pytest.approx(sum(comp.values()))
 
 

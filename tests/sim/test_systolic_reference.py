@@ -1,4 +1,5 @@
 """Per-PE per-cycle reference vs numpy and vs the closed-form fast path."""
+
 import numpy as np
 import pytest
 
@@ -19,7 +20,7 @@ def test_os_tile_hand_cycles_and_values():
     B = np.arange(12).reshape(3, 4)
     C, cyc = ref.simulate_os_tile(A, B)
     assert cyc == 9
-    assert C.tolist() == [[20, 23, 26, 29], [56, 68, 80, 92]]   # hand: row0 = [0*0+1*4+2*8, ...]
+    assert C.tolist() == [[20, 23, 26, 29], [56, 68, 80, 92]]  # hand: row0 = [0*0+1*4+2*8, ...]
 
 
 def test_ws_tile_hand_cycles():
@@ -77,10 +78,16 @@ def _random_case(rng):
 def test_fast_equals_reference_on_random_shapes(dataflow):
     rng = np.random.default_rng(RNG_SEED + {"os": 0, "ws": 1, "is": 2}[dataflow])
     # always include the corners: K=1, 1-wide arrays, exact multiples and one-past
-    corners = [(1, 1, 1, 1, 1, 1, 0, 1), (4, 3, 4, 3, 1, 1, 0, 1), (4, 3, 5, 4, 1, 1, 0, 1),
-               (1, 5, 7, 11, 9, 1, 0, 1), (5, 1, 11, 7, 9, 2, 1, 1), (3, 3, 9, 9, 12, 1, 0, 2)]
+    corners = [
+        (1, 1, 1, 1, 1, 1, 0, 1),
+        (4, 3, 4, 3, 1, 1, 0, 1),
+        (4, 3, 5, 4, 1, 1, 0, 1),
+        (1, 5, 7, 11, 9, 1, 0, 1),
+        (5, 1, 11, 7, 9, 2, 1, 1),
+        (3, 3, 9, 9, 12, 1, 0, 2),
+    ]
     cases = corners + [_random_case(rng) for _ in range(210)]
-    for (R, C, M, N, K, L, e, d) in cases:
+    for R, C, M, N, K, L, e, d in cases:
         A, B = _ints(rng, (M, K)), _ints(rng, (K, N))
         out, cyc = ref.simulate_gemm(A, B, R, C, dataflow, L, e, d)
         assert np.array_equal(out, A @ B), (dataflow, R, C, M, N, K)

@@ -1,4 +1,5 @@
 """``llmaccel trace`` end to end: files, summary line, bad input -> exit 2 with one stderr line."""
+
 import pytest
 
 from llmaccel.cli import main
@@ -7,8 +8,25 @@ from llmaccel.workloads.trace_io import read_trace
 
 def test_decode_trace_written_and_summarised(tmp_path, capsys):
     out = tmp_path / "d.jsonl"
-    rc = main(["trace", "--model", "llama2-7b", "--phase", "decode", "--batch", "4", "--prompt-len", "100",
-               "--gen-len", "10", "--layers", "2", "--out", str(out)])
+    rc = main(
+        [
+            "trace",
+            "--model",
+            "llama2-7b",
+            "--phase",
+            "decode",
+            "--batch",
+            "4",
+            "--prompt-len",
+            "100",
+            "--gen-len",
+            "10",
+            "--layers",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     line = capsys.readouterr().out.strip().splitlines()
     assert len(line) == 1
@@ -22,8 +40,21 @@ def test_decode_trace_written_and_summarised(tmp_path, capsys):
 
 
 def test_sampled_trace_is_reproducible(tmp_path):
-    args = ["trace", "--model", "gpt3-7b", "--batch", "8", "--dist", "alpaca", "--seed", "3", "--tp", "4",
-            "--layers", "1"]
+    args = [
+        "trace",
+        "--model",
+        "gpt3-7b",
+        "--batch",
+        "8",
+        "--dist",
+        "alpaca",
+        "--seed",
+        "3",
+        "--tp",
+        "4",
+        "--layers",
+        "1",
+    ]
     assert main(args + ["--out", str(tmp_path / "a.jsonl")]) == 0
     assert main(args + ["--out", str(tmp_path / "b.jsonl.gz")]) == 0
     assert (tmp_path / "a.jsonl").read_bytes() != b""
@@ -34,7 +65,10 @@ def test_sampled_trace_is_reproducible(tmp_path):
 
 
 def test_encoder_default_prompt_is_the_image(tmp_path):
-    assert main(["trace", "--model", "vit-b", "--phase", "prefill", "--batch", "2", "--out", str(tmp_path / "v.jsonl")]) == 0
+    assert (
+        main(["trace", "--model", "vit-b", "--phase", "prefill", "--batch", "2", "--out", str(tmp_path / "v.jsonl")])
+        == 0
+    )
     t = read_trace(tmp_path / "v.jsonl")
     assert t.ops[0].m == 2 * 197
 
@@ -47,20 +81,23 @@ def test_gemm_csv_conversion(tmp_path, capsys):
     assert read_trace(tmp_path / "g.jsonl").total_macs == 16 * 32 * 64
 
 
-@pytest.mark.parametrize("args", [
-    ["--model", "nope"],
-    ["--phase", "train"],
-    ["--batch", "0"],
-    ["--prompt-len", "-3"],
-    ["--tp", "5"],
-    ["--layers", "99"],
-    ["--quant", "w1a1"],
-    ["--dist", "lmsys"],
-    ["--dist", "alpaca", "--prompt-len", "5"],
-    ["--seed", "-1", "--dist", "alpaca"],
-    ["--model", "bert-base", "--phase", "decode"],
-    ["--gemm-csv", "/nonexistent.csv"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--model", "nope"],
+        ["--phase", "train"],
+        ["--batch", "0"],
+        ["--prompt-len", "-3"],
+        ["--tp", "5"],
+        ["--layers", "99"],
+        ["--quant", "w1a1"],
+        ["--dist", "lmsys"],
+        ["--dist", "alpaca", "--prompt-len", "5"],
+        ["--seed", "-1", "--dist", "alpaca"],
+        ["--model", "bert-base", "--phase", "decode"],
+        ["--gemm-csv", "/nonexistent.csv"],
+    ],
+)
 def test_bad_input_exit_2_one_line(tmp_path, capsys, args):
     out = tmp_path / "x.jsonl"
     rc = main(["trace", *args, "--out", str(out)])

@@ -1,4 +1,5 @@
 """SCALE-Sim GEMM topology CSV -> Trace."""
+
 import pytest
 
 from llmaccel.workloads.errors import InputError
@@ -14,8 +15,11 @@ def test_scalesim_rows(tmp_path):
     p.write_text(GPT2_TOPO)
     t = read_gemm_csv(p)
     assert [(o.name, o.m, o.n, o.k, o.layer, o.role) for o in t.ops] == [
-        ("QKT", 1024, 1024, 64, 0, "gemm"), ("QKTV", 1024, 64, 1024, 1, "gemm"),
-        ("Linear1", 1024, 4800, 1600, 2, "gemm"), ("PW-FF-L2", 1024, 1600, 3072, 3, "gemm")]
+        ("QKT", 1024, 1024, 64, 0, "gemm"),
+        ("QKTV", 1024, 64, 1024, 1, "gemm"),
+        ("Linear1", 1024, 4800, 1600, 2, "gemm"),
+        ("PW-FF-L2", 1024, 1600, 3072, 3, "gemm"),
+    ]
     assert t.total_macs == 1024 * 1024 * 64 * 2 + 1024 * 4800 * 1600 + 1024 * 1600 * 3072
     assert t.model == "gpt2"
     back = read_trace(write_trace(t, tmp_path / "g.jsonl"))
@@ -32,17 +36,20 @@ def test_spaces_no_trailing_comma_duplicates_sparsity_gemv_quant(tmp_path):
     assert t.ops[0].b_spec.sparsity is None
 
 
-@pytest.mark.parametrize("text, match", [
-    ("Name,H,W\nx,1,2\n", "header"),
-    ("Layer,M,N,K\nx,1,2\n", "cells"),
-    ("Layer,M,N,K\nx,1,0,3\n", "N: must be a positive"),
-    ("Layer,M,N,K\nx,a,2,3\n", "M: must be a positive"),
-    ("Layer,M,N,K\n,1,2,3\n", "Layer"),
-    ("Layer,M,N,K\nx,1,2,3,5:4\n", "sparsity"),
-    ("Layer,M,N,K\nx,1,2,3,half\n", "sparsity"),
-    ("Layer,M,N,K\n", "no GEMM rows"),
-    ("", "header"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("Name,H,W\nx,1,2\n", "header"),
+        ("Layer,M,N,K\nx,1,2\n", "cells"),
+        ("Layer,M,N,K\nx,1,0,3\n", "N: must be a positive"),
+        ("Layer,M,N,K\nx,a,2,3\n", "M: must be a positive"),
+        ("Layer,M,N,K\n,1,2,3\n", "Layer"),
+        ("Layer,M,N,K\nx,1,2,3,5:4\n", "sparsity"),
+        ("Layer,M,N,K\nx,1,2,3,half\n", "sparsity"),
+        ("Layer,M,N,K\n", "no GEMM rows"),
+        ("", "header"),
+    ],
+)
 def test_bad_csv(tmp_path, text, match):
     p = tmp_path / "bad.csv"
     p.write_text(text)

@@ -1,4 +1,5 @@
 """Operator graph: MAC counts against independent hand formulas, TP, GQA, encoders, bad input."""
+
 import numpy as np
 import pytest
 
@@ -30,8 +31,9 @@ def test_decode_batch_macs_random_kv(name):
     reqs = [Request(i, 5, 9, kv) for i, kv in enumerate(kvs)]
     ops = block_ops(m, "decode", reqs, 1)
     d, hq, hkv = m.head_dim, m.num_attention_heads, m.num_key_value_heads
-    want = len(reqs) * _linear_macs_per_token(m.hidden_size, m.intermediate_size, hq, hkv, d, m.gated_ffn) \
-        + sum(2 * hq * d * kv for kv in kvs)
+    want = len(reqs) * _linear_macs_per_token(m.hidden_size, m.intermediate_size, hq, hkv, d, m.gated_ffn) + sum(
+        2 * hq * d * kv for kv in kvs
+    )
     assert sum(o.macs for o in ops) == want
 
 
@@ -58,7 +60,12 @@ def test_tp_halves_every_matmul_of_the_block():
         assert two[name] * 2 == macs, name
     ops2 = block_ops(m, "decode", reqs, 0, tp=2)
     byrole = {o.role: o for o in ops2 if not o.name.split(".")[-1].startswith("r")}
-    assert (byrole["q_proj"].n, byrole["o_proj"].k, byrole["ffn_up"].n, byrole["ffn_down"].k) == (2560, 2560, 6912, 6912)
+    assert (byrole["q_proj"].n, byrole["o_proj"].k, byrole["ffn_up"].n, byrole["ffn_down"].k) == (
+        2560,
+        2560,
+        6912,
+        6912,
+    )
     assert (byrole["o_proj"].n, byrole["ffn_down"].n) == (5120, 5120)  # outputs are full width (then all-reduce)
 
 
@@ -87,8 +94,11 @@ def test_block_order_decoder_and_vector_shapes():
     m = get_model("llama2-7b")
     ops = block_ops(m, "decode", fixed(3, 10, 5), 2)
     roles = [o.role for o in ops]
-    assert roles == ["norm_attn", "q_proj", "k_proj", "v_proj", "rope"] + ["attn_score", "softmax", "attn_context"] * 3 + [
-        "o_proj", "residual_attn", "norm_ffn", "ffn_gate", "ffn_up", "act", "gate_mul", "ffn_down", "residual_ffn"]
+    assert roles == ["norm_attn", "q_proj", "k_proj", "v_proj", "rope"] + [
+        "attn_score",
+        "softmax",
+        "attn_context",
+    ] * 3 + ["o_proj", "residual_attn", "norm_ffn", "ffn_gate", "ffn_up", "act", "gate_mul", "ffn_down", "residual_ffn"]
     assert all(o.name.startswith("L2.") and o.layer == 2 for o in ops)
     assert [o.name for o in ops if o.role == "softmax"] == ["L2.softmax.r0", "L2.softmax.r1", "L2.softmax.r2"]
     by = {o.role: o for o in ops}
@@ -153,19 +163,22 @@ def test_lm_head():
     assert tr.ops[-2].role == "norm_final"
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(phase="train"), "--phase"),
-    (dict(tp=0), "--tp"),
-    (dict(tp=3), "--tp"),
-    (dict(layers=0), "--layers"),
-    (dict(layers=33), "--layers"),
-    (dict(quant="w1a1"), "quant"),
-    (dict(requests=[]), "requests"),
-    (dict(requests=[Request(0, 5, 5, 0)]), "request 0.kv_len"),
-    (dict(requests=[Request(0, 5, 5, 4096)]), "request 0.kv_len"),
-    (dict(requests=[Request(0, 5, 5, 9), Request(0, 5, 5, 9)]), "requests"),
-    (dict(requests=[Request(0, 5000, 5, 0)], phase="prefill"), "request 0.prompt_len"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(phase="train"), "--phase"),
+        (dict(tp=0), "--tp"),
+        (dict(tp=3), "--tp"),
+        (dict(layers=0), "--layers"),
+        (dict(layers=33), "--layers"),
+        (dict(quant="w1a1"), "quant"),
+        (dict(requests=[]), "requests"),
+        (dict(requests=[Request(0, 5, 5, 0)]), "request 0.kv_len"),
+        (dict(requests=[Request(0, 5, 5, 4096)]), "request 0.kv_len"),
+        (dict(requests=[Request(0, 5, 5, 9), Request(0, 5, 5, 9)]), "requests"),
+        (dict(requests=[Request(0, 5000, 5, 0)], phase="prefill"), "request 0.prompt_len"),
+    ],
+)
 def test_bad_inputs(kwargs, field):
     args = dict(model="llama2-7b", phase="decode", requests=fixed(1, 5, 5))
     args.update(kwargs)

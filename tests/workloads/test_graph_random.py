@@ -1,5 +1,6 @@
 """Randomised graph checks (300 seeded shapes): fast layer cloning equals the per-layer
 reference, MACs equal the hand formula, and the trace survives a file round trip."""
+
 import numpy as np
 import pytest
 
@@ -26,14 +27,27 @@ def _random_case(seed: int):
     E = hq * d
     F = tp * int(rng.integers(1, 40))
     arch = "encoder" if rng.random() < 0.2 else "decoder"
-    model = ModelConfig(f"rand{seed}", E, F, int(rng.integers(1, 5)), hq, hkv, 100,
-                        hidden_act=str(rng.choice(["silu", "gelu", "relu"])), gated_ffn=bool(rng.random() < 0.5),
-                        max_position_embeddings=512, norm="rmsnorm" if rng.random() < 0.5 else "layernorm",
-                        arch=arch, position_embedding=str(rng.choice(["learned", "rope", "alibi"])))
+    model = ModelConfig(
+        f"rand{seed}",
+        E,
+        F,
+        int(rng.integers(1, 5)),
+        hq,
+        hkv,
+        100,
+        hidden_act=str(rng.choice(["silu", "gelu", "relu"])),
+        gated_ffn=bool(rng.random() < 0.5),
+        max_position_embeddings=512,
+        norm="rmsnorm" if rng.random() < 0.5 else "layernorm",
+        arch=arch,
+        position_embedding=str(rng.choice(["learned", "rope", "alibi"])),
+    )
     phase = "prefill" if arch == "encoder" or rng.random() < 0.4 else "decode"
     n = int(rng.integers(1, 6))
-    reqs = [Request(int(i * 3 + 1), int(rng.integers(1, 60)), int(rng.integers(1, 60)), int(rng.integers(1, 500)))
-            for i in range(n)]
+    reqs = [
+        Request(int(i * 3 + 1), int(rng.integers(1, 60)), int(rng.integers(1, 60)), int(rng.integers(1, 500)))
+        for i in range(n)
+    ]
     return model, phase, reqs, tp
 
 
@@ -57,8 +71,11 @@ def test_random_graphs(chunk, tmp_path):
     for seed in range(chunk * per, (chunk + 1) * per):
         model, phase, reqs, tp = _random_case(seed)
         tr = build_trace(model, phase, reqs, tp=tp, quant="w4a8-g128")
-        ref = [op for L in range(model.num_hidden_layers)
-               for op in block_ops(model, phase, reqs, L, tp=tp, quant="w4a8-g128")]
+        ref = [
+            op
+            for L in range(model.num_hidden_layers)
+            for op in block_ops(model, phase, reqs, L, tp=tp, quant="w4a8-g128")
+        ]
         assert tr.ops == ref, seed
         assert tr.total_macs == _hand_macs(model, phase, reqs, tp), seed
         names = [o.name for o in tr.ops]

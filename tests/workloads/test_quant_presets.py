@@ -1,4 +1,5 @@
 """Quantization presets: shipped presets, role groups, overrides and bad YAML."""
+
 import pytest
 
 from llmaccel.workloads.errors import InputError
@@ -22,8 +23,14 @@ def test_shipped_presets():
 
 
 def test_role_overrides_group():
-    q = parse_preset({"schema": 1, "name": "t", "specs": {"i4": {"fmt": "int4"}},
-                      "roles": {"linear": {"b": "int8"}, "ffn_down": {"b": "i4", "a": "bf16"}}})
+    q = parse_preset(
+        {
+            "schema": 1,
+            "name": "t",
+            "specs": {"i4": {"fmt": "int4"}},
+            "roles": {"linear": {"b": "int8"}, "ffn_down": {"b": "i4", "a": "bf16"}},
+        }
+    )
     assert q.spec_for("q_proj")[1].fmt == "int8"
     assert q.spec_for("ffn_down")[1].fmt == "int4" and q.spec_for("ffn_down")[0].fmt == "bf16"
     assert q.spec_for("softmax")[0].fmt == "fp16"
@@ -35,17 +42,23 @@ def test_yaml_path(tmp_path):
     assert get_quant(str(p)).spec_for("attn_score")[1].fmt == "int8"
 
 
-@pytest.mark.parametrize("doc, match", [
-    ({"schema": 2, "name": "x"}, "schema"),
-    ({"schema": 1}, "name"),
-    ({"schema": 1, "name": "x", "colour": 1}, "unknown top-level"),
-    ({"schema": 1, "name": "x", "roles": {"q_projection": {"b": "int8"}}}, "unknown role"),
-    ({"schema": 1, "name": "x", "roles": {"linear": {"w": "int8"}}}, "unknown operand"),
-    ({"schema": 1, "name": "x", "roles": {"linear": {"b": "int5"}}}, "unknown spec or format"),
-    ({"schema": 1, "name": "x", "specs": {"s": {"fmt": "int9"}}}, "unknown format"),
-    ({"schema": 1, "name": "x", "specs": {"s": {"fmt": "int4", "group_size": 0}}}, "group_size"),
-    ({"schema": 1, "name": "x", "specs": {"s": {"fmt": "int8", "sparsity": {"n": 5, "m": 4, "density": 1}}}}, "sparsity"),
-])
+@pytest.mark.parametrize(
+    "doc, match",
+    [
+        ({"schema": 2, "name": "x"}, "schema"),
+        ({"schema": 1}, "name"),
+        ({"schema": 1, "name": "x", "colour": 1}, "unknown top-level"),
+        ({"schema": 1, "name": "x", "roles": {"q_projection": {"b": "int8"}}}, "unknown role"),
+        ({"schema": 1, "name": "x", "roles": {"linear": {"w": "int8"}}}, "unknown operand"),
+        ({"schema": 1, "name": "x", "roles": {"linear": {"b": "int5"}}}, "unknown spec or format"),
+        ({"schema": 1, "name": "x", "specs": {"s": {"fmt": "int9"}}}, "unknown format"),
+        ({"schema": 1, "name": "x", "specs": {"s": {"fmt": "int4", "group_size": 0}}}, "group_size"),
+        (
+            {"schema": 1, "name": "x", "specs": {"s": {"fmt": "int8", "sparsity": {"n": 5, "m": 4, "density": 1}}}},
+            "sparsity",
+        ),
+    ],
+)
 def test_bad_presets(doc, match):
     with pytest.raises(InputError, match=match):
         parse_preset(doc)

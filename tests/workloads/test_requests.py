@@ -1,4 +1,5 @@
 """Request sets: fixed batches, sampled lengths (means, determinism, clipping)."""
+
 import numpy as np
 import pytest
 
@@ -8,7 +9,11 @@ from llmaccel.workloads.requests import dist_names, fixed, load_dist, sample
 
 def test_fixed_defaults():
     r = fixed(3, 100, 20)
-    assert [(x.id, x.prompt_len, x.gen_len, x.kv_len) for x in r] == [(0, 100, 20, 100), (1, 100, 20, 100), (2, 100, 20, 100)]
+    assert [(x.id, x.prompt_len, x.gen_len, x.kv_len) for x in r] == [
+        (0, 100, 20, 100),
+        (1, 100, 20, 100),
+        (2, 100, 20, 100),
+    ]
     assert fixed(1, 100, 20, phase="prefill")[0].kv_len == 0
     assert fixed(1, 100, 20, kv_len=150)[0].kv_len == 150
 
@@ -49,18 +54,21 @@ def test_dist_files_have_sources():
     assert load_dist("sharegpt")["prompt_len"][0] == 80.0
 
 
-@pytest.mark.parametrize("call, field", [
-    (lambda: fixed(0, 10, 10), "--batch"),
-    (lambda: fixed(1, -1, 10), "--prompt-len"),
-    (lambda: fixed(1, 10, 0), "--gen-len"),
-    (lambda: fixed(1, 10, 10, kv_len=0), "--kv-len"),
-    (lambda: fixed(1, 10, 10, phase="x"), "--phase"),
-    (lambda: sample("lmsys", 10, 0), "dist"),
-    (lambda: sample("alpaca", 0, 0), "--batch"),
-    (lambda: sample("alpaca", 10, -1), "--seed"),
-    (lambda: sample("alpaca", 10, 0, phase="y"), "--phase"),
-    (lambda: sample("alpaca", 10, 0, max_len=1), "max_len"),
-])
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda: fixed(0, 10, 10), "--batch"),
+        (lambda: fixed(1, -1, 10), "--prompt-len"),
+        (lambda: fixed(1, 10, 0), "--gen-len"),
+        (lambda: fixed(1, 10, 10, kv_len=0), "--kv-len"),
+        (lambda: fixed(1, 10, 10, phase="x"), "--phase"),
+        (lambda: sample("lmsys", 10, 0), "dist"),
+        (lambda: sample("alpaca", 0, 0), "--batch"),
+        (lambda: sample("alpaca", 10, -1), "--seed"),
+        (lambda: sample("alpaca", 10, 0, phase="y"), "--phase"),
+        (lambda: sample("alpaca", 10, 0, max_len=1), "max_len"),
+    ],
+)
 def test_bad_inputs(call, field):
     with pytest.raises(InputError) as e:
         call()

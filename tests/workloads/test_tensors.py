@@ -1,4 +1,5 @@
 """Real weights from safetensors / npy / npz files."""
+
 import json
 import struct
 
@@ -13,9 +14,11 @@ from llmaccel.workloads.tensors import iter_weights, load_tensor, tensor_names
 @pytest.fixture
 def ckpt(tmp_path):
     rng = np.random.default_rng(0)
-    t = {"model.layers.0.mlp.up_proj.weight": rng.standard_normal((8, 4)).astype(np.float16),
-         "model.layers.0.input_layernorm.weight": rng.standard_normal(4).astype(np.float32),
-         "model.layers.0.self_attn.q_proj.weight": rng.standard_normal((4, 4)).astype(np.float32)}
+    t = {
+        "model.layers.0.mlp.up_proj.weight": rng.standard_normal((8, 4)).astype(np.float16),
+        "model.layers.0.input_layernorm.weight": rng.standard_normal(4).astype(np.float32),
+        "model.layers.0.self_attn.q_proj.weight": rng.standard_normal((4, 4)).astype(np.float32),
+    }
     save_file(dict(list(t.items())[:2]), str(tmp_path / "model-00001-of-00002.safetensors"))
     save_file(dict(list(t.items())[2:]), str(tmp_path / "model-00002-of-00002.safetensors"))
     np.save(tmp_path / "extra.npy", np.arange(6, dtype=np.int8).reshape(2, 3))
@@ -36,8 +39,12 @@ def test_folder_iterator_only_2d_in_file_order(ckpt):
     d, t = ckpt
     got = list(iter_weights(d))
     # sorted file names: extra.npy, model-00001, model-00002, more.npz (1-D tensors skipped)
-    assert [n for n, _ in got] == ["extra", "model.layers.0.mlp.up_proj.weight",
-                                   "model.layers.0.self_attn.q_proj.weight", "a"]
+    assert [n for n, _ in got] == [
+        "extra",
+        "model.layers.0.mlp.up_proj.weight",
+        "model.layers.0.self_attn.q_proj.weight",
+        "a",
+    ]
     arrays = dict(got)
     assert np.array_equal(arrays["extra"], np.arange(6).reshape(2, 3))
     assert np.array_equal(arrays["model.layers.0.self_attn.q_proj.weight"], t["model.layers.0.self_attn.q_proj.weight"])

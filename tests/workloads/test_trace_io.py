@@ -1,4 +1,5 @@
 """Trace files: byte-identical round trips, gzip, atomic writes, and a validator that names every bad field."""
+
 import json
 import os
 
@@ -49,7 +50,12 @@ def test_header_and_op_lines(trace, tmp_path):
     p = write_trace(trace, tmp_path / "t.jsonl")
     lines = p.read_text().splitlines()
     head = json.loads(lines[0])
-    assert (head["format"], head["version"], head["model"], head["n_ops"]) == ("llmaccel-trace", 1, "llama2-7b", len(trace.ops))
+    assert (head["format"], head["version"], head["model"], head["n_ops"]) == (
+        "llmaccel-trace",
+        1,
+        "llama2-7b",
+        len(trace.ops),
+    )
     assert len(lines) == len(trace.ops) + 1
     q = json.loads(next(l for l in lines[1:] if '"L0.q_proj"' in l))
     assert q["req"] == "all" and head["specs"][q["b"]]["fmt"] == "int4-group"
@@ -58,8 +64,10 @@ def test_header_and_op_lines(trace, tmp_path):
 
 
 def test_per_request_ids_subset_round_trip(tmp_path):
-    ops = [Op("x", OpKind.GEMM, 0, Phase.DECODE, 2, 3, 4, 1, INT8, FP16, FP16, "weight", (1, 0)),
-           Op("y", OpKind.SOFTMAX, 0, Phase.DECODE, 2, 3, 0, 2, FP16, FP16, FP16, "act", ())]
+    ops = [
+        Op("x", OpKind.GEMM, 0, Phase.DECODE, 2, 3, 4, 1, INT8, FP16, FP16, "weight", (1, 0)),
+        Op("y", OpKind.SOFTMAX, 0, Phase.DECODE, 2, 3, 0, 2, FP16, FP16, FP16, "act", ()),
+    ]
     t = Trace("m", ops, [Request(0, 1, 1, 1), Request(1, 1, 1, 1)], {"k": [1, 2]})
     back = read_trace(write_trace(t, tmp_path / "s.jsonl"))
     assert back.ops == ops and back.ops[0].request_ids == (1, 0)
@@ -91,6 +99,7 @@ def _set(key, value):
     def f(rec):
         rec[key] = value
         return rec
+
     return f
 
 
@@ -98,16 +107,31 @@ def _drop(key):
     def f(rec):
         del rec[key]
         return rec
+
     return f
 
 
 OP_CASES = [
-    ("name", _set("name", "")), ("name", _set("name", "embed")),  # empty / duplicate of line 2
-    ("kind", _set("kind", "conv")), ("layer", _set("layer", -2)), ("phase", _set("phase", "train")),
-    ("m", _set("m", 0)), ("n", _set("n", "7")), ("k", _set("k", 0)), ("count", _set("count", 1.5)),
-    ("a", _set("a", 99)), ("b", _set("b", -1)), ("out", _set("out", None)), ("b_class", _set("b_class", "disk")),
-    ("req", _set("req", [12345])), ("detail", _set("detail", 3)), ("role", _set("role", None)),
-    ("m", _drop("m")), ("colour", _set("colour", "red")), ("op", lambda r: "{not json"), ("op", lambda r: "[1]"),
+    ("name", _set("name", "")),
+    ("name", _set("name", "embed")),  # empty / duplicate of line 2
+    ("kind", _set("kind", "conv")),
+    ("layer", _set("layer", -2)),
+    ("phase", _set("phase", "train")),
+    ("m", _set("m", 0)),
+    ("n", _set("n", "7")),
+    ("k", _set("k", 0)),
+    ("count", _set("count", 1.5)),
+    ("a", _set("a", 99)),
+    ("b", _set("b", -1)),
+    ("out", _set("out", None)),
+    ("b_class", _set("b_class", "disk")),
+    ("req", _set("req", [12345])),
+    ("detail", _set("detail", 3)),
+    ("role", _set("role", None)),
+    ("m", _drop("m")),
+    ("colour", _set("colour", "red")),
+    ("op", lambda r: "{not json"),
+    ("op", lambda r: "[1]"),
 ]
 
 
@@ -122,10 +146,16 @@ def test_validator_names_line_and_field(trace, tmp_path, field, mutate):
 
 
 HEADER_CASES = [
-    ("format", _set("format", "other")), ("version", _set("version", 2)), ("model", _set("model", "")),
-    ("n_ops", _set("n_ops", -1)), ("meta", _set("meta", [])), ("requests", _set("requests", 5)),
-    ("requests[0]", lambda h: {**h, "requests": [{"id": 0}]}), ("specs", _set("specs", {})),
-    ("specs[0]", lambda h: {**h, "specs": [{"fmt": "int9", "bits": 4}]}), ("header", lambda h: "[]"),
+    ("format", _set("format", "other")),
+    ("version", _set("version", 2)),
+    ("model", _set("model", "")),
+    ("n_ops", _set("n_ops", -1)),
+    ("meta", _set("meta", [])),
+    ("requests", _set("requests", 5)),
+    ("requests[0]", lambda h: {**h, "requests": [{"id": 0}]}),
+    ("specs", _set("specs", {})),
+    ("specs[0]", lambda h: {**h, "specs": [{"fmt": "int9", "bits": 4}]}),
+    ("header", lambda h: "[]"),
     ("extra", _set("extra", 1)),
 ]
 
@@ -161,14 +191,37 @@ def test_validator_reports_all_problems(trace, tmp_path):
     assert [s.split(":")[0] for s in validate_trace(p)] == ["trace line 3", "trace line 6"]
 
 
-FUZZ_VALUES = [0, -1, -2, 1, 2, 7, 1.0, True, False, None, "", "x", "gemm", "decode", "kv", "all", [], [0], [True],
-               {}, 10 ** 9, "L0.q_proj"]
+FUZZ_VALUES = [
+    0,
+    -1,
+    -2,
+    1,
+    2,
+    7,
+    1.0,
+    True,
+    False,
+    None,
+    "",
+    "x",
+    "gemm",
+    "decode",
+    "kv",
+    "all",
+    [],
+    [0],
+    [True],
+    {},
+    10**9,
+    "L0.q_proj",
+]
 
 
 def test_fast_reader_agrees_with_line_checker(trace, tmp_path):
     """200 random single-field mutations: the one-pass reader accepts exactly what the
     line-by-line checker accepts, and builds the same ops."""
     from llmaccel.workloads.trace_io import OP_KEYS, _Checker, _fast_ops
+
     p = write_trace(trace, tmp_path / "t.jsonl")
     lines = p.read_text().splitlines()
     rng = __import__("numpy").random.default_rng(7)

@@ -1,4 +1,5 @@
 """Zoo shapes against the published configs (numbers typed here from the HF configs / papers)."""
+
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,18 @@ def test_names_cover_the_issue_list():
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_shapes_match_published(name):
     m = get_model(name)
-    got = (m.hidden_size, m.intermediate_size, m.num_hidden_layers, m.num_attention_heads, m.num_key_value_heads,
-           m.vocab_size, m.hidden_act, m.gated_ffn, m.max_position_embeddings, m.arch)
+    got = (
+        m.hidden_size,
+        m.intermediate_size,
+        m.num_hidden_layers,
+        m.num_attention_heads,
+        m.num_key_value_heads,
+        m.vocab_size,
+        m.hidden_act,
+        m.gated_ffn,
+        m.max_position_embeddings,
+        m.arch,
+    )
     assert got == PUBLISHED[name]
 
 
@@ -82,9 +93,11 @@ def test_missing_field_rejected(tmp_path: Path):
 
 
 def test_config_json_path(tmp_path: Path):
-    (tmp_path / "config.json").write_text('{"model_type": "llama", "hidden_size": 256, "intermediate_size": 688,'
-                                          '"num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 2,'
-                                          '"vocab_size": 1000, "max_position_embeddings": 512, "hidden_act": "silu"}')
+    (tmp_path / "config.json").write_text(
+        '{"model_type": "llama", "hidden_size": 256, "intermediate_size": 688,'
+        '"num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 2,'
+        '"vocab_size": 1000, "max_position_embeddings": 512, "hidden_act": "silu"}'
+    )
     for arg in (tmp_path / "config.json", tmp_path):
         m = get_model(str(arg))
         assert (m.hidden_size, m.num_key_value_heads, m.gated_ffn) == (256, 2, True)

@@ -21,6 +21,7 @@ API (reused by MixPE)::
     codes, dtype_choice, scale = ant_quantize(x, bits=4, axis=None)
     xq = ant_dequantize(codes, dtype_choice, scale)
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,8 @@ CLIP_PERCENTS = tuple(range(30, 101, 2))
 
 def _bits_of(name: str) -> tuple[str, int]:
     for fam in ("flint", "int"):
-        if name.startswith(fam) and name[len(fam):].isdigit():
-            return fam, int(name[len(fam):])
+        if name.startswith(fam) and name[len(fam) :].isdigit():
+            return fam, int(name[len(fam) :])
     raise InputError("ant type", f"unknown type {name!r}; allowed: int4, flint4, int8, flint8")
 
 
@@ -128,8 +129,9 @@ def _search(x: np.ndarray, name: str, axis: int | None) -> tuple[np.ndarray, flo
     return best_scale, float(np.mean(best_err))
 
 
-def ant_quantize(x: np.ndarray, bits: int = 4, axis: int | None = None,
-                 types: tuple[str, ...] | None = None) -> tuple[np.ndarray, str, np.ndarray]:
+def ant_quantize(
+    x: np.ndarray, bits: int = 4, axis: int | None = None, types: tuple[str, ...] | None = None
+) -> tuple[np.ndarray, str, np.ndarray]:
     """ANT quantization of one tensor.
 
     Args:
@@ -170,5 +172,13 @@ def int_quantize(x: np.ndarray, bits: int, axis: int | None = None) -> np.ndarra
     return ant_dequantize(codes, name, scale)
 
 
-__all__ = ["ANT_TYPES", "ant_quantize", "ant_dequantize", "int_quantize", "type_table", "encode_type",
-           "decode_type", "flint_magnitude"]
+__all__ = [
+    "ANT_TYPES",
+    "ant_quantize",
+    "ant_dequantize",
+    "int_quantize",
+    "type_table",
+    "encode_type",
+    "decode_type",
+    "flint_magnitude",
+]

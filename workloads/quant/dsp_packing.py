@@ -18,6 +18,7 @@ This module is what ``rtl/flightllm`` is checked against, bit for bit; it lives 
 ``workloads.quant`` because rtl/ may import only functional numerics from there
 (tests/test_layering.py).  The FlightLLM cycle model uses it via ``sim.flightllm.dsp_chain``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,8 +50,9 @@ def split(p: int) -> tuple[int, int]:
     return hi, lo
 
 
-def dg_step(win_hi: list[int], win_lo: list[int], w0: int, w1: int, idx0: int, idx1: int,
-            cin_hi: int, cin_lo: int, zero: bool) -> tuple[int, int]:
+def dg_step(
+    win_hi: list[int], win_lo: list[int], w0: int, w1: int, idx0: int, idx1: int, cin_hi: int, cin_lo: int, zero: bool
+) -> tuple[int, int]:
     """One DG beat: two DSPs pick activations by index, multiply packed, split, accumulate.
 
     Args:
@@ -69,15 +71,24 @@ def dg_step(win_hi: list[int], win_lo: list[int], w0: int, w1: int, idx0: int, i
     return wrap(base_hi + hi, LANE_BITS), wrap(base_lo + lo, LANE_BITS)
 
 
-def dg_step_vec(win_hi: np.ndarray, win_lo: np.ndarray, w0: np.ndarray, w1: np.ndarray,
-                idx0: np.ndarray, idx1: np.ndarray, cin_hi: np.ndarray, cin_lo: np.ndarray,
-                zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def dg_step_vec(
+    win_hi: np.ndarray,
+    win_lo: np.ndarray,
+    w0: np.ndarray,
+    w1: np.ndarray,
+    idx0: np.ndarray,
+    idx1: np.ndarray,
+    cin_hi: np.ndarray,
+    cin_lo: np.ndarray,
+    zero: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`dg_step` over a batch of beats (arrays; windows shaped [beats, 16]), int64."""
     r = np.arange(len(w0))
     ph = win_hi.astype(np.int64)
     pl = win_lo.astype(np.int64)
-    p = ((ph[r, idx0] << LO_BITS) + pl[r, idx0]) * w0.astype(np.int64) \
-        + ((ph[r, idx1] << LO_BITS) + pl[r, idx1]) * w1.astype(np.int64)
+    p = ((ph[r, idx0] << LO_BITS) + pl[r, idx0]) * w0.astype(np.int64) + (
+        (ph[r, idx1] << LO_BITS) + pl[r, idx1]
+    ) * w1.astype(np.int64)
     lo_mask = (1 << LO_BITS) - 1
     lo = p & lo_mask
     lo = np.where(lo >= (1 << (LO_BITS - 1)), lo - (1 << LO_BITS), lo)
@@ -94,8 +105,9 @@ def _wrap_vec(x: np.ndarray, bits: int) -> np.ndarray:
     return np.where(x >= (m >> 1), x - m, x)
 
 
-def chain_step(win_hi: list[list[int]], win_lo: list[list[int]], w: list[int], idx: list[int],
-               seg: int) -> list[tuple[int, int]]:
+def chain_step(
+    win_hi: list[list[int]], win_lo: list[list[int]], w: list[int], idx: list[int], seg: int
+) -> list[tuple[int, int]]:
     """One beat through a chain of ``len(win_hi)`` DGs configured for blocks of ``1 << seg`` DGs.
 
     DG ``j`` uses window ``j`` and DSP weights/indices ``2j, 2j+1``; the first DG of each
@@ -106,7 +118,8 @@ def chain_step(win_hi: list[list[int]], win_lo: list[list[int]], w: list[int], i
     out: list[tuple[int, int]] = []
     cin = (0, 0)
     for j in range(len(win_hi)):
-        cin = dg_step(win_hi[j], win_lo[j], w[2 * j], w[2 * j + 1], idx[2 * j], idx[2 * j + 1],
-                      cin[0], cin[1], j % span == 0)
+        cin = dg_step(
+            win_hi[j], win_lo[j], w[2 * j], w[2 * j + 1], idx[2 * j], idx[2 * j + 1], cin[0], cin[1], j % span == 0
+        )
         out.append(cin)
     return out

@@ -28,6 +28,7 @@ The two mpGEMM orders (MixPE, arXiv 2411.16158):
 
 Rounding everywhere is round-half-to-even (``numpy.rint``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -106,9 +107,13 @@ class GroupQuantWeights:
         return self.expand(self.scale) * (self.q - self.expand(self.zero))
 
 
-def quantize_weights(w: np.ndarray, bits: int = 4, group_size: int = 128,
-                     scale_format: Literal["fixed", "fp16"] = "fixed",
-                     scale_bits: int = 16) -> GroupQuantWeights:
+def quantize_weights(
+    w: np.ndarray,
+    bits: int = 4,
+    group_size: int = 128,
+    scale_format: Literal["fixed", "fp16"] = "fixed",
+    scale_bits: int = 16,
+) -> GroupQuantWeights:
     """Asymmetric min/max group quantization of ``w[K, N]`` along K.
 
     Per group: ``lo = min(w, 0)``, ``hi = max(w, 0)`` (zero is always exactly
@@ -149,16 +154,16 @@ def quantize_weights(w: np.ndarray, bits: int = 4, group_size: int = 128,
     wg = wp.reshape(g, group_size, n)
     lo = np.minimum(wg.min(axis=1), 0.0)
     hi = np.maximum(wg.max(axis=1), 0.0)
-    levels = 2 ** bits - 1
+    levels = 2**bits - 1
     s = np.where(hi > lo, (hi - lo) / levels, 1.0)
 
     mant = exp = None
     if scale_format == "fixed":
-        mmax = 2 ** scale_bits - 1
+        mmax = 2**scale_bits - 1
         # Smallest exponent per column such that the largest scale fits the mantissa.
         exp = np.ceil(np.log2(s.max(axis=0) / mmax)).astype(np.int64)
         mant = np.ceil(s / np.exp2(exp)[None, :]).astype(np.int64)
-        over = mant > mmax                       # log2 round-off at the boundary
+        over = mant > mmax  # log2 round-off at the boundary
         if over.any():
             exp = exp + over.any(axis=0)
             mant = np.ceil(s / np.exp2(exp)[None, :]).astype(np.int64)
@@ -218,7 +223,7 @@ def exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.size == 0 or b.size == 0:
         return a @ b
     bound = float(a.shape[1]) * float(np.abs(a).max()) * float(np.abs(b).max())
-    if bound < 2.0 ** 53:
+    if bound < 2.0**53:
         return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
     return a @ b
 
@@ -299,8 +304,8 @@ def mpgemm_group_fp16(x16: np.ndarray, wq: GroupQuantWeights) -> np.ndarray:
         P = np.zeros((m, wq.n), dtype=np.float32)
         S = np.zeros((m, 1), dtype=np.float32)
         for kk in range(gi * gs, min(k, (gi + 1) * gs)):
-            P = P + x[:, kk:kk + 1] * q[kk][None, :]
-            S = S + x[:, kk:kk + 1]
+            P = P + x[:, kk : kk + 1] * q[kk][None, :]
+            S = S + x[:, kk : kk + 1]
         D = P - wq.zero[gi].astype(np.float32)[None, :] * S
         out = out + wq.scale[gi].astype(np.float32)[None, :] * D
     return out
@@ -378,10 +383,10 @@ def fp16_group_sums_fixed(x16: np.ndarray, q: np.ndarray, group_size: int) -> tu
     x = np.asarray(x16, dtype=np.float16).astype(np.float64)
     if not np.all(np.isfinite(x)):
         raise InputError("activations", "fp16 inf/nan is not supported")
-    xi = [int(v) for v in np.ldexp(x, 24)]                  # exact: |x| * 2**24 < 2**40
+    xi = [int(v) for v in np.ldexp(x, 24)]  # exact: |x| * 2**24 < 2**40
     qi = [int(v) for v in np.asarray(q)]
     P, S = [], []
     for g0 in range(0, len(xi), group_size):
-        P.append(sum(a * b for a, b in zip(xi[g0:g0 + group_size], qi[g0:g0 + group_size])))
-        S.append(sum(xi[g0:g0 + group_size]))
+        P.append(sum(a * b for a, b in zip(xi[g0 : g0 + group_size], qi[g0 : g0 + group_size])))
+        S.append(sum(xi[g0 : g0 + group_size]))
     return P, S

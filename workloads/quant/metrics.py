@@ -3,6 +3,7 @@
 All functions take the original tensor ``x`` and its quantize-dequantize image
 ``xq`` (same shape, same units) and return plain floats.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def sqnr_db(x: np.ndarray, xq: np.ndarray) -> float:
     """SQNR in dB: ``10 log10(sum x^2 / sum (x - xq)^2)``; +inf when exact, -inf for a zero signal."""
     x, xq = _pair(x, xq)
     noise = float(np.sum((x - xq) ** 2))
-    signal = float(np.sum(x ** 2))
+    signal = float(np.sum(x**2))
     if noise == 0.0:
         return math.inf
     if signal == 0.0:

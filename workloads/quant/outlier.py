@@ -9,6 +9,7 @@
   magnitudes are outliers kept at ``outlier_bits`` (int, own scale); the rest are
   ``bits``-bit symmetric ints with the outlier threshold as their range.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,7 @@ def _index_bits(n: int) -> int:
     return max(1, int(np.ceil(np.log2(max(n, 2)))))
 
 
-def gobo_quantize(x: np.ndarray, bits: int = 3, sigmas: float = GOBO_SIGMAS,
-                  iters: int = GOBO_ITERS) -> OutlierQuant:
+def gobo_quantize(x: np.ndarray, bits: int = 3, sigmas: float = GOBO_SIGMAS, iters: int = GOBO_ITERS) -> OutlierQuant:
     """GOBO-style: FP32 outliers beyond ``sigmas`` std devs, ``2^bits`` centroids for the rest."""
     x = _check(x)
     if not 1 <= bits <= 8:
@@ -82,8 +82,7 @@ def gobo_quantize(x: np.ndarray, bits: int = 3, sigmas: float = GOBO_SIGMAS,
     return OutlierQuant(xq, out, bpv)
 
 
-def olaccel_quantize(x: np.ndarray, bits: int = 4, outlier_bits: int = 8,
-                     outlier_ratio: float = 0.03) -> OutlierQuant:
+def olaccel_quantize(x: np.ndarray, bits: int = 4, outlier_bits: int = 8, outlier_ratio: float = 0.03) -> OutlierQuant:
     """OLAccel-style: top ``outlier_ratio`` magnitudes at ``outlier_bits``, the rest ``bits``-bit ints."""
     x = _check(x)
     if not 0.0 <= outlier_ratio < 1.0:

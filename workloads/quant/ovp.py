@@ -37,10 +37,10 @@ Packed storage: 4-bit codes two per byte, element ``2i`` in the LOW nibble and
 A reduction axis of odd length is padded with one zero; codes then have the
 padded (even) length and :func:`decode` takes ``length=`` to trim.
 """
+
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -89,9 +89,13 @@ class OVPFormat:
         if self.normal not in NORMAL_TYPES:
             raise InputError("ovp.normal", f"unknown normal type {self.normal!r}; allowed: {', '.join(NORMAL_TYPES)}")
         if (self.normal == "int8") != (self.bits == 8):
-            raise InputError("ovp.normal", f"{self.normal} does not fit {self.bits}-bit codes; 4-bit: int4, flint4; 8-bit: int8")
+            raise InputError(
+                "ovp.normal", f"{self.normal} does not fit {self.bits}-bit codes; 4-bit: int4, flint4; 8-bit: int8"
+            )
         if self.exp_bits < 1 or self.man_bits < 0 or 1 + self.exp_bits + self.man_bits != self.bits:
-            raise InputError("ovp.exp_bits", f"need 1 + exp_bits + man_bits == {self.bits}, got E{self.exp_bits}M{self.man_bits}")
+            raise InputError(
+                "ovp.exp_bits", f"need 1 + exp_bits + man_bits == {self.bits}, got E{self.exp_bits}M{self.man_bits}"
+            )
         if self.bias < 0:
             raise InputError("ovp.bias", f"must be >= 0, got {self.bias}")
         if self.tie not in TIE_RULES:
@@ -99,7 +103,9 @@ class OVPFormat:
         if self.pair_rule not in PAIR_RULES:
             raise InputError("ovp.pair_rule", f"unknown rule {self.pair_rule!r}; allowed: {', '.join(PAIR_RULES)}")
         if self.min_outlier <= self.max_normal:
-            raise InputError("ovp.bias", f"smallest outlier {self.min_outlier} must exceed the largest normal {self.max_normal}")
+            raise InputError(
+                "ovp.bias", f"smallest outlier {self.min_outlier} must exceed the largest normal {self.max_normal}"
+            )
 
     @property
     def identifier(self) -> int:
@@ -130,8 +136,7 @@ def ovp4(normal: str = "int4", tie: str = "up", pair_rule: str = "left") -> OVPF
     return OVPFormat(4, normal, 2, 1, 2 if normal == "int4" else 3, tie, pair_rule)
 
 
-def ovp8(exp_bits: int = 2, man_bits: int = 5, bias: int = 2, tie: str = "up",
-         pair_rule: str = "left") -> OVPFormat:
+def ovp8(exp_bits: int = 2, man_bits: int = 5, bias: int = 2, tie: str = "up", pair_rule: str = "left") -> OVPFormat:
     """8-bit OVP: int8 normals, abfloat outliers (default E2M5 bias 2, as the authors' code)."""
     return OVPFormat(8, "int8", exp_bits, man_bits, bias, tie, pair_rule)
 
@@ -151,15 +156,15 @@ def _flint4_exp_int(c: int) -> tuple[int, int]:
 class _Tables:
     """Derived lookup tables of one format (built once, cached)."""
 
-    grid: np.ndarray        # sorted signed representable values (float64)
-    grid_code: np.ndarray   # code of each grid value (int64)
-    grid_out: np.ndarray    # 1 where the grid value is an outlier
+    grid: np.ndarray  # sorted signed representable values (float64)
+    grid_code: np.ndarray  # code of each grid value (int64)
+    grid_out: np.ndarray  # 1 where the grid value is an outlier
     normal_exp: np.ndarray  # [2^bits] exponent of the code read as a normal (identifier -> 0)
     normal_int: np.ndarray  # [2^bits] integer of the code read as a normal
-    out_exp: np.ndarray     # [2^bits] exponent of the code read as an abfloat outlier
-    out_int: np.ndarray     # [2^bits] integer of the code read as an abfloat outlier
-    pair_lut: np.ndarray    # [65536, 2] float32 decoded pair values, index c0 | c1 << 8
-    half_open: np.ndarray   # [4*max_outlier+1] grid index for v in (u/2, (u+1)/2), u = floor(2v)
+    out_exp: np.ndarray  # [2^bits] exponent of the code read as an abfloat outlier
+    out_int: np.ndarray  # [2^bits] integer of the code read as an abfloat outlier
+    pair_lut: np.ndarray  # [65536, 2] float32 decoded pair values, index c0 | c1 << 8
+    half_open: np.ndarray  # [4*max_outlier+1] grid index for v in (u/2, (u+1)/2), u = floor(2v)
     half_exact: np.ndarray  # [4*max_outlier+1] grid index for v == u/2 exactly
 
 
@@ -216,8 +221,18 @@ def tables(fmt: OVPFormat) -> _Tables:
     lut = np.stack([v0, v1], axis=1).astype(np.float32)
     lut[~valid] = np.nan
     lut[(c0 == ident) & (c1 == ident)] = np.nan  # never produced
-    t = _Tables(grid, grid_code, grid_out, normal_exp, normal_int, out_exp, out_int, lut,
-                np.zeros(0, np.int64), np.zeros(0, np.int64))
+    t = _Tables(
+        grid,
+        grid_code,
+        grid_out,
+        normal_exp,
+        normal_int,
+        out_exp,
+        out_int,
+        lut,
+        np.zeros(0, np.int64),
+        np.zeros(0, np.int64),
+    )
     # Every tie point is a midpoint of two integers, i.e. a multiple of 1/2: rounding is
     # constant on each open interval (u/2, (u+1)/2), so two tables indexed by
     # u = floor(2v) give O(1) rounding (u offset by 2*max_outlier).
@@ -239,6 +254,7 @@ def representable_values(fmt: OVPFormat) -> np.ndarray:
 
 # ---------------------------------------------------------------- reference (slow, obvious)
 
+
 def round_value_ref(v: float, fmt: OVPFormat) -> tuple[int, int, bool]:
     """Round one value (LSB units) to the combined set: ``(value, code, is_outlier)``.
 
@@ -253,9 +269,9 @@ def round_value_ref(v: float, fmt: OVPFormat) -> tuple[int, int, bool]:
         elif d == best[0]:  # exact tie between best[1] < val (grid is ascending)
             lo_out, hi_out = best[3], out
             if lo_out != hi_out:
-                pick_hi = bool(hi_out)          # boundary: to the outlier
+                pick_hi = bool(hi_out)  # boundary: to the outlier
             elif fmt.tie == "up":
-                pick_hi = True                  # toward +inf
+                pick_hi = True  # toward +inf
             else:
                 pick_hi = abs(val) > abs(best[1])  # larger magnitude
             if pick_hi:
@@ -289,11 +305,11 @@ def decode_pair_ref(ca: int, cb: int, fmt: OVPFormat) -> tuple[tuple[int, int], 
         return (int(t.out_exp[ca]), int(t.out_int[ca])), (0, 0)
     if ca == ident:
         return (0, 0), (int(t.out_exp[cb]), int(t.out_int[cb]))
-    return ((int(t.normal_exp[ca]), int(t.normal_int[ca])),
-            (int(t.normal_exp[cb]), int(t.normal_int[cb])))
+    return ((int(t.normal_exp[ca]), int(t.normal_int[ca])), (int(t.normal_exp[cb]), int(t.normal_int[cb])))
 
 
 # ---------------------------------------------------------------- fast path
+
 
 def _round_idx_numpy(x: np.ndarray, t: _Tables, away: bool) -> np.ndarray:
     grid = t.grid
@@ -333,6 +349,7 @@ def _encode_rows_numpy(x2: np.ndarray, fmt: OVPFormat) -> tuple[np.ndarray, np.n
 
 
 if numba is not None:
+
     @njit(cache=True, inline="always")
     def _round_one(v, top, half_open, half_exact, grid, grid_out, away):
         n = grid.shape[0]
@@ -340,14 +357,14 @@ if numba is not None:
             return n - 1
         if v <= grid[0]:
             return 0
-        if half_exact.shape[0] > 0:      # O(1): tables indexed by floor(2v)
+        if half_exact.shape[0] > 0:  # O(1): tables indexed by floor(2v)
             w = 2.0 * v
             u = np.floor(w)
             i = int(u) + 2 * top
             if w == u:
                 return half_exact[i]
             return half_open[i]
-        lo, hi = 0, n - 1                # binary search: grid[lo] <= v < grid[hi]
+        lo, hi = 0, n - 1  # binary search: grid[lo] <= v < grid[hi]
         while hi - lo > 1:
             mid = (lo + hi) >> 1
             if grid[mid] <= v:
@@ -367,8 +384,9 @@ if numba is not None:
         return hi
 
     @njit(cache=True, parallel=True)
-    def _encode_rows_numba(x2, top, half_open, half_exact, grid, grid_code, grid_out, away, keep_larger, ident,
-                           codes, counts):
+    def _encode_rows_numba(
+        x2, top, half_open, half_exact, grid, grid_code, grid_out, away, keep_larger, ident, codes, counts
+    ):
         rows, k = x2.shape
         for r in prange(rows):
             on = 0
@@ -401,6 +419,7 @@ if numba is not None:
 
 
 if numba is not None:
+
     @njit(cache=True, parallel=True)
     def _decode_pairs_numba(pairs, lut, out):
         n = pairs.shape[0]
@@ -433,8 +452,7 @@ def _to_rows(x: np.ndarray, axis: int) -> tuple[np.ndarray, tuple[int, ...]]:
     return np.ascontiguousarray(xm.reshape(-1, shape[-1])), shape
 
 
-def encode(x_lsb: np.ndarray, fmt: OVPFormat, axis: int = -1, *, with_stats: bool = False,
-           backend: str = "auto"):
+def encode(x_lsb: np.ndarray, fmt: OVPFormat, axis: int = -1, *, with_stats: bool = False, backend: str = "auto"):
     """Encode values given in LSB units (i.e. already divided by the scale).
 
     Args:
@@ -464,8 +482,20 @@ def encode(x_lsb: np.ndarray, fmt: OVPFormat, axis: int = -1, *, with_stats: boo
         codes = np.empty(rows.shape, np.uint8)
         cnt = np.zeros((rows.shape[0], 2), np.int64)
         kernel = _encode_rows_numba if rows.size >= PARALLEL_MIN_VALUES else _encode_rows_serial
-        kernel(rows, int(t.grid[-1]), t.half_open, t.half_exact, t.grid, t.grid_code.astype(np.uint8),
-               t.grid_out, fmt.tie == "away", fmt.pair_rule == "larger", np.uint8(fmt.identifier), codes, cnt)
+        kernel(
+            rows,
+            int(t.grid[-1]),
+            t.half_open,
+            t.half_exact,
+            t.grid,
+            t.grid_code.astype(np.uint8),
+            t.grid_out,
+            fmt.tie == "away",
+            fmt.pair_rule == "larger",
+            np.uint8(fmt.identifier),
+            codes,
+            cnt,
+        )
         counts = np.array([rows.size // 2, int(cnt[:, 0].sum()), int(cnt[:, 1].sum())], np.int64)
     elif backend == "numpy":
         codes, counts = _encode_rows_numpy(rows, fmt)
@@ -490,8 +520,9 @@ def _check_codes(codes: np.ndarray, fmt: OVPFormat, axis: int) -> np.ndarray:
     return c
 
 
-def decode(codes: np.ndarray, fmt: OVPFormat, axis: int = -1, length: int | None = None,
-           dtype=np.float32) -> np.ndarray:
+def decode(
+    codes: np.ndarray, fmt: OVPFormat, axis: int = -1, length: int | None = None, dtype=np.float32
+) -> np.ndarray:
     """Decode codes to values in LSB units (``length`` trims a padded axis)."""
     c = _check_codes(codes, fmt, axis)
     axis = axis % c.ndim
@@ -553,6 +584,7 @@ def unpack4(packed: np.ndarray, axis: int = -1) -> np.ndarray:
 
 # ---------------------------------------------------------------- scale search and tensors
 
+
 def quantize(x: np.ndarray, fmt: OVPFormat, scale, axis: int = -1) -> np.ndarray:
     """Quantize-dequantize ``x`` with ``scale`` (real units per LSB; broadcastable)."""
     x = np.asarray(x, dtype=np.float64)
@@ -569,8 +601,13 @@ def xmax_of(x: np.ndarray, reduce_axes: tuple[int, ...] | None) -> np.ndarray:
     return np.where(xm > 0, xm, 1.0)
 
 
-def search_scale(x: np.ndarray, fmt: OVPFormat, axis: int = -1, channel_axis: int | None = None,
-                 percents: tuple[int, ...] = ALPHA_PERCENTS) -> tuple[np.ndarray, float]:
+def search_scale(
+    x: np.ndarray,
+    fmt: OVPFormat,
+    axis: int = -1,
+    channel_axis: int | None = None,
+    percents: tuple[int, ...] = ALPHA_PERCENTS,
+) -> tuple[np.ndarray, float]:
     """Least-MSE scale over the alpha grid, after full OVP quantization (victims included).
 
     ``alpha`` is the clipping value mapped to the largest normal: ``scale = alpha / max_normal``.
@@ -624,9 +661,18 @@ class OVPTensor:
         return pack4(self.codes, self.axis) if self.fmt.bits == 4 else self.codes
 
 
-def ovp_quantize(x: np.ndarray, bits: int = 4, axis: int = -1, channel_axis: int | None = None,
-                 normal: str | None = None, tie: str = "up", pair_rule: str = "left",
-                 exp_bits: int = 2, man_bits: int = 5, bias: int = 2) -> OVPTensor:
+def ovp_quantize(
+    x: np.ndarray,
+    bits: int = 4,
+    axis: int = -1,
+    channel_axis: int | None = None,
+    normal: str | None = None,
+    tie: str = "up",
+    pair_rule: str = "left",
+    exp_bits: int = 2,
+    man_bits: int = 5,
+    bias: int = 2,
+) -> OVPTensor:
     """Full OVP quantization: scale search and (at 4 bits) per-tensor normal-type choice by MSE.
 
     Args:
@@ -661,7 +707,26 @@ def pair_stats(stats: dict) -> dict:
     return {"outlier_normal_frac": stats["outlier_normal"] / n, "outlier_outlier_frac": stats["outlier_outlier"] / n}
 
 
-__all__ = ["OVPFormat", "ovp4", "ovp8", "encode", "decode", "decode_exp_int", "pack4", "unpack4",
-           "quantize", "search_scale", "ovp_quantize", "OVPTensor", "pair_stats", "representable_values",
-           "round_value_ref", "encode_pair_ref", "decode_pair_ref", "tables", "ALPHA_PERCENTS",
-           "NORMAL_TYPES", "replace"]
+__all__ = [
+    "OVPFormat",
+    "ovp4",
+    "ovp8",
+    "encode",
+    "decode",
+    "decode_exp_int",
+    "pack4",
+    "unpack4",
+    "quantize",
+    "search_scale",
+    "ovp_quantize",
+    "OVPTensor",
+    "pair_stats",
+    "representable_values",
+    "round_value_ref",
+    "encode_pair_ref",
+    "decode_pair_ref",
+    "tables",
+    "ALPHA_PERCENTS",
+    "NORMAL_TYPES",
+    "replace",
+]
