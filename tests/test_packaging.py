@@ -1,5 +1,6 @@
 """Installed, llmaccel is one namespace: the user's folders sim/, rtl/, mapping/,
-workloads/, reports/ become llmaccel.sim ... and nothing installs at top level (issue 13).
+workloads/, reports/ become llmaccel.sim ... (llmaccel/<folder> is a relative symlink to each)
+and nothing installs at top level (issue 13).
 
 The wheel is built from this checkout and its file list inspected, so the check holds for
 what ``pip install .`` would put into site-packages, not only for the editable install.
