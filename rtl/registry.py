@@ -9,6 +9,7 @@ takes the simulator name and a fresh build folder and raises
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass

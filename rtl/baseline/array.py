@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from amaranth.hdl import Array, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
@@ -163,7 +164,7 @@ class OsArray(wiring.Component):
         return m
 
 
-def add_row_readout(m: Module, port: object, fire: object, rows: int, wait_cycles: int) -> None:
+def add_row_readout(m: Module, port: Any, fire: Any, rows: int, wait_cycles: int) -> None:
     """The arrays' output controller, shared by the baseline and OliVe arrays.
 
     After the beat with ``in_last`` is accepted (``fire``), wait ``wait_cycles`` cycles

@@ -182,7 +182,12 @@ def array_vectors(
     idle cycles inserted between beats.
     """
     tiles = array_tiles(rows, cols, n_random, seed, cfg)
-    valid, last, a_words, b_words, starts, lengths = [], [], [], [], [], []
+    valid: list[int] = []
+    last: list[int] = []
+    a_words: list[int] = []
+    b_words: list[int] = []
+    starts: list[int] = []
+    lengths: list[int] = []
     exp_c, exp_lat = [], []
     for tile in tiles:
         A, B, gaps = tile.A, tile.B, tile.gaps

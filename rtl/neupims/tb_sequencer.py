@@ -39,7 +39,7 @@ class _Fifo:
     def __init__(self, dut, cmds: list[list[int]]) -> None:
         self.ports = [dut.cmd_valid, dut.cmd, dut.cmd_rank, dut.cmd_bg, dut.cmd_first]
         self.cmds = cmds
-        self.last = [None] * 5
+        self.last: list[int | None] = [None] * 5
 
     def show(self, k: int) -> None:
         vals = [1] + self.cmds[k] if k < len(self.cmds) else [0] + self.last[1:]
