@@ -30,11 +30,16 @@ def main(args: argparse.Namespace) -> int:
     from llmaccel.dse.space import load_space
     from llmaccel.dse.store import ResultStore
     from llmaccel.dse.summary import aggregate
+    from llmaccel.extras import require_extra
     from llmaccel.workloads.errors import InputError
 
     if args.workers is not None and args.workers <= 0:
         raise InputError("--workers", f"must be a positive integer, got {args.workers}")
     space = load_space(args.space)
+    if space.search.get("method") == "nsga2":
+        require_extra("sweep", "dse", ["pymoo"], "search method nsga2")
+    if args.scheduler is not None:
+        require_extra("--scheduler", "dse", ["distributed"])
     store = ResultStore(args.db)
     try:
         runner = run_sweep(
