@@ -105,7 +105,7 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         ("peak", f"{d['peak_macs_per_cycle']:g} MAC/cycle", "machine peak"),
     ]
     if tok:
-        totals.append(("throughput", f"{tok:.4g} tokens/s", "tokens produced in this step / time"))
+        totals.append(("throughput", units.si(tok, "tokens/s"), "tokens produced in this step / time"))
     for ref in d.get("references") or []:
         sp = (ref["time_s"] / d["time_s"]) if d["time_s"] else None
         totals.append(
