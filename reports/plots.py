@@ -193,6 +193,8 @@ def energy_by_role(run: RunFolder) -> tuple[list[str], list[str], dict[str, dict
     background) becomes the row ``not in ops``.  Roles beyond :data:`ENERGY_ROLES` are summed
     into ``other roles``."""
     comps = sorted({str(r["component"]) for r in run.energy})
+    if not comps:
+        return [], [], {}
     per: dict[str, dict[str, float]] = {}
     for o in run.ops:
         row = per.setdefault(str(o["role"]), {})

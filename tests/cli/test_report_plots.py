@@ -76,3 +76,28 @@ def test_pareto_points_carry_titles_with_their_parameters():
     }
     for gid, tip in titles.items():
         assert f'<g id="{gid}"><title>{tip}</title>' in svg
+
+
+def test_energy_by_role_sums_components_and_keeps_unattributed_energy(tmp_path):
+    from cli_helpers import small_result
+
+    from llmaccel.reports import run_folder
+    from llmaccel.reports.plots import energy_by_role
+
+    rf = run_folder.read(run_folder.write(small_result(), tmp_path / "run", plots=False))
+    roles, comps, per = energy_by_role(rf)
+    assert roles == ["q_proj", "attn_score", "softmax", "not in ops"]  # 2000, 350.5, 12.25 pJ, then the rest
+    assert comps == ["dram", "leakage", "pe_array", "sfu"]
+    assert per["q_proj"] == {"dram": 1500.0, "leakage": 0.0, "pe_array": 500.0, "sfu": 0.0}
+    assert per["attn_score"]["dram"] == 250.5 and per["softmax"]["sfu"] == 12.25
+    assert per["not in ops"] == {"dram": 0.0, "leakage": 137.25, "pe_array": 0.0, "sfu": 0.0}
+
+
+def test_energy_plot_without_energy_says_so(tmp_path):
+    from llmaccel.reports.plots import plot_energy
+    from llmaccel.reports.run_folder import RunFolder
+
+    rf = RunFolder(tmp_path, {"preset": "p", "design": "d"}, [{"role": "x", "energy_pj": 0.0}], [], [])
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "t"}):
+        svg = [p for p in plot_energy(rf, tmp_path) if p.suffix == ".svg"][0].read_text()
+    assert "energy by component (none reported)" in svg
