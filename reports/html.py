@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import io
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from llmaccel.reports import units  # noqa: E402
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1200px}
@@ -34,14 +38,27 @@ th{background:#f3f3f3}td.l,th.l{text-align:left}.plot{margin:.8em 0}.plot svg{ma
 """
 
 
-def _svg(fig: Any) -> str:
-    """Figure -> inline SVG text (deterministic), closes the figure."""
+def _svg(fig: Any, titles: dict[str, str] | None = None) -> str:
+    """Figure -> inline SVG text (deterministic), closes the figure.
+
+    ``titles`` maps an artist's gid to a tooltip: it becomes the ``<title>`` of the artist's
+    ``<g id=...>`` group, which browsers show on hover and screen readers read.
+    """
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "llmaccel", "svg.fonttype": "path"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "llmaccel"}, bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    if titles:
+        text = re.sub(
+            r'<g id="([^"]+)">',
+            lambda m: (
+                m.group(0) + (f"<title>{html.escape(titles[m.group(1)])}</title>" if m.group(1) in titles else "")
+            ),
+            text,
+        )
+    return text
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[Any]], left: int = 1) -> str:
@@ -67,6 +84,28 @@ def _page(title: str, sections: list[str]) -> str:
 
 def _plot_div(svg: str, caption: str) -> str:
     return f'<div class="plot" data-plot="{html.escape(caption)}">{svg}<div class="note">{html.escape(caption)}</div></div>'
+
+
+def _count(v: Any) -> str:
+    """Integer count with thousands separators (``13,728,258``)."""
+    return "-" if v is None else f"{int(v):,}"
+
+
+def _percent(v: Any) -> str:
+    """A fraction as a percentage (``0.0294`` -> ``2.94 %``)."""
+    return "-" if v is None else f"{100 * float(v):.3g} %"
+
+
+_LAYER_HEADS = {"stall_cycles": "stall cycles", "energy_pj": "energy", "utilisation": "utilisation"}
+
+
+def _layer_cell(col: str, v: Any) -> str:
+    """A layers.csv cell in human units."""
+    if col == "energy_pj":
+        return units.energy_pj(v)
+    if col == "utilisation":
+        return _percent(v)
+    return str(v) if col == "layer" else _count(v)
 
 
 # ---------------------------------------------------------------- run folders
@@ -105,12 +144,12 @@ def run_report(run_dir: str | Path, plots_dir: str | Path | None = None) -> str:
         ("design", s.get("design")),
         ("preset", s.get("preset")),
         ("model", s.get("model")),
-        ("total cycles", s.get("total_cycles")),
-        ("time (s)", s.get("time_s")),
-        ("energy (pJ)", s.get("total_energy_pj")),
-        ("MACs", s.get("total_macs")),
-        ("utilisation", s.get("utilisation")),
-        ("tokens/s", s.get("tokens_per_s")),
+        ("total cycles", _count(s.get("total_cycles"))),
+        ("time", units.time_s(s.get("time_s"))),
+        ("energy", units.energy_pj(s.get("total_energy_pj"))),
+        ("MACs", _count(s.get("total_macs"))),
+        ("utilisation", _percent(s.get("utilisation"))),
+        ("throughput", units.si(s.get("tokens_per_s"), "tokens/s")),
     ]
     sections = ["<h2>Totals</h2>" + _table(("quantity", "value"), totals)]
     plots_dir = Path(plots_dir) if plots_dir is not None else Path(run_dir) / "plots"
@@ -122,7 +161,8 @@ def run_report(run_dir: str | Path, plots_dir: str | Path | None = None) -> str:
         sections.append(
             "<h2>Energy by component</h2>"
             + _table(
-                ("component", "energy (pJ)", "share"), [(e["component"], e["energy_pj"], e["share"]) for e in rf.energy]
+                ("component", "energy", "share"),
+                [(e["component"], units.energy_pj(e["energy_pj"]), _percent(e["share"])) for e in rf.energy],
             )
         )
     if rf.layers:
@@ -131,7 +171,10 @@ def run_report(run_dir: str | Path, plots_dir: str | Path | None = None) -> str:
             for c in ("layer", "ops", "cycles", "stall_cycles", "macs", "utilisation", "energy_pj")
             if c in rf.layers[0]
         ]
-        sections.append("<h2>Layers</h2>" + _table(cols, [[r[c] for c in cols] for r in rf.layers]))
+        sections.append(
+            "<h2>Layers</h2>"
+            + _table([_LAYER_HEADS.get(c, c) for c in cols], [[_layer_cell(c, r[c]) for c in cols] for r in rf.layers])
+        )
     if s.get("assumptions"):
         sections.append(
             "<h2>Assumptions</h2><ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in s["assumptions"]) + "</ul>"
@@ -140,36 +183,75 @@ def run_report(run_dir: str | Path, plots_dir: str | Path | None = None) -> str:
 
 
 # ---------------------------------------------------------------- sweeps
-def pareto_plot(points: list[dict[str, Any]], x: str, y: str, goals: dict[str, str]) -> Any:
-    """Scatter of all feasible points with the Pareto front highlighted."""
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    feas = [p for p in points if p["feasible"] and p.get(x) is not None and p.get(y) is not None]
-    infeas = [p for p in points if not p["feasible"] and p.get(x) is not None and p.get(y) is not None]
-    front = sorted((p for p in feas if p["pareto"]), key=lambda p: p[x])
-    if infeas:
-        ax.scatter([p[x] for p in infeas], [p[y] for p in infeas], s=8, c="#bbb", label="infeasible")
-    ax.scatter([p[x] for p in feas], [p[y] for p in feas], s=10, c="#69c", label="feasible")
-    if front:
-        ax.plot([p[x] for p in front], [p[y] for p in front], "o-", c="#c33", ms=4, label="Pareto front")
-    ax.set_xlabel(f"{x} ({goals.get(x, '')})")
-    ax.set_ylabel(f"{y} ({goals.get(y, '')})")
+def _point_title(p: dict[str, Any], parameters: Sequence[str], objs: Sequence[str], label: str | None) -> str:
+    """Tooltip of one design point: its parameters, then its objective values in human units."""
+    params = ", ".join(f"{k}={p['point'].get(k)}" for k in parameters)
+    values = ", ".join(f"{o}={units.metric(o, p.get(o))}" for o in objs)
+    state = "Pareto front" if p["pareto"] else "feasible" if p["feasible"] else "infeasible"
+    return f"{label + ': ' if label else ''}{params}; {values} ({state})"
+
+
+def pareto_plot(
+    points: list[dict[str, Any]],
+    x: str,
+    y: str,
+    goals: dict[str, str],
+    parameters: Sequence[str] = (),
+    labels: dict[int, str] | None = None,
+) -> tuple[Any, dict[str, str]]:
+    """Scatter of all points with the Pareto front highlighted; front points carry their table
+    label (``F0`` ...) next to them.
+
+    Returns:
+        ``(figure, gid -> tooltip)``: each point is its own artist with gid ``pt<index>`` so
+        :func:`_svg` can give it an SVG ``<title>`` naming the point's parameters.
+    """
+    labels = labels or {}
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    titles: dict[str, str] = {}
+    style = {"infeasible": ("#bbb", 10), "feasible": ("#69c", 14), "Pareto front": ("#c33", 22)}
+    seen: set[str] = set()
+    for n, p in enumerate(points):
+        if p.get(x) is None or p.get(y) is None:
+            continue
+        state = "Pareto front" if p["feasible"] and p["pareto"] else "feasible" if p["feasible"] else "infeasible"
+        colour, size = style[state]
+        art = ax.scatter([p[x]], [p[y]], s=size, c=colour, label=None if state in seen else state, zorder=3)
+        seen.add(state)
+        art.set_gid(f"pt{n}")
+        titles[f"pt{n}"] = _point_title(p, parameters, [x, y], labels.get(n))
+        if n in labels and state == "Pareto front":
+            ax.annotate(labels[n], (p[x], p[y]), xytext=(4, 4), textcoords="offset points", fontsize=7, color="#c33")
+    front = sorted((p for p in points if p["feasible"] and p["pareto"] and p.get(x) is not None), key=lambda p: p[x])
+    if len(front) > 1:
+        ax.plot([p[x] for p in front], [p[y] for p in front], "-", c="#c33", lw=0.8, zorder=2)
+    for axis, name, setter in ((ax.xaxis, x, ax.set_xlabel), (ax.yaxis, y, ax.set_ylabel)):
+        vals = [abs(float(p[name])) for p in points if p.get(name) is not None]
+        div, unit = units.axis_scale(name, max(vals, default=0.0))
+        axis.set_major_formatter(FuncFormatter(lambda v, _, div=div: f"{v / div:g}"))
+        better = "higher" if goals.get(name) == "max" else "lower"
+        setter(f"{name} ({unit + ', ' if unit else ''}{better} is better)")
     ax.legend(fontsize=7)
     ax.set_title(f"{y} vs {x}")
-    return fig
+    return fig, titles
 
 
-def stacked_bars(labels: list[str], parts: list[dict[str, float]], ylabel: str, title: str) -> Any:
-    """Stacked bar per label of the given component dicts."""
+def stacked_bars(labels: list[str], parts: list[dict[str, float]], quantity: str, unit: str, title: str) -> Any:
+    """Stacked bar per label of the given component dicts (values in ``unit``), drawn in the SI
+    prefix of the tallest bar (e.g. mJ for a few thousandths of a J)."""
     comps = sorted({k for p in parts for k in p})
+    tallest = max((sum(p.values()) for p in parts), default=0.0)
+    _, prefix = units.si_parts(tallest)
+    scale = 1.0 / units.PREFIX_FACTOR[prefix]
     fig, ax = plt.subplots(figsize=(max(5, 0.5 * len(labels) + 2), 3.6))
     bottom = [0.0] * len(labels)
     for c in comps:
-        vals = [p.get(c, 0.0) for p in parts]
+        vals = [p.get(c, 0.0) * scale for p in parts]
         ax.bar(range(len(labels)), vals, bottom=bottom, label=c)
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(f"{quantity} ({prefix}{unit})")
     ax.set_title(title)
     ax.legend(fontsize=6, ncol=2)
     return fig
@@ -201,31 +283,38 @@ def sweep_report(
     ]
     pairs = list(itertools.combinations(objs, 2)) or [(objs[0], objs[0])]
     sections.append("<h2>Pareto fronts</h2>")
+    sections.append(
+        '<p class="note">Front points carry their label in the table below; hover a point for its parameters.</p>'
+    )
+    order = {id(p): i for i, p in enumerate(sorted(front, key=lambda e: e[objs[0]]))}
+    labels = {n: f"F{order[id(p)]}" for n, p in enumerate(points) if id(p) in order}
     for x, y in pairs:
-        sections.append(_plot_div(_svg(pareto_plot(points, x, y, goals)), f"Pareto front {y} vs {x}"))
+        fig, titles = pareto_plot(points, x, y, goals, parameters, labels)
+        sections.append(_plot_div(_svg(fig, titles), f"Pareto front {y} vs {x}"))
     if breakdowns and front:
-        labels, energy, times = [], [], []
+        bar_labels, energy, times = [], [], []
         for i, p in enumerate(sorted(front, key=lambda e: e[objs[0]])[:24]):
             b = breakdowns.get(json.dumps(p["point"], sort_keys=True, separators=(",", ":"))) or {}
-            labels.append(f"F{i}")
+            bar_labels.append(f"F{i}")
             energy.append({k: v * 1e-12 for k, v in (b.get("energy_pj") or {}).items()})
             times.append(b.get("time_s_by_kind") or {})
         sections.append("<h2>Energy breakdown of the front</h2>")
         sections.append(
             _plot_div(
-                _svg(stacked_bars(labels, energy, "energy (J)", "Energy by component")), "energy breakdown stacked bars"
+                _svg(stacked_bars(bar_labels, energy, "energy", "J", "Energy by component")),
+                "energy breakdown stacked bars",
             )
         )
         sections.append("<h2>Latency breakdown of the front</h2>")
         sections.append(
-            _plot_div(_svg(stacked_bars(labels, times, "time (s)", "Time by op kind")), "latency breakdown")
+            _plot_div(_svg(stacked_bars(bar_labels, times, "time", "s", "Time by op kind")), "latency breakdown")
         )
     sections.append(
         "<h2>Front points</h2>"
         + _table(
             ["#"] + parameters + objs,
             [
-                [f"F{i}"] + [p["point"].get(k) for k in parameters] + [p.get(o) for o in objs]
+                [f"F{i}"] + [p["point"].get(k) for k in parameters] + [units.metric(o, p.get(o)) for o in objs]
                 for i, p in enumerate(sorted(front, key=lambda e: e[objs[0]]))
             ],
             left=1 + len(parameters),
@@ -240,6 +329,82 @@ def sweep_report(
 
 
 # ---------------------------------------------------------------- reproductions
+#: words of a metric name that make it a fraction of something (drawn in %, linear axis)
+_FRACTION_WORDS = ("utilisation", "utilization", "overhead", "fraction", "share")
+#: words that make it a ratio of two machines or settings (drawn as "x", around 1)
+_RATIO_WORDS = ("speedup", "reduction", "ratio", "(x)", " vs ", "gain", " / ", "per area")
+
+
+def metric_kind(row: dict[str, Any]) -> str:
+    """``"fraction"``, ``"ratio"`` or ``"absolute"`` for a reproduction row, from its metric name
+    and baseline: fractions and ratios share an axis only with their own kind."""
+    m = str(row["metric"]).lower()
+    if any(w in m for w in _FRACTION_WORDS):
+        return "fraction"
+    if row.get("baseline") or any(w in m for w in _RATIO_WORDS):
+        return "ratio"
+    return "absolute"
+
+
+def _bar_label(row: dict[str, Any]) -> str:
+    """Metric name (cut to 40 characters) and, when the name does not say it, its baseline."""
+    base = row.get("baseline")
+    extra = f"\nvs {base}"[:30] if base and str(base) not in str(row["metric"]) else ""
+    return str(row["metric"])[:40] + extra
+
+
+def paper_vs_model(design: str, rows: list[dict[str, Any]]) -> Any:
+    """Paired paper/model bars, one panel per metric kind: ratios (x, log axis only when they
+    span more than 20x, with the 1x line), fractions (%, linear from 0) and each absolute metric
+    on its own linear axis."""
+    panels: list[tuple[str, list[dict[str, Any]]]] = []
+    for kind in ("ratio", "fraction"):
+        sel = [r for r in rows if metric_kind(r) == kind]
+        if sel:
+            panels.append((kind, sel))
+    absolute = [r for r in rows if metric_kind(r) == "absolute"]
+    for metric in sorted({str(r["metric"]) for r in absolute}):
+        panels.append((metric, [r for r in absolute if str(r["metric"]) == metric]))
+    widths = [max(len(sel), 1.5) for _, sel in panels]
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(max(5.0, 0.5 * sum(widths) + 1.6 * len(panels)), 3.8),
+        width_ratios=widths,
+        squeeze=False,
+        layout="constrained",
+    )
+    for ax, (kind, sel) in zip(axes[0], panels):
+        scale = 100.0 if kind == "fraction" else 1.0
+        idx = list(range(len(sel)))
+        ax.bar([i - 0.2 for i in idx], [r["paper"] * scale for r in sel], width=0.4, label="paper", color="#888")
+        ax.bar([i + 0.2 for i in idx], [r["model"] * scale for r in sel], width=0.4, label="model", color="#2a7")
+        ax.set_xticks(idx)
+        ax.set_xticklabels(
+            [_bar_label(r) for r in sel],
+            rotation=60,
+            ha="right",
+            fontsize=6,
+        )
+        if kind == "ratio":
+            vals = [v for r in sel for v in (r["paper"], r["model"]) if v > 0]
+            if vals and max(vals) / min(vals) > 20:
+                ax.set_yscale("log")
+            ax.axhline(1.0, color="black", lw=0.6, ls="--")
+            ax.set_ylabel("ratio (x)")
+            ax.set_title("ratios", fontsize=8)
+        elif kind == "fraction":
+            ax.set_ylim(0, max(100 * max(r["paper"], r["model"]) for r in sel) * 1.15)
+            ax.set_ylabel("fraction (%)")
+            ax.set_title("fractions", fontsize=8)
+        else:
+            ax.set_ylabel(kind[:40])
+            ax.set_title("absolute", fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"{design}: paper vs model", fontsize=9)
+    return fig
+
+
 def reproduce_report(rows: list[dict[str, Any]]) -> str:
     """HTML of paper-comparison rows (the ``reproduce --format json`` objects)."""
     sections = []
@@ -248,18 +413,7 @@ def reproduce_report(rows: list[dict[str, Any]]) -> str:
         sections.append(f"<h2>{html.escape(design)}</h2>")
         with_paper = [r for r in group if r.get("paper") is not None]
         if with_paper:
-            fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(with_paper) + 2), 3.4))
-            idx = range(len(with_paper))
-            ax.bar([i - 0.2 for i in idx], [r["paper"] for r in with_paper], width=0.4, label="paper")
-            ax.bar([i + 0.2 for i in idx], [r["model"] for r in with_paper], width=0.4, label="model")
-            ax.set_xticks(list(idx))
-            ax.set_xticklabels(
-                [f"{r['workload']}\n{r['metric']}"[:48] for r in with_paper], rotation=60, ha="right", fontsize=6
-            )
-            ax.set_yscale("log")
-            ax.legend(fontsize=7)
-            ax.set_title(f"{design}: paper vs model")
-            sections.append(_plot_div(_svg(fig), f"{design} paper vs model"))
+            sections.append(_plot_div(_svg(paper_vs_model(design, with_paper)), f"{design} paper vs model"))
 
         def err(r: dict[str, Any]) -> str:
             return "" if r.get("rel_err") is None else f"{100 * r['rel_err']:+.1f} %"

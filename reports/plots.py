@@ -4,10 +4,11 @@ Three figures, each written as PNG and SVG:
 
 * ``latency_breakdown`` — cycles per op role (q_proj, attn_score, ffn_up ...),
   split into compute and memory-stall cycles, largest first.
-* ``roofline`` — each matmul op at (MACs per off-chip byte, achieved MACs per
-  cycle) on log axes, with the machine's compute roof and (when known) its
-  off-chip bandwidth roof.
-* ``energy`` — one stacked bar of energy per component (pJ -> mJ).
+* ``roofline`` — each matmul op at (MAC/B: MACs per off-chip byte, achieved
+  MAC/s) on log axes with SI-prefixed tick labels, with the machine's compute
+  roof and (when known) its off-chip bandwidth roof.
+* ``energy`` — energy per op role, one bar per role stacked by component
+  (DRAM, SRAM, PE array ...), in the SI unit that fits (uJ, mJ, J).
 
 Output is byte-identical for identical input: SVG ids use a fixed hash salt,
 the SVG date and PNG software stamps are omitted.
@@ -15,6 +16,7 @@ the SVG date and PNG software stamps are omitted.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
+from llmaccel.reports import units  # noqa: E402
 from llmaccel.reports.run_folder import RunFolder  # noqa: E402
 
 FORMATS = ("png", "svg")
@@ -84,13 +87,46 @@ def plot_latency_breakdown(run: RunFolder, out_dir: Path) -> list[Path]:
     return _save(fig, out_dir, "latency_breakdown")
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick positions for a log axis over [lo, hi]: decades when it spans more than 3 of them,
+    1-3 steps over 2-3 decades, 1-2-5 steps when narrower, so every axis shows several labels."""
+    lo, hi = min(lo, hi), max(lo, hi)
+    span = math.log10(hi / lo)
+    subs = (1.0,) if span > 3 else (1.0, 3.0) if span > 1.5 else (1.0, 2.0, 5.0)
+    ticks = []
+    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        ticks += [s * 10.0**e for s in subs if lo <= s * 10.0**e <= hi * (1 + 1e-9)]
+    return ticks
+
+
+def _tick_text(v: float) -> str:
+    """Plain numbers from 0.001 to 9999 (``0.3``, ``30``), SI prefixes beyond (``20 G``)."""
+    return f"{v:g}" if 1e-3 <= v < 1e4 else units.si(v, "", 3)
+
+
+def _log_axis(axis: Any, lo: float, hi: float) -> None:
+    """Labelled ticks (see :func:`log_ticks`, :func:`_tick_text`) and no minor ticks on a log axis."""
+    axis.set_major_locator(FixedLocator(log_ticks(lo, hi)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _tick_text(v)))
+    axis.set_minor_locator(NullLocator())
+
+
 def plot_roofline(run: RunFolder, out_dir: Path) -> list[Path]:
-    """Log-log roofline: achieved MACs/cycle against MACs per off-chip byte, one point per matmul op."""
+    """Log-log roofline: achieved MAC/s against MACs per off-chip byte, one point per matmul op.
+
+    Roofs: the compute peak (peak MACs per cycle x clock) and, when known, the off-chip
+    bandwidth (bytes per cycle x clock) times the intensity.
+    """
     roof = run.summary.get("roofline") or {}
-    peak = float(roof.get("peak_macs_per_cycle") or run.summary.get("peak_macs_per_cycle") or 0.0)
+    clock_hz = float(run.summary.get("clock_mhz") or 0.0) * 1e6
+    per = clock_hz or 1.0  # no clock: per-cycle units
+    rate = "MAC/s" if clock_hz else "MAC/cycle"
+    peak = float(roof.get("peak_macs_per_cycle") or run.summary.get("peak_macs_per_cycle") or 0.0) * per
     bpc = roof.get("dram_bytes_per_cycle")
+    bw = float(bpc) * per if bpc else 0.0
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     xs_all: list[float] = []
+    ys_all: list[float] = []
     skipped = 0
     by_kind: dict[str, tuple[list[float], list[float]]] = {}
     for o in run.ops:
@@ -100,71 +136,112 @@ def plot_roofline(run: RunFolder, out_dir: Path) -> list[Path]:
             skipped += 1
             continue
         x = float(o["arith_intensity"])
-        y = float(o["macs"]) / float(o["cycles"])
+        y = float(o["macs"]) / float(o["cycles"]) * per
         xs, ys = by_kind.setdefault(str(o["kind"]), ([], []))
         xs.append(x)
         ys.append(y)
         xs_all.append(x)
+        ys_all.append(y)
     for kind in sorted(by_kind):
         xs, ys = by_kind[kind]
         ax.scatter(xs, ys, s=14, alpha=0.75, label=kind, color=_KIND_COLOURS.get(kind))
     lo = min(xs_all) / 4 if xs_all else 0.1
     hi = max(xs_all) * 4 if xs_all else 1e4
-    if bpc:
-        ridge = peak / float(bpc) if peak else hi
+    bw_text = units.bandwidth_bps(bw, 3) if clock_hz else f"{bw:.3g} B/cycle"
+    if bw:
+        ridge = peak / bw if peak else hi
         lo, hi = min(lo, ridge / 4), max(hi, ridge * 4)
         ax.plot(
             [lo, ridge, hi],
-            [float(bpc) * lo, peak, peak],
+            [bw * lo, peak, peak],
             color="black",
             lw=1.2,
-            label=f"roof: {float(bpc):.3g} B/cycle, {peak:.4g} MAC/cycle",
+            label=f"roof: {bw_text}, {units.si(peak, rate)}",
         )
+        ys_all += [bw * lo, peak]
     elif peak:
-        ax.plot([lo, hi], [peak, peak], color="black", lw=1.2, label=f"compute roof {peak:.4g} MAC/cycle")
+        ax.plot([lo, hi], [peak, peak], color="black", lw=1.2, label=f"compute roof {units.si(peak, rate)}")
+        ys_all.append(peak)
+    ylo = min(ys_all) / 2 if ys_all else 1.0
+    yhi = max(ys_all) * 2 if ys_all else 10.0
     ax.set_xscale("log")
     ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis):  # decades only, plain tick text: no mathtext, few tick artists (fast)
-        axis.set_major_locator(LogLocator(base=10, numticks=12))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        axis.set_minor_locator(NullLocator())
     ax.set_xlim(lo, hi)
-    ax.set_xlabel("arithmetic intensity (MACs per off-chip byte)")
-    ax.set_ylabel("achieved MACs per cycle")
+    ax.set_ylim(ylo, yhi)
+    _log_axis(ax.xaxis, lo, hi)
+    _log_axis(ax.yaxis, ylo, yhi)
+    ax.set_xlabel("arithmetic intensity (MAC/B: MACs per off-chip byte)")
+    ax.set_ylabel(f"achieved throughput ({rate})")
     note = f"; {skipped} ops with no off-chip traffic not shown" if skipped else ""
     if not bpc:
         note += "; bandwidth roof unknown"
     ax.set_title(_title(run) + note, fontsize=8)
     if by_kind or peak:
         ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.grid(True, which="major", color="#ddd", lw=0.5)
     fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.11)
     return _save(fig, out_dir, "roofline")
 
 
+#: at most this many roles get their own bar in the energy plot; the rest are summed
+ENERGY_ROLES = 16
+
+
+def energy_by_role(run: RunFolder) -> tuple[list[str], list[str], dict[str, dict[str, float]]]:
+    """``(roles, components, role -> component -> pJ)`` from ops.csv's ``energy_pj.<component>``
+    columns, largest role first; energy of a component not charged to any op (static, leakage,
+    background) becomes the row ``not in ops``.  Roles beyond :data:`ENERGY_ROLES` are summed
+    into ``other roles``."""
+    comps = sorted({str(r["component"]) for r in run.energy})
+    if not comps:
+        return [], [], {}
+    per: dict[str, dict[str, float]] = {}
+    for o in run.ops:
+        row = per.setdefault(str(o["role"]), {})
+        for c in comps:
+            row[c] = row.get(c, 0.0) + float(o.get(f"energy_pj.{c}") or 0.0)
+    roles = sorted(per, key=lambda r: (-sum(per[r].values()), r))
+    if len(roles) > ENERGY_ROLES:
+        rest = roles[ENERGY_ROLES - 1 :]
+        other = {c: sum(per[r][c] for r in rest) for c in comps}
+        roles = roles[: ENERGY_ROLES - 1] + ["other roles"]
+        per["other roles"] = other
+    in_ops = {c: sum(per[r][c] for r in roles) for c in comps}
+    unattributed = {str(r["component"]): float(r["energy_pj"]) - in_ops[str(r["component"])] for r in run.energy}
+    if any(v > 1e-9 * max(1.0, float(r["energy_pj"])) for v, r in zip(unattributed.values(), run.energy)):
+        per["not in ops"] = {c: max(v, 0.0) for c, v in unattributed.items()}
+        roles.append("not in ops")
+    return roles, comps, {r: per[r] for r in roles}
+
+
 def plot_energy(run: RunFolder, out_dir: Path) -> list[Path]:
-    """One stacked bar: energy per component in mJ."""
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    bottom = 0.0
-    rows = sorted(run.energy, key=lambda r: (-float(r["energy_pj"]), str(r["component"])))
-    cmap = plt.get_cmap("tab20")
-    for i, r in enumerate(rows):
-        mj = float(r["energy_pj"]) * 1e-9
-        ax.bar(
-            [0],
-            [mj],
-            bottom=bottom,
-            color=cmap(i % 20),
-            width=0.5,
-            label=f"{r['component']} ({100 * float(r['share']):.1f}%)",
-        )
-        bottom += mj
-    ax.set_xticks([0], [str(run.summary.get("preset", ""))])
-    ax.set_xlim(-0.6, 1.8)
-    ax.set_ylabel("energy (mJ)")
-    ax.set_title("energy by component" if rows else "energy by component (none reported)", fontsize=9)
-    if rows:
-        ax.legend(fontsize=7, frameon=False, loc="upper right")
-    fig.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.08)
+    """Horizontal stacked bars: energy per op role (summed over layers), split by component."""
+    roles, comps, per = energy_by_role(run)
+    total = sum(float(r["energy_pj"]) for r in run.energy)
+    biggest = max((sum(v.values()) for v in per.values()), default=0.0)
+    _, prefix = units.si_parts(biggest * 1e-12)
+    scale = 1e-12 / units.PREFIX_FACTOR[prefix]
+    height = 0.3 * max(len(roles), 3) + 1.4
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    label_in = 0.07 * max((len(r) for r in roles), default=4) + 0.25
+    fig.subplots_adjust(left=label_in / 7.0, right=0.97, top=1 - 0.45 / height, bottom=0.6 / height)
+    y = list(range(len(roles)))[::-1]
+    left = [0.0] * len(roles)
+    shares = {str(r["component"]): float(r["share"]) for r in run.energy}
+    cmap = plt.get_cmap("tab10")
+    for i, c in enumerate(sorted(comps, key=lambda c: (-shares.get(c, 0.0), c))):
+        vals = [per[r].get(c, 0.0) * scale for r in roles]
+        ax.barh(y, vals, left=left, color=cmap(i % 10), label=f"{c} ({100 * shares.get(c, 0.0):.1f}%)")
+        left = [a + b for a, b in zip(left, vals)]
+    for yi, r in zip(y, roles):
+        ax.text(sum(per[r].values()) * scale, yi, f" {units.energy_pj(sum(per[r].values()))}", va="center", fontsize=7)
+    ax.set_yticks(y, roles)
+    ax.set_xlabel(f"energy ({prefix}J, summed over the ops of each role)")
+    title = f"energy by op role and component, total {units.energy_pj(total)}"
+    ax.set_title(title if roles else "energy by component (none reported)", fontsize=9)
+    if roles:
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.set_xlim(0, max(left) * 1.18 if max(left) > 0 else 1)
     return _save(fig, out_dir, "energy")
 
 

@@ -11,13 +11,15 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from llmaccel.reports import units
+
 #: Legend lines of the run table's op columns.
 OP_LEGEND = (
     "op: op name (L<layer>.<role>); kind: operator kind; unit: unit that ran it; "
     "cycles: cycles the op occupies its unit, stalls included; "
     "stall%: share of those cycles waiting on memory; "
     "util%: useful MACs / (cycles x peak MACs per cycle of the machine) for matmuls; "
-    "share%: op cycles / sum of all op cycles; energy uJ: energy charged to the op (excludes static energy not attributed to ops)."
+    "share%: op cycles / sum of all op cycles; energy: energy charged to the op (SI units: nJ, uJ, mJ) (excludes static energy not attributed to ops)."
 )
 REPRO_LEGEND = (
     "paper: value reported by the paper; model: llmaccel's value; "
@@ -86,21 +88,6 @@ def legend(text: str, width: int = 100) -> str:
     return "\n".join(textwrap.wrap(text, width, initial_indent="legend: ", subsequent_indent="        "))
 
 
-def _si_time(s: float) -> str:
-    for unit, f in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if s >= f:
-            return f"{s / f:.4g} {unit}"
-    return f"{s:.3g} s"
-
-
-def _si_energy(pj: float) -> str:
-    """Energy in the largest unit (J, mJ, uJ, nJ, pJ) that keeps the value >= 1."""
-    for unit, f in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
-        if abs(pj) >= f:
-            return f"{pj / f:.4g} {unit}"
-    return f"{pj:.4g} pJ"
-
-
 def run_table(d: dict[str, Any], top: int = 10) -> str:
     """Readable run report: totals, the ``top`` ops by cycles, per-role totals, legends."""
     w = d.get("workload") or {}
@@ -111,14 +98,14 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
     tok = d.get("tokens_per_s")
     totals = [
         ("total cycles", fmt_num(d["total_cycles"]), "end-to-end cycles (overlapping units counted once)"),
-        ("time", _si_time(d["time_s"]), "total cycles / clock"),
-        ("energy", _si_energy(d["total_energy_pj"]), "all components incl. static/background"),
+        ("time", units.time_s(d["time_s"]), "total cycles / clock"),
+        ("energy", units.energy_pj(d["total_energy_pj"]), "all components incl. static/background"),
         ("MACs", fmt_num(d["total_macs"]), "useful multiply-accumulates"),
         ("utilisation", f"{100 * d['utilisation']:.2f} %", "MACs / (total cycles x peak MACs per cycle)"),
         ("peak", f"{d['peak_macs_per_cycle']:g} MAC/cycle", "machine peak"),
     ]
     if tok:
-        totals.append(("throughput", f"{tok:.4g} tokens/s", "tokens produced in this step / time"))
+        totals.append(("throughput", units.si(tok, "tokens/s"), "tokens produced in this step / time"))
     for ref in d.get("references") or []:
         sp = (ref["time_s"] / d["time_s"]) if d["time_s"] else None
         totals.append(
@@ -126,7 +113,7 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
                 f"speedup vs {ref['preset']}",
                 f"{fmt_num(sp)} x" if sp else "-",
                 f"{ref['preset']} time / this time (>1: this machine is faster); {ref['preset']} "
-                f"({ref['design']}) takes {_si_time(ref['time_s'])}, {_si_energy(ref['total_energy_pj'])}",
+                f"({ref['design']}) takes {units.time_s(ref['time_s'])}, {units.energy_pj(ref['total_energy_pj'])}",
             )
         )
     lines.append(format_table(("total", "value", "meaning"), totals, right=[False, True, False]))
@@ -146,14 +133,14 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
                     f"{100 * o['stall_cycles'] / o['cycles']:.1f}" if o["cycles"] else "-",
                     f"{100 * o['utilisation']:.1f}" if o["macs"] else "-",
                     f"{100 * o['cycles'] / sum_cycles:.1f}",
-                    fmt_num(sum(o["energy_pj"].values()) * 1e-6),
+                    units.energy_pj(sum(o["energy_pj"].values())),
                 )
             )
         lines.append("")
         lines.append(f"top {len(rows)} of {len(ops)} ops by cycles:")
         lines.append(
             format_table(
-                ("op", "kind", "unit", "cycles", "stall%", "util%", "share%", "energy uJ"),
+                ("op", "kind", "unit", "cycles", "stall%", "util%", "share%", "energy"),
                 rows,
                 right=[False, False, False, True, True, True, True, True],
             )
@@ -171,7 +158,7 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
         lines.append("by role (ops of the same role summed over layers and requests):")
         lines.append(
             format_table(
-                ("role", "kind", "ops", "cycles", "stall%", "util%", "share%", "energy uJ"),
+                ("role", "kind", "ops", "cycles", "stall%", "util%", "share%", "energy"),
                 [
                     (
                         k,
@@ -181,7 +168,7 @@ def run_table(d: dict[str, Any], top: int = 10) -> str:
                         f"{100 * v[3] / v[2]:.1f}" if v[2] else "-",
                         f"{100 * v[4] / (v[2] * peak):.1f}" if v[4] and v[2] and peak else "-",
                         f"{100 * v[2] / sum_cycles:.1f}",
-                        fmt_num(v[5] * 1e-6),
+                        units.energy_pj(v[5]),
                     )
                     for k, v in sorted(roles.items(), key=lambda kv: (-kv[1][2], kv[0]))
                 ],

@@ -67,6 +67,10 @@ def _quant() -> tuple[tuple[str, ...], list[tuple]]:
 
 
 def _rtl() -> tuple[tuple[str, ...], list[tuple]]:
+    from llmaccel.extras import has_extra, missing_extra_message
+
+    if not has_extra("rtl"):
+        return ("rtl unit", "check"), [("-", missing_extra_message("rtl"))]
     from llmaccel.rtl.registry import all_checks
 
     return ("rtl unit", "check"), [(c.unit, c.description) for c in all_checks()]

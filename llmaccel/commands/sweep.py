@@ -30,11 +30,17 @@ def main(args: argparse.Namespace) -> int:
     from llmaccel.dse.space import load_space
     from llmaccel.dse.store import ResultStore
     from llmaccel.dse.summary import aggregate
+    from llmaccel.extras import require_extra
+    from llmaccel.reports import units
     from llmaccel.workloads.errors import InputError
 
     if args.workers is not None and args.workers <= 0:
         raise InputError("--workers", f"must be a positive integer, got {args.workers}")
     space = load_space(args.space)
+    if space.search.get("method") == "nsga2":
+        require_extra("sweep", "dse", ["pymoo"], "search method nsga2")
+    if args.scheduler is not None:
+        require_extra("--scheduler", "dse", ["distributed"])
     store = ResultStore(args.db)
     try:
         runner = run_sweep(
@@ -77,7 +83,7 @@ def main(args: argparse.Namespace) -> int:
     header = keys + objs
     print("  ".join(f"{h:>18}" for h in header))
     for p in sorted(front, key=lambda e: tuple(e[o] for o in objs)):
-        cells = [str(p["point"].get(k)) for k in keys] + [f"{p[o]:.4g}" for o in objs]
+        cells = [str(p["point"].get(k)) for k in keys] + [units.metric(o, p[o]) for o in objs]
         print("  ".join(f"{c:>18}" for c in cells))
     errors = [p for p in points if p["status"] == "error"]
     if errors:

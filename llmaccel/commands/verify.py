@@ -110,6 +110,9 @@ def format_table(outcomes: list[Outcome]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmaccel.extras import require_extra
+
+    require_extra("verify", "rtl")
     from llmaccel.rtl.flow import simulator_available
     from llmaccel.rtl.registry import all_checks
 

@@ -33,6 +33,9 @@ def run_pool(fn: Callable[[Task], dict], tasks: Sequence[Task], workers: int) ->
 
 def run_dask(fn: Callable[[Task], dict], tasks: Sequence[Task], scheduler: str) -> Iterator[tuple[int, dict]]:
     """An existing Dask scheduler (``tcp://host:port``) or a ``Client`` object."""
+    from llmaccel.extras import require_extra
+
+    require_extra("--scheduler", "dse", ["distributed"])
     from distributed import Client
     from distributed import as_completed as dask_completed
 

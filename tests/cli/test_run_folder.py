@@ -163,10 +163,20 @@ def test_plots_show_the_data(written):
     # q_proj: 1000 of 1500 summed cycles
     assert "66.7%" in lat
     roof = (out / "plots" / "roofline.svg").read_text()
-    assert "roof: 128 B/cycle, 1024 MAC/cycle" in roof
+    assert "roof: 64 GB/s, 512 GMAC/s" in roof  # 128 B/cycle and 1024 MAC/cycle at 500 MHz
+    assert "achieved throughput (MAC/s)" in roof and "MAC/B" in roof
     assert ">gemm<" in roof and ">attn_score<" in roof and ">softmax<" not in roof  # vector ops are not points
     energy = (out / "plots" / "energy.svg").read_text()
     assert "dram (70.0%)" in energy  # 1750.5 / 2500
+    # bars per role: q_proj 500 + 1500 = 2000 pJ, attn_score 350.5 pJ, softmax 12.25 pJ, and the
+    # leakage no op carries (137.25 pJ) as its own bar
+    for role, text in (
+        ("q_proj", "2 nJ"),
+        ("attn_score", "350.5 pJ"),
+        ("softmax", "12.25 pJ"),
+        ("not in ops", "137.2 pJ"),
+    ):
+        assert f">{role}<" in energy and f"> {text}<" in energy, role
     assert (out / "plots" / "roofline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

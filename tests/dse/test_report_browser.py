@@ -13,7 +13,12 @@ from llmaccel.dse.report import write_sweep_reports
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def render(path: Path) -> tuple[list[tuple[str, float, float]], list[str], str]:
+def render(path: Path, labels: dict | None = None) -> tuple[list[tuple[str, float, float]], list[str], str]:
+    """Load ``path`` in Chromium: ``[(plot caption, width, height)]``, console errors, page title.
+
+    If ``labels`` is a dict, it is filled with what the reader sees: per plot caption, the SVG
+    ``<text>`` strings and ``<title>`` tooltips; and under ``"tables"`` the cells of every table.
+    """
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
@@ -39,6 +44,17 @@ def render(path: Path) -> tuple[list[tuple[str, float, float]], list[str], str]:
             const s = d.querySelector('svg'); const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
             return [d.dataset.plot, r.width, r.height]; })""")
         title = page.title()
+        if labels is not None:
+            labels.update(
+                page.evaluate("""() => {
+                const out = {tables: Array.from(document.querySelectorAll('td')).map(c => c.textContent)};
+                for (const d of document.querySelectorAll('div.plot')) {
+                    out[d.dataset.plot] = {
+                        text: Array.from(d.querySelectorAll('svg text')).map(t => t.textContent.trim()),
+                        titles: Array.from(d.querySelectorAll('svg g > title')).map(t => t.textContent)};
+                }
+                return out; }""")
+            )
         browser.close()
     return [tuple(x) for x in plots], errors, title
 
@@ -59,13 +75,25 @@ def test_chromium_is_installed():
 def test_sweep_report_renders_every_plot_without_errors(tmp_path, sweep_db):
     paths = write_sweep_reports(sweep_db, tmp_path)
     html = paths[0]
-    plots, errors, title = render(html)
+    labels: dict = {}
+    plots, errors, title = render(html, labels)
     names = [p[0] for p in plots]
     assert "llmaccel sweep" in title
     assert any(n.startswith("Pareto front") for n in names)
     assert "energy breakdown stacked bars" in names and "latency breakdown" in names
     assert all(w > 50 and h > 50 for _, w, h in plots), plots
     assert errors == []
+    # every one of the 4 design points (clock 250/500 MHz x batch 1/2) has a tooltip naming its parameters
+    tips = labels["Pareto front energy_per_token_j vs tokens_per_s"]["titles"]
+    assert len(tips) == 4
+    for clock in (250, 500):
+        for batch in (1, 2):
+            assert sum(f"hw.clock_mhz={clock}, workload.batch={batch};" in t for t in tips) == 1, tips
+    assert all("tokens_per_s=" in t and "tokens/s" in t and "energy_per_token_j=" in t and "J" in t for t in tips)
+    assert any(t.startswith("F0: ") and t.endswith("(Pareto front)") for t in tips)
+    # the front table shows objectives in human units (e.g. "36.42 tokens/s", "13.52 mJ")
+    cells = labels["tables"]
+    assert any(c.endswith(" tokens/s") for c in cells) and any(c.endswith("J") and " " in c for c in cells), cells
     # self-contained: no external references
     text = html.read_text()
     import re
@@ -84,9 +112,22 @@ def test_run_report_and_timeline_render(tmp_path):
     run = tmp_path / "run"
     assert main(["run", "--layers", "1", "--out", str(run), "--quiet"]) == 0
     assert main(["report", str(run), "--out", str(tmp_path / "rep")]) == 0
-    plots, errors, title = render(tmp_path / "rep" / "report.html")
+    labels: dict = {}
+    plots, errors, title = render(tmp_path / "rep" / "report.html", labels)
     names = [p[0] for p in plots]
     assert "utilisation over time" in names and any("roofline" in n for n in names)
+    # roofline: units on both axes and several labelled ticks on each (not one lonely decade)
+    roof = labels["roofline"]["text"]
+    assert "achieved throughput (MAC/s)" in roof and any("MAC/B" in t for t in roof)
+    assert any(t.startswith("roof: ") and "GB/s" in t and "GMAC/s" in t for t in roof), roof
+    assert sum(t.endswith(" G") for t in roof) >= 3, roof  # y ticks such as "10 G", "30 G", "100 G"
+    # energy: one bar per op role, each labelled with its energy in SI units
+    energy = labels["energy"]["text"]
+    assert {"q_proj", "ffn_up", "ffn_down", "attn_score"} <= set(energy)
+    assert any(t.endswith(" mJ") or t.endswith(" uJ") for t in energy), energy
+    # totals in human units, no raw pJ
+    assert any(c.endswith(" ms") for c in labels["tables"]) and any(c.endswith(" mJ") for c in labels["tables"])
+    assert not any("e+" in c for c in labels["tables"]), labels["tables"]
     assert any("latency" in n for n in names) and any("energy" in n for n in names)
     assert all(w > 50 and h > 50 for _, w, h in plots), plots
     assert errors == []
