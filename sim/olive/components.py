@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from llmaccel.sim.components import EdgeDecoder, HostedPE
-from llmaccel.sim.olive.model import AREA_TABLE, ENERGY_TABLE
-from llmaccel.sim.olive.params import olive_params
+from llmaccel.sim.olive.params import AREA_TABLE, ENERGY_TABLE, olive_params
 from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.plugins import EdgeDecoder, HostedPE
 
 
 def _hosted(name: str, preset: str, formats: tuple[str, ...], description: str) -> HostedPE:
