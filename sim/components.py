@@ -26,19 +26,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from llmaccel.sim.hardware.memory import (  # noqa: F401  (the registry of every component kind)
+    MEMORY_ENERGY,
+    MEMORY_SYSTEMS,
+    MemorySystem,
+    memory_system,
+    memory_system_names,
+    memory_systems,
+)
 from llmaccel.sim.systolic.pe import BUILTIN_PES, PEType
 from llmaccel.sim.systolic.plugins import INT_FAMILIES, HostedPE
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.quant_spec import QuantSpec
-
-TABLE_DIR = Path(__file__).parent / "tables"
-MEMORY_SYSTEMS = TABLE_DIR / "memory_systems.yaml"
-MEMORY_ENERGY = TABLE_DIR / "memory_energy.yaml"
 
 
 def pe_providers() -> list[str]:
@@ -166,106 +168,6 @@ def float_pe_names() -> list[str]:
 def pes_decoding(fmt: str) -> list[str]:
     """Names of PEs whose edge decoder takes format ``fmt``."""
     return sorted(n for n, h in pe_types().items() if h.decoder and fmt in h.decoder.formats)
-
-
-# ---------------------------------------------------------------- memory systems
-
-
-@dataclass(frozen=True)
-class MemorySystem:
-    """A named off-chip memory: exactly the fields of a systolic host's ``dram:`` section.
-
-    Units: GB/s (1e9 B/s), ns, bytes.  ``sources`` maps field -> provenance.
-    """
-
-    name: str
-    description: str
-    channels: int
-    bandwidth_gbps: float
-    latency_ns: float
-    burst_bytes: int
-    energy_action: str
-    sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
-
-    def dram_section(self) -> dict[str, Any]:
-        """Plain-valued ``dram:`` section for :class:`sim.systolic.params.DramCfg`."""
-        return {
-            "channels": self.channels,
-            "bandwidth_gbps": self.bandwidth_gbps,
-            "latency_ns": self.latency_ns,
-            "burst_bytes": self.burst_bytes,
-            "energy_action": self.energy_action,
-        }
-
-
-def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
-    from llmaccel.sim.dram.config import load_dram
-
-    cfg = load_dram(preset)
-    t = cfg.timing
-    src = f"derived from sim/dram/presets/{preset}.yaml"
-    return MemorySystem(
-        name,
-        str(entry.get("description", "")),
-        cfg.org.channels,
-        cfg.peak_gbps,
-        (t.tRCD + t.CL) * t.tck_ns,
-        cfg.org.access_bytes,
-        str(entry["energy_action"]),
-        {
-            "channels": f"{src} org.channels",
-            "bandwidth_gbps": f"{src}: channels x bus bytes x 2 / tCK",
-            "latency_ns": f"{src}: (tRCD + CL) x tCK",
-            "burst_bytes": f"{src}: bus bytes x burst length",
-        },
-    )
-
-
-@lru_cache(maxsize=1)
-def memory_systems() -> dict[str, MemorySystem]:
-    """All named memory systems of ``sim/tables/memory_systems.yaml``."""
-    from llmaccel.sim.preset import _split_leaves, read_yaml
-
-    doc = read_yaml(MEMORY_SYSTEMS, "memory systems")
-    out = {}
-    for name, entry in (doc.get("systems") or {}).items():
-        where = f"{MEMORY_SYSTEMS.name}: systems.{name}"
-        if "from_dram_preset" in entry:
-            out[name] = _from_dram_preset(name, entry, entry["from_dram_preset"])
-            continue
-        sources: dict[str, str] = {}
-        plain = _split_leaves({k: v for k, v in entry.items() if k != "description"}, "", where, sources)
-        need = ("channels", "bandwidth_gbps", "latency_ns", "burst_bytes", "energy_action")
-        missing = [k for k in need if k not in plain]
-        if missing:
-            raise InputError(f"{where}.{missing[0]}", "missing")
-        out[name] = MemorySystem(
-            name,
-            str(entry.get("description", "")),
-            int(plain["channels"]),
-            float(plain["bandwidth_gbps"]),
-            float(plain["latency_ns"]),
-            int(plain["burst_bytes"]),
-            str(plain["energy_action"]),
-            sources,
-        )
-    return out
-
-
-def memory_system_names() -> list[str]:
-    return sorted(memory_systems())
-
-
-def memory_system(name: str, field_name: str = "dram") -> MemorySystem:
-    """The named memory system (InputError listing the allowed names)."""
-    reg = memory_systems()
-    if not isinstance(name, str) or name not in reg:
-        raise InputError(
-            field_name,
-            f"unknown memory system {name!r}; allowed: {', '.join(sorted(reg))} "
-            "or a full {channels, bandwidth_gbps, latency_ns, burst_bytes, energy_action} mapping",
-        )
-    return reg[name]
 
 
 def component_rows() -> list[dict[str, Any]]:

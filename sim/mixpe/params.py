@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from llmaccel.sim.components import MEMORY_ENERGY
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.mixpe.pe import pe_kind
 from llmaccel.sim.params import build
@@ -25,15 +26,6 @@ ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
 AREA_TABLE = Path(__file__).parent / "area.yaml"
 #: Energy action of one vector-unit element (sim/mixpe/energy.yaml).
 VECTOR_ACTION = "vector_element"
-
-
-@dataclass(frozen=True)
-class ArrayGeom:
-    """R x C PEs, output stationary (the dataflow of the MixPE/ANT/BitFusion simulators)."""
-
-    rows: int
-    cols: int
-    dataflow: Literal["os"] = "os"
 
 
 @dataclass(frozen=True)
@@ -67,25 +59,16 @@ class DequantParams:
 
 
 @dataclass(frozen=True)
-class DramParams:
-    channels: int
-    bandwidth_gbps: float
-    latency_ns: float = field(metadata={"min": 0})
-    burst_bytes: int
+class MemoryParams(SramLevels):
+    """The SRAM levels and, nested, the off-chip memory (the MixPE presets' spelling)."""
 
-
-@dataclass(frozen=True)
-class MemoryParams:
-    input_kib: int
-    weight_kib: int
-    output_kib: int
-    dram: DramParams
-    double_buffered: bool = True
+    dram: OffChipMemory = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class EnergyParams:
-    """Energy-table actions for memories (sim/tables/energy.yaml names)."""
+    """Energy-table actions for memories (sim/tables/energy.yaml names); ``dram_bit`` unless
+    the off-chip memory names its own (``memory.dram.energy_action``, e.g. a memory system)."""
 
     sram_access: str = "sram_8kb_64b_access"
     sram_access_bits: int = 64
@@ -98,7 +81,7 @@ class MixPEParams:
 
     clock_mhz: float
     node_nm: float
-    array: ArrayGeom
+    array: ArrayGeometry
     pe: PEParams
     dequant: DequantParams
     memory: MemoryParams
@@ -107,13 +90,21 @@ class MixPEParams:
     energy: EnergyParams = EnergyParams()
 
     def offchip(self) -> OffChip:
-        d = self.memory.dram
-        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
+        return self.memory.dram.channel(self.clock_mhz)
+
+    def dram_action(self) -> str:
+        """Energy action per off-chip bit."""
+        return self.memory.dram.energy_action or self.energy.dram_bit
 
 
 def from_preset(hw: HardwareConfig) -> MixPEParams:
-    """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field)."""
-    p = build(MixPEParams, hw.params, f"{hw.name}.params")
+    """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field);
+    ``memory.dram`` may name a memory system (``memory.dram: hbm3``)."""
+    where = f"{hw.name}.params"
+    params = hw.params
+    if isinstance(params.get("memory"), dict):
+        params = {**params, "memory": resolve_named_dram(params["memory"], f"{where}.memory")}
+    p = build(MixPEParams, params, where)
     pe_kind(p.pe.kind)
     return p
 
@@ -181,7 +172,7 @@ def mixpe_machine(p: MixPEParams) -> Machine:
         hosted_kind(p.pe.kind, p),
         MemParams(m.input_kib * 1024, m.weight_kib * 1024, m.output_kib * 1024, p.offchip(), m.double_buffered),
         VectorUnit(p.vector_lanes, 0, None, (VECTOR_ACTION,), traffic=False),
-        EnergyActions(e.sram_access, e.sram_access_bits, e.dram_bit),
+        EnergyActions(e.sram_access, e.sram_access_bits, p.dram_action()),
         (MEMORY_ENERGY, ENERGY_TABLE),
         (AREA_TABLE,),
         MIXPE_CONVENTIONS,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from llmaccel.sim.components import MEMORY_ENERGY
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, resolve_named_dram
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine
@@ -23,6 +24,7 @@ from llmaccel.sim.systolic.model import ArrayParams
 from llmaccel.sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg, vector_unit
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import EdgeDecoder, HostedPE, OutlierPath
+from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.trace import Trace
 
 HERE = Path(__file__).parent
@@ -30,15 +32,6 @@ ENERGY_TABLE = HERE / "energy.yaml"
 AREA_TABLE = HERE / "area.yaml"
 
 VARIANTS = ("olive", "ant", "olaccel", "gobo", "adafloat")
-
-
-@dataclass(frozen=True)
-class ArrayCfg:
-    """R x C PE slots, output stationary (OliVe's dataflow)."""
-
-    rows: int
-    cols: int
-    dataflow: Literal["os"] = "os"
 
 
 @dataclass(frozen=True)
@@ -124,7 +117,7 @@ class OliveParams(HostMemoryMixin):
     quant_preset: str
     clock_mhz: float
     node_nm: float
-    array: ArrayCfg
+    array: ArrayGeometry
     pe: PECfg
     decoder: DecoderCfg
     outlier: OutlierCfg
@@ -141,7 +134,10 @@ class OliveParams(HostMemoryMixin):
 
 def olive_params(hw: HardwareConfig) -> OliveParams:
     """Validated parameters of a ``design: olive`` preset (InputError naming the field)."""
-    return build(OliveParams, hw.params, f"{hw.name}.params")
+    p = build(OliveParams, resolve_named_dram(hw.params, f"{hw.name}.params"), f"{hw.name}.params")
+    if not p.dram.energy_action:
+        raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
+    return p
 
 
 #: What an OliVe-study preset's results report (the paper compares variants on one array).

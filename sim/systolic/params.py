@@ -5,10 +5,14 @@ array with any registered PE, any named memory system and an optional sparse MUX
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from llmaccel.mapping.systolic import ArrayProgram, GemmTask
-from llmaccel.sim.components import MEMORY_ENERGY, builtin_pe, hosted_pe, memory_system
+from llmaccel.sim.components import builtin_pe, hosted_pe
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.energy import SramEnergy
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
+from llmaccel.sim.hardware.vector import VectorUnitCfg
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
@@ -21,16 +25,13 @@ from llmaccel.workloads.trace import Trace
 
 
 @dataclass(frozen=True)
-class ArrayCfg:
-    """``pe``: any PE type registered in :mod:`sim.components`.  ``sparse_mux``: N:M weight
-    sparsity is exploited by a sparse-MUX front end (needs the ``sparse`` section); false:
-    sparse weights are stored and computed dense (sparsity saves nothing)."""
+class ArrayCfg(ArrayGeometry):
+    """The geometry plus ``pe``: any PE type registered in :mod:`sim.components`, and
+    ``sparse_mux``: N:M weight sparsity is exploited by a sparse-MUX front end (needs the
+    ``sparse`` section); false: sparse weights are stored and computed dense."""
 
-    rows: int
-    cols: int
-    dataflow: Literal["os", "ws", "is"]
-    pe: str
-    sparse_mux: bool = False
+    pe: str = field(kw_only=True)
+    sparse_mux: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -59,35 +60,11 @@ class SparseMuxCfg:
         return density * self.index_bits + 8 * self.meta_block_bytes / (self.meta_block_k * self.meta_block_n)
 
 
-@dataclass(frozen=True)
-class SramCfg:
-    input_kib: int
-    weight_kib: int
-    output_kib: int
-    double_buffered: bool = True
-
-
-@dataclass(frozen=True)
-class DramCfg:
-    channels: int
-    bandwidth_gbps: float
-    latency_ns: float = field(metadata={"min": 0})
-    burst_bytes: int
-    energy_action: str
-
-
-@dataclass(frozen=True)
-class VectorCfg:
-    lanes: int
-    latency_cycles: int = field(metadata={"min": 0})
-    passes: dict[str, int]
-    actions: list[str]
-
-
-@dataclass(frozen=True)
-class EnergyCfg:
-    sram_access: str
-    sram_access_bits: int
+#: The hardware layer's sections under the names the array presets' schema uses.
+SramCfg = SramLevels
+DramCfg = OffChipMemory
+VectorCfg = VectorUnitCfg
+EnergyCfg = SramEnergy
 
 
 class HostMemoryMixin:
@@ -96,8 +73,7 @@ class HostMemoryMixin:
     systolic schema (the systolic and OliVe presets)."""
 
     def off_chip(self) -> OffChip:
-        d = self.dram
-        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
+        return self.dram.channel(self.clock_mhz)
 
     def mem_params(self) -> MemParams:
         s = self.sram
@@ -137,12 +113,11 @@ class SystolicParams(HostMemoryMixin):
 
 
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
-    """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.components`
+    """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.hardware.memory`
     (e.g. ``dram: hbm3``) instead of spelling out the section."""
-    params = hw.params
-    if isinstance(params.get("dram"), str):
-        params = {**params, "dram": memory_system(params["dram"], f"{hw.name}.params.dram").dram_section()}
-    p = build(SystolicParams, params, f"{hw.name}.params")
+    p = build(SystolicParams, resolve_named_dram(hw.params, f"{hw.name}.params"), f"{hw.name}.params")
+    if not p.dram.energy_action:
+        raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
     p.hosted()  # unknown PE names fail here, listing the allowed ones
     if p.array.sparse_mux:
         if p.sparse is None:
