@@ -16,7 +16,7 @@
 
    Without double buffering everything is serial: ``sum_i (in_i + c_i + out_i)``.
    ``stall = total - sum_i c_i``.  Tests hold the formula equal to an
-   event-by-event simulation on :class:`sim.engine.Engine`.
+   event-by-event simulation (tests/sim/event_engine.py).
 
 ``passes``: integer PEs bit-slice wider integer operands (see
 :meth:`sim.systolic.pe.PEType.passes`).
