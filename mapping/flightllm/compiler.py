@@ -38,7 +38,7 @@ from typing import Literal
 import numpy as np
 
 from llmaccel.mapping.flightllm.isa import Instr, encode
-from llmaccel.sim.params import build
+from llmaccel.sim.hardware.flightllm import BufferParams, CompressionParams, ComputeParams, IsaParams, flight_params
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
@@ -50,89 +50,21 @@ FUSED_ROLES = {"rope", "softmax", "act", "gate_mul", "residual_attn", "residual_
 
 
 @dataclass(frozen=True)
-class _Par:
-    pn: int
-    pk: int
-    pm: int
-
-
-@dataclass(frozen=True)
-class _Compute:
-    cores: int
-    block: int
-    sparse_m: int
-    mm: _Par
-    mv: _Par
-
-
-@dataclass(frozen=True)
-class _Buffers:
-    weight_kib: float
-    act_kib: float
-    kv_kib: float
-
-
-@dataclass(frozen=True)
-class _Words:
-    LD: int
-    ST: int
-    MM: int
-    MV: int
-    MISC: int
-    SYS: int
-
-
-@dataclass(frozen=True)
-class _Isa:
-    words: _Words
-    prefill_bucket: int
-    decode_bucket: int
-    max_len: int
-
-
-@dataclass(frozen=True)
-class _Compression:
-    int8_layers: list[int] = field(default_factory=list, metadata={"min": -(1 << 20)})
-    seed: int = field(default=0, metadata={"min": 0})
-    index_bits: int = 4
-    block_header_bits: int = 8
-    block_sparse_attention: bool = True
-
-
-@dataclass(frozen=True)
 class CompilerParams:
-    """What the compiler needs from a FlightLLM preset (subset, validated)."""
+    """What the compiler reads of a FlightLLM preset: the hardware layer's sections
+    (:mod:`sim.hardware.flightllm`), nothing re-declared."""
 
-    compute: _Compute
-    buffers: _Buffers
-    isa: _Isa
-    compression: _Compression
+    compute: ComputeParams
+    buffers: BufferParams
+    isa: IsaParams
+    compression: CompressionParams
     decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
     fusion: bool = True
 
     @staticmethod
     def of(hw: HardwareConfig) -> CompilerParams:
-        key = f"{hw.name}:{hw.params!r}"
-        if key not in _PARAMS_CACHE:
-            _PARAMS_CACHE[key] = CompilerParams._build(hw)
-        return _PARAMS_CACHE[key]
-
-    @staticmethod
-    def _build(hw: HardwareConfig) -> CompilerParams:
-        p = hw.params
-        c = p.get("compute", {})
-        sub = {
-            "compute": {k: c[k] for k in ("cores", "block", "sparse_m", "mm", "mv") if k in c},
-            "buffers": {k: v for k, v in p.get("buffers", {}).items() if k in ("weight_kib", "act_kib", "kv_kib")},
-            "isa": p.get("isa", {}),
-            "compression": p.get("compression", {}),
-            "decode_mode": p.get("decode_mode", "on_chip"),
-            "fusion": p.get("fusion", True),
-        }
-        return build(CompilerParams, sub, f"{hw.name}.params")
-
-
-_PARAMS_CACHE: dict[str, CompilerParams] = {}
+        p = flight_params(hw)
+        return CompilerParams(p.compute, p.buffers, p.isa, p.compression, p.decode_mode, p.fusion)
 
 
 @dataclass
