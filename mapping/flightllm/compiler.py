@@ -33,13 +33,11 @@ import math
 import zlib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 
 from llmaccel.mapping.flightllm.isa import Instr, encode
-from llmaccel.sim.hardware.flightllm import BufferParams, CompressionParams, ComputeParams, IsaParams, flight_params
-from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.hardware.flightllm import FlightParams
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
 from llmaccel.workloads.quant_spec import named
@@ -49,22 +47,9 @@ ALLOWED_N = (0, 2, 4, 8, 16)
 FUSED_ROLES = {"rope", "softmax", "act", "gate_mul", "residual_attn", "residual_ffn"}
 
 
-@dataclass(frozen=True)
-class CompilerParams:
-    """What the compiler reads of a FlightLLM preset: the hardware layer's sections
-    (:mod:`sim.hardware.flightllm`), nothing re-declared."""
-
-    compute: ComputeParams
-    buffers: BufferParams
-    isa: IsaParams
-    compression: CompressionParams
-    decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
-    fusion: bool = True
-
-    @staticmethod
-    def of(hw: HardwareConfig) -> CompilerParams:
-        p = flight_params(hw)
-        return CompilerParams(p.compute, p.buffers, p.isa, p.compression, p.decode_mode, p.fusion)
+#: What the compiler reads of a FlightLLM preset: the hardware layer's typed parameters as
+#: they are (compute, buffers, isa, compression, decode_mode, fusion), nothing re-declared.
+CompilerParams = FlightParams
 
 
 @dataclass
@@ -128,7 +113,7 @@ def _int8_override(op: Op, layers: set[int]) -> Op:
     return op
 
 
-def weight_bytes(op: Op, cp: CompilerParams) -> float:
+def weight_bytes(op: Op, cp: FlightParams) -> float:
     """HBM bytes of a weight operand: packed codes at their width (+ group scales),
     plus 4-bit indices per non-zero and one N byte per 16x16 block when sparse."""
     b = op.b_bytes()
@@ -141,7 +126,7 @@ def weight_bytes(op: Op, cp: CompilerParams) -> float:
 
 # ---------------------------------------------------------------- the compiler
 class _Emitter:
-    def __init__(self, cp: CompilerParams, phase: str) -> None:
+    def __init__(self, cp: FlightParams, phase: str) -> None:
         self.cp = cp
         self.instrs: list[Instr] = []
         self.producer: Instr | None = None  # last instruction producing the live activation
@@ -175,7 +160,7 @@ class _Emitter:
 
 
 def compile_trace(
-    trace: Trace, cp: CompilerParams, length: int | None = None, n_layers: int | None = None
+    trace: Trace, cp: FlightParams, length: int | None = None, n_layers: int | None = None
 ) -> StepProgram:
     """Compile one step.  ``length`` labels the program (bucket length); default: from the trace.
 
@@ -346,7 +331,7 @@ def _length_of(trace: Trace, phase: str) -> int:
     return max((r.prompt_len for r in trace.requests), default=0)
 
 
-def bucket_of(length: int, phase: str, cp: CompilerParams) -> int:
+def bucket_of(length: int, phase: str, cp: FlightParams) -> int:
     """Length bucket: prefill rounded up to a multiple of 128, decode of 16 (<= max_len)."""
     if length <= 0:
         raise InputError("length", f"must be a positive integer, got {length}")

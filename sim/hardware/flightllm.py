@@ -173,6 +173,11 @@ class FlightParams:
     fusion: bool = True
     compression: CompressionParams = CompressionParams()
 
+    @staticmethod
+    def of(hw: HardwareConfig) -> FlightParams:
+        """:func:`flight_params` (the compiler's spelling, ``CompilerParams.of``)."""
+        return flight_params(hw)
+
 
 _CACHE: dict[str, FlightParams] = {}
 

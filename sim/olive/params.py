@@ -21,7 +21,7 @@ from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine
 from llmaccel.sim.systolic.model import ArrayParams
-from llmaccel.sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg, vector_unit
+from llmaccel.sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import EdgeDecoder, HostedPE, OutlierPath
 from llmaccel.workloads.errors import InputError
@@ -176,15 +176,9 @@ def olive_machine(p: OliveParams) -> Machine:
             tuple(o.mac_actions),
             o.area_overhead,
         )
-    return Machine(
+    return p.host_machine(
         "olive",
-        p.clock_mhz,
-        p.node_nm,
-        p.array_params(),
         hosted,
-        p.mem_params(),
-        vector_unit(p.vector),
-        p.energy_actions(),
         (MEMORY_ENERGY, ENERGY_TABLE),
         (AREA_TABLE,),
         Conventions(strict_operands=False, sparse_stored_dense=False),

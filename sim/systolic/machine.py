@@ -107,6 +107,10 @@ class Conventions:
     sparse_stored_dense: bool = True
 
 
+#: The baseline array's conventions (every field's default).
+BASELINE_CONVENTIONS = Conventions()
+
+
 @dataclass(frozen=True)
 class Machine:
     """One array host instance (see the module docstring).  Units: MHz, nm, bytes, cycles."""
@@ -121,7 +125,7 @@ class Machine:
     energy: EnergyActions
     energy_tables: tuple[Path, ...]
     area_tables: tuple[Path, ...]
-    conventions: Conventions = Conventions()
+    conventions: Conventions = BASELINE_CONVENTIONS
     dequant: Dequantizer | None = None
     outlier: OutlierPath | None = None
     sparse: SparseMux | None = None

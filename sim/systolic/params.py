@@ -5,6 +5,7 @@ array with any registered PE, any named memory system and an optional sparse MUX
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from llmaccel.mapping.systolic import ArrayProgram, GemmTask
@@ -16,7 +17,7 @@ from llmaccel.sim.hardware.vector import VectorUnitCfg
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.systolic.machine import Machine, SparseMux, VectorUnit
+from llmaccel.sim.systolic.machine import BASELINE_CONVENTIONS, Conventions, Machine, SparseMux, VectorUnit
 from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import HostedPE
@@ -84,6 +85,33 @@ class HostMemoryMixin:
     def energy_actions(self) -> EnergyActions:
         return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
 
+    def host_machine(
+        self,
+        design: str,
+        hosted: HostedPE,
+        energy_tables: tuple[Path, ...],
+        area_tables: tuple[Path, ...],
+        conventions: Conventions = BASELINE_CONVENTIONS,
+        **plugins: Any,
+    ) -> Machine:
+        """The array host's machine: this preset's clock, node, array, memories, vector unit
+        and energy actions with ``hosted`` in every slot and optional ``plugins`` (dequant,
+        outlier, sparse)."""
+        return Machine(
+            design,
+            self.clock_mhz,
+            self.node_nm,
+            self.array_params(),
+            hosted,
+            self.mem_params(),
+            vector_unit(self.vector),
+            self.energy_actions(),
+            energy_tables,
+            area_tables,
+            conventions,
+            **plugins,
+        )
+
 
 @dataclass(frozen=True)
 class SystolicParams(HostMemoryMixin):
@@ -149,15 +177,9 @@ class SystolicProfile:
             s = p.sparse
             meta = 8 * s.meta_block_bytes / (s.meta_block_k * s.meta_block_n)
             sparse = SparseMux(s.block_k, s.index_bits, meta, s.mux_area_um2, s.mux_area_node_nm)
-        return Machine(
+        return p.host_machine(
             "systolic",
-            p.clock_mhz,
-            p.node_nm,
-            p.array_params(),
             hosted,
-            p.mem_params(),
-            vector_unit(p.vector),
-            p.energy_actions(),
             (MEMORY_ENERGY, *hosted.energy_tables),
             hosted.area_tables,
             dequant=hosted.group_dequant,
