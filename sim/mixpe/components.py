@@ -28,8 +28,10 @@ from llmaccel.sim.mixpe.params import from_preset, hosted_kind
 from llmaccel.sim.preset import load_preset
 from llmaccel.sim.systolic.plugins import GroupDequant, HostedPE
 
-#: MixPE's per-PE dequantizer; its area (one unit per PE) is one of the PE's area terms.
+#: MixPE's per-PE dequantizer (energy action) and its area entry: one unit per PE, counted
+#: as one of the PE's area terms (so the plug-in itself has no separate area key).
 MIXPE_DEQUANT = GroupDequant("dequant_group_fixed", "")
+MIXPE_DEQUANT_AREA = "dequant_group_fixed"
 
 
 def _hosted(name: str, preset: str, group_dequant: GroupDequant | None, description: str) -> HostedPE:
@@ -38,7 +40,7 @@ def _hosted(name: str, preset: str, group_dequant: GroupDequant | None, descript
     # a host array takes the PE's integer bit slicing, not MixPE's fixed-point conversion of floats
     h = replace(h, pass_rule=None, group_dequant=group_dequant)
     if group_dequant is not None:
-        h = replace(h, area_terms=h.area_terms + ((group_dequant.action, 1.0),))
+        h = replace(h, area_terms=h.area_terms + ((MIXPE_DEQUANT_AREA, 1.0),))
     return h
 
 

@@ -3,8 +3,9 @@
 A preset ``design: olive`` describes the host array (``array``), the PE that
 sits in every array slot (``pe``), the edge decoders (``decoder``), an optional
 separate outlier path (``outlier``: GOBO / OLAccel), memories and the vector
-unit.  The memory/vector sections reuse the baseline systolic dataclasses so
-all variants run on identical memories.
+unit.  The array, memory and vector sections are the hardware layer's
+(``sim/hardware``), as in the baseline presets, so all variants run on identical memories;
+``dram`` may name a memory system.
 
 Units are in the names (MHz, nm, KiB, GB/s, ns, bits, cycles).
 """
