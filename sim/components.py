@@ -26,18 +26,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from llmaccel.sim.hardware.memory import (  # noqa: F401  (the registry of every component kind)
+    MEMORY_ENERGY,
+    MEMORY_SYSTEMS,
+    MemorySystem,
+    memory_system,
+    memory_system_names,
+    memory_systems,
+)
 from llmaccel.sim.systolic.pe import BUILTIN_PES, PEType
+from llmaccel.sim.systolic.plugins import INT_FAMILIES, HostedPE
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.quant_spec import QuantSpec
-
-TABLE_DIR = Path(__file__).parent / "tables"
-MEMORY_SYSTEMS = TABLE_DIR / "memory_systems.yaml"
-MEMORY_ENERGY = TABLE_DIR / "memory_energy.yaml"
 
 
 def pe_providers() -> list[str]:
@@ -54,145 +57,63 @@ def pe_providers() -> list[str]:
     return sorted(out)
 
 
-#: Operand families a plain integer PE multiplies (group scales are applied outside the MAC).
-INT_FAMILIES = ("int", "int-group")
+def check_operand(hosted: HostedPE, spec: QuantSpec, operand: str, what: str) -> None:
+    """InputError unless ``hosted`` (with its decoder) can multiply ``spec`` operands.
 
-
-@dataclass(frozen=True)
-class EdgeDecoder:
-    """Decoders on the array edges (one per row and one per column, R + C of them).
-
-    Attributes:
-        formats: operand format names (``QuantSpec.fmt``) the decoder turns into the PE's
-            integer operands, e.g. ``("ovp4",)``.  Plain integers bypass it.
-        latency_cycles: cycles added once per fold (operands pass one decoder stage).
-        action: energy action charged per operand element entering the array.
-        area_key: area-table entry of one decoder.
+    Args:
+        hosted: the PE.
+        spec: the operand's format.
+        operand: ``"a"`` (streamed activations) or ``"b"`` (weights / second operand).
+        what: the op, for the message.
     """
-
-    formats: tuple[str, ...]
-    latency_cycles: int
-    action: str
-    area_key: str
-
-
-@dataclass(frozen=True)
-class GroupDequant:
-    """A per-group dequantizer inside each PE (MixPE): one operation per output per weight
-    group, pipelined so that it never stalls the array while ``group_size % d == 0``.
-
-    Attributes:
-        action: energy action per dequant operation.
-        area_key: area-table entry of one dequantizer (one per PE).
-    """
-
-    action: str
-    area_key: str
-
-
-@dataclass(frozen=True)
-class HostedPE:
-    """A PE type as a host array sees it.
-
-    Attributes:
-        pe: bits, family, MACs/cycle, pipeline latency, accumulator, MAC energy actions.
-        origin: design the PE comes from (``systolic``, ``olive``, ``mixpe``).
-        description: one line.
-        decoder: edge decoder this PE needs for non-integer codes (None: none).
-        group_dequant: in-PE per-group dequantizer (None: group scales not applied in the PE).
-        energy_tables: design energy tables holding its actions (merged over the shared one).
-        area_tables: design area tables holding its area keys.
-        area_terms: ``(area key, instances per PE)``; one PE's area is their sum.
-        source: where the numbers come from (preset / module).
-    """
-
-    pe: PEType
-    origin: str
-    description: str
-    decoder: EdgeDecoder | None = None
-    group_dequant: GroupDequant | None = None
-    energy_tables: tuple[Path, ...] = ()
-    area_tables: tuple[Path, ...] = ()
-    area_terms: tuple[tuple[str, float], ...] = ()
-    source: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.pe.name
-
-    def check_operand(self, spec: QuantSpec, operand: str, what: str) -> None:
-        """InputError unless this PE (with its decoder) can multiply ``spec`` operands.
-
-        Args:
-            spec: the operand's format.
-            operand: ``"a"`` (streamed activations) or ``"b"`` (weights / second operand).
-            what: the op, for the message.
-        """
-        fam, fmt, pe = spec.family, spec.fmt, self.pe
-        if fam == "float":
-            if pe.family != "float":
-                raise InputError(
-                    "array.pe",
-                    f"{what}: operand {operand} is floating point ({fmt}) but PE {pe.name!r} "
-                    f"is integer-only; allowed: quantized formats, or a float PE "
-                    f"({', '.join(float_pe_names())})",
-                )
-            return
-        if fam == "outlier":
-            raise InputError(
-                "workload.quant",
-                f"{what}: operand {operand} format {fmt} needs a separate outlier path "
-                "(GOBO/OLAccel, design olive); no host array PE has one",
-            )
-        if fam in INT_FAMILIES:
-            if pe.family == "float" and spec.bits > pe.a_bits:
-                raise InputError(
-                    "array.pe",
-                    f"{what}: {spec.bits}-bit integers cannot be bit-sliced onto float PE "
-                    f"{pe.name!r} (at most {pe.a_bits} bits)",
-                )
-            return
-        # a code family (ovp, ant, bitfusion...): only a decoder turns it into PE integers
-        if self.decoder is None or fmt not in self.decoder.formats:
-            have = pes_decoding(fmt)
-            allowed = (
-                f"PEs with an edge decoder for {fmt}: {', '.join(have)}"
-                if have
-                else f"none (no registered PE decodes {fmt})"
-            )
-            reason = (
-                ""
-                if self.decoder is None
-                else f" (its decoder takes {', '.join(self.decoder.formats)}; {fmt} codes cannot be bit-sliced)"
-            )
+    fam, fmt, pe = spec.family, spec.fmt, hosted.pe
+    if fam == "float":
+        if pe.family != "float":
             raise InputError(
                 "array.pe",
-                f"{what}: operand {operand} format {fmt} needs an edge decoder but PE "
-                f"{pe.name!r} has none for it{reason}; allowed: {allowed}",
+                f"{what}: operand {operand} is floating point ({fmt}) but PE {pe.name!r} "
+                f"is integer-only; allowed: quantized formats, or a float PE "
+                f"({', '.join(float_pe_names())})",
             )
-
-    def check_operands(self, a: QuantSpec, b: QuantSpec, what: str) -> None:
-        self.check_operand(a, "a", what)
-        self.check_operand(b, "b", what)
-
-    def check_group(self, b: QuantSpec, what: str) -> None:
-        """MixPE's no-stall bound for its in-PE dequantizer: ``group_size % d == 0``."""
-        if self.group_dequant is None or not b.group_size:
-            return
-        d = self.pe.macs_per_cycle
-        if b.group_size % d:
+        return
+    if fam == "outlier":
+        raise InputError(
+            "workload.quant",
+            f"{what}: operand {operand} format {fmt} needs a separate outlier path "
+            "(GOBO/OLAccel, design olive); no host array PE has one",
+        )
+    if fam in INT_FAMILIES:
+        if pe.family == "float" and spec.bits > pe.a_bits:
             raise InputError(
-                "workload.quant",
-                f"{what}: group size {b.group_size} is not a multiple of PE "
-                f"{self.name!r}'s {d} lanes; its in-PE dequantizer would stall",
+                "array.pe",
+                f"{what}: {spec.bits}-bit integers cannot be bit-sliced onto float PE "
+                f"{pe.name!r} (at most {pe.a_bits} bits)",
             )
+        return
+    # a code family (ovp, ant, bitfusion...): only a decoder turns it into PE integers
+    dec = hosted.decoder
+    if dec is None or fmt not in dec.formats:
+        have = pes_decoding(fmt)
+        allowed = (
+            f"PEs with an edge decoder for {fmt}: {', '.join(have)}"
+            if have
+            else f"none (no registered PE decodes {fmt})"
+        )
+        reason = (
+            "" if dec is None else f" (its decoder takes {', '.join(dec.formats)}; {fmt} codes cannot be bit-sliced)"
+        )
+        raise InputError(
+            "array.pe",
+            f"{what}: operand {operand} format {fmt} needs an edge decoder but PE "
+            f"{pe.name!r} has none for it{reason}; allowed: {allowed}",
+        )
 
-    def area_um2(self, node_nm: float) -> float:
-        """Area of one PE (um^2) at ``node_nm`` from its area terms."""
-        from llmaccel.sim.area import load_area_table
 
-        t = load_area_table(*self.area_tables)
-        return sum(t.um2(key, node_nm) * n for key, n in self.area_terms)
+def check_operands(hosted: HostedPE, a: QuantSpec, b: QuantSpec, what: str) -> None:
+    """:func:`check_operand` for both operands, then the PE's group-dequant bound."""
+    check_operand(hosted, a, "a", what)
+    check_operand(hosted, b, "b", what)
+    hosted.check_group(b, what)
 
 
 def _builtin(pe: PEType, description: str) -> HostedPE:
@@ -235,6 +156,11 @@ def hosted_pe(name: str) -> HostedPE:
     return reg[name]
 
 
+def builtin_pe(name: str) -> PEType:
+    """The PE type ``name``: a builtin one or any registered PE (InputError listing every allowed name)."""
+    return hosted_pe(name).pe
+
+
 def float_pe_names() -> list[str]:
     return sorted(n for n, h in pe_types().items() if h.pe.family == "float")
 
@@ -242,106 +168,6 @@ def float_pe_names() -> list[str]:
 def pes_decoding(fmt: str) -> list[str]:
     """Names of PEs whose edge decoder takes format ``fmt``."""
     return sorted(n for n, h in pe_types().items() if h.decoder and fmt in h.decoder.formats)
-
-
-# ---------------------------------------------------------------- memory systems
-
-
-@dataclass(frozen=True)
-class MemorySystem:
-    """A named off-chip memory: exactly the fields of a systolic host's ``dram:`` section.
-
-    Units: GB/s (1e9 B/s), ns, bytes.  ``sources`` maps field -> provenance.
-    """
-
-    name: str
-    description: str
-    channels: int
-    bandwidth_gbps: float
-    latency_ns: float
-    burst_bytes: int
-    energy_action: str
-    sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
-
-    def dram_section(self) -> dict[str, Any]:
-        """Plain-valued ``dram:`` section for :class:`sim.systolic.params.DramCfg`."""
-        return {
-            "channels": self.channels,
-            "bandwidth_gbps": self.bandwidth_gbps,
-            "latency_ns": self.latency_ns,
-            "burst_bytes": self.burst_bytes,
-            "energy_action": self.energy_action,
-        }
-
-
-def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
-    from llmaccel.sim.dram.config import load_dram
-
-    cfg = load_dram(preset)
-    t = cfg.timing
-    src = f"derived from sim/dram/presets/{preset}.yaml"
-    return MemorySystem(
-        name,
-        str(entry.get("description", "")),
-        cfg.org.channels,
-        cfg.peak_gbps,
-        (t.tRCD + t.CL) * t.tck_ns,
-        cfg.org.access_bytes,
-        str(entry["energy_action"]),
-        {
-            "channels": f"{src} org.channels",
-            "bandwidth_gbps": f"{src}: channels x bus bytes x 2 / tCK",
-            "latency_ns": f"{src}: (tRCD + CL) x tCK",
-            "burst_bytes": f"{src}: bus bytes x burst length",
-        },
-    )
-
-
-@lru_cache(maxsize=1)
-def memory_systems() -> dict[str, MemorySystem]:
-    """All named memory systems of ``sim/tables/memory_systems.yaml``."""
-    from llmaccel.sim.preset import _split_leaves, read_yaml
-
-    doc = read_yaml(MEMORY_SYSTEMS, "memory systems")
-    out = {}
-    for name, entry in (doc.get("systems") or {}).items():
-        where = f"{MEMORY_SYSTEMS.name}: systems.{name}"
-        if "from_dram_preset" in entry:
-            out[name] = _from_dram_preset(name, entry, entry["from_dram_preset"])
-            continue
-        sources: dict[str, str] = {}
-        plain = _split_leaves({k: v for k, v in entry.items() if k != "description"}, "", where, sources)
-        need = ("channels", "bandwidth_gbps", "latency_ns", "burst_bytes", "energy_action")
-        missing = [k for k in need if k not in plain]
-        if missing:
-            raise InputError(f"{where}.{missing[0]}", "missing")
-        out[name] = MemorySystem(
-            name,
-            str(entry.get("description", "")),
-            int(plain["channels"]),
-            float(plain["bandwidth_gbps"]),
-            float(plain["latency_ns"]),
-            int(plain["burst_bytes"]),
-            str(plain["energy_action"]),
-            sources,
-        )
-    return out
-
-
-def memory_system_names() -> list[str]:
-    return sorted(memory_systems())
-
-
-def memory_system(name: str, field_name: str = "dram") -> MemorySystem:
-    """The named memory system (InputError listing the allowed names)."""
-    reg = memory_systems()
-    if not isinstance(name, str) or name not in reg:
-        raise InputError(
-            field_name,
-            f"unknown memory system {name!r}; allowed: {', '.join(sorted(reg))} "
-            "or a full {channels, bandwidth_gbps, latency_ns, burst_bytes, energy_action} mapping",
-        )
-    return reg[name]
 
 
 def component_rows() -> list[dict[str, Any]]:

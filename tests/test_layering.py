@@ -6,7 +6,8 @@ Installed, the folders are ``llmaccel.workloads``, ``llmaccel.mapping``, ``llmac
 workloads -> mapping -> sim -> reports; rtl beside; llmaccel on top:
 
 * ``workloads`` imports none of the other packages;
-* ``mapping`` imports ``workloads`` and, for hardware parameters, ``sim.preset`` / ``sim.params``;
+* ``mapping`` imports ``workloads`` and, for hardware parameters, ``sim.preset`` / ``sim.params`` /
+  the hardware layer ``sim.hardware.*``;
 * ``sim`` imports ``workloads`` and ``mapping`` (never ``reports``, ``rtl`` or ``llmaccel``);
 * ``reports`` imports ``sim``, ``mapping``, ``workloads``;
 * ``rtl`` imports only the functional numerics it implements — ``workloads.quant.*`` or a
@@ -31,7 +32,11 @@ LAYERS = PACKAGES[:-1]
 #: package -> predicate on an imported project module name (dotted) that says it is allowed.
 ALLOWED = {
     "workloads": lambda m: m.split(".")[0] == "workloads",
-    "mapping": lambda m: m.split(".")[0] in ("workloads", "mapping") or m in ("sim.preset", "sim.params"),
+    "mapping": lambda m: (
+        m.split(".")[0] in ("workloads", "mapping")
+        or m in ("sim.preset", "sim.params", "sim.hardware")
+        or m.startswith("sim.hardware.")
+    ),
     "sim": lambda m: m.split(".")[0] in ("workloads", "mapping", "sim"),
     "reports": lambda m: m.split(".")[0] in ("workloads", "mapping", "sim", "reports"),
     "rtl": lambda m: (

@@ -33,13 +33,11 @@ import math
 import zlib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 
 from llmaccel.mapping.flightllm.isa import Instr, encode
-from llmaccel.sim.params import build
-from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.hardware.flightllm import FlightParams
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
 from llmaccel.workloads.quant_spec import named
@@ -49,90 +47,9 @@ ALLOWED_N = (0, 2, 4, 8, 16)
 FUSED_ROLES = {"rope", "softmax", "act", "gate_mul", "residual_attn", "residual_ffn"}
 
 
-@dataclass(frozen=True)
-class _Par:
-    pn: int
-    pk: int
-    pm: int
-
-
-@dataclass(frozen=True)
-class _Compute:
-    cores: int
-    block: int
-    sparse_m: int
-    mm: _Par
-    mv: _Par
-
-
-@dataclass(frozen=True)
-class _Buffers:
-    weight_kib: float
-    act_kib: float
-    kv_kib: float
-
-
-@dataclass(frozen=True)
-class _Words:
-    LD: int
-    ST: int
-    MM: int
-    MV: int
-    MISC: int
-    SYS: int
-
-
-@dataclass(frozen=True)
-class _Isa:
-    words: _Words
-    prefill_bucket: int
-    decode_bucket: int
-    max_len: int
-
-
-@dataclass(frozen=True)
-class _Compression:
-    int8_layers: list[int] = field(default_factory=list, metadata={"min": -(1 << 20)})
-    seed: int = field(default=0, metadata={"min": 0})
-    index_bits: int = 4
-    block_header_bits: int = 8
-    block_sparse_attention: bool = True
-
-
-@dataclass(frozen=True)
-class CompilerParams:
-    """What the compiler needs from a FlightLLM preset (subset, validated)."""
-
-    compute: _Compute
-    buffers: _Buffers
-    isa: _Isa
-    compression: _Compression
-    decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
-    fusion: bool = True
-
-    @staticmethod
-    def of(hw: HardwareConfig) -> CompilerParams:
-        key = f"{hw.name}:{hw.params!r}"
-        if key not in _PARAMS_CACHE:
-            _PARAMS_CACHE[key] = CompilerParams._build(hw)
-        return _PARAMS_CACHE[key]
-
-    @staticmethod
-    def _build(hw: HardwareConfig) -> CompilerParams:
-        p = hw.params
-        c = p.get("compute", {})
-        sub = {
-            "compute": {k: c[k] for k in ("cores", "block", "sparse_m", "mm", "mv") if k in c},
-            "buffers": {k: v for k, v in p.get("buffers", {}).items() if k in ("weight_kib", "act_kib", "kv_kib")},
-            "isa": p.get("isa", {}),
-            "compression": p.get("compression", {}),
-            "decode_mode": p.get("decode_mode", "on_chip"),
-            "fusion": p.get("fusion", True),
-        }
-        return build(CompilerParams, sub, f"{hw.name}.params")
-
-
-_PARAMS_CACHE: dict[str, CompilerParams] = {}
+#: What the compiler reads of a FlightLLM preset: the hardware layer's typed parameters as
+#: they are (compute, buffers, isa, compression, decode_mode, fusion), nothing re-declared.
+CompilerParams = FlightParams
 
 
 @dataclass
@@ -196,7 +113,7 @@ def _int8_override(op: Op, layers: set[int]) -> Op:
     return op
 
 
-def weight_bytes(op: Op, cp: CompilerParams) -> float:
+def weight_bytes(op: Op, cp: FlightParams) -> float:
     """HBM bytes of a weight operand: packed codes at their width (+ group scales),
     plus 4-bit indices per non-zero and one N byte per 16x16 block when sparse."""
     b = op.b_bytes()
@@ -209,7 +126,7 @@ def weight_bytes(op: Op, cp: CompilerParams) -> float:
 
 # ---------------------------------------------------------------- the compiler
 class _Emitter:
-    def __init__(self, cp: CompilerParams, phase: str) -> None:
+    def __init__(self, cp: FlightParams, phase: str) -> None:
         self.cp = cp
         self.instrs: list[Instr] = []
         self.producer: Instr | None = None  # last instruction producing the live activation
@@ -243,7 +160,7 @@ class _Emitter:
 
 
 def compile_trace(
-    trace: Trace, cp: CompilerParams, length: int | None = None, n_layers: int | None = None
+    trace: Trace, cp: FlightParams, length: int | None = None, n_layers: int | None = None
 ) -> StepProgram:
     """Compile one step.  ``length`` labels the program (bucket length); default: from the trace.
 
@@ -414,7 +331,7 @@ def _length_of(trace: Trace, phase: str) -> int:
     return max((r.prompt_len for r in trace.requests), default=0)
 
 
-def bucket_of(length: int, phase: str, cp: CompilerParams) -> int:
+def bucket_of(length: int, phase: str, cp: FlightParams) -> int:
     """Length bucket: prefill rounded up to a multiple of 128, decode of 16 (<= max_len)."""
     if length <= 0:
         raise InputError("length", f"must be a positive integer, got {length}")

@@ -1,4 +1,5 @@
-"""Typed hardware parameters of the ``mixpe`` design (built with :func:`sim.params.build`).
+"""Typed hardware parameters of the ``mixpe`` design (built with :func:`sim.params.build`)
+and its profile on the one array host (:mod:`sim.systolic.host`).
 
 Units are in the names: MHz, nm, KiB, GB/s, ns, bytes; counts are PEs, lanes (MACs/cycle).
 """
@@ -6,20 +7,25 @@ Units are in the names: MHz, nm, KiB, GB/s, ns, bytes; counts are PEs, lanes (MA
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
 from llmaccel.sim.memory import OffChip
+from llmaccel.sim.mixpe.pe import pe_kind
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
+from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
+from llmaccel.sim.systolic.pe import PEType
+from llmaccel.sim.systolic.plugins import GroupDequant, HostedPE, InLoopDequant, PassRule
+from llmaccel.workloads.trace import Trace
 
-
-@dataclass(frozen=True)
-class ArrayGeom:
-    """R x C PEs, output stationary (the dataflow of the MixPE/ANT/BitFusion simulators)."""
-
-    rows: int
-    cols: int
-    dataflow: Literal["os"] = "os"
+ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
+AREA_TABLE = Path(__file__).parent / "area.yaml"
+#: Energy action of one vector-unit element (sim/mixpe/energy.yaml).
+VECTOR_ACTION = "vector_element"
 
 
 @dataclass(frozen=True)
@@ -53,25 +59,16 @@ class DequantParams:
 
 
 @dataclass(frozen=True)
-class DramParams:
-    channels: int
-    bandwidth_gbps: float
-    latency_ns: float = field(metadata={"min": 0})
-    burst_bytes: int
+class MemoryParams(SramLevels):
+    """The SRAM levels and, nested, the off-chip memory (the MixPE presets' spelling)."""
 
-
-@dataclass(frozen=True)
-class MemoryParams:
-    input_kib: int
-    weight_kib: int
-    output_kib: int
-    dram: DramParams
-    double_buffered: bool = True
+    dram: OffChipMemory = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class EnergyParams:
-    """Energy-table actions for memories (sim/tables/energy.yaml names)."""
+    """Energy-table actions for memories (sim/tables/energy.yaml names); ``dram_bit`` unless
+    the off-chip memory names its own (``memory.dram.energy_action``, e.g. a memory system)."""
 
     sram_access: str = "sram_8kb_64b_access"
     sram_access_bits: int = 64
@@ -84,7 +81,7 @@ class MixPEParams:
 
     clock_mhz: float
     node_nm: float
-    array: ArrayGeom
+    array: ArrayGeometry
     pe: PEParams
     dequant: DequantParams
     memory: MemoryParams
@@ -93,14 +90,131 @@ class MixPEParams:
     energy: EnergyParams = EnergyParams()
 
     def offchip(self) -> OffChip:
-        d = self.memory.dram
-        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
+        return self.memory.dram.channel(self.clock_mhz)
+
+    def dram_action(self) -> str:
+        """Energy action per off-chip bit."""
+        return self.memory.dram.energy_action or self.energy.dram_bit
 
 
 def from_preset(hw: HardwareConfig) -> MixPEParams:
-    """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field)."""
-    p = build(MixPEParams, hw.params, f"{hw.name}.params")
-    from llmaccel.sim.mixpe.pe import pe_kind
-
+    """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field);
+    ``memory.dram`` may name a memory system (``memory.dram: hbm3``)."""
+    where = f"{hw.name}.params"
+    params = hw.params
+    if isinstance(params.get("memory"), dict):
+        params = {**params, "memory": resolve_named_dram(params["memory"], f"{where}.memory")}
+    p = build(MixPEParams, params, where)
     pe_kind(p.pe.kind)
     return p
+
+
+def hosted_kind(name: str, p: MixPEParams, description: str = "", source: str = "") -> HostedPE:
+    """PE kind ``p.pe.kind`` of the MixPE study as a host PE plug-in: lanes, pipeline depth
+    and accumulator of the preset, one energy action per product / accumulate (/ extra)
+    per lane-operation, one area unit of each per lane, MixPE's pass rule (float operands
+    on integer PEs become ``float_act_int_bits`` fixed point)."""
+    kind = pe_kind(p.pe.kind)
+    actions = (kind.product_action, kind.accumulate_action) + kind.extra_actions
+    pe = PEType(
+        name,
+        kind.act_bits,
+        kind.w_bits,
+        "int",
+        p.pe.lanes,
+        p.pe.pipeline_latency,
+        p.pe.acc_bits,
+        actions,
+        kind.product_action,
+    )
+    return HostedPE(
+        pe,
+        "mixpe",
+        description or kind.description,
+        energy_tables=(ENERGY_TABLE,),
+        area_tables=(AREA_TABLE,),
+        area_terms=tuple((a, float(p.pe.lanes)) for a in actions),
+        source=source or f"preset (pe.kind {kind.name})",
+        pass_rule=PassRule(kind.act_float, kind.w_float, p.float_act_int_bits),
+    )
+
+
+def dequantizer(p: MixPEParams) -> GroupDequant | InLoopDequant:
+    """MixPE's in-PE group dequantizer (fixed point; FP32 with fp16 activations) or the
+    baselines' in-loop FP16 weight dequantizers."""
+    dq = p.dequant
+    if dq.placement == "in_loop":
+        return InLoopDequant(dq.lanes, dq.ii, "dequant_weight_fp16", "dequant_weight_fp16")
+    area = "dequant_group_fp" if pe_kind(p.pe.kind).act_float else "dequant_group_fixed"
+    return GroupDequant("dequant_group_fixed", area, "dequant_group_fp", dq.ii, dq.pes_per_unit)
+
+
+#: Conventions of the MixPE study's simulator: blocks of whole PE beats aligned to weight
+#: groups, outputs written to SRAM once per block, one SRAM byte total, compressed storage.
+MIXPE_CONVENTIONS = Conventions(
+    k_unit="beat",
+    group_aligned_k=True,
+    psum_sram_per_pass=False,
+    sram_bytes="total",
+    strict_operands=False,
+    sparse_stored_dense=False,
+)
+
+
+def mixpe_machine(p: MixPEParams) -> Machine:
+    """The host machine of a MixPE-study preset."""
+    m, e = p.memory, p.energy
+    return Machine(
+        "mixpe",
+        p.clock_mhz,
+        p.node_nm,
+        ArrayParams(p.array.rows, p.array.cols, p.array.dataflow),
+        hosted_kind(p.pe.kind, p),
+        MemParams(m.input_kib * 1024, m.weight_kib * 1024, m.output_kib * 1024, p.offchip(), m.double_buffered),
+        VectorUnit(p.vector_lanes, 0, None, (VECTOR_ACTION,), traffic=False),
+        EnergyActions(e.sram_access, e.sram_access_bits, p.dram_action()),
+        (MEMORY_ENERGY, ENERGY_TABLE),
+        (AREA_TABLE,),
+        MIXPE_CONVENTIONS,
+        dequant=dequantizer(p),
+    )
+
+
+class MixPEProfile:
+    """``design: mixpe`` presets on the one array host."""
+
+    def machine(self, hw: HardwareConfig) -> Machine:
+        return mixpe_machine(from_preset(hw))
+
+    def program_meta(self, trace: Trace, hw: HardwareConfig) -> dict[str, Any]:
+        return {"preset": hw.name}
+
+    def result_meta(self, m: Machine, hw: HardwareConfig, program, run, area) -> dict[str, Any]:
+        p = from_preset(hw)
+        in_pe = p.dequant.placement == "in_pe"
+        n_pe = m.array.rows * m.array.cols
+        occupancy = run.dequant_ops / (run.pe_cycles * n_pe) if run.pe_cycles and in_pe else 0.0
+        return {
+            **program.meta,
+            "pe": p.pe.kind,
+            "dequant_ops": run.dequant_ops,
+            "dequant_occupancy": occupancy,
+            "area_mm2": area,
+            "array": f"{p.array.rows}x{p.array.cols} os, {p.pe.kind} x{p.pe.lanes} lanes",
+        }
+
+    def assumptions(self, m: Machine, program, run) -> list[str]:
+        in_pe = isinstance(m.dequant, GroupDequant)
+        where = (
+            "in every PE after each group, pipelined (MixPE)"
+            if in_pe
+            else "per weight, in series with the array (main loop)"
+        )
+        return [
+            "ops run one after another on the array or the vector unit (no overlap between ops)",
+            "dequantization: " + where,
+            "leakage/static energy not modelled; energy = PE ops + dequant + SRAM + DRAM",
+            "area: PE products + accumulate adders + dequantizers + SRAM (no registers, wiring)",
+            "fp16 activations on integer-only PEs are converted to "
+            f"{m.pe.pass_rule.float_int_bits}-bit fixed point and bit-sliced",
+        ]

@@ -43,16 +43,22 @@ charged for the whole iteration time.  PIM logic leakage in the HBM dies is not 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from llmaccel.sim.energy import EnergyLedger, EnergyTable
 from llmaccel.sim.neupims.npu import l1_count, l2_nonempty, l2_tiles
-from llmaccel.sim.neupims.params import NpuParams
+from llmaccel.sim.neupims.params import NeuPimsParams, NpuParams
 from llmaccel.sim.systolic.dataflow import sram_reads_per_gemm
 
-if TYPE_CHECKING:  # pragma: no cover
-    from llmaccel.sim.neupims.params import NeuPimsParams
-    from llmaccel.sim.neupims.pipeline import IterationResult
+
+class IterationCounts(Protocol):
+    """What the energy charges read of an iteration (``sim.neupims.pipeline.IterationResult``):
+    cycles, SRAM bytes per counter, vector elements on the NPU."""
+
+    cycles: int
+    sram_bytes: dict[str, int]
+    npu_vector_elems: int
+
 
 #: the four SRAM traffic counters (bytes) carried by NpuTime and IterationResult
 SRAM_FIELDS = ("spad_read", "spad_write", "acc_read", "acc_write")
@@ -126,7 +132,7 @@ def static_power_mw(p: NeuPimsParams, table: EnergyTable) -> dict[str, float]:
     }
 
 
-def charge_sram(led: EnergyLedger, it: IterationResult, p: NeuPimsParams) -> None:
+def charge_sram(led: EnergyLedger, it: IterationCounts, p: NeuPimsParams) -> None:
     """Charge the iteration's SRAM bytes (GEMM/attention tiles plus vector operands) to ``npu_sram``."""
     vec = vector_sram_bytes(it.npu_vector_elems, p.npu)
     node = p.energy.node_nm
@@ -136,7 +142,7 @@ def charge_sram(led: EnergyLedger, it: IterationResult, p: NeuPimsParams) -> Non
         led.charge_pj("npu_sram", f, b * led.table.pj(entry, node))
 
 
-def charge_leakage(led: EnergyLedger, it: IterationResult, p: NeuPimsParams) -> None:
+def charge_leakage(led: EnergyLedger, it: IterationCounts, p: NeuPimsParams) -> None:
     """Charge NPU static power x iteration time (ns) to ``npu_leakage``."""
     ns = it.cycles / p.npu.clock_mhz * NS_PER_US
     for part, mw in static_power_mw(p, led.table).items():

@@ -1,1 +1,1 @@
-"""OliVe (ISCA 2023) and its baselines (ANT, OLAccel, GOBO, AdaFloat) on the shared systolic engine."""
+"""OliVe (ISCA 2023) and its baselines (ANT, OLAccel, GOBO, AdaFloat) as machines of the one systolic array host."""

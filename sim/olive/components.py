@@ -22,24 +22,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from llmaccel.sim.components import EdgeDecoder, HostedPE
-from llmaccel.sim.olive.model import AREA_TABLE, ENERGY_TABLE
-from llmaccel.sim.olive.params import olive_params
+from llmaccel.sim.olive.params import olive_machine, olive_params
 from llmaccel.sim.preset import load_preset
+from llmaccel.sim.systolic.plugins import HostedPE
 
 
 def _hosted(name: str, preset: str, formats: tuple[str, ...], description: str) -> HostedPE:
-    p = olive_params(load_preset(preset))
-    pe = replace(p.pe.pe_type(), name=name)
-    dec = EdgeDecoder(formats, p.decoder.latency_cycles, p.decoder.action, p.decoder.area_key)
-    return HostedPE(
-        pe,
-        "olive",
-        description,
-        decoder=dec,
-        energy_tables=(ENERGY_TABLE,),
-        area_tables=(AREA_TABLE,),
-        area_terms=((p.pe.area_key, 1.0),),
+    """The ``olive`` design's own slot plug-in of ``preset``, named and with its decoder's formats."""
+    h = olive_machine(olive_params(load_preset(preset))).pe
+    return replace(
+        h,
+        pe=replace(h.pe, name=name),
+        description=description,
+        decoder=replace(h.decoder, formats=formats),
         source=f"sim/presets/{preset}.yaml (pe, decoder)",
     )
 

@@ -1,10 +1,11 @@
-"""Typed parameters of the ``olive`` design (one engine, variants by preset).
+"""Typed parameters of the ``olive`` design and its profile on the one array host.
 
 A preset ``design: olive`` describes the host array (``array``), the PE that
 sits in every array slot (``pe``), the edge decoders (``decoder``), an optional
 separate outlier path (``outlier``: GOBO / OLAccel), memories and the vector
-unit.  The memory/vector sections reuse the baseline systolic dataclasses so
-all variants run on identical memories.
+unit.  The array, memory and vector sections are the hardware layer's
+(``sim/hardware``), as in the baseline presets, so all variants run on identical memories;
+``dram`` may name a memory system.
 
 Units are in the names (MHz, nm, KiB, GB/s, ns, bits, cycles).
 """
@@ -12,24 +13,26 @@ Units are in the names (MHz, nm, KiB, GB/s, ns, bits, cycles).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, resolve_named_dram
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.systolic.machine import Conventions, Machine
 from llmaccel.sim.systolic.model import ArrayParams
 from llmaccel.sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, SramCfg, VectorCfg
 from llmaccel.sim.systolic.pe import PEType
+from llmaccel.sim.systolic.plugins import EdgeDecoder, HostedPE, OutlierPath
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.trace import Trace
+
+HERE = Path(__file__).parent
+ENERGY_TABLE = HERE / "energy.yaml"
+AREA_TABLE = HERE / "area.yaml"
 
 VARIANTS = ("olive", "ant", "olaccel", "gobo", "adafloat")
-
-
-@dataclass(frozen=True)
-class ArrayCfg:
-    """R x C PE slots, output stationary (OliVe's dataflow)."""
-
-    rows: int
-    cols: int
-    dataflow: Literal["os"] = "os"
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class OliveParams(HostMemoryMixin):
     quant_preset: str
     clock_mhz: float
     node_nm: float
-    array: ArrayCfg
+    array: ArrayGeometry
     pe: PECfg
     decoder: DecoderCfg
     outlier: OutlierCfg
@@ -132,4 +135,76 @@ class OliveParams(HostMemoryMixin):
 
 def olive_params(hw: HardwareConfig) -> OliveParams:
     """Validated parameters of a ``design: olive`` preset (InputError naming the field)."""
-    return build(OliveParams, hw.params, f"{hw.name}.params")
+    p = build(OliveParams, resolve_named_dram(hw.params, f"{hw.name}.params"), f"{hw.name}.params")
+    if not p.dram.energy_action:
+        raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
+    return p
+
+
+#: What an OliVe-study preset's results report (the paper compares variants on one array).
+ASSUMPTIONS = (
+    "same array slots, memories and vector unit for every variant (iso-slot, not iso-area; area reported)",
+    "ops run back to back; folds of one op back to back; edge folds zero-padded",
+    "wider integer operands are bit-sliced: 8-bit on 4-bit multipliers = 4 passes",
+    "outlier path (GOBO/OLAccel) serialised after the dense pass of each op",
+    "energy: Horowitz 45 nm anchors scaled to the preset node; no leakage",
+)
+
+
+def olive_machine(p: OliveParams) -> Machine:
+    """The host machine of an OliVe-study preset: its slot PE with the edge decoders, the
+    outlier path when enabled, the baseline's memories and vector unit."""
+    d, o = p.decoder, p.outlier
+    hosted = HostedPE(
+        p.pe.pe_type(),
+        "olive",
+        f"OliVe-study slot {p.pe.name} ({p.variant})",
+        decoder=EdgeDecoder((), d.latency_cycles, d.action, d.area_key),
+        energy_tables=(ENERGY_TABLE,),
+        area_tables=(AREA_TABLE,),
+        area_terms=((p.pe.area_key, 1.0),),
+        source=f"preset (variant {p.variant})",
+    )
+    outlier = None
+    if o.enabled:
+        outlier = OutlierPath(
+            o.weight_frac,
+            o.act_frac,
+            o.lanes,
+            o.value_bits,
+            o.index_bits,
+            o.sync_cycles_per_fold,
+            tuple(o.mac_actions),
+            o.area_overhead,
+        )
+    return p.host_machine(
+        "olive",
+        hosted,
+        (MEMORY_ENERGY, ENERGY_TABLE),
+        (AREA_TABLE,),
+        Conventions(strict_operands=False, sparse_stored_dense=False),
+        outlier=outlier,
+    )
+
+
+class OliveProfile:
+    """``design: olive`` presets on the one array host."""
+
+    def machine(self, hw: HardwareConfig) -> Machine:
+        return olive_machine(olive_params(hw))
+
+    def program_meta(self, trace: Trace, hw: HardwareConfig) -> dict[str, Any]:
+        return {"preset": hw.name, "variant": olive_params(hw).variant}
+
+    def result_meta(self, m: Machine, hw: HardwareConfig, program, run, area) -> dict[str, Any]:
+        p = olive_params(hw)
+        return {
+            **{k: v for k, v in program.meta.items() if k != "trace_meta"},
+            "variant": p.variant,
+            "area_mm2": area,
+            "outlier_cycles": run.outlier_cycles,
+            "array": f"{p.array.rows}x{p.array.cols} os, slot {p.pe.name} (x{m.pe.pe.macs_per_cycle} MACs/cycle)",
+        }
+
+    def assumptions(self, m: Machine, program, run) -> list[str]:
+        return list(ASSUMPTIONS)

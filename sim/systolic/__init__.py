@@ -1,3 +1,3 @@
-"""Baseline systolic-array accelerator: PE types, dataflow formulas, per-PE
-reference simulation, closed-form fast path, op-level model and the
-``systolic`` design.  See docs/sim-core.md."""
+"""The one systolic array host (designs ``systolic``, ``olive``, ``mixpe``): PE types and
+plug-ins, dataflow formulas, per-PE reference simulation, closed-form fast path, op-level
+model, machine description and the host itself (``host.py``).  See docs/sim-core.md."""

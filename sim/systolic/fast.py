@@ -6,7 +6,6 @@ tried (edge folds included).  Formulas: :mod:`sim.systolic.dataflow`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from llmaccel.sim.systolic.dataflow import SparsePattern, check_dataflow, fold_cycles, fold_geometry
@@ -37,35 +36,6 @@ def gemm_cycles(
     check_dataflow(dataflow)
     rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe, sparse)
     return rf * cf * fold_cycles(dataflow, rows, cols, t, pipeline_latency, edge_latency)
-
-
-@dataclass(frozen=True)
-class SparseBlockCost:
-    """Compute cycles of one SRAM block with N:M weights behind a sparse MUX (hashable, so
-    tiling choices cache by value); the sparse counterpart of ``sim.systolic.model.BlockCost``."""
-
-    rows: int
-    cols: int
-    dataflow: str
-    pipeline_latency: int
-    edge_latency: int
-    macs_per_pe: int
-    passes: int
-    sparse: SparsePattern
-
-    def __call__(self, x: int, y: int, z: int) -> int:
-        return self.passes * gemm_cycles(
-            x,
-            y,
-            z,
-            self.rows,
-            self.cols,
-            self.dataflow,
-            self.pipeline_latency,
-            self.edge_latency,
-            self.macs_per_pe,
-            self.sparse,
-        )
 
 
 def gemm_folds(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, macs_per_pe: int = 1) -> int:

@@ -16,7 +16,7 @@
 
    Without double buffering everything is serial: ``sum_i (in_i + c_i + out_i)``.
    ``stall = total - sum_i c_i``.  Tests hold the formula equal to an
-   event-by-event simulation on :class:`sim.engine.Engine`.
+   event-by-event simulation (tests/sim/event_engine.py).
 
 ``passes``: integer PEs bit-slice wider integer operands (see
 :meth:`sim.systolic.pe.PEType.passes`).
@@ -33,9 +33,10 @@ import numpy as np
 from llmaccel.mapping.tiling import Buffers, GemmTiling, block_sequence, choose_tiling
 from llmaccel.sim.energy import EnergyLedger
 from llmaccel.sim.memory import OffChip
-from llmaccel.sim.systolic.dataflow import check_dataflow, fold_geometry, sram_reads_per_gemm
+from llmaccel.sim.systolic.dataflow import SparsePattern, check_dataflow, fold_geometry, sram_reads_per_gemm
 from llmaccel.sim.systolic.fast import gemm_cycles
 from llmaccel.sim.systolic.pe import PEType
+from llmaccel.sim.systolic.plugins import Dequantizer
 
 
 @dataclass(frozen=True)
@@ -121,17 +122,35 @@ def _units(array: ArrayParams, pe: PEType) -> tuple[int, int, int]:
 
 @dataclass(frozen=True)
 class BlockCost:
-    """Compute cycles of one SRAM block (hashable, so tiling choices cache by value)."""
+    """Compute cycles of one SRAM block (hashable, so tiling choices cache by value):
+    ``passes * gemm_cycles(x, y, z)`` (``sparse``: N:M weights behind the sparse MUX stream
+    kept slots only) plus ``dequant.block_cycles(y, z)`` in series with the array (an in-loop
+    dequantizer; an in-PE one adds none)."""
 
     array: ArrayParams
     pe: PEType
     passes: int
+    sparse: SparsePattern | None = None
+    dequant: Dequantizer | None = None
 
-    def __call__(self, x: int, y: int, z: int) -> int:
+    def array_cycles(self, x: int, y: int, z: int) -> int:
         a, p = self.array, self.pe
         return self.passes * gemm_cycles(
-            x, y, z, a.rows, a.cols, a.dataflow, p.pipeline_latency, a.edge_decoder_latency, p.macs_per_cycle
+            x,
+            y,
+            z,
+            a.rows,
+            a.cols,
+            a.dataflow,
+            p.pipeline_latency,
+            a.edge_decoder_latency,
+            p.macs_per_cycle,
+            self.sparse,
         )
+
+    def __call__(self, x: int, y: int, z: int) -> int:
+        c = self.array_cycles(x, y, z)
+        return c if self.dequant is None else c + self.dequant.block_cycles(y, z)
 
 
 def array_units(array: ArrayParams, pe: PEType) -> tuple[int, int, int]:
@@ -181,13 +200,31 @@ def simulate_gemm(
 
 
 @lru_cache(maxsize=4096)
-def simulate_tiling(tiling: GemmTiling, array: ArrayParams, mem: MemParams, pe: PEType, passes: int) -> GemmStats:
-    """Run a given SRAM tiling: per-block compute, DRAM fetch/write, double-buffer phases."""
+def simulate_tiling(
+    tiling: GemmTiling,
+    array: ArrayParams,
+    mem: MemParams,
+    pe: PEType,
+    passes: int,
+    sparse: SparsePattern | None = None,
+    dequant: Dequantizer | None = None,
+    psum_sram_per_pass: bool = True,
+) -> GemmStats:
+    """Run a given SRAM tiling: per-block compute, DRAM fetch/write, double-buffer phases.
+
+    Args:
+        sparse: N:M weights behind the sparse MUX: blocks stream kept slots only
+            (:class:`BlockCost`), ``macs`` counts kept slots ``m * n * kept_total(k)``;
+            traffic, SRAM accesses and folds are those of the dense run (the tiling's stored
+            bits already hold the compressed weights and metadata).
+        dequant: an in-loop dequantizer's cycles join each block's compute.
+        psum_sram_per_pass: (partial) outputs are written to SRAM on every pass (else once).
+    """
     tiling.check_fits(mem.buffers)
     R, C, df, d = array.rows, array.cols, array.dataflow, pe.macs_per_cycle
     m, n, k = tiling.m, tiling.n, tiling.k
     a_bits, b_bits = tiling.a_bits, tiling.b_bits
-    cost = BlockCost(array, pe, passes)
+    cost = BlockCost(array, pe, passes, sparse, dequant)
     seq = block_sequence(tiling)
     comp_by_shape = {}
     folds = 0
@@ -215,13 +252,14 @@ def simulate_tiling(tiling: GemmTiling, array: ArrayParams, mem: MemParams, pe: 
     # SRAM: the array reads operands every pass and writes (partial) outputs at accumulator
     # width; DRAM fills are SRAM writes, DRAM write-backs are SRAM reads.
     sram_read = passes * (sram_a * a_bits + sram_b * b_bits) / 8 + dram_write
-    sram_write = passes * sram_o * pe.acc_bits / 8 + dram_read
+    out_writes = passes * sram_o if psum_sram_per_pass else sram_o
+    sram_write = out_writes * pe.acc_bits / 8 + dram_read
     edge = passes * (sram_a + sram_b) if array.edge_decoder_action else 0.0
     return GemmStats(
         cycles=total,
         compute_cycles=comp_total,
         stall_cycles=total - comp_total,
-        macs=m * n * k,
+        macs=m * n * (k if sparse is None else sparse.kept_total(k)),
         passes=passes,
         folds=folds,
         tiling=tiling,

@@ -1,32 +1,38 @@
-"""Typed parameters of the ``systolic`` design, built from a preset with ``sim.params.build``."""
+"""Typed parameters of the ``systolic`` design (built from a preset with ``sim.params.build``)
+and its :class:`Profile` for the one array host (:mod:`sim.systolic.host`): the baseline
+array with any registered PE, any named memory system and an optional sparse MUX."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Any
 
+from llmaccel.mapping.systolic import ArrayProgram, GemmTask
+from llmaccel.sim.components import builtin_pe, hosted_pe
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.energy import SramEnergy
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
+from llmaccel.sim.hardware.vector import VectorUnitCfg
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.systolic.machine import BASELINE_CONVENTIONS, Conventions, Machine, SparseMux, VectorUnit
 from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
-from llmaccel.sim.systolic.pe import PEType, builtin_pe
+from llmaccel.sim.systolic.pe import PEType
+from llmaccel.sim.systolic.plugins import HostedPE
 from llmaccel.workloads.errors import InputError
-
-if TYPE_CHECKING:
-    from llmaccel.sim.components import HostedPE
+from llmaccel.workloads.trace import Trace
 
 
 @dataclass(frozen=True)
-class ArrayCfg:
-    """``pe``: any PE type registered in :mod:`sim.components`.  ``sparse_mux``: N:M weight
-    sparsity is exploited by a sparse-MUX front end (needs the ``sparse`` section); false:
-    sparse weights are stored and computed dense (sparsity saves nothing)."""
+class ArrayCfg(ArrayGeometry):
+    """The geometry plus ``pe``: any PE type registered in :mod:`sim.components`, and
+    ``sparse_mux``: N:M weight sparsity is exploited by a sparse-MUX front end (needs the
+    ``sparse`` section); false: sparse weights are stored and computed dense."""
 
-    rows: int
-    cols: int
-    dataflow: Literal["os", "ws", "is"]
-    pe: str
-    sparse_mux: bool = False
+    pe: str = field(kw_only=True)
+    sparse_mux: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -55,35 +61,11 @@ class SparseMuxCfg:
         return density * self.index_bits + 8 * self.meta_block_bytes / (self.meta_block_k * self.meta_block_n)
 
 
-@dataclass(frozen=True)
-class SramCfg:
-    input_kib: int
-    weight_kib: int
-    output_kib: int
-    double_buffered: bool = True
-
-
-@dataclass(frozen=True)
-class DramCfg:
-    channels: int
-    bandwidth_gbps: float
-    latency_ns: float = field(metadata={"min": 0})
-    burst_bytes: int
-    energy_action: str
-
-
-@dataclass(frozen=True)
-class VectorCfg:
-    lanes: int
-    latency_cycles: int = field(metadata={"min": 0})
-    passes: dict[str, int]
-    actions: list[str]
-
-
-@dataclass(frozen=True)
-class EnergyCfg:
-    sram_access: str
-    sram_access_bits: int
+#: The hardware layer's sections under the names the array presets' schema uses.
+SramCfg = SramLevels
+DramCfg = OffChipMemory
+VectorCfg = VectorUnitCfg
+EnergyCfg = SramEnergy
 
 
 class HostMemoryMixin:
@@ -92,8 +74,7 @@ class HostMemoryMixin:
     systolic schema (the systolic and OliVe presets)."""
 
     def off_chip(self) -> OffChip:
-        d = self.dram
-        return OffChip(d.channels, d.bandwidth_gbps, d.latency_ns, d.burst_bytes, self.clock_mhz)
+        return self.dram.channel(self.clock_mhz)
 
     def mem_params(self) -> MemParams:
         s = self.sram
@@ -103,6 +84,33 @@ class HostMemoryMixin:
 
     def energy_actions(self) -> EnergyActions:
         return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
+
+    def host_machine(
+        self,
+        design: str,
+        hosted: HostedPE,
+        energy_tables: tuple[Path, ...],
+        area_tables: tuple[Path, ...],
+        conventions: Conventions = BASELINE_CONVENTIONS,
+        **plugins: Any,
+    ) -> Machine:
+        """The array host's machine: this preset's clock, node, array, memories, vector unit
+        and energy actions with ``hosted`` in every slot and optional ``plugins`` (dequant,
+        outlier, sparse)."""
+        return Machine(
+            design,
+            self.clock_mhz,
+            self.node_nm,
+            self.array_params(),
+            hosted,
+            self.mem_params(),
+            vector_unit(self.vector),
+            self.energy_actions(),
+            energy_tables,
+            area_tables,
+            conventions,
+            **plugins,
+        )
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,6 @@ class SystolicParams(HostMemoryMixin):
 
     def hosted(self) -> HostedPE:
         """The PE with what it brings to the host (edge decoder, dequantizer, tables, area)."""
-        from llmaccel.sim.components import hosted_pe
-
         return hosted_pe(self.array.pe)
 
     def array_params(self) -> ArrayParams:
@@ -135,14 +141,11 @@ class SystolicParams(HostMemoryMixin):
 
 
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
-    """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.components`
+    """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.hardware.memory`
     (e.g. ``dram: hbm3``) instead of spelling out the section."""
-    params = hw.params
-    if isinstance(params.get("dram"), str):
-        from llmaccel.sim.components import memory_system
-
-        params = {**params, "dram": memory_system(params["dram"], f"{hw.name}.params.dram").dram_section()}
-    p = build(SystolicParams, params, f"{hw.name}.params")
+    p = build(SystolicParams, resolve_named_dram(hw.params, f"{hw.name}.params"), f"{hw.name}.params")
+    if not p.dram.energy_action:
+        raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
     p.hosted()  # unknown PE names fail here, listing the allowed ones
     if p.array.sparse_mux:
         if p.sparse is None:
@@ -156,3 +159,77 @@ def systolic_params(hw: HardwareConfig) -> SystolicParams:
                 f"{hw.name}.params.array.sparse_mux", f"the sparse MUX needs dataflow os, got {p.array.dataflow!r}"
             )
     return p
+
+
+def vector_unit(v: VectorCfg) -> VectorUnit:
+    """The FP16 vector unit of a systolic-schema preset (with its memory traffic)."""
+    return VectorUnit(v.lanes, v.latency_cycles, tuple(v.passes.items()), tuple(v.actions), True)
+
+
+class SystolicProfile:
+    """``design: systolic`` presets on the one array host."""
+
+    def machine(self, hw: HardwareConfig) -> Machine:
+        p = systolic_params(hw)
+        hosted = p.hosted()
+        sparse = None
+        if p.array.sparse_mux:
+            s = p.sparse
+            meta = 8 * s.meta_block_bytes / (s.meta_block_k * s.meta_block_n)
+            sparse = SparseMux(s.block_k, s.index_bits, meta, s.mux_area_um2, s.mux_area_node_nm)
+        return p.host_machine(
+            "systolic",
+            hosted,
+            (MEMORY_ENERGY, *hosted.energy_tables),
+            hosted.area_tables,
+            dequant=hosted.group_dequant,
+            sparse=sparse,
+        )
+
+    def program_meta(self, trace: Trace, hw: HardwareConfig) -> dict[str, Any]:
+        return {"trace_meta": dict(trace.meta), "requests": len(trace.requests)}
+
+    def result_meta(self, m, hw, program: ArrayProgram, run, area) -> dict[str, Any]:
+        a, hosted = m.array, m.pe
+        return {
+            "area_mm2": area,
+            "array": f"{a.rows}x{a.cols} {a.dataflow} {hosted.pe.name}",
+            "components": {
+                "pe": hosted.name,
+                "pe_origin": hosted.origin,
+                "dram": hw.params["dram"] if isinstance(hw.params.get("dram"), str) else "preset",
+                "sparse_mux": m.sparse is not None,
+            },
+            **{k: v for k, v in program.meta.items() if k != "trace_meta"},
+        }
+
+    def assumptions(self, m: Machine, program: ArrayProgram, run) -> list[str]:
+        hosted = m.pe
+        extra = (
+            [f"PE {hosted.name} from design {hosted.origin} ({hosted.source})"] if hosted.origin != "systolic" else []
+        )
+        if hosted.decoder:
+            extra.append(
+                f"edge decoders for {', '.join(hosted.decoder.formats)}: "
+                f"+{hosted.decoder.latency_cycles} cycle(s) per fold, {hosted.decoder.action} per operand element"
+            )
+        if hosted.group_dequant:
+            extra.append(
+                f"in-PE group dequantizer: {hosted.group_dequant.action} per output per weight group, "
+                "never stalls the array (group size a multiple of the PE lanes)"
+            )
+        if m.sparse is not None:
+            extra.append(
+                f"sparse MUX: N:M weights stream kept slots only, windows of {m.sparse.block_k} along K; "
+                f"{run.sparse_ops} op(s) ran sparse; MUX energy not modelled"
+            )
+        elif any(isinstance(t, GemmTask) and t.op.b_spec.sparsity is not None for t in program.tasks):
+            extra.append("sparse weights stored and computed dense (array.sparse_mux is false)")
+        return [
+            "ops run back to back; folds of one op run back to back (no fill/drain overlap)",
+            "edge folds are zero-padded to the full array (fold cycles 2R+C+T-2 for os)",
+            "double-buffered SRAM blocks: DRAM fetch of block i+1 and write of block i-1 overlap compute of block i",
+            "GEMM operands are fetched from DRAM; vector-op data stays on chip if it fits the output SRAM",
+            "energy: Horowitz 45 nm op/SRAM energies scaled to the preset node by C*V^2; no leakage",
+            *extra,
+        ]

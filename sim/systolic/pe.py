@@ -1,7 +1,9 @@
 """PE-type descriptors: a PE is a parameter of a host array.
 
 A design with its own PE (OliVe's exponent-integer PE, MixPE's shift-add PE)
-builds a :class:`PEType` and hands it to :func:`sim.systolic.model.simulate_gemm`.
+builds a :class:`PEType`, wraps it in a :class:`sim.systolic.plugins.HostedPE` and runs it
+on the one array host (:mod:`sim.systolic.host`).  Names resolve through the registry,
+:func:`sim.components.builtin_pe`.
 """
 
 from __future__ import annotations
@@ -81,13 +83,3 @@ INT8_PE = PEType("int8", 8, 8, "int", 1, 1, 32, ("int8_mult", "int32_add"), "pe_
 FP16_PE = PEType("fp16", 16, 16, "float", 1, 1, 32, ("fp16_mult", "fp32_add"), "pe_fp16")
 
 BUILTIN_PES: dict[str, PEType] = {p.name: p for p in (INT8_PE, FP16_PE)}
-
-
-def builtin_pe(name: str) -> PEType:
-    """The PE type ``name``: a builtin one or any PE registered in :mod:`sim.components`
-    (OliVe, MixPE, ... PEs).  Unknown names raise InputError listing every allowed name."""
-    if name in BUILTIN_PES:
-        return BUILTIN_PES[name]
-    from llmaccel.sim.components import hosted_pe  # lazy: the registry imports the designs' PE modules
-
-    return hosted_pe(name).pe

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmaccel.sim.components import hosted_pe, memory_system, memory_system_names, pe_names, pes_decoding
-from llmaccel.sim.systolic.pe import builtin_pe
+from llmaccel.sim.components import builtin_pe, hosted_pe, memory_system, memory_system_names, pe_names, pes_decoding
 from llmaccel.workloads.errors import InputError
 
 EXPECTED_PES = {"int8", "fp16", "olive-ovp4", "olive-ovp8", "ant4", "mixpe-a8", "bitfusion2"}

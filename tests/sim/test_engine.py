@@ -1,8 +1,8 @@
-"""sim.engine: deterministic event order and unit booking."""
+"""The event-engine test helper (tests/sim/event_engine.py): deterministic event order and unit booking."""
 
 import pytest
+from event_engine import Engine, Resource
 
-from llmaccel.sim.engine import Engine, Resource
 from llmaccel.workloads.errors import InputError
 
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from event_engine import Engine, Resource
 
 from llmaccel.sim.energy import EnergyLedger, load_table
-from llmaccel.sim.engine import Engine, Resource
 from llmaccel.sim.memory import OffChip
 from llmaccel.sim.systolic.model import (
     ArrayParams,

@@ -1,4 +1,8 @@
-"""A tiny deterministic discrete-event engine and a unit-occupancy timeline.
+"""A tiny deterministic discrete-event engine and a unit-occupancy timeline (test helper).
+
+No simulator needs callbacks (every design's timing is closed form or a dedicated
+command-level loop), so this lives with the tests: it is the independent event-by-event
+reference that tests/sim/test_systolic_model.py holds the double-buffering closed form to.
 
 Times are integer clock cycles of the design's main clock.
 

@@ -1,0 +1,191 @@
+"""Typed FlightLLM hardware parameters (hardware layer), built from a preset with :func:`sim.params.build`.
+
+Read by the simulator (``sim/flightllm``) and by the compiler (``mapping/flightllm``), which
+reuses these sections instead of declaring its own.
+
+Units are in the field names: ``_mhz``, ``_kib``, ``_gbps`` (GB/s, 1e9 bytes/s),
+``_ns``, ``_w`` (watts), ``_usd``.  Every value comes from a preset YAML
+(``sim/presets/u280.yaml``, ``vhk158.yaml``) where it carries its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from llmaccel.sim.params import build
+from llmaccel.sim.preset import HardwareConfig
+
+
+@dataclass(frozen=True)
+class Parallelism:
+    """Spatial unrolling (pN, pK, pM) of one core: columns x reduction x tokens per cycle."""
+
+    pn: int
+    pk: int
+    pm: int
+
+    @property
+    def macs_per_cycle(self) -> int:
+        return self.pn * self.pk * self.pm
+
+
+@dataclass(frozen=True)
+class DeviceParams:
+    dsp: int
+    uram: int
+    bram36: int
+    lut: int
+    slrs: int
+    uram_kib: float
+    bram36_kib: float
+    board_power_w: float
+    price_usd: float
+
+
+@dataclass(frozen=True)
+class ComputeParams:
+    """The MPE (one per core): CSD-chains of DSP groups.
+
+    ``mm``/``mv`` give the MM-mode and MV-mode unrolling.  A CSD-chain has ``pk``
+    DSPs (``pk / dsps_per_group`` DSP groups); in MM mode one DSP holds two INT8
+    MACs (two tokens share a weight), in MV mode one (a single token).
+    """
+
+    cores: int
+    dsps_per_group: int
+    sparse_m: int
+    block: int
+    dg_pipeline_stages: int
+    accumulate_cycles: int
+    mm: Parallelism
+    mv: Parallelism
+
+    @property
+    def chain_dsps(self) -> int:
+        """DSP48s per CSD-chain (the cascade length = pK)."""
+        return self.mm.pk
+
+    def dsps_used(self) -> int:
+        """DSP48s of all cores (MM mode needs the most: pN x pM/2 chains of pK DSPs)."""
+        mm = self.mm.pn * (self.mm.pm // 2) * self.mm.pk
+        mv = self.mv.pn * self.mv.pm * self.mv.pk
+        return self.cores * max(mm, mv)
+
+
+@dataclass(frozen=True)
+class SfuParams:
+    lanes: int
+    pipeline_cycles: int
+    two_pass_ops: list[str] = field(default_factory=lambda: ["softmax", "norm"])
+
+
+@dataclass(frozen=True)
+class BufferParams:
+    """On-chip buffers per core (KiB) and BRAM36 blocks for SFU/queues."""
+
+    weight_kib: float
+    act_kib: float
+    kv_kib: float
+    sfu_bram36: int
+
+
+@dataclass(frozen=True)
+class HbmParams:
+    """HBM organisation and timing (per pseudo-channel, PC)."""
+
+    capacity_gb: float
+    peak_gbps: float
+    pseudo_channels: int
+    data_rate_mtps: float
+    pc_bytes_per_beat: int
+    burst_beats: int
+    row_bytes: int
+    banks: int
+    tRCD_ns: float
+    tRP_ns: float
+    tRFC_ns: float
+    tREFI_ns: float
+    tWTR_ns: float
+    tRTW_ns: float
+    access_latency_ns: float
+    axi_bits: int
+    axi_mhz: float
+    request_bytes: int
+    outstanding: int
+    kind: str = "hbm2"
+
+
+@dataclass(frozen=True)
+class DdrParams:
+    capacity_gb: float
+    peak_gbps: float
+
+
+@dataclass(frozen=True)
+class IsaWords:
+    LD: int
+    ST: int
+    MM: int
+    MV: int
+    MISC: int
+    SYS: int
+
+
+@dataclass(frozen=True)
+class IsaParams:
+    words: IsaWords
+    prefill_bucket: int
+    decode_bucket: int
+    max_len: int
+
+
+@dataclass(frozen=True)
+class CompressionParams:
+    """Weight compression and the compiler's precision map.
+
+    Attributes:
+        int8_layers: blocks that keep INT8 weights (mixed precision per layer).
+        seed: seed of the per-16x16-block N map of N:M weights.
+        index_bits: stored index bits per kept weight.
+        block_header_bits: bits per 16x16 block header (its N).
+        block_sparse_attention: prefill skips causally masked 16x16 attention blocks.
+    """
+
+    int8_layers: list[int] = field(default_factory=list, metadata={"min": -(1 << 20)})
+    seed: int = field(default=0, metadata={"min": 0})
+    index_bits: int = 4
+    block_header_bits: int = 8
+    block_sparse_attention: bool = True
+
+
+@dataclass(frozen=True)
+class FlightParams:
+    clock_mhz: float
+    device: DeviceParams
+    compute: ComputeParams
+    sfu: SfuParams
+    buffers: BufferParams
+    hbm: HbmParams
+    ddr: DdrParams
+    isa: IsaParams
+    decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
+    fusion: bool = True
+    compression: CompressionParams = CompressionParams()
+
+    @staticmethod
+    def of(hw: HardwareConfig) -> FlightParams:
+        """:func:`flight_params` (the compiler's spelling, ``CompilerParams.of``)."""
+        return flight_params(hw)
+
+
+_CACHE: dict[str, FlightParams] = {}
+
+
+def flight_params(hw: HardwareConfig) -> FlightParams:
+    """Validated parameters of a FlightLLM preset (InputError names the bad field); cached per content."""
+    key = f"{hw.name}:{hw.params!r}"
+    p = _CACHE.get(key)
+    if p is None:
+        p = _CACHE[key] = build(FlightParams, hw.params, f"{hw.name}.params")
+    return p

@@ -1,0 +1,265 @@
+"""The one systolic array host: mapping, op loop, energy, area and the Result, once.
+
+The designs ``systolic`` (baseline + any registered PE), ``olive`` (OliVe, ANT, OLAccel,
+GOBO, AdaFloat) and ``mixpe`` (MixPE, BitFusion, FIGNA-like, INT8/FP16 baselines) are this
+host with different :class:`sim.systolic.machine.Machine` descriptions; each design's
+``params.py`` exposes a :class:`Profile` that builds the machine from a preset and names
+what its results report beyond the common fields.
+
+Per op, in program order (ops run back to back, no overlap):
+
+* **matmul**: :func:`sim.systolic.model.simulate_tiling` on the tiling chosen by
+  ``mapping/systolic.py`` -- per-block closed-form cycles ``passes * gemm_cycles`` (+ an
+  in-loop dequantizer's ``ceil(z * y / lanes) * ii``), DRAM stalls under double buffering;
+  then the outlier path (if any) serialised after the dense pass.  Energy: PE MAC actions
+  per MAC per pass, edge decodes, dequant operations, outlier MACs, SRAM accesses, DRAM bits.
+* **vector**: ``ceil(elements * passes / lanes) + latency`` on the vector unit; with
+  ``traffic`` the data stays on chip when it fits the output SRAM, otherwise it streams
+  from and back to DRAM, overlapped (``max(compute, DRAM)``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from llmaccel.mapping.systolic import ArrayProgram, GemmPlan, GemmTask, VectorTask, compile_trace
+from llmaccel.sim.area import AreaTable, load_area_table
+from llmaccel.sim.components import check_operands
+from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.systolic.machine import Machine
+from llmaccel.sim.systolic.model import BlockCost, charge_gemm, simulate_tiling
+from llmaccel.sim.systolic.plugins import GroupDequant
+from llmaccel.workloads.ops import Op
+from llmaccel.workloads.trace import Trace
+
+
+@dataclass
+class RunTotals:
+    """What the op loop counted over the whole program (for a profile's meta)."""
+
+    outlier_cycles: int = 0
+    dequant_ops: int = 0
+    pe_cycles: int = 0
+    sparse_ops: int = 0
+
+
+class Profile(Protocol):
+    """A preset family of the host: builds the machine and names its extra report fields."""
+
+    def machine(self, hw: HardwareConfig) -> Machine: ...
+
+    def program_meta(self, trace: Trace, hw: HardwareConfig) -> dict[str, Any]: ...
+
+    def result_meta(
+        self, m: Machine, hw: HardwareConfig, program: ArrayProgram, run: RunTotals, area: dict[str, float]
+    ) -> dict[str, Any]: ...
+
+    def assumptions(self, m: Machine, program: ArrayProgram, run: RunTotals) -> list[str]: ...
+
+
+def plan_for(m: Machine, op: Op) -> GemmPlan:
+    """Passes, block cost, stored bits and group alignment of one matmul op (InputError on an
+    operand the PE cannot take)."""
+    what = f"op {op.name}"
+    hosted = m.pe
+    passes = hosted.passes(op.a_spec, op.b_spec, what)
+    if m.conventions.strict_operands:
+        check_operands(hosted, op.a_spec, op.b_spec, what)
+    group = m.weight_group(op)
+    dq = m.dequant if group is not None else None
+    if dq is not None:
+        dq.check_sharing(op, group, hosted.pe.macs_per_cycle)
+    cost = BlockCost(m.array, hosted.pe, passes, m.sparse_pattern(op), dq)
+    aligned = group if m.conventions.group_aligned_k else None
+    return GemmPlan(passes, cost, m.operand_bits(op), aligned, hosted.pe.macs_per_cycle)
+
+
+def compile_program(m: Machine, trace: Trace) -> ArrayProgram:
+    """Tile every op of ``trace`` for machine ``m``."""
+    units = m.units()
+    if m.sparse is not None:
+        # K blocks hold whole MUX windows, so no window is split across SRAM blocks
+        units = (units[0], units[1], math.lcm(units[2], m.sparse.block_k))
+    return compile_trace(
+        trace,
+        m.mem.buffers,
+        units,
+        m.pe.pe.acc_bits,
+        lambda op: plan_for(m, op),
+        m.mem.dram.bytes_per_cycle,
+        m.vector.passes_dict(),
+        m.weight_group,
+    )
+
+
+def gemm_stats(m: Machine, task: GemmTask, ledger: EnergyLedger, run: RunTotals) -> OpStats:
+    """One matmul op (all ``count`` instances) on the array, energy charged to ``ledger``."""
+    op, c, pe = task.op, task.count, m.pe.pe
+    dq = m.dequant if task.group is not None else None
+    pattern = m.sparse_pattern(op)
+    st = simulate_tiling(
+        task.tiling,
+        m.array,
+        m.mem,
+        pe,
+        task.passes,
+        pattern,
+        dq,
+        m.conventions.psum_sram_per_pass,
+    )
+    energy = charge_gemm(ledger, st, pe, m.array, m.energy, c)
+    if dq is not None:
+        ops = dq.ops(op, task.group, task.tiling.count("m"))
+        energy["dequant"] = ledger.charge("dequant", dq.action_for(op), ops * c)
+        run.dequant_ops += ops * c
+    extra = 0
+    if m.outlier is not None:
+        omacs, extra = m.outlier.run(op, st.macs, st.folds)
+        if omacs:
+            energy["outlier_path"] = sum(ledger.charge("outlier_path", a, omacs * c) for a in m.outlier.mac_actions)
+        run.outlier_cycles += extra * c
+    run.sparse_ops += pattern is not None
+    run.pe_cycles += st.compute_cycles * c
+    cycles = (st.cycles + extra) * c
+    compute = (st.compute_cycles + extra) * c
+    macs = st.macs * c
+    if m.conventions.sram_bytes == "split":
+        sram = {"sram_read": st.sram_read * c, "sram_write": st.sram_write * c}
+    else:
+        sram = {"sram": (st.sram_read + st.sram_write) * c}
+    return OpStats(
+        op.name,
+        op.kind.value,
+        op.layer,
+        op.phase.value,
+        "array",
+        cycles,
+        compute,
+        cycles - compute,
+        macs=macs,
+        utilisation=macs / (cycles * m.peak_macs_per_cycle) if cycles else 0.0,
+        bytes={"dram_read": st.dram_read * c, "dram_write": st.dram_write * c, **sram},
+        energy_pj=energy,
+    )
+
+
+def vector_stats(m: Machine, task: VectorTask, ledger: EnergyLedger) -> OpStats:
+    """A vector op: ``ceil(elements * passes / lanes) + latency`` cycles; with traffic, data
+    stays on chip if it fits the output SRAM, else streams from/to DRAM overlapped."""
+    op, v = task.op, m.vector
+    compute = math.ceil(task.elements * task.passes / v.lanes) + v.latency_cycles
+    energy = {"vector": sum(ledger.charge("vector", a, task.elements * task.passes) for a in v.actions)}
+    if not v.traffic:
+        return OpStats(
+            op.name, op.kind.value, op.layer, op.phase.value, "vector", compute, compute, 0, bytes={}, energy_pj=energy
+        )
+    on_chip = task.in_bytes <= m.mem.output_bytes
+    dram_r = 0.0 if on_chip else task.in_bytes
+    dram_w = 0.0 if on_chip else task.out_bytes
+    off = m.mem.dram
+    cycles = max(compute, off.transfer_cycles(dram_r) + off.transfer_cycles(dram_w))
+    sram_bytes = task.in_bytes * task.passes + task.out_bytes
+    energy["sram"] = ledger.charge("sram", m.energy.sram_access, sram_bytes * 8 / m.energy.sram_access_bits)
+    if dram_r or dram_w:
+        energy["dram"] = ledger.charge("dram", m.energy.dram_bit, (dram_r + dram_w) * 8)
+    return OpStats(
+        op.name,
+        op.kind.value,
+        op.layer,
+        op.phase.value,
+        "vector",
+        cycles,
+        compute,
+        cycles - compute,
+        macs=0,
+        utilisation=0.0,
+        bytes={
+            "dram_read": dram_r,
+            "dram_write": dram_w,
+            "sram_read": task.in_bytes * task.passes,
+            "sram_write": task.out_bytes,
+        },
+        energy_pj=energy,
+    )
+
+
+def area_mm2(m: Machine) -> dict[str, float]:
+    """Area breakdown (mm^2) at the machine's node: PEs (the PE plug-in's area terms), the
+    outlier controller (a fraction of the PE area), R + C edge decoders, dequantizers kept
+    outside the PE terms (in-PE: one per ``pes_per_unit`` PEs; in-loop: ``lanes``), sparse
+    MUXes (one per PE lane) and SRAM.  Registers and wiring are not counted."""
+    table = load_area_table(*m.area_tables)
+    a = m.array
+    n_pe = a.rows * a.cols
+    out = {"pe_array": m.pe.area_um2(m.node_nm) * n_pe / 1e6}
+    if m.outlier is not None and m.outlier.area_overhead:
+        out["outlier_control"] = out["pe_array"] * m.outlier.area_overhead
+    dec = m.pe.decoder
+    if dec is not None and dec.area_key:
+        out["edge_decoders"] = table.mm2(dec.area_key, m.node_nm, a.rows + a.cols)
+    dq = m.dequant
+    if dq is not None and dq.area_key:
+        units = -(-n_pe // dq.pes_per_unit) if isinstance(dq, GroupDequant) else dq.lanes
+        out["dequant"] = table.mm2(dq.area_key, m.node_nm, units)
+    if m.sparse is not None and m.sparse.mux_area_um2:
+        lanes = n_pe * m.pe.pe.macs_per_cycle
+        s = m.sparse
+        out["sparse_mux"] = s.mux_area_um2 * AreaTable.node_factor(s.mux_area_node_nm, m.node_nm) * lanes / 1e6
+    mem = m.mem
+    out["sram"] = table.mm2("sram_per_kib", m.node_nm, (mem.input_bytes + mem.weight_bytes + mem.output_bytes) // 1024)
+    return out
+
+
+def build_result(
+    m: Machine,
+    profile: Profile,
+    hw: HardwareConfig,
+    program: ArrayProgram,
+    stats: list[OpStats],
+    ledger: EnergyLedger,
+    run: RunTotals,
+) -> Result:
+    """The one place an array host's :class:`sim.result.Result` is made."""
+    area = area_mm2(m)
+    return Result(
+        design=m.design,
+        preset=hw.name,
+        model=program.model,
+        clock_mhz=m.clock_mhz,
+        total_cycles=sum(s.cycles for s in stats),
+        ops=stats,
+        peak_macs_per_cycle=m.peak_macs_per_cycle,
+        energy_pj=ledger.by_component(),
+        meta=profile.result_meta(m, hw, program, run, area),
+        assumptions=profile.assumptions(m, program, run),
+    )
+
+
+class ArrayHost:
+    """A design registered under ``name`` whose presets ``profile`` turns into machines."""
+
+    def __init__(self, name: str, profile: Profile) -> None:
+        self.name = name
+        self.profile = profile
+
+    def compile(self, trace: Trace, hw: HardwareConfig) -> ArrayProgram:
+        prog = compile_program(self.profile.machine(hw), trace)
+        prog.meta = {**prog.meta, **self.profile.program_meta(trace, hw)}
+        return prog
+
+    def simulate(self, program: ArrayProgram, hw: HardwareConfig) -> Result:
+        m = self.profile.machine(hw)
+        ledger = EnergyLedger(load_table(*m.energy_tables), node_nm=m.node_nm)
+        run = RunTotals()
+        stats: list[OpStats] = []
+        now = 0
+        for task in program.tasks:
+            s = gemm_stats(m, task, ledger, run) if isinstance(task, GemmTask) else vector_stats(m, task, ledger)
+            s.start_cycle = now
+            now += s.cycles
+            stats.append(s)
+        return build_result(m, self.profile, hw, program, stats, ledger, run)
