@@ -32,8 +32,9 @@ from llmaccel.sim.flightllm.params import FlightParams, flight_params
 from llmaccel.sim.flightllm.resources import check_fit
 from llmaccel.sim.flightllm.scheduler import schedule
 from llmaccel.sim.flightllm.sfu import sfu_cycles
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.workloads.ops import OpKind
 from llmaccel.workloads.trace import Trace
 
@@ -303,7 +304,18 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         "energy total = board power x time; dynamic split from energy.yaml",
     ]
     model = prog.meta.get("model", "")
-    return Result("flightllm", hw.name, model, p.clock_mhz, int(total), ops, float(peak), energy, meta, assumptions)
+    result = Result("flightllm", hw.name, model, p.clock_mhz, int(total), ops, float(peak), energy, meta, assumptions)
+    busy: dict[str, int] = {}
+    for o in ops:
+        if o.compute_cycles:
+            busy[o.unit] = busy.get(o.unit, 0) + int(o.compute_cycles)
+    busy["hbm"] = round(meta["hbm_busy_fraction"] * total)
+    return fill_typed(
+        result,
+        off_chip=("dram",),
+        roofs=[offchip_roof(hw, p.hbm.peak_gbps, "hbm.peak_gbps")],
+        busy_cycles=busy,
+    )
 
 
 DESIGN = FlightDesign()

@@ -11,11 +11,12 @@ from __future__ import annotations
 from llmaccel.mapping.mixpe import MixGemmTask, MixPEProgram, compile_trace
 from llmaccel.mapping.tiling import Buffers
 from llmaccel.sim.energy import EnergyLedger
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.mixpe import model
 from llmaccel.sim.mixpe.params import MixPEParams, from_preset
 from llmaccel.sim.mixpe.pe import pe_kind
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
@@ -118,7 +119,7 @@ class MixPEDesign:
         occupancy = (
             dq_ops / (pe_cycles * mach.rows * mach.cols) if pe_cycles and p.dequant.placement == "in_pe" else 0.0
         )
-        return Result(
+        result = Result(
             design=self.name,
             preset=hw.name,
             model=program.model,
@@ -148,6 +149,13 @@ class MixPEDesign:
                 "fp16 activations on integer-only PEs are converted to "
                 f"{p.float_act_int_bits}-bit fixed point and bit-sliced",
             ],
+        )
+        # typed results (issue 13 §5): one call, kept apart from the host's op loop
+        return fill_typed(
+            result,
+            off_chip=("dram",),
+            roofs=[offchip_roof(hw, p.memory.dram.bandwidth_gbps, "memory.dram.bandwidth_gbps")],
+            area_mm2=result.meta["area_mm2"],
         )
 
 

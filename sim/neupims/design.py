@@ -28,7 +28,7 @@ from llmaccel.sim.neupims.params import NeuPimsParams, neupims_params
 from llmaccel.sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
 from llmaccel.sim.neupims.sram_energy import charge_leakage, charge_sram
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import LevelTraffic, MemoryRoof, OpStats, Result, fill_typed
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.trace import Trace
 
@@ -128,7 +128,7 @@ class NeuPimsDesign:
             )
         )
         f = p.features
-        return Result(
+        result = Result(
             design=self.name,
             preset=hw.name,
             model=program.model,
@@ -162,6 +162,36 @@ class NeuPimsDesign:
                 "softmax on NPU vector units inside the MHA stage's NPU side",
             ],
         )
+        return fill_typed(
+            result,
+            off_chip=("hbm",),
+            roofs=memory_roofs(p, dram),
+            tokens=program.batch,
+            traffic=[
+                LevelTraffic("hbm", True, read_bytes=float(it.weight_bytes)),
+                LevelTraffic("pim", False, read_bytes=float(it.pim_macs * p.npu.elem_bytes)),
+            ],
+            busy_cycles={"npu": int(it.npu_busy), "pim": int(it.pim_busy)},
+        )
+
+
+def memory_roofs(p: NeuPimsParams, dram: DramConfig) -> list[MemoryRoof]:
+    """HBM roof (bus peak of the command-level HBM preset) and the PIM roof: bytes the banks'
+    PIM lanes read per second, ``channels x banks x lanes_per_bank x elem_bytes / comp_interval``
+    per cycle of the NPU/HBM command clock."""
+    src = f"sim/dram/presets/{p.dram_preset}.yaml"
+    pim_bpc = (
+        dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank * p.npu.elem_bytes / p.pim.comp_interval
+    )
+    return [
+        MemoryRoof("hbm", True, dram.peak_gbps * 1e9, f"{src}: channels x bus bytes x 2 / tCK"),
+        MemoryRoof(
+            "pim",
+            False,
+            pim_bpc * p.npu.clock_mhz * 1e6,
+            f"{src} organisation x pim.lanes_per_bank x npu.elem_bytes / pim.comp_interval",
+        ),
+    ]
 
 
 DESIGN = NeuPimsDesign()

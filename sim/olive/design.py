@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from llmaccel.mapping.olive import OliveGemmTask, OliveProgram, OutlierTraffic, compile_trace
 from llmaccel.sim.energy import EnergyLedger
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.olive import model
 from llmaccel.sim.olive.params import olive_params
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.sim.systolic.design import vector_stats
 from llmaccel.sim.systolic.model import BlockCost, array_units, charge_gemm, simulate_tiling
 from llmaccel.workloads.ops import Op
@@ -113,7 +114,7 @@ class OliveDesign:
             s.start_cycle = now
             now += s.cycles
             stats.append(s)
-        return Result(
+        result = Result(
             design=self.name,
             preset=hw.name,
             model=program.model,
@@ -136,6 +137,13 @@ class OliveDesign:
                 "outlier path (GOBO/OLAccel) serialised after the dense pass of each op",
                 "energy: Horowitz 45 nm anchors scaled to the preset node; no leakage",
             ],
+        )
+        # typed results (issue 13 §5): one call, kept apart from the host's op loop
+        return fill_typed(
+            result,
+            off_chip=("dram",),
+            roofs=[offchip_roof(hw, p.dram.bandwidth_gbps, "dram.bandwidth_gbps")],
+            area_mm2=result.meta["area_mm2"],
         )
 
 

@@ -30,8 +30,9 @@ from llmaccel.mapping.tiling import GemmTiling, block_sequence
 from llmaccel.sim.area import AreaTable, load_area_table
 from llmaccel.sim.components import MEMORY_ENERGY, HostedPE
 from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.sim.systolic.dataflow import SparsePattern
 from llmaccel.sim.systolic.fast import SparseBlockCost
 from llmaccel.sim.systolic.model import (
@@ -304,7 +305,7 @@ class SystolicDesign:
             )
         elif any(isinstance(t, GemmTask) and t.op.b_spec.sparsity is not None for t in program.tasks):
             extra.append("sparse weights stored and computed dense (array.sparse_mux is false)")
-        return Result(
+        result = Result(
             design=self.name,
             preset=hw.name,
             model=program.model,
@@ -332,6 +333,13 @@ class SystolicDesign:
                 "energy: Horowitz 45 nm op/SRAM energies scaled to the preset node by C*V^2; no leakage",
                 *extra,
             ],
+        )
+        # typed results (issue 13 §5): one call, kept apart from the host's op loop
+        return fill_typed(
+            result,
+            off_chip=("dram",),
+            roofs=[offchip_roof(hw, p.dram.bandwidth_gbps, "dram.bandwidth_gbps")],
+            area_mm2=area,
         )
 
 
