@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="sample request lengths from a dataset-like distribution instead of fixed lengths",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
+    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="seed for --dist (default %(default)s)")
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
     p.add_argument(
         "--quant",
