@@ -16,7 +16,7 @@ the SVG date and PNG software stamps are omitted.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -24,7 +24,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
-from llmaccel.reports.run_folder import RunFolder  # noqa: E402
+if TYPE_CHECKING:  # type only: run_folder.write draws the plots, so no run-time import back
+    from llmaccel.reports.run_folder import RunFolder
 
 FORMATS = ("png", "svg")
 _RC = {

@@ -32,7 +32,7 @@ from llmaccel.sim.dram.fast import (
 )
 from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.dram.timing import Gaps
-from llmaccel.sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
+from llmaccel.sim.neupims.mixed_schedule import PIM_BASE, MixedSchedule, cross_gaps
 from llmaccel.sim.neupims.pim import (
     COMP,
     G_ACT,

@@ -15,7 +15,7 @@ from llmaccel.sim.dram.config import DramConfig
 from llmaccel.sim.dram.reference import apply_row_command, frfcfs_column, frfcfs_row_command, refresh_command
 from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.dram.timing import ACT, PRE, RD, REF, WR, Gaps, pair_gap
-from llmaccel.sim.neupims.mixed import PIM_BASE, MixedSchedule, cross_gaps
+from llmaccel.sim.neupims.mixed_schedule import PIM_BASE, MixedSchedule, cross_gaps
 from llmaccel.sim.neupims.pim import (
     COMP,
     G_ACT,

@@ -9,7 +9,7 @@ from llmaccel.sim.memory import OffChip
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
-from llmaccel.sim.systolic.pe import PEType, builtin_pe
+from llmaccel.sim.systolic.pe import PEType
 from llmaccel.workloads.errors import InputError
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class SystolicParams(HostMemoryMixin):
     sparse: SparseMuxCfg | None = None
 
     def pe(self) -> PEType:
-        return builtin_pe(self.array.pe)
+        return self.hosted().pe
 
     def hosted(self) -> HostedPE:
         """The PE with what it brings to the host (edge decoder, dequantizer, tables, area)."""

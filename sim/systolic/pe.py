@@ -84,10 +84,13 @@ BUILTIN_PES: dict[str, PEType] = {p.name: p for p in (INT8_PE, FP16_PE)}
 
 
 def builtin_pe(name: str) -> PEType:
-    """The PE type ``name``: a builtin one or any PE registered in :mod:`sim.components`
-    (OliVe, MixPE, ... PEs).  Unknown names raise InputError listing every allowed name."""
+    """The builtin PE type ``name`` (``int8``, ``fp16``).  PEs of other designs (OliVe, MixPE ...)
+    resolve through :func:`sim.components.hosted_pe`, which imports this module (not the reverse:
+    no import cycle)."""
     if name in BUILTIN_PES:
         return BUILTIN_PES[name]
-    from llmaccel.sim.components import hosted_pe  # lazy: the registry imports the designs' PE modules
-
-    return hosted_pe(name).pe
+    raise InputError(
+        "array.pe",
+        f"{name!r} is not a builtin PE type; builtin: {', '.join(sorted(BUILTIN_PES))} "
+        "(registered PE types: sim.components.hosted_pe)",
+    )

@@ -16,14 +16,19 @@ def test_every_design_contributes_pes():
     assert {hosted_pe(n).origin for n in pe_names()} == {"systolic", "olive", "mixpe"}
 
 
-def test_builtin_pe_resolves_registered_names_and_lists_all_on_error():
-    assert builtin_pe("olive-ovp4").macs_per_cycle == 4  # four 4-bit multipliers per slot (spec/olive.md)
-    assert builtin_pe("mixpe-a8").b_bits == 4
+def test_registry_resolves_registered_names_and_lists_all_on_error():
+    assert hosted_pe("olive-ovp4").pe.macs_per_cycle == 4  # four 4-bit multipliers per slot (spec/olive.md)
+    assert hosted_pe("mixpe-a8").pe.b_bits == 4
     with pytest.raises(InputError) as e:
-        builtin_pe("tpu-bf16")
+        hosted_pe("tpu-bf16")
     assert e.value.field == "array.pe"
     for name in EXPECTED_PES:
         assert name in str(e.value)
+    # the systolic PE module knows only its builtins (the registry imports it, not the reverse)
+    assert builtin_pe("int8").a_bits == 8
+    with pytest.raises(InputError) as e:
+        builtin_pe("olive-ovp4")
+    assert e.value.field == "array.pe" and "int8" in str(e.value)
 
 
 def test_olive_pe_semantics():
