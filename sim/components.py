@@ -262,6 +262,7 @@ class MemorySystem:
     burst_bytes: int
     energy_action: str
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    dram_preset: str | None = None
 
     def dram_section(self) -> dict[str, Any]:
         """Plain-valued ``dram:`` section for :class:`sim.systolic.params.DramCfg`."""
@@ -294,6 +295,7 @@ def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
             "latency_ns": f"{src}: (tRCD + CL) x tCK",
             "burst_bytes": f"{src}: bus bytes x burst length",
         },
+        preset,
     )
 
 
@@ -342,6 +344,39 @@ def memory_system(name: str, field_name: str = "dram") -> MemorySystem:
             "or a full {channels, bandwidth_gbps, latency_ns, burst_bytes, energy_action} mapping",
         )
     return reg[name]
+
+
+def with_named_memory(
+    params: dict[str, Any], key: str, where: str, fields: tuple[str, ...] | None = None
+) -> tuple[dict[str, Any], MemorySystem | None]:
+    """``params`` with the section at dotted ``key`` replaced by a named memory system's fields
+    when the preset gives a name there (``dram: hbm3``, ``memory.dram: ddr4-3200``), and that
+    system; unchanged params and None when the section is spelled out.
+
+    Args:
+        params: a preset's plain ``params``.
+        key: dotted path of the off-chip memory section.
+        where: preset name, for the error's field.
+        fields: the section fields the host takes (default: all of :meth:`MemorySystem.dram_section`).
+    """
+    parts = key.split(".")
+    node: Any = params
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    name = node.get(parts[-1]) if isinstance(node, dict) else None
+    if not isinstance(name, str):
+        return params, None
+    system = memory_system(name, f"{where}.params.{key}")
+    section = system.dram_section()
+    if fields is not None:
+        section = {k: section[k] for k in fields}
+
+    def put(tree: dict[str, Any], i: int) -> dict[str, Any]:
+        if i == len(parts) - 1:
+            return {**tree, parts[i]: section}
+        return {**tree, parts[i]: put(tree[parts[i]], i + 1)}
+
+    return put(params, 0), system
 
 
 def component_rows() -> list[dict[str, Any]]:

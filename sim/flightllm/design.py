@@ -27,6 +27,7 @@ import numpy as np
 from llmaccel.mapping.flightllm.compiler import CompilerParams, StepProgram, compile_trace
 from llmaccel.sim.energy import load_table
 from llmaccel.sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
+from llmaccel.sim.flightllm.formats import check_op, decoded_elements
 from llmaccel.sim.flightllm.hbm import HbmModel
 from llmaccel.sim.flightllm.params import FlightParams, flight_params
 from llmaccel.sim.flightllm.resources import check_fit
@@ -166,6 +167,8 @@ class FlightDesign:
 
     def compile(self, trace: Trace, hw: HardwareConfig) -> StepProgram:
         check_fit(flight_params(hw), hw.name)
+        for op in trace.ops:
+            check_op(op)  # formats the DSP/LUT datapath cannot host fail here, saying why
         return compile_trace(trace, CompilerParams.of(hw))
 
     def simulate(self, program: StepProgram, hw: HardwareConfig) -> Result:
@@ -259,6 +262,9 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
                 else 0.0
             ),
         }
+        decoded = decoded_elements(op)
+        if decoded:
+            e["lut_decoder"] = decoded * table.pj("lut_decode", FPGA_NODE_NM)
         for k, v in e.items():
             dyn[k] += v
         ops.append(

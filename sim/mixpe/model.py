@@ -32,6 +32,7 @@ import numpy as np
 
 from llmaccel.mapping.mixpe import MixGemmTask, MixVectorTask
 from llmaccel.mapping.tiling import block_sequence
+from llmaccel.sim.components import MEMORY_ENERGY
 from llmaccel.sim.energy import EnergyLedger, EnergyTable, load_table
 from llmaccel.sim.mixpe.params import MixPEParams
 from llmaccel.sim.mixpe.pe import PEKind, pe_kind
@@ -46,7 +47,7 @@ AREA_TABLE = Path(__file__).parent / "area.yaml"
 @lru_cache(maxsize=4)
 def energy_table() -> EnergyTable:
     """Shared anchors merged with sim/mixpe/energy.yaml."""
-    return load_table(ENERGY_TABLE)
+    return load_table(MEMORY_ENERGY, ENERGY_TABLE)  # named memory systems' DRAM actions too
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,17 @@ class MixPEParams:
 
 
 def from_preset(hw: HardwareConfig) -> MixPEParams:
-    """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field)."""
-    p = build(MixPEParams, hw.params, f"{hw.name}.params")
+    """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field).
+    ``memory.dram`` may name a memory system of :mod:`sim.components` (``memory.dram: hbm3``);
+    its energy action then replaces ``energy.dram_bit``."""
+    from llmaccel.sim.components import with_named_memory
+
+    params, system = with_named_memory(
+        hw.params, "memory.dram", hw.name, ("channels", "bandwidth_gbps", "latency_ns", "burst_bytes")
+    )
+    if system is not None:
+        params = {**params, "energy": {**(params.get("energy") or {}), "dram_bit": system.energy_action}}
+    p = build(MixPEParams, params, f"{hw.name}.params")
     from llmaccel.sim.mixpe.pe import pe_kind
 
     pe_kind(p.pe.kind)

@@ -128,4 +128,26 @@ def neupims_params(hw: HardwareConfig) -> tuple[NeuPimsParams, DramConfig]:
     """Validated parameters and the DRAM configuration named by ``dram_preset``."""
     p = build(NeuPimsParams, hw.params, f"{hw.name}.params")
     p.npu.hosted()  # unknown PE names fail here, listing the allowed ones
-    return p, load_dram(p.dram_preset)
+    return p, load_dram(command_level_preset(p.dram_preset, hw.name))
+
+
+def command_level_preset(name: str, where: str) -> str:
+    """The sim/dram preset behind ``dram_preset``: a sim/dram preset name, or a named memory
+    system of :mod:`sim.components` derived from one (``hbm2-neupims``).  A named system without
+    a command-level organisation is an InputError saying why: NeuPIMs' PIM commands run inside
+    the HBM banks, scheduled command by command."""
+    from llmaccel.sim.components import memory_systems
+
+    systems = memory_systems()
+    if name not in systems:
+        return name
+    system = systems[name]
+    if system.dram_preset is None:
+        derived = sorted(n for n, m in systems.items() if m.dram_preset)
+        raise InputError(
+            f"{where}.params.dram_preset",
+            f"memory system {name!r} is a bandwidth/latency channel model; NeuPIMs schedules PIM commands "
+            "in the HBM banks command by command and needs a command-level organisation; allowed: a "
+            f"sim/dram preset (sim/dram/presets) or a memory system derived from one ({', '.join(derived)})",
+        )
+    return system.dram_preset

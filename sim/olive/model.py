@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmaccel.sim.area import load_area_table
+from llmaccel.sim.components import MEMORY_ENERGY
 from llmaccel.sim.energy import EnergyLedger, EnergyTable, load_table
 from llmaccel.sim.olive.params import OliveParams
 from llmaccel.sim.systolic.model import GemmStats
@@ -37,7 +38,7 @@ AREA_TABLE = HERE / "area.yaml"
 
 def energy_table() -> EnergyTable:
     """Shared anchors merged with sim/olive/energy.yaml."""
-    return load_table(ENERGY_TABLE)
+    return load_table(MEMORY_ENERGY, ENERGY_TABLE)  # named memory systems' DRAM actions too
 
 
 def outlier_fracs(op: Op, p: OliveParams) -> tuple[float, float]:

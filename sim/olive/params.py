@@ -131,5 +131,9 @@ class OliveParams(HostMemoryMixin):
 
 
 def olive_params(hw: HardwareConfig) -> OliveParams:
-    """Validated parameters of a ``design: olive`` preset (InputError naming the field)."""
-    return build(OliveParams, hw.params, f"{hw.name}.params")
+    """Validated parameters of a ``design: olive`` preset (InputError naming the field).
+    ``dram`` may name a memory system of :mod:`sim.components` (``dram: hbm3``)."""
+    from llmaccel.sim.components import with_named_memory
+
+    params, _system = with_named_memory(hw.params, "dram", hw.name)
+    return build(OliveParams, params, f"{hw.name}.params")

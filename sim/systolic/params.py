@@ -137,11 +137,9 @@ class SystolicParams(HostMemoryMixin):
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
     """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.components`
     (e.g. ``dram: hbm3``) instead of spelling out the section."""
-    params = hw.params
-    if isinstance(params.get("dram"), str):
-        from llmaccel.sim.components import memory_system
+    from llmaccel.sim.components import with_named_memory
 
-        params = {**params, "dram": memory_system(params["dram"], f"{hw.name}.params.dram").dram_section()}
+    params, _system = with_named_memory(hw.params, "dram", hw.name)
     p = build(SystolicParams, params, f"{hw.name}.params")
     p.hosted()  # unknown PE names fail here, listing the allowed ones
     if p.array.sparse_mux:
