@@ -15,6 +15,10 @@ utilisation         0..1    MACs / (cycles x peak MACs per cycle)
 dram_bytes          B       off-chip bytes read + written (``Result.offchip_bytes()``)
 area_mm2            mm^2    the design's area model, ``Result.area_mm2`` summed (null if none)
 cost_usd            USD     device price from the preset's ``cost.usd`` (null if absent)
+bits_per_weight     bit     stored bits per logical weight of the workload's weight matmuls
+                            (codes x density + group scales; sparse indices excluded):
+                            the compression axis, fewer bits = more accuracy risk (null
+                            without weight matmuls)
 =================== ======= ============================================================
 """
 
@@ -34,6 +38,7 @@ METRICS = (
     "dram_bytes",
     "area_mm2",
     "cost_usd",
+    "bits_per_weight",
 )
 
 
@@ -70,7 +75,21 @@ def metrics_of(result: Any, trace: Any, hw: Any) -> dict[str, Any]:
         "dram_bytes": float(dram),
         "area_mm2": area,
         "cost_usd": float(cost) if cost is not None else None,
+        "bits_per_weight": bits_per_weight(trace),
     }
+
+
+def bits_per_weight(trace: Any) -> float | None:
+    """Stored bits per logical weight over the trace's weight matmuls, weighted by weight count
+    (``QuantSpec.storage_bits_per_value``); None without weight matmuls.  It is the format the
+    workload asks for: a design's own overrides (FlightLLM's INT8 first/last blocks) are not seen."""
+    bits = count = 0.0
+    for op in trace.ops:
+        if op.kind.is_matmul and op.b_class == "weight":
+            n = op.k * op.n * op.count
+            bits += n * op.b_spec.storage_bits_per_value()
+            count += n
+    return bits / count if count else None
 
 
 def breakdowns_of(result: Any) -> dict[str, dict[str, float]]:
