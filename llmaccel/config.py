@@ -127,27 +127,14 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             "quant": args.quant,
             "tokens": None,
         }
-    from llmaccel.workload import model_trace
+    from llmaccel.workload import trace_from_args
     from llmaccel.workloads.zoo import get_model
 
     with flag("--model", ("model",)):
         model = get_model(args.model)
     lm_head = bool(getattr(args, "lm_head", False))
     with flag("--quant", ("quant",)):
-        trace = model_trace(
-            model,
-            args.phase,
-            args.batch,
-            args.prompt_len,
-            args.gen_len,
-            args.kv_len,
-            args.dist,
-            args.seed,
-            tp=args.tp,
-            quant=args.quant,
-            layers=args.layers,
-            lm_head=lm_head,
-        )
+        trace = trace_from_args(args, model, args.prompt_len)
     workload = {
         "source": "model",
         "model": model.name,

@@ -91,6 +91,26 @@ def model_trace(
     return build_trace(cfg, phase, requests, tp=tp, layers=layers, include_lm_head=lm_head, progress=progress, **kwargs)
 
 
+def trace_from_args(args: Any, model: ModelConfig, prompt_len: int, progress: bool = False) -> Trace:
+    """:func:`model_trace` from the workload flags ``llmaccel run`` and ``llmaccel trace`` share
+    (``--phase --batch --gen-len --kv-len --dist --seed --tp --quant --layers --lm-head``)."""
+    return model_trace(
+        model,
+        args.phase,
+        args.batch,
+        prompt_len,
+        args.gen_len,
+        args.kv_len,
+        args.dist,
+        args.seed,
+        tp=args.tp,
+        quant=args.quant,
+        layers=args.layers,
+        lm_head=bool(getattr(args, "lm_head", False)),
+        progress=progress,
+    )
+
+
 def step_tokens(trace: Trace) -> int | None:
     """Tokens of a traced step: one per request in decode, prompt tokens in prefill; None without requests."""
     reqs = list(getattr(trace, "requests", []) or [])

@@ -178,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         program = design.compile(trace, hw)
         bar.step("simulate")
         result = design.simulate(program, hw)
+        if result.tokens is None:  # designs that do not see the requests: the workload's count
+            result.tokens = workload.get("tokens")
         roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
         if args.gpu:

@@ -130,21 +130,7 @@ def run(args: argparse.Namespace) -> int:
             prompt = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
         if args.layers is not None:
             require_positive_int("--layers", args.layers)
-        trace = workload.model_trace(
-            model,
-            args.phase,
-            args.batch,
-            prompt,
-            args.gen_len,
-            args.kv_len,
-            args.dist,
-            args.seed,
-            tp=args.tp,
-            quant=args.quant,
-            layers=args.layers,
-            lm_head=args.lm_head,
-            progress=enabled(args.quiet),
-        )
+        trace = workload.trace_from_args(args, model, prompt, progress=enabled(args.quiet))
         reqs = trace.requests
         if args.dist:
             trace.meta["dist"], trace.meta["seed"] = args.dist, args.seed

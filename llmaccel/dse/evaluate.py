@@ -59,7 +59,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
         invalid combination (an InputError from any layer).
     """
-    from llmaccel.dse.metrics import breakdowns_of, metrics_of
+    from llmaccel.dse.metrics import breakdowns_of, metrics_of, step_tokens
     from llmaccel.sim.designs import get_design
 
     t0 = time.perf_counter()
@@ -70,6 +70,8 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         trace = _trace(json.dumps(w, sort_keys=True))
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)
+        if result.tokens is None:  # designs that do not see the requests: the workload's count
+            result.tokens = step_tokens(trace)
         metrics = metrics_of(result, trace, hw)
         breakdown = breakdowns_of(result)
     except InputError as e:
