@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from llmaccel import workload
+from llmaccel.workload import step_tokens
 from llmaccel.workloads.errors import InputError, require_positive_int
 
 #: ``llmaccel run`` defaults (documented in README.md and ``llmaccel run --help``).
@@ -20,8 +22,9 @@ DEFAULT_HW = "systolic-int8"
 DEFAULT_MODEL = "llama2-7b"
 DEFAULT_PHASE = "decode"
 DEFAULT_BATCH = 1
-DEFAULT_PROMPT_LEN = 512
-DEFAULT_GEN_LEN = 128
+DEFAULT_PROMPT_LEN = workload.DEFAULT_PROMPT_LEN
+DEFAULT_GEN_LEN = workload.DEFAULT_GEN_LEN
+DEFAULT_SEED = workload.DEFAULT_SEED
 DEFAULT_QUANT = "w8a8"
 
 
@@ -107,7 +110,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             "model": trace.model,
             "phase": (trace.meta or {}).get("phase"),
             "batch": len(trace.requests) or None,
-            "tokens": _tokens(trace),
+            "tokens": step_tokens(trace),
         }
     if args.gemm_csv:
         from llmaccel.workloads.gemm_csv import read_gemm_csv
@@ -124,21 +127,14 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             "quant": args.quant,
             "tokens": None,
         }
-    from llmaccel.workloads import requests as wreq
-    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workload import trace_from_args
     from llmaccel.workloads.zoo import get_model
 
     with flag("--model", ("model",)):
         model = get_model(args.model)
-    if args.dist:
-        reqs = wreq.sample(args.dist, n=args.batch, seed=args.seed, phase=args.phase)
-    else:
-        reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len, args.kv_len)
     lm_head = bool(getattr(args, "lm_head", False))
     with flag("--quant", ("quant",)):
-        trace = build_trace(
-            model, args.phase, reqs, tp=args.tp, quant=args.quant, layers=args.layers, include_lm_head=lm_head
-        )
+        trace = trace_from_args(args, model, args.prompt_len)
     workload = {
         "source": "model",
         "model": model.name,
@@ -153,18 +149,6 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         "quant": args.quant,
         "layers": args.layers,
         "lm_head": lm_head,
-        "tokens": _tokens(trace),
+        "tokens": step_tokens(trace),
     }
     return trace, workload
-
-
-def _tokens(trace: Any) -> int | None:
-    """Tokens processed by the traced step: one per request in decode, prompt tokens in prefill."""
-    reqs = list(getattr(trace, "requests", []) or [])
-    if not reqs:
-        return None
-    phase = (trace.meta or {}).get("phase") or (getattr(trace.ops[0].phase, "value", "") if trace.ops else "")
-    phase = getattr(phase, "value", phase)
-    if phase == "prefill":
-        return int(sum(r.prompt_len for r in reqs))
-    return len(reqs)

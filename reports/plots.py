@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -27,7 +27,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from llmaccel.reports import units  # noqa: E402
-from llmaccel.reports.run_folder import RunFolder  # noqa: E402
+
+if TYPE_CHECKING:  # type only: run_folder.write draws the plots, so no run-time import back
+    from llmaccel.reports.run_folder import RunFolder
 
 FORMATS = ("png", "svg")
 _RC = {

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import Result
 from llmaccel.workloads.errors import InputError
 
 #: Version of the run-folder layout and summary.json schema.
@@ -121,11 +121,6 @@ def json_safe(x: Any) -> Any:
     return str(x)
 
 
-def dram_bytes(op: OpStats) -> float:
-    """Off-chip bytes of one op: sum of its ``bytes`` entries whose level starts with dram/hbm/offchip."""
-    return float(sum(v for k, v in op.bytes.items() if k.split("_")[0] in ("dram", "hbm", "offchip")))
-
-
 def _op_rows(result: Result, roles: dict[str, str] | None = None) -> tuple[list[str], list[list[str]]]:
     byte_keys = sorted({k for o in result.ops for k in o.bytes})
     energy_keys = sorted({k for o in result.ops for k in o.energy_pj})
@@ -133,7 +128,7 @@ def _op_rows(result: Result, roles: dict[str, str] | None = None) -> tuple[list[
     sum_cycles = sum(o.cycles for o in result.ops) or 1
     rows = []
     for i, o in enumerate(result.ops):
-        db = dram_bytes(o)
+        db = result.op_offchip_bytes(o)
         rows.append(
             [
                 _num(v)
@@ -176,7 +171,7 @@ def _layer_rows(result: Result) -> list[list[str]]:
         a["compute"] += o.compute_cycles
         a["stall"] += o.stall_cycles
         a["macs"] += o.macs
-        a["dram"] += dram_bytes(o)
+        a["dram"] += result.op_offchip_bytes(o)
         a["energy"] += float(sum(o.energy_pj.values()))
     sum_cycles = sum(o.cycles for o in result.ops) or 1
     rows = []
@@ -225,54 +220,15 @@ def _version() -> str | None:
         return None
 
 
-def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(node, dict):
-        out: dict[str, Any] = {}
-        for k, v in node.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: node}
-
-
-#: Words marking an off-chip memory key, highest priority first.
-_DRAM_WORDS = ("hbm", "dram", "memory", "offchip", "off_chip", "ddr")
-
-
-def roofline_params(result: Result, hw: Any = None) -> dict[str, Any]:
-    """Roofs for the roofline plot: peak MACs/cycle and off-chip bytes/cycle, with where the latter came from.
-
-    The bandwidth is taken, in order, from ``result.meta["dram_bytes_per_cycle"]``,
-    ``result.meta["dram_bandwidth_gbps"]`` (GB/s), or the preset's single numeric
-    parameter whose dotted key ends in ``gbps`` and mentions, in priority order, hbm,
-    dram, memory, offchip or ddr (``hbm.peak_gbps``, ``dram.bandwidth_gbps``,
-    ``memory_gbps``; GB/s, 1 GB = 1e9 bytes).  None when none exists or two keys tie.
-    """
-    bpc = None
-    src = "not reported by the design or preset"
-    meta = result.meta or {}
-    hz = result.clock_mhz * 1e6
-    if isinstance(meta.get("dram_bytes_per_cycle"), (int, float)):
-        bpc, src = float(meta["dram_bytes_per_cycle"]), "result.meta.dram_bytes_per_cycle"
-    elif isinstance(meta.get("dram_bandwidth_gbps"), (int, float)):
-        bpc, src = float(meta["dram_bandwidth_gbps"]) * 1e9 / hz, "result.meta.dram_bandwidth_gbps"
-    elif hw is not None:
-        gbps = sorted(
-            k
-            for k, v in _flatten(hw.params).items()
-            if k.endswith("gbps") and isinstance(v, (int, float)) and not isinstance(v, bool)
-        )
-        for word in _DRAM_WORDS:  # priority order: HBM beside DDR (FlightLLM's U280) means HBM
-            cands = [k for k in gbps if word in k.lower()]
-            if len(cands) == 1:
-                bpc = float(hw.get(cands[0])) * 1e9 / hz
-                src = f"preset {hw.name}: {cands[0]}"
-                break
-            if cands:
-                break  # ambiguous at this priority: report none rather than guess
+def roofline_params(result: Result) -> dict[str, Any]:
+    """Roofs for the roofline plot: peak MACs/cycle and off-chip bytes/cycle, with where the
+    latter came from: the design's off-chip :class:`~sim.result.MemoryRoof` (``Result.roofs``);
+    None when the design reports none."""
+    roof = result.offchip_roof()
     return {
         "peak_macs_per_cycle": float(result.peak_macs_per_cycle),
-        "dram_bytes_per_cycle": bpc,
-        "dram_bytes_per_cycle_source": src,
+        "dram_bytes_per_cycle": roof.bytes_per_cycle(result.clock_mhz) if roof else None,
+        "dram_bytes_per_cycle_source": roof.source if roof else "not reported by the design",
     }
 
 
@@ -287,7 +243,7 @@ def summary_dict(
         workload: how the trace was made (model, phase, batch, lengths, quant ...).
         references: summaries of reference runs (e.g. a GPU) of the same trace.
     """
-    tokens = result.meta.get("tokens")
+    tokens = result.tokens
     if tokens is None and workload:
         tokens = workload.get("tokens")
     time_s = result.time_s
@@ -316,7 +272,8 @@ def summary_dict(
         "assumptions": list(result.assumptions),
         "hardware": None,
         "references": references or [],
-        "roofline": roofline_params(result, hw),
+        "roofline": roofline_params(result),
+        **result.typed_dict(),
     }
     if hw is not None:
         d["hardware"] = {

@@ -120,9 +120,31 @@ def _builtin(pe: PEType, description: str) -> HostedPE:
     return HostedPE(pe, "systolic", description, area_terms=((pe.area_key, 1.0),), source="sim/systolic/pe.py")
 
 
-@lru_cache(maxsize=1)
+#: PE types registered at run time (:func:`register_pe_type`), by name
+_REGISTERED: dict[str, HostedPE] = {}
+
+
+def register_pe_type(hosted: HostedPE) -> None:
+    """Add a PE type from outside ``sim/`` (a plug-in, a notebook, a test): every host that takes
+    ``array.pe`` / ``npu.pe`` can then use it by name.  InputError if the name is taken."""
+    if hosted.name in pe_types():
+        raise InputError("sim.components", f"PE name {hosted.name!r} is already registered")
+    _REGISTERED[hosted.name] = hosted
+
+
+def unregister_pe_type(name: str) -> None:
+    """Remove a PE type added with :func:`register_pe_type` (no-op for unknown names)."""
+    _REGISTERED.pop(name, None)
+
+
 def pe_types() -> dict[str, HostedPE]:
-    """Every registered PE type by name (builtin first, then each provider's ``PE_TYPES``)."""
+    """Every registered PE type by name: builtin, each provider's ``PE_TYPES``, then those of
+    :func:`register_pe_type`."""
+    return {**_discovered_pe_types(), **_REGISTERED}
+
+
+@lru_cache(maxsize=1)
+def _discovered_pe_types() -> dict[str, HostedPE]:
     out = dict(_builtins())
     for design in pe_providers():
         mod = importlib.import_module(f"llmaccel.sim.{design}.components")

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from llmaccel.sim.result import MemoryRoof
 from llmaccel.workloads.errors import InputError
+
+if TYPE_CHECKING:
+    from llmaccel.sim.preset import HardwareConfig
 
 
 class MemoryModel(Protocol):
@@ -175,3 +179,16 @@ class SramBuffer:
 
 
 __all__ = ["MemoryModel", "OffChip", "SramBuffer"]
+
+
+def offchip_roof(hw: HardwareConfig, gbps: float, key: str, level: str = "dram") -> MemoryRoof:
+    """The off-chip bandwidth roof of a preset: ``gbps`` GB/s (1e9 bytes/s) read from preset key
+    ``key`` (dotted), or from the named memory system when the preset's ``key`` section is a name
+    (``dram: hbm2``, :mod:`sim.components`)."""
+    section = key.split(".")[0]
+    named = hw.params.get(section)
+    if isinstance(named, str):
+        src = f"memory system {named}: bandwidth_gbps (sim/tables/memory_systems.yaml)"
+    else:
+        src = f"preset {hw.name}: {key}"
+    return MemoryRoof(level, True, float(gbps) * 1e9, src)

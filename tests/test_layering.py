@@ -9,11 +9,8 @@ workloads -> mapping -> sim -> reports; rtl beside; llmaccel on top:
 * ``mapping`` imports ``workloads`` and, for hardware parameters, ``sim.preset`` / ``sim.params`` /
   the hardware layer ``sim.hardware.*``;
 * ``sim`` imports ``workloads`` and ``mapping`` (never ``reports``, ``rtl`` or ``llmaccel``);
-* ``reports`` imports ``sim``, ``mapping``, ``workloads``;
-* ``rtl`` imports only the functional numerics it implements — ``workloads.quant.*`` or a
-  design's functional unit model in ``sim`` (ARCHITECTURE.md: "rtl/ imports only the functional
-  models it is checked against") — and ``workloads.errors`` (the one error type every package may
-  raise); never ``mapping``, ``reports`` or ``llmaccel``;
+* ``reports`` imports ``sim``, ``mapping``, ``workloads`` (it never simulates: reproduction is ``llmaccel.reproduce``);
+* ``rtl``: the "rtl rule" of docs/architecture.md (stated there only); ``ALLOWED["rtl"]`` is it;
 * ``llmaccel`` may import anything.
 """
 

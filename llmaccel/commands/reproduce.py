@@ -1,4 +1,4 @@
-"""``llmaccel reproduce <design>|all``: compare llmaccel's numbers with the papers' (see reports/reproduce)."""
+"""``llmaccel reproduce <design>|all``: compare llmaccel's numbers with the papers' (see llmaccel/reproduce)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmaccel.reports import reproduce as repro
+    from llmaccel import reproduce as repro
     from llmaccel.reports.run_folder import json_safe
     from llmaccel.reports.tables import repro_table
 

@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="sample request lengths from a dataset-like distribution instead of fixed lengths",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
+    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="seed for --dist (default %(default)s)")
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
     p.add_argument(
         "--quant",
@@ -178,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         program = design.compile(trace, hw)
         bar.step("simulate")
         result = design.simulate(program, hw)
+        if result.tokens is None:  # designs that do not see the requests: the workload's count
+            result.tokens = workload.get("tokens")
         roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
         if args.gpu:

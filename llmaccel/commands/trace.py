@@ -1,6 +1,6 @@
 """``llmaccel trace``: write a workload trace file (or convert a SCALE-Sim GEMM CSV).
 
-Flow: workloads.zoo.get_model -> workloads.requests -> workloads.graph.build_trace
+Flow: workloads.zoo.get_model -> llmaccel.workload.model_trace (the one workload builder)
 -> workloads.trace_io.write_trace; prints one summary line on stdout.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+from llmaccel import workload
 
 EPILOG = """\
 examples:
@@ -21,8 +23,8 @@ the file format is documented in docs/workloads.md (llmaccel-trace, version 1); 
 
 #: Prompt length used when --prompt-len is not given, capped at the model's max positions
 #: (an encoder such as ViT-B then gets its full 197-token image).
-DEFAULT_PROMPT_LEN = 512
-DEFAULT_GEN_LEN = 128
+DEFAULT_PROMPT_LEN = workload.DEFAULT_PROMPT_LEN
+DEFAULT_GEN_LEN = workload.DEFAULT_GEN_LEN
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="decode: tokens in each request's KV cache (default: the prompt length)",
     )
     p.add_argument("--dist", default=None, help="sample lengths from sharegpt or alpaca instead of fixed lengths")
-    p.add_argument("--seed", type=int, default=0, help="seed for --dist (default %(default)s)")
+    p.add_argument("--seed", type=int, default=workload.DEFAULT_SEED, help="seed for --dist (default %(default)s)")
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; the trace is one rank (default 1)")
     p.add_argument("--quant", default="fp16", help="quantization preset (llmaccel list quant) or YAML (default fp16)")
     p.add_argument("--layers", type=int, default=None, help="only the first L blocks (default: all)")
@@ -93,7 +95,6 @@ def summary(trace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from llmaccel.progress import enabled
-    from llmaccel.workloads import requests as wreq
     from llmaccel.workloads.errors import InputError, require_positive_int
     from llmaccel.workloads.trace_io import read_trace, validate_trace, write_trace
 
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         trace = read_gemm_csv(args.gemm_csv, quant=args.quant)
         what = f"{args.gemm_csv} (SCALE-Sim GEMM CSV)"
     else:
-        from llmaccel.workloads.graph import PHASES, build_trace
+        from llmaccel.workloads.graph import PHASES
         from llmaccel.workloads.zoo import get_model
 
         if args.phase not in PHASES:
@@ -122,29 +123,15 @@ def run(args: argparse.Namespace) -> int:
         model = get_model(args.model)
         if args.seed < 0:
             raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
-        if args.dist:
-            if args.prompt_len is not None or args.kv_len is not None:
-                raise InputError("--dist", "sampled lengths replace --prompt-len/--kv-len; give one or the other")
-            reqs = wreq.sample(
-                args.dist, args.batch, args.seed, phase=args.phase, max_len=model.max_position_embeddings
-            )
-        else:
-            prompt = args.prompt_len
-            if prompt is None:
-                prompt = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
-            reqs = wreq.fixed(args.batch, prompt, args.gen_len, args.kv_len, phase=args.phase)
+        if args.dist and (args.prompt_len is not None or args.kv_len is not None):
+            raise InputError("--dist", "sampled lengths replace --prompt-len/--kv-len; give one or the other")
+        prompt = args.prompt_len
+        if prompt is None:
+            prompt = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
         if args.layers is not None:
             require_positive_int("--layers", args.layers)
-        trace = build_trace(
-            model,
-            args.phase,
-            reqs,
-            tp=args.tp,
-            quant=args.quant,
-            layers=args.layers,
-            include_lm_head=args.lm_head,
-            progress=enabled(args.quiet),
-        )
+        trace = workload.trace_from_args(args, model, prompt, progress=enabled(args.quiet))
+        reqs = trace.requests
         if args.dist:
             trace.meta["dist"], trace.meta["seed"] = args.dist, args.seed
         what = (

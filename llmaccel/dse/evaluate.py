@@ -23,21 +23,25 @@ def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @lru_cache(maxsize=64)
 def _trace(workload_json: str) -> Any:
-    from llmaccel.workloads import graph, zoo
-    from llmaccel.workloads import requests as rq
+    """The workload's trace through the one builder (:func:`llmaccel.workload.model_trace`):
+    same defaults as ``llmaccel run`` (seed :data:`~llmaccel.workload.DEFAULT_SEED`); without
+    ``quant`` the trace builder's default."""
+    from llmaccel.workload import DEFAULT_GEN_LEN, DEFAULT_PROMPT_LEN, DEFAULT_SEED, model_trace
 
     w = json.loads(workload_json)
-    model = zoo.get_model(w["model"])
-    phase = w.get("phase", "decode")
-    batch = int(w.get("batch", 1))
-    if w.get("dist"):
-        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase, max_len=model.max_position_embeddings)
-    else:
-        reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
-    kwargs = {"quant": w["quant"]} if "quant" in w else {}  # else the trace builder's default
-    trace = graph.build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), layers=w.get("layers"), **kwargs)
-    trace.meta.setdefault("phase", phase)
-    return trace
+    return model_trace(
+        w["model"],
+        w.get("phase", "decode"),
+        int(w.get("batch", 1)),
+        int(w.get("prompt_len", DEFAULT_PROMPT_LEN)),
+        int(w.get("gen_len", DEFAULT_GEN_LEN)),
+        w.get("kv_len"),
+        w.get("dist"),
+        int(w.get("seed", DEFAULT_SEED)),
+        tp=int(w.get("tp", 1)),
+        quant=w.get("quant"),
+        layers=w.get("layers"),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -55,7 +59,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
         invalid combination (an InputError from any layer).
     """
-    from llmaccel.dse.metrics import breakdowns_of, metrics_of
+    from llmaccel.dse.metrics import breakdowns_of, metrics_of, step_tokens
     from llmaccel.sim.designs import get_design
 
     t0 = time.perf_counter()
@@ -66,7 +70,9 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         trace = _trace(json.dumps(w, sort_keys=True))
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)
-        metrics = metrics_of(result, trace, hw, design)
+        if result.tokens is None:  # designs that do not see the requests: the workload's count
+            result.tokens = step_tokens(trace)
+        metrics = metrics_of(result, trace, hw)
         breakdown = breakdowns_of(result)
     except InputError as e:
         return {"status": "error", "error": str(e), "seconds": time.perf_counter() - t0}

@@ -12,9 +12,13 @@ energy_per_token_j  J       energy_j / tokens
 tokens_per_j        1/J     tokens / energy_j
 power_w             W       energy_j / latency_s
 utilisation         0..1    MACs / (cycles x peak MACs per cycle)
-dram_bytes          B       off-chip bytes read + written
-area_mm2            mm^2    the design's area model (null if the design has none)
+dram_bytes          B       off-chip bytes read + written (``Result.offchip_bytes()``)
+area_mm2            mm^2    the design's area model, ``Result.area_mm2`` summed (null if none)
 cost_usd            USD     device price from the preset's ``cost.usd`` (null if absent)
+bits_per_weight     bit     stored bits per logical weight of the workload's weight matmuls
+                            (codes x density + group scales; sparse indices excluded):
+                            the compression axis, fewer bits = more accuracy risk (null
+                            without weight matmuls)
 =================== ======= ============================================================
 """
 
@@ -34,27 +38,30 @@ METRICS = (
     "dram_bytes",
     "area_mm2",
     "cost_usd",
+    "bits_per_weight",
 )
 
 
 def step_tokens(trace: Any) -> int:
-    """Tokens of a traced step: decode -> one per request; prefill -> prompt tokens."""
-    phase = (trace.meta or {}).get("phase")
-    if trace.requests:
-        if phase == "prefill":
-            return int(sum(r.prompt_len for r in trace.requests))
-        return len(trace.requests)
+    """Tokens of a traced step: decode -> one per request; prefill -> prompt tokens
+    (:func:`llmaccel.workload.step_tokens`); a trace without requests -> rows of its first GEMM."""
+    from llmaccel.workload import step_tokens as request_tokens
+
+    n = request_tokens(trace)
+    if n is not None:
+        return n
     gemms = [op for op in trace.ops if op.kind.value in ("gemm", "gemv")]
     return int(gemms[0].m) if gemms else 1
 
 
-def metrics_of(result: Any, trace: Any, hw: Any, design: Any) -> dict[str, Any]:
-    """All :data:`METRICS` for one simulated step."""
+def metrics_of(result: Any, trace: Any, hw: Any) -> dict[str, Any]:
+    """All :data:`METRICS` for one simulated step, read from the Result's typed fields
+    (tokens: ``Result.tokens``, else :func:`step_tokens` of the trace)."""
     latency = float(result.time_s)
-    tokens = step_tokens(trace)
+    tokens = result.tokens if result.tokens is not None else step_tokens(trace)
     energy = float(result.total_energy_pj) * 1e-12
-    dram = sum(v for k, v in result.bytes_total().items() if k.startswith("dram") or k.startswith("hbm"))
-    area = area_of(result, hw, design)
+    dram = result.offchip_bytes()
+    area = result.total_area_mm2
     cost = hw.get("cost.usd", None)
     return {
         "latency_s": latency,
@@ -68,19 +75,21 @@ def metrics_of(result: Any, trace: Any, hw: Any, design: Any) -> dict[str, Any]:
         "dram_bytes": float(dram),
         "area_mm2": area,
         "cost_usd": float(cost) if cost is not None else None,
+        "bits_per_weight": bits_per_weight(trace),
     }
 
 
-def area_of(result: Any, hw: Any, design: Any) -> float | None:
-    """Area in mm^2: ``design.area_mm2(hw)`` if the design has it, else ``result.meta["area_mm2"]``
-    (a number, or a breakdown dict that is summed); None if the design models no area."""
-    if hasattr(design, "area_mm2"):
-        a = design.area_mm2(hw)
-    else:
-        a = (result.meta or {}).get("area_mm2")
-    if isinstance(a, dict):
-        return float(sum(float(v) for v in a.values()))
-    return None if a is None else float(a)
+def bits_per_weight(trace: Any) -> float | None:
+    """Stored bits per logical weight over the trace's weight matmuls, weighted by weight count
+    (``QuantSpec.storage_bits_per_value``); None without weight matmuls.  It is the format the
+    workload asks for: a design's own overrides (FlightLLM's INT8 first/last blocks) are not seen."""
+    bits = count = 0.0
+    for op in trace.ops:
+        if op.kind.is_matmul and op.b_class == "weight":
+            n = op.k * op.n * op.count
+            bits += n * op.b_spec.storage_bits_per_value()
+            count += n
+    return bits / count if count else None
 
 
 def breakdowns_of(result: Any) -> dict[str, dict[str, float]]:

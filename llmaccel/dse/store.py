@@ -37,9 +37,18 @@ class ResultStore:
                 f"workload_json TEXT, host TEXT, status TEXT, error TEXT, seconds REAL, {cols}, metrics_json TEXT, "
                 "PRIMARY KEY (sweep, point_key, workload_key))"
             )
+            self._add_metric_columns()
             self.db.commit()
         except sqlite3.DatabaseError as e:
             raise InputError("results database", f"{self.path} is not a usable SQLite file ({e})") from None
+
+    def _add_metric_columns(self) -> None:
+        """A database written before a metric existed gets its column (null for old rows); SQLite
+        appends it after ``metrics_json``, so rows are written and read by column name."""
+        have = [r[1] for r in self.db.execute("PRAGMA table_info(results)")]
+        for m in METRICS:
+            if m not in have:
+                self.db.execute(f"ALTER TABLE results ADD COLUMN {m} REAL")
 
     def close(self) -> None:
         self.db.close()
@@ -71,8 +80,13 @@ class ResultStore:
     def add(self, sweep: str, point_key: str, workload_key: str, host: str, outcome: dict[str, Any]) -> None:
         m = outcome.get("metrics") or {}
         vals = [m.get(k) for k in METRICS]
+        cols = (
+            "sweep, point_key, workload_key, point_json, workload_json, host, status, error, seconds, "
+            + ", ".join(METRICS)
+            + ", metrics_json"
+        )
         self.db.execute(
-            f"INSERT OR REPLACE INTO results VALUES ({','.join('?' * (10 + len(METRICS)))})",
+            f"INSERT OR REPLACE INTO results ({cols}) VALUES ({','.join('?' * (10 + len(METRICS)))})",
             (
                 sweep,
                 point_key,

@@ -27,13 +27,15 @@ import numpy as np
 from llmaccel.mapping.flightllm.compiler import CompilerParams, StepProgram, compile_trace
 from llmaccel.sim.energy import load_table
 from llmaccel.sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nnz
+from llmaccel.sim.flightllm.formats import check_op, decoded_elements
 from llmaccel.sim.flightllm.hbm import HbmModel
 from llmaccel.sim.flightllm.params import FlightParams, flight_params
 from llmaccel.sim.flightllm.resources import check_fit
 from llmaccel.sim.flightllm.scheduler import schedule
 from llmaccel.sim.flightllm.sfu import sfu_cycles
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.workloads.ops import OpKind
 from llmaccel.workloads.trace import Trace
 
@@ -165,6 +167,8 @@ class FlightDesign:
 
     def compile(self, trace: Trace, hw: HardwareConfig) -> StepProgram:
         check_fit(flight_params(hw), hw.name)
+        for op in trace.ops:
+            check_op(op)  # formats the DSP/LUT datapath cannot host fail here, saying why
         return compile_trace(trace, CompilerParams.of(hw))
 
     def simulate(self, program: StepProgram, hw: HardwareConfig) -> Result:
@@ -258,6 +262,9 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
                 else 0.0
             ),
         }
+        decoded = decoded_elements(op)
+        if decoded:
+            e["lut_decoder"] = decoded * table.pj("lut_decode", FPGA_NODE_NM)
         for k, v in e.items():
             dyn[k] += v
         ops.append(
@@ -303,7 +310,18 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         "energy total = board power x time; dynamic split from energy.yaml",
     ]
     model = prog.meta.get("model", "")
-    return Result("flightllm", hw.name, model, p.clock_mhz, int(total), ops, float(peak), energy, meta, assumptions)
+    result = Result("flightllm", hw.name, model, p.clock_mhz, int(total), ops, float(peak), energy, meta, assumptions)
+    busy: dict[str, int] = {}
+    for o in ops:
+        if o.compute_cycles:
+            busy[o.unit] = busy.get(o.unit, 0) + int(o.compute_cycles)
+    busy["hbm"] = round(meta["hbm_busy_fraction"] * total)
+    return fill_typed(
+        result,
+        off_chip=("dram",),
+        roofs=[offchip_roof(hw, p.hbm.peak_gbps, "hbm.peak_gbps")],
+        busy_cycles=busy,
+    )
 
 
 DESIGN = FlightDesign()

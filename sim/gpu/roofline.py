@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig, load_preset
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
@@ -130,7 +131,7 @@ def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
         )
         t += cycles
         stats.append(st)
-    return Result(
+    result = Result(
         design="gpu",
         preset=hw.name,
         model=trace.model,
@@ -147,3 +148,4 @@ def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
             "utilisation is against the FP16 tensor peak",
         ],
     )
+    return fill_typed(result, off_chip=("dram",), roofs=[offchip_roof(hw, p.memory_gbps, "memory_gbps")], area_mm2=None)

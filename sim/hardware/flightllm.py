@@ -15,6 +15,7 @@ from typing import Literal
 
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
+from llmaccel.workloads.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -182,10 +183,28 @@ class FlightParams:
 _CACHE: dict[str, FlightParams] = {}
 
 
+def check_memory_section(hw: HardwareConfig) -> None:
+    """A named memory system (``hbm: hbm3``) is an InputError saying why: FlightLLM's HBM is
+    modelled per pseudo-channel (timing, refresh, AXI ports and outstanding requests of
+    :class:`HbmParams`), and a named system carries only channels, bandwidth, latency and burst."""
+    for section in ("hbm", "ddr"):
+        name = hw.params.get(section)
+        if isinstance(name, str):
+            raise InputError(
+                f"{hw.name}.params.{section}",
+                f"FlightLLM cannot take the named memory system {name!r}: its {section.upper()} is modelled "
+                "per pseudo-channel (timing, refresh, AXI ports, outstanding requests), which a named system "
+                "(channels, bandwidth, latency, burst) does not give; allowed: a full "
+                f"{section} section (see sim/presets/u280.yaml), or a host that takes named systems "
+                "(systolic, olive, mixpe)",
+            )
+
+
 def flight_params(hw: HardwareConfig) -> FlightParams:
     """Validated parameters of a FlightLLM preset (InputError names the bad field); cached per content."""
     key = f"{hw.name}:{hw.params!r}"
     p = _CACHE.get(key)
     if p is None:
+        check_memory_section(hw)
         p = _CACHE[key] = build(FlightParams, hw.params, f"{hw.name}.params")
     return p

@@ -67,7 +67,9 @@ def resolve_named_dram(params: dict[str, Any], where: str, key: str = "dram") ->
 class MemorySystem:
     """A named off-chip memory: exactly the fields of a systolic host's ``dram:`` section.
 
-    Units: GB/s (1e9 B/s), ns, bytes.  ``sources`` maps field -> provenance.
+    Units: GB/s (1e9 B/s), ns, bytes.  ``sources`` maps field -> provenance; ``dram_preset``
+    names the command-level organisation (sim/dram/presets) a system was derived from, the one
+    a command-level host (the NeuPIMs PIM channel) can run.
     """
 
     name: str
@@ -78,6 +80,7 @@ class MemorySystem:
     burst_bytes: int
     energy_action: str
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    dram_preset: str | None = None
 
     def dram_section(self) -> dict[str, Any]:
         """Plain-valued ``dram:`` section for :class:`OffChipMemory`."""
@@ -110,6 +113,7 @@ def _from_dram_preset(name: str, entry: dict, preset: str) -> MemorySystem:
             "latency_ns": f"{src}: (tRCD + CL) x tCK",
             "burst_bytes": f"{src}: bus bytes x burst length",
         },
+        preset,
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from llmaccel.sim.energy import EnergyTable, load_table
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY
 from llmaccel.sim.mixpe.params import AREA_TABLE, ENERGY_TABLE, MixPEParams, mixpe_machine
 from llmaccel.sim.systolic import host
 
@@ -33,7 +34,7 @@ __all__ = ["AREA_TABLE", "ENERGY_TABLE", "area_mm2", "energy_table"]
 @lru_cache(maxsize=4)
 def energy_table() -> EnergyTable:
     """Shared anchors merged with sim/mixpe/energy.yaml."""
-    return load_table(ENERGY_TABLE)
+    return load_table(MEMORY_ENERGY, ENERGY_TABLE)  # named memory systems' DRAM actions too
 
 
 def area_mm2(p: MixPEParams) -> dict[str, float]:

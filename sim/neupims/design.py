@@ -24,11 +24,12 @@ from llmaccel.sim.dram.config import DramConfig
 from llmaccel.sim.dram.energy import ENERGY_TABLE as DRAM_TABLE
 from llmaccel.sim.dram.energy import charge_commands
 from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.neupims.npu_pe import check_gemm
 from llmaccel.sim.neupims.params import NeuPimsParams, neupims_params
 from llmaccel.sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
 from llmaccel.sim.neupims.sram_energy import charge_leakage, charge_sram
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import LevelTraffic, MemoryRoof, OpStats, Result, fill_typed
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.trace import Trace
 
@@ -68,10 +69,15 @@ def compile_trace(trace: Trace) -> NeuPimsProgram:
 def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) -> dict[str, float]:
     """Energy components (pJ) of one iteration: npu_array, npu_vector, hbm, pim, hbm_background,
     npu_sram, npu_leakage."""
-    table = load_table(DRAM_TABLE, PIM_TABLE)
+    hosted = p.npu.hosted()
+    table = load_table(DRAM_TABLE, PIM_TABLE, *(hosted.energy_tables if hosted else ()))
     led = EnergyLedger(table, node_nm=p.energy.node_nm)
-    led.charge("npu_array", "fp16_mult", it.npu_macs)
-    led.charge("npu_array", "fp16_add", it.npu_macs)
+    for action in hosted.pe.mac_actions if hosted else ("fp16_mult", "fp16_add"):
+        led.charge("npu_array", action, it.npu_macs)
+    if hosted and hosted.decoder and it.npu_decodes:
+        led.charge("npu_edge_decoder", hosted.decoder.action, it.npu_decodes)
+    if hosted and hosted.group_dequant and it.npu_dequant_ops:
+        led.charge("npu_dequant", hosted.group_dequant.action, it.npu_dequant_ops)
     led.charge("npu_vector", "fp16_add", it.npu_vector_elems)
     if it.weight_bytes:
         _rate, per_byte = stream_rate(dram, int(it.weight_bytes // max(it.layers, 1)))
@@ -88,8 +94,14 @@ class NeuPimsDesign:
     name = "neupims"
 
     def compile(self, trace: Trace, hw: HardwareConfig) -> NeuPimsProgram:
-        neupims_params(hw)  # validate early
-        return compile_trace(trace)
+        p, _dram = neupims_params(hw)  # validate early
+        prog = compile_trace(trace)
+        hosted = p.npu.hosted()
+        if hosted is not None:
+            for g in prog.work.qkv + prog.work.pf:
+                if g.a_spec is not None and g.b_spec is not None:
+                    check_gemm(g.a_spec, g.b_spec, hosted, f"op {g.name} on npu.pe {hosted.name}")
+        return prog
 
     def simulate(self, program: NeuPimsProgram, hw: HardwareConfig) -> Result:
         p, dram = neupims_params(hw)
@@ -128,7 +140,7 @@ class NeuPimsDesign:
             )
         )
         f = p.features
-        return Result(
+        result = Result(
             design=self.name,
             preset=hw.name,
             model=program.model,
@@ -162,6 +174,48 @@ class NeuPimsDesign:
                 "softmax on NPU vector units inside the MHA stage's NPU side",
             ],
         )
+        return fill_typed(
+            result,
+            off_chip=("hbm",),
+            roofs=memory_roofs(p, dram),
+            area_mm2=npu_area_mm2(p),
+            tokens=program.batch,
+            traffic=[
+                LevelTraffic("hbm", True, read_bytes=float(it.weight_bytes)),
+                LevelTraffic("pim", False, read_bytes=float(it.pim_macs * p.npu.elem_bytes)),
+            ],
+            busy_cycles={"npu": int(it.npu_busy), "pim": int(it.pim_busy)},
+        )
+
+
+def npu_area_mm2(p: NeuPimsParams) -> dict[str, float]:
+    """Area of the NPU's PE arrays when built from a hosted PE (``npu.pe``): one PE's area terms
+    (:meth:`sim.components.HostedPE.area_um2`, at ``energy.node_nm``) x arrays x rows x cols.
+    Empty for the paper's NPU (NeuPIMs models no area)."""
+    hosted = p.npu.hosted()
+    if hosted is None:
+        return {}
+    n_pe = p.npu.arrays * p.npu.rows * p.npu.cols
+    return {"npu_pe_arrays": hosted.area_um2(p.energy.node_nm) * n_pe / 1e6}
+
+
+def memory_roofs(p: NeuPimsParams, dram: DramConfig) -> list[MemoryRoof]:
+    """HBM roof (bus peak of the command-level HBM preset) and the PIM roof: bytes the banks'
+    PIM lanes read per second, ``channels x banks x lanes_per_bank x elem_bytes / comp_interval``
+    per cycle of the NPU/HBM command clock."""
+    src = f"sim/dram/presets/{p.dram_preset}.yaml"
+    pim_bpc = (
+        dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank * p.npu.elem_bytes / p.pim.comp_interval
+    )
+    return [
+        MemoryRoof("hbm", True, dram.peak_gbps * 1e9, f"{src}: channels x bus bytes x 2 / tCK"),
+        MemoryRoof(
+            "pim",
+            False,
+            pim_bpc * p.npu.clock_mhz * 1e6,
+            f"{src} organisation x pim.lanes_per_bank x npu.elem_bytes / pim.comp_interval",
+        ),
+    ]
 
 
 DESIGN = NeuPimsDesign()

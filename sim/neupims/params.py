@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from llmaccel.sim.dram.config import DramConfig, load_dram
 from llmaccel.sim.neupims.pim import PimParams
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
+from llmaccel.workloads.errors import InputError
+
+if TYPE_CHECKING:
+    from llmaccel.sim.components import HostedPE
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,10 @@ class VectorPasses:
     activation: int
     eltwise: int
     rope: int
+
+
+#: ``npu.pe`` value of the paper's own NPU MAC (not a registered PE type)
+NATIVE_PE = "npu-fp16"
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,11 @@ class NpuParams:
             the arrays) or ``"artifact"`` (the authors' activation-stationary L2/L1 tiling);
             see :mod:`sim.neupims.npu`.
         spad_kib: scratchpad (KiB) whose half bounds an L2 tile (``artifact`` schedule).
+        pe: a registered PE type (:mod:`sim.components`: ``int8``, ``olive-ovp4``, ``mixpe-a8`` ...)
+            the arrays are built from, with its passes per operand width, dot-product width,
+            edge decoders and group dequantizer charged as the baseline host charges them;
+            ``npu-fp16`` (the default): the NPU's own FP16 MAC (fp16 multiply + fp16 add per MAC,
+            weights in ``elem_bytes``: the paper's NPU).
     """
 
     clock_mhz: float
@@ -49,6 +62,21 @@ class NpuParams:
     vector_passes: VectorPasses
     gemm_schedule: Literal["pipelined", "artifact"] = "pipelined"
     spad_kib: int = 1024
+    pe: str = "npu-fp16"
+
+    def hosted(self) -> HostedPE | None:
+        """The registered PE type the arrays are built from (``npu.pe``, any name of
+        :mod:`sim.components`), or None for the NPU's own FP16 MAC (``npu-fp16``, the paper's NPU)."""
+        if self.pe == NATIVE_PE:
+            return None
+        from llmaccel.sim.components import hosted_pe, pe_names
+
+        if self.pe not in pe_names():
+            raise InputError(
+                "npu.pe",
+                f"unknown PE type {self.pe!r}; allowed: {NATIVE_PE} (the paper's NPU), {', '.join(pe_names())}",
+            )
+        return hosted_pe(self.pe)
 
 
 @dataclass(frozen=True)
@@ -99,4 +127,27 @@ class NeuPimsParams:
 def neupims_params(hw: HardwareConfig) -> tuple[NeuPimsParams, DramConfig]:
     """Validated parameters and the DRAM configuration named by ``dram_preset``."""
     p = build(NeuPimsParams, hw.params, f"{hw.name}.params")
-    return p, load_dram(p.dram_preset)
+    p.npu.hosted()  # unknown PE names fail here, listing the allowed ones
+    return p, load_dram(command_level_preset(p.dram_preset, hw.name))
+
+
+def command_level_preset(name: str, where: str) -> str:
+    """The sim/dram preset behind ``dram_preset``: a sim/dram preset name, or a named memory
+    system of :mod:`sim.components` derived from one (``hbm2-neupims``).  A named system without
+    a command-level organisation is an InputError saying why: NeuPIMs' PIM commands run inside
+    the HBM banks, scheduled command by command."""
+    from llmaccel.sim.components import memory_systems
+
+    systems = memory_systems()
+    if name not in systems:
+        return name
+    system = systems[name]
+    if system.dram_preset is None:
+        derived = sorted(n for n, m in systems.items() if m.dram_preset)
+        raise InputError(
+            f"{where}.params.dram_preset",
+            f"memory system {name!r} is a bandwidth/latency channel model; NeuPIMs schedules PIM commands "
+            "in the HBM banks command by command and needs a command-level organisation; allowed: a "
+            f"sim/dram preset (sim/dram/presets) or a memory system derived from one ({', '.join(derived)})",
+        )
+    return system.dram_preset

@@ -42,12 +42,14 @@ from llmaccel.sim.dram.patterns import streaming
 from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.neupims.mixed import run_mixed
 from llmaccel.sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
-from llmaccel.sim.neupims.params import NeuPimsParams
+from llmaccel.sim.neupims.npu_pe import pe_gemm, weight_bytes_per_value
+from llmaccel.sim.neupims.params import NeuPimsParams, NpuParams
 from llmaccel.sim.neupims.pim import PimTiming, schedule_fast
 from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
+from llmaccel.workloads.quant_spec import QuantSpec
 
 QKV_ROLES = {"norm_attn", "q_proj", "k_proj", "v_proj", "rope"}
 MHA_ROLES = {"attn_score", "softmax", "attn_context"}
@@ -57,12 +59,19 @@ PF_ROLES = {"o_proj", "residual_attn", "norm_ffn", "ffn_gate", "ffn_up", "act", 
 @dataclass(frozen=True)
 class GroupOp:
     """A batch-level op with its token dimension factored out: per token ``n x k`` (matmul)
-    or ``n`` elements x ``count`` (vector)."""
+    or ``n`` elements x ``count`` (vector); a matmul's operand formats in ``a_spec``/``b_spec``."""
 
     kind: str
     n: int
     k: int
     count: int
+    a_spec: QuantSpec | None = None
+    b_spec: QuantSpec | None = None
+    name: str = ""
+
+    def weight_bytes(self, npu: NpuParams) -> float:
+        """Stored weight bytes of all ``count`` instances (:func:`sim.neupims.npu_pe.weight_bytes_per_value`)."""
+        return self.n * self.k * self.count * weight_bytes_per_value(self.b_spec, npu)
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,10 @@ def layer_work(ops: list[Op]) -> LayerWork:
     qkv, pf, kv = [], [], []
     heads = head_dim = 0
     for op in ops:
-        g = GroupOp(op.kind.value, op.n, op.k, op.count)
+        if op.kind.is_matmul:
+            g = GroupOp(op.kind.value, op.n, op.k, op.count, op.a_spec, op.b_spec, op.name)
+        else:
+            g = GroupOp(op.kind.value, op.n, op.k, op.count)
         if op.role in QKV_ROLES:
             qkv.append(g)
         elif op.role in PF_ROLES:
@@ -114,6 +126,8 @@ class NpuTime:
     spad_write: int = 0
     acc_read: int = 0
     acc_write: int = 0
+    decodes: int = 0
+    dequant_ops: int = 0
 
     def __add__(self, o: NpuTime) -> NpuTime:
         return NpuTime(**{f.name: getattr(self, f.name) + getattr(o, f.name) for f in fields(self)})
@@ -182,20 +196,36 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float)
     if m <= 0:
         return NpuTime()
     npu = p.npu
-    comp = macs = wbytes = velems = 0
+    hosted = npu.hosted()
+    comp = macs = wbytes = velems = decodes = dequant = 0
     sram = dict.fromkeys(SRAM_FIELDS, 0)
     for g in group:
         if g.kind in ("gemm", "gemv"):
-            comp += gemm_cycles(m, g.n, g.k, npu) * g.count
+            if hosted is None:
+                comp += gemm_cycles(m, g.n, g.k, npu) * g.count
+            else:
+                cost = pe_gemm(m, g.n, g.k, g.a_spec, g.b_spec, npu, hosted)
+                comp += cost.cycles * g.count
+                decodes += cost.decodes * g.count
+                dequant += cost.dequant_ops * g.count
             macs += m * g.n * g.k * g.count
-            wbytes += g.n * g.k * g.count * npu.elem_bytes * weight_passes(m, g.n, g.k, npu)
+            wbytes += g.weight_bytes(npu) * weight_passes(m, g.n, g.k, npu)
             for key, b in gemm_sram_bytes(m, g.n, g.k, npu).items():
                 sram[key] += b * g.count
         else:
             passes = getattr(npu.vector_passes, g.kind)
             comp += vector_cycles(m * g.n * g.count, passes, npu)
             velems += m * g.n * g.count * passes
-    return NpuTime(comp, int(np.ceil(wbytes / rate)), macs, wbytes, velems, **sram)
+    return NpuTime(
+        comp,
+        int(np.ceil(wbytes / rate)),
+        macs,
+        int(np.ceil(wbytes)),
+        velems,
+        **sram,
+        decodes=decodes,
+        dequant_ops=dequant,
+    )
 
 
 def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, channels: int) -> PimTime:
@@ -289,6 +319,8 @@ class IterationResult:
         layers: blocks on this device.
         sram_bytes: NPU scratchpad/accumulator bytes of the array and attention tiles
             (:mod:`sim.neupims.sram_energy`).
+        npu_decodes, npu_dequant_ops: edge-decoder operand elements and group-dequant
+            operations of a hosted PE (``npu.pe``, :mod:`sim.neupims.npu_pe`; 0 by default).
     """
 
     cycles: int
@@ -303,13 +335,22 @@ class IterationResult:
     layers: int = 1
     placement: KvPlacement | None = None
     sram_bytes: dict[str, int] = field(default_factory=dict)
+    npu_decodes: int = 0
+    npu_dequant_ops: int = 0
+
+
+def layer_weight_bytes(work: LayerWork, p: NeuPimsParams) -> int:
+    """Stored weight bytes of one block's projection and FFN GEMMs."""
+    if p.npu.hosted() is None:  # the paper's NPU: every weight in FP16 elem_bytes (integer arithmetic)
+        return sum(g.n * g.k * g.count for g in work.qkv + work.pf) * p.npu.elem_bytes
+    return int(np.ceil(sum(g.weight_bytes(p.npu) for g in work.qkv + work.pf if g.b_spec is not None)))
 
 
 def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: DramConfig) -> IterationResult:
     """One decode iteration (all ``layers`` blocks of this device) for ``p.features``."""
     f = p.features
     n_req = len(work.kv_len)
-    wb_layer = sum(g.n * g.k * g.count for g in work.qkv + work.pf) * p.npu.elem_bytes
+    wb_layer = layer_weight_bytes(work, p)
     rate, _ = stream_rate(dram, int(wb_layer))
     dual = f.dual_row_buffer
     all_mask = np.ones(n_req, bool)
@@ -333,6 +374,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
             {},
             layers,
             sram_bytes=tot.sram_bytes(layers),
+            npu_decodes=layers * tot.decodes,
+            npu_dequant_ops=layers * tot.dequant_ops,
         )
     pt = PimTiming.of(dram, p.pim)
     place = place_kv(
@@ -366,6 +409,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
             layers,
             place,
             sram_bytes=tot.sram_bytes(layers),
+            npu_decodes=layers * tot.decodes,
+            npu_dequant_ops=layers * tot.dequant_ops,
         )
     masks = [place.sub_batch == 0, place.sub_batch == 1]
     m = [int(x.sum()) for x in masks]
@@ -410,4 +455,6 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         layers,
         place,
         sram_bytes=tot.sram_bytes(layers),
+        npu_decodes=layers * tot.decodes,
+        npu_dequant_ops=layers * tot.dequant_ops,
     )

@@ -9,6 +9,7 @@ integers bit-sliced into passes) and the GOBO / OLAccel outlier path serialised 
 from __future__ import annotations
 
 from llmaccel.sim.energy import EnergyTable, load_table
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY
 from llmaccel.sim.olive.params import AREA_TABLE, ENERGY_TABLE, OliveParams, olive_machine
 from llmaccel.sim.systolic import host
 
@@ -17,7 +18,7 @@ __all__ = ["AREA_TABLE", "ENERGY_TABLE", "area_mm2", "energy_table"]
 
 def energy_table() -> EnergyTable:
     """Shared anchors merged with sim/olive/energy.yaml."""
-    return load_table(ENERGY_TABLE)
+    return load_table(MEMORY_ENERGY, ENERGY_TABLE)  # named memory systems' DRAM actions too
 
 
 def area_mm2(p: OliveParams) -> dict[str, float]:

@@ -28,8 +28,9 @@ from llmaccel.mapping.systolic import ArrayProgram, GemmPlan, GemmTask, VectorTa
 from llmaccel.sim.area import AreaTable, load_area_table
 from llmaccel.sim.components import check_operands
 from llmaccel.sim.energy import EnergyLedger, load_table
+from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.sim.systolic.machine import Machine
 from llmaccel.sim.systolic.model import BlockCost, charge_gemm, simulate_tiling
 from llmaccel.sim.systolic.plugins import GroupDequant
@@ -48,7 +49,12 @@ class RunTotals:
 
 
 class Profile(Protocol):
-    """A preset family of the host: builds the machine and names its extra report fields."""
+    """A preset family of the host: builds the machine and names its extra report fields.
+
+    ``dram_key`` is the dotted preset key of its off-chip memory section (``dram`` or
+    ``memory.dram``), named as the source of the memory roof."""
+
+    dram_key: str
 
     def machine(self, hw: HardwareConfig) -> Machine: ...
 
@@ -225,7 +231,7 @@ def build_result(
 ) -> Result:
     """The one place an array host's :class:`sim.result.Result` is made."""
     area = area_mm2(m)
-    return Result(
+    result = Result(
         design=m.design,
         preset=hw.name,
         model=program.model,
@@ -236,6 +242,13 @@ def build_result(
         energy_pj=ledger.by_component(),
         meta=profile.result_meta(m, hw, program, run, area),
         assumptions=profile.assumptions(m, program, run),
+    )
+    bw_key = f"{profile.dram_key}.bandwidth_gbps"
+    return fill_typed(
+        result,
+        off_chip=("dram",),
+        roofs=[offchip_roof(hw, m.mem.dram.bandwidth_gbps, bw_key)],
+        area_mm2=area,
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from llmaccel.mapping.systolic import ArrayProgram, GemmTask
-from llmaccel.sim.components import builtin_pe, hosted_pe
+from llmaccel.sim.components import hosted_pe
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.energy import SramEnergy
 from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
@@ -127,7 +127,7 @@ class SystolicParams(HostMemoryMixin):
     sparse: SparseMuxCfg | None = None
 
     def pe(self) -> PEType:
-        return builtin_pe(self.array.pe)
+        return self.hosted().pe
 
     def hosted(self) -> HostedPE:
         """The PE with what it brings to the host (edge decoder, dequantizer, tables, area)."""
@@ -168,6 +168,8 @@ def vector_unit(v: VectorCfg) -> VectorUnit:
 
 class SystolicProfile:
     """``design: systolic`` presets on the one array host."""
+
+    dram_key = "dram"
 
     def machine(self, hw: HardwareConfig) -> Machine:
         p = systolic_params(hw)

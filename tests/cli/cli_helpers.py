@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmaccel.sim.result import OpStats, Result
+from llmaccel.sim.result import MemoryRoof, OpStats, Result, fill_typed
 
 
 def small_result() -> Result:
@@ -54,7 +54,7 @@ def small_result() -> Result:
             energy_pj={"sfu": 12.25},
         ),
     ]
-    return Result(
+    result = Result(
         design="systolic",
         preset="toy",
         model="toy-model",
@@ -63,9 +63,11 @@ def small_result() -> Result:
         ops=ops,
         peak_macs_per_cycle=1024.0,
         energy_pj={"pe_array": 600.0, "dram": 1750.5, "sfu": 12.25, "leakage": 137.25},
-        meta={"phase": "decode", "dram_bytes_per_cycle": 128.0},
+        meta={"phase": "decode"},
         assumptions=["toy numbers for tests"],
     )
+    # 64 GB/s at 500 MHz = 128 bytes per cycle
+    return fill_typed(result, off_chip=("dram",), roofs=[MemoryRoof("dram", True, 64e9, "toy roof")])
 
 
 def assert_one_line_error(r, field: str) -> None:

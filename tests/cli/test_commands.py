@@ -9,10 +9,10 @@ import types
 import pytest
 from cli_helpers import assert_one_line_error, small_result
 
+from llmaccel import reproduce as repro
 from llmaccel.cli import build_parser
-from llmaccel.reports import reproduce as repro
 from llmaccel.reports import run_folder
-from llmaccel.reports.reproduce import ReproRow
+from llmaccel.reproduce import ReproRow
 
 COMMANDS = ("run", "list", "report", "reproduce")
 
@@ -43,8 +43,8 @@ def test_unknown_command_and_flag(cli):
 
 @pytest.fixture
 def fake_repro(monkeypatch):
-    """A reproduction module 'toy' with hand-written rows, slotted into reports.reproduce."""
-    mod = types.ModuleType("llmaccel.reports.reproduce.toy")
+    """A reproduction module 'toy' with hand-written rows, slotted into llmaccel.reproduce."""
+    mod = types.ModuleType("llmaccel.reproduce.toy")
     mod.DESIGN = "toy"
     long_text = "the model assumes a fully pipelined decoder with no bank conflicts, " * 3
     mod.reproduce = lambda: [
@@ -118,7 +118,7 @@ def test_reproduce_all_in_design_order(cli, monkeypatch):
     calls = []
 
     def fake(name):
-        mod = types.ModuleType(f"llmaccel.reports.reproduce.{name}")
+        mod = types.ModuleType(f"llmaccel.reproduce.{name}")
         mod.DESIGN = name
         mod.reproduce = lambda: calls.append(name) or [ReproRow(name, "w", "m", None, 1.0, 1.1, "")]
         return mod

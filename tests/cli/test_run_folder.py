@@ -72,21 +72,26 @@ def test_summary_values(tmp_path):
     assert not (out / "plots").exists()
 
 
-def test_roofline_bandwidth_from_preset(tmp_path):
-    from llmaccel.sim.preset import HardwareConfig
+def test_roofline_and_offchip_bytes_come_from_the_typed_fields():
+    from llmaccel.sim.result import LevelTraffic, MemoryRoof
 
     r = small_result()
-    r.meta = {}
-    hw = HardwareConfig("toy", "systolic", {"clock_mhz": 500, "dram": {"bandwidth_gbps": 64}})
-    roof = run_folder.roofline_params(r, hw)
+    roof = run_folder.roofline_params(r)
     assert roof["dram_bytes_per_cycle"] == pytest.approx(64e9 / 500e6)  # 128 B/cycle
-    assert run_folder.roofline_params(r, None)["dram_bytes_per_cycle"] is None
-    # HBM beside DDR: HBM is the weight memory (U280); 460 GB/s at 225 MHz
-    hw2 = HardwareConfig("fpga", "x", {"hbm": {"peak_gbps": 460}, "ddr": {"peak_gbps": 38.4}})
+    assert roof["dram_bytes_per_cycle_source"] == "toy roof"
+    # traffic summed per level from the ops: dram 4096 + 2048 read, 1024 written; sram 9000 read
+    assert r.traffic == [LevelTraffic("dram", True, 6144.0, 1024.0), LevelTraffic("sram", False, 9000.0)]
+    assert r.offchip_bytes() == 7168.0 and r.op_offchip_bytes(r.ops[0]) == 5120.0
+    assert r.busy_cycles == {"array": 1300, "sfu": 200}
+    # an on-chip roof is not the roofline's bandwidth; no off-chip roof -> None, said so
+    r.roofs = [MemoryRoof("sram", False, 1e12, "toy")]
+    assert run_folder.roofline_params(r)["dram_bytes_per_cycle"] is None
+    # a level named anything is off-chip only when the design says so
+    r.traffic = [LevelTraffic("dram", False, 6144.0, 1024.0), LevelTraffic("sram", False, 9000.0)]
+    r.roofs = [MemoryRoof("uram", True, 460e9, "u280")]
     r.clock_mhz = 225.0
-    assert run_folder.roofline_params(r, hw2)["dram_bytes_per_cycle"] == pytest.approx(460e9 / 225e6)
-    tie = HardwareConfig("t", "x", {"dram": {"a_gbps": 1, "b_gbps": 2}})
-    assert run_folder.roofline_params(r, tie)["dram_bytes_per_cycle"] is None
+    assert run_folder.roofline_params(r)["dram_bytes_per_cycle"] == pytest.approx(460e9 / 225e6)
+    assert r.offchip_bytes() == 0.0 and r.op_offchip_bytes(r.ops[0]) == 0.0
 
 
 def test_byte_identical(written, tmp_path):

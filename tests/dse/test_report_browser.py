@@ -206,10 +206,10 @@ def test_reproduce_out_writes_report_and_guards_folders(tmp_path, monkeypatch, c
     import json
     import types
 
-    from llmaccel.reports import reproduce as repro
-    from llmaccel.reports.reproduce import ReproRow
+    from llmaccel import reproduce as repro
+    from llmaccel.reproduce import ReproRow
 
-    mod = types.ModuleType("llmaccel.reports.reproduce.toy")
+    mod = types.ModuleType("llmaccel.reproduce.toy")
     mod.DESIGN = "toy"
     mod.reproduce = lambda: [ReproRow("toy", "w", "speedup", "x", 2.0, 2.5, "hand")]
     monkeypatch.setattr(repro, "reproducers", lambda: {"toy": mod})

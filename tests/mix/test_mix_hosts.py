@@ -1,121 +1,122 @@
-"""Hosts taking components: other designs' PEs and named memory systems on the baseline array."""
+"""Named memory systems on every host, and the weight formats FlightLLM's datapath hosts
+(issue 13 §4): a named system equals the same numbers spelled out; what a host cannot take
+is an InputError that says why."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
-from mix_helpers import run_trace, trace_for
 
-from llmaccel.sim.energy import load_table
-from llmaccel.sim.mixpe.model import ENERGY_TABLE as MIXPE_ENERGY
+from llmaccel.sim.designs import run
+from llmaccel.sim.flightllm.formats import decoded_elements
 from llmaccel.sim.preset import load_preset
+from llmaccel.workload import model_trace
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import QuantSpec
+
+#: ddr4-3200 of sim/tables/memory_systems.yaml, spelled out (JESD79-4: 2 x 25.6 GB/s, BL8 x 8 B)
+DDR4 = {"channels": 2, "bandwidth_gbps": 51.2, "latency_ns": 50, "burst_bytes": 64}
+
+
+def _same(a, b) -> None:
+    assert (a.total_cycles, a.energy_pj, a.roofs[0].bytes_per_s) == (
+        b.total_cycles,
+        b.energy_pj,
+        b.roofs[0].bytes_per_s,
+    )
+
+
+def test_olive_takes_a_named_memory_system():
+    tr = model_trace("llama2-7b", "decode", 2, 64, 8, quant="olive-w4a4", layers=1)
+    hw = load_preset("olive-w4a4")
+    named = run(tr, hw.with_overrides({"dram": "ddr4-3200"}, "test"))
+    spelled = run(
+        tr, hw.with_overrides({f"dram.{k}": v for k, v in {**DDR4, "energy_action": "ddr4_bit"}.items()}, "t")
+    )
+    _same(named, spelled)
+    assert named.roofs[0].source.startswith("memory system ddr4-3200")
+    assert named.roofs[0].bytes_per_s == 51.2e9
+
+
+def test_mixpe_takes_a_named_memory_system_with_its_energy():
+    tr = model_trace("llama2-7b", "decode", 2, 64, 8, quant="w4a8-g128", layers=1)
+    hw = load_preset("mixpe-w4a8")
+    named = run(tr, hw.with_overrides({"memory.dram": "ddr4-3200"}, "test"))
+    spelled_hw = load_preset("mixpe-w4a8").with_overrides({f"memory.dram.{k}": v for k, v in DDR4.items()}, "t")
+    spelled = run(tr, spelled_hw)
+    assert named.total_cycles == spelled.total_cycles
+    # the same bits, charged at DDR4's 15 pJ/bit instead of HBM2's 3.9 pJ/bit (sim/tables)
+    bits = (named.traffic[0].total_bytes) * 8
+    assert named.traffic[0].level == "dram"
+    assert named.energy_pj["dram"] == pytest.approx(bits * 15.0)
+    assert spelled.energy_pj["dram"] == pytest.approx(bits * 3.9)
+
+
+def test_neupims_takes_memory_systems_with_a_command_level_organisation_only():
+    tr = model_trace("gpt3-7b", "decode", 8, 64, 8, quant="fp16", layers=1)
+    a = run(tr, load_preset("neupims"))
+    b = run(tr, load_preset("neupims").with_overrides({"dram_preset": "hbm2-neupims"}, "test"))
+    _same(a, b)
+    with pytest.raises(InputError) as e:
+        run(tr, load_preset("neupims").with_overrides({"dram_preset": "hbm3"}, "test"))
+    assert e.value.field == "neupims.params.dram_preset" and "command by command" in e.value.problem
+
+
+def test_flightllm_says_why_it_takes_no_named_memory_system():
+    tr = model_trace("llama2-7b", "decode", 1, 64, 8, quant="flightllm-paper", layers=1)
+    with pytest.raises(InputError) as e:
+        run(tr, load_preset("u280").with_overrides({"hbm": "hbm3"}, "test"))
+    assert e.value.field == "u280.params.hbm" and "pseudo-channel" in e.value.problem
+
+
+def _op(a: str, b: str) -> Op:
+    return Op(
+        "L0.q_proj",
+        OpKind.GEMV,
+        0,
+        Phase.DECODE,
+        m=1,
+        n=4096,
+        k=4096,
+        count=2,
+        a_spec=QuantSpec(a, 4),
+        b_spec=QuantSpec(b, 4),
+    )
+
+
+def test_lut_decoded_elements_by_hand():
+    # OVP weights: every stored weight (4096 x 4096 x 2 instances); OVP activations: 1 x 4096 x 2
+    assert decoded_elements(_op("ovp4", "ovp4")) == 4096 * 4096 * 2 + 4096 * 2
+    assert decoded_elements(_op("int4", "ovp4")) == 4096 * 4096 * 2
+    assert decoded_elements(_op("int4", "int4")) == 0
 
 
 @pytest.mark.parametrize(
-    "pe,own_preset,quant,phase",
+    ("quant", "words"),
     [
-        ("olive-ovp4", "olive-w4a4", "olive-w4a4", "decode"),
-        ("olive-ovp4", "olive-w4a4", "olive-w4a4", "prefill"),
-        ("olive-ovp8", "olive-w8a8", "olive-w8a8", "decode"),
-        ("ant4", "ant-w4a4", "olive-ant-w4a4", "decode"),
+        ("fp16", ("fp16 is floating point", "DSP48")),
+        ("olive-ant-w4a4", ("ant4", "no LUT decoder")),
+        ("olive-gobo-w3a16", ("floating point",)),
     ],
 )
-def test_hosted_olive_pe_equals_the_olive_design(pe, own_preset, quant, phase):
-    """Same array, memories and vector unit: the baseline host with an OliVe-family PE must
-    reproduce the olive design's own run (cycles per op, energy per component, area)."""
-    tr = trace_for(quant, phase=phase)
-    own = run_trace(tr, load_preset(own_preset))
-    hosted = run_trace(tr, load_preset("systolic-int8").with_overrides({"array.pe": pe}))
-    assert [o.cycles for o in hosted.ops] == [o.cycles for o in own.ops]
-    assert hosted.total_cycles == own.total_cycles
-    assert hosted.energy_pj.keys() == own.energy_pj.keys()
-    for k, v in own.energy_pj.items():
-        assert hosted.energy_pj[k] == pytest.approx(v, rel=1e-12)
-    assert hosted.meta["area_mm2"] == pytest.approx(own.meta["area_mm2"])
+def test_flightllm_refuses_what_its_datapath_cannot_host(quant, words):
+    tr = model_trace("llama2-7b", "decode", 1, 64, 8, quant=quant, layers=1)
+    with pytest.raises(InputError) as e:
+        run(tr, load_preset("u280"))
+    assert e.value.field == "workload.quant"
+    for w in words:
+        assert w in e.value.problem
 
 
-def test_mixpe_pe_charges_one_dequant_per_output_per_group():
-    tr = trace_for("mix-w4a8-g128")
-    hw = load_preset("systolic-int8").with_overrides({"array.pe": "mixpe-a8"})
-    res = run_trace(tr, hw)
-    ops = sum(
-        o.m * o.n * math.ceil(o.k / 128) * o.count for o in tr.ops if o.kind.is_matmul and o.b_spec.group_size == 128
-    )
-    assert ops > 0
-    pj = load_table(MIXPE_ENERGY).pj("dequant_group_fixed", 28)
-    assert res.energy_pj["dequant"] == pytest.approx(ops * pj)
-    # int8 x int8 attention on 8x4-bit lanes: two weight slices, so twice the MAC energy per MAC
-    table = load_table(MIXPE_ENERGY)
-    per_mac = table.pj("prod_shift_add_8x4", 28) + table.pj("int32_add", 28)
-    stats = {o.name: o for o in res.ops}
-    att = [o for o in tr.ops if o.kind.value == "attn_score"]
-    assert att
-    for op in att:
-        assert stats[op.name].energy_pj["pe_array"] == pytest.approx(op.m * op.n * op.k * op.count * 2 * per_mac)
-
-
-def test_named_memory_system_equals_the_spelled_out_section():
-    tr = trace_for("w8a8")
-    base = load_preset("systolic-int8")
-    named = run_trace(tr, base.with_overrides({"dram": "hbm2e"}))
-    spelled = run_trace(
-        tr,
-        base.with_overrides(
-            {
-                "dram": {
-                    "channels": 8,
-                    "bandwidth_gbps": 409.6,
-                    "latency_ns": 100,
-                    "burst_bytes": 64,
-                    "energy_action": "hbm2_bit",
-                }
-            }
-        ),
-    )
-    assert named.meta["components"]["dram"] == "hbm2e" and spelled.meta["components"]["dram"] == "preset"
-    assert named.total_cycles == spelled.total_cycles
-    assert named.energy_pj == spelled.energy_pj
-    slow = run_trace(tr, base.with_overrides({"dram": "ddr4-3200"}))
-    # DDR4 moves the same bytes at 15 pJ/bit instead of HBM2's 3.9 (sim/tables/memory_energy.yaml)
-    assert slow.energy_pj["dram"] == pytest.approx(named.energy_pj["dram"] * 15.0 / 3.9)
-
-
-def test_baseline_int8_area_unchanged():
-    res = run_trace(trace_for("w8a8"), load_preset("systolic-int8"))
-    # pe_int8 419 um^2 at 45 nm scaled to 28 nm, 32 x 32 PEs; no decoders, no MUX
-    assert res.meta["area_mm2"]["pe_array"] == pytest.approx(419 * (28 / 45) ** 2 * 1024 / 1e6)
-    assert set(res.meta["area_mm2"]) == {"pe_array", "sram"}
-
-
-def test_hosted_mixpe_pe_equals_the_mixpe_design_on_matmuls():
-    """The baseline host shaped like mixpe-w4a8 (64x64, its SRAM and bandwidth-only DRAM) runs
-    every matmul op in the mixpe design's cycles, dequant energy and PE energy; only the
-    vector units (each design's own) differ."""
-    tr = trace_for("mix-w4a8-g128")
-    own = run_trace(tr, load_preset("mixpe-w4a8"))
-    hw = load_preset("systolic-int8").with_overrides(
-        {
-            "array.pe": "mixpe-a8",
-            "array.rows": 64,
-            "array.cols": 64,
-            "dram": {
-                "channels": 1,
-                "bandwidth_gbps": 64,
-                "latency_ns": 0,
-                "burst_bytes": 128,
-                "energy_action": "hbm2_bit",
-            },
-        }
-    )
-    hosted = run_trace(tr, hw)
-    n = 0
-    for a, b in zip(own.ops, hosted.ops):
-        assert a.name == b.name
-        if a.unit != "array":
-            continue
-        n += 1
-        assert b.cycles == a.cycles, a.name
-        for comp in ("pe_array", "dequant"):
-            assert b.energy_pj.get(comp, 0.0) == pytest.approx(a.energy_pj.get(comp, 0.0), rel=1e-12), (a.name, comp)
-    assert n >= 7 + 2 * 8  # 7 linear layers + 2 BMMs per request
+def test_flightllm_hosts_ovp_and_nm_sparsity():
+    hw = load_preset("u280")
+    ovp = run(model_trace("llama2-7b", "decode", 1, 64, 8, quant="olive-w4a4", layers=3), hw)
+    dense = run(model_trace("llama2-7b", "decode", 1, 64, 8, quant="w8a8", layers=3), hw)
+    assert ovp.energy_pj["lut_decoder"] > 0 and "lut_decoder" not in dense.energy_pj
+    # block 1 (not the INT8 first/last blocks) streams 4-bit OVP weights: fewer HBM bytes
+    assert ovp.offchip_bytes() < dense.offchip_bytes()
+    # the run total stays anchored to board power x time (docs/flightllm.md)
+    p = hw.params["device"]["board_power_w"]
+    assert sum(ovp.energy_pj.values()) == pytest.approx(p * ovp.time_s * 1e12)
+    sparse = run(model_trace("llama2-7b", "decode", 1, 64, 8, quant="w8a8-sp24", layers=3), hw)
+    assert sparse.offchip_bytes() < dense.offchip_bytes()

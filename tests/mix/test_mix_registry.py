@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmaccel.sim.components import builtin_pe, hosted_pe, memory_system, memory_system_names, pe_names, pes_decoding
+from llmaccel.sim.systolic.pe import BUILTIN_PES
 from llmaccel.workloads.errors import InputError
 
 EXPECTED_PES = {"int8", "fp16", "olive-ovp4", "olive-ovp8", "ant4", "mixpe-a8", "bitfusion2"}
@@ -15,14 +16,22 @@ def test_every_design_contributes_pes():
     assert {hosted_pe(n).origin for n in pe_names()} == {"systolic", "olive", "mixpe"}
 
 
-def test_builtin_pe_resolves_registered_names_and_lists_all_on_error():
-    assert builtin_pe("olive-ovp4").macs_per_cycle == 4  # four 4-bit multipliers per slot (spec/olive.md)
-    assert builtin_pe("mixpe-a8").b_bits == 4
+def test_registry_resolves_registered_names_and_lists_all_on_error():
+    assert hosted_pe("olive-ovp4").pe.macs_per_cycle == 4  # four 4-bit multipliers per slot (spec/olive.md)
+    assert hosted_pe("mixpe-a8").pe.b_bits == 4
     with pytest.raises(InputError) as e:
-        builtin_pe("tpu-bf16")
+        hosted_pe("tpu-bf16")
     assert e.value.field == "array.pe"
     for name in EXPECTED_PES:
         assert name in str(e.value)
+    # the systolic PE module knows only its builtins (the registry imports it, not the reverse);
+    # the registry's builtin_pe resolves any registered name to its PEType
+    assert set(BUILTIN_PES) == {"int8", "fp16"}
+    assert builtin_pe("int8").a_bits == 8
+    assert builtin_pe("olive-ovp4") is hosted_pe("olive-ovp4").pe
+    with pytest.raises(InputError) as e:
+        builtin_pe("tpu-bf16")
+    assert e.value.field == "array.pe" and "int8" in str(e.value)
 
 
 def test_olive_pe_semantics():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from llmaccel.reports.reproduce import mixpe
+from llmaccel.reproduce import mixpe
 
 
 def test_rows_complete_and_geomeans_consistent():

@@ -57,7 +57,7 @@ def test_weight_stream_energy_per_byte():
 
 
 def test_repro_dram_rows_and_one_system():
-    from llmaccel.reports.reproduce.neupims import dram_rows, run_system
+    from llmaccel.reproduce.neupims import dram_rows, run_system
 
     rows = dram_rows()
     assert [r.metric for r in rows] == ["sustained GB/s"] * 3

@@ -173,7 +173,7 @@ def test_pim_iteration_bytes_interleaved():
 
 
 def test_repro_energy_includes_sram_and_leakage():
-    from llmaccel.reports.reproduce.neupims import run_system
+    from llmaccel.reproduce.neupims import run_system
 
     for preset in ("neupims", "neupims-npu-only"):
         _tps, it, energy, p = run_system("gpt3-7b", 64, "alpaca", preset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from llmaccel.cli import main
-from llmaccel.reports.reproduce import olive
+from llmaccel.reproduce import olive
 
 
 def test_rows_and_paper_values(capsys):

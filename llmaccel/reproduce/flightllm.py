@@ -15,7 +15,7 @@ import math
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from llmaccel.reports.reproduce import ReproRow
+from llmaccel.reproduce import ReproRow
 
 DESIGN = "flightllm"
 MODELS = ("llama2-7b", "opt-6.7b")
@@ -59,20 +59,15 @@ def _grid(preset: str, model: str, points: tuple) -> dict:
 
 def _gpu(preset: str, quant: str, points: tuple) -> dict:
     from llmaccel.sim.gpu.roofline import simulate_trace
-    from llmaccel.workloads.graph import build_trace
-    from llmaccel.workloads.requests import fixed
+    from llmaccel.workload import model_trace
     from llmaccel.workloads.zoo import get_model
 
     m = get_model("llama2-7b")
     out = {}
     for p, d in points:
-        pre = simulate_trace(
-            build_trace(m, "prefill", fixed(1, p, 1, phase="prefill"), quant=quant, include_lm_head=True), preset
-        )
+        pre = simulate_trace(model_trace(m, "prefill", 1, p, 1, quant=quant, lm_head=True), preset)
         kv = p + (d + 1) // 2
-        dec = simulate_trace(
-            build_trace(m, "decode", fixed(1, kv - 1, 1, kv_len=kv), quant=quant, include_lm_head=True), preset
-        )
+        dec = simulate_trace(model_trace(m, "decode", 1, kv - 1, 1, kv_len=kv, quant=quant, lm_head=True), preset)
         t = pre.time_s + d * dec.time_s
         e = (pre.total_energy_pj + d * dec.total_energy_pj) * 1e-12
         out[(p, d)] = {"tok_s": 1.0 / dec.time_s, "tok_j": d / e, "latency": t}
@@ -100,7 +95,7 @@ def _storage() -> dict:
     from llmaccel.mapping.flightllm.compiler import CompilerParams, compile_trace
     from llmaccel.sim.flightllm.request import STEADY_BLOCKS, _requests
     from llmaccel.sim.preset import load_preset
-    from llmaccel.workloads.graph import build_trace
+    from llmaccel.workload import model_trace
     from llmaccel.workloads.zoo import get_model
 
     m = get_model("llama2-7b")
@@ -111,7 +106,7 @@ def _storage() -> dict:
         for b in range(step, cp.isa.max_len + 1, step):
             s = []
             for k in (STEADY_BLOCKS, STEADY_BLOCKS + 1):
-                tr = build_trace(m, phase, _requests(phase, b), quant=QUANT, layers=k, include_lm_head=True)
+                tr = model_trace(m, phase, requests=_requests(phase, b), quant=QUANT, layers=k, lm_head=True)
                 s.append(compile_trace(tr, cp, n_layers=k).storage_bytes())
             sizes[(phase, b)] = s[0] + (L - STEADY_BLOCKS) * (s[1] - s[0])
     return {

@@ -1,4 +1,4 @@
-"""Paper-comparison rows, one module per design: ``reports/reproduce/<design>.py``.
+"""Paper-comparison rows, one module per design: ``llmaccel/reproduce/<design>.py``.
 
 Each module exposes ``DESIGN: str`` and ``reproduce() -> list[ReproRow]``.
 ``llmaccel reproduce <design>|all`` finds them by package scan.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from llmaccel.reports.reproduce import ReproRow
+from llmaccel.reproduce import ReproRow
 from llmaccel.sim.dram import load_dram
 from llmaccel.sim.dram.channel import run_device
 from llmaccel.sim.dram.patterns import analytical_bounds, random_access, streaming
@@ -24,9 +24,8 @@ from llmaccel.sim.neupims.design import compile_trace, iteration_energy
 from llmaccel.sim.neupims.params import neupims_params
 from llmaccel.sim.neupims.pipeline import simulate_iteration
 from llmaccel.sim.preset import load_preset
+from llmaccel.workload import model_trace
 from llmaccel.workloads.errors import InputError
-from llmaccel.workloads.graph import build_trace
-from llmaccel.workloads.requests import sample
 from llmaccel.workloads.zoo import get_model
 
 DESIGN = "neupims"
@@ -39,10 +38,8 @@ GPU_PRESET = "a100-80gb"
 
 @cache
 def _trace(model: str, batch: int, dist: str):
-    m = get_model(model)
     tp, _pp = MODELS[model]
-    reqs = sample(dist, batch, SEED, max_len=m.max_position_embeddings)
-    return build_trace(m, "decode", reqs, tp=tp, layers=1)
+    return model_trace(model, "decode", batch, dist=dist, seed=SEED, clip=True, tp=tp, layers=1)
 
 
 def _layers(model: str) -> int:

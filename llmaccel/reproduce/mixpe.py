@@ -20,11 +20,10 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from llmaccel.reports.reproduce import ReproRow
+from llmaccel.reproduce import ReproRow
 from llmaccel.sim.designs import get_design
 from llmaccel.sim.preset import load_preset
-from llmaccel.workloads.graph import build_trace
-from llmaccel.workloads.requests import fixed
+from llmaccel.workload import model_trace
 from llmaccel.workloads.trace import Trace
 
 DESIGN = "mixpe"
@@ -57,7 +56,7 @@ def _preset(name: str):
 @lru_cache(maxsize=16)
 def linear_trace(model: str, quant: str) -> Trace:
     """The paper's workload: the linear layers of one block at M = 64 tokens."""
-    tr = build_trace(model, "prefill", fixed(1, BATCH_TOKENS, 1), quant=quant, layers=1)
+    tr = model_trace(model, "prefill", 1, BATCH_TOKENS, 1, quant=quant, layers=1)
     ops = [o for o in tr.ops if o.role in LINEAR_ROLES]
     return Trace(tr.model, ops, tr.requests, {**tr.meta, "subset": "linears"})
 

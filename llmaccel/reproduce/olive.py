@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from llmaccel.reports.reproduce import ReproRow
+from llmaccel.reproduce import ReproRow
 from llmaccel.sim.designs import run
 from llmaccel.sim.gpu import simulate_trace as gpu_simulate
 from llmaccel.sim.preset import load_preset
-from llmaccel.workloads.graph import build_trace
-from llmaccel.workloads.requests import fixed
+from llmaccel.workload import model_trace
 
 DESIGN = "olive"
 
@@ -53,14 +52,14 @@ GPU_PRESET = "rtx2080ti"
 def _run(preset: str, model: str, tokens: int) -> tuple[int, float]:
     hw = load_preset(preset)
     quant = hw.params.get("quant_preset", "w8a8")
-    trace = build_trace(model, "prefill", fixed(1, tokens, 1, phase="prefill"), quant=quant, layers=1)
+    trace = model_trace(model, "prefill", 1, tokens, 1, quant=quant, layers=1)
     r = run(trace, hw)
     return r.total_cycles, r.total_energy_pj
 
 
 @cache
 def _gpu(quant: str, model: str, tokens: int) -> float:
-    trace = build_trace(model, "prefill", fixed(1, tokens, 1, phase="prefill"), quant=quant, layers=1)
+    trace = model_trace(model, "prefill", 1, tokens, 1, quant=quant, layers=1)
     return gpu_simulate(trace, GPU_PRESET).time_s
 
 
