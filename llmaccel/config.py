@@ -7,6 +7,7 @@ what is valid live in those packages and surface as InputError.
 from __future__ import annotations
 
 import argparse
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,18 @@ import yaml
 
 from llmaccel.workloads.errors import InputError, require_positive_int
 
-#: ``llmaccel run`` defaults (documented in README.md and ``llmaccel run --help``).
+#: ``llmaccel run`` and ``llmaccel trace`` defaults (one place; README.md and ``--help``).
 DEFAULT_HW = "systolic-int8"
 DEFAULT_MODEL = "llama2-7b"
+#: Phase of a decoder when --phase is not given; an encoder (no KV cache) always runs prefill.
 DEFAULT_PHASE = "decode"
 DEFAULT_BATCH = 1
+#: Prompt tokens when --prompt-len is not given, capped at the model's max positions
+#: (ViT-B then gets its full 197-token image).
 DEFAULT_PROMPT_LEN = 512
 DEFAULT_GEN_LEN = 128
+#: Quantization when neither --quant nor the hardware preset's ``default_quant`` says
+#: (``trace`` has no hardware); equal to DEFAULT_HW's default_quant (a test holds them equal).
 DEFAULT_QUANT = "w8a8"
 
 
@@ -87,6 +93,23 @@ def check_run_args(args: argparse.Namespace) -> None:
         raise InputError("--trace", "give either --trace or --gemm-csv, not both")
 
 
+def model_defaults(args: argparse.Namespace, model: Any) -> str | None:
+    """Fill ``args.phase`` and ``args.prompt_len`` left at None from the model; a note when it matters.
+
+    Phase: decode for a decoder, prefill for an encoder (which has no decode step).
+    Prompt: :data:`DEFAULT_PROMPT_LEN` capped at the model's max positions (one fewer in
+    decode, where the new token also needs a position).
+    """
+    note = None
+    if args.phase is None:
+        args.phase = "prefill" if model.arch == "encoder" else DEFAULT_PHASE
+        if model.arch == "encoder":
+            note = f"{model.name} is an encoder: running --phase prefill (it has no decode step)"
+    if getattr(args, "prompt_len", None) is None and not getattr(args, "dist", None):
+        args.prompt_len = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
+    return note
+
+
 def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """The trace to simulate, and a record of how it was made (for summary.json).
 
@@ -121,7 +144,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             "source": "gemm_csv",
             "gemm_csv": str(path),
             "model": trace.model,
-            "quant": args.quant,
+            "quant": trace.meta["quant"],
             "tokens": None,
         }
     from llmaccel.workloads import requests as wreq
@@ -130,6 +153,9 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
     with flag("--model", ("model",)):
         model = get_model(args.model)
+    note = model_defaults(args, model)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.dist:
         reqs = wreq.sample(args.dist, n=args.batch, seed=args.seed, phase=args.phase)
     else:
@@ -150,7 +176,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         "dist": args.dist,
         "seed": args.seed if args.dist else None,
         "tp": args.tp,
-        "quant": args.quant,
+        "quant": trace.meta["quant"],
         "layers": args.layers,
         "lm_head": lm_head,
         "tokens": _tokens(trace),

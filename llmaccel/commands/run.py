@@ -9,17 +9,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from llmaccel import config
+from llmaccel import config, precision
 from llmaccel.progress import stages
 
 EPILOG = f"""\
-defaults: --hw {config.DEFAULT_HW} --model {config.DEFAULT_MODEL} --phase {config.DEFAULT_PHASE} \
---batch {config.DEFAULT_BATCH} --prompt-len {config.DEFAULT_PROMPT_LEN} --gen-len {config.DEFAULT_GEN_LEN} \
---quant {config.DEFAULT_QUANT}; with no arguments: one LLaMA2-7B decode step (batch 1, 512 tokens in the KV cache) \
-on the baseline INT8 systolic array, printed as a table.  Nothing is written unless --out is given.
+defaults: --hw {config.DEFAULT_HW} --model {config.DEFAULT_MODEL} --phase {config.DEFAULT_PHASE} (prefill for an \
+encoder) --batch {config.DEFAULT_BATCH} --prompt-len {config.DEFAULT_PROMPT_LEN} (capped at the model's max \
+positions) --quant: the hardware preset's default_quant ({config.DEFAULT_QUANT} on {config.DEFAULT_HW}); \
+with no arguments: one LLaMA2-7B decode step (batch 1, 512 tokens in the KV cache) on the baseline INT8 \
+systolic array, printed as a table.  Nothing is written unless --out is given.
+--wbits/--abits/--kvbits/--wgroup override the weight / activation / KV-cache operands of the chosen
+quantization; a format that costs the PEs extra passes is reported as a warning.
 examples:
   llmaccel run
-  llmaccel run --hw systolic-fp16 --quant fp16 --phase prefill --batch 4 --out runs/p4
+  llmaccel run --hw olive-w4a4                      # OliVe runs its own 4-bit OVP format
+  llmaccel run --hw mixpe-w4a8 --wbits 3            # W3A8 g128 on MixPE
+  llmaccel run --model bert-base --prompt-len 128   # an encoder runs prefill
+  llmaccel run --hw systolic-fp16 --phase prefill --batch 4 --out runs/p4
   llmaccel run --dist sharegpt --seed 1 --batch 16 --gpu a100-80gb --format json
   llmaccel run --set array.rows=64 --set array.cols=64 --layers 2
 """
@@ -48,9 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--phase",
-        default=config.DEFAULT_PHASE,
+        default=None,
         choices=("prefill", "decode"),
-        help=f"prefill: all prompt tokens at once; decode: one new token per request (default {config.DEFAULT_PHASE})",
+        help="prefill: all prompt tokens at once; decode: one new token per request "
+        f"(default {config.DEFAULT_PHASE}; prefill for an encoder)",
     )
     p.add_argument(
         "--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)"
@@ -58,8 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt-len",
         type=int,
-        default=config.DEFAULT_PROMPT_LEN,
-        help="prompt tokens per request (default %(default)s)",
+        default=None,
+        help=f"prompt tokens per request (default {config.DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
     )
     p.add_argument(
         "--gen-len",
@@ -80,9 +87,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
     p.add_argument(
         "--quant",
-        default=config.DEFAULT_QUANT,
-        help=f"quantization preset (llmaccel list quant) or YAML path (default {config.DEFAULT_QUANT})",
+        default=None,
+        help="quantization preset (llmaccel list quant) or YAML path (default: the hardware preset's "
+        f"default_quant, {config.DEFAULT_QUANT} on {config.DEFAULT_HW})",
     )
+    precision.add_bit_flags(p)
     p.add_argument("--layers", type=int, default=None, help="simulate only the first L blocks (default: all)")
     p.add_argument(
         "--lm-head", action="store_true", help="also simulate the embedding lookup, final norm and LM head (layer -1)"
@@ -172,8 +181,10 @@ def run(args: argparse.Namespace) -> int:
         hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
         design = get_design(hw.design)
         gpu_hw = _gpu_preset(args.gpu) if args.gpu else None
+        args.quant = precision.resolve_quant(args, hw)
         bar.step("build trace")
         trace, workload = config.build_workload(args)
+        warnings = precision.pass_warnings(trace, hw)
         bar.step("compile")
         program = design.compile(trace, hw)
         bar.step("simulate")
@@ -186,13 +197,22 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             bar.step("write run folder")
             run_folder.write(
-                result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots, roles=roles
+                result,
+                args.out,
+                hw=hw,
+                workload=workload,
+                references=refs,
+                plots=not args.no_plots,
+                roles=roles,
+                warnings=warnings,
             )
-    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles)
+    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles, warnings=warnings)
     if args.format == "json":
         sys.stdout.write(run_folder.dumps(doc))
     else:
         sys.stdout.write(run_table(doc, top=args.top))
+        for w in warnings:
+            sys.stdout.write(f"warning: {w}\n")
         if args.out:
             sys.stdout.write(f"run folder: {args.out}\n")
     return 0

@@ -1,0 +1,117 @@
+"""Which numeric formats a run uses, and whether the hardware pays extra passes for them.
+
+* :func:`resolve_quant`: ``--quant`` if given, else the hardware preset's
+  ``default_quant``, else :data:`llmaccel.config.DEFAULT_QUANT`; then the per-operand
+  bit flags (``--wbits --abits --kvbits --wgroup``) override the matching operands.
+* :func:`pass_warnings`: for designs whose PEs bit-slice wide operands (systolic host,
+  OliVe, MixPE), one line per group of matrix ops that needs more array passes than
+  the same op in the preset's ``default_quant`` would (e.g. W8A8 on OliVe's 4-bit PEs:
+  4 passes instead of 1).  Other designs give no warning.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from llmaccel import config
+from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.quant_presets import QuantPreset, get_quant, with_bits
+from llmaccel.workloads.quant_spec import QuantSpec
+
+#: (a_spec, b_spec) -> passes on the hardware's PE; raises InputError when the PE cannot run it.
+PassFn = Callable[[QuantSpec, QuantSpec], int]
+
+
+def add_bit_flags(p: argparse.ArgumentParser) -> None:
+    """The per-operand precision flags shared by ``run`` and ``trace``."""
+    p.add_argument("--wbits", type=int, default=None, help="weight bits of every linear layer (2, 3, 4, 8, 16)")
+    p.add_argument(
+        "--abits", type=int, default=None, help="activation bits entering linear layers and attention (2..16)"
+    )
+    p.add_argument("--kvbits", type=int, default=None, help="KV-cache bits (attention's K and V operands)")
+    p.add_argument(
+        "--wgroup", type=int, default=None, help="group-quantize weights with this many values per scale (e.g. 128)"
+    )
+
+
+def resolve_quant(args: argparse.Namespace, hw: Any = None) -> str | QuantPreset:
+    """The quantization the run uses: a preset name (no bit flags) or a derived :class:`QuantPreset`.
+
+    ``hw`` is the loaded hardware preset (None for ``trace``, which has no hardware).
+    """
+    name = args.quant
+    if name is None:
+        name = getattr(hw, "default_quant", None) or config.DEFAULT_QUANT
+    flags = {k: getattr(args, k, None) for k in ("wbits", "abits", "kvbits", "wgroup")}
+    if all(v is None for v in flags.values()):
+        return name
+    with config.flag("--quant", ("quant",)):
+        return with_bits(name, **flags)
+
+
+def quant_name(quant: str | QuantPreset) -> str:
+    """Name to record for a resolved quantization."""
+    return quant.name if isinstance(quant, QuantPreset) else str(quant)
+
+
+def _pass_fn(hw: Any) -> PassFn | None:
+    """How the hardware's PEs count passes, or None for designs without bit-sliced PEs."""
+    if hw.design == "systolic":
+        from llmaccel.sim.systolic.params import systolic_params
+
+        pe = systolic_params(hw).pe()
+        return lambda a, b: pe.passes(a.bits, b.bits, a.family == "float", b.family == "float")
+    if hw.design == "olive":
+        from llmaccel.sim.olive.params import olive_params
+
+        pe = olive_params(hw).pe.pe_type()
+        return lambda a, b: pe.passes(a.bits, b.bits, a.family == "float", b.family == "float")
+    if hw.design == "mixpe":
+        from llmaccel.sim.mixpe.params import from_preset
+        from llmaccel.sim.mixpe.pe import pe_kind
+
+        p = from_preset(hw)
+        kind = pe_kind(p.pe.kind)
+        return lambda a, b: kind.passes(a, b, p.float_act_int_bits, "op")
+    return None
+
+
+def _passes(fn: PassFn, a: QuantSpec, b: QuantSpec) -> int | None:
+    try:
+        return fn(a, b)
+    except InputError:
+        return None
+
+
+def pass_warnings(trace: Any, hw: Any) -> list[str]:
+    """One line per (role set, operand widths, passes) whose ops need more passes than under
+    the preset's ``default_quant`` (or than 1 pass when the preset names none)."""
+    fn = _pass_fn(hw)
+    if fn is None:
+        return []
+    reference = get_quant(hw.default_quant) if hw.default_quant else None
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for op in trace.ops:
+        if not op.kind.is_matmul:
+            continue
+        got = _passes(fn, op.a_spec, op.b_spec)
+        want = 1
+        if reference is not None and op.role in reference.table:
+            ra, rb, _ = reference.spec_for(op.role)
+            want = _passes(fn, ra, rb) or 1
+        if got is not None and got > want:
+            key = (op.a_spec.fmt, op.a_spec.bits, op.b_spec.fmt, op.b_spec.bits, got, want)
+            if op.role not in groups[key]:
+                groups[key].append(op.role or op.kind.value)
+    out = []
+    ref_text = f"under {hw.default_quant}, the preset's default_quant" if reference else "natively"
+    for (af, ab, bf, bb, got, want), roles in groups.items():
+        out.append(
+            f"precision: {', '.join(roles)} run {af} ({ab}-bit) x {bf} ({bb}-bit) operands on the PEs of "
+            f"{hw.name} in {got} passes instead of {want} {ref_text}; "
+            f"give --quant {hw.default_quant or '<narrower preset>'} or narrower --wbits/--abits/--kvbits"
+        )
+    return sorted(out)
