@@ -25,7 +25,11 @@ DEFAULT_BATCH = 1
 #: Prompt tokens when --prompt-len is not given, capped at the model's max positions
 #: (ViT-B then gets its full 197-token image).
 DEFAULT_PROMPT_LEN = 512
+#: Output tokens per request recorded with the requests (traces, summary ``workload.gen_len``);
+#: ``run --gen-len N`` additionally simulates the N decode steps (llmaccel.generation).
 DEFAULT_GEN_LEN = 128
+#: ``run --gen-len``: decode steps per simulated KV length.
+DEFAULT_GEN_BUCKET = 64
 #: Quantization when neither --quant nor the hardware preset's ``default_quant`` says
 #: (``trace`` has no hardware); equal to DEFAULT_HW's default_quant (a test holds them equal).
 DEFAULT_QUANT = "w8a8"
@@ -82,6 +86,7 @@ def check_run_args(args: argparse.Namespace) -> None:
         ("--batch", "batch"),
         ("--prompt-len", "prompt_len"),
         ("--gen-len", "gen_len"),
+        ("--gen-bucket", "gen_bucket"),
         ("--kv-len", "kv_len"),
         ("--tp", "tp"),
         ("--layers", "layers"),
@@ -159,7 +164,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if args.dist:
         reqs = wreq.sample(args.dist, n=args.batch, seed=args.seed, phase=args.phase)
     else:
-        reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len, args.kv_len)
+        reqs = wreq.fixed(args.batch, args.prompt_len, args.gen_len or DEFAULT_GEN_LEN, args.kv_len)
     lm_head = bool(getattr(args, "lm_head", False))
     with flag("--quant", ("quant",)):
         trace = build_trace(
@@ -171,7 +176,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         "phase": args.phase,
         "batch": args.batch,
         "prompt_len": None if args.dist else args.prompt_len,
-        "gen_len": None if args.dist else args.gen_len,
+        "gen_len": None if args.dist else args.gen_len or DEFAULT_GEN_LEN,
         "kv_len": args.kv_len,
         "dist": args.dist,
         "seed": args.seed if args.dist else None,

@@ -282,6 +282,7 @@ def summary_dict(
     workload: dict | None = None,
     references: list[dict] | None = None,
     warnings: list[str] | None = None,
+    generation: dict | None = None,
 ) -> dict[str, Any]:
     """The content of summary.json (see docs/outputs.md), without the per-op rows.
 
@@ -292,6 +293,7 @@ def summary_dict(
         references: summaries of reference runs (e.g. a GPU) of the same trace.
         warnings: lines the user should read (e.g. a format that costs the PEs extra passes);
             recorded as ``warnings`` only when there is at least one.
+        generation: totals of ``llmaccel run --gen-len`` (recorded as ``generation`` when given).
     """
     tokens = result.meta.get("tokens")
     if tokens is None and workload:
@@ -326,6 +328,8 @@ def summary_dict(
     }
     if warnings:
         d["warnings"] = list(warnings)
+    if generation:
+        d["generation"] = generation
     if hw is not None:
         d["hardware"] = {
             "name": hw.name,
@@ -344,12 +348,13 @@ def result_json(
     references: list[dict] | None = None,
     roles: dict[str, str] | None = None,
     warnings: list[str] | None = None,
+    generation: dict | None = None,
 ) -> dict[str, Any]:
     """What ``llmaccel run --format json`` prints: summary.json plus ``ops`` (per-op rows).
 
     ``roles`` maps op name -> role (from the trace's ``Op.role``); see :func:`op_role`.
     """
-    d = summary_dict(result, hw, workload, references, warnings)
+    d = summary_dict(result, hw, workload, references, warnings, generation)
     d["ops"] = [json_safe({**o.to_dict(), "role": op_role(o.name, roles)}) for o in result.ops]
     return d
 
@@ -419,6 +424,7 @@ def write(
     plots: bool = True,
     roles: dict[str, str] | None = None,
     warnings: list[str] | None = None,
+    generation: dict | None = None,
 ) -> Path:
     """Write a run folder atomically (see module docstring); returns its path.
 
@@ -426,7 +432,7 @@ def write(
     """
 
     def build(tmp: Path) -> None:
-        (tmp / SUMMARY).write_text(dumps(summary_dict(result, hw, workload, references, warnings)))
+        (tmp / SUMMARY).write_text(dumps(summary_dict(result, hw, workload, references, warnings, generation)))
         header, rows = _op_rows(result, roles)
         (tmp / OPS_CSV).write_text(_csv_text(header, rows))
         (tmp / LAYERS_CSV).write_text(_csv_text(LAYER_COLUMNS, _layer_rows(result)))

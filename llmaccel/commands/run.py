@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from llmaccel import config, precision
+from llmaccel import config, generation, precision
 from llmaccel.progress import stages
 
 EPILOG = f"""\
@@ -25,6 +25,7 @@ examples:
   llmaccel run --hw olive-w4a4                      # OliVe runs its own 4-bit OVP format
   llmaccel run --hw mixpe-w4a8 --wbits 3            # W3A8 g128 on MixPE
   llmaccel run --model bert-base --prompt-len 128   # an encoder runs prefill
+  llmaccel run --gen-len 256                        # + the 256 decode steps, per-token and total
   llmaccel run --hw systolic-fp16 --phase prefill --batch 4 --out runs/p4
   llmaccel run --dist sharegpt --seed 1 --batch 16 --gpu a100-80gb --format json
   llmaccel run --set array.rows=64 --set array.cols=64 --layers 2
@@ -71,8 +72,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--gen-len",
         type=int,
-        default=config.DEFAULT_GEN_LEN,
-        help="tokens to generate per request (default %(default)s)",
+        default=None,
+        help="decode: also simulate generating this many tokens per request (KV growing step by step, "
+        f"see --gen-bucket) and report per-token and total time and energy (default: only the one step; "
+        f"the requests record {config.DEFAULT_GEN_LEN} output tokens)",
+    )
+    p.add_argument(
+        "--gen-bucket",
+        type=int,
+        default=config.DEFAULT_GEN_BUCKET,
+        help="with --gen-len: decode steps per simulated KV length (default %(default)s)",
     )
     p.add_argument(
         "--kv-len", type=int, default=None, help="decode: tokens already in the KV cache (default: the prompt length)"
@@ -171,8 +180,13 @@ def run(args: argparse.Namespace) -> int:
     config.check_run_args(args)
     if args.out:
         run_folder.check_target(args.out)  # fail before any work
+    if args.gen_len is not None and (args.trace or args.gemm_csv):
+        from llmaccel.workloads.errors import InputError
+
+        raise InputError("--gen-len", "needs a model (--model), not --trace/--gemm-csv")
     names = (
         ["load preset", "build trace", "compile", "simulate"]
+        + (["generation"] if args.gen_len is not None else [])
         + (["gpu reference"] if args.gpu else [])
         + (["write run folder"] if args.out else [])
     )
@@ -190,6 +204,10 @@ def run(args: argparse.Namespace) -> int:
         bar.step("simulate")
         result = design.simulate(program, hw)
         roles = {op.name: op.role for op in trace.ops if op.role}
+        gen = None
+        if args.gen_len is not None:
+            bar.step("generation")
+            gen = generation.simulate_generation(trace, args, hw, design)
         refs = []
         if args.gpu:
             bar.step("gpu reference")
@@ -205,12 +223,17 @@ def run(args: argparse.Namespace) -> int:
                 plots=not args.no_plots,
                 roles=roles,
                 warnings=warnings,
+                generation=gen,
             )
-    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles, warnings=warnings)
+    doc = run_folder.result_json(
+        result, hw=hw, workload=workload, references=refs, roles=roles, warnings=warnings, generation=gen
+    )
     if args.format == "json":
         sys.stdout.write(run_folder.dumps(doc))
     else:
         sys.stdout.write(run_table(doc, top=args.top))
+        if gen:
+            sys.stdout.write(generation.describe(gen) + "\n")
         for w in warnings:
             sys.stdout.write(f"warning: {w}\n")
         if args.out:
