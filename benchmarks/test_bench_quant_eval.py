@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from llmaccel.cli import main
+from llmaccel.workloads.checkpoint import bert_block_linears
 
 LAYERS, E, F = 6, 384, 1536
 OUTLIER_CHANNELS, OUTLIER_GAIN = 4, 20.0
@@ -30,14 +31,7 @@ def encoder_checkpoint(tmp_path_factory):
     rng = np.random.default_rng(0)
     tensors = {"embeddings.word_embeddings.weight": rng.normal(0, 0.02, (30522, E)).astype(np.float32)}
     for i in range(LAYERS):
-        for name, shape in (
-            ("attention.self.query", (E, E)),
-            ("attention.self.key", (E, E)),
-            ("attention.self.value", (E, E)),
-            ("attention.output.dense", (E, E)),
-            ("intermediate.dense", (F, E)),
-            ("output.dense", (E, F)),
-        ):
+        for name, shape in bert_block_linears(E, F):
             w = rng.standard_t(4, shape) * 0.02
             w[:, rng.choice(shape[1], OUTLIER_CHANNELS, replace=False)] *= OUTLIER_GAIN
             tensors[f"encoder.layer.{i}.{name}.weight"] = w.astype(np.float32)

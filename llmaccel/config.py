@@ -186,6 +186,8 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         "lm_head": lm_head,
         "tokens": _tokens(trace),
     }
+    if "moe" in trace.meta:  # routing assumption, experts touched, expert bytes held vs read
+        workload["moe"] = trace.meta["moe"]
     return trace, workload
 
 

@@ -33,6 +33,19 @@ _READ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
 _ST_FLOAT = {"F64", "F32", "F16", "BF16"}
 
 
+def bert_block_linears(hidden: int, ffn: int) -> list[tuple[str, tuple[int, int]]]:
+    """The Linear layers of one Hugging Face ``BertLayer``: (name under ``encoder.layer.<i>.``,
+    weight shape ``[out_features, in_features]``)."""
+    return [
+        ("attention.self.query", (hidden, hidden)),
+        ("attention.self.key", (hidden, hidden)),
+        ("attention.self.value", (hidden, hidden)),
+        ("attention.output.dense", (hidden, hidden)),
+        ("intermediate.dense", (ffn, hidden)),
+        ("output.dense", (hidden, ffn)),
+    ]
+
+
 @dataclass
 class Selection:
     """What :func:`linear_weights` kept and why it left the rest out (reason -> count)."""

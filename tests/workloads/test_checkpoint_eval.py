@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from llmaccel.cli import main
+from llmaccel.workloads.checkpoint import bert_block_linears
 from llmaccel.workloads.quant import ant, fast_search, ovp
 
 E, F, L, VOCAB, POS = 32, 64, 2, 50, 40
@@ -31,14 +32,7 @@ def _bert_folder(tmp_path):
     }
     for i in range(L):
         p = f"encoder.layer.{i}."
-        for name, shape in (
-            ("attention.self.query", (E, E)),
-            ("attention.self.key", (E, E)),
-            ("attention.self.value", (E, E)),
-            ("attention.output.dense", (E, E)),
-            ("intermediate.dense", (F, E)),
-            ("output.dense", (E, F)),
-        ):
+        for name, shape in bert_block_linears(E, F):
             w = rng.standard_t(4, shape) * 0.02
             w[:, 1] *= 15  # an outlier input channel
             t[p + name + ".weight"] = w.astype(np.float32)

@@ -34,38 +34,69 @@ def _rows(w: np.ndarray) -> np.ndarray:
 
 if njit is not None:
 
+    @njit(cache=True, inline="always")
+    def _ovp_row_err(x, r, scale, top, half_open, half_exact, grid, grid_out, away, keep_larger):
+        """Sum of squared errors of row ``r`` after OVP quantization at ``scale`` (pairs along the row)."""
+        err = 0.0
+        for j in range(0, x.shape[1], 2):
+            a = x[r, j] / scale
+            b = x[r, j + 1] / scale
+            ia = ovp._round_one(a, top, half_open, half_exact, grid, grid_out, away)
+            ib = ovp._round_one(b, top, half_open, half_exact, grid, grid_out, away)
+            va = grid[ia]
+            vb = grid[ib]
+            oa = grid_out[ia] == 1
+            ob = grid_out[ib] == 1
+            if oa and ob:
+                if keep_larger and abs(b) > abs(a):
+                    va = 0.0
+                else:
+                    vb = 0.0
+            elif oa:
+                vb = 0.0
+            elif ob:
+                va = 0.0
+            da = va * scale - x[r, j]
+            db = vb * scale - x[r, j + 1]
+            err += da * da + db * db
+        return err
+
+    @njit(cache=True, inline="always")
+    def _type_row_err(x, r, scale, vals):
+        """Sum of squared errors of row ``r`` rounded to the value table ``vals`` (ANT rule) at ``scale``."""
+        n = vals.shape[0]
+        err = 0.0
+        for j in range(x.shape[1]):
+            v = x[r, j] / scale
+            if v <= vals[0]:
+                idx = 0
+            elif v >= vals[n - 1]:
+                idx = n - 1
+            else:
+                hi = min(max(np.searchsorted(vals, v, side="right"), 1), n - 1)
+                lo = hi - 1
+                dlo = v - vals[lo]
+                dhi = vals[hi] - v
+                idx = hi if dhi < dlo or (dhi == dlo and abs(vals[hi]) > abs(vals[lo])) else lo
+            d = vals[idx] * scale - x[r, j]
+            err += d * d
+        return err
+
     @njit(cache=True, parallel=True)
-    def _ovp_search(x, xmax, pcts, max_normal, top, half_open, half_exact, grid, grid_out, away, keep_larger, k):
-        rows, kp = x.shape
+    def _search(x, xmax, pcts, vmax, k, is_ovp, top, half_open, half_exact, grid, grid_out, away, keep_larger):
+        """Per row: the first candidate ``scale = xmax * (p / 100) / vmax`` of least mean squared error."""
+        rows = x.shape[0]
         best_err = np.empty(rows)
         best_scale = np.empty(rows)
         for r in prange(rows):
             be = np.inf
             bs = 1.0
             for p in pcts:
-                scale = xmax[r] * (p / 100.0) / max_normal
-                err = 0.0
-                for j in range(0, kp, 2):
-                    a = x[r, j] / scale
-                    b = x[r, j + 1] / scale
-                    ia = ovp._round_one(a, top, half_open, half_exact, grid, grid_out, away)
-                    ib = ovp._round_one(b, top, half_open, half_exact, grid, grid_out, away)
-                    va = grid[ia]
-                    vb = grid[ib]
-                    oa = grid_out[ia] == 1
-                    ob = grid_out[ib] == 1
-                    if oa and ob:
-                        if keep_larger and abs(b) > abs(a):
-                            va = 0.0
-                        else:
-                            vb = 0.0
-                    elif oa:
-                        vb = 0.0
-                    elif ob:
-                        va = 0.0
-                    da = va * scale - x[r, j]
-                    db = vb * scale - x[r, j + 1]
-                    err += da * da + db * db
+                scale = xmax[r] * (p / 100.0) / vmax
+                if is_ovp:
+                    err = _ovp_row_err(x, r, scale, top, half_open, half_exact, grid, grid_out, away, keep_larger)
+                else:
+                    err = _type_row_err(x, r, scale, grid)
                 err /= k
                 if err < be:
                     be = err
@@ -74,44 +105,8 @@ if njit is not None:
             best_scale[r] = bs
         return best_err, best_scale
 
-    @njit(cache=True, parallel=True)
-    def _type_search(x, xmax, pcts, vals):
-        rows, k = x.shape
-        n = vals.shape[0]
-        vmax = vals[n - 1]
-        best_err = np.empty(rows)
-        best_scale = np.empty(rows)
-        for r in prange(rows):
-            be = np.inf
-            bs = 1.0
-            for p in pcts:
-                scale = xmax[r] * (p / 100.0) / vmax
-                err = 0.0
-                for j in range(k):
-                    v = x[r, j] / scale
-                    if v <= vals[0]:
-                        idx = 0
-                    elif v >= vals[n - 1]:
-                        idx = n - 1
-                    else:
-                        hi = np.searchsorted(vals, v, side="right")
-                        hi = min(max(hi, 1), n - 1)
-                        lo = hi - 1
-                        dlo = v - vals[lo]
-                        dhi = vals[hi] - v
-                        if dhi < dlo or (dhi == dlo and abs(vals[hi]) > abs(vals[lo])):
-                            idx = hi
-                        else:
-                            idx = lo
-                    d = vals[idx] * scale - x[r, j]
-                    err += d * d
-                err /= k
-                if err < be:
-                    be = err
-                    bs = scale
-            best_err[r] = be
-            best_scale[r] = bs
-        return best_err, best_scale
+
+_NO_TABLE = np.zeros(0, np.int64)
 
 
 def ovp_search_rows(w: np.ndarray, fmt: ovp.OVPFormat) -> tuple[np.ndarray, float]:
@@ -123,11 +118,13 @@ def ovp_search_rows(w: np.ndarray, fmt: ovp.OVPFormat) -> tuple[np.ndarray, floa
         return ovp.search_scale(x, fmt, axis=1, channel_axis=0)
     xp = np.pad(x, ((0, 0), (0, 1))) if k % 2 else x
     t = ovp.tables(fmt)
-    err, scale = _ovp_search(
+    err, scale = _search(
         xp,
         xmax,
         np.asarray(ovp.ALPHA_PERCENTS, np.int64),
         float(fmt.max_normal),
+        k,
+        True,
         int(t.grid[-1]),
         t.half_open,
         t.half_exact,
@@ -135,7 +132,6 @@ def ovp_search_rows(w: np.ndarray, fmt: ovp.OVPFormat) -> tuple[np.ndarray, floa
         t.grid_out,
         fmt.tie == "away",
         fmt.pair_rule == "larger",
-        k,
     )
     return scale[:, None], float(np.mean(err))
 
@@ -162,7 +158,10 @@ def type_search_rows(w: np.ndarray, name: str) -> tuple[np.ndarray, float]:
     vals = ant.type_table(name)[0]
     if njit is None:  # pragma: no cover
         return ant._search(x, name, 0)
-    err, scale = _type_search(x, xmax, np.asarray(ant.CLIP_PERCENTS, np.int64), vals)
+    pcts = np.asarray(ant.CLIP_PERCENTS, np.int64)
+    err, scale = _search(
+        x, xmax, pcts, float(vals[-1]), x.shape[1], False, 0, _NO_TABLE, _NO_TABLE, vals, _NO_TABLE, False, False
+    )
     return scale[:, None], float(np.mean(err))
 
 

@@ -40,24 +40,6 @@ DISTILBERT = {
 }
 
 
-class _Ran:
-    def __init__(self, rc: int, out: str, err: str) -> None:
-        self.rc, self.out, self.err = rc, out, err
-
-
-@pytest.fixture
-def cli(capsys):
-    """``cli(*argv) -> _Ran(rc, out, err)`` of an in-process ``llmaccel`` call."""
-    from llmaccel.cli import main
-
-    def run(*argv: str) -> _Ran:
-        rc = main(list(argv))
-        cap = capsys.readouterr()
-        return _Ran(rc, cap.out, cap.err)
-
-    return run
-
-
 def _write(tmp_path, cfg, name="config.json"):
     p = tmp_path / name
     p.write_text(json.dumps(cfg))
@@ -100,7 +82,9 @@ def test_mixtral_prefill_macs_and_weight_bytes_by_hand(tmp_path, cli):
     assert trace.meta["moe"]["expert_weight_bytes_capacity"] == 2 * 4 * 3 * 64 * 128
     r = cli("run", "--quiet", "--format", "json", "--model", str(cfg), "--phase", "prefill", "--prompt-len", "8")
     assert r.rc == 0, r.err
-    assert json.loads(r.out)["total_macs"] == 1003520
+    d = json.loads(r.out)
+    assert d["total_macs"] == 1003520
+    assert d["workload"]["moe"]["touched_experts"] == 4 and d["workload"]["moe"]["experts"] == 4
 
 
 def test_mixtral_decode_reads_only_the_touched_experts(tmp_path):
