@@ -115,3 +115,12 @@ def test_bad_bit_flags_are_one_line(cli, argv, field):
     assert r.rc == 2
     lines = r.err.strip().splitlines()
     assert len(lines) == 1 and field in lines[0]
+
+
+def test_a_pe_swapped_onto_the_baseline_is_judged_by_its_own_design_format(cli):
+    """--set array.pe=olive-ovp4 on systolic-int8 with the host's w8a8: the PE comes from the
+    olive-w4a4 preset, whose format runs in 1 pass; W8A8 takes ceil(8/4)^2 = 4."""
+    d = _json(cli, "--set", "array.pe=olive-ovp4")
+    (w,) = d["warnings"]
+    assert "olive-ovp4 PEs of systolic-int8 in 4 passes instead of 1 under olive-w4a4" in w
+    assert "warnings" not in _json(cli, "--set", "array.pe=olive-ovp4", "--quant", "olive-w4a4")
