@@ -87,7 +87,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  llmaccel quant-eval model.safetensors --max-rows 256 --format json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", nargs="?", help="tensor file or checkpoint folder (default: synthetic tensors)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        help="tensor file, checkpoint folder or Hub id (org/name) in the local HF cache (default: synthetic tensors)",
+    )
     p.add_argument(
         "--methods", default=",".join(DEFAULT_METHODS), help=f"comma list of {', '.join(METHODS)} (default %(default)s)"
     )
@@ -302,11 +306,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
     if args.path:
         from llmaccel.workloads.checkpoint import Selection, linear_weights
+        from llmaccel.workloads.hf_cache import find_config, is_hf_id
 
-        if not Path(args.path).exists():
-            raise InputError("path", f"not found: {args.path}")
+        path = Path(args.path)
+        if not path.exists():
+            if not is_hf_id(args.path):
+                raise InputError("path", f"not found: {args.path}")
+            path = find_config(args.path).parent  # a Hub id: its snapshot folder in the local cache
         selection = Selection()
-        tensors = linear_weights(args.path, _patterns(args.include), _patterns(args.exclude), selection)
+        tensors = linear_weights(path, _patterns(args.include), _patterns(args.exclude), selection)
     else:
         selection = None
         tensors = synthetic(args.synthetic, args.seed)

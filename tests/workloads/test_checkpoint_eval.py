@@ -160,3 +160,20 @@ def test_fast_searches_equal_the_reference(shape):
         assert name2 == name and np.array_equal(xq, ant.ant_dequantize(codes, name, scale))
         xq, _ = fast_search.ant_quantize_rows(w, bits, (f"int{bits}",))
         assert np.array_equal(xq, ant.int_quantize(w, bits, axis=0))
+
+
+def test_hub_id_in_the_local_cache_and_a_non_utf8_config(tmp_path, capsys, monkeypatch):
+    folder = _bert_folder(tmp_path)
+    hub = tmp_path / "hf" / "hub" / "models--acme--tiny-bert"
+    (hub / "snapshots").mkdir(parents=True)
+    folder.rename(hub / "snapshots" / "r1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    for v in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        monkeypatch.delenv(v, raising=False)
+    d = _json(capsys, ["quant-eval", "acme/tiny-bert", "--format", "json", "--methods", "int8", "--quiet"])
+    assert len({r["tensor"] for r in d["rows"]}) == 6 * L + 1 + 1  # linears, pooler, OVERALL
+    d = _json(capsys, ["run", "--quiet", "--format", "json", "--model", "acme/tiny-bert"])
+    assert d["model"] == "acme/tiny-bert" and d["total_macs"] == 860160
+    (hub / "snapshots" / "r1" / "config.json").write_bytes(b'{"model_type": "bert", "name": "\xff\xfe"}')
+    assert main(["run", "--quiet", "--model", "acme/tiny-bert"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
