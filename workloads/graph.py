@@ -34,6 +34,13 @@ matrix engine computes under a causal mask; the useful causal part is
 follows residual_attn and norm_ffn follows residual_ffn; they run "prefill" only.
 
 A projection whose m is 1 (decode with one request) has kind ``gemv``.
+
+Mixture-of-experts layers (``ModelConfig.is_moe_layer``) replace ffn_gate .. ffn_down by
+``moe_router`` (m=T k=E n=experts), ``moe_topk``, the routed experts ``expert_gate/up/down``
+over the experts a batch touches (:func:`expert_groups`: uniform top-k routing),
+``expert_act``, ``expert_gate_mul``, ``moe_combine``, then any shared expert as
+ffn_gate .. ffn_down of its width (docs/workloads.md).  Encoder attention is
+bidirectional: the trace holds the full square, and no host may skip a causal half.
 """
 
 from __future__ import annotations
