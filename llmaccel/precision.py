@@ -46,10 +46,13 @@ def resolve_quant(args: argparse.Namespace, hw: Any = None) -> str | QuantPreset
 
     ``hw`` is the loaded hardware preset (None for ``trace``, which has no hardware).
     """
+    flags = {k: getattr(args, k, None) for k in ("wbits", "abits", "kvbits", "wgroup")}
+    if getattr(args, "trace", None) and (args.quant is not None or any(v is not None for v in flags.values())):
+        bad = "--quant" if args.quant is not None else "--" + next(k for k, v in flags.items() if v is not None)
+        raise InputError(bad, "a trace file carries its own operand formats; set them when writing it (llmaccel trace)")
     name = args.quant
     if name is None:
         name = getattr(hw, "default_quant", None) or config.DEFAULT_QUANT
-    flags = {k: getattr(args, k, None) for k in ("wbits", "abits", "kvbits", "wgroup")}
     if all(v is None for v in flags.values()):
         return name
     with config.flag("--quant", ("quant",)):

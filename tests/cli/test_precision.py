@@ -124,3 +124,11 @@ def test_a_pe_swapped_onto_the_baseline_is_judged_by_its_own_design_format(cli):
     (w,) = d["warnings"]
     assert "olive-ovp4 PEs of systolic-int8 in 4 passes instead of 1 under olive-w4a4" in w
     assert "warnings" not in _json(cli, "--set", "array.pe=olive-ovp4", "--quant", "olive-w4a4")
+
+
+def test_formats_cannot_be_changed_on_a_trace_file(cli, tmp_path):
+    t = tmp_path / "t.jsonl"
+    assert cli("trace", "--layers", "1", "--out", str(t)).rc == 0
+    for flag in (("--wbits", "4"), ("--quant", "fp16")):
+        r = cli("run", "--quiet", "--trace", str(t), *flag)
+        assert r.rc == 2 and flag[0] in r.err and "trace file carries" in r.err
