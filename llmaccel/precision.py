@@ -33,9 +33,11 @@ def add_bit_flags(p: argparse.ArgumentParser) -> None:
     """The per-operand precision flags shared by ``run`` and ``trace``."""
     p.add_argument("--wbits", type=int, default=None, help="weight bits of every linear layer (2, 3, 4, 8, 16)")
     p.add_argument(
-        "--abits", type=int, default=None, help="activation bits entering linear layers and attention (2..16)"
+        "--abits", type=int, default=None, help="activation bits entering linear layers and attention (2, 3, 4, 8, 16)"
     )
-    p.add_argument("--kvbits", type=int, default=None, help="KV-cache bits (attention's K and V operands)")
+    p.add_argument(
+        "--kvbits", type=int, default=None, help="KV-cache bits: attention's K and V operands (2, 3, 4, 8, 16)"
+    )
     p.add_argument(
         "--wgroup", type=int, default=None, help="group-quantize weights with this many values per scale (e.g. 128)"
     )
