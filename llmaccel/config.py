@@ -7,6 +7,7 @@ what is valid live in those packages and surface as InputError.
 from __future__ import annotations
 
 import argparse
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,23 @@ from llmaccel import workload
 from llmaccel.workload import step_tokens
 from llmaccel.workloads.errors import InputError, require_positive_int
 
-#: ``llmaccel run`` defaults (documented in README.md and ``llmaccel run --help``).
+#: ``llmaccel run`` and ``llmaccel trace`` defaults (one place; README.md and ``--help``).
 DEFAULT_HW = "systolic-int8"
 DEFAULT_MODEL = "llama2-7b"
+#: Phase of a decoder when --phase is not given; an encoder (no KV cache) always runs prefill.
 DEFAULT_PHASE = "decode"
 DEFAULT_BATCH = 1
+#: Prompt tokens when --prompt-len is not given, capped at the model's max positions
+#: (ViT-B then gets its full 197-token image).
 DEFAULT_PROMPT_LEN = workload.DEFAULT_PROMPT_LEN
+#: Output tokens per request recorded with the requests (traces, summary ``workload.gen_len``);
+#: ``run --gen-len N`` additionally simulates the N decode steps (llmaccel.generation).
 DEFAULT_GEN_LEN = workload.DEFAULT_GEN_LEN
 DEFAULT_SEED = workload.DEFAULT_SEED
+#: ``run --gen-len``: decode steps per simulated KV length.
+DEFAULT_GEN_BUCKET = 64
+#: Quantization when neither --quant nor the hardware preset's ``default_quant`` says
+#: (``trace`` has no hardware); equal to DEFAULT_HW's default_quant (a test holds them equal).
 DEFAULT_QUANT = "w8a8"
 
 
@@ -79,6 +89,7 @@ def check_run_args(args: argparse.Namespace) -> None:
         ("--batch", "batch"),
         ("--prompt-len", "prompt_len"),
         ("--gen-len", "gen_len"),
+        ("--gen-bucket", "gen_bucket"),
         ("--kv-len", "kv_len"),
         ("--tp", "tp"),
         ("--layers", "layers"),
@@ -88,6 +99,23 @@ def check_run_args(args: argparse.Namespace) -> None:
         raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
     if args.trace and args.gemm_csv:
         raise InputError("--trace", "give either --trace or --gemm-csv, not both")
+
+
+def model_defaults(args: argparse.Namespace, model: Any) -> str | None:
+    """Fill ``args.phase`` and ``args.prompt_len`` left at None from the model; a note when it matters.
+
+    Phase: decode for a decoder, prefill for an encoder (which has no decode step).
+    Prompt: :data:`DEFAULT_PROMPT_LEN` capped at the model's max positions (one fewer in
+    decode, where the new token also needs a position).
+    """
+    note = None
+    if args.phase is None:
+        args.phase = "prefill" if model.arch == "encoder" else DEFAULT_PHASE
+        if model.arch == "encoder":
+            note = f"{model.name} is an encoder: running --phase prefill (it has no decode step)"
+    if getattr(args, "prompt_len", None) is None and not getattr(args, "dist", None):
+        args.prompt_len = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
+    return note
 
 
 def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
@@ -124,7 +152,7 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             "source": "gemm_csv",
             "gemm_csv": str(path),
             "model": trace.model,
-            "quant": args.quant,
+            "quant": trace.meta["quant"],
             "tokens": None,
         }
     from llmaccel.workload import trace_from_args
@@ -132,6 +160,9 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
     with flag("--model", ("model",)):
         model = get_model(args.model)
+    note = model_defaults(args, model)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     lm_head = bool(getattr(args, "lm_head", False))
     with flag("--quant", ("quant",)):
         trace = trace_from_args(args, model, args.prompt_len)
@@ -141,14 +172,16 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         "phase": args.phase,
         "batch": args.batch,
         "prompt_len": None if args.dist else args.prompt_len,
-        "gen_len": None if args.dist else args.gen_len,
+        "gen_len": None if args.dist else args.gen_len or DEFAULT_GEN_LEN,
         "kv_len": args.kv_len,
         "dist": args.dist,
         "seed": args.seed if args.dist else None,
         "tp": args.tp,
-        "quant": args.quant,
+        "quant": trace.meta["quant"],
         "layers": args.layers,
         "lm_head": lm_head,
         "tokens": step_tokens(trace),
     }
+    if "moe" in trace.meta:  # routing assumption, experts touched, expert bytes held vs read
+        workload["moe"] = trace.meta["moe"]
     return trace, workload

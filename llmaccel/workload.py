@@ -99,7 +99,7 @@ def trace_from_args(args: Any, model: ModelConfig, prompt_len: int, progress: bo
         args.phase,
         args.batch,
         prompt_len,
-        args.gen_len,
+        args.gen_len or DEFAULT_GEN_LEN,
         args.kv_len,
         args.dist,
         args.seed,

@@ -233,7 +233,12 @@ def roofline_params(result: Result) -> dict[str, Any]:
 
 
 def summary_dict(
-    result: Result, hw: Any = None, workload: dict | None = None, references: list[dict] | None = None
+    result: Result,
+    hw: Any = None,
+    workload: dict | None = None,
+    references: list[dict] | None = None,
+    warnings: list[str] | None = None,
+    generation: dict | None = None,
 ) -> dict[str, Any]:
     """The content of summary.json (see docs/outputs.md), without the per-op rows.
 
@@ -242,6 +247,9 @@ def summary_dict(
         hw: the :class:`~sim.preset.HardwareConfig` used (its params and sources are recorded).
         workload: how the trace was made (model, phase, batch, lengths, quant ...).
         references: summaries of reference runs (e.g. a GPU) of the same trace.
+        warnings: lines the user should read (e.g. a format that costs the PEs extra passes);
+            recorded as ``warnings`` only when there is at least one.
+        generation: totals of ``llmaccel run --gen-len`` (recorded as ``generation`` when given).
     """
     tokens = result.tokens
     if tokens is None and workload:
@@ -275,6 +283,10 @@ def summary_dict(
         "roofline": roofline_params(result),
         **result.typed_dict(),
     }
+    if warnings:
+        d["warnings"] = list(warnings)
+    if generation:
+        d["generation"] = generation
     if hw is not None:
         d["hardware"] = {
             "name": hw.name,
@@ -292,12 +304,14 @@ def result_json(
     workload: dict | None = None,
     references: list[dict] | None = None,
     roles: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
+    generation: dict | None = None,
 ) -> dict[str, Any]:
     """What ``llmaccel run --format json`` prints: summary.json plus ``ops`` (per-op rows).
 
     ``roles`` maps op name -> role (from the trace's ``Op.role``); see :func:`op_role`.
     """
-    d = summary_dict(result, hw, workload, references)
+    d = summary_dict(result, hw, workload, references, warnings, generation)
     d["ops"] = [json_safe({**o.to_dict(), "role": op_role(o.name, roles)}) for o in result.ops]
     return d
 
@@ -366,6 +380,8 @@ def write(
     references: list[dict] | None = None,
     plots: bool = True,
     roles: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
+    generation: dict | None = None,
 ) -> Path:
     """Write a run folder atomically (see module docstring); returns its path.
 
@@ -373,7 +389,7 @@ def write(
     """
 
     def build(tmp: Path) -> None:
-        (tmp / SUMMARY).write_text(dumps(summary_dict(result, hw, workload, references)))
+        (tmp / SUMMARY).write_text(dumps(summary_dict(result, hw, workload, references, warnings, generation)))
         header, rows = _op_rows(result, roles)
         (tmp / OPS_CSV).write_text(_csv_text(header, rows))
         (tmp / LAYERS_CSV).write_text(_csv_text(LAYER_COLUMNS, _layer_rows(result)))

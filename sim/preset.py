@@ -7,11 +7,16 @@ Format (``sim/presets/<name>.yaml``, schema 1)::
     design: systolic            # the sim/<design> package that consumes it
     description: one line
     extends: other-preset       # optional: deep-merged underneath this file
+    default_quant: {value: w8a8, source: "why this design runs this format"}
     params:
       clock_mhz: {value: 500, source: "olive.md: ANT simulator config"}
       array:
         rows: {value: 32, source: "..."}
         dataflow: os            # non-numeric leaves may be plain
+
+``default_quant`` names the quantization preset (``workloads/quant_presets``) that
+``llmaccel run``/``trace`` use on this hardware when no ``--quant`` is given; it is
+inherited through ``extends`` unless the child names its own.
 
 A numeric leaf must be written ``{value: X, source: "..."}`` (optionally with
 ``unit`` and ``node_nm``); a bare number is rejected so that no constant enters
@@ -32,7 +37,7 @@ from llmaccel.workloads.errors import InputError
 
 PRESET_DIR = Path(__file__).parent / "presets"
 SCHEMA_VERSION = 1
-_TOP_KEYS = {"schema", "name", "design", "description", "extends", "params"}
+_TOP_KEYS = {"schema", "name", "design", "description", "extends", "params", "default_quant"}
 _LEAF_KEYS = {"value", "source", "unit", "node_nm"}
 
 
@@ -47,6 +52,9 @@ class HardwareConfig:
         sources: dotted key -> provenance text, for every numeric leaf.
         description: one line.
         path: file it came from (None when built in code).
+        default_quant: quantization preset this hardware runs unless ``--quant`` says otherwise
+            (None: the CLI default).
+        default_quant_source: why (paper section or "assumed: ...").
     """
 
     name: str
@@ -55,6 +63,8 @@ class HardwareConfig:
     sources: dict[str, str] = field(default_factory=dict)
     description: str = ""
     path: Path | None = None
+    default_quant: str | None = None
+    default_quant_source: str = ""
 
     def get(self, dotted: str, default: Any = ...) -> Any:
         """Value at a dotted key, e.g. ``hw.get("array.rows")``."""
@@ -85,7 +95,16 @@ class HardwareConfig:
                 raise InputError(f"override {dotted}", f"unknown field; allowed: {', '.join(sorted(node))}")
             node[parts[-1]] = value
             sources[dotted] = source
-        return HardwareConfig(self.name, self.design, params, sources, self.description, self.path)
+        return HardwareConfig(
+            self.name,
+            self.design,
+            params,
+            sources,
+            self.description,
+            self.path,
+            self.default_quant,
+            self.default_quant_source,
+        )
 
 
 def _split_leaves(node: Any, prefix: str, file: str, sources: dict[str, str]) -> Any:
@@ -196,4 +215,23 @@ def load_preset(name_or_path: str) -> HardwareConfig:
             raise InputError(f"{path}: {key}", "required string field")
     sources: dict[str, str] = {}
     params = _split_leaves(doc.get("params") or {}, "", str(path.name), sources)
-    return HardwareConfig(doc["name"], doc["design"], params, sources, doc.get("description", ""), path)
+    quant, quant_source = _default_quant(doc.get("default_quant"), path)
+    return HardwareConfig(
+        doc["name"], doc["design"], params, sources, doc.get("description", ""), path, quant, quant_source
+    )
+
+
+def _default_quant(entry: Any, path: Path) -> tuple[str | None, str]:
+    """``default_quant: {value: NAME, source: "..."}`` -> (NAME, source); absent -> (None, "")."""
+    if entry is None:
+        return None, ""
+    if (
+        not isinstance(entry, dict)
+        or set(entry) != {"value", "source"}
+        or not isinstance(entry["value"], str)
+        or not str(entry["source"]).strip()
+    ):
+        raise InputError(
+            f"{path}: default_quant", 'must be {value: QUANT_PRESET_NAME, source: "..."} with a non-empty source'
+        )
+    return entry["value"], str(entry["source"])

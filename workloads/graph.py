@@ -34,6 +34,13 @@ matrix engine computes under a causal mask; the useful causal part is
 follows residual_attn and norm_ffn follows residual_ffn; they run "prefill" only.
 
 A projection whose m is 1 (decode with one request) has kind ``gemv``.
+
+Mixture-of-experts layers (``ModelConfig.is_moe_layer``) replace ffn_gate .. ffn_down by
+``moe_router`` (m=T k=E n=experts), ``moe_topk``, the routed experts ``expert_gate/up/down``
+over the experts a batch touches (:func:`expert_groups`: uniform top-k routing),
+``expert_act``, ``expert_gate_mul``, ``moe_combine``, then any shared expert as
+ffn_gate .. ffn_down of its width (docs/workloads.md).  Encoder attention is
+bidirectional: the trace holds the full square, and no host may skip a causal half.
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ class _Shard:
     hq_t: int
     hkv_t: int
     group: int
+    expert_t: int = 0
+    shared_t: int = 0
 
 
 def _shard(model: ModelConfig, tp: int) -> _Shard:
@@ -73,11 +82,52 @@ def _shard(model: ModelConfig, tp: int) -> _Shard:
         raise InputError("--tp", f"must divide num_key_value_heads {hkv} or be a multiple of it, got {tp}")
     if F % tp:
         raise InputError("--tp", f"must divide intermediate_size {F}, got {tp}")
+    for width, what in (
+        (model.moe_intermediate_size, "moe_intermediate_size"),
+        (model.shared_expert_intermediate_size, "the shared expert width"),
+    ):
+        if width % tp:
+            raise InputError("--tp", f"must divide {what} {width}, got {tp}")
     hq_t = hq // tp
     hkv_t = hkv // tp if hkv % tp == 0 else 1  # tp > hkv: each rank holds one replicated KV head
     if hq_t % hkv_t:
         raise InputError("--tp", f"query heads per rank {hq_t} not a multiple of KV heads per rank {hkv_t}")
-    return _Shard(model.hidden_size, F // tp, model.head_dim, hq_t, hkv_t, hq_t // hkv_t)
+    return _Shard(
+        model.hidden_size,
+        F // tp,
+        model.head_dim,
+        hq_t,
+        hkv_t,
+        hq_t // hkv_t,
+        model.moe_intermediate_size // tp,
+        model.shared_expert_intermediate_size // tp,
+    )
+
+
+def touched_experts(tokens: int, experts: int, top_k: int) -> int:
+    """Distinct experts a batch of ``tokens`` routes to, under uniform independent top-k routing.
+
+    Each token picks ``top_k`` of ``experts`` distinct experts uniformly, so one expert is
+    missed by a token with probability ``1 - k/E`` and by all ``tokens`` with ``(1 - k/E)^B``:
+    the expected number touched is ``E * (1 - (1 - k/E)^B)``, rounded to the nearest
+    integer and kept within ``[k, min(E, B*k)]`` (one token touches exactly ``k``).
+    """
+    expected = experts * (1.0 - (1.0 - top_k / experts) ** tokens)
+    return max(top_k, min(experts, tokens * top_k, round(expected)))
+
+
+def expert_groups(tokens: int, experts: int, top_k: int) -> list[tuple[int, int]]:
+    """``[(rows, count), ...]``: the touched experts and the tokens each computes.
+
+    The ``B*k`` (token, expert) assignments are spread as evenly as integers allow over
+    the :func:`touched_experts` ``D``: ``B*k mod D`` experts get ``floor(B*k/D) + 1`` rows,
+    the rest ``floor(B*k/D)``.  So expert MACs total exactly ``B*k*E*F`` (compute as if
+    each expert took ``B*k/E`` tokens) and expert weights are read for ``D`` experts.
+    """
+    A = tokens * top_k
+    D = touched_experts(tokens, experts, top_k)
+    lo, extra = divmod(A, D)
+    return [(rows, count) for rows, count in ((lo + 1, extra), (lo, D - extra)) if count and rows]
 
 
 def _check_requests(model: ModelConfig, phase: str, requests: list[Request]) -> None:
@@ -160,7 +210,7 @@ class _Builder:
         if model.position_embedding == "rope":
             self._vec(ops, L, "rope", OpKind.ROPE, qkv_n[0] + qkv_n[1], "rotary")
         sc, sm, cx = self.q["attn_score"], self.q["softmax"], self.q["attn_context"]
-        smd = "alibi_softmax" if model.position_embedding == "alibi" else "softmax"
+        smd = {"alibi": "alibi_softmax", "relative": "relative_bias_softmax"}.get(model.position_embedding, "softmax")
         g, h, d, kvc = s.group, s.hkv_t, s.d, self.kv_class
         pre = f"L{L}."
         for suf, rows, keys, rid in self.attn:
@@ -208,18 +258,118 @@ class _Builder:
             )
         self._mm(ops, L, "o_proj", T, qkv_n[0], s.E)
         self._vec(ops, L, "residual_attn", OpKind.ELTWISE, s.E, "add")
-        self._vec(ops, L, "norm_attn" if enc else "norm_ffn", OpKind.NORM, s.E, model.norm)
-        if model.gated_ffn:
-            self._mm(ops, L, "ffn_gate", T, s.E, s.F_t)
-        self._mm(ops, L, "ffn_up", T, s.E, s.F_t)
-        self._vec(ops, L, "act", OpKind.ACTIVATION, s.F_t, model.hidden_act)
-        if model.gated_ffn:
-            self._vec(ops, L, "gate_mul", OpKind.ELTWISE, s.F_t, "mul")
-        self._mm(ops, L, "ffn_down", T, s.F_t, s.E)
+        if enc:
+            self._vec(ops, L, "norm_attn", OpKind.NORM, s.E, model.norm)
+        elif not model.parallel_attn:
+            self._vec(ops, L, "norm_ffn", OpKind.NORM, s.E, model.norm)
+        if model.is_moe_layer(L):
+            self._moe(ops, L)
+            if self.s.shared_t:
+                self._ffn(ops, L, self.s.shared_t)
+        else:
+            self._ffn(ops, L, s.F_t)
         self._vec(ops, L, "residual_ffn", OpKind.ELTWISE, s.E, "add")
         if enc:
             self._vec(ops, L, "norm_ffn", OpKind.NORM, s.E, model.norm)
         return ops
+
+    def _ffn(self, ops: list[Op], L: int, width: int) -> None:
+        """Dense FFN (or a MoE layer's shared expert) of ``width`` columns per rank."""
+        s, T, model = self.s, self.T, self.model
+        if model.gated_ffn:
+            self._mm(ops, L, "ffn_gate", T, s.E, width)
+        self._mm(ops, L, "ffn_up", T, s.E, width)
+        self._vec(ops, L, "act", OpKind.ACTIVATION, width, model.hidden_act)
+        if model.gated_ffn:
+            self._vec(ops, L, "gate_mul", OpKind.ELTWISE, width, "mul")
+        self._mm(ops, L, "ffn_down", T, width, s.E)
+
+    def _moe(self, ops: list[Op], L: int) -> None:
+        """Router, top-k, routed experts and their weighted sum (see :func:`expert_groups`)."""
+        s, T, model, ph = self.s, self.T, self.model, self.phase
+        k_top = model.experts_per_token
+        self._mm(ops, L, "moe_router", T, s.E, model.num_experts)
+        self._vec(ops, L, "moe_topk", OpKind.SOFTMAX, model.num_experts, f"softmax_top{k_top}")
+        if model.shared_expert_gate:
+            self._mm(ops, L, "shared_expert_gate", T, s.E, 1)
+        groups = expert_groups(T, model.num_experts, k_top)
+        pre = f"L{L}."
+
+        def expert_mm(role: str, k: int, n: int) -> None:
+            a, b, o = self.q[role]
+            for rows, count in groups:
+                kind = _V if rows == 1 else _G
+                ops.append(
+                    Op(f"{pre}{role}.m{rows}", kind, L, ph, rows, n, k, count, a, b, o, "weight", self.ids, "", role)
+                )
+
+        W = s.expert_t
+        if model.gated_ffn:
+            expert_mm("expert_gate", s.E, W)
+        expert_mm("expert_up", s.E, W)
+        a, b, o = self.q["expert_act"]
+        A = T * k_top  # (token, expert) assignments
+        ops.append(
+            Op(
+                f"{pre}expert_act",
+                OpKind.ACTIVATION,
+                L,
+                ph,
+                A,
+                W,
+                0,
+                1,
+                a,
+                b,
+                o,
+                "act",
+                self.ids,
+                model.hidden_act,
+                "expert_act",
+            )
+        )
+        if model.gated_ffn:
+            a, b, o = self.q["expert_gate_mul"]
+            ops.append(
+                Op(
+                    f"{pre}expert_gate_mul",
+                    OpKind.ELTWISE,
+                    L,
+                    ph,
+                    A,
+                    W,
+                    0,
+                    1,
+                    a,
+                    b,
+                    o,
+                    "act",
+                    self.ids,
+                    "mul",
+                    "expert_gate_mul",
+                )
+            )
+        expert_mm("expert_down", W, s.E)
+        a, b, o = self.q["moe_combine"]
+        ops.append(
+            Op(
+                f"{pre}moe_combine",
+                OpKind.ELTWISE,
+                L,
+                ph,
+                T,
+                s.E,
+                0,
+                k_top,
+                a,
+                b,
+                o,
+                "act",
+                self.ids,
+                "weighted_sum",
+                "moe_combine",
+            )
+        )
 
     def head(self, tp: int) -> list[Op]:
         """Final norm and the output head (decoder: LM head on the last position of
@@ -362,6 +512,7 @@ def build_trace(
     ops: list[Op] = [b.embed()] if include_lm_head else []
     block0 = b.block(0)
     ops.extend(block0)
+    templates = {model.is_moe_layer(0): block0}  # dense and MoE blocks differ in their FFN
     chunk = 8  # layers per progress step
     steps = range(1, n_layers, chunk)
     if progress and sys.stderr.isatty():
@@ -369,7 +520,15 @@ def build_trace(
 
         steps = tqdm(steps, desc=f"trace {model.name}", unit=f"{chunk} layers", file=sys.stderr, leave=False)
     for first in steps:
-        ops.extend(_relayer(block0, range(first, min(first + chunk, n_layers))))
+        layers_ = range(first, min(first + chunk, n_layers))
+        if not model.is_moe:
+            ops.extend(_relayer(block0, layers_))
+            continue
+        for L in layers_:
+            moe = model.is_moe_layer(L)
+            if moe not in templates:
+                templates[moe] = b.block(L)
+            ops.extend(_relayer(templates[moe], [L]))
     if include_lm_head:
         ops.extend(b.head(tp))
     meta = {
@@ -384,4 +543,30 @@ def build_trace(
         "attention": "dense (causal mask not exploited)" if phase == "prefill" else "one query row per request",
         "model_config": model.to_dict(),
     }
+    if model.is_moe:
+        meta["moe"] = moe_summary(model, b.T, qp, n_layers, tp)
     return Trace(model.name, ops, requests, meta)
+
+
+def moe_summary(model: ModelConfig, tokens: int, quant: QuantPreset, layers: int, tp: int = 1) -> dict:
+    """Routing assumption and expert weight bytes (capacity vs traffic) of a MoE step.
+
+    Capacity holds every expert of every MoE layer (of this rank); the step reads the
+    touched experts only.  Bytes at the ``expert_up`` weight format of ``quant``.
+    """
+    E, k = model.num_experts, model.experts_per_token
+    moe_layers = sum(model.is_moe_layer(L) for L in range(layers))
+    mats = 3 if model.gated_ffn else 2
+    per_expert = mats * model.hidden_size * (model.moe_intermediate_size // tp)
+    bits = quant.spec_for("expert_up")[1].storage_bits_per_value()
+    touched = touched_experts(tokens, E, k)
+    return {
+        "routing": "uniform top-k: touched experts E*(1-(1-k/E)^B), B*k/E tokens per expert",
+        "experts": E,
+        "experts_per_token": k,
+        "touched_experts": touched,
+        "tokens_per_expert": tokens * k / E,
+        "moe_layers": moe_layers,
+        "expert_weight_bytes_capacity": per_expert * E * moe_layers * bits / 8,
+        "expert_weight_bytes_read": per_expert * touched * moe_layers * bits / 8,
+    }

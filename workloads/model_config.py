@@ -26,7 +26,21 @@ class ModelConfig:
         position_embedding: ``"learned"`` (absolute table added to the input),
             ``"rope"`` (rotary, applied to q and k in every block: a ``rope`` op),
             or ``"alibi"`` (a bias added to the scores).  Optional, additive
-            field (default ``"learned"``) used by ``workloads.graph``.
+            field (default ``"learned"``) used by ``workloads.graph``;
+            ``"relative"`` (T5: a learned bucketed bias added to the scores).
+        parallel_attn: attention and FFN read the block input through one shared
+            norm (Falcon-7B ``parallel_attn``): the block has no separate ``norm_ffn``.
+
+    Mixture of experts (all 0 / empty for a dense model; see docs/workloads.md):
+        num_experts: routed experts per MoE layer (Mixtral ``num_local_experts``,
+            Qwen-MoE ``num_experts``, DeepSeek ``n_routed_experts``).
+        experts_per_token: experts each token is routed to (top-k).
+        moe_intermediate_size: FFN width of one routed expert.
+        shared_expert_intermediate_size: total FFN width of the always-on shared
+            expert(s) of a MoE layer (0: none).
+        shared_expert_gate: Qwen-MoE's sigmoid gate of the shared expert (an E x 1 GEMM).
+        dense_layers: indices of layers that keep the dense FFN (``intermediate_size``)
+            in a MoE model (DeepSeek ``first_k_dense_replace``, Qwen ``mlp_only_layers``).
     """
 
     name: str
@@ -43,10 +57,46 @@ class ModelConfig:
     arch: str = "decoder"
     head_dim_override: int | None = None
     position_embedding: str = "learned"
+    parallel_attn: bool = False
+    num_experts: int = 0
+    experts_per_token: int = 0
+    moe_intermediate_size: int = 0
+    shared_expert_intermediate_size: int = 0
+    shared_expert_gate: bool = False
+    dense_layers: tuple[int, ...] = ()
 
     @property
     def head_dim(self) -> int:
         return self.head_dim_override or self.hidden_size // self.num_attention_heads
 
+    @property
+    def is_moe(self) -> bool:
+        """True for a mixture-of-experts model."""
+        return self.num_experts > 0
+
+    def is_moe_layer(self, layer: int) -> bool:
+        """Whether block ``layer`` has routed experts (else the dense FFN)."""
+        return self.is_moe and layer not in self.dense_layers
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Fields as a dict; the optional fields appear only when they differ from a dense,
+        sequential block (so records of dense models keep their keys)."""
+        d = asdict(self)
+        for key in _OPTIONAL:
+            if d[key] == _OPTIONAL[key]:
+                del d[key]
+        if "dense_layers" in d:
+            d["dense_layers"] = list(d["dense_layers"])
+        return d
+
+
+#: Fields added after the first records were written -> their neutral (dense) value.
+_OPTIONAL = {
+    "parallel_attn": False,
+    "num_experts": 0,
+    "experts_per_token": 0,
+    "moe_intermediate_size": 0,
+    "shared_expert_intermediate_size": 0,
+    "shared_expert_gate": False,
+    "dense_layers": (),
+}

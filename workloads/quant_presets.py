@@ -22,6 +22,11 @@ QuantSpec mapping.  Missing operands fall back to ``default``.  Role groups:
 activation, rope, residuals, gate_mul, embed).  A specific role overrides its group.
 
 Designs may add their own preset files under a distinct name.
+
+:func:`with_bits` composes per-operand widths (the CLI's ``--wbits --abits
+--kvbits --wgroup``) onto a preset: weights are operand ``b`` of the ``linear``
+roles, activations operand ``a`` of the ``linear`` and ``attention`` roles, the
+KV cache operand ``b`` of the ``attention`` roles.
 """
 
 from __future__ import annotations
@@ -39,8 +44,26 @@ PRESET_DIR = Path(__file__).parent / "quant_presets"
 SCHEMA_VERSION = 1
 
 #: Every op role of workloads.graph (see workloads/ops.py) plus ``gemm`` (CSV GEMM lists).
+#: Mixture-of-experts roles: ``moe_router`` (token -> expert logits), ``expert_gate/up/down``
+#: (routed experts), ``shared_expert_gate`` (Qwen-MoE's sigmoid gate of the shared expert),
+#: ``moe_topk`` (router softmax + top-k), ``expert_act``, ``expert_gate_mul``, ``moe_combine``.
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
-    "linear": ("q_proj", "k_proj", "v_proj", "o_proj", "ffn_gate", "ffn_up", "ffn_down", "lm_head", "gemm"),
+    "linear": (
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "ffn_gate",
+        "ffn_up",
+        "ffn_down",
+        "lm_head",
+        "gemm",
+        "moe_router",
+        "expert_gate",
+        "expert_up",
+        "expert_down",
+        "shared_expert_gate",
+    ),
     "attention": ("attn_score", "attn_context"),
     "vector": (
         "softmax",
@@ -53,6 +76,10 @@ ROLE_GROUPS: dict[str, tuple[str, ...]] = {
         "residual_ffn",
         "gate_mul",
         "embed",
+        "moe_topk",
+        "expert_act",
+        "expert_gate_mul",
+        "moe_combine",
     ),
 }
 ROLES: tuple[str, ...] = tuple(r for g in ROLE_GROUPS.values() for r in g)
@@ -203,4 +230,80 @@ def get_quant(name_or_path: str | QuantPreset) -> QuantPreset:
     return _load(path)
 
 
-__all__ = ["QuantPreset", "ROLES", "ROLE_GROUPS", "get_quant", "quant_names", "parse_preset", "SparsitySpec"]
+#: Operand widths the bit flags accept (bits): the integer formats of quant_spec.FORMATS and fp16.
+FLAG_BITS = (2, 3, 4, 8, 16)
+#: Group metadata per group of ``b`` weight bits: an fp16 scale plus a ``b``-bit zero point
+#: (the convention of the shipped ``*-g128`` presets: 16 + 4 = 20 bits for INT4).
+GROUP_SCALE_BASE_BITS = 16
+#: Format families that have a variant at each width: family -> width -> format name.
+_WIDTH_VARIANTS = {
+    "ovp": {4: "ovp4", 8: "ovp8"},
+    "ant": {4: "ant4", 8: "ant8"},
+}
+
+
+def _at_width(spec: QuantSpec, bits: int, group: int | None, flag: str) -> QuantSpec:
+    """``spec`` re-expressed at ``bits`` (same family where it has that width, else INT; 16 -> fp16)."""
+    if isinstance(bits, bool) or bits not in FLAG_BITS:
+        raise InputError(flag, f"allowed: {', '.join(map(str, FLAG_BITS))}; got {bits!r}")
+    if bits == 16:
+        if group is not None:
+            raise InputError("--wgroup", "needs integer weights (--wbits 2, 3, 4 or 8), not 16-bit")
+        return spec if spec.family == "float" and spec.bits == 16 else named("fp16")
+    if group is not None or spec.family == "int-group":
+        size = group if group is not None else spec.group_size
+        return QuantSpec(f"int{bits}-group", bits, size, GROUP_SCALE_BASE_BITS + bits, spec.sparsity)
+    fmt = _WIDTH_VARIANTS.get(spec.family, {}).get(bits, f"int{bits}")
+    return QuantSpec(fmt, bits, None, 0, spec.sparsity)
+
+
+def with_bits(
+    preset: str | QuantPreset,
+    wbits: int | None = None,
+    abits: int | None = None,
+    kvbits: int | None = None,
+    wgroup: int | None = None,
+) -> QuantPreset:
+    """``preset`` with weight / activation / KV-cache operands set to the given widths.
+
+    Only the named operands change; everything else (vector ops, outputs, sparsity
+    patterns) stays as the preset has it.  ``wgroup`` makes weights group-quantized
+    (``int<w>-group``, group size ``wgroup``, fp16 scale + zero point per group).
+    No flag: the preset itself.  The result is named ``<preset>+wbits4+...``.
+    """
+    base = get_quant(preset)
+    if wbits is None and abits is None and kvbits is None and wgroup is None:
+        return base
+    if wgroup is not None and (isinstance(wgroup, bool) or not isinstance(wgroup, int) or wgroup <= 0):
+        raise InputError("--wgroup", f"must be a positive integer (values per weight group), got {wgroup!r}")
+    table = dict(base.table)
+    for role in ROLE_GROUPS["linear"]:
+        a, b, o = table[role]
+        if wbits is not None or wgroup is not None:
+            b = _at_width(b, wbits if wbits is not None else b.bits, wgroup, "--wbits")
+        if abits is not None:
+            a = _at_width(a, abits, None, "--abits")
+        table[role] = (a, b, o)
+    for role in ROLE_GROUPS["attention"]:
+        a, b, o = table[role]
+        if abits is not None:
+            a = _at_width(a, abits, None, "--abits")
+        if kvbits is not None:
+            b = _at_width(b, kvbits, None, "--kvbits")
+        table[role] = (a, b, o)
+    flags = (("wbits", wbits), ("abits", abits), ("kvbits", kvbits), ("wgroup", wgroup))
+    name = base.name + "".join(f"+{f}{v}" for f, v in flags if v is not None)
+    what = ", ".join(f"--{f} {v}" for f, v in flags if v is not None)
+    return QuantPreset(name, table, f"{base.description} (with {what})", base.source, base.path)
+
+
+__all__ = [
+    "QuantPreset",
+    "ROLES",
+    "ROLE_GROUPS",
+    "get_quant",
+    "quant_names",
+    "with_bits",
+    "parse_preset",
+    "SparsitySpec",
+]

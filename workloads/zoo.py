@@ -14,17 +14,21 @@ Each model is one YAML file ``workloads/zoo/<name>.yaml``::
 
 Every numeric leaf is ``{value, source}``; a bare number is rejected.
 :func:`get_model` also accepts a path to a Hugging Face ``config.json`` (or a
-folder holding one), read by :mod:`workloads.hf_config`.
+folder holding one), read by :mod:`workloads.hf_config`, and a Hub id
+``org/name``: a zoo alias (``meta-llama/Llama-2-7b-hf``) or, failing that, the
+model's config.json in the local Hugging Face cache (:mod:`workloads.hf_cache`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
 
 from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.hf_cache import find_config, is_hf_id
 from llmaccel.workloads.hf_config import load_hf_config
 from llmaccel.workloads.model_config import ModelConfig
 
@@ -103,8 +107,13 @@ def get_model(name_or_path: str) -> ModelConfig:
     p = Path(str(name_or_path))
     if p.suffix == ".json" or p.is_dir() or p.exists():
         return load_hf_config(p)
+    text = str(name_or_path).strip()
+    if is_hf_id(text):
+        return replace(load_hf_config(find_config(text)), name=text)
     raise InputError(
-        "model", f"unknown model {name_or_path!r}; allowed: {', '.join(model_names())} or a config.json path"
+        "model",
+        f"unknown model {name_or_path!r}; allowed: {', '.join(model_names())}, a config.json path "
+        "or a Hugging Face id (org/name) in the local cache",
     )
 
 

@@ -1,18 +1,24 @@
 """``llmaccel quant-eval``: quantization quality of OVP-4/8 and its baselines on weight tensors.
 
 Per tensor (2-D weights, Hugging Face ``[out_features, in_features]`` layout:
-pairs and ANT/int scales run along ``in_features`` = the reduction axis, one
+pairs, groups and ANT/int scales run along ``in_features`` = the reduction axis, one
 scale per output channel) and overall: MSE, SQNR (dB), and for OVP the chosen
-normal type and the fractions of outlier-normal / outlier-outlier pairs.
+normal type (``ovp_normal``: int4 or flint4 at 4 bits) and the fractions of
+outlier-normal / outlier-outlier pairs.
 
-Methods: ``ovp4``, ``ovp8`` (workloads.quant.ovp), ``int4``, ``int8``
-(symmetric per channel), ``ant4`` (int4/flint4 type per tensor, scale per channel), ``gobo`` (3-bit
-dictionary + FP32 outliers beyond 3 sigma), ``olaccel`` (4-bit + 3 % 8-bit
-outliers).  Input: a ``.safetensors``/``.npy``/``.npz`` file or a checkpoint
-folder; without one, synthetic heavy-tailed tensors (Student-t, a few outlier
-input channels), seeded.  ``--max-rows`` evaluates the first N output channels
-of large tensors (scales are per channel, so those rows are quantized exactly
-as in the full tensor, except GOBO/OLAccel/ANT whose statistics are per tensor).
+Methods: ``ovp4``, ``ovp8`` (workloads.quant.ovp), ``int4``, ``int8`` (symmetric
+per channel), ``ant4`` (int4/flint4 type per tensor, scale per channel), ``gobo``
+(3-bit dictionary + FP32 outliers beyond 3 sigma), ``olaccel`` (4-bit + 3 % 8-bit
+outliers), ``int4-group``, ``int3-group``, ``int2-group`` (MixPE-style asymmetric
+min/max groups of ``--group-size`` along the reduction, fp16 scale and zero point).
+
+Input: a ``.safetensors``/``.npy``/``.npz`` file or a checkpoint folder, of which
+only the Linear weights are evaluated by default (workloads.checkpoint: 2-D float
+``*.weight`` tensors, no embeddings, position tables or norms; ``--include`` /
+``--exclude`` patterns change that, and the skipped tensors are counted in the
+output).  Without a path: synthetic heavy-tailed tensors (Student-t, a few outlier
+input channels), seeded.  Every row of every tensor is evaluated unless
+``--max-rows N`` samples the first N output channels, which the output states.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import math
 import os
 import sys
@@ -30,8 +37,35 @@ import numpy as np
 
 from llmaccel.workloads.errors import InputError, require_positive_int
 
-METHODS = ("ovp4", "ovp8", "int4", "int8", "ant4", "gobo", "olaccel")
-COLUMNS = ("tensor", "method", "elements", "mse", "sqnr_db", "detail", "outlier_normal_pairs", "outlier_outlier_pairs")
+METHODS = (
+    "ovp4",
+    "ovp8",
+    "int4",
+    "int8",
+    "ant4",
+    "gobo",
+    "olaccel",
+    "int4-group",
+    "int3-group",
+    "int2-group",
+)
+#: Methods run when --methods is not given.
+DEFAULT_METHODS = ("ovp4", "ovp8", "int4", "int8", "ant4", "gobo", "olaccel", "int4-group")
+#: MixPE's group size (spec/mixpe.md: g128).
+DEFAULT_GROUP_SIZE = 128
+COLUMNS = (
+    "tensor",
+    "method",
+    "elements",
+    "mse",
+    "sqnr_db",
+    "detail",
+    "outlier_normal_pairs",
+    "outlier_outlier_pairs",
+    "ovp_normal",
+    "rows",
+    "rows_total",
+)
 #: Synthetic tensors: Student-t degrees of freedom, outlier input channels and their gain.
 SYNTH_DOF = 4.0
 SYNTH_OUTLIER_CHANNELS = 4
@@ -39,20 +73,53 @@ SYNTH_OUTLIER_GAIN = 20.0
 SYNTH_STD = 0.02
 
 
+def _patterns(items: list[str] | None) -> list[str]:
+    return [p.strip() for item in items or [] for p in item.split(",") if p.strip()]
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "quant-eval",
-        help="MSE/SQNR of OVP-4/8, int4/8, ANT-4, GOBO, OLAccel on weight tensors",
+        help="MSE/SQNR of OVP-4/8, int4/8, ANT-4, GOBO, OLAccel, group INT4/3/2 on weight tensors",
         description=__doc__.split("\n\n")[0],
+        epilog="examples:\n  llmaccel quant-eval ckpt/            # Linear weights of a checkpoint folder\n"
+        "  llmaccel quant-eval ckpt/ --include '*attention*' --methods ovp4,int4-group --group-size 64\n"
+        "  llmaccel quant-eval model.safetensors --max-rows 256 --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", nargs="?", help="tensor file or checkpoint folder (default: synthetic tensors)")
-    p.add_argument("--methods", default=",".join(METHODS), help=f"comma list of {', '.join(METHODS)}")
-    p.add_argument("--max-rows", type=int, default=512, help="evaluate at most this many output channels per tensor")
+    p.add_argument(
+        "path",
+        nargs="?",
+        help="tensor file, checkpoint folder or Hub id (org/name) in the local HF cache (default: synthetic tensors)",
+    )
+    p.add_argument(
+        "--methods", default=",".join(DEFAULT_METHODS), help=f"comma list of {', '.join(METHODS)} (default %(default)s)"
+    )
+    p.add_argument(
+        "--group-size",
+        type=int,
+        default=DEFAULT_GROUP_SIZE,
+        help="values per group of the *-group methods (default %(default)s)",
+    )
+    p.add_argument(
+        "--include",
+        action="append",
+        metavar="PATTERN",
+        help="evaluate only tensors whose name matches (shell pattern, comma list, repeatable); replaces the Linear-name rule",
+    )
+    p.add_argument("--exclude", action="append", metavar="PATTERN", help="skip tensors whose name matches (repeatable)")
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=None,
+        help="sample the first N output channels of each tensor (default: all rows; the output states any sampling)",
+    )
     p.add_argument("--max-tensors", type=int, default=0, help="stop after N tensors (0: all)")
     p.add_argument("--synthetic", default="4x256x1024", help="synthetic set: COUNTxROWSxCOLS (default 4x256x1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic tensors")
     p.add_argument("--csv", help="also write the table as CSV to this file")
-    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -72,24 +139,29 @@ def synthetic(spec: str, seed: int):
         yield f"synthetic.{t}", w
 
 
-def evaluate(w: np.ndarray, method: str) -> tuple[np.ndarray, str, dict]:
-    """Quantize-dequantize ``w`` [out, in] with ``method``: (xq, detail, pair stats)."""
-    from llmaccel.workloads.quant import ant, outlier, ovp
+def evaluate(w: np.ndarray, method: str, group_size: int = DEFAULT_GROUP_SIZE) -> tuple[np.ndarray, str, dict, str]:
+    """Quantize-dequantize ``w`` [out, in] with ``method``: (xq, detail, pair stats, OVP normal type or "")."""
+    from llmaccel.workloads.quant import fast_search, group, outlier, ovp
 
     if method in ("ovp4", "ovp8"):
-        t = ovp.ovp_quantize(w, 4 if method == "ovp4" else 8, axis=1, channel_axis=0)
-        return t.dequantize(), t.fmt.normal, ovp.pair_stats(t.stats)
+        t = fast_search.ovp_quantize_rows(w, 4 if method == "ovp4" else 8)
+        return t.dequantize(), t.fmt.normal, ovp.pair_stats(t.stats), t.fmt.normal
     if method in ("int4", "int8"):
-        return ant.int_quantize(w, int(method[3:]), axis=0), "per-channel", {}
+        xq, _ = fast_search.ant_quantize_rows(w, int(method[3:]), (method,))
+        return xq, "per-channel", {}, ""
     if method == "ant4":
-        codes, name, scale = ant.ant_quantize(w, 4, axis=0)
-        return ant.ant_dequantize(codes, name, scale), name, {}
+        xq, name = fast_search.ant_quantize_rows(w, 4)
+        return xq, name, {}, ""
     if method == "gobo":
         r = outlier.gobo_quantize(w, 3)
-        return r.xq, f"outliers {100 * r.outlier_frac:.3f}%", {}
+        return r.xq, f"outliers {100 * r.outlier_frac:.3f}%", {}, ""
     if method == "olaccel":
         r = outlier.olaccel_quantize(w, 4, 8, 0.03)
-        return r.xq, f"outliers {100 * r.outlier_frac:.2f}%", {}
+        return r.xq, f"outliers {100 * r.outlier_frac:.2f}%", {}, ""
+    if method.endswith("-group"):
+        bits = int(method[3])
+        q = group.quantize_weights(np.asarray(w, np.float64).T, bits, group_size, scale_format="fp16")
+        return q.dequantize().T, f"g{group_size} asym fp16 scale", {}, ""
     raise InputError("--methods", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
 
 
@@ -97,42 +169,67 @@ def _fmt(x: float) -> str:
     return "inf" if math.isinf(x) else f"{x:.6g}"
 
 
-def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -> list[dict]:
+def evaluate_all(
+    tensors,
+    methods: list[str],
+    max_rows: int | None,
+    max_tensors: int,
+    group_size: int = DEFAULT_GROUP_SIZE,
+    progress: bool = False,
+) -> list[dict]:
+    """Rows per (tensor, method) and an OVERALL row per method (signal and noise summed over tensors)."""
     from llmaccel.workloads.quant.metrics import sqnr_db
 
     rows: list[dict] = []
     tot = {m: [0.0, 0.0, 0] for m in methods}  # signal, noise, elements
-    for i, (name, w) in enumerate(tensors):
-        if max_tensors and i >= max_tensors:
-            break
-        w = np.asarray(w, dtype=np.float64)[:max_rows]
-        if w.size == 0 or not np.isfinite(w).all():
-            raise InputError(f"tensor {name}", "must be non-empty and finite")
-        for m in methods:
-            xq, detail, ps = evaluate(w, m)
-            noise = float(np.sum((w - xq) ** 2))
-            tot[m][0] += float(np.sum(w**2))
-            tot[m][1] += noise
-            tot[m][2] += w.size
-            rows.append(
-                {
-                    "tensor": name,
-                    "method": m,
-                    "elements": w.size,
-                    "mse": noise / w.size,
-                    "sqnr_db": sqnr_db(w, xq),
-                    "detail": detail,
-                    "outlier_normal_pairs": ps.get("outlier_normal_frac", ""),
-                    "outlier_outlier_pairs": ps.get("outlier_outlier_frac", ""),
-                }
-            )
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc="quant-eval", unit="tensor", file=sys.stderr, leave=False)
+    try:
+        for i, (name, w) in enumerate(tensors):
+            if max_tensors and i >= max_tensors:
+                break
+            total_rows = int(np.shape(w)[0]) if np.ndim(w) else 0
+            w = np.asarray(w[:max_rows] if max_rows else w, dtype=np.float64)
+            if w.size == 0 or not np.isfinite(w).all():
+                raise InputError(f"tensor {name}", "must be non-empty and finite")
+            for m in methods:
+                xq, detail, ps, normal = evaluate(w, m, group_size)
+                noise = float(np.sum((w - xq) ** 2))
+                tot[m][0] += float(np.sum(w**2))
+                tot[m][1] += noise
+                tot[m][2] += w.size
+                rows.append(
+                    {
+                        "tensor": name,
+                        "method": m,
+                        "elements": w.size,
+                        "mse": noise / w.size,
+                        "sqnr_db": sqnr_db(w, xq),
+                        "detail": detail,
+                        "outlier_normal_pairs": ps.get("outlier_normal_frac", ""),
+                        "outlier_outlier_pairs": ps.get("outlier_outlier_frac", ""),
+                        "ovp_normal": normal,
+                        "rows": int(w.shape[0]),
+                        "rows_total": total_rows,
+                    }
+                )
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
     if not rows:
-        raise InputError("path", "no 2-D tensors found")
+        raise InputError("path", "no tensors to evaluate (see --include/--exclude)")
     for m in methods:
         s, n, e = tot[m]
-        on = [r["outlier_normal_pairs"] for r in rows if r["method"] == m and r["outlier_normal_pairs"] != ""]
-        oo = [r["outlier_outlier_pairs"] for r in rows if r["method"] == m and r["outlier_outlier_pairs"] != ""]
-        w_el = [r["elements"] for r in rows if r["method"] == m and r["outlier_normal_pairs"] != ""]
+        mine = [r for r in rows if r["method"] == m]
+        on = [r["outlier_normal_pairs"] for r in mine if r["outlier_normal_pairs"] != ""]
+        oo = [r["outlier_outlier_pairs"] for r in mine if r["outlier_outlier_pairs"] != ""]
+        w_el = [r["elements"] for r in mine if r["outlier_normal_pairs"] != ""]
+        normals = sorted({r["ovp_normal"] for r in mine if r["ovp_normal"]})
         rows.append(
             {
                 "tensor": "OVERALL",
@@ -143,6 +240,9 @@ def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -
                 "detail": "",
                 "outlier_normal_pairs": float(np.average(on, weights=w_el)) if on else "",
                 "outlier_outlier_pairs": float(np.average(oo, weights=w_el)) if oo else "",
+                "ovp_normal": " ".join(f"{k}:{sum(r['ovp_normal'] == k for r in mine)}" for k in normals),
+                "rows": sum(r["rows"] for r in mine),
+                "rows_total": sum(r["rows_total"] for r in mine),
             }
         )
     return rows
@@ -157,8 +257,8 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def to_table(rows: list[dict]) -> str:
-    head = ("tensor", "method", "elements", "MSE", "SQNR dB", "detail", "O-N pairs %", "O-O pairs %")
+def to_table(rows: list[dict], notes: list[str] = ()) -> str:
+    head = ("tensor", "method", "elements", "MSE", "SQNR dB", "detail", "OVP normal", "O-N pairs %", "O-O pairs %")
     body = [
         (
             r["tensor"],
@@ -167,6 +267,7 @@ def to_table(rows: list[dict]) -> str:
             f"{r['mse']:.4g}",
             f"{r['sqnr_db']:.2f}",
             r["detail"],
+            r["ovp_normal"],
             "" if r["outlier_normal_pairs"] == "" else f"{100 * r['outlier_normal_pairs']:.3f}",
             "" if r["outlier_outlier_pairs"] == "" else f"{100 * r['outlier_outlier_pairs']:.4f}",
         )
@@ -174,7 +275,12 @@ def to_table(rows: list[dict]) -> str:
     ]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(head), line(["-" * w for w in widths]), *(line(b) for b in body)]) + "\n"
+    lines = [line(head), line(["-" * w for w in widths]), *(line(b) for b in body)]
+    return "\n".join([*lines, "", *notes]) + "\n"
+
+
+def _json_safe(x):
+    return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -186,24 +292,52 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmaccel.progress import enabled
+
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
         if m not in METHODS:
             raise InputError("--methods", f"unknown method {m!r}; allowed: {', '.join(METHODS)}")
     if not methods:
         raise InputError("--methods", f"need at least one of {', '.join(METHODS)}")
-    max_rows = require_positive_int("--max-rows", args.max_rows)
+    max_rows = None if args.max_rows is None else require_positive_int("--max-rows", args.max_rows)
+    group_size = require_positive_int("--group-size", args.group_size)
     if args.max_tensors < 0:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
     if args.path:
-        from llmaccel.workloads.tensors import iter_weights
+        from llmaccel.workloads.checkpoint import Selection, linear_weights
+        from llmaccel.workloads.hf_cache import find_config, is_hf_id
 
-        tensors = iter_weights(args.path, ndim=2)
+        path = Path(args.path)
+        if not path.exists():
+            if not is_hf_id(args.path):
+                raise InputError("path", f"not found: {args.path}")
+            path = find_config(args.path).parent  # a Hub id: its snapshot folder in the local cache
+        selection = Selection()
+        tensors = linear_weights(path, _patterns(args.include), _patterns(args.exclude), selection)
     else:
+        selection = None
         tensors = synthetic(args.synthetic, args.seed)
-    rows = evaluate_all(tensors, methods, max_rows, args.max_tensors)
+    rows = evaluate_all(tensors, methods, max_rows, args.max_tensors, group_size, progress=enabled(args.quiet))
+    sampling = f"first {max_rows} output rows of each tensor (--max-rows)" if max_rows else "all rows of every tensor"
+    notes = [f"rows evaluated: {sampling}"]
+    if selection is not None:
+        notes.insert(0, f"tensors: {selection.describe()}")
     text = to_csv(rows)
     if args.csv:
         _write_atomic(Path(args.csv), text)
-    sys.stdout.write(text if args.format == "csv" else to_table(rows))
+    if args.format == "csv":
+        sys.stdout.write(text)
+    elif args.format == "json":
+        doc = {
+            "methods": methods,
+            "group_size": group_size,
+            "sampling": sampling,
+            "selection": selection.describe() if selection is not None else f"synthetic {args.synthetic}",
+            "skipped": dict(sorted(selection.skipped.items())) if selection is not None else {},
+            "rows": [{k: _json_safe(v) for k, v in r.items()} for r in rows],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(to_table(rows, notes))
     return 0

@@ -1,6 +1,6 @@
 """``llmaccel run``: simulate one model step (or a trace file) on one hardware preset.
 
-Flow: workloads.zoo.get_model -> workloads.graph.build_trace -> design.compile ->
+Flow: workloads.zoo.get_model -> llmaccel.workload (the one workload builder) -> design.compile ->
 design.simulate -> reports.run_folder.write (only with --out) -> table or JSON on stdout.
 """
 
@@ -9,17 +9,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from llmaccel import config
+from llmaccel import config, generation, precision
 from llmaccel.progress import stages
 
 EPILOG = f"""\
-defaults: --hw {config.DEFAULT_HW} --model {config.DEFAULT_MODEL} --phase {config.DEFAULT_PHASE} \
---batch {config.DEFAULT_BATCH} --prompt-len {config.DEFAULT_PROMPT_LEN} --gen-len {config.DEFAULT_GEN_LEN} \
---quant {config.DEFAULT_QUANT}; with no arguments: one LLaMA2-7B decode step (batch 1, 512 tokens in the KV cache) \
-on the baseline INT8 systolic array, printed as a table.  Nothing is written unless --out is given.
+defaults: --hw {config.DEFAULT_HW} --model {config.DEFAULT_MODEL} --phase {config.DEFAULT_PHASE} (prefill for an \
+encoder) --batch {config.DEFAULT_BATCH} --prompt-len {config.DEFAULT_PROMPT_LEN} (capped at the model's max \
+positions) --quant: the hardware preset's default_quant ({config.DEFAULT_QUANT} on {config.DEFAULT_HW}); \
+with no arguments: one LLaMA2-7B decode step (batch 1, 512 tokens in the KV cache) on the baseline INT8 \
+systolic array, printed as a table.  Nothing is written unless --out is given.
+--wbits/--abits/--kvbits/--wgroup override the weight / activation / KV-cache operands of the chosen
+quantization; a format that costs the PEs extra passes is reported as a warning.
 examples:
   llmaccel run
-  llmaccel run --hw systolic-fp16 --quant fp16 --phase prefill --batch 4 --out runs/p4
+  llmaccel run --hw olive-w4a4                      # OliVe runs its own 4-bit OVP format
+  llmaccel run --hw mixpe-w4a8 --wbits 3            # W3A8 g128 on MixPE
+  llmaccel run --model bert-base --prompt-len 128   # an encoder runs prefill
+  llmaccel run --gen-len 256                        # + the 256 decode steps, per-token and total
+  llmaccel run --hw systolic-fp16 --phase prefill --batch 4 --out runs/p4
   llmaccel run --dist sharegpt --seed 1 --batch 16 --gpu a100-80gb --format json
   llmaccel run --set array.rows=64 --set array.cols=64 --layers 2
 """
@@ -48,9 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--phase",
-        default=config.DEFAULT_PHASE,
+        default=None,
         choices=("prefill", "decode"),
-        help=f"prefill: all prompt tokens at once; decode: one new token per request (default {config.DEFAULT_PHASE})",
+        help="prefill: all prompt tokens at once; decode: one new token per request "
+        f"(default {config.DEFAULT_PHASE}; prefill for an encoder)",
     )
     p.add_argument(
         "--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)"
@@ -58,14 +66,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt-len",
         type=int,
-        default=config.DEFAULT_PROMPT_LEN,
-        help="prompt tokens per request (default %(default)s)",
+        default=None,
+        help=f"prompt tokens per request (default {config.DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
     )
     p.add_argument(
         "--gen-len",
         type=int,
-        default=config.DEFAULT_GEN_LEN,
-        help="tokens to generate per request (default %(default)s)",
+        default=None,
+        help="decode: also simulate generating this many tokens per request (KV growing step by step, "
+        f"see --gen-bucket) and report per-token and total time and energy (default: only the one step; "
+        f"the requests record {config.DEFAULT_GEN_LEN} output tokens)",
+    )
+    p.add_argument(
+        "--gen-bucket",
+        type=int,
+        default=config.DEFAULT_GEN_BUCKET,
+        help="with --gen-len: decode steps per simulated KV length (default %(default)s)",
     )
     p.add_argument(
         "--kv-len", type=int, default=None, help="decode: tokens already in the KV cache (default: the prompt length)"
@@ -80,9 +96,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
     p.add_argument(
         "--quant",
-        default=config.DEFAULT_QUANT,
-        help=f"quantization preset (llmaccel list quant) or YAML path (default {config.DEFAULT_QUANT})",
+        default=None,
+        help="quantization preset (llmaccel list quant) or YAML path (default: the hardware preset's "
+        f"default_quant, {config.DEFAULT_QUANT} on {config.DEFAULT_HW})",
     )
+    precision.add_bit_flags(p)
     p.add_argument("--layers", type=int, default=None, help="simulate only the first L blocks (default: all)")
     p.add_argument(
         "--lm-head", action="store_true", help="also simulate the embedding lookup, final norm and LM head (layer -1)"
@@ -162,8 +180,13 @@ def run(args: argparse.Namespace) -> int:
     config.check_run_args(args)
     if args.out:
         run_folder.check_target(args.out)  # fail before any work
+    if args.gen_len is not None and (args.trace or args.gemm_csv):
+        from llmaccel.workloads.errors import InputError
+
+        raise InputError("--gen-len", "needs a model (--model), not --trace/--gemm-csv")
     names = (
         ["load preset", "build trace", "compile", "simulate"]
+        + (["generation"] if args.gen_len is not None else [])
         + (["gpu reference"] if args.gpu else [])
         + (["write run folder"] if args.out else [])
     )
@@ -172,8 +195,10 @@ def run(args: argparse.Namespace) -> int:
         hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
         design = get_design(hw.design)
         gpu_hw = _gpu_preset(args.gpu) if args.gpu else None
+        args.quant = precision.resolve_quant(args, hw)
         bar.step("build trace")
         trace, workload = config.build_workload(args)
+        warnings = precision.pass_warnings(trace, hw)
         bar.step("compile")
         program = design.compile(trace, hw)
         bar.step("simulate")
@@ -181,6 +206,10 @@ def run(args: argparse.Namespace) -> int:
         if result.tokens is None:  # designs that do not see the requests: the workload's count
             result.tokens = workload.get("tokens")
         roles = {op.name: op.role for op in trace.ops if op.role}
+        gen = None
+        if args.gen_len is not None:
+            bar.step("generation")
+            gen = generation.simulate_generation(trace, args, hw, design)
         refs = []
         if args.gpu:
             bar.step("gpu reference")
@@ -188,13 +217,27 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             bar.step("write run folder")
             run_folder.write(
-                result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots, roles=roles
+                result,
+                args.out,
+                hw=hw,
+                workload=workload,
+                references=refs,
+                plots=not args.no_plots,
+                roles=roles,
+                warnings=warnings,
+                generation=gen,
             )
-    doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles)
+    doc = run_folder.result_json(
+        result, hw=hw, workload=workload, references=refs, roles=roles, warnings=warnings, generation=gen
+    )
     if args.format == "json":
         sys.stdout.write(run_folder.dumps(doc))
     else:
         sys.stdout.write(run_table(doc, top=args.top))
+        if gen:
+            sys.stdout.write(generation.describe(gen) + "\n")
+        for w in warnings:
+            sys.stdout.write(f"warning: {w}\n")
         if args.out:
             sys.stdout.write(f"run folder: {args.out}\n")
     return 0

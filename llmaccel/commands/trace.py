@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from llmaccel import workload
+from llmaccel import config, precision, workload
 
 EPILOG = """\
 examples:
@@ -20,11 +20,6 @@ examples:
   llmaccel trace --check decode.jsonl
 the file format is documented in docs/workloads.md (llmaccel-trace, version 1); a .gz suffix compresses.
 """
-
-#: Prompt length used when --prompt-len is not given, capped at the model's max positions
-#: (an encoder such as ViT-B then gets its full 197-token image).
-DEFAULT_PROMPT_LEN = workload.DEFAULT_PROMPT_LEN
-DEFAULT_GEN_LEN = workload.DEFAULT_GEN_LEN
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,19 +33,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--model",
-        default="llama2-7b",
-        metavar="NAME|config.json",
-        help="zoo model (llmaccel list models) or a Hugging Face config.json (default %(default)s)",
+        default=config.DEFAULT_MODEL,
+        metavar="NAME|config.json|org/name",
+        help="zoo model (llmaccel list models), a Hugging Face config.json, or an id in the local HF cache "
+        "(default %(default)s)",
     )
-    p.add_argument("--phase", default="decode", help="prefill or decode (default %(default)s)")
-    p.add_argument("--batch", type=int, default=1, help="requests in the batch (default %(default)s)")
+    p.add_argument(
+        "--phase",
+        default=None,
+        help=f"prefill or decode (default {config.DEFAULT_PHASE}; prefill for an encoder)",
+    )
+    p.add_argument(
+        "--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)"
+    )
     p.add_argument(
         "--prompt-len",
         type=int,
         default=None,
-        help=f"prompt tokens per request (default {DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
+        help=f"prompt tokens per request (default {config.DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
     )
-    p.add_argument("--gen-len", type=int, default=DEFAULT_GEN_LEN, help="tokens to generate (default %(default)s)")
+    p.add_argument(
+        "--gen-len",
+        type=int,
+        default=config.DEFAULT_GEN_LEN,
+        help="tokens each request will generate, recorded in the trace's requests (default %(default)s)",
+    )
     p.add_argument(
         "--kv-len",
         type=int,
@@ -60,7 +67,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dist", default=None, help="sample lengths from sharegpt or alpaca instead of fixed lengths")
     p.add_argument("--seed", type=int, default=workload.DEFAULT_SEED, help="seed for --dist (default %(default)s)")
     p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; the trace is one rank (default 1)")
-    p.add_argument("--quant", default="fp16", help="quantization preset (llmaccel list quant) or YAML (default fp16)")
+    p.add_argument(
+        "--quant",
+        default=None,
+        help=f"quantization preset (llmaccel list quant) or YAML (default {config.DEFAULT_QUANT}, as llmaccel run)",
+    )
+    precision.add_bit_flags(p)
     p.add_argument("--layers", type=int, default=None, help="only the first L blocks (default: all)")
     p.add_argument("--lm-head", action="store_true", help="also emit embedding, final norm and LM/classifier head")
     p.add_argument(
@@ -109,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise InputError("--out", "required: the trace file to write (or use --check FILE)")
+    args.quant = precision.resolve_quant(args)
     if args.gemm_csv:
         from llmaccel.workloads.gemm_csv import read_gemm_csv
 
@@ -118,16 +131,18 @@ def run(args: argparse.Namespace) -> int:
         from llmaccel.workloads.graph import PHASES
         from llmaccel.workloads.zoo import get_model
 
+        model = get_model(args.model)
+        dist_conflict = args.dist and (args.prompt_len is not None or args.kv_len is not None)
+        note = config.model_defaults(args, model)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         if args.phase not in PHASES:
             raise InputError("--phase", f"unknown phase {args.phase!r}; allowed: {', '.join(PHASES)}")
-        model = get_model(args.model)
         if args.seed < 0:
             raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
-        if args.dist and (args.prompt_len is not None or args.kv_len is not None):
+        if dist_conflict:
             raise InputError("--dist", "sampled lengths replace --prompt-len/--kv-len; give one or the other")
         prompt = args.prompt_len
-        if prompt is None:
-            prompt = min(DEFAULT_PROMPT_LEN, model.max_position_embeddings - (args.phase == "decode"))
         if args.layers is not None:
             require_positive_int("--layers", args.layers)
         trace = workload.trace_from_args(args, model, prompt, progress=enabled(args.quiet))

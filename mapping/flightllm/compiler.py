@@ -179,6 +179,8 @@ def compile_trace(
     em = _Emitter(cp, phase)
     block_maps: dict[int, np.ndarray] = {}
     decode = phase == Phase.DECODE.value
+    # block-sparse causal attention applies to decoders only: an encoder attends bidirectionally
+    causal = (trace.meta.get("model_config") or {}).get("arch", "decoder") != "encoder"
     act_cap = cp.buffers.act_kib * 1024 * c.cores
     kv_cap_half = cp.buffers.kv_kib * 1024 * c.cores / 2
     w_cap_half = cp.buffers.weight_kib * 1024 * c.cores / 2
@@ -249,7 +251,7 @@ def compile_trace(
                             {"m": op.m, "n": op.n, "k": op.k, "heads": nh, "nnz16": c.sparse_m},
                         )
                     )
-                    if not decode and cp.compression.block_sparse_attention:
+                    if not decode and causal and cp.compression.block_sparse_attention:
                         ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             else:  # prefill with K/V too big for on-chip: stream per head
@@ -262,7 +264,7 @@ def compile_trace(
                             opc, i, ["ld"], ["ld"], {"m": op.m, "n": op.n, "k": op.k, "heads": 1, "nnz16": c.sparse_m}
                         )
                     )
-                    if cp.compression.block_sparse_attention:
+                    if causal and cp.compression.block_sparse_attention:
                         ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             em.link(first, on_chip, act_bytes, i, start)

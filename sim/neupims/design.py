@@ -61,6 +61,12 @@ def compile_trace(trace: Trace) -> NeuPimsProgram:
         raise InputError("trace.phase", "NeuPIMs simulates decode iterations; got a prefill trace")
     first = [op for op in trace.ops if op.layer == blocks[0]]
     work = layer_work(first)
+    roles = {op.role for op in first}
+    other = next((op for op in trace.ops if op.layer >= 0 and op.role not in roles), None)
+    if other is not None:
+        raise InputError(
+            f"op {other.name}", "NeuPIMs models every block as the first one; blocks that differ (MoE) are not modelled"
+        )
     if not work.kv_len:
         raise InputError("trace", "no attention ops (attn_score) in the first block")
     return NeuPimsProgram(trace.model, work, len(blocks), len(work.kv_len))

@@ -108,6 +108,12 @@ def layer_work(ops: list[Op]) -> LayerWork:
             kv.append(op.n)
             heads = op.count
             head_dim = op.k
+        elif op.role not in MHA_ROLES:
+            raise InputError(
+                f"op {op.name}",
+                f"NeuPIMs' pipeline covers dense decoder blocks; role {op.role!r} (e.g. mixture-of-experts "
+                "routing) is not modelled: use another host (llmaccel list presets)",
+            )
     return LayerWork(tuple(qkv), tuple(pf), tuple(kv), heads, head_dim)
 
 

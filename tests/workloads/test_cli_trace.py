@@ -35,8 +35,9 @@ def test_decode_trace_written_and_summarised(tmp_path, capsys):
     macs = 2 * (4 * (4 * E * E + 3 * E * F) + 4 * 2 * E * 100)
     assert t.total_macs == macs
     assert f"{len(t.ops)} ops" in line[0] and f"{macs / 1e9:.3f} GMAC" in line[0]
-    # weights of 2 fp16 layers: (4 E^2 + 3 E F) * 2 bytes * 2 layers
-    assert f"weights {(4 * E * E + 3 * E * F) * 4 / 1e9:.3f} GB" in line[0]
+    # weights of 2 layers at the shared default w8a8 (as llmaccel run): (4 E^2 + 3 E F) * 1 byte * 2 layers
+    assert f"weights {(4 * E * E + 3 * E * F) * 2 / 1e9:.3f} GB" in line[0]
+    assert ", w8a8:" in line[0]
 
 
 def test_sampled_trace_is_reproducible(tmp_path):

@@ -25,6 +25,7 @@ PUBLISHED = {
     "bert-large": (1024, 4096, 24, 16, 16, 30522, "gelu", False, 512, "encoder"),
     "vit-b": (768, 3072, 12, 12, 12, 1000, "gelu", False, 14 * 14 + 1, "encoder"),
     "vit-h": (1280, 5120, 32, 16, 16, 1000, "gelu", False, 16 * 16 + 1, "encoder"),
+    "mixtral-8x7b": (4096, 14336, 32, 32, 8, 32000, "silu", True, 32768, "decoder"),
 }
 
 
@@ -48,6 +49,13 @@ def test_shapes_match_published(name):
         m.arch,
     )
     assert got == PUBLISHED[name]
+
+
+def test_mixtral_experts_match_the_published_config():
+    # HF mistralai/Mixtral-8x7B-v0.1: num_local_experts 8, num_experts_per_tok 2, experts 14336 wide
+    m = get_model("mistralai/Mixtral-8x7B-v0.1")
+    assert (m.name, m.num_experts, m.experts_per_token, m.moe_intermediate_size) == ("mixtral-8x7b", 8, 2, 14336)
+    assert m.dense_layers == () and all(m.is_moe_layer(i) for i in range(32))
 
 
 def test_head_dims_and_position_embeddings():
