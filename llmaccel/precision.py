@@ -127,7 +127,7 @@ def pass_warnings(trace: Any, hw: Any) -> list[str]:
         if not op.kind.is_matmul:
             continue
         got = _passes(fn, op.a_spec, op.b_spec)
-        want = 1
+        want: int | None = 1
         if reference is not None and op.role in reference.table:
             ra, rb, _ = reference.spec_for(op.role)
             want = _passes(fn, ra, rb)

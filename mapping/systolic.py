@@ -133,7 +133,7 @@ def compile_trace(
         vector_passes: op kind -> sweeps of the vector unit (None: one sweep each).
         weight_group: op -> group size of its weights (recorded in the task).
     """
-    tasks = []
+    tasks: list[GemmTask | VectorTask] = []
     for op in trace.ops:
         if op.kind.is_matmul:
             plan = plan_for(op)

@@ -32,7 +32,7 @@ import numpy as np
 from llmaccel.workloads.errors import InputError
 
 DIMS = ("m", "n", "k")
-ORDERS: tuple[tuple[str, str, str], ...] = tuple(itertools.permutations(DIMS))  # type: ignore[assignment]
+ORDERS: tuple[tuple[str, str, str], ...] = tuple((a, b, c) for a, b, c in itertools.permutations(DIMS))
 _OPERAND_DIMS = {"a": ("m", "k"), "b": ("k", "n"), "out": ("m", "n")}
 
 
@@ -253,7 +253,7 @@ def choose_tiling(
 @lru_cache(maxsize=8192)
 def _choose(m, n, k, units, buffers, a_bits, b_bits, out_bits, acc_bits, compute_cycles, bpc) -> GemmTiling:
     best = None
-    best_key = None
+    best_key: tuple[float, float, int] | None = None
     smallest = None
     cm, cn, ck = (_candidates(m, units[0]), _candidates(n, units[1]), _candidates(k, units[2]))
     caps = {w: buffers.tile_capacity(w) for w in ("a", "b", "out")}
@@ -268,10 +268,10 @@ def _choose(m, n, k, units, buffers, a_bits, b_bits, out_bits, acc_bits, compute
                 base = GemmTiling(m, n, k, mb, nb, kb, ("m", "n", "k"), a_bits, b_bits, out_bits, acc_bits)
                 comp = 0
                 for x, y, z, cnt in base.block_shapes():
-                    key = (x, y, z)
-                    if key not in cost_cache:
-                        cost_cache[key] = compute_cycles(x, y, z)
-                    comp += cost_cache[key] * cnt
+                    shape = (x, y, z)
+                    if shape not in cost_cache:
+                        cost_cache[shape] = compute_cycles(x, y, z)
+                    comp += cost_cache[shape] * cnt
                 for order in ORDERS:
                     t = GemmTiling(m, n, k, mb, nb, kb, order, a_bits, b_bits, out_bits, acc_bits)
                     traffic = sum(t.traffic().values())

@@ -408,8 +408,8 @@ def paper_vs_model(design: str, rows: list[dict[str, Any]]) -> Any:
 def reproduce_report(rows: list[dict[str, Any]]) -> str:
     """HTML of paper-comparison rows (the ``reproduce --format json`` objects)."""
     sections = []
-    for design, group in itertools.groupby(sorted(rows, key=lambda r: r["design"]), key=lambda r: r["design"]):
-        group = list(group)
+    for design, grouped in itertools.groupby(sorted(rows, key=lambda r: r["design"]), key=lambda r: r["design"]):
+        group = list(grouped)
         sections.append(f"<h2>{html.escape(design)}</h2>")
         with_paper = [r for r in group if r.get("paper") is not None]
         if with_paper:

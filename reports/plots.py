@@ -252,7 +252,7 @@ def plot_run(run: RunFolder, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]  # stubs list rc keys as Literals
         for fn in (plot_latency_breakdown, plot_roofline, plot_energy):
             paths.extend(fn(run, out_dir))
     return paths

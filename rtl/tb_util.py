@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
@@ -13,7 +12,7 @@ async def start_in_reset(dut, ports: Iterable[str], cycles: int = 2, period_ns: 
     """Start a ``period_ns`` clock on ``dut.clk`` and hold ``dut.rst`` high with every input in
     ``ports`` at 0 for ``cycles`` falling edges; reset is released after the last one, so the
     first beat can be driven right away (it is sampled at the next rising edge)."""
-    cocotb.start_soon(Clock(dut.clk, period_ns, unit="ns").start())
+    Clock(dut.clk, period_ns, unit="ns").start()  # cocotb 2: start() schedules the clock itself
     dut.rst.value = 1
     for p in ports:
         getattr(dut, p).value = 0

@@ -13,6 +13,7 @@ of a central list.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from typing import Any, Protocol
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,9 +65,7 @@ def pe_model(a, b, en, clear, cfg: PEConfig = DEFAULT_PE) -> np.ndarray:
     return out
 
 
-def pe_vectors(
-    seed: int = 2024, n_random: int = PE_RANDOM_VECTORS, cfg: PEConfig = DEFAULT_PE
-) -> dict[str, np.ndarray]:
+def pe_vectors(seed: int = 2024, n_random: int = PE_RANDOM_VECTORS, cfg: PEConfig = DEFAULT_PE) -> dict[str, Any]:
     """Exhaustive products, a random stream with corner runs, and the overflow bound."""
     rng = np.random.default_rng(seed)
     lo_a, hi_a = -(1 << (cfg.a_width - 1)), (1 << (cfg.a_width - 1)) - 1
@@ -159,7 +158,7 @@ def array_tiles(rows: int, cols: int, n_random: int, seed: int = 7, cfg: PEConfi
     tiles = []
     for n, (A, B) in enumerate(pairs):
         T = A.shape[1]
-        gaps = rng.integers(0, 3, T) if n in gap_tiles else np.zeros(T, dtype=np.int64)
+        gaps = np.asarray(rng.integers(0, 3, T) if n in gap_tiles else np.zeros(T, dtype=np.int64), dtype=np.int64)
         gaps[0] = 0  # cycle 0 = first beat
         tiles.append(Tile(A.astype(np.int64), B.astype(np.int64), gaps.astype(np.int64)))
     return tiles
@@ -172,9 +171,7 @@ def _pack(values: np.ndarray, width: int) -> int:
     return word
 
 
-def array_vectors(
-    rows: int, cols: int, n_random: int, seed: int = 7, cfg: PEConfig = DEFAULT_PE
-) -> dict[str, np.ndarray]:
+def array_vectors(rows: int, cols: int, n_random: int, seed: int = 7, cfg: PEConfig = DEFAULT_PE) -> dict[str, Any]:
     """Input schedules of :func:`array_tiles` with expected C (numpy) and latency.
 
     Expected latency = :func:`rtl.baseline.array.latency_cycles` (equal to the

@@ -340,10 +340,10 @@ def coverage(s: SeqStream, pt: PimTiming, x: dict[str, int], trace: np.ndarray, 
     c["want_cycles"] = int(s.want.sum())
     gact_head = np.zeros(len(s.want), bool)
     prev = 0
-    for k in range(len(s.times)):
-        if s.cmds[k, 0] == G_ACT:
-            gact_head[prev : int(s.times[k]) + 1] = True
-        prev = int(s.times[k]) + 1
+    for i in range(len(s.times)):
+        if s.cmds[i, 0] == G_ACT:
+            gact_head[prev : int(s.times[i]) + 1] = True
+        prev = int(s.times[i]) + 1
     if not dual:
         c["group_open_cycles"] = int((gact_head & (s.drive[:, _COL["group_closed"]] == 0)).sum())
     return {k: int(v) for k, v in c.items()}

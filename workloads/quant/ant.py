@@ -157,6 +157,7 @@ def ant_quantize(
         scale, err = _search(x, name, axis)
         if best is None or err < best[0]:
             best = (err, name, scale)
+    assert best is not None  # types is never empty
     _, name, scale = best
     return encode_type(x / scale, name), name, scale
 

@@ -22,7 +22,7 @@ from llmaccel.workloads.quant import ant, ovp
 try:
     from numba import njit, prange
 except ImportError:  # pragma: no cover
-    njit = None
+    njit = None  # type: ignore[assignment]
 
 
 def _rows(w: np.ndarray) -> np.ndarray:
@@ -145,6 +145,7 @@ def ovp_quantize_rows(w: np.ndarray, bits: int) -> ovp.OVPTensor:
         scale, err = ovp_search_rows(x, f)
         if best is None or err < best[0]:
             best = (err, f, scale)
+    assert best is not None  # at least one normal type is searched
     _, fmt, scale = best
     codes, stats = ovp.encode(x / scale, fmt, 1, with_stats=True)
     return ovp.OVPTensor(codes, scale, fmt, 1, x.shape[1], stats)
@@ -173,5 +174,6 @@ def ant_quantize_rows(w: np.ndarray, bits: int, types: tuple[str, ...] | None = 
         scale, err = type_search_rows(x, name)
         if best is None or err < best[0]:
             best = (err, name, scale)
+    assert best is not None  # at least one ANT type is searched
     _, name, scale = best
     return ant.ant_dequantize(ant.encode_type(x / scale, name), name, scale), name

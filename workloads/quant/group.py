@@ -271,6 +271,8 @@ def mpgemm_group_int(a: np.ndarray, wq: GroupQuantWeights) -> np.ndarray:
 
 def to_real(acc: np.ndarray, wq: GroupQuantWeights, act_scale: np.ndarray | float = 1.0) -> np.ndarray:
     """Fixed-point accumulator -> real output: ``acc * 2**scale_exp[n] * act_scale``."""
+    if wq.scale_exp is None:
+        raise ValueError("to_real needs fixed-format weights (scale_exp set by the fixed quantizer)")
     return acc * np.exp2(wq.scale_exp)[None, :] * act_scale
 
 

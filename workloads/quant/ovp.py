@@ -51,7 +51,7 @@ try:  # numba is a declared dependency; the pure-numpy path is kept as a fallbac
     import numba
     from numba import njit, prange
 except ImportError:  # pragma: no cover
-    numba = None
+    numba = None  # type: ignore[assignment]
 
 NORMAL_TYPES = ("int4", "flint4", "int8")
 TIE_RULES = ("up", "away")
@@ -278,6 +278,7 @@ def round_value_ref(v: float, fmt: OVPFormat) -> tuple[int, int, bool]:
                 best = (d, val, code, out)
         else:
             break  # the grid ascends: distances only grow from here
+    assert best is not None  # the grid is never empty
     return int(best[1]), int(best[2]), bool(best[3])
 
 
@@ -696,6 +697,7 @@ def ovp_quantize(
         scale, err = search_scale(x, f, axis, channel_axis)
         if best is None or err < best[0]:
             best = (err, f, scale)
+    assert best is not None  # fmts is never empty
     _, fmt, scale = best
     codes, stats = encode(x / scale, fmt, axis, with_stats=True)
     return OVPTensor(codes, scale, fmt, axis % x.ndim, x.shape[axis], stats)
