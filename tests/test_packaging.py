@@ -8,6 +8,7 @@ what ``pip install .`` would put into site-packages, not only for the editable i
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,13 +18,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("sim", "rtl", "mapping", "workloads", "reports")
+#: what the wheel build never needs from the checkout
+SKIP = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "runs", ".benchmarks")
 
 
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> list[str]:
     out = tmp_path_factory.mktemp("wheel")
+    # build from a copy: setuptools writes build/ and *.egg-info/ into the source tree
+    src = out / "src"
+    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(*SKIP))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
         check=True,
         capture_output=True,
         cwd=out,
