@@ -199,6 +199,17 @@ def peak_macs(p: FlightParams, mode: str = "mm") -> int:
     return par.macs_per_cycle * p.compute.cores
 
 
+def causal_macs(op) -> int:
+    """MACs of a causal prefill attention op that lie in the unmasked lower triangle.
+
+    Query row ``i`` of a head sees keys ``0..i``: ``s(s+1)/2`` of the ``s^2`` score (or
+    context) products, so the useful share is ``(s+1)/(2s)`` with ``s`` the key count
+    (``n`` of the score op, ``k`` of the context op).
+    """
+    s = op.n if op.role == "attn_score" else op.k
+    return int(op.macs * (s + 1) / (2 * s))
+
+
 @lru_cache(maxsize=8)
 def _energy_table():
     return load_table(ENERGY_TABLE)
@@ -219,8 +230,10 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
                 "dram_read": 0.0,
                 "dram_write": 0.0,
                 "compute": 0,
+                "causal": False,
             },
         )
+        s["causal"] = s["causal"] or bool(ins.args.get("causal"))
         s["start"] = min(s["start"], sched.start[idx])
         s["end"] = max(s["end"], sched.end[idx])
         d = sched.end[idx] - sched.start[idx]
@@ -249,6 +262,8 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         useful = macs
         if op.kind.is_matmul and op.b_class == "weight":
             useful = int(macs * op.b_spec.density)
+        elif s["causal"]:
+            useful = causal_macs(op)
         e = {
             "hbm": (s["dram_read"] + s["dram_write"]) * 8 * hbm_pj_bit,
             # MM mode packs two tokens per DSP op; MV mode (m = 1) uses one MAC per DSP op
