@@ -34,3 +34,16 @@ def test_causal_decoder_counts_only_the_lower_triangle_as_useful():
         o = ops[name]
         assert o.macs == int(32 * 512 * 512 * 128 * 513 / 1024)  # (s + 1) / (2 s) of the dense square
         assert o.utilisation <= 1.0
+
+
+def test_decode_step_grows_at_least_by_kv_streaming_time():
+    """Issue 11 §3 said attention/KV cost grows too little with context: per decode step and
+    block it must grow by at least the new K and V bytes at peak HBM bandwidth."""
+    from llmaccel.sim.flightllm.request import _run
+
+    hw, m = load_preset("u280"), get_model("llama2-7b")
+    short = _run(m, "decode", 512, hw, "flightllm-paper", 1)
+    long = _run(m, "decode", 2048, hw, "flightllm-paper", 1)
+    kv_bytes = 1536 * 2 * 4096  # 1536 more keys x (K + V) x 4096 INT8 values
+    peak_bytes_per_cycle = 460e9 / 225e6
+    assert long.total_cycles - short.total_cycles >= kv_bytes / peak_bytes_per_cycle
