@@ -19,6 +19,7 @@ def test_resources_fit_and_overflow_names_the_resource():
     u = usage(flight_params(load_preset("u280")))
     assert u["dsp"]["used"] == 3 * 2 * 64 * 16  # 3 cores x pN x pM/2 chains x pK DSPs
     assert u["uram"]["used"] == 3 * (128 + 32 + 64)  # (4608 + 1152 + 2304) KiB / 36 KiB
+    assert u["lut"]["used"] == 6144 // 2 * 330 and u["lut"]["available"] == 1304000  # DGs x Yosys LUTs
     hw = load_preset("u280")
     with pytest.raises(InputError, match="dsp"):
         check_fit(flight_params(hw.with_overrides({"compute.cores": 5})), "u280")
