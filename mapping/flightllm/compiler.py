@@ -179,9 +179,8 @@ def compile_trace(
     em = _Emitter(cp, phase)
     block_maps: dict[int, np.ndarray] = {}
     decode = phase == Phase.DECODE.value
-    # block-sparse attention skips causally masked blocks: only a causal (decoder) model has them;
-    # an encoder's (BERT, ViT) attention is bidirectional and computes every block
-    causal = cp.compression.block_sparse_attention and _is_causal(trace)
+    # block-sparse causal attention applies to decoders only: an encoder attends bidirectionally
+    causal = (trace.meta.get("model_config") or {}).get("arch", "decoder") != "encoder"
     act_cap = cp.buffers.act_kib * 1024 * c.cores
     kv_cap_half = cp.buffers.kv_kib * 1024 * c.cores / 2
     w_cap_half = cp.buffers.weight_kib * 1024 * c.cores / 2
@@ -252,8 +251,8 @@ def compile_trace(
                             {"m": op.m, "n": op.n, "k": op.k, "heads": nh, "nnz16": c.sparse_m},
                         )
                     )
-                    if not decode and causal:
-                        ins.args["causal"] = True
+                    if not decode and causal and cp.compression.block_sparse_attention:
+                        ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             else:  # prefill with K/V too big for on-chip: stream per head
                 for _head in range(op.count):
@@ -265,8 +264,8 @@ def compile_trace(
                             opc, i, ["ld"], ["ld"], {"m": op.m, "n": op.n, "k": op.k, "heads": 1, "nnz16": c.sparse_m}
                         )
                     )
-                    if causal:
-                        ins.args["causal"] = True
+                    if causal and cp.compression.block_sparse_attention:
+                        ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
             em.link(first, on_chip, act_bytes, i, start)
             em.producer = ins
@@ -311,9 +310,9 @@ def _nnz16(op: Op, m: int) -> int:
     return int(round(op.b_spec.density * m))
 
 
-def _is_causal(trace: Trace) -> bool:
-    """True unless the trace's model is an encoder (bidirectional attention, no causal mask)."""
-    return trace.meta.get("model_config", {}).get("arch", "decoder") != "encoder"
+def _causal(op: Op, pm: int) -> dict:
+    """Block-sparse causal attention in prefill: flag for the simulator (keys per pM-row tile)."""
+    return {"causal": True}
 
 
 def _misc_func(op: Op) -> str:
