@@ -10,9 +10,9 @@
   cycles, converted to/from the core clock);
 * MISC: :func:`sim.flightllm.sfu.sfu_cycles`.
 
-Energy: the run total is the preset's board power x time (the paper measures board
-power); the dynamic part is split by action counts with ``sim/flightllm/energy.yaml``
-and the remainder is reported as ``board_static_other``.
+Energy: datapath actions (``sim/flightllm/energy.yaml``) plus the board power model of
+:mod:`sim.flightllm.power` (clocking, logic, HBM interface, static, regulator loss);
+board power is an output (``meta["board_power_w"]``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from llmaccel.sim.flightllm.dsp_chain import ChainShape, chain_cycles, column_nn
 from llmaccel.sim.flightllm.formats import check_op, decoded_elements
 from llmaccel.sim.flightllm.hbm import HbmModel
 from llmaccel.sim.flightllm.params import FlightParams, flight_params
+from llmaccel.sim.flightllm.power import board_energy
 from llmaccel.sim.flightllm.resources import check_fit
 from llmaccel.sim.flightllm.scheduler import schedule
 from llmaccel.sim.flightllm.sfu import sfu_cycles
@@ -61,6 +62,34 @@ def shapes(p: FlightParams) -> tuple[ChainShape, ChainShape]:
     return mk(c.mm), mk(c.mv)
 
 
+#: ops whose output stays on the core that made it: the projections feeding attention and the
+#: scores (Q/K/V columns and attention heads are split over cores by head)
+HEAD_LOCAL_ROLES = frozenset({"q_proj", "k_proj", "v_proj", "attn_score"})
+
+
+def gather_cycles(p: FlightParams, tile_bytes: float) -> tuple[int, int]:
+    """(barrier latency, transfer) core cycles to gather an op's last output tile from every
+    SLR core onto every core.
+
+    The barrier crosses the SLR chain out and back (``2 x (SLRs in use - 1)`` boundaries of
+    ``slr_crossing_cycles``); each boundary carries up to ``(cores - 1) / cores`` of the
+    tile's bytes over the ``gather_bits`` bus, which runs while the tile computes.  One core: (0, 0).
+    """
+    cores = p.compute.cores
+    if cores <= 1:
+        return 0, 0
+    hops = min(cores, p.device.slrs) - 1
+    latency = 2 * hops * p.links.slr_crossing_cycles
+    moved_bits = tile_bytes * 8 * (cores - 1) / cores
+    return latency, int(math.ceil(moved_bits / p.links.gather_bits))
+
+
+def host_cycles(p: FlightParams) -> int:
+    """Core cycles a step program waits on the host (PCIe round trips per step)."""
+    ns = p.links.host_round_trips_per_step * p.links.host_round_trip_ns
+    return int(math.ceil(ns * p.clock_mhz / 1e3))
+
+
 class _Timing:
     """Duration callback for the scheduler, with caches shared across programs of one preset."""
 
@@ -72,6 +101,15 @@ class _Timing:
         self.hbm = HbmModel(p.hbm)
         self.ratio = (p.hbm.data_rate_mtps / 2) / p.clock_mhz  # HBM cycles per core cycle
         self.macs: dict[int, int] = defaultdict(int)
+        # the last MV/MM of every op whose output the next op needs whole on every core
+        self.gather_at: set[int] = set()
+        last: dict[int, int] = {}
+        for ins in prog.instrs:
+            if ins.opcode in ("MV", "MM"):
+                last[ins.op] = id(ins)
+        for op_idx, ins_id in last.items():
+            if prog.ops[op_idx].role not in HEAD_LOCAL_ROLES:
+                self.gather_at.add(ins_id)
 
     def __call__(self, ins, t: int) -> int:
         a = ins.args
@@ -132,6 +170,10 @@ class _Timing:
                 for j in fused
             )
             cyc = max(cyc, int(math.ceil(sfu * share)))
+        if id(ins) in self.gather_at:
+            share = a["heads"] / op.count if "heads" in a else a["n"] / op.n
+            latency, transfer = gather_cycles(self.p, op.out_bytes() * share)
+            cyc = max(cyc, transfer) + latency  # results stream to the other SLRs while the tile computes
         return max(1, cyc)
 
     def _attn_cycles(self, a: dict, hpc: int, shape: ChainShape, role: str) -> int:
@@ -199,6 +241,17 @@ def peak_macs(p: FlightParams, mode: str = "mm") -> int:
     return par.macs_per_cycle * p.compute.cores
 
 
+def causal_macs(op) -> int:
+    """MACs of a causal prefill attention op that lie in the unmasked lower triangle.
+
+    Query row ``i`` of a head sees keys ``0..i``: ``s(s+1)/2`` of the ``s^2`` score (or
+    context) products, so the useful share is ``(s+1)/(2s)`` with ``s`` the key count
+    (``n`` of the score op, ``k`` of the context op).
+    """
+    s = op.n if op.role == "attn_score" else op.k
+    return int(op.macs * (s + 1) / (2 * s))
+
+
 @lru_cache(maxsize=8)
 def _energy_table():
     return load_table(ENERGY_TABLE)
@@ -219,8 +272,10 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
                 "dram_read": 0.0,
                 "dram_write": 0.0,
                 "compute": 0,
+                "causal": False,
             },
         )
+        s["causal"] = s["causal"] or bool(ins.args.get("causal"))
         s["start"] = min(s["start"], sched.start[idx])
         s["end"] = max(s["end"], sched.end[idx])
         d = sched.end[idx] - sched.start[idx]
@@ -231,7 +286,8 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         else:
             s["compute"] += d
             s["unit"] = "mpe" if ins.opcode in ("MV", "MM") else "sfu"
-    total = sched.makespan
+    host = host_cycles(p)
+    total = sched.makespan + host
     peak = peak_macs(p, "mv" if prog.phase == "decode" else "mm")
     table = _energy_table()
     ops: list[OpStats] = []
@@ -249,6 +305,8 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         useful = macs
         if op.kind.is_matmul and op.b_class == "weight":
             useful = int(macs * op.b_spec.density)
+        elif s["causal"]:
+            useful = causal_macs(op)
         e = {
             "hbm": (s["dram_read"] + s["dram_write"]) * 8 * hbm_pj_bit,
             # MM mode packs two tokens per DSP op; MV mode (m = 1) uses one MAC per DSP op
@@ -285,10 +343,9 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
             )
         )
     time_s = total / (p.clock_mhz * 1e6)
-    board_pj = p.device.board_power_w * time_s * 1e12
-    energy = dict(dyn)
-    energy["board_static_other"] = max(0.0, board_pj - sum(dyn.values()))
     hbm_bytes = timing.hbm.bytes_read + timing.hbm.bytes_written
+    mpe_busy = sum(int(o.compute_cycles) for o in ops if o.unit == "mpe")
+    energy = board_energy(p, dict(dyn), hbm_bytes, int(total), mpe_busy)
     bw_util = hbm_bytes / (time_s * p.hbm.peak_gbps * 1e9) if total else 0.0
     meta = {
         "phase": prog.phase,
@@ -299,15 +356,16 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         "hbm_read_bytes": timing.hbm.bytes_read,
         "hbm_write_bytes": timing.hbm.bytes_written,
         "bandwidth_utilisation": bw_util,
+        "host_cycles": host,
         "decode_mode": p.decode_mode,
         "fusion": p.fusion,
-        "board_power_w": p.device.board_power_w,
+        "board_power_w": sum(energy.values()) * 1e-12 / time_s if total else 0.0,
         "hbm_busy_fraction": float(timing.hbm.busy_cycles.mean() / max(1, total * timing.ratio)),
     }
     assumptions = [
         "CSD-chain schedule: blocks sorted by N, packed into beats of pK DSPs (docs/flightllm.md)",
         "HBM: analytical per-pseudo-channel model (burst, refresh, turnaround, exposed latency when idle)",
-        "energy total = board power x time; dynamic split from energy.yaml",
+        "energy = board power model (sim/flightllm/power.py): datapath actions + clocking + static + VRM loss",
     ]
     model = prog.meta.get("model", "")
     result = Result("flightllm", hw.name, model, p.clock_mhz, int(total), ops, float(peak), energy, meta, assumptions)

@@ -10,7 +10,9 @@ from llmaccel.sim.hardware.flightllm import (
     HbmParams,
     IsaParams,
     IsaWords,
+    LinkParams,
     Parallelism,
+    PowerParams,
     SfuParams,
     flight_params,
 )
@@ -25,7 +27,9 @@ __all__ = [
     "HbmParams",
     "IsaParams",
     "IsaWords",
+    "LinkParams",
     "Parallelism",
+    "PowerParams",
     "SfuParams",
     "flight_params",
 ]

@@ -40,7 +40,6 @@ class DeviceParams:
     slrs: int
     uram_kib: float
     bram36_kib: float
-    board_power_w: float
     price_usd: float
 
 
@@ -161,6 +160,57 @@ class CompressionParams:
 
 
 @dataclass(frozen=True)
+class PowerParams:
+    """Board power model inputs (:mod:`sim.flightllm.power`); every value is sourced in the preset.
+
+    Attributes:
+        ff_clock_fj: energy per flip-flop per clock cycle (clock pin + leaf clock wire), fJ.
+        net_toggle_fj: energy per transition of a routed LUT output net, fJ.
+        toggle_rate: transitions per LUT net per busy cycle (fraction).
+        dg_luts, dg_ffs: LUTs and flip-flops of one DSP group (sparse MUX, packing, overflow adjust).
+        dsp_register_bits: pipeline register bits clocked in every used DSP48 per cycle.
+        hbm_interface_pj_bit: FPGA-side HBM controller/PHY/AXI switch energy per bit moved, pJ.
+        hbm_stacks: HBM stacks on the package.
+        hbm_stack_static_w: per-stack standby + refresh + PHY idle power, W.
+        device_static_w: FPGA device static (leakage) power at operating temperature, W.
+        ddr_standby_w: on-card DDR standby power (present, unused by the design), W.
+        board_other_w: card management, clocking and misc. power, W.
+        vrm_efficiency: on-card regulator efficiency (on-chip power / rail input power).
+    """
+
+    ff_clock_fj: float
+    net_toggle_fj: float
+    toggle_rate: float = field(metadata={"max": 1.0})
+    dg_luts: int
+    dg_ffs: int
+    dsp_register_bits: int
+    hbm_interface_pj_bit: float = field(metadata={"min": 0})
+    hbm_stacks: int
+    hbm_stack_static_w: float = field(metadata={"min": 0})
+    device_static_w: float = field(metadata={"min": 0})
+    ddr_standby_w: float = field(metadata={"min": 0})
+    board_other_w: float = field(metadata={"min": 0})
+    vrm_efficiency: float = field(metadata={"max": 1.0})
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    """Latencies outside the cores: the SLR-crossing gather after every split op, the host per step.
+
+    Attributes:
+        slr_crossing_cycles: core-clock cycles to cross one SLR boundary (registered SLL path).
+        gather_bits: bits per cycle of the inter-SLR gather bus at each boundary.
+        host_round_trip_ns: one PCIe round trip between host and card, ns.
+        host_round_trips_per_step: round trips per step program (start doorbell, token read-back).
+    """
+
+    slr_crossing_cycles: int = field(metadata={"min": 0})
+    gather_bits: int
+    host_round_trip_ns: float = field(metadata={"min": 0})
+    host_round_trips_per_step: int = field(metadata={"min": 0})
+
+
+@dataclass(frozen=True)
 class FlightParams:
     clock_mhz: float
     device: DeviceParams
@@ -170,6 +220,8 @@ class FlightParams:
     hbm: HbmParams
     ddr: DdrParams
     isa: IsaParams
+    power: PowerParams
+    links: LinkParams
     decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
     fusion: bool = True
     compression: CompressionParams = CompressionParams()
