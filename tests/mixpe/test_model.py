@@ -112,7 +112,8 @@ def test_int8_baseline_equals_shared_systolic_model():
         p.clock_mhz,
     )
     mem = MemParams(p.memory.input_kib * 1024, p.memory.weight_kib * 1024, p.memory.output_kib * 1024, off)
-    arr = ArrayParams(p.array.rows, p.array.cols, "os")
+    assert p.array.fold_convention == "drain"  # the MixPE study's presets name it
+    arr = ArrayParams(p.array.rows, p.array.cols, "os", fold_convention="drain")
     for m, n, k in [(64, 4096, 4096), (64, 768, 3072), (37, 100, 300), (1, 5, 7)]:
         shared = simulate_gemm(m, n, k, arr, mem, INT8_PE, 8.0, 8.0, 16.0)
         r = _run("mixpe-int8", [_op(m, n, k, b=INT8)])

@@ -141,7 +141,15 @@ def test_fast_path_equals_per_pe_reference_on_ovp_operands():
         A = ovp.decode(ovp.encode(rng.standard_t(2, (m, k)) * 3, f, axis=1), f, axis=1, length=k).astype(np.int64)
         B = ovp.decode(ovp.encode(rng.standard_t(2, (k, n)) * 3, f, axis=0), f, axis=0, length=k).astype(np.int64)
         out, cycles = simulate_gemm(
-            A, B, R, C, "os", p.pe.pipeline_latency, p.decoder.latency_cycles, p.pe.macs_per_cycle
+            A,
+            B,
+            R,
+            C,
+            "os",
+            p.pe.pipeline_latency,
+            p.decoder.latency_cycles,
+            p.pe.macs_per_cycle,
+            p.array.fold_convention,
         )
         assert np.array_equal(out, A @ B)
         hw = base.with_overrides({"array.rows": R, "array.cols": C})

@@ -28,7 +28,7 @@ def test_array_latency_equals_sim_fold_formula():
     for r, c, k in shapes:
         rf, cf, t = fold_geometry(r, c, k, r, c, "os", PAIRS_PER_BEAT)
         assert (rf, cf) == (1, 1)
-        assert latency_cycles(r, c, t) == fold_cycles("os", r, c, t, pe_mod.LATENCY, dec.LATENCY)
+        assert latency_cycles(r, c, t) == fold_cycles("os", r, c, t, pe_mod.LATENCY, dec.LATENCY, "drain")
 
 
 def test_preset_latencies_match_rtl():
@@ -37,6 +37,7 @@ def test_preset_latencies_match_rtl():
     hw = load_preset("olive-w4a4")
     assert hw.get("pe.pipeline_latency") == pe_mod.LATENCY
     assert hw.get("decoder.latency_cycles") == dec.LATENCY
+    assert hw.get("array.fold_convention") == "drain"  # the RTL array shifts its outputs out
 
 
 def test_decoder_vectors_hand_values():
