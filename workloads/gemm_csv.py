@@ -51,16 +51,16 @@ class GemmRow:
     line: int
 
 
-def read_gemm_text(path: str | Path, field: str = "--gemm-csv") -> str:
-    """The text of a topology file (UTF-8, an optional BOM stripped); InputError naming
-    ``field`` when it is missing, unreadable or not UTF-8."""
+def read_utf8_text(path: str | Path, field: str = "--gemm-csv") -> str:
+    """The text of an input file such as a topology (UTF-8, an optional BOM stripped);
+    InputError naming ``field`` when it is missing, a folder, unreadable or not UTF-8."""
     path = Path(path)
     try:
         return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(field, f"file not found: {path}") from None
     except IsADirectoryError:
-        raise InputError(field, f"{path} is a folder, not a topology CSV") from None
+        raise InputError(field, f"{path} is a folder, not a file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(field, f"cannot read {path} as UTF-8 text: {e}") from None
 
@@ -115,7 +115,7 @@ def _parse_sparsity(cell: str, where: str) -> SparsitySpec:
 def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
     """Read a SCALE-Sim GEMM topology file into a Trace (see module docstring)."""
     path = Path(path)
-    rows = parse_gemm_rows(read_gemm_text(path), path.name)
+    rows = parse_gemm_rows(read_utf8_text(path), path.name)
     qp = get_quant(quant)
     a_spec, b_spec, out_spec = qp.spec_for("gemm")
     ops: list[Op] = []

@@ -23,7 +23,7 @@ from llmaccel.reports.scalesim_report import NOT_DERIVED, compute_report_text, w
 from llmaccel.sim.systolic.dataflow import DATAFLOWS
 from llmaccel.sim.systolic.scalesim import compute_report_row
 from llmaccel.workloads.errors import InputError
-from llmaccel.workloads.gemm_csv import parse_gemm_rows, read_gemm_text
+from llmaccel.workloads.gemm_csv import parse_gemm_rows, read_utf8_text
 
 EPILOG = """\
 examples:
@@ -90,12 +90,7 @@ def read_scalesim_cfg(path: str | Path) -> ScaleSimConfig:
     """
     path = Path(path)
     where = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("-c", f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError("-c", f"cannot read {path} as UTF-8 text: {e}") from None
+    text = read_utf8_text(path, "-c")
     cp = configparser.ConfigParser(interpolation=None)
     try:
         cp.read_string(text, source=str(path))
@@ -135,7 +130,7 @@ def read_scalesim_cfg(path: str | Path) -> ScaleSimConfig:
 def read_topology(path: str | Path) -> list[tuple[int, int, int]]:
     """(M, N, K) per layer of a SCALE-Sim GEMM topology; a convolution topology is refused."""
     path = Path(path)
-    text = read_gemm_text(path, "-t")
+    text = read_utf8_text(path, "-t")
     first = text.splitlines()[0].lower() if text.strip() else ""
     if "ifmap height" in first or "filter height" in first:
         raise InputError(f"{path.name} line 1", "convolution topologies are not supported (GEMM: Layer, M, N, K)")
