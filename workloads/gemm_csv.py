@@ -65,6 +65,17 @@ def read_utf8_text(path: str | Path, field: str = "--gemm-csv") -> str:
         raise InputError(field, f"cannot read {path} as UTF-8 text: {e}") from None
 
 
+def parse_positive_int(text: str, field: str) -> int:
+    """``int(text)`` if it is a positive integer, else InputError naming ``field``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(field, f"must be a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise InputError(field, f"must be a positive integer, got {value}")
+    return value
+
+
 def parse_gemm_rows(text: str, source: str) -> list[GemmRow]:
     """Rows of a SCALE-Sim GEMM topology (module docstring); ``source`` names the file in
     errors.  Cells are stripped, trailing empty cells and blank lines ignored, CRLF accepted."""
@@ -86,15 +97,7 @@ def parse_gemm_rows(text: str, source: str) -> list[GemmRow]:
             raise InputError(where, f"need Layer, M, N, K[, N:M], got {len(cells)} cells")
         if not cells[0]:
             raise InputError(f"{where}: Layer", "must be a non-empty name")
-        dims = []
-        for label, cell in zip("MNK", cells[1:4]):
-            try:
-                v = int(cell)
-            except ValueError:
-                raise InputError(f"{where}: {label}", f"must be a positive integer, got {cell!r}") from None
-            if v <= 0:
-                raise InputError(f"{where}: {label}", f"must be a positive integer, got {v}")
-            dims.append(v)
+        dims = [parse_positive_int(cell, f"{where}: {label}") for label, cell in zip("MNK", cells[1:4])]
         out.append(GemmRow(cells[0], *dims, cells[4] if len(cells) == 5 else "", line_no))
     if not out:
         raise InputError(source, "no GEMM rows after the header")

@@ -23,7 +23,7 @@ from llmaccel.reports.scalesim_report import NOT_DERIVED, compute_report_text, w
 from llmaccel.sim.systolic.dataflow import DATAFLOWS
 from llmaccel.sim.systolic.scalesim import compute_report_row
 from llmaccel.workloads.errors import InputError
-from llmaccel.workloads.gemm_csv import parse_gemm_rows, read_utf8_text
+from llmaccel.workloads.gemm_csv import parse_gemm_rows, parse_positive_int, read_utf8_text
 
 EPILOG = """\
 examples:
@@ -65,14 +65,7 @@ def _get(cp: configparser.ConfigParser, section: str, key: str, where: str) -> s
 
 
 def _positive_int(cp: configparser.ConfigParser, section: str, key: str, where: str) -> int:
-    text = _get(cp, section, key, where)
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{where} [{section}] {key}", f"must be a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise InputError(f"{where} [{section}] {key}", f"must be a positive integer, got {value}")
-    return value
+    return parse_positive_int(_get(cp, section, key, where), f"{where} [{section}] {key}")
 
 
 def _refuse_if(cp: configparser.ConfigParser, section: str, key: str, on: str, where: str, what: str) -> None:
