@@ -6,6 +6,10 @@ SCALE-Sim's ``-t`` topology in M, N, K form (``topologies/GEMM_mnk``)::
     QKT, 1024, 1024, 64,
     FF1, 1024, 3072, 1600,
 
+(the first header cell may also read ``Layer Name``, as in SCALE-Sim's own files; cells may
+carry spaces, lines may end in CRLF, a UTF-8 BOM is ignored).  Unlike SCALE-Sim, which drops
+the last cell of every row, the trailing comma is optional here.
+
 SCALE-Sim maps a row to an IFMAP of M x K and N filters of K, i.e.
 ``out[M, N] = A[M, K] @ B[K, N]`` — the same convention as :mod:`workloads.ops`,
 so M, N, K carry over unchanged.  The header row is required (SCALE-Sim always
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from llmaccel.workloads.errors import InputError
@@ -28,7 +33,75 @@ from llmaccel.workloads.quant_presets import QuantPreset, get_quant
 from llmaccel.workloads.quant_spec import SparsitySpec
 from llmaccel.workloads.trace import Trace
 
-_HEADER = ("layer", "m", "n", "k")
+#: First header cell as SCALE-Sim's repository spells it (``Layer`` or ``Layer Name``).
+_LAYER_HEADERS = ("layer", "layer name")
+_DIM_HEADERS = ("m", "n", "k")
+
+
+@dataclass(frozen=True)
+class GemmRow:
+    """One topology row: ``out[m, n] = a[m, k] @ b[k, n]``; ``sparsity`` is the optional
+    fifth cell (``N:M``, "" when absent); ``line`` is the 1-based line in the file."""
+
+    name: str
+    m: int
+    n: int
+    k: int
+    sparsity: str
+    line: int
+
+
+def read_utf8_text(path: str | Path, field: str = "--gemm-csv") -> str:
+    """The text of an input file such as a topology (UTF-8, an optional BOM stripped);
+    InputError naming ``field`` when it is missing, a folder, unreadable or not UTF-8."""
+    path = Path(path)
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(field, f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(field, f"{path} is a folder, not a file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(field, f"cannot read {path} as UTF-8 text: {e}") from None
+
+
+def parse_positive_int(text: str, field: str) -> int:
+    """``int(text)`` if it is a positive integer, else InputError naming ``field``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(field, f"must be a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise InputError(field, f"must be a positive integer, got {value}")
+    return value
+
+
+def parse_gemm_rows(text: str, source: str) -> list[GemmRow]:
+    """Rows of a SCALE-Sim GEMM topology (module docstring); ``source`` names the file in
+    errors.  Cells are stripped, trailing empty cells and blank lines ignored, CRLF accepted."""
+    rows = list(csv.reader(text.splitlines()))
+    header = [c.strip().lower() for c in rows[0]] if rows else []
+    if len(header) < 4 or header[0] not in _LAYER_HEADERS or tuple(header[1:4]) != _DIM_HEADERS:
+        raise InputError(
+            f"{source} line 1", "header must start with Layer, M, N, K or Layer Name, M, N, K (SCALE-Sim GEMM topology)"
+        )
+    out: list[GemmRow] = []
+    for line_no, row in enumerate(rows[1:], start=2):
+        cells = [c.strip() for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if not cells:
+            continue
+        where = f"{source} line {line_no}"
+        if len(cells) not in (4, 5):
+            raise InputError(where, f"need Layer, M, N, K[, N:M], got {len(cells)} cells")
+        if not cells[0]:
+            raise InputError(f"{where}: Layer", "must be a non-empty name")
+        dims = [parse_positive_int(cell, f"{where}: {label}") for label, cell in zip("MNK", cells[1:4])]
+        out.append(GemmRow(cells[0], *dims, cells[4] if len(cells) == 5 else "", line_no))
+    if not out:
+        raise InputError(source, "no GEMM rows after the header")
+    return out
 
 
 def _parse_sparsity(cell: str, where: str) -> SparsitySpec:
@@ -45,45 +118,17 @@ def _parse_sparsity(cell: str, where: str) -> SparsitySpec:
 def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
     """Read a SCALE-Sim GEMM topology file into a Trace (see module docstring)."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InputError("--gemm-csv", f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError("--gemm-csv", f"cannot read {path}: {e}") from None
+    rows = parse_gemm_rows(read_utf8_text(path), path.name)
     qp = get_quant(quant)
     a_spec, b_spec, out_spec = qp.spec_for("gemm")
-    rows = list(csv.reader(text.splitlines()))
-    header = [c.strip().lower() for c in rows[0]] if rows else []
-    if tuple(header[:4]) != _HEADER:
-        raise InputError(f"{path.name} line 1", "header must start with Layer, M, N, K (SCALE-Sim GEMM topology)")
     ops: list[Op] = []
     seen: dict[str, int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        cells = [c.strip() for c in row]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if not cells:
-            continue
-        where = f"{path.name} line {line_no}"
-        if len(cells) not in (4, 5):
-            raise InputError(where, f"need Layer, M, N, K[, N:M], got {len(cells)} cells")
-        name = cells[0]
-        if not name:
-            raise InputError(f"{where}: Layer", "must be a non-empty name")
-        dims = []
-        for label, cell in zip("MNK", cells[1:4]):
-            try:
-                v = int(cell)
-            except ValueError:
-                raise InputError(f"{where}: {label}", f"must be a positive integer, got {cell!r}") from None
-            if v <= 0:
-                raise InputError(f"{where}: {label}", f"must be a positive integer, got {v}")
-            dims.append(v)
-        m, n, k = dims
+    for row in rows:
+        name, m, n, k = row.name, row.m, row.n, row.k
         b = b_spec
-        if len(cells) == 5:
-            b = dataclasses.replace(b_spec, sparsity=_parse_sparsity(cells[4], f"{where}: sparsity"))
+        if row.sparsity:
+            where = f"{path.name} line {row.line}: sparsity"
+            b = dataclasses.replace(b_spec, sparsity=_parse_sparsity(row.sparsity, where))
         seen[name] = seen.get(name, 0) + 1
         op_name = name if seen[name] == 1 else f"{name}#{seen[name]}"
         ops.append(
@@ -105,8 +150,6 @@ def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
                 "gemm",
             )
         )
-    if not ops:
-        raise InputError(path.name, "no GEMM rows after the header")
     return Trace(
         path.stem,
         ops,

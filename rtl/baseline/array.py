@@ -22,7 +22,7 @@ Streaming protocol (all on the rising edge of ``clk``)
   ``c`` holds ``C[out_row, :]`` (element ``j`` = ``C[out_row, j]``);
   ``out_last`` marks row 0.  This is the order (and timing) of a shift-down
   drain out of the bottom edge, as in the sim/ reference
-  (``sim.systolic.reference.simulate_os_tile``); the RTL reads the
+  (``sim.systolic.reference.simulate_os_tile`` with ``fold_convention="drain"``); the RTL reads the
   accumulators through an R:1 multiplexer per column instead of shifting them
   (same cycles, no extra registers, accumulators left intact).  ``in_ready`` is low from the cycle after the last input beat
   until the last output row has been shown (tiles do not overlap).
@@ -71,7 +71,7 @@ def latency_cycles(rows: int, cols: int, t: int) -> int:
     This is the RTL's own statement of its timing (the protocol above).  The
     cocotb checks hold the measured latency equal to it, and
     ``tests/rtl/test_baseline.py`` holds it equal to the sim/ reference
-    (``sim.systolic.reference.simulate_os_tile``) on every tile the checks
+    (``sim.systolic.reference.simulate_os_tile``, ``drain`` convention) on every tile the checks
     use -- rtl/ may not import sim/ (tests/test_layering.py), so the tests
     join the two.
     """

@@ -18,7 +18,7 @@ back-to-back beats; ``e`` = decoder latency 1, ``L`` = PE latency 2)::
     latency               = T + 2R + C - 2 + e + (L - 1) cycles  (inclusive)
 
 which is the shared OS fold formula ``2R + C + T - 2 + (L - 1) + e``
-(``sim.systolic.dataflow.fold_cycles``) with ``T = ceil(K / d)``;
+(``sim.systolic.dataflow.fold_cycles`` under the ``drain`` convention) with ``T = ceil(K / d)``;
 tests/rtl/test_olive.py holds the two equal.
 """
 

@@ -4,7 +4,7 @@ Everything that runs is the one array host (:mod:`sim.systolic.host`) with the M
 machine of :mod:`sim.mixpe.params`:
 
 * **array**: a block ``x*y*z`` costs ``passes * gemm_cycles(x, y, z, R, C, "os", L, 0, d)``
-  (edge folds padded), ``d`` = PE lanes, ``L`` = PE pipeline depth, ``passes`` from the PE
+  (edge folds padded; the preset's ``array.fold_convention``), ``d`` = PE lanes, ``L`` = PE pipeline depth, ``passes`` from the PE
   kind (sim/mixpe/pe.py), K blocks of whole beats aligned to weight groups.
 * **dequantization**: ``in_pe`` (MixPE, :class:`sim.systolic.plugins.GroupDequant`): one
   operation per group per output, ``m * n * ceil(k / G)``, never on the critical path

@@ -168,7 +168,7 @@ def mixpe_machine(p: MixPEParams) -> Machine:
         "mixpe",
         p.clock_mhz,
         p.node_nm,
-        ArrayParams(p.array.rows, p.array.cols, p.array.dataflow),
+        ArrayParams(p.array.rows, p.array.cols, p.array.dataflow, fold_convention=p.array.fold_convention),
         hosted_kind(p.pe.kind, p),
         MemParams(m.input_kib * 1024, m.weight_kib * 1024, m.output_kib * 1024, p.offchip(), m.double_buffered),
         VectorUnit(p.vector_lanes, 0, None, (VECTOR_ACTION,), traffic=False),

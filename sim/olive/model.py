@@ -1,7 +1,8 @@
 """OliVe-family numbers that reports read beside a run: the area of a preset.
 
 Everything that runs -- the dense pass on the host array (closed-form folds
-``2R + C + T - 2 + (L-1) + e`` with ``T = ceil(K / d)``, ``e`` = edge-decoder latency, wider
+``T + R + C - 2 + (L-1) + e`` under the presets' ``scalesim-v3`` fold convention, with
+``T = ceil(K / d)``, ``e`` = edge-decoder latency, wider
 integers bit-sliced into passes) and the GOBO / OLAccel outlier path serialised after it
 (:class:`sim.systolic.plugins.OutlierPath`) -- is the one array host, :mod:`sim.systolic.host`.
 """

@@ -128,8 +128,14 @@ class OliveParams(HostMemoryMixin):
     energy: EnergyCfg
 
     def array_params(self) -> ArrayParams:
+        a = self.array
         return ArrayParams(
-            self.array.rows, self.array.cols, self.array.dataflow, self.decoder.latency_cycles, self.decoder.action
+            a.rows,
+            a.cols,
+            a.dataflow,
+            self.decoder.latency_cycles,
+            self.decoder.action,
+            fold_convention=a.fold_convention,
         )
 
 

@@ -18,18 +18,30 @@ is    K (R*d per fold) M              N          inputs A (as A^T)
 
 Cycles of one fold (edge folds are zero-padded to the full array, so every fold
 of a GEMM costs the same), with ``L`` = PE pipeline latency and ``e`` = edge
-decoder latency:
+decoder latency, under the array's *fold convention* (preset key
+``array.fold_convention``, :data:`FOLD_CONVENTIONS`):
 
-* os: ``2R + C + T - 2 + (L - 1) + e`` — inputs skewed over R rows / C columns
-  (R + C - 2 cycles of skew), T cycles of streaming, then the R accumulator rows
-  shift out at the bottom edge (R cycles); a product needs L - 1 more cycles to
-  reach its accumulator.
-* ws/is: ``2R + C + T - 2 + R(L - 1) + e`` — R cycles to shift the stationary
-  operand in, then T streamed rows with R + C - 2 cycles of skew; the partial sum
-  crosses R PEs of latency L on its way down.
+* ``scalesim-v3`` (default; SCALE-Sim 3.0.0's per-fold demand matrices,
+  ``systolic_compute_os.py`` / ``_ws.py`` / ``_is.py``):
 
-With L = 1 and e = 0 all three are SCALE-Sim's ``2R + C + T - 2``.  Folds run
-back to back (no overlap of one fold's drain with the next fold's fill).
+  * os: ``T + R + C - 2 + (L - 1) + e`` -- inputs skewed over R rows / C columns
+    (R + C - 2 cycles of skew) and T cycles of streaming; every PE hands its
+    finished sum to the output side in the cycle of its last accumulation, so the
+    output drain overlaps the skew and costs no cycles of its own.
+  * ws/is: ``2R + C + T - 2 + R(L - 1) + e`` -- R cycles to shift the stationary
+    operand in, then T streamed rows with R + C - 2 cycles of skew; the partial sum
+    crosses R PEs of latency L on its way down.
+
+* ``drain`` (the SCALE-Sim paper of 2018 and the RTL baseline array, whose
+  accumulators shift out through the bottom edge):
+
+  * os: ``2R + C + T - 2 + (L - 1) + e`` -- as above plus R cycles in which the R
+    accumulator rows shift out at the bottom edge after the last accumulation.
+  * ws/is: as ``scalesim-v3`` (their outputs already leave through the bottom edge).
+
+Folds run back to back (no overlap of one fold's drain or skew with the next fold's
+fill) under both conventions.  Cycles here are counts; SCALE-Sim's report prints the
+index of the last cycle (count - 1, see docs/scalesim.md).
 
 Sparse MUX (``os`` only; FlightLLM's sparse DSP front end on the baseline array): weights
 carry an N:M pattern along K; K is cut into MUX windows of ``block_k`` weights (FlightLLM:
@@ -54,12 +66,23 @@ from functools import lru_cache
 from llmaccel.workloads.errors import InputError
 
 DATAFLOWS = ("os", "ws", "is")
+#: Fold-cycle conventions (module docstring); the first is the default.
+FOLD_CONVENTIONS = ("scalesim-v3", "drain")
+DEFAULT_FOLD_CONVENTION = FOLD_CONVENTIONS[0]
 
 
 def check_dataflow(dataflow: str) -> str:
     if dataflow not in DATAFLOWS:
         raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
     return dataflow
+
+
+def check_fold_convention(convention: str) -> str:
+    if convention not in FOLD_CONVENTIONS:
+        raise InputError(
+            "array.fold_convention", f"unknown value {convention!r}; allowed: {', '.join(FOLD_CONVENTIONS)}"
+        )
+    return convention
 
 
 @dataclass(frozen=True)
@@ -103,12 +126,32 @@ class SparsePattern:
         return full * self.kept(self.block_k) + self.kept(rem)
 
 
-def fold_cycles(dataflow: str, rows: int, cols: int, t: int, pipeline_latency: int = 1, edge_latency: int = 0) -> int:
-    """Cycles of one fold streaming ``t`` (already divided by d for os) elements."""
-    base = 2 * rows + cols + t - 2 + edge_latency
+def fold_cycles(
+    dataflow: str,
+    rows: int,
+    cols: int,
+    t: int,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    convention: str = DEFAULT_FOLD_CONVENTION,
+) -> int:
+    """Cycles (a count) of one fold streaming ``t`` (already divided by d for os) elements
+    under fold ``convention`` (``scalesim-v3`` or ``drain``, module docstring)."""
+    check_fold_convention(convention)
+    skew_and_stream = rows + cols + t - 2 + edge_latency
     if dataflow == "os":
-        return base + (pipeline_latency - 1)
-    return base + rows * (pipeline_latency - 1)
+        drain = rows if convention == "drain" else 0
+        return skew_and_stream + drain + (pipeline_latency - 1)
+    return rows + skew_and_stream + rows * (pipeline_latency - 1)
+
+
+def fold_convention_note(convention: str) -> str:
+    """One line naming ``convention`` and its per-fold cycles (for printed assumptions)."""
+    os_fold = "2R+C+T-2" if check_fold_convention(convention) == "drain" else "T+R+C-2"
+    return (
+        f"fold convention {convention}: {os_fold} cycles per os fold, 2R+C+T-2 per ws/is fold "
+        "(+ PE pipeline and edge-decoder latency), edge folds padded, folds never overlap"
+    )
 
 
 @lru_cache(maxsize=65536)

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from llmaccel.sim.systolic.dataflow import SparsePattern, check_dataflow, fold_cycles, fold_geometry
+from llmaccel.sim.systolic.dataflow import (
+    DEFAULT_FOLD_CONVENTION,
+    SparsePattern,
+    check_dataflow,
+    fold_cycles,
+    fold_geometry,
+)
 from llmaccel.workloads.errors import require_positive_int
 
 
@@ -24,10 +30,12 @@ def gemm_cycles(
     edge_latency: int = 0,
     macs_per_pe: int = 1,
     sparse: SparsePattern | None = None,
+    fold_convention: str = DEFAULT_FOLD_CONVENTION,
 ) -> int:
     """Compute cycles of ``out[M,N] = A[M,K] @ B[K,N]`` over all folds, no memory stalls.
 
-    ``folds * fold_cycles`` with edge folds zero-padded to the full R x C array.
+    ``folds * fold_cycles`` with edge folds zero-padded to the full R x C array, each fold
+    costed under ``fold_convention`` (``scalesim-v3`` or ``drain``, :mod:`sim.systolic.dataflow`).
     ``sparse``: N:M weights behind a sparse MUX (os only): the streamed length of a fold is
     :meth:`SparsePattern.beats` instead of ``ceil(K / d)``.
     """
@@ -35,7 +43,7 @@ def gemm_cycles(
         require_positive_int(name, v)
     check_dataflow(dataflow)
     rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe, sparse)
-    return rf * cf * fold_cycles(dataflow, rows, cols, t, pipeline_latency, edge_latency)
+    return rf * cf * fold_cycles(dataflow, rows, cols, t, pipeline_latency, edge_latency, fold_convention)
 
 
 def gemm_folds(M: int, N: int, K: int, rows: int, cols: int, dataflow: str, macs_per_pe: int = 1) -> int:

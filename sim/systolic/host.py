@@ -31,6 +31,7 @@ from llmaccel.sim.energy import EnergyLedger, load_table
 from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import OpStats, Result, fill_typed
+from llmaccel.sim.systolic.dataflow import fold_convention_note
 from llmaccel.sim.systolic.machine import Machine
 from llmaccel.sim.systolic.model import BlockCost, charge_gemm, simulate_tiling
 from llmaccel.sim.systolic.plugins import GroupDequant
@@ -240,8 +241,8 @@ def build_result(
         ops=stats,
         peak_macs_per_cycle=m.peak_macs_per_cycle,
         energy_pj=ledger.by_component(),
-        meta=profile.result_meta(m, hw, program, run, area),
-        assumptions=profile.assumptions(m, program, run),
+        meta={**profile.result_meta(m, hw, program, run, area), "fold_convention": m.array.fold_convention},
+        assumptions=[fold_convention_note(m.array.fold_convention), *profile.assumptions(m, program, run)],
     )
     bw_key = f"{profile.dram_key}.bandwidth_gbps"
     return fill_typed(

@@ -33,7 +33,14 @@ import numpy as np
 from llmaccel.mapping.tiling import Buffers, GemmTiling, block_sequence, choose_tiling
 from llmaccel.sim.energy import EnergyLedger
 from llmaccel.sim.memory import OffChip
-from llmaccel.sim.systolic.dataflow import SparsePattern, check_dataflow, fold_geometry, sram_reads_per_gemm
+from llmaccel.sim.systolic.dataflow import (
+    DEFAULT_FOLD_CONVENTION,
+    SparsePattern,
+    check_dataflow,
+    check_fold_convention,
+    fold_geometry,
+    sram_reads_per_gemm,
+)
 from llmaccel.sim.systolic.fast import gemm_cycles
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import Dequantizer
@@ -50,6 +57,8 @@ class ArrayParams:
             edges (OliVe); 0 for none.
         edge_decoder_action: energy action charged per operand element entering
             the array through an edge decoder ("" for none).
+        fold_convention: how one fold is costed, ``scalesim-v3`` or ``drain``
+            (:mod:`sim.systolic.dataflow`).
     """
 
     rows: int
@@ -57,9 +66,11 @@ class ArrayParams:
     dataflow: Literal["os", "ws", "is"] = "os"
     edge_decoder_latency: int = field(default=0, metadata={"min": 0})
     edge_decoder_action: str = ""
+    fold_convention: Literal["scalesim-v3", "drain"] = DEFAULT_FOLD_CONVENTION
 
     def __post_init__(self) -> None:
         check_dataflow(self.dataflow)
+        check_fold_convention(self.fold_convention)
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,7 @@ class BlockCost:
             a.edge_decoder_latency,
             p.macs_per_cycle,
             self.sparse,
+            a.fold_convention,
         )
 
     def __call__(self, x: int, y: int, z: int) -> int:

@@ -135,9 +135,12 @@ class SystolicParams(HostMemoryMixin):
 
     def array_params(self) -> ArrayParams:
         dec = self.hosted().decoder
+        a = self.array
         if dec is None:
-            return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow)
-        return ArrayParams(self.array.rows, self.array.cols, self.array.dataflow, dec.latency_cycles, dec.action)
+            return ArrayParams(a.rows, a.cols, a.dataflow, fold_convention=a.fold_convention)
+        return ArrayParams(
+            a.rows, a.cols, a.dataflow, dec.latency_cycles, dec.action, fold_convention=a.fold_convention
+        )
 
 
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
@@ -229,7 +232,7 @@ class SystolicProfile:
             extra.append("sparse weights stored and computed dense (array.sparse_mux is false)")
         return [
             "ops run back to back; folds of one op run back to back (no fill/drain overlap)",
-            "edge folds are zero-padded to the full array (fold cycles 2R+C+T-2 for os)",
+            "edge folds are zero-padded to the full array",
             "double-buffered SRAM blocks: DRAM fetch of block i+1 and write of block i-1 overlap compute of block i",
             "GEMM operands are fetched from DRAM; vector-op data stays on chip if it fits the output SRAM",
             "energy: Horowitz 45 nm op/SRAM energies scaled to the preset node by C*V^2; no leakage",

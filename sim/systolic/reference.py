@@ -15,10 +15,18 @@ Timing conventions shared with the RTL baseline array (rtl/baseline):
   array; the returned ``cycles`` = last cycle + 1.
 * ``os``: operand ``A[i, s]`` reaches PE(i, j) in cycle ``s + i + j + e``
   (A moves right, B moves down, one PE per cycle; ``e`` = edge decoder latency).
-  A product enters its accumulator ``L - 1`` cycles after the MAC cycle.  The
-  cycle after the last accumulation the accumulators shift down one row per
-  cycle; the bottom edge emits row R-1 first and row 0 last (R drain cycles).
-  With L=1, e=0: ``cycles = 2R + C + T - 2``; drain cycle 0 is ``T + R + C - 2``.
+  A product enters its accumulator ``L - 1`` cycles after the MAC cycle.  How the
+  finished sums leave depends on the fold convention (``sim.systolic.dataflow``):
+
+  - ``scalesim-v3``: every PE hands its sum to an output port in the cycle of its
+    own last accumulation (the drain overlaps the skew, as SCALE-Sim 3 charges it);
+    the last output leaves with PE(R-1, C-1)'s last accumulation.  With L=1, e=0:
+    ``cycles = T + R + C - 2``.
+  - ``drain`` (the RTL baseline array): the cycle after the last accumulation the
+    accumulators shift down one row per cycle; the bottom edge emits row R-1 first
+    and row 0 last (R drain cycles).  With L=1, e=0: ``cycles = 2R + C + T - 2``;
+    drain cycle 0 is ``T + R + C - 2``.
+
 * ``ws``: cycles 0..R-1 shift the weight rows in from the top (row R-1 first).
   Streamed row ``m`` of A enters array row ``r`` in cycle ``R + e + m + r*L``
   and moves right one PE per cycle; the partial sum of output (m, j) leaves
@@ -36,6 +44,7 @@ import math
 
 import numpy as np
 
+from llmaccel.sim.systolic.dataflow import DEFAULT_FOLD_CONVENTION, check_fold_convention
 from llmaccel.workloads.errors import InputError
 
 
@@ -59,12 +68,44 @@ def _check2(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+def _os_readout(acc: np.ndarray, pe_retire: np.ndarray, convention: str) -> tuple[np.ndarray, int]:
+    """Read the finished accumulators of an os fold out of the array.
+
+    Args:
+        acc: final sums per PE (R x C).
+        pe_retire: per PE, the cycle its last product entered its accumulator.
+        convention: ``scalesim-v3`` (each PE emits in its last accumulation cycle) or
+            ``drain`` (rows shift out of the bottom edge from the cycle after the last one).
+
+    Returns:
+        ``(out, cycles)``: cycles = the cycle the last output leaves + 1.
+    """
+    R = acc.shape[0]
+    if check_fold_convention(convention) == "scalesim-v3":
+        return acc.copy(), int(pe_retire.max()) + 1
+    out = np.zeros_like(acc)
+    chain = acc.copy()
+    first = int(pe_retire.max()) + 1
+    last = first
+    for step in range(R):
+        out[R - 1 - step] = chain[R - 1]
+        chain[1:] = chain[:-1].copy()
+        chain[0] = 0
+        last = first + step
+    return out, last + 1
+
+
 def simulate_os_tile(
-    A: np.ndarray, B: np.ndarray, pipeline_latency: int = 1, edge_latency: int = 0, macs_per_pe: int = 1
+    A: np.ndarray,
+    B: np.ndarray,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    macs_per_pe: int = 1,
+    fold_convention: str = DEFAULT_FOLD_CONVENTION,
 ) -> tuple[np.ndarray, int]:
     """Output-stationary fold on an R x C array, R = A.shape[0], C = B.shape[1], T = ceil(K/d).
 
-    Returns ``(C = A @ B, cycles)``; see the module docstring for the cycle convention.
+    Returns ``(C = A @ B, cycles)``; see the module docstring for the cycle conventions.
     """
     A, B = _check2(A, B)
     dt = _result_dtype(A, B)
@@ -79,7 +120,7 @@ def simulate_os_tile(
     b_reg = np.zeros((R, C, d), dt)
     b_val = np.zeros((R, C), bool)
     acc = np.zeros((R, C), dt)
-    last_retire = -1
+    pe_retire = np.full((R, C), -1, np.int64)
     t = 0
     while True:
         # operands move one PE per cycle: A to the right, B down
@@ -98,20 +139,11 @@ def simulate_os_tile(
         fire = a_val & b_val
         if fire.any():
             acc += np.where(fire, (a_reg * b_reg).sum(axis=-1), 0)
-            last_retire = t + L - 1
+            pe_retire[fire] = t + L - 1
         if t >= T + R + C + e and not a_val.any() and not b_val.any():
             break
         t += 1
-    # drain: from the cycle after the last accumulation, shift rows out of the bottom edge
-    out = np.zeros((R, C), dt)
-    chain = acc.copy()
-    cyc = last_retire + 1
-    for step in range(R):
-        out[R - 1 - step] = chain[R - 1]
-        chain[1:] = chain[:-1].copy()
-        chain[0] = 0
-        last = cyc + step
-    return out, last + 1
+    return _os_readout(acc, pe_retire, fold_convention)
 
 
 def _ws_core(S: np.ndarray, W: np.ndarray, L: int, e: int, d: int) -> tuple[np.ndarray, int]:
@@ -208,10 +240,13 @@ def simulate_gemm(
     pipeline_latency: int = 1,
     edge_latency: int = 0,
     macs_per_pe: int = 1,
+    fold_convention: str = DEFAULT_FOLD_CONVENTION,
 ) -> tuple[np.ndarray, int]:
     """A whole GEMM as back-to-back folds on an R x C array (edge folds zero-padded).
 
-    Returns ``(A @ B, total cycles)`` — the per-fold observed cycles summed.
+    ``fold_convention`` sets how an os fold's outputs leave (module docstring); ws/is
+    folds behave the same under both conventions.  Returns ``(A @ B, total cycles)`` --
+    the per-fold observed cycles summed.
     """
     A, B = _check2(A, B)
     if dataflow not in _TILE_SIMS:
@@ -224,6 +259,10 @@ def simulate_gemm(
     kw = rows * macs_per_pe
     sim = _TILE_SIMS[dataflow]
     kw_args = dict(pipeline_latency=pipeline_latency, edge_latency=edge_latency, macs_per_pe=macs_per_pe)
+    if dataflow == "os":
+        kw_args["fold_convention"] = fold_convention
+    else:
+        check_fold_convention(fold_convention)
     if dataflow == "os":
         for i0 in range(0, M, rows):
             for j0 in range(0, N, cols):
@@ -302,6 +341,7 @@ def simulate_os_tile_sparse(
     pipeline_latency: int = 1,
     edge_latency: int = 0,
     macs_per_pe: int = 1,
+    fold_convention: str = DEFAULT_FOLD_CONVENTION,
 ) -> tuple[np.ndarray, int]:
     """Output-stationary fold with N:M weights behind a per-PE sparse MUX (slow, per PE per cycle).
 
@@ -350,7 +390,7 @@ def simulate_os_tile_sparse(
     bw_reg = np.zeros((R, C, d), dt)
     b_val = np.zeros((R, C), bool)
     acc = np.zeros((R, C), dt)
-    last_retire = -1
+    pe_retire = np.full((R, C), -1, np.int64)
     t = 0
     rows_ix = np.arange(R)[:, None, None]
     cols_ix = np.arange(C)[None, :, None]
@@ -373,20 +413,11 @@ def simulate_os_tile_sparse(
         if fire.any():
             picked = a_reg[rows_ix, cols_ix, bi_reg]  # the sparse MUX of every lane
             acc += np.where(fire, (picked * bw_reg).sum(axis=-1), 0)
-            last_retire = t + L - 1
+            pe_retire[fire] = t + L - 1
         if t >= T + R + C + e and not a_val.any() and not b_val.any():
             break
         t += 1
-    out = np.zeros((R, C), dt)
-    chain = acc.copy()
-    cyc = last_retire + 1
-    last = cyc
-    for step in range(R):
-        out[R - 1 - step] = chain[R - 1]
-        chain[1:] = chain[:-1].copy()
-        chain[0] = 0
-        last = cyc + step
-    return out, last + 1
+    return _os_readout(acc, pe_retire, fold_convention)
 
 
 def simulate_gemm_sparse(
@@ -401,6 +432,7 @@ def simulate_gemm_sparse(
     pipeline_latency: int = 1,
     edge_latency: int = 0,
     macs_per_pe: int = 1,
+    fold_convention: str = DEFAULT_FOLD_CONVENTION,
 ) -> tuple[np.ndarray, int]:
     """A whole GEMM with sparse-MUX weights as back-to-back os folds (edge folds zero-padded)."""
     A, B = _check2(A, B)
@@ -417,7 +449,9 @@ def simulate_gemm_sparse(
             a[: min(rows, M - i0)] = A[i0 : i0 + rows]
             b[:, : min(cols, N - j0)] = B[:, j0 : j0 + cols]
             mk[:, : min(cols, N - j0)] = mask[:, j0 : j0 + cols]
-            c, cyc = simulate_os_tile_sparse(a, b, mk, block_k, n, m, pipeline_latency, edge_latency, macs_per_pe)
+            c, cyc = simulate_os_tile_sparse(
+                a, b, mk, block_k, n, m, pipeline_latency, edge_latency, macs_per_pe, fold_convention
+            )
             out[i0 : i0 + rows, j0 : j0 + cols] = c[: min(rows, M - i0), : min(cols, N - j0)]
             total += cyc
     return out, total

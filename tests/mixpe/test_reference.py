@@ -37,8 +37,8 @@ def test_fold_reference_equals_closed_form_and_numerics():
         wq = gq.GroupQuantWeights(q, zero, mant.astype(float), mant, np.zeros(C, np.int64), 4, gs, "fixed")
         assert np.array_equal(O, gq.mpgemm_dequant_first_int(a, wq))  # independent order
         T = math.ceil(K / d)
-        assert cycles == fold_cycles("os", R, C, T, PE_PIPELINE_DEPTH)
-        assert cycles == gemm_cycles(R, C, K, R, C, "os", PE_PIPELINE_DEPTH, 0, d)
+        assert cycles == fold_cycles("os", R, C, T, PE_PIPELINE_DEPTH, convention="drain")
+        assert cycles == gemm_cycles(R, C, K, R, C, "os", PE_PIPELINE_DEPTH, 0, d, fold_convention="drain")
 
 
 def test_hand_counted_fold():

@@ -28,7 +28,7 @@ def test_check_tiles_latency_equals_sim_reference(rows, cols):
     tiles = checks.array_tiles(rows, cols, checks.ARRAY_RANDOM_TILES[(rows, cols)])
     assert len(tiles) >= 100
     for tile in tiles:
-        c_ref, cycles = simulate_os_tile(tile.A, tile.B)
+        c_ref, cycles = simulate_os_tile(tile.A, tile.B, fold_convention="drain")
         T = tile.A.shape[1]
         assert cycles == latency_cycles(rows, cols, T), (rows, cols, T)
         np.testing.assert_array_equal(c_ref, tile.A @ tile.B)
@@ -39,7 +39,7 @@ def test_latency_formula_equals_sim_reference_random_shapes():
     for _ in range(220):
         R, C, T = (int(x) for x in (rng.integers(1, 7), rng.integers(1, 7), rng.integers(1, 40)))
         A, B = rng.integers(-128, 128, (R, T)), rng.integers(-128, 128, (T, C))
-        _, cycles = simulate_os_tile(A, B)
+        _, cycles = simulate_os_tile(A, B, fold_convention="drain")
         assert cycles == latency_cycles(R, C, T) == 2 * R + C + T - 2
 
 
@@ -90,7 +90,7 @@ def test_array_in_amaranth_sim(R, C, T):
     rng = np.random.default_rng(R * 100 + C * 10 + T)
     A, B = rng.integers(-128, 128, (R, T)), rng.integers(-128, 128, (T, C))
     got = _run_array_amaranth(R, C, A, B)
-    c_ref, cycles_ref = simulate_os_tile(A, B)
+    c_ref, cycles_ref = simulate_os_tile(A, B, fold_convention="drain")
     np.testing.assert_array_equal(got["C"], A @ B)
     np.testing.assert_array_equal(got["C"], c_ref)
     assert got["cycles"] == cycles_ref

@@ -28,7 +28,7 @@ def test_array_latency_equals_sim_fold_formula():
     for r, c, k in shapes:
         rf, cf, t = fold_geometry(r, c, k, r, c, "os", PAIRS_PER_BEAT)
         assert (rf, cf) == (1, 1)
-        assert latency_cycles(r, c, t) == fold_cycles("os", r, c, t, pe_mod.LATENCY, dec.LATENCY)
+        assert latency_cycles(r, c, t) == fold_cycles("os", r, c, t, pe_mod.LATENCY, dec.LATENCY, "drain")
 
 
 def test_preset_latencies_match_rtl():

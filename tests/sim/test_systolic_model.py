@@ -98,10 +98,14 @@ ARR32 = ArrayParams(32, 32, "os")
 def test_small_gemm_by_hand():
     # 32x32x32 int8 on a 32x32 os array, everything in one block.
     # 64 GB/s @ 500 MHz = 128 B/cycle; latency 100 ns = 50 cycles.
-    # fetch a (1024 B): 50 + 8 = 58; fetch b: 58 -> 116.  compute: 2*32 + 32 + 32 - 2 = 126.
-    # write out (32*32 int8 = 1024 B): 58.  total 116 + 126 + 58 = 300.
+    # fetch a (1024 B): 50 + 8 = 58; fetch b: 58 -> 116.  compute (scalesim-v3 os fold):
+    # T + R + C - 2 = 32 + 32 + 32 - 2 = 94.  write out (32*32 int8 = 1024 B): 58.
+    # total 116 + 94 + 58 = 268.
     st = simulate_gemm(32, 32, 32, ARR32, ANT_MEM, INT8_PE, 8, 8, 8)
-    assert (st.compute_cycles, st.cycles, st.stall_cycles) == (126, 300, 174)
+    assert (st.compute_cycles, st.cycles, st.stall_cycles) == (94, 268, 174)
+    # the drain convention adds R = 32 cycles of accumulator shift-out per fold
+    drain = simulate_gemm(32, 32, 32, ArrayParams(32, 32, "os", fold_convention="drain"), ANT_MEM, INT8_PE, 8, 8, 8)
+    assert (drain.compute_cycles, drain.cycles, drain.stall_cycles) == (126, 300, 174)
     assert (st.dram_read, st.dram_write) == (2048, 1024)
     # SRAM: array reads a and b once (2048 B), writes 32x32 int32 (4096 B);
     # DRAM fills are writes (2048 B), the write-back is a read (1024 B)
@@ -126,7 +130,7 @@ def test_bit_slicing_passes():
     one = simulate_gemm(32, 32, 32, ARR32, ANT_MEM, pe4, 4, 4, 8)
     four = simulate_gemm(32, 32, 32, ARR32, ANT_MEM, pe4, 8, 8, 8)
     assert four.passes == 4 and one.passes == 1
-    assert four.compute_cycles == 4 * one.compute_cycles == 4 * 126
+    assert four.compute_cycles == 4 * one.compute_cycles == 4 * 94
 
 
 def test_float_operands_on_int_pe_rejected():
@@ -140,8 +144,8 @@ def test_float_operands_on_int_pe_rejected():
 def test_stalls_vanish_with_huge_bandwidth_and_grow_when_starved():
     fast_mem = MemParams(256 * 1024, 128 * 1024, 128 * 1024, OffChip(1, 1e6, 0.0, 128, 500.0))
     st = simulate_gemm(256, 256, 256, ARR32, fast_mem, INT8_PE, 8, 8, 8)
-    # K is never split (no extra drains): 8 x 8 folds of 2*32 + 32 + 256 - 2 = 350 cycles
-    assert st.compute_cycles == 8 * 8 * 350
+    # K is never split: 8 x 8 folds of T + R + C - 2 = 256 + 32 + 32 - 2 = 318 cycles
+    assert st.compute_cycles == 8 * 8 * 318
     # every transfer takes 1 cycle (one burst at ~infinite bandwidth): only prologue/epilogue remain
     assert st.stall_cycles <= 4
     slow_mem = MemParams(256 * 1024, 128 * 1024, 128 * 1024, OffChip(1, 1.0, 0.0, 128, 500.0))

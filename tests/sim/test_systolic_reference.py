@@ -15,12 +15,17 @@ def _ints(rng, shape):
 
 
 def test_os_tile_hand_cycles_and_values():
-    # R=2 rows of A, C=4 columns of B, T=K=3: 2R + C + T - 2 = 4 + 4 + 3 - 2 = 9
+    # R=2 rows of A, C=4 columns of B, T=K=3.  PE(1, 3) takes its last operands (s = 2) in
+    # cycle 2 + 1 + 3 = 6, so the last output leaves in cycle 6 under scalesim-v3: 7 cycles
+    # = T + R + C - 2.  drain: rows shift out in cycles 7 and 8 -> 9 = 2R + C + T - 2.
     A = np.arange(6).reshape(2, 3)
     B = np.arange(12).reshape(3, 4)
     C, cyc = ref.simulate_os_tile(A, B)
-    assert cyc == 9
+    assert cyc == 7
     assert C.tolist() == [[20, 23, 26, 29], [56, 68, 80, 92]]  # hand: row0 = [0*0+1*4+2*8, ...]
+    C, cyc = ref.simulate_os_tile(A, B, fold_convention="drain")
+    assert cyc == 9
+    assert C.tolist() == [[20, 23, 26, 29], [56, 68, 80, 92]]
 
 
 def test_ws_tile_hand_cycles():
@@ -43,24 +48,32 @@ def test_is_tile_hand_cycles():
 
 def test_pipeline_and_edge_latency_by_hand():
     rng = np.random.default_rng(3)
-    # os, R=C=2, T=4, L=3, e=2: 2*2 + 2 + 4 - 2 + (3-1) + 2 = 12
-    _, cyc = ref.simulate_os_tile(_ints(rng, (2, 4)), _ints(rng, (4, 2)), pipeline_latency=3, edge_latency=2)
+    # os, R=C=2, T=4, L=3, e=2, drain: 2*2 + 2 + 4 - 2 + (3-1) + 2 = 12; scalesim-v3: 12 - R = 10
+    a, b = _ints(rng, (2, 4)), _ints(rng, (4, 2))
+    _, cyc = ref.simulate_os_tile(a, b, pipeline_latency=3, edge_latency=2, fold_convention="drain")
     assert cyc == 12
+    _, cyc = ref.simulate_os_tile(a, b, pipeline_latency=3, edge_latency=2)
+    assert cyc == 10
     # ws, R=2, C=3, T=1, L=2: 4 + 3 + 1 - 2 + 2*(2-1) = 8
     _, cyc = ref.simulate_ws_tile(_ints(rng, (1, 2)), _ints(rng, (2, 3)), pipeline_latency=2)
     assert cyc == 8
-    # os with d=2 PEs: K=5 -> T=ceil(5/2)=3; R=1, C=1: 2 + 1 + 3 - 2 = 4
+    # os with d=2 PEs: K=5 -> T=ceil(5/2)=3; R=1, C=1, drain: 2 + 1 + 3 - 2 = 4; scalesim-v3: 3
     A, B = _ints(rng, (1, 5)), _ints(rng, (5, 1))
-    C, cyc = ref.simulate_os_tile(A, B, macs_per_pe=2)
+    C, cyc = ref.simulate_os_tile(A, B, macs_per_pe=2, fold_convention="drain")
     assert cyc == 4 and np.array_equal(C, A @ B)
+    C, cyc = ref.simulate_os_tile(A, B, macs_per_pe=2)
+    assert cyc == 3 and np.array_equal(C, A @ B)
 
 
 def test_gemm_hand_count_with_edge_fold():
     # M=33 on 32 rows -> 2 row folds (the second holds one real row), N=32 -> 1 column fold.
-    # each fold: 2*32 + 32 + 10 - 2 = 104 -> 208 cycles
-    assert gemm_cycles(33, 32, 10, 32, 32, "os") == 208
-    # ws: K=70 on 32 rows -> 3 folds, N=40 on 32 cols -> 2; T=M=5: 6 * (64 + 32 + 5 - 2) = 594
+    # each fold, drain: 2*32 + 32 + 10 - 2 = 104 -> 208 cycles; scalesim-v3: 10 + 32 + 32 - 2 = 72 -> 144
+    assert gemm_cycles(33, 32, 10, 32, 32, "os", fold_convention="drain") == 208
+    assert gemm_cycles(33, 32, 10, 32, 32, "os") == 144
+    # ws: K=70 on 32 rows -> 3 folds, N=40 on 32 cols -> 2; T=M=5: 6 * (64 + 32 + 5 - 2) = 594,
+    # the same under both conventions
     assert gemm_cycles(5, 40, 70, 32, 32, "ws") == 594
+    assert gemm_cycles(5, 40, 70, 32, 32, "ws", fold_convention="drain") == 594
 
 
 def _random_case(rng):
@@ -74,8 +87,9 @@ def _random_case(rng):
     return R, C, M, N, K, L, e, d
 
 
+@pytest.mark.parametrize("convention", ["scalesim-v3", "drain"])
 @pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
-def test_fast_equals_reference_on_random_shapes(dataflow):
+def test_fast_equals_reference_on_random_shapes(dataflow, convention):
     rng = np.random.default_rng(RNG_SEED + {"os": 0, "ws": 1, "is": 2}[dataflow])
     # always include the corners: K=1, 1-wide arrays, exact multiples and one-past
     corners = [
@@ -89,9 +103,10 @@ def test_fast_equals_reference_on_random_shapes(dataflow):
     cases = corners + [_random_case(rng) for _ in range(210)]
     for R, C, M, N, K, L, e, d in cases:
         A, B = _ints(rng, (M, K)), _ints(rng, (K, N))
-        out, cyc = ref.simulate_gemm(A, B, R, C, dataflow, L, e, d)
+        out, cyc = ref.simulate_gemm(A, B, R, C, dataflow, L, e, d, convention)
         assert np.array_equal(out, A @ B), (dataflow, R, C, M, N, K)
-        assert gemm_cycles(M, N, K, R, C, dataflow, L, e, d) == cyc, (dataflow, R, C, M, N, K, L, e, d)
+        fast = gemm_cycles(M, N, K, R, C, dataflow, L, e, d, fold_convention=convention)
+        assert fast == cyc, (dataflow, convention, R, C, M, N, K, L, e, d)
 
 
 def test_reference_float_inputs():
@@ -108,3 +123,7 @@ def test_reference_bad_shapes():
         ref.simulate_gemm(np.ones((2, 3), int), np.ones((3, 2), int), 2, 2, "xs")
     with pytest.raises(InputError):
         gemm_cycles(0, 1, 1, 2, 2, "os")
+    with pytest.raises(InputError, match="fold_convention"):
+        gemm_cycles(1, 1, 1, 2, 2, "os", fold_convention="scalesim")
+    with pytest.raises(InputError, match="fold_convention"):
+        ref.simulate_gemm(np.ones((2, 3), int), np.ones((3, 2), int), 2, 2, "ws", fold_convention="x")

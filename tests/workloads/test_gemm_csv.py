@@ -60,3 +60,37 @@ def test_bad_csv(tmp_path, text, match):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="not found"):
         read_gemm_csv(tmp_path / "none.csv")
+
+
+def test_scalesim_repository_spellings(tmp_path):
+    # SCALE-Sim's repository ships both "Layer, M, N, K," and "Layer Name, M, N, K,", with
+    # spaces after commas, trailing commas and (from Windows editors) CRLF and a BOM
+    p = tmp_path / "crlf.csv"
+    p.write_bytes("\ufeffLayer Name, M, N, K,\r\n QKT , 1024, 1024, 64,\r\n\r\nFF1, 8, 3, 2,\r\n".encode())
+    t = read_gemm_csv(p)
+    assert [(o.name, o.m, o.n, o.k) for o in t.ops] == [("QKT", 1024, 1024, 64), ("FF1", 8, 3, 2)]
+
+
+def test_not_utf8_and_folder_are_input_errors(tmp_path):
+    p = tmp_path / "bin.csv"
+    p.write_bytes(b"Layer,M,N,K,\n\xff\xfe,1,2,3,\n")
+    with pytest.raises(InputError, match="UTF-8"):
+        read_gemm_csv(p)
+    with pytest.raises(InputError, match="folder"):
+        read_gemm_csv(tmp_path)
+
+
+def test_run_accepts_a_scalesim_topology(tmp_path, capsys):
+    from llmaccel.cli import main
+
+    p = tmp_path / "topo.csv"
+    p.write_bytes(b"Layer Name, M, N, K,\r\nL0, 64, 32, 32,\r\n")
+    out = tmp_path / "run"
+    assert main(["run", "--gemm-csv", str(p), "--quant", "w8a8", "--out", str(out), "--quiet"]) == 0
+    from llmaccel.reports.run_folder import read
+
+    folder = read(out)
+    # systolic-int8 (32x32 os, scalesim-v3): 2 x 1 folds of T + R + C - 2 = 32 + 32 + 32 - 2 = 94
+    assert folder.summary["meta"]["fold_convention"] == "scalesim-v3"
+    assert [(o["name"], o["compute_cycles"]) for o in folder.ops] == [("L0", 2 * 94)]
+    assert any(a.startswith("fold convention scalesim-v3") for a in folder.summary["assumptions"])
