@@ -3,8 +3,10 @@
 Per kernel (units: seconds, bytes, MACs)::
 
     memory  = bytes / (memory_gbps * 1e9 * memory_fraction)
-    GEMM    = waves * 2 * tile_m * tile_n * k / (peak / sm_count * tensor_fraction)
-              waves = ceil(count * ceil(m / tile_m) * ceil(n / tile_n) / sm_count)
+    GEMM    = waves * 2 * tile_m * tile_n * ceil(k / s) / (peak / sm_count * tensor_fraction)
+              waves = ceil(s * count * ceil(m / tile_m) * ceil(n / tile_n) / sm_count)
+              s (split-K): the fastest of 1 .. min(sm_count // tiles, k // split_k_slice) (1 if the tiles
+              fill a wave), paying 2 * (s - 1) * m * n * count * partial_bytes of partial sums at the memory rate
     GEMV    = 2 * MACs / (vector peak * efficiency.vector)      (m < tile_m / 8: CUDA-core GEMV)
     vector  = elements * flops_per_element / (vector peak * efficiency.vector)
     work    = max(compute, memory)
@@ -68,12 +70,20 @@ def memory_s(nbytes: float, p: GpuParams, a: Achieved) -> float:
     return nbytes / (p.memory_gbps * 1e9 * a.memory_fraction)
 
 
-def gemm_compute_s(m: int, n: int, k: int, count: int, peak_tops: float, a: Achieved) -> float:
-    """Tensor-core time of ``count`` m x n x k GEMMs with tile and wave quantisation."""
+def max_split_k(m: int, n: int, k: int, count: int, a: Achieved) -> int:
+    """Most K splits worth trying: enough to fill one wave, each keeping ``split_k_slice`` of K."""
     tiles = count * math.ceil(m / a.tile_m) * math.ceil(n / a.tile_n)
+    if tiles >= a.sm_count:
+        return 1
+    return max(1, min(a.sm_count // tiles, k // a.split_k_slice))
+
+
+def gemm_compute_s(m: int, n: int, k: int, count: int, peak_tops: float, a: Achieved, splits: int = 1) -> float:
+    """Tensor-core time of ``count`` m x n x k GEMMs with tile and wave quantisation, K split ``splits`` ways."""
+    tiles = count * math.ceil(m / a.tile_m) * math.ceil(n / a.tile_n) * splits
     waves = math.ceil(tiles / a.sm_count)
     per_sm = peak_tops * 1e12 / a.sm_count * a.tensor_fraction
-    return waves * 2 * a.tile_m * a.tile_n * k / per_sm
+    return waves * 2 * a.tile_m * a.tile_n * math.ceil(k / splits) / per_sm
 
 
 def vector_compute_s(flops: float, p: GpuParams) -> float:
@@ -96,7 +106,13 @@ def op_work_s(op: Op, p: GpuParams, a: Achieved, peak: str | None = None, nbytes
     if op.m * GEMV_ROW_DIVISOR < a.tile_m:
         return max(t_mem, vector_compute_s(2 * op.macs, p))
     key = peak or dtype_of(op, p)
-    return max(t_mem, gemm_compute_s(op.m, op.n, op.k, op.count, p.peak_tops[key], a))
+    best = math.inf
+    for splits in range(1, max_split_k(op.m, op.n, op.k, op.count, a) + 1):
+        # split-K partial sums: the extra ones written and read once each in the accumulator type
+        reduce_s = memory_s(2 * (splits - 1) * op.m * op.n * op.count * a.partial_bytes, p, a)
+        t = max(t_mem, gemm_compute_s(op.m, op.n, op.k, op.count, p.peak_tops[key], a, splits)) + reduce_s
+        best = min(best, t)
+    return best
 
 
 def pass_time(work_s: float, kernels: int, a: Achieved, syncs: int = 1) -> PassTime:

@@ -28,6 +28,8 @@ class Achieved:
         memory_fraction: sustained fraction of ``memory_gbps`` for streaming kernels (GEMV, vector ops).
         tensor_fraction: fraction of a tensor peak one SM sustains on a full GEMM tile.
         tile_m, tile_n: output tile of one thread block (rows x cols).
+        split_k_slice: smallest K range one split-K thread block takes.
+        partial_bytes: bytes of one split-K partial sum (FP32/INT32 accumulator).
         kernel_gap_us: per-kernel time the GPU is idle between dependent kernels in one stream.
         launch_us: host time to issue one kernel; kernels shorter than this are launch-bound.
         step_sync_us: one host synchronisation (per decode step / per forward pass).
@@ -41,6 +43,8 @@ class Achieved:
     tensor_fraction: float = field(metadata={"max": 1.0})
     tile_m: int
     tile_n: int
+    split_k_slice: int
+    partial_bytes: int
     kernel_gap_us: float = field(metadata={"min": 0})
     launch_us: float = field(metadata={"min": 0})
     step_sync_us: float = field(metadata={"min": 0})

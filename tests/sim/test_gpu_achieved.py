@@ -63,6 +63,21 @@ def test_compute_bound_gemm_wave_quantisation_by_hand():
     assert (1024 * 4096 + 4096 * 1792 + 1024 * 1792) * 2 / (1555e9 * 0.833) < per_wave
 
 
+def test_split_k_fills_the_sms_for_a_skinny_gemm_by_hand():
+    # A100, m=64 x n=3072: 1 x 24 tiles < 108 SMs -> up to min(108 // 24, 4096 // 256) = 4 splits; at 4
+    # splits (K=1024 each, 96 tiles, one wave) compute hides under memory, fewer splits are compute-bound
+    p, a = params("a100-40gb")
+    op = Op("g", OpKind.GEMM, 0, Phase.DECODE, m=64, n=3072, k=4096)
+    bw = 1555e9 * 0.833
+    compute = 2 * 128 * 128 * 1024 / (312e12 / 108 * 0.664)  # 96 tiles: one wave
+    memory = (64 * 4096 + 4096 * 3072 + 64 * 3072) * 2 / bw
+    reduce = 2 * 3 * 64 * 3072 * 4 / bw  # 3 extra FP32 partial sums written and read
+    assert memory > compute
+    unsplit = 2 * 128 * 128 * 4096 / (312e12 / 108 * 0.664)
+    assert unsplit > memory + reduce  # so splitting pays
+    assert op_work_s(op, p, a) == pytest.approx(memory + reduce)
+
+
 def test_gobo_runs_three_kernels_per_weight_matmul_by_hand():
     p, a = params("rtx2080ti")
     g3 = QuantSpec("gobo", 3)
@@ -73,8 +88,11 @@ def test_gobo_runs_three_kernels_per_weight_matmul_by_hand():
     weights = 768 * 3072
     assert dq == pytest.approx(max(op.b_bytes() + weights * 2, 0) / bw)
     assert outl == pytest.approx(weights * 0.001 * (8 + 32) / bw)
-    # FP16 GEMM: 1 x 24 tiles -> one wave on 68 SMs, k = 768
-    assert gemm == pytest.approx(2 * 128 * 128 * 768 / (53.8e12 / 68 * 0.664))
+    # FP16 GEMM: 1 x 24 tiles on 68 SMs, up to min(68 // 24, 768 // 256) = 2 K splits; the faster is taken
+    unsplit = 2 * 128 * 128 * 768 / (53.8e12 / 68 * 0.664)
+    split = max(2 * 128 * 128 * 384 / (53.8e12 / 68 * 0.664), (128 * 768 + weights + 128 * 3072) * 2 / bw)
+    split += 2 * 128 * 3072 * 4 / bw
+    assert gemm == pytest.approx(min(unsplit, split))
 
 
 def test_olive_encodes_activations_then_runs_int4():
@@ -82,7 +100,14 @@ def test_olive_encodes_activations_then_runs_int4():
     o4 = QuantSpec("ovp4", 4)
     lin = Op("L0.fc1", OpKind.GEMM, 0, Phase.PREFILL, m=128, n=3072, k=768, a_spec=o4, b_spec=o4)
     enc, gemm = olive_op_kernels(lin, p, a)
-    assert gemm == pytest.approx(2 * 128 * 128 * 768 / (430.3e12 / 68 * 0.664))
+    # INT4: unsplit 6.0 us of compute over 4.7 us of memory; 2 splits would take max(3.0, 4.7) + 7.4 us of
+    # FP32 partials, so the unsplit GEMM is taken
+    bw = 616e9 * 0.69
+    memory = (128 * 768 * 0.5 + 768 * 3072 * 0.5 + 128 * 3072 * 2) / bw
+    unsplit = 2 * 128 * 128 * 768 / (430.3e12 / 68 * 0.664)
+    assert unsplit > memory
+    assert unsplit < max(unsplit / 2, memory) + 2 * 128 * 3072 * 4 / bw
+    assert gemm == pytest.approx(unsplit)
     # encode: read 128 x 768 FP16, write 4-bit codes; 4 flops/element on 13.4 TFLOPS x 0.5 is slower
     vals = 128 * 768
     assert enc == pytest.approx(max(vals * 2.5 / (616e9 * 0.69), vals * 4 / (13.4e12 * 0.5)))
