@@ -130,6 +130,8 @@ def test_olive_encodes_activations_then_runs_int4():
 def test_framework_kernel_count_from_vllm_structure():
     assert framework_kernels("vllm-llama-w8a8", 32) == 32 * 16 + 4
     assert framework_kernels("vllm-llama-fp16", 32) == 32 * 12 + 4
+    # HF eager: 2 RMSNorms of 8 kernels, 3 projections, rotary 12, KV cat 2, attention 7, o_proj, 2 adds, MLP 5
+    assert framework_kernels("hf-pytorch-llama-fp16", 32) == 32 * (16 + 3 + 12 + 2 + 7 + 1 + 2 + 5) + 12
     with pytest.raises(InputError):
         framework_kernels("tensorrt", 32)
 
