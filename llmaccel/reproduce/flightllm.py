@@ -213,8 +213,9 @@ def reproduce() -> list[ReproRow]:
             )
     gpu_base = (
         f"model input: GPU = sim.gpu achieved model, {GPU_FRAMEWORK} (kernels per layer from vLLM's model code), "
-        "measured sustained HBM fraction, per-kernel gap + launch + one sync per step, board power = the "
-        "preset's load_power_w, decode at the mean KV length"
+        "measured sustained HBM fraction, per-kernel gap + launch + one sync per step, decode at the mean KV "
+        "length; board power = the preset's load_power_w (V100S: the paper's own measured baseline power, a "
+        "measured input; A100: that load fraction of its TDP, assumed)"
     )
     why_gpu = (
         gpu_base + "; the paper's own V100S measurement (about 45 tokens/s) is far below what the V100S's sustained "
