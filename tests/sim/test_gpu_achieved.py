@@ -175,3 +175,29 @@ def test_neupims_compares_against_the_a100_40gb():
     from llmaccel.reproduce import neupims
 
     assert neupims.GPU_PRESET == "a100-40gb"
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("achieved.memory_fraction", 1.5),
+        ("achieved.sm_count", 0),
+        ("achieved.tile_m", -128),
+        ("achieved.launch_us", -1),
+    ],
+)
+def test_bad_achieved_numbers_are_rejected(field, value):
+    hw = load_preset("a100-40gb").with_overrides({field: value}, "test")
+    with pytest.raises(InputError, match=field.split(".")[1]):
+        achieved_of(hw)
+
+
+@pytest.mark.parametrize("frac,bits", [(-0.1, 64), (1.0, 64), (0.001, 0)])
+def test_bad_gobo_format_is_rejected(frac, bits):
+    with pytest.raises(InputError):
+        GoboWeights(frac, bits)
+
+
+def test_pass_without_kernels_is_rejected():
+    with pytest.raises(InputError, match="kernels"):
+        pass_time(0.0, 0, params("v100s")[1])
