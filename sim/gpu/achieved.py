@@ -7,7 +7,7 @@ Per kernel (units: seconds, bytes, MACs)::
               waves = ceil(s * count * ceil(m / tile_m) * ceil(n / tile_n) / sm_count)
               s (split-K): the fastest of 1 .. min(sm_count // tiles, k // split_k_slice) (1 if the tiles
               fill a wave), paying 2 * (s - 1) * m * n * count * partial_bytes of partial sums at the memory rate
-    GEMV    = 2 * MACs / (vector peak * efficiency.vector)      (m < tile_m / 8: CUDA-core GEMV)
+    GEMV    = 2 * MACs / (vector peak * efficiency.vector)      (m <= gemv_max_rows: CUDA-core GEMV)
     vector  = elements * flops_per_element / (vector peak * efficiency.vector)
     work    = max(compute, memory)
 
@@ -35,9 +35,6 @@ from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
 
 FRAMEWORKS = Path(__file__).resolve().parent / "frameworks.yaml"
-#: A matmul with fewer rows than tile_m / GEMV_ROW_DIVISOR runs as a CUDA-core GEMV (cuBLAS
-#: picks GEMV kernels for skinny products); below 16 rows a 128-row tensor tile is < 1/8 used.
-GEMV_ROW_DIVISOR = 8
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,7 @@ def op_work_s(op: Op, p: GpuParams, a: Achieved, peak: str | None = None, nbytes
         if kind not in p.flops_per_element:
             raise InputError("flops_per_element", f"no entry for op kind {kind!r}")
         return max(t_mem, vector_compute_s(op.elements * p.flops_per_element[kind], p))
-    if op.m * GEMV_ROW_DIVISOR < a.tile_m:
+    if op.m <= a.gemv_max_rows:
         return max(t_mem, vector_compute_s(2 * op.macs, p))
     key = peak or dtype_of(op, p)
     best = math.inf

@@ -28,6 +28,7 @@ class Achieved:
         memory_fraction: sustained fraction of ``memory_gbps`` for streaming kernels (GEMV, vector ops).
         tensor_fraction: fraction of a tensor peak one SM sustains on a full GEMM tile.
         tile_m, tile_n: output tile of one thread block (rows x cols).
+        gemv_max_rows: matmuls with at most this many rows run as CUDA-core GEMVs.
         split_k_slice: smallest K range one split-K thread block takes.
         partial_bytes: bytes of one split-K partial sum (FP32/INT32 accumulator).
         kernel_gap_us: per-kernel time the GPU is idle between dependent kernels in one stream.
@@ -43,6 +44,7 @@ class Achieved:
     tensor_fraction: float = field(metadata={"max": 1.0})
     tile_m: int
     tile_n: int
+    gemv_max_rows: int
     split_k_slice: int
     partial_bytes: int
     kernel_gap_us: float = field(metadata={"min": 0})
