@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from llmaccel.sim.gpu.achieved_params import Achieved
 from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig, load_preset
@@ -48,6 +49,8 @@ class GpuParams:
     flops_per_element: dict[str, float]
     efficiency: Efficiency
     kernel_overhead_us: float = field(default=0.0, metadata={"min": 0})
+    #: measured-performance block used by ``sim.gpu.achieved`` (the roofline ignores it)
+    achieved: Achieved | None = None
 
     def __post_init__(self) -> None:
         for k, v in self.peak_tops.items():
