@@ -70,19 +70,32 @@ def positive(flag: str, value: int | None) -> int | None:
     return None if value is None else require_positive_int(flag, value)
 
 
-def check_run_args(args: argparse.Namespace) -> None:
-    """Reject non-positive sizes and conflicting flags before any work (InputError naming the flag)."""
-    for flag, attr in (
-        ("--batch", "batch"),
-        ("--prompt-len", "prompt_len"),
-        ("--gen-len", "gen_len"),
-        ("--kv-len", "kv_len"),
-        ("--tp", "tp"),
-        ("--layers", "layers"),
+def check_size_flags(args: argparse.Namespace) -> None:
+    """Sizes and seed given on the command line, each through the one numeric validator with its limit.
+
+    Shared by ``run`` and ``trace``; the limits and why they are where they are:
+    :mod:`workloads.limits`.  Absent flags (None or not defined by the command) are skipped.
+    """
+    from llmaccel.workloads import limits
+
+    for flag_name, attr, limit in (
+        ("--batch", "batch", limits.MAX_REQUESTS),
+        ("--prompt-len", "prompt_len", limits.MAX_TOKENS),
+        ("--gen-len", "gen_len", limits.MAX_TOKENS),
+        ("--kv-len", "kv_len", limits.MAX_TOKENS),
+        ("--tp", "tp", limits.MAX_TP),
+        ("--layers", "layers", limits.MAX_LAYERS),
     ):
-        positive(flag, getattr(args, attr, None))
-    if getattr(args, "seed", None) is not None and args.seed < 0:
-        raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
+        value = getattr(args, attr, None)
+        if value is not None:
+            limits.check_count(flag_name, value, limit)
+    if getattr(args, "seed", None) is not None:
+        limits.check_count("--seed", args.seed, limits.MAX_SEED, lo=0)
+
+
+def check_run_args(args: argparse.Namespace) -> None:
+    """Reject non-positive or out-of-range sizes and conflicting flags before any work (InputError naming the flag)."""
+    check_size_flags(args)
     if args.trace and args.gemm_csv:
         raise InputError("--trace", "give either --trace or --gemm-csv, not both")
 

@@ -7,12 +7,15 @@ A run folder holds (column meanings in ``docs/outputs.md``)::
     layers.csv     one row per layer (-1 = embedding / LM head / ops outside blocks)
     energy.csv     one row per energy component
     plots/         latency_breakdown, roofline, energy (PNG + SVG each)
+    .llmaccel-folder.json   marker: {"format": "llmaccel-run-folder", "version": 1, ...}
 
 Writing is atomic: the folder is built in a hidden temporary sibling of the
-target and renamed into place only when complete.  An existing run folder at
-the target is replaced only after the new one is complete; a non-empty folder
-that is not a run folder is never touched (InputError).  Output bytes depend
-only on the inputs: floats are written with ``repr`` and keys sorted.
+target and renamed into place only when complete.  An existing folder at the
+target is replaced only after the new one is complete, and only if its marker
+file names the same kind of folder or ``force`` is given; anything else is never
+touched (InputError).  Hidden temporary siblings left by a killed writer are
+removed by the next write to the same target.  Output bytes depend only on the
+inputs: floats are written with ``repr`` and keys sorted.
 """
 
 from __future__ import annotations
@@ -350,41 +353,146 @@ def dumps(d: Any) -> str:
     return json.dumps(d, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
-def _is_run_folder(path: Path) -> bool:
-    return (path / SUMMARY).is_file()
+#: The marker file every folder llmaccel writes carries: ``{"format": "llmaccel-<kind>", "version": N}``.
+#: A folder is recognised as llmaccel's own (and may be replaced) by this file, never by
+#: the presence of a common name such as summary.json.
+MARKER = ".llmaccel-folder.json"
+#: Version of the marker file itself (bumped when its fields change).
+MARKER_VERSION = 1
+#: Folder kinds and the layout version each is written with.
+FOLDER_KINDS = {"run-folder": RUN_FOLDER_SCHEMA, "run-report": 1, "plots": 1, "reproduce-report": 1, "sweep-report": 1}
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)-[^/]*$")
 
 
-def check_target(out: str | Path, allow_non_run: bool = False) -> Path:
-    """Validate an output folder before any work: InputError if it cannot be (re)placed safely.
+def marker_text(kind: str) -> str:
+    """Content of the marker file of a folder of ``kind`` (one of :data:`FOLDER_KINDS`)."""
+    return dumps({"format": f"llmaccel-{kind}", "marker_version": MARKER_VERSION, "version": FOLDER_KINDS[kind]})
 
-    A non-empty existing folder must be a run folder (holds summary.json) unless ``allow_non_run``.
+
+def folder_kind(path: str | Path) -> str | None:
+    """The kind named by ``path``'s marker file, or None when it has no readable llmaccel marker."""
+    try:
+        doc = json.loads((Path(path) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    fmt = doc.get("format") if isinstance(doc, dict) else None
+    if isinstance(fmt, str) and fmt.startswith("llmaccel-") and fmt[len("llmaccel-") :] in FOLDER_KINDS:
+        return fmt[len("llmaccel-") :]
+    return None
+
+
+def check_output_path(out: str | Path, flag: str = "--out", what: str = "file") -> Path:
+    """Refuse an output location that cannot be written, before any work (InputError naming ``flag``).
+
+    Rejects an empty path, a path whose nearest existing ancestor is a file, and a
+    location whose nearest existing ancestor folder is not writable.  ``what`` is
+    ``"file"`` (an existing folder there is refused) or ``"folder"`` (an existing file is refused).
     """
+    if str(out).strip() == "":
+        raise InputError(flag, f"must be a path to a {what}, got ''")
     out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            raise InputError("--out", f"{out} exists and is not a folder; give a new or run-folder path")
-        if not allow_non_run and any(out.iterdir()) and not _is_run_folder(out):
-            raise InputError("--out", f"{out} is a non-empty folder that is not a run folder; refusing to replace it")
-    parent = out.parent if str(out.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise InputError("--out", f"parent {parent} is not a folder")
+    if what == "file" and out.is_dir():
+        raise InputError(flag, f"{out} is a folder; give a file path")
+    if what == "folder" and out.exists() and not out.is_dir():
+        raise InputError(flag, f"{out} exists and is not a folder; give a new or llmaccel folder path")
+    anc = out.parent if str(out.parent) else Path(".")
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise InputError(flag, f"{anc} is a file, so {out} cannot be created")
+    if not os.access(anc, os.W_OK | os.X_OK):
+        raise InputError(flag, f"folder {anc} is not writable")
     return out
 
 
-def atomic_folder(out: str | Path, build: Callable[[Path], None], allow_non_run: bool = False) -> Path:
+def check_new_file(out: str | Path, flag: str = "--out", force: bool = False) -> Path:
+    """An output file location that is writable and, unless ``force``, does not exist yet (InputError naming ``flag``).
+
+    A single output file has no marker, so an existing file is never replaced without ``force``.
+    """
+    out = check_output_path(out, flag, "file")
+    if out.exists() and not force:
+        raise InputError(flag, f"{out} already exists; refusing to overwrite it (choose a new path, or pass --force)")
+    if out.exists() and not os.access(out, os.W_OK):
+        raise InputError(flag, f"{out} is not writable")
+    return out
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def clean_stale_temps(out: Path) -> list[Path]:
+    """Remove hidden temporary siblings ``.<name>.tmp-<pid>-*`` / ``.old-<pid>-*`` of ``out`` left by a killed run.
+
+    Only folders whose writer process is gone and that are empty or carry an llmaccel
+    marker are removed, so nothing a user made is touched.  Returns what was removed.
+    """
+    parent = out.parent if str(out.parent) else Path(".")
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        m = _TEMP_RE.match(p.name)
+        if not m or m.group("name") != out.name or not p.is_dir() or p.is_symlink():
+            continue
+        if _pid_alive(int(m.group("pid"))):
+            continue
+        try:
+            empty = not any(p.iterdir())
+        except OSError:
+            continue
+        if empty or folder_kind(p) is not None:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def check_target(out: str | Path, kind: str = "run-folder", force: bool = False, flag: str = "--out") -> Path:
+    """Validate an output folder before any work: InputError if it cannot be (re)placed safely.
+
+    An existing non-empty folder is replaced only if its marker file names the same
+    ``kind`` or ``force`` is given; otherwise nothing is touched.
+    """
+    out = check_output_path(out, flag, "folder")
+    if out.is_dir() and not force and any(out.iterdir()) and folder_kind(out) != kind:
+        raise InputError(
+            flag,
+            f"{out} is a non-empty folder without an llmaccel {kind} marker ({MARKER}); "
+            "refusing to replace it (choose a new path, or pass --force to replace it)",
+        )
+    return out
+
+
+def atomic_folder(
+    out: str | Path, build: Callable[[Path], None], kind: str = "run-folder", force: bool = False
+) -> Path:
     """Create folder ``out`` by calling ``build(tmp)`` on a temporary sibling, then renaming.
 
-    If ``build`` raises, the temporary folder is removed and ``out`` is untouched.
-    An existing run folder at ``out`` is replaced only after ``build`` succeeded.
+    The temporary folder gets the marker of ``kind`` first.  If ``build`` raises,
+    the temporary folder is removed and ``out`` is untouched.  An existing folder at
+    ``out`` is replaced only after ``build`` succeeded, and only if it carries the
+    same marker or ``force`` is given (see :func:`check_target`).
     """
-    out = check_target(out, allow_non_run)
+    out = check_target(out, kind, force)
+    clean_stale_temps(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    pid = os.getpid()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{pid}-", dir=out.parent))
     try:
+        (tmp / MARKER).write_text(marker_text(kind), encoding="utf-8")
         build(tmp)
         os.chmod(tmp, 0o755)
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{pid}-", dir=out.parent))
             old.rmdir()
             os.rename(out, old)
             try:
@@ -409,8 +517,12 @@ def write(
     references: list[dict] | None = None,
     plots: bool = True,
     roles: dict[str, str] | None = None,
+    force: bool = False,
 ) -> Path:
     """Write a run folder atomically (see module docstring); returns its path.
+
+    An existing folder at ``out`` is replaced only if it is a run folder (its marker
+    file says so) or ``force`` is given.
 
     ``roles`` maps op name -> role (the trace's ``Op.role``) for the ``role`` column.
     """
@@ -425,8 +537,9 @@ def write(
             from llmaccel.reports.plots import plot_run
 
             plot_run(read(tmp), tmp / PLOTS_DIR)
+            (tmp / PLOTS_DIR / MARKER).write_text(marker_text("plots"), encoding="utf-8")
 
-    return atomic_folder(out, build)
+    return atomic_folder(out, build, "run-folder", force)
 
 
 class RunFolder:
@@ -461,30 +574,83 @@ def _parse_cell(s: str) -> Any:
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict]:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(
             "run folder", f"missing {path.name} in {path.parent}; a run folder holds {', '.join(REQUIRED_FILES)}"
         ) from None
+    except UnicodeDecodeError:
+        raise InputError(path.name, "not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(path.name, f"cannot read {path}: {e.strerror}") from None
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
     except StopIteration:
         raise InputError(f"{path.name}", "empty file; expected a header row") from None
+    except csv.Error as e:
+        raise InputError(f"{path.name} line 1", f"malformed CSV ({e})") from None
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"{path.name}: header", f"missing column {missing[0]!r}; expected {', '.join(required)}")
     rows = []
-    for lineno, row in enumerate(reader, start=2):
+    try:
+        numbered = list(enumerate(reader, start=2))
+    except csv.Error as e:
+        raise InputError(f"{path.name} line {reader.line_num}", f"malformed CSV ({e})") from None
+    for lineno, row in numbered:
         if len(row) != len(header):
             raise InputError(f"{path.name} line {lineno}", f"has {len(row)} cells, header has {len(header)}")
-        rows.append(
-            {
-                h: (c if h in ("name", "kind", "role", "phase", "unit", "component") else _parse_cell(c))
-                for h, c in zip(header, row)
-            }
-        )
+        rows.append({h: (c if h in _TEXT_COLUMNS else _parse_cell(c)) for h, c in zip(header, row)})
     return rows
+
+
+#: summary.json fields that must be finite numbers (None allowed for the second set).
+_SUMMARY_NUMBERS = ("clock_mhz", "total_cycles", "total_macs", "peak_macs_per_cycle")
+_SUMMARY_OPTIONAL_NUMBERS = ("time_s", "total_energy_pj", "utilisation", "tokens", "tokens_per_s", "sum_op_cycles")
+_TEXT_COLUMNS = ("name", "kind", "role", "phase", "unit", "component")
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_summary(summary: dict) -> None:
+    """Types of the summary.json fields that reports read (InputError naming the field)."""
+    for key in _SUMMARY_NUMBERS + _SUMMARY_OPTIONAL_NUMBERS:
+        if key not in summary and key in _SUMMARY_OPTIONAL_NUMBERS:
+            continue
+        v = summary.get(key)
+        if not (_is_num(v) or (v is None and key in _SUMMARY_OPTIONAL_NUMBERS)):
+            raise InputError(f"{SUMMARY}: {key}", f"must be a finite number, got {v!r}")
+    if not summary["clock_mhz"] > 0:
+        raise InputError(f"{SUMMARY}: clock_mhz", f"must be > 0, got {summary['clock_mhz']!r}")
+    for key in ("energy_pj", "bytes"):
+        d = summary.get(key, {})
+        if not isinstance(d, dict) or not all(_is_num(v) for v in d.values()):
+            raise InputError(f"{SUMMARY}: {key}", "must be a mapping of name -> finite number")
+    for key in ("design", "preset", "model"):
+        if not isinstance(summary.get(key), (str, type(None))):
+            raise InputError(f"{SUMMARY}: {key}", f"must be a string, got {summary.get(key)!r}")
+    for key, tp in (("assumptions", list), ("workload", dict), ("roofline", dict), ("references", list)):
+        if key in summary and not isinstance(summary[key], (tp, type(None))):
+            raise InputError(f"{SUMMARY}: {key}", f"must be a {tp.__name__}, got {type(summary[key]).__name__}")
+    if not all(isinstance(a, str) for a in summary.get("assumptions") or []):
+        raise InputError(f"{SUMMARY}: assumptions", "must be a list of strings")
+    for key, v in (summary.get("roofline") or {}).items():
+        if key != "dram_bytes_per_cycle_source" and not (_is_num(v) or v is None):
+            raise InputError(f"{SUMMARY}: roofline.{key}", f"must be a finite number or null, got {v!r}")
+    for i, ref in enumerate(summary.get("references") or []):
+        if not isinstance(ref, dict):
+            raise InputError(f"{SUMMARY}: references[{i}]", "must be a mapping")
+
+
+def _check_numeric_rows(name: str, rows: list[dict]) -> None:
+    """Every non-text cell of a run-folder CSV must be a finite number (InputError naming file, line, column)."""
+    for lineno, row in enumerate(rows, start=2):
+        for col, v in row.items():
+            if col not in _TEXT_COLUMNS and not _is_num(v):
+                raise InputError(f"{name} line {lineno}: {col}", f"must be a finite number, got {v!r}")
 
 
 def read(path: str | Path) -> RunFolder:
@@ -493,20 +659,26 @@ def read(path: str | Path) -> RunFolder:
     if not path.is_dir():
         raise InputError("run folder", f"{path} is not a folder")
     try:
-        summary = json.loads((path / SUMMARY).read_text())
+        summary = json.loads((path / SUMMARY).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError("run folder", f"missing {SUMMARY} in {path}; not a run folder") from None
     except json.JSONDecodeError as e:
         raise InputError(SUMMARY, f"malformed JSON at line {e.lineno}") from None
+    except UnicodeDecodeError:
+        raise InputError(SUMMARY, "not UTF-8 text") from None
+    except (OSError, RecursionError) as e:
+        raise InputError(SUMMARY, f"cannot read {path / SUMMARY}: {getattr(e, 'strerror', None) or e}") from None
     if not isinstance(summary, dict) or summary.get("schema") != RUN_FOLDER_SCHEMA:
         got = summary.get("schema") if isinstance(summary, dict) else None
         raise InputError(
             f"{SUMMARY}: schema", f"this llmaccel reads run-folder schema {RUN_FOLDER_SCHEMA}, got {got!r}"
         )
-    return RunFolder(
-        path,
-        summary,
-        _read_csv(path / OPS_CSV, OP_COLUMNS),
-        _read_csv(path / LAYERS_CSV, LAYER_COLUMNS),
-        _read_csv(path / ENERGY_CSV, ENERGY_COLUMNS),
-    )
+    _check_summary(summary)
+    tables = {
+        OPS_CSV: _read_csv(path / OPS_CSV, OP_COLUMNS),
+        LAYERS_CSV: _read_csv(path / LAYERS_CSV, LAYER_COLUMNS),
+        ENERGY_CSV: _read_csv(path / ENERGY_CSV, ENERGY_COLUMNS),
+    }
+    for name, rows in tables.items():
+        _check_numeric_rows(name, rows)
+    return RunFolder(path, summary, tables[OPS_CSV], tables[LAYERS_CSV], tables[ENERGY_CSV])

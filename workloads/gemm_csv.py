@@ -22,6 +22,7 @@ import csv
 import dataclasses
 from pathlib import Path
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
 from llmaccel.workloads.quant_presets import QuantPreset, get_quant
@@ -53,7 +54,14 @@ def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
         raise InputError("--gemm-csv", f"cannot read {path}: {e}") from None
     qp = get_quant(quant)
     a_spec, b_spec, out_spec = qp.spec_for("gemm")
-    rows = list(csv.reader(text.splitlines()))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as e:
+        raise InputError(f"{path.name}", f"malformed CSV ({e})") from None
+    if len(rows) > limits.MAX_OPS + 1:
+        raise InputError(
+            path.name, f"{len(rows) - 1} rows, above the limit {limits.MAX_OPS} (workloads.limits.MAX_OPS)"
+        )
     header = [c.strip().lower() for c in rows[0]] if rows else []
     if tuple(header[:4]) != _HEADER:
         raise InputError(f"{path.name} line 1", "header must start with Layer, M, N, K (SCALE-Sim GEMM topology)")
@@ -81,6 +89,9 @@ def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
                 raise InputError(f"{where}: {label}", f"must be a positive integer, got {v}")
             dims.append(v)
         m, n, k = dims
+        too_big = limits.op_size_problem(m, n, k)
+        if too_big:
+            raise InputError(f"{where}: {too_big[0].upper()}", too_big[1])
         b = b_spec
         if len(cells) == 5:
             b = dataclasses.replace(b_spec, sparsity=_parse_sparsity(cells[4], f"{where}: sparsity"))

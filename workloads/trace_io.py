@@ -29,11 +29,13 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import OPERAND_CLASSES, Op, OpKind, Phase
 from llmaccel.workloads.quant_spec import QuantSpec
@@ -161,7 +163,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             raise InputError("trace line 1", "corrupt gzip stream") from None
     try:
         text = raw.decode("utf-8")
@@ -447,6 +449,9 @@ def _parse(path: str | Path, stop_at_first: bool) -> tuple[Trace | None, list[st
     if header is None or chk.problems:
         return None, chk.problems
     texts = [line.rstrip("\n") for _, line in lines[1:]]
+    if len(texts) > limits.MAX_OPS:
+        chk.bad(2, "ops", f"{len(texts)} op lines, above the limit {limits.MAX_OPS} (workloads.limits.MAX_OPS)")
+        return None, chk.problems
     ops = _fast_ops(chk, texts) if all(t.strip() for t in texts) else None
     if ops is None:  # slow path: find and name every problem
         chk.names.clear()
@@ -461,6 +466,12 @@ def _parse(path: str | Path, stop_at_first: bool) -> tuple[Trace | None, list[st
     n_ops = header.get("n_ops")
     if n_ops != len(texts):
         chk.bad(len(lines), "n_ops", f"header says {n_ops} ops, file has {len(texts)} op lines (truncated?)")
+    for ln, op in enumerate(ops, start=2):
+        problem = limits.op_size_problem(op.m, op.n, op.k, op.count)
+        if problem:
+            chk.bad(ln, problem[0], problem[1])
+    if len(header["requests"]) > limits.MAX_REQUESTS:
+        chk.bad(1, "requests", f"{len(header['requests'])} requests, above the limit {limits.MAX_REQUESTS}")
     if chk.problems:
         return None, chk.problems
     return Trace(header["model"], ops, header["requests"], header["meta"], header["version"]), []

@@ -51,9 +51,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-tensors", type=int, default=0, help="stop after N tensors (0: all)")
     p.add_argument("--synthetic", default="4x256x1024", help="synthetic set: COUNTxROWSxCOLS (default 4x256x1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic tensors")
-    p.add_argument("--csv", help="also write the table as CSV to this file")
+    p.add_argument("--csv", help="also write the table as CSV to this file (refused if it exists, unless --force)")
+    p.add_argument("--force", action="store_true", help="replace the --csv file if it exists")
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.set_defaults(func=run)
+
+
+def check_synthetic_size(count: int, rows: int, cols: int) -> None:
+    """Refuse, before generating anything, a synthetic set above the limits of :mod:`workloads.limits`."""
+    from llmaccel.workloads import limits
+
+    limits.check_count("--synthetic COUNT", count, limits.MAX_TENSORS)
+    limits.check_product("--synthetic", {"ROWS": rows, "COLS": cols}, limits.MAX_TENSOR_ELEMENTS, "elements per tensor")
+
+
+def check_tensor_size(name: str, shape: tuple[int, ...], max_rows: int) -> None:
+    """Refuse a tensor whose evaluated part (first ``max_rows`` rows) exceeds MAX_TENSOR_ELEMENTS, before loading it."""
+    from llmaccel.workloads import limits
+
+    rows = min(int(shape[0]), max_rows) if shape else 1
+    cols = int(np.prod(shape[1:], dtype=object)) if len(shape) > 1 else 1
+    limits.check_product(f"tensor {name}", {"rows": rows, "cols": cols}, limits.MAX_TENSOR_ELEMENTS, "elements")
 
 
 def synthetic(spec: str, seed: int):
@@ -64,6 +82,7 @@ def synthetic(spec: str, seed: int):
         raise InputError("--synthetic", f"must be COUNTxROWSxCOLS, got {spec!r}") from None
     for v, n in ((count, "COUNT"), (rows, "ROWS"), (cols, "COLS")):
         require_positive_int(f"--synthetic {n}", v)
+    check_synthetic_size(count, rows, cols)
     rng = np.random.default_rng(seed)
     for t in range(count):
         w = rng.standard_t(SYNTH_DOF, (rows, cols)) * SYNTH_STD
@@ -105,7 +124,8 @@ def evaluate_all(tensors, methods: list[str], max_rows: int, max_tensors: int) -
     for i, (name, w) in enumerate(tensors):
         if max_tensors and i >= max_tensors:
             break
-        w = np.asarray(w, dtype=np.float64)[:max_rows]
+        check_tensor_size(name, w.shape, max_rows)
+        w = np.asarray(w[:max_rows], dtype=np.float64)
         if w.size == 0 or not np.isfinite(w).all():
             raise InputError(f"tensor {name}", "must be non-empty and finite")
         for m in methods:
@@ -195,6 +215,10 @@ def run(args: argparse.Namespace) -> int:
     max_rows = require_positive_int("--max-rows", args.max_rows)
     if args.max_tensors < 0:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
+    if args.csv is not None:
+        from llmaccel.reports.run_folder import check_new_file
+
+        check_new_file(args.csv, "--csv", args.force)  # before any work
     if args.path:
         from llmaccel.workloads.tensors import iter_weights
 

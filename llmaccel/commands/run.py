@@ -113,7 +113,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="write a run folder here (summary.json, ops.csv, layers.csv, energy.csv, plots/); "
-        "built in a temporary sibling and renamed, so a failure leaves DIR as it was",
+        "built in a temporary sibling and renamed, so a failure leaves DIR as it was; an existing DIR is "
+        "replaced only if it is an llmaccel run folder (see docs/outputs.md) or --force is given",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out: replace DIR even if it is not an llmaccel run folder (its files are deleted)",
     )
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the plots")
     p.add_argument(
@@ -153,6 +159,30 @@ def _reference(trace, hw) -> dict:
     }
 
 
+def check_result(result) -> None:
+    """Refuse a result whose totals are not finite, non-negative numbers (extreme parameters overflowed).
+
+    The numeric validator keeps every input in range; this is the last guard that no
+    nonsense total (negative or NaN cycles, energy or time) is ever printed or written.
+    """
+    import math
+
+    from llmaccel.workloads.errors import InputError
+
+    totals = {
+        "total cycles": result.total_cycles,
+        "time": result.time_s,
+        "energy": result.total_energy_pj,
+        "clock": result.clock_mhz,
+    }
+    for what, value in totals.items():
+        v = float(value) if isinstance(value, (int, float)) else math.nan
+        if not math.isfinite(v) or v < 0:
+            raise InputError(
+                "--hw/--set", f"the parameters give a {what} of {value!r}; check for extreme or inconsistent values"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     from llmaccel.reports import run_folder
     from llmaccel.reports.tables import run_table
@@ -160,8 +190,8 @@ def run(args: argparse.Namespace) -> int:
 
     config.positive("--top", args.top)
     config.check_run_args(args)
-    if args.out:
-        run_folder.check_target(args.out)  # fail before any work
+    if args.out is not None:
+        run_folder.check_target(args.out, "run-folder", args.force)  # fail before any work
     names = (
         ["load preset", "build trace", "compile", "simulate"]
         + (["gpu reference"] if args.gpu else [])
@@ -178,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
         program = design.compile(trace, hw)
         bar.step("simulate")
         result = design.simulate(program, hw)
+        check_result(result)
         roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
         if args.gpu:
@@ -186,7 +217,14 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             bar.step("write run folder")
             run_folder.write(
-                result, args.out, hw=hw, workload=workload, references=refs, plots=not args.no_plots, roles=roles
+                result,
+                args.out,
+                hw=hw,
+                workload=workload,
+                references=refs,
+                plots=not args.no_plots,
+                roles=roles,
+                force=args.force,
             )
     doc = run_folder.result_json(result, hw=hw, workload=workload, references=refs, roles=roles)
     if args.format == "json":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,24 @@ from llmaccel.dse.metrics import METRICS
 from llmaccel.workloads.errors import InputError
 
 
+def _readonly_uri(path: Path) -> str:
+    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+
+
 class ResultStore:
-    def __init__(self, path: str | Path) -> None:
+    """The results database of sweeps.
+
+    Args:
+        path: SQLite file.
+        readonly: open an existing database read-only (``report``); it is never created or changed.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            self._open_readonly()
+            return
         try:
             self.db = sqlite3.connect(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -40,6 +56,18 @@ class ResultStore:
             self.db.commit()
         except sqlite3.DatabaseError as e:
             raise InputError("results database", f"{self.path} is not a usable SQLite file ({e})") from None
+
+    def _open_readonly(self) -> None:
+        if not self.path.is_file():
+            raise InputError("results database", f"{self.path} is not a file")
+        try:
+            self.db = sqlite3.connect(_readonly_uri(self.path), uri=True)
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as e:
+            raise InputError("results database", f"{self.path} is not an SQLite file ({e})") from None
+        if not {"sweeps", "results"} <= tables:
+            self.db.close()
+            raise InputError("results database", f"{self.path} is not an llmaccel results database (no sweeps table)")
 
     def close(self) -> None:
         self.db.close()

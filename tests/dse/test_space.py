@@ -62,7 +62,7 @@ def test_good_space_expands_grid_in_order(tmp_path, host):
 @pytest.mark.parametrize(
     "old,new,field",
     [
-        ("hw.clock_mhz:", "hw.no_such_knob:", "override no_such_knob"),
+        ("hw.clock_mhz:", "hw.no_such_knob:", "parameters.hw.no_such_knob"),
         ("workload.batch:", "workload.colour:", "parameters.workload.colour"),
         ("metric: tokens_per_s", "metric: speed", "objectives[0].metric"),
         ("goal: max", "goal: most", "objectives[0].goal"),
