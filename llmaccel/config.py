@@ -7,6 +7,8 @@ what is valid live in those packages and surface as InputError.
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,23 @@ def _tokens(trace: Any) -> int | None:
     if phase == "prefill":
         return int(sum(r.prompt_len for r in reqs))
     return len(reqs)
+
+
+def check_result(result: Any) -> None:
+    """Refuse a result whose totals are not finite, non-negative numbers (extreme parameters overflowed).
+
+    The numeric validator keeps every input in range; this is the last guard that no
+    nonsense total (negative or NaN cycles, energy or time) is ever printed or written.
+    """
+    totals = {
+        "total cycles": result.total_cycles,
+        "time": result.time_s,
+        "energy": result.total_energy_pj,
+        "clock": result.clock_mhz,
+    }
+    for what, value in totals.items():
+        v = float(value) if isinstance(value, numbers.Real) else math.nan
+        if not math.isfinite(v) or v < 0:
+            raise InputError(
+                "--hw/--set", f"the parameters give a {what} of {value!r}; check for extreme or inconsistent values"
+            )

@@ -159,30 +159,6 @@ def _reference(trace, hw) -> dict:
     }
 
 
-def check_result(result) -> None:
-    """Refuse a result whose totals are not finite, non-negative numbers (extreme parameters overflowed).
-
-    The numeric validator keeps every input in range; this is the last guard that no
-    nonsense total (negative or NaN cycles, energy or time) is ever printed or written.
-    """
-    import math
-
-    from llmaccel.workloads.errors import InputError
-
-    totals = {
-        "total cycles": result.total_cycles,
-        "time": result.time_s,
-        "energy": result.total_energy_pj,
-        "clock": result.clock_mhz,
-    }
-    for what, value in totals.items():
-        v = float(value) if isinstance(value, (int, float)) else math.nan
-        if not math.isfinite(v) or v < 0:
-            raise InputError(
-                "--hw/--set", f"the parameters give a {what} of {value!r}; check for extreme or inconsistent values"
-            )
-
-
 def run(args: argparse.Namespace) -> int:
     from llmaccel.reports import run_folder
     from llmaccel.reports.tables import run_table
@@ -208,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         program = design.compile(trace, hw)
         bar.step("simulate")
         result = design.simulate(program, hw)
-        check_result(result)
+        config.check_result(result)
         roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
         if args.gpu:

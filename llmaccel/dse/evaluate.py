@@ -55,6 +55,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
         invalid combination (an InputError from any layer).
     """
+    from llmaccel.config import check_result
     from llmaccel.dse.metrics import breakdowns_of, metrics_of
     from llmaccel.sim.designs import get_design
 
@@ -66,6 +67,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         trace = _trace(json.dumps(w, sort_keys=True))
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)
+        check_result(result)
         metrics = metrics_of(result, trace, hw, design)
         breakdown = breakdowns_of(result)
     except InputError as e:
