@@ -77,8 +77,8 @@ def read_gemm_csv(path: str | Path, quant: str | QuantPreset = "fp16") -> Trace:
         if len(cells) not in (4, 5):
             raise InputError(where, f"need Layer, M, N, K[, N:M], got {len(cells)} cells")
         name = cells[0]
-        if not name:
-            raise InputError(f"{where}: Layer", "must be a non-empty name")
+        if not name or not name.isprintable():
+            raise InputError(f"{where}: Layer", f"must be a non-empty name of printable characters, got {name!r}")
         dims = []
         for label, cell in zip("MNK", cells[1:4]):
             try:

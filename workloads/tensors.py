@@ -70,8 +70,8 @@ def _reading(path: Path, what: str):
 
 
 def _check_numeric(path: Path, name: str, arr: np.ndarray) -> np.ndarray:
-    """Only real numeric tensors (int, uint, float, bool) can be quantized."""
-    if arr.dtype.kind not in "biuf":
+    """Only real numeric tensors (int, uint, float) can be quantized."""
+    if arr.dtype.kind not in "iuf":
         raise InputError("tensors", f"{path.name}:{name}: dtype {arr.dtype} is not a real numeric type")
     return arr
 

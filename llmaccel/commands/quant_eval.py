@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
         from llmaccel.reports.run_folder import check_new_file
 
         check_new_file(args.csv, "--csv", args.force)  # before any work
-    if args.path:
+    if args.path is not None:
         from llmaccel.workloads.tensors import iter_weights
 
         tensors = iter_weights(args.path, ndim=2)

@@ -154,6 +154,22 @@ def check_hw_values(hw: Any, key: str, values: tuple[Any, ...], is_range: bool) 
             raise InputError(f"parameters.{key}", e.problem) from None
 
 
+def one_block_trace(model: Any, w: dict[str, Any]) -> None:
+    """Build the first block of workload ``w``'s trace: tensor-parallel split, lengths against the
+    model's context and quant roles are checked exactly as an evaluation would (InputError otherwise)."""
+    from llmaccel.workloads import requests as rq
+    from llmaccel.workloads.graph import build_trace
+
+    phase = w.get("phase", "decode")
+    batch = int(w.get("batch", 1))
+    if w.get("dist"):
+        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase, max_len=model.max_position_embeddings)
+    else:
+        reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
+    kwargs = {"quant": w["quant"]} if "quant" in w else {}
+    build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), layers=1, **kwargs)
+
+
 def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> None:
     """Refuse, before any evaluation, a workload that is invalid whatever the hardware.
 
@@ -211,8 +227,11 @@ def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> 
                 field = "dist"
                 if w["dist"] not in dist_names():
                     raise InputError("dist", f"unknown distribution {w['dist']!r}; allowed: {', '.join(dist_names())}")
+            field = None
+            one_block_trace(model, w)
         except InputError as e:
-            sub = where if where.startswith("parameters.") else f"{where}.{field or e.field}"
+            name = field or e.field.lstrip("-").replace("-", "_")
+            sub = where if where.startswith("parameters.") else f"{where}.{name}"
             raise InputError(sub, e.problem) from None
 
 
@@ -247,7 +266,10 @@ def load_space(path: str | Path) -> SweepSpace:
     host_ref = doc["host"]
     if not Path(host_ref).is_absolute() and (path.parent / host_ref).exists():
         host_ref = str(path.parent / host_ref)
-    hw = load_preset(host_ref)
+    try:
+        hw = load_preset(host_ref)
+    except InputError as e:
+        raise InputError("host", e.problem if e.field == "preset" else f"{e.field}: {e.problem}") from None
     params_doc = doc.get("parameters") or {}
     if not isinstance(params_doc, dict):
         raise InputError("parameters", "must be a mapping of key -> {choices|range}")

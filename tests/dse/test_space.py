@@ -83,7 +83,7 @@ def test_bad_fields_are_named(tmp_path, host, old, new, field):
 def test_unknown_host_preset(tmp_path):
     with pytest.raises(InputError) as e:
         load_space(write(tmp_path, GOOD.format(host="no-such-preset")))
-    assert e.value.field == "preset"
+    assert e.value.field == "host" and "no-such-preset" in e.value.problem
 
 
 def test_malformed_yaml(tmp_path):
