@@ -67,6 +67,23 @@ def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None, flag_nam
     return hw
 
 
+@contextmanager
+def naming_overrides(overrides: dict[str, Any]):
+    """Re-label an InputError raised while simulating with ``--set`` values so that it names the key.
+
+    Some preset values (e.g. ``energy.sram_access``, the name of an energy-table action) are
+    only checked by the design that reads them; when such an error quotes an overridden
+    value, the message is prefixed with ``--set <key>`` so the user sees which flag caused it.
+    """
+    try:
+        yield
+    except InputError as e:
+        for key, value in overrides.items():
+            if isinstance(value, str) and value and repr(value) in e.problem and key not in e.field:
+                raise InputError(f"--set {key}", f"{e.field}: {e.problem}") from None
+        raise
+
+
 def positive(flag: str, value: int | None) -> int | None:
     """``value`` if None or a positive integer, else InputError naming ``flag``."""
     return None if value is None else require_positive_int(flag, value)

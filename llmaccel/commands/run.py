@@ -175,15 +175,17 @@ def run(args: argparse.Namespace) -> int:
     )
     with stages(names, quiet=args.quiet) as bar:
         bar.step("load preset")
-        hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
+        overrides = config.parse_overrides(args.overrides)
+        hw = config.load_hw(args.hw, overrides)
         design = get_design(hw.design)
         gpu_hw = _gpu_preset(args.gpu) if args.gpu else None
         bar.step("build trace")
         trace, workload = config.build_workload(args)
-        bar.step("compile")
-        program = design.compile(trace, hw)
-        bar.step("simulate")
-        result = design.simulate(program, hw)
+        with config.naming_overrides(overrides):
+            bar.step("compile")
+            program = design.compile(trace, hw)
+            bar.step("simulate")
+            result = design.simulate(program, hw)
         config.check_result(result)
         roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
