@@ -53,7 +53,12 @@ def owner_alive(owner: str) -> bool:
 
 
 def _readonly_uri(path: Path) -> str:
-    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    """A read-only SQLite URI.  With no ``-wal`` file beside the database (no sweep is writing it)
+    it is also opened ``immutable``, so reading creates no ``-wal``/``-shm`` side files either."""
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    if not Path(str(path) + "-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 class ResultStore:
