@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 
-from conftest import assert_refused, tree
+from fuzz_harness import assert_refused, tree
 from fuzz_inputs import RUN, SPACE
 
 from llmaccel.reports import run_folder

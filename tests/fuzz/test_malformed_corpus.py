@@ -13,7 +13,7 @@ import tempfile
 
 import numpy as np
 import pytest
-from conftest import assert_refused
+from fuzz_harness import assert_refused
 from fuzz_inputs import HF, PRESET, RUN, SPACE, TRACE, hf, npy, npz, set_op_field, valid_trace
 
 T = valid_trace(tempfile.mkdtemp())
