@@ -129,7 +129,7 @@ def op_size_problem(m: int, n: int, k: int, count: int = 1) -> tuple[str, str] |
     """``(field, problem)`` when one GEMM's sizes exceed :mod:`workloads.limits`, else None (trace files, GEMM CSVs)."""
     for field, v in (("m", m), ("n", n), ("k", k)):
         if v > MAX_DIM:
-            return field, f"must be <= {MAX_DIM} (workloads.MAX_DIM), got {v}"
+            return field, f"must be <= {MAX_DIM} (the limit workloads.limits.MAX_DIM), got {v}"
     macs = m * n * k * count
     if macs > MAX_MACS_PER_OP:
         return "m", f"m x n x k x count = {macs:.3g} MACs, above the limit {MAX_MACS_PER_OP:.3g}"

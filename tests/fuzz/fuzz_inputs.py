@@ -21,7 +21,7 @@ host: systolic-int8
 parameters:
   hw.array.rows: {choices: [16, 32]}
 workloads:
-  - {model: llama2-7b, phase: decode, batch: 1, prompt_len: 64, layers: 1}
+  - {model: llama2-7b, phase: decode, batch: 1, prompt_len: 64, layers: 1, quant: w8a8}
 objectives:
   - {metric: tokens_per_s, goal: max}
 """
