@@ -21,12 +21,11 @@ def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return hw, wl
 
 
-@lru_cache(maxsize=64)
-def _trace(workload_json: str) -> Any:
+def workload_trace(w: dict[str, Any], layers: int | None = None) -> Any:
+    """The trace of one sweep workload entry (``layers`` overrides the entry's own, e.g. 1 for a check)."""
     from llmaccel.workloads import graph, zoo
     from llmaccel.workloads import requests as rq
 
-    w = json.loads(workload_json)
     model = zoo.get_model(w["model"])
     phase = w.get("phase", "decode")
     batch = int(w.get("batch", 1))
@@ -35,9 +34,15 @@ def _trace(workload_json: str) -> Any:
     else:
         reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
     kwargs = {"quant": w["quant"]} if "quant" in w else {}  # else the trace builder's default
-    trace = graph.build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), layers=w.get("layers"), **kwargs)
+    n_layers = layers if layers is not None else w.get("layers")
+    trace = graph.build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), layers=n_layers, **kwargs)
     trace.meta.setdefault("phase", phase)
     return trace
+
+
+@lru_cache(maxsize=64)
+def _trace(workload_json: str) -> Any:
+    return workload_trace(json.loads(workload_json))
 
 
 @lru_cache(maxsize=8)

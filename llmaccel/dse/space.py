@@ -154,22 +154,6 @@ def check_hw_values(hw: Any, key: str, values: tuple[Any, ...], is_range: bool) 
             raise InputError(f"parameters.{key}", e.problem) from None
 
 
-def one_block_trace(model: Any, w: dict[str, Any]) -> None:
-    """Build the first block of workload ``w``'s trace: tensor-parallel split, lengths against the
-    model's context and quant roles are checked exactly as an evaluation would (InputError otherwise)."""
-    from llmaccel.workloads import requests as rq
-    from llmaccel.workloads.graph import build_trace
-
-    phase = w.get("phase", "decode")
-    batch = int(w.get("batch", 1))
-    if w.get("dist"):
-        reqs = rq.sample(w["dist"], batch, int(w.get("seed", 1)), phase=phase, max_len=model.max_position_embeddings)
-    else:
-        reqs = rq.fixed(batch, int(w.get("prompt_len", 512)), int(w.get("gen_len", 128)), w.get("kv_len"))
-    kwargs = {"quant": w["quant"]} if "quant" in w else {}
-    build_trace(model, phase, reqs, tp=int(w.get("tp", 1)), layers=1, **kwargs)
-
-
 def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> None:
     """Refuse, before any evaluation, a workload that is invalid whatever the hardware.
 
@@ -178,6 +162,7 @@ def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> 
     and their limits, quant, distribution).  Only hardware-related failures are left
     to become error rows.
     """
+    from llmaccel.dse.evaluate import workload_trace
     from llmaccel.workloads import limits as lim
     from llmaccel.workloads.graph import PHASES
     from llmaccel.workloads.quant_presets import get_quant
@@ -228,7 +213,7 @@ def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> 
                 if w["dist"] not in dist_names():
                     raise InputError("dist", f"unknown distribution {w['dist']!r}; allowed: {', '.join(dist_names())}")
             field = None
-            one_block_trace(model, w)
+            workload_trace(w, layers=1)  # tp split, context and quant roles, as an evaluation would
         except InputError as e:
             name = field or e.field.lstrip("-").replace("-", "_")
             sub = where if where.startswith("parameters.") else f"{where}.{name}"
