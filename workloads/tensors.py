@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import pickle
 import struct
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -47,7 +48,17 @@ _ST_DTYPES = {
 
 
 #: What numpy and zipfile raise on a truncated, garbage or pickled .npy/.npz (turned into InputError).
-_READ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, pickle.UnpicklingError)
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    SyntaxError,  # numpy parses the .npy header as a Python literal
+    tokenize.TokenError,
+    zipfile.BadZipFile,
+    zlib.error,
+    pickle.UnpicklingError,
+)
 
 
 def _safetensor_error() -> type[Exception]:

@@ -186,6 +186,10 @@ def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> 
     for where, w in variants:
         field = None
         try:
+            for k, v in w.items():
+                if v is None:
+                    field = k
+                    raise InputError(k, "must not be null; leave the field out for its default")
             for k, limit in sizes.items():
                 if w.get(k) is not None:
                     field = k
