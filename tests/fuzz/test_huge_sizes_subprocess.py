@@ -44,6 +44,8 @@ CASES = [
     ("quant-eval --synthetic 1x10^6x10^6", ["quant-eval", "--synthetic", "1x1000000x1000000"], {}, "--synthetic"),
 ]
 
+pytestmark = pytest.mark.slow  # subprocesses: real interpreters, real signals
+
 
 @pytest.mark.parametrize("argv, files, field", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_huge_size_is_refused_quickly(tmp_path, argv, files, field):

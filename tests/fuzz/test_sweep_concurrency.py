@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from llmaccel.dse.executors import executor
 from llmaccel.dse.runner import run_sweep
 from llmaccel.dse.space import load_space
@@ -40,6 +42,8 @@ while not os.path.exists(go):
     time.sleep(0.01)
 sys.exit(main(sys.argv[2:]))
 """
+
+pytestmark = pytest.mark.slow  # subprocesses: real interpreters, real signals
 
 
 def test_two_resumes_split_the_remaining_points(tmp_path):
