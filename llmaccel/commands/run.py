@@ -166,6 +166,10 @@ def run(args: argparse.Namespace) -> int:
 
     config.positive("--top", args.top)
     config.check_run_args(args)
+    if args.gpu is not None and not args.gpu.strip():
+        from llmaccel.workloads.errors import InputError
+
+        raise InputError("--gpu", "must be a GPU preset name (llmaccel list presets), got ''")
     if args.out is not None:
         run_folder.check_target(args.out, "run-folder", args.force)  # fail before any work
     names = (
@@ -178,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         overrides = config.parse_overrides(args.overrides)
         hw = config.load_hw(args.hw, overrides)
         design = get_design(hw.design)
-        gpu_hw = _gpu_preset(args.gpu) if args.gpu else None
+        gpu_hw = _gpu_preset(args.gpu) if args.gpu is not None else None
         bar.step("build trace")
         trace, workload = config.build_workload(args)
         with config.naming_overrides(overrides):
@@ -189,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         config.check_result(result)
         roles = {op.name: op.role for op in trace.ops if op.role}
         refs = []
-        if args.gpu:
+        if gpu_hw is not None:
             bar.step("gpu reference")
             refs.append(_reference(trace, gpu_hw))
         if args.out:

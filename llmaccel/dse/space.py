@@ -308,14 +308,13 @@ def load_space(path: str | Path) -> SweepSpace:
             raise InputError(f"constraints[{i}].metric", f"allowed: {', '.join(sorted(METRICS))}")
         if "min" not in c and "max" not in c:
             raise InputError(f"constraints[{i}]", "needs min and/or max")
-        cons.append(Constraint(c["metric"], c.get("min"), c.get("max")))
+        bounds = {k: limits.check_number(f"constraints[{i}].{k}", c[k]) for k in ("min", "max") if k in c}
+        cons.append(Constraint(c["metric"], bounds.get("min"), bounds.get("max")))
     search = doc.get("search") or {"method": "grid"}
     if not isinstance(search, dict) or search.get("method") not in SEARCH_METHODS:
         raise InputError("search.method", f"allowed: {', '.join(SEARCH_METHODS)}")
     for k in ("samples", "population", "generations"):
         if k in search and (not isinstance(search[k], int) or search[k] <= 0):
             raise InputError(f"search.{k}", f"must be a positive integer, got {search[k]!r}")
-    seed = doc.get("seed", 1)
-    if not isinstance(seed, int):
-        raise InputError("seed", f"must be an integer, got {seed!r}")
+    seed = limits.check_count("seed", doc.get("seed", 1), limits.MAX_SEED, lo=0)
     return SweepSpace(doc["name"], host_ref, params, [dict(w) for w in wls], objs, cons, dict(search), seed, path)
