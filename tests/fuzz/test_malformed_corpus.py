@@ -60,6 +60,7 @@ case("run --hw empty", [*RUN, "--hw", ""], None, "--hw")
 case("run --hw folder", [*RUN, "--hw", "presets"], {"presets": None}, "--hw")
 case("run --gpu not a gpu", [*RUN, "--gpu", "systolic-int8"], None, "--gpu")
 case("run --gpu unknown", [*RUN, "--gpu", "h900"], None, "--gpu")
+case("run --gpu empty", [*RUN, "--gpu", ""], None, "--gpu")
 case("run --model unknown", [*RUN, "--model", "llama9-1t"], None, "--model")
 case("run --model folder without config", [*RUN, "--model", "ckpt"], {"ckpt": None}, "model")
 case("run --quant unknown", [*RUN, "--quant", "w3a5"], None, "--quant")
@@ -291,6 +292,10 @@ for cid, text, field in [
     ("bad search", SPACE + "search: {method: annealing}\n", "search.method"),
     ("samples negative", SPACE + "search: {method: random, samples: -3}\n", "search.samples"),
     ("seed text", SPACE + "seed: lucky\n", "seed"),
+    ("seed 10^30", SPACE + "seed: 1000000000000000000000000000000\n", "seed"),
+    ("constraint bound text", SPACE + "constraints:\n  - {metric: area_mm2, max: small}\n", "constraints[0].max"),
+    ("constraint bound nan", SPACE + "constraints:\n  - {metric: area_mm2, min: .nan}\n", "constraints[0].min"),
+    ("workload field null", SPACE.replace("batch: 1,", "batch: null,"), "workloads[0].batch"),
     ("empty", "", "space"),
     ("not utf8", b"name: \xff\n", "space"),
     ("a list", "- 1\n", "space"),
