@@ -58,7 +58,9 @@ def _convert(where: str, value: Any, tp: Any, meta: dict) -> Any:
         if not isinstance(value, dict):
             raise InputError(where, f"must be a mapping, got {value!r}")
         _key_tp, val_tp = get_args(tp) or (Any, Any)
-        return {k: _convert(f"{where}.{k}", v, val_tp, meta) for k, v in value.items()}
+        for k, v in value.items():  # typed and finite; map entries carry no range metadata, so no sign rule
+            _convert(f"{where}.{k}", v, val_tp, {"min": -limits.MAX_PRESET_MAGNITUDE})
+        return dict(value)
     if dataclasses.is_dataclass(tp):
         return build(tp, value, where)
     if tp is bool:

@@ -97,13 +97,12 @@ def check_preset_number(key: str, value: Any, sign_of: Any = None) -> Any:
 
     Finite, and a non-zero magnitude in [MIN_PRESET_MAGNITUDE, MAX_PRESET_MAGNITUDE].  With
     ``sign_of`` (the value being replaced) the new value must also keep its sign class:
-    a positive field stays positive, a zero field stays >= 0.  Returns the value unchanged
+    a field shipped >= 0 stays >= 0 (whether 0 is meaningful is the design's check, e.g.
+    a bandwidth must be > 0).  Returns the value unchanged
     (int stays int, so design code sees the type the YAML had).
     """
     lo_mag, hi_mag = limits.MIN_PRESET_MAGNITUDE, limits.MAX_PRESET_MAGNITUDE
-    if sign_of is not None and _is_number(sign_of) and sign_of > 0:
-        limits.check_number(key, value, lo=lo_mag, hi=hi_mag)
-    elif sign_of is not None and _is_number(sign_of) and sign_of == 0:
+    if sign_of is not None and _is_number(sign_of) and sign_of >= 0:
         v = limits.check_number(key, value, lo=0, hi=hi_mag)
         if 0 < v < lo_mag:
             raise InputError(key, f"must be 0 or a number in [{lo_mag:g}, {hi_mag:g}], got {v!r}")
@@ -117,7 +116,9 @@ def check_preset_number(key: str, value: Any, sign_of: Any = None) -> Any:
 def check_override(key: str, current: Any, value: Any) -> Any:
     """Validate one ``--set`` / sweep override against the value it replaces (InputError naming ``key``)."""
     if isinstance(current, dict):
-        raise InputError(key, f"is a section ({', '.join(sorted(current))}); set one of its fields")
+        if isinstance(value, (str, dict)):  # a named component (dram=hbm2) or a whole section; the design checks it
+            return value
+        raise InputError(key, f"is a section ({', '.join(sorted(current))}); set one of its fields or name a component")
     if isinstance(current, list):
         raise InputError(key, "holds a list; lists cannot be overridden, edit a preset YAML copy instead")
     if _is_number(current):

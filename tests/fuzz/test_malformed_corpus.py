@@ -266,7 +266,7 @@ for cid, text, field in [
     ("range reversed", SPACE.replace("{choices: [16, 32]}", "{range: [32, 16]}"), "range"),
     ("step 0", SPACE.replace("{choices: [16, 32]}", "{range: [16, 32], step: 0}"), "step"),
     ("choice nan", SPACE.replace("[16, 32]", "[.nan, 32]"), "parameters.hw.array.rows"),
-    ("choice zero", SPACE.replace("[16, 32]", "[0, 32]"), "parameters.hw.array.rows"),
+    ("choice negative", SPACE.replace("[16, 32]", "[-16, 32]"), "parameters.hw.array.rows"),
     ("choice text", SPACE.replace("[16, 32]", "[big, 32]"), "parameters.hw.array.rows"),
     ("unknown hw key", SPACE.replace("hw.array.rows", "hw.array.depth"), "parameters.hw.array.depth"),
     (

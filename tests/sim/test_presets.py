@@ -62,9 +62,13 @@ def test_bad_param_is_input_error():
     from llmaccel.sim.systolic.params import systolic_params
     from llmaccel.workloads.errors import InputError
 
-    with pytest.raises(InputError) as e:  # the override itself is refused: rows is a positive field
-        load_preset("systolic-int8").with_overrides({"array.rows": 0})
-    assert e.value.field == "array.rows" and "[1e-06, 1e+12]" in e.value.problem
+    hw = load_preset("systolic-int8").with_overrides({"array.rows": 0})
+    with pytest.raises(InputError) as e:
+        systolic_params(hw)
+    assert "array.rows" in e.value.field
+    with pytest.raises(InputError) as e:  # a negative or non-finite override is refused by the override itself
+        load_preset("systolic-int8").with_overrides({"array.rows": -4})
+    assert e.value.field == "array.rows" and "[0, 1e+12]" in e.value.problem
     hw = load_preset("systolic-int8").with_overrides({"array.rows": 2.5})  # positive, but not an integer
     with pytest.raises(InputError) as e:
         systolic_params(hw)
