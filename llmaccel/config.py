@@ -41,8 +41,19 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
             raise InputError(f"--set {key}", f"value {raw!r} is not a YAML scalar") from None
         if isinstance(value, (dict, list)):
             raise InputError(f"--set {key}", "value must be a single number, string or boolean")
+        value = _yaml11_number(value)
         out[key] = value
     return out
+
+
+def _yaml11_number(value: Any) -> Any:
+    """``1e-300``, ``1e3``, ``nan``, ``inf`` are numbers to a user but strings to YAML 1.1; read them as floats."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 @contextmanager

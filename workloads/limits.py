@@ -105,7 +105,7 @@ def check_number(
     if not integer:
         v = float(v)
     if (lo is not None and (v < lo or (lo_open and v == lo))) or (hi is not None and v > hi):
-        raise InputError(field, f"must be {'an integer' if integer else 'a number'} {rng}, got {v!r}")
+        raise InputError(field, f"must be {'an integer' if integer else 'a number'} {rng}, got {value!r}")
     return v
 
 
