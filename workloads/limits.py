@@ -6,7 +6,7 @@ kind (an integer field takes integers; ``true``/``false`` and strings are not
 numbers), finite (NaN and infinities are refused) and inside its documented
 range.  The :class:`~workloads.errors.InputError` it raises names the key and the
 allowed range, e.g. ``dram.bandwidth_gbps: must be a finite number in
-[1e-06, 1e+12], got nan``.
+[0, 1e+12], got nan``.
 
 Size limits.  llmaccel either finishes a request in bounded time and memory or
 refuses it up front; these limits are where "bounded" is drawn.  Each is far
@@ -91,21 +91,22 @@ def check_number(
     """
     kind = "integer" if integer else "number"
     rng = range_text(lo, hi, lo_open)
+    rng = f" {rng}" if rng else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputError(field, f"must be a finite {kind} {rng}, got {value!r}")
+        raise InputError(field, f"must be a finite {kind}{rng}, got {value!r}")
     if isinstance(value, numbers.Integral):
         v: int | float = int(value)
     else:
         f = float(value)
         if not math.isfinite(f):
-            raise InputError(field, f"must be a finite {kind} {rng}, got {f}")
+            raise InputError(field, f"must be a finite {kind}{rng}, got {f}")
         if integer and not f.is_integer():
-            raise InputError(field, f"must be an integer {rng}, got {f!r}")
+            raise InputError(field, f"must be an integer{rng}, got {f!r}")
         v = int(f) if integer else f
     if not integer:
         v = float(v)
     if (lo is not None and (v < lo or (lo_open and v == lo))) or (hi is not None and v > hi):
-        raise InputError(field, f"must be {'an integer' if integer else 'a number'} {rng}, got {value!r}")
+        raise InputError(field, f"must be {'an integer' if integer else 'a number'}{rng}, got {value!r}")
     return v
 
 
