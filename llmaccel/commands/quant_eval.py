@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_tensors < 0:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
     if args.csv is not None:
-        from llmaccel.reports.run_folder import check_new_file
+        from llmaccel.reports.output_folders import check_new_file
 
         check_new_file(args.csv, "--csv", args.force)  # before any work
     if args.path is not None:

@@ -77,7 +77,7 @@ def _ops_as_json(rows: list[dict]) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmaccel.reports import run_folder
+    from llmaccel.reports import output_folders, run_folder
     from llmaccel.reports.plots import plot_run
     from llmaccel.reports.tables import run_table
     from llmaccel.workloads.errors import InputError
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if src.is_file():
         return _sweep_report(args)
     if args.out is not None:
-        run_folder.check_target(args.out, "run-report", args.force)
+        output_folders.check_target(args.out, "run-report", args.force)
     # read and check every file, and render the table, before anything is written
     rf = run_folder.read(src)
     doc = dict(rf.summary)
@@ -105,23 +105,23 @@ def run(args: argparse.Namespace) -> int:
             plot_run(rf, tmp)
             write_run_report(args.run_dir, tmp)
 
-        where = run_folder.atomic_folder(args.out, build, "run-report", args.force)
+        where = output_folders.atomic_folder(args.out, build, "run-report", args.force)
     else:
         # redraw RUN_DIR/plots: allowed when RUN_DIR is an llmaccel run folder (its marker says so),
         # when plots/ carries its own marker, or with --force
-        own = run_folder.folder_kind(src) == "run-folder"
+        own = output_folders.folder_kind(src) == "run-folder"
         if not os.access(src, os.W_OK | os.X_OK):
             raise InputError("RUN_DIR", f"{src} is not writable; use --out DIR to write the plots elsewhere")
         plots = src / run_folder.PLOTS_DIR
         try:
-            run_folder.check_target(plots, "plots", own or args.force)
+            output_folders.check_target(plots, "plots", own or args.force)
         except InputError:
             raise InputError(
                 "RUN_DIR",
                 f"{src} has no llmaccel run-folder marker and {plots} holds other files; "
                 "use --out DIR, or --force to redraw its plots",
             ) from None
-        where = run_folder.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), "plots", own or args.force)
+        where = output_folders.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), "plots", own or args.force)
     sys.stdout.write(text)
     if args.format != "json":
         sys.stdout.write(f"plots: {where}\n")

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmaccel.reports import reproduce as repro
-    from llmaccel.reports.run_folder import check_target, json_safe
+    from llmaccel.reports.output_folders import check_target
+    from llmaccel.reports.run_folder import json_safe
     from llmaccel.reports.tables import repro_table
 
     mods = repro.reproducers()
@@ -66,7 +67,7 @@ def _write_out(rows: list[dict], out: str, force: bool = False) -> None:
     from pathlib import Path
 
     from llmaccel.reports.html import reproduce_report
-    from llmaccel.reports.run_folder import atomic_folder
+    from llmaccel.reports.output_folders import atomic_folder
 
     def build(tmp: Path) -> None:
         (tmp / "report.html").write_text(reproduce_report(rows))

@@ -160,7 +160,7 @@ def _reference(trace, hw) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmaccel.reports import run_folder
+    from llmaccel.reports import output_folders, run_folder
     from llmaccel.reports.tables import run_table
     from llmaccel.sim.designs import get_design
 
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise InputError("--gpu", "must be a GPU preset name (llmaccel list presets), got ''")
     if args.out is not None:
-        run_folder.check_target(args.out, "run-folder", args.force)  # fail before any work
+        output_folders.check_target(args.out, "run-folder", args.force)  # fail before any work
     names = (
         ["load preset", "build trace", "compile", "simulate"]
         + (["gpu reference"] if args.gpu else [])

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def check_db_path(db: str) -> None:
     """The --db location: an existing file, or a new file in a writable folder (InputError otherwise)."""
-    from llmaccel.reports.run_folder import check_output_path
+    from llmaccel.reports.output_folders import check_output_path
     from llmaccel.workloads.errors import InputError
 
     p = check_output_path(db, "--db", "file")

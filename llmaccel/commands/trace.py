@@ -95,7 +95,7 @@ def summary(trace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from llmaccel import config
     from llmaccel.progress import enabled
-    from llmaccel.reports.run_folder import check_new_file
+    from llmaccel.reports.output_folders import check_new_file
     from llmaccel.workloads import requests as wreq
     from llmaccel.workloads.errors import InputError, require_positive_int
     from llmaccel.workloads.trace_io import read_trace, validate_trace, write_trace

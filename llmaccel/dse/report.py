@@ -30,7 +30,7 @@ def write_sweep_reports(
         InputError: the file is not a results database, or holds no (such) sweep.
     """
     from llmaccel.reports.html import sweep_report, write_html
-    from llmaccel.reports.run_folder import atomic_folder, check_target
+    from llmaccel.reports.output_folders import atomic_folder, check_target
 
     db = Path(db)
     if not db.exists():

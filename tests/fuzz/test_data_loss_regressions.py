@@ -157,3 +157,14 @@ def test_a_registered_but_empty_sweep_is_taken_over_by_a_plain_rerun(fuzz_cli, t
     o = fuzz_cli(["sweep", "space.yaml", "--db", "r.sqlite", "--workers", "1", "--quiet", "--format", "json"])
     assert o.rc == 0, o.err
     assert json.loads(o.out)["evaluated_now"] == 2
+
+
+def test_run_folder_marker_version_is_the_summary_schema():
+    from llmaccel.reports import output_folders
+
+    assert output_folders.FOLDER_KINDS["run-folder"] == run_folder.RUN_FOLDER_SCHEMA
+    assert json.loads(output_folders.marker_text("run-folder")) == {
+        "format": "llmaccel-run-folder",
+        "marker_version": 1,
+        "version": 1,
+    }
