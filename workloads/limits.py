@@ -30,6 +30,9 @@ most 512), and far below what would exhaust a workstation:
 * :data:`MAX_TENSOR_ELEMENTS` - elements of one weight tensor quant-eval quantizes
   in memory (float64, and each method holds a few copies: 2^26 elements ~ 2 GB peak);
   :data:`MAX_TENSORS` - tensors of one synthetic set (each is generated and quantized in turn).
+* :data:`MAX_FILE_BYTES` - a text input (YAML, JSON, CSV, trace; a gzip trace after
+  decompression) is read whole into memory; 1 GiB is ~50x the largest trace of a
+  70B model step, and a gzip bomb stops there.
 * :data:`MIN_PRESET_MAGNITUDE` / :data:`MAX_PRESET_MAGNITUDE` - a positive preset
   number (clock in MHz, bandwidth in GB/s, energy in pJ, area in mm^2, sizes in
   KB or elements) must lie in this range: every shipped preset does, by many
@@ -55,6 +58,7 @@ MAX_OPS = 1 << 21
 MAX_SWEEP_POINTS = 100_000
 MAX_TENSOR_ELEMENTS = 1 << 26
 MAX_TENSORS = 1 << 16
+MAX_FILE_BYTES = 1 << 30
 MIN_PRESET_MAGNITUDE = 1e-6
 MAX_PRESET_MAGNITUDE = 1e12
 

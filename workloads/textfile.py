@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 
 
@@ -24,6 +25,9 @@ def read_text(path: str | Path, field: str) -> str:
     if p.is_dir():
         raise InputError(field, f"{p} is a folder; give a file")
     try:
+        size = p.stat().st_size
+        if size > limits.MAX_FILE_BYTES:
+            raise InputError(field, f"{p} is {size} bytes, above the limit {limits.MAX_FILE_BYTES} for a text input")
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(field, f"file not found: {p}") from None

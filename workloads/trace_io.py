@@ -153,6 +153,26 @@ def write_trace(trace: Trace, path: str | Path) -> Path:
     return path
 
 
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Decompress every gzip member of ``raw``, refusing more than ``limit`` bytes of output (no gzip bomb)."""
+    out: list[bytes] = []
+    total = 0
+    try:
+        while raw:
+            d = zlib.decompressobj(wbits=31)
+            chunk = d.decompress(raw, limit + 1 - total)
+            total += len(chunk)
+            out.append(chunk)
+            if total > limit or d.unconsumed_tail:
+                raise InputError("trace", f"decompresses to more than the limit {limit} bytes")
+            if not d.eof:
+                raise InputError("trace line 1", "corrupt gzip stream (truncated)")
+            raw = d.unused_data.lstrip(b"\x00")
+    except zlib.error:
+        raise InputError("trace line 1", "corrupt gzip stream") from None
+    return b"".join(out)
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         raw = path.read_bytes()
@@ -160,11 +180,10 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise InputError("trace", f"file not found: {path}") from None
     except OSError as e:
         raise InputError("trace", f"cannot read {path}: {e.strerror}") from None
+    if len(raw) > limits.MAX_FILE_BYTES:
+        raise InputError("trace", f"{path} is {len(raw)} bytes, above the limit {limits.MAX_FILE_BYTES}")
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            raise InputError("trace line 1", "corrupt gzip stream") from None
+        raw = _gunzip(raw, limits.MAX_FILE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

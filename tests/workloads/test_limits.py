@@ -56,3 +56,30 @@ def test_op_size_limits():
     assert limits.op_size_problem(limits.MAX_DIM + 1, 1, 1)[0] == "m"
     field, problem = limits.op_size_problem(1 << 24, 1 << 24, 1 << 24)  # 2^72 MACs
     assert field == "m" and "above the limit" in problem
+
+
+def test_gzip_output_is_bounded_and_members_are_joined():
+    import gzip
+
+    from llmaccel.workloads.trace_io import _gunzip
+
+    two = gzip.compress(b"abc", mtime=0) + gzip.compress(b"def", mtime=0)
+    assert _gunzip(two, 100) == b"abcdef"
+    bomb = gzip.compress(b"\0" * 1_000_000, mtime=0)  # ~1 KB that inflates to 1 MB
+    with pytest.raises(InputError) as e:
+        _gunzip(bomb, 10_000)
+    assert "limit 10000" in e.value.problem
+    with pytest.raises(InputError) as e:
+        _gunzip(gzip.compress(b"x" * 5000, mtime=0)[:-12], 10_000)  # cut before its end
+    assert e.value.field == "trace line 1"
+
+
+def test_text_files_above_the_limit_are_refused_before_reading(tmp_path, monkeypatch):
+    from llmaccel.workloads import textfile
+
+    f = tmp_path / "big.yaml"
+    f.write_text("a: 1\n" * 100)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 100)
+    with pytest.raises(InputError) as e:
+        textfile.read_text(f, "space")
+    assert e.value.field == "space" and "500 bytes, above the limit 100" in e.value.problem
