@@ -41,7 +41,8 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
             raise InputError(f"--set {key}", f"value {raw!r} is not a YAML scalar") from None
         if isinstance(value, (dict, list)):
             raise InputError(f"--set {key}", "value must be a single number, string or boolean")
-        value = _yaml11_number(value)
+        if not raw.strip().startswith(("'", '"')):  # a quoted value stays text
+            value = _yaml11_number(value)
         out[key] = value
     return out
 

@@ -101,6 +101,7 @@ for key, bad, field in [
 case("run --set without =", [*RUN, "--set", "clock_mhz"], None, "--set")
 case("run --set list value", [*RUN, "--set", "clock_mhz=[1, 2]"], None, "clock_mhz")
 case("run --set empty key", [*RUN, "--set", "=5"], None, "--set")
+case("run --set quoted number", [*RUN, "--set", "dram.bandwidth_gbps='64'"], None, "dram.bandwidth_gbps")
 
 # ---- run: outputs -----------------------------------------------------------------------------
 case("run --out empty", [*RUN, "--out", ""], None, "--out")
