@@ -17,9 +17,15 @@ from llmaccel import __version__, commands
 from llmaccel.workloads.errors import InputError
 
 
+def one_line(text: str) -> str:
+    """``text`` with every non-printable character (newlines, control codes) escaped, so an error
+    quoting user input stays exactly one line."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as e:
-        print(f"llmaccel: error: {e}", file=sys.stderr)
+        print(f"llmaccel: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("llmaccel: interrupted", file=sys.stderr)

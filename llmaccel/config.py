@@ -7,6 +7,8 @@ what is valid live in those packages and surface as InputError.
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,8 +54,20 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
             raise InputError(f"--set {key}", f"value {raw!r} is not a YAML scalar") from None
         if isinstance(value, (dict, list)):
             raise InputError(f"--set {key}", "value must be a single number, string or boolean")
+        if not raw.strip().startswith(("'", '"')):  # a quoted value stays text
+            value = _yaml11_number(value)
         out[key] = value
     return out
+
+
+def _yaml11_number(value: Any) -> Any:
+    """``1e-300``, ``1e3``, ``nan``, ``inf`` are numbers to a user but strings to YAML 1.1; read them as floats."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 @contextmanager
@@ -78,25 +92,55 @@ def load_hw(name_or_path: str, overrides: dict[str, Any] | None = None, flag_nam
     return hw
 
 
+@contextmanager
+def naming_overrides(overrides: dict[str, Any]):
+    """Re-label an InputError raised while simulating with ``--set`` values so that it names the key.
+
+    Some preset values (e.g. ``energy.sram_access``, the name of an energy-table action) are
+    only checked by the design that reads them; when such an error quotes an overridden
+    value, the message is prefixed with ``--set <key>`` so the user sees which flag caused it.
+    """
+    try:
+        yield
+    except InputError as e:
+        for key, value in overrides.items():
+            if isinstance(value, str) and value and repr(value) in e.problem and key not in e.field:
+                raise InputError(f"--set {key}", f"{e.field}: {e.problem}") from None
+        raise
+
+
 def positive(flag: str, value: int | None) -> int | None:
     """``value`` if None or a positive integer, else InputError naming ``flag``."""
     return None if value is None else require_positive_int(flag, value)
 
 
-def check_run_args(args: argparse.Namespace) -> None:
-    """Reject non-positive sizes and conflicting flags before any work (InputError naming the flag)."""
-    for flag, attr in (
-        ("--batch", "batch"),
-        ("--prompt-len", "prompt_len"),
-        ("--gen-len", "gen_len"),
-        ("--gen-bucket", "gen_bucket"),
-        ("--kv-len", "kv_len"),
-        ("--tp", "tp"),
-        ("--layers", "layers"),
+def check_size_flags(args: argparse.Namespace) -> None:
+    """Sizes and seed given on the command line, each through the one numeric validator with its limit.
+
+    Shared by ``run`` and ``trace``; the limits and why they are where they are:
+    :mod:`workloads.limits`.  Absent flags (None or not defined by the command) are skipped.
+    """
+    from llmaccel.workloads import limits
+
+    for flag_name, attr, limit in (
+        ("--batch", "batch", limits.MAX_REQUESTS),
+        ("--prompt-len", "prompt_len", limits.MAX_TOKENS),
+        ("--gen-len", "gen_len", limits.MAX_TOKENS),
+        ("--gen-bucket", "gen_bucket", limits.MAX_TOKENS),
+        ("--kv-len", "kv_len", limits.MAX_TOKENS),
+        ("--tp", "tp", limits.MAX_TP),
+        ("--layers", "layers", limits.MAX_LAYERS),
     ):
-        positive(flag, getattr(args, attr, None))
-    if getattr(args, "seed", None) is not None and args.seed < 0:
-        raise InputError("--seed", f"must be an integer >= 0, got {args.seed}")
+        value = getattr(args, attr, None)
+        if value is not None:
+            limits.check_count(flag_name, value, limit)
+    if getattr(args, "seed", None) is not None:
+        limits.check_count("--seed", args.seed, limits.MAX_SEED, lo=0)
+
+
+def check_run_args(args: argparse.Namespace) -> None:
+    """Reject non-positive or out-of-range sizes and conflicting flags before any work (InputError naming the flag)."""
+    check_size_flags(args)
     if args.trace and args.gemm_csv:
         raise InputError("--trace", "give either --trace or --gemm-csv, not both")
 
@@ -185,3 +229,23 @@ def build_workload(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if "moe" in trace.meta:  # routing assumption, experts touched, expert bytes held vs read
         workload["moe"] = trace.meta["moe"]
     return trace, workload
+
+
+def check_result(result: Any) -> None:
+    """Refuse a result whose totals are not finite, non-negative numbers (extreme parameters overflowed).
+
+    The numeric validator keeps every input in range; this is the last guard that no
+    nonsense total (negative or NaN cycles, energy or time) is ever printed or written.
+    """
+    totals = {
+        "total cycles": result.total_cycles,
+        "time": result.time_s,
+        "energy": result.total_energy_pj,
+        "clock": result.clock_mhz,
+    }
+    for what, value in totals.items():
+        v = float(value) if isinstance(value, numbers.Real) else math.nan
+        if not math.isfinite(v) or v < 0:
+            raise InputError(
+                "--hw/--set", f"the parameters give a {what} of {value!r}; check for extreme or inconsistent values"
+            )

@@ -7,12 +7,15 @@ A run folder holds (column meanings in ``docs/outputs.md``)::
     layers.csv     one row per layer (-1 = embedding / LM head / ops outside blocks)
     energy.csv     one row per energy component
     plots/         latency_breakdown, roofline, energy (PNG + SVG each)
+    .llmaccel-folder.json   marker: {"format": "llmaccel-run-folder", "version": 1, ...}
 
 Writing is atomic: the folder is built in a hidden temporary sibling of the
-target and renamed into place only when complete.  An existing run folder at
-the target is replaced only after the new one is complete; a non-empty folder
-that is not a run folder is never touched (InputError).  Output bytes depend
-only on the inputs: floats are written with ``repr`` and keys sorted.
+target and renamed into place only when complete.  An existing folder at the
+target is replaced only after the new one is complete, and only if its marker
+file names the same kind of folder or ``force`` is given; anything else is never
+touched (InputError).  Hidden temporary siblings left by a killed writer are
+removed by the next write to the same target.  Output bytes depend only on the
+inputs: floats are written with ``repr`` and keys sorted.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ import importlib.metadata
 import io
 import json
 import math
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from llmaccel.reports.output_folders import (  # noqa: F401  (re-exported: the run folder's writing rules)
+    MARKER,
+    atomic_folder,
+    check_target,
+    folder_kind,
+    marker_text,
+)
 from llmaccel.sim.result import Result
 from llmaccel.workloads.errors import InputError
 
@@ -321,57 +327,6 @@ def dumps(d: Any) -> str:
     return json.dumps(d, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
-def _is_run_folder(path: Path) -> bool:
-    return (path / SUMMARY).is_file()
-
-
-def check_target(out: str | Path, allow_non_run: bool = False) -> Path:
-    """Validate an output folder before any work: InputError if it cannot be (re)placed safely.
-
-    A non-empty existing folder must be a run folder (holds summary.json) unless ``allow_non_run``.
-    """
-    out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            raise InputError("--out", f"{out} exists and is not a folder; give a new or run-folder path")
-        if not allow_non_run and any(out.iterdir()) and not _is_run_folder(out):
-            raise InputError("--out", f"{out} is a non-empty folder that is not a run folder; refusing to replace it")
-    parent = out.parent if str(out.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise InputError("--out", f"parent {parent} is not a folder")
-    return out
-
-
-def atomic_folder(out: str | Path, build: Callable[[Path], None], allow_non_run: bool = False) -> Path:
-    """Create folder ``out`` by calling ``build(tmp)`` on a temporary sibling, then renaming.
-
-    If ``build`` raises, the temporary folder is removed and ``out`` is untouched.
-    An existing run folder at ``out`` is replaced only after ``build`` succeeded.
-    """
-    out = check_target(out, allow_non_run)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        build(tmp)
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            os.rename(out, old)
-            try:
-                os.rename(tmp, out)
-            except BaseException:
-                os.rename(old, out)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
 def write(
     result: Result,
     out: str | Path,
@@ -382,8 +337,12 @@ def write(
     roles: dict[str, str] | None = None,
     warnings: list[str] | None = None,
     generation: dict | None = None,
+    force: bool = False,
 ) -> Path:
     """Write a run folder atomically (see module docstring); returns its path.
+
+    An existing folder at ``out`` is replaced only if it is a run folder (its marker
+    file says so) or ``force`` is given.
 
     ``roles`` maps op name -> role (the trace's ``Op.role``) for the ``role`` column.
     """
@@ -398,8 +357,9 @@ def write(
             from llmaccel.reports.plots import plot_run
 
             plot_run(read(tmp), tmp / PLOTS_DIR)
+            (tmp / PLOTS_DIR / MARKER).write_text(marker_text("plots"), encoding="utf-8")
 
-    return atomic_folder(out, build)
+    return atomic_folder(out, build, "run-folder", force)
 
 
 class RunFolder:
@@ -434,30 +394,83 @@ def _parse_cell(s: str) -> Any:
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict]:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(
             "run folder", f"missing {path.name} in {path.parent}; a run folder holds {', '.join(REQUIRED_FILES)}"
         ) from None
+    except UnicodeDecodeError:
+        raise InputError(path.name, "not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(path.name, f"cannot read {path}: {e.strerror}") from None
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
     except StopIteration:
         raise InputError(f"{path.name}", "empty file; expected a header row") from None
+    except csv.Error as e:
+        raise InputError(f"{path.name} line 1", f"malformed CSV ({e})") from None
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"{path.name}: header", f"missing column {missing[0]!r}; expected {', '.join(required)}")
     rows = []
-    for lineno, row in enumerate(reader, start=2):
+    try:
+        numbered = list(enumerate(reader, start=2))
+    except csv.Error as e:
+        raise InputError(f"{path.name} line {reader.line_num}", f"malformed CSV ({e})") from None
+    for lineno, row in numbered:
         if len(row) != len(header):
             raise InputError(f"{path.name} line {lineno}", f"has {len(row)} cells, header has {len(header)}")
-        rows.append(
-            {
-                h: (c if h in ("name", "kind", "role", "phase", "unit", "component") else _parse_cell(c))
-                for h, c in zip(header, row)
-            }
-        )
+        rows.append({h: (c if h in _TEXT_COLUMNS else _parse_cell(c)) for h, c in zip(header, row)})
     return rows
+
+
+#: summary.json fields that must be finite numbers (None allowed for the second set).
+_SUMMARY_NUMBERS = ("clock_mhz", "total_cycles", "total_macs", "peak_macs_per_cycle")
+_SUMMARY_OPTIONAL_NUMBERS = ("time_s", "total_energy_pj", "utilisation", "tokens", "tokens_per_s", "sum_op_cycles")
+_TEXT_COLUMNS = ("name", "kind", "role", "phase", "unit", "component")
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_summary(summary: dict) -> None:
+    """Types of the summary.json fields that reports read (InputError naming the field)."""
+    for key in _SUMMARY_NUMBERS + _SUMMARY_OPTIONAL_NUMBERS:
+        if key not in summary and key in _SUMMARY_OPTIONAL_NUMBERS:
+            continue
+        v = summary.get(key)
+        if not (_is_num(v) or (v is None and key in _SUMMARY_OPTIONAL_NUMBERS)):
+            raise InputError(f"{SUMMARY}: {key}", f"must be a finite number, got {v!r}")
+    if not summary["clock_mhz"] > 0:
+        raise InputError(f"{SUMMARY}: clock_mhz", f"must be > 0, got {summary['clock_mhz']!r}")
+    for key in ("energy_pj", "bytes"):
+        d = summary.get(key, {})
+        if not isinstance(d, dict) or not all(_is_num(v) for v in d.values()):
+            raise InputError(f"{SUMMARY}: {key}", "must be a mapping of name -> finite number")
+    for key in ("design", "preset", "model"):
+        if not isinstance(summary.get(key), (str, type(None))):
+            raise InputError(f"{SUMMARY}: {key}", f"must be a string, got {summary.get(key)!r}")
+    for key, tp in (("assumptions", list), ("workload", dict), ("roofline", dict), ("references", list)):
+        if key in summary and not isinstance(summary[key], (tp, type(None))):
+            raise InputError(f"{SUMMARY}: {key}", f"must be a {tp.__name__}, got {type(summary[key]).__name__}")
+    if not all(isinstance(a, str) for a in summary.get("assumptions") or []):
+        raise InputError(f"{SUMMARY}: assumptions", "must be a list of strings")
+    for key, v in (summary.get("roofline") or {}).items():
+        if key != "dram_bytes_per_cycle_source" and not (_is_num(v) or v is None):
+            raise InputError(f"{SUMMARY}: roofline.{key}", f"must be a finite number or null, got {v!r}")
+    for i, ref in enumerate(summary.get("references") or []):
+        if not isinstance(ref, dict):
+            raise InputError(f"{SUMMARY}: references[{i}]", "must be a mapping")
+
+
+def _check_numeric_rows(name: str, rows: list[dict]) -> None:
+    """Every non-text cell of a run-folder CSV must be a finite number (InputError naming file, line, column)."""
+    for lineno, row in enumerate(rows, start=2):
+        for col, v in row.items():
+            if col not in _TEXT_COLUMNS and not _is_num(v):
+                raise InputError(f"{name} line {lineno}: {col}", f"must be a finite number, got {v!r}")
 
 
 def read(path: str | Path) -> RunFolder:
@@ -466,20 +479,26 @@ def read(path: str | Path) -> RunFolder:
     if not path.is_dir():
         raise InputError("run folder", f"{path} is not a folder")
     try:
-        summary = json.loads((path / SUMMARY).read_text())
+        summary = json.loads((path / SUMMARY).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError("run folder", f"missing {SUMMARY} in {path}; not a run folder") from None
     except json.JSONDecodeError as e:
         raise InputError(SUMMARY, f"malformed JSON at line {e.lineno}") from None
+    except UnicodeDecodeError:
+        raise InputError(SUMMARY, "not UTF-8 text") from None
+    except (OSError, RecursionError) as e:
+        raise InputError(SUMMARY, f"cannot read {path / SUMMARY}: {getattr(e, 'strerror', None) or e}") from None
     if not isinstance(summary, dict) or summary.get("schema") != RUN_FOLDER_SCHEMA:
         got = summary.get("schema") if isinstance(summary, dict) else None
         raise InputError(
             f"{SUMMARY}: schema", f"this llmaccel reads run-folder schema {RUN_FOLDER_SCHEMA}, got {got!r}"
         )
-    return RunFolder(
-        path,
-        summary,
-        _read_csv(path / OPS_CSV, OP_COLUMNS),
-        _read_csv(path / LAYERS_CSV, LAYER_COLUMNS),
-        _read_csv(path / ENERGY_CSV, ENERGY_COLUMNS),
-    )
+    _check_summary(summary)
+    tables = {
+        OPS_CSV: _read_csv(path / OPS_CSV, OP_COLUMNS),
+        LAYERS_CSV: _read_csv(path / LAYERS_CSV, LAYER_COLUMNS),
+        ENERGY_CSV: _read_csv(path / ENERGY_CSV, ENERGY_COLUMNS),
+    }
+    for name, rows in tables.items():
+        _check_numeric_rows(name, rows)
+    return RunFolder(path, summary, tables[OPS_CSV], tables[LAYERS_CSV], tables[ENERGY_CSV])

@@ -5,7 +5,9 @@ hints; :func:`build` turns a preset's nested ``params`` dict into them and
 raises :class:`~workloads.errors.InputError` naming the dotted field on any
 unknown key, missing key, wrong type, non-positive size or bad choice.
 
-Numeric fields must be > 0 unless the field's metadata gives another bound:
+Numeric fields go through :func:`workloads.limits.check_number` (finite, of the
+field's type) and must be > 0 and <= ``MAX_PRESET_MAGNITUDE`` unless the field's
+metadata gives another bound:
 ``field(metadata={"min": 0})`` (inclusive lower bound) or ``{"max": 1.0}``.
 ``Literal[...]`` fields accept only the listed values.
 """
@@ -17,30 +19,19 @@ import types
 import typing
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 
 T = TypeVar("T")
 
 
 def _check_number(where: str, value: Any, want: type, meta: dict) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(where, f"must be a number, got {value!r}")
-    if want is int:
-        if isinstance(value, float) and not value.is_integer():
-            raise InputError(where, f"must be an integer, got {value!r}")
-        value = int(value)
-    else:
-        value = float(value)
+    """One numeric field through :func:`workloads.limits.check_number` (finite, typed, in range)."""
     lo = meta.get("min")
-    hi = meta.get("max")
+    hi = meta.get("max", limits.MAX_PRESET_MAGNITUDE)
     if lo is None:
-        if value <= 0:
-            raise InputError(where, f"must be > 0, got {value}")
-    elif value < lo:
-        raise InputError(where, f"must be >= {lo}, got {value}")
-    if hi is not None and value > hi:
-        raise InputError(where, f"must be <= {hi}, got {value}")
-    return value
+        return limits.check_number(where, value, integer=want is int, lo=0, hi=hi, lo_open=True)
+    return limits.check_number(where, value, integer=want is int, lo=lo, hi=hi)
 
 
 def _convert(where: str, value: Any, tp: Any, meta: dict) -> Any:
@@ -66,6 +57,9 @@ def _convert(where: str, value: Any, tp: Any, meta: dict) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise InputError(where, f"must be a mapping, got {value!r}")
+        _key_tp, val_tp = get_args(tp) or (Any, Any)
+        for k, v in value.items():  # typed and finite; map entries carry no range metadata, so no sign rule
+            _convert(f"{where}.{k}", v, val_tp, {"min": -limits.MAX_PRESET_MAGNITUDE})
         return dict(value)
     if dataclasses.is_dataclass(tp):
         return build(tp, value, where)

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.textfile import read_yaml as read_yaml_file
 
 PRESET_DIR = Path(__file__).parent / "presets"
 SCHEMA_VERSION = 1
@@ -93,7 +93,7 @@ class HardwareConfig:
                 node = node[part]
             if parts[-1] not in node:
                 raise InputError(f"override {dotted}", f"unknown field; allowed: {', '.join(sorted(node))}")
-            node[parts[-1]] = value
+            node[parts[-1]] = check_override(dotted, node[parts[-1]], value)
             sources[dotted] = source
         return HardwareConfig(
             self.name,
@@ -107,6 +107,48 @@ class HardwareConfig:
         )
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def check_preset_number(key: str, value: Any, sign_of: Any = None) -> Any:
+    """A preset number through the one numeric validator (:func:`workloads.limits.check_number`).
+
+    Finite, and a non-zero magnitude in [MIN_PRESET_MAGNITUDE, MAX_PRESET_MAGNITUDE].  With
+    ``sign_of`` (the value being replaced) the new value must also keep its sign class:
+    a field shipped >= 0 stays >= 0 (whether 0 is meaningful is the design's check, e.g.
+    a bandwidth must be > 0).  Returns the value unchanged
+    (int stays int, so design code sees the type the YAML had).
+    """
+    lo_mag, hi_mag = limits.MIN_PRESET_MAGNITUDE, limits.MAX_PRESET_MAGNITUDE
+    if sign_of is not None and _is_number(sign_of) and sign_of >= 0:
+        v = limits.check_number(key, value, lo=0, hi=hi_mag)
+        if 0 < v < lo_mag:
+            raise InputError(key, f"must be 0 or a number in [{lo_mag:g}, {hi_mag:g}], got {v!r}")
+    else:
+        v = limits.check_number(key, value, lo=-hi_mag, hi=hi_mag)
+        if 0 < abs(v) < lo_mag:
+            raise InputError(key, f"must be 0 or of magnitude in [{lo_mag:g}, {hi_mag:g}], got {v!r}")
+    return value
+
+
+def check_override(key: str, current: Any, value: Any) -> Any:
+    """Validate one ``--set`` / sweep override against the value it replaces (InputError naming ``key``)."""
+    if isinstance(current, dict):
+        if isinstance(value, (str, dict)):  # a named component (dram=hbm2) or a whole section; the design checks it
+            return value
+        raise InputError(key, f"is a section ({', '.join(sorted(current))}); set one of its fields or name a component")
+    if isinstance(current, list):
+        raise InputError(key, "holds a list; lists cannot be overridden, edit a preset YAML copy instead")
+    if _is_number(current):
+        return check_preset_number(key, value, sign_of=current)
+    if isinstance(current, bool) and not isinstance(value, bool):
+        raise InputError(key, f"must be true or false, got {value!r}")
+    if isinstance(current, str) and not isinstance(value, str):
+        raise InputError(key, f"must be a string, got {value!r}")
+    return value
+
+
 def _split_leaves(node: Any, prefix: str, file: str, sources: dict[str, str]) -> Any:
     """Turn {value, source} leaves into plain values, collecting sources."""
     if isinstance(node, dict):
@@ -114,7 +156,11 @@ def _split_leaves(node: Any, prefix: str, file: str, sources: dict[str, str]) ->
             if "source" not in node or not str(node["source"]).strip():
                 raise InputError(f"{file}: {prefix}", "numeric leaf needs a non-empty 'source'")
             sources[prefix] = str(node["source"])
-            return node["value"]
+            value = node["value"]
+            for i, x in enumerate(value if isinstance(value, list) else [value]):
+                if not isinstance(x, (str, bool)) and x is not None:
+                    check_preset_number(f"{file}: {prefix}" + (f"[{i}]" if isinstance(value, list) else ""), x)
+            return value
         return {k: _split_leaves(v, f"{prefix}.{k}" if prefix else str(k), file, sources) for k, v in node.items()}
     if isinstance(node, bool) or node is None or isinstance(node, str):
         return node
@@ -138,19 +184,8 @@ def _deep_merge(base: dict, top: dict) -> dict:
 
 
 def read_yaml(path: Path, what: str = "file") -> Any:
-    """Parse a YAML file; malformed YAML or a missing file is an InputError."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise InputError(what, f"file not found: {path}") from None
-    except OSError as e:
-        raise InputError(what, f"cannot read {path}: {e.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(what, f"malformed YAML in {path}{where}") from None
+    """Parse a YAML file; a missing, unreadable, non-UTF-8 or malformed file is an InputError naming ``what``."""
+    return read_yaml_file(path, what)
 
 
 def file_stamp(path: str | Path) -> tuple[str, int, int]:

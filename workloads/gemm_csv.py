@@ -27,6 +27,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
 from llmaccel.workloads.quant_presets import QuantPreset, get_quant
@@ -55,7 +56,12 @@ def read_utf8_text(path: str | Path, field: str = "--gemm-csv") -> str:
     """The text of an input file such as a topology (UTF-8, an optional BOM stripped);
     InputError naming ``field`` when it is missing, a folder, unreadable or not UTF-8."""
     path = Path(path)
+    if str(path).strip() == "":
+        raise InputError(field, "empty path; give a file")
     try:
+        size = path.stat().st_size
+        if size > limits.MAX_FILE_BYTES:
+            raise InputError(field, f"{path} is {size} bytes, above the limit {limits.MAX_FILE_BYTES} for a text input")
         return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(field, f"file not found: {path}") from None
@@ -79,7 +85,12 @@ def parse_positive_int(text: str, field: str) -> int:
 def parse_gemm_rows(text: str, source: str) -> list[GemmRow]:
     """Rows of a SCALE-Sim GEMM topology (module docstring); ``source`` names the file in
     errors.  Cells are stripped, trailing empty cells and blank lines ignored, CRLF accepted."""
-    rows = list(csv.reader(text.splitlines()))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as e:
+        raise InputError(source, f"malformed CSV ({e})") from None
+    if len(rows) > limits.MAX_OPS + 1:
+        raise InputError(source, f"{len(rows) - 1} rows, above the limit {limits.MAX_OPS} (workloads.limits.MAX_OPS)")
     header = [c.strip().lower() for c in rows[0]] if rows else []
     if len(header) < 4 or header[0] not in _LAYER_HEADERS or tuple(header[1:4]) != _DIM_HEADERS:
         raise InputError(
@@ -95,9 +106,12 @@ def parse_gemm_rows(text: str, source: str) -> list[GemmRow]:
         where = f"{source} line {line_no}"
         if len(cells) not in (4, 5):
             raise InputError(where, f"need Layer, M, N, K[, N:M], got {len(cells)} cells")
-        if not cells[0]:
-            raise InputError(f"{where}: Layer", "must be a non-empty name")
+        if not cells[0] or not cells[0].isprintable():
+            raise InputError(f"{where}: Layer", f"must be a non-empty name of printable characters, got {cells[0]!r}")
         dims = [parse_positive_int(cell, f"{where}: {label}") for label, cell in zip("MNK", cells[1:4])]
+        too_big = limits.op_size_problem(*dims)
+        if too_big:
+            raise InputError(f"{where}: {too_big[0].upper()}", too_big[1])
         out.append(GemmRow(cells[0], *dims, cells[4] if len(cells) == 5 else "", line_no))
     if not out:
         raise InputError(source, "no GEMM rows after the header")

@@ -19,8 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.model_config import ModelConfig
+from llmaccel.workloads.textfile import read_text
 
 #: HF activation name -> activation family.
 ACT_FAMILIES = {
@@ -386,6 +388,14 @@ def _dense(cfg: dict, fam: str, name: str, path: str) -> ModelConfig:
     )
 
 
+def check_model_sizes(path: str, dims: dict[str, int], layers: int, max_pos: int) -> None:
+    """Refuse, before building anything, a config above the size limits of :mod:`workloads.limits`."""
+    for key, v in dims.items():
+        limits.check_count(f"{path}: {key}", v, limits.MAX_DIM)
+    limits.check_count(f"{path}: num_hidden_layers", layers, limits.MAX_LAYERS)
+    limits.check_count(f"{path}: max_position_embeddings", max_pos, limits.MAX_TOKENS)
+
+
 def _make(
     name: str,
     path: str,
@@ -403,6 +413,7 @@ def _make(
     pos: str,
     head_dim: int | None = None,
 ) -> ModelConfig:
+    check_model_sizes(path, {"hidden_size": E, "intermediate_size": F, "vocab_size": V}, L, max_pos)
     if head_dim is None and E % H:
         raise InputError(f"{path}: num_attention_heads", f"must divide hidden_size {E}, got {H}")
     if H % KV:
@@ -433,14 +444,13 @@ def load_hf_config(path: str | Path) -> ModelConfig:
     p = Path(path)
     if p.is_dir():
         p = p / "config.json"
+    text = read_text(p, "model")
     try:
-        cfg = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise InputError("model", f"file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError("model", f"cannot read {p}: {e}") from None
+        cfg = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError("model", f"malformed JSON in {p} at line {e.lineno}") from None
+    except RecursionError:
+        raise InputError("model", f"JSON in {p} is nested too deeply") from None
     name = cfg.get("_name_or_path") if isinstance(cfg, dict) else None
     if not isinstance(name, str) or not name:
         name = p.parent.name or p.stem

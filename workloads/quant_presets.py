@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.quant_spec import FORMATS, QuantSpec, SparsitySpec, named
+from llmaccel.workloads.textfile import read_yaml
 
 PRESET_DIR = Path(__file__).parent / "quant_presets"
 SCHEMA_VERSION = 1
@@ -182,14 +181,7 @@ def parse_preset(doc: object, file: str = "<preset>", path: Path | None = None) 
 
 
 def _read(path: Path) -> dict:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InputError("quant", f"file not found: {path}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InputError("quant", f"malformed YAML in {path}") from None
+    return read_yaml(path, "quant")
 
 
 @lru_cache(maxsize=1)

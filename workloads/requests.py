@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError, require_positive_int
 from llmaccel.workloads.trace import Request
 
@@ -60,15 +61,15 @@ def fixed(batch: int, prompt_len: int, gen_len: int, kv_len: int | None = None, 
     ``kv_len`` defaults to ``prompt_len`` in decode (the snapshot right after
     prefill) and to 0 in prefill.
     """
-    batch = require_positive_int("--batch", batch)
-    prompt_len = require_positive_int("--prompt-len", prompt_len)
-    gen_len = require_positive_int("--gen-len", gen_len)
+    batch = limits.check_count("--batch", batch, limits.MAX_REQUESTS)
+    prompt_len = limits.check_count("--prompt-len", prompt_len, limits.MAX_TOKENS)
+    gen_len = limits.check_count("--gen-len", gen_len, limits.MAX_TOKENS)
     if phase not in PHASES:
         raise InputError("--phase", f"unknown phase {phase!r}; allowed: {', '.join(PHASES)}")
     if kv_len is None:
         kv_len = prompt_len if phase == "decode" else 0
     elif phase == "decode":
-        kv_len = require_positive_int("--kv-len", kv_len)
+        kv_len = limits.check_count("--kv-len", kv_len, limits.MAX_TOKENS)
     elif isinstance(kv_len, bool) or not isinstance(kv_len, int) or kv_len < 0:
         raise InputError("--kv-len", f"must be a non-negative integer, got {kv_len!r}")
     return [Request(i, prompt_len, gen_len, kv_len) for i in range(batch)]
@@ -91,7 +92,7 @@ def sample(dist: str, n: int, seed: int, phase: str = "decode", max_len: int | N
         max_len: context limit (the model's max positions); None = no limit.
     """
     params = load_dist(dist)
-    n = require_positive_int("--batch", n)
+    n = limits.check_count("--batch", n, limits.MAX_REQUESTS)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("--seed", f"must be a non-negative integer, got {seed!r}")
     if phase not in PHASES:

@@ -16,8 +16,13 @@ tensors of the requested rank (2-D weight matrices by default).
 from __future__ import annotations
 
 import json
+import pickle
 import struct
+import tokenize
+import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +47,51 @@ _ST_DTYPES = {
 }
 
 
+#: What numpy and zipfile raise on a truncated, garbage or pickled .npy/.npz (turned into InputError).
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    SyntaxError,  # numpy parses the .npy header as a Python literal
+    tokenize.TokenError,
+    zipfile.BadZipFile,
+    zlib.error,
+    pickle.UnpicklingError,
+)
+
+
+def _safetensor_error() -> type[Exception]:
+    try:
+        from safetensors import SafetensorError
+    except ImportError:  # pragma: no cover - older safetensors
+        return OSError
+    return SafetensorError
+
+
+@contextmanager
+def _reading(path: Path, what: str):
+    """Turn any failure to parse ``path`` into one InputError naming the file."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (*_READ_ERRORS, _safetensor_error()) as e:
+        raise InputError("tensors", f"{path.name}: cannot read {what} ({e.__class__.__name__}: {e})") from None
+
+
+def _check_numeric(path: Path, name: str, arr: np.ndarray) -> np.ndarray:
+    """Only real numeric tensors (int, uint, float) can be quantized."""
+    if arr.dtype.kind not in "iuf":
+        raise InputError("tensors", f"{path.name}:{name}: dtype {arr.dtype} is not a real numeric type")
+    return arr
+
+
 def _check_file(path: Path) -> Path:
+    if str(path).strip() in ("", "."):
+        raise InputError("tensors", "empty path; give a tensor file or checkpoint folder")
+    if path.is_dir():
+        raise InputError("tensors", f"{path} is a folder; give a tensor file")
     if not path.exists():
         raise InputError("tensors", f"file not found: {path}")
     if path.suffix not in SUFFIXES:
@@ -81,11 +130,8 @@ def tensor_names(path: str | Path) -> list[str]:
     if p.suffix == ".npy":
         return [p.stem]
     if p.suffix == ".npz":
-        try:
-            with np.load(p) as z:
-                return sorted(z.files)
-        except (OSError, ValueError) as e:
-            raise InputError("tensors", f"{p.name}: cannot read npz ({e})") from None
+        with _reading(p, "npz"), np.load(p, allow_pickle=False) as z:
+            return sorted(z.files)
     with _safe_open(p) as f:
         return sorted(f.keys())
 
@@ -103,10 +149,8 @@ def load_tensor(path: str | Path, name: str | None = None) -> np.ndarray:
     """One tensor. ``name`` may be omitted when the file holds exactly one."""
     p = _check_file(Path(path))
     if p.suffix == ".npy":
-        try:
-            return np.load(p, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise InputError("tensors", f"{p.name}: cannot read npy ({e})") from None
+        with _reading(p, "npy"):
+            return _check_numeric(p, p.stem, np.load(p, mmap_mode="r", allow_pickle=False))
     names = tensor_names(p)
     if name is None:
         if len(names) != 1:
@@ -117,9 +161,9 @@ def load_tensor(path: str | Path, name: str | None = None) -> np.ndarray:
     if name not in names:
         raise InputError("tensor name", f"no tensor {name!r} in {p.name}; allowed: {', '.join(names[:20])}")
     if p.suffix == ".npz":
-        with np.load(p, allow_pickle=False) as z:
-            return z[name]
-    with _safe_open(p) as f:
+        with _reading(p, "npz"), np.load(p, allow_pickle=False) as z:
+            return _check_numeric(p, name, z[name])
+    with _reading(p, "safetensors"), _safe_open(p) as f:
         dtype = f.get_slice(name).get_dtype()
         if dtype == "BF16":
             return _bf16(p, name)
@@ -127,10 +171,12 @@ def load_tensor(path: str | Path, name: str | None = None) -> np.ndarray:
             raise InputError(
                 "tensors", f"{p.name}:{name}: dtype {dtype} not supported; allowed: BF16, {', '.join(_ST_DTYPES)}"
             )
-        return f.get_tensor(name)
+        return _check_numeric(p, name, f.get_tensor(name))
 
 
 def _files(path: Path) -> list[Path]:
+    if str(path).strip() in ("", "."):
+        raise InputError("tensors", "empty path; give a tensor file or checkpoint folder")
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
         if not files:
@@ -157,9 +203,10 @@ def iter_weights(path: str | Path, ndim: int | None = 2) -> Iterator[tuple[str, 
 def _shape(path: Path, name: str) -> tuple[int, ...]:
     """Shape without reading the data."""
     if path.suffix == ".npy":
-        return tuple(np.load(path, mmap_mode="r", allow_pickle=False).shape)
+        with _reading(path, "npy"):
+            return tuple(np.load(path, mmap_mode="r", allow_pickle=False).shape)
     if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
+        with _reading(path, "npz"), np.load(path, allow_pickle=False) as z:
             return tuple(z[name].shape)
-    with _safe_open(path) as f:
+    with _reading(path, "safetensors"), _safe_open(path) as f:
         return tuple(f.get_slice(name).get_shape())

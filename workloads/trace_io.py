@@ -29,11 +29,13 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO
 
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import OPERAND_CLASSES, Op, OpKind, Phase
 from llmaccel.workloads.quant_spec import QuantSpec
@@ -151,6 +153,26 @@ def write_trace(trace: Trace, path: str | Path) -> Path:
     return path
 
 
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Decompress every gzip member of ``raw``, refusing more than ``limit`` bytes of output (no gzip bomb)."""
+    out: list[bytes] = []
+    total = 0
+    try:
+        while raw:
+            d = zlib.decompressobj(wbits=31)
+            chunk = d.decompress(raw, limit + 1 - total)
+            total += len(chunk)
+            out.append(chunk)
+            if total > limit or d.unconsumed_tail:
+                raise InputError("trace", f"decompresses to more than the limit {limit} bytes")
+            if not d.eof:
+                raise InputError("trace line 1", "corrupt gzip stream (truncated)")
+            raw = d.unused_data.lstrip(b"\x00")
+    except zlib.error:
+        raise InputError("trace line 1", "corrupt gzip stream") from None
+    return b"".join(out)
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         raw = path.read_bytes()
@@ -158,11 +180,10 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise InputError("trace", f"file not found: {path}") from None
     except OSError as e:
         raise InputError("trace", f"cannot read {path}: {e.strerror}") from None
+    if len(raw) > limits.MAX_FILE_BYTES:
+        raise InputError("trace", f"{path} is {len(raw)} bytes, above the limit {limits.MAX_FILE_BYTES}")
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise InputError("trace line 1", "corrupt gzip stream") from None
+        raw = _gunzip(raw, limits.MAX_FILE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -447,6 +468,9 @@ def _parse(path: str | Path, stop_at_first: bool) -> tuple[Trace | None, list[st
     if header is None or chk.problems:
         return None, chk.problems
     texts = [line.rstrip("\n") for _, line in lines[1:]]
+    if len(texts) > limits.MAX_OPS:
+        chk.bad(2, "ops", f"{len(texts)} op lines, above the limit {limits.MAX_OPS} (workloads.limits.MAX_OPS)")
+        return None, chk.problems
     ops = _fast_ops(chk, texts) if all(t.strip() for t in texts) else None
     if ops is None:  # slow path: find and name every problem
         chk.names.clear()
@@ -461,6 +485,12 @@ def _parse(path: str | Path, stop_at_first: bool) -> tuple[Trace | None, list[st
     n_ops = header.get("n_ops")
     if n_ops != len(texts):
         chk.bad(len(lines), "n_ops", f"header says {n_ops} ops, file has {len(texts)} op lines (truncated?)")
+    for ln, op in enumerate(ops, start=2):
+        problem = limits.op_size_problem(op.m, op.n, op.k, op.count)
+        if problem:
+            chk.bad(ln, problem[0], problem[1])
+    if len(header["requests"]) > limits.MAX_REQUESTS:
+        chk.bad(1, "requests", f"{len(header['requests'])} requests, above the limit {limits.MAX_REQUESTS}")
     if chk.problems:
         return None, chk.problems
     return Trace(header["model"], ops, header["requests"], header["meta"], header["version"]), []

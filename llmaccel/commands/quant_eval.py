@@ -117,10 +117,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-tensors", type=int, default=0, help="stop after N tensors (0: all)")
     p.add_argument("--synthetic", default="4x256x1024", help="synthetic set: COUNTxROWSxCOLS (default 4x256x1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic tensors")
-    p.add_argument("--csv", help="also write the table as CSV to this file")
+    p.add_argument("--csv", help="also write the table as CSV to this file (refused if it exists, unless --force)")
+    p.add_argument("--force", action="store_true", help="replace the --csv file if it exists")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def check_synthetic_size(count: int, rows: int, cols: int) -> None:
+    """Refuse, before generating anything, a synthetic set above the limits of :mod:`workloads.limits`."""
+    from llmaccel.workloads import limits
+
+    limits.check_count("--synthetic COUNT", count, limits.MAX_TENSORS)
+    limits.check_product("--synthetic", {"ROWS": rows, "COLS": cols}, limits.MAX_TENSOR_ELEMENTS, "elements per tensor")
+
+
+def check_tensor_size(name: str, shape: tuple[int, ...], max_rows: int | None) -> None:
+    """Refuse a tensor whose evaluated part (all rows, or the first ``max_rows``) exceeds
+    MAX_TENSOR_ELEMENTS, before loading it."""
+    from llmaccel.workloads import limits
+
+    rows = (int(shape[0]) if max_rows is None else min(int(shape[0]), max_rows)) if shape else 1
+    cols = int(np.prod(shape[1:], dtype=object)) if len(shape) > 1 else 1
+    limits.check_product(f"tensor {name}", {"rows": rows, "cols": cols}, limits.MAX_TENSOR_ELEMENTS, "elements")
 
 
 def synthetic(spec: str, seed: int):
@@ -131,6 +150,7 @@ def synthetic(spec: str, seed: int):
         raise InputError("--synthetic", f"must be COUNTxROWSxCOLS, got {spec!r}") from None
     for v, n in ((count, "COUNT"), (rows, "ROWS"), (cols, "COLS")):
         require_positive_int(f"--synthetic {n}", v)
+    check_synthetic_size(count, rows, cols)
     rng = np.random.default_rng(seed)
     for t in range(count):
         w = rng.standard_t(SYNTH_DOF, (rows, cols)) * SYNTH_STD
@@ -192,6 +212,7 @@ def evaluate_all(
             if max_tensors and i >= max_tensors:
                 break
             total_rows = int(np.shape(w)[0]) if np.ndim(w) else 0
+            check_tensor_size(name, np.shape(w), max_rows)
             w = np.asarray(w[:max_rows] if max_rows else w, dtype=np.float64)
             if w.size == 0 or not np.isfinite(w).all():
                 raise InputError(f"tensor {name}", "must be non-empty and finite")
@@ -304,14 +325,21 @@ def run(args: argparse.Namespace) -> int:
     group_size = require_positive_int("--group-size", args.group_size)
     if args.max_tensors < 0:
         raise InputError("--max-tensors", f"must be >= 0, got {args.max_tensors}")
-    if args.path:
+    if args.csv is not None:
+        from llmaccel.reports.output_folders import check_new_file
+
+        check_new_file(args.csv, "--csv", args.force)  # before any work
+    if args.path is not None:
         from llmaccel.workloads.checkpoint import Selection, linear_weights
         from llmaccel.workloads.hf_cache import find_config, is_hf_id
 
         path = Path(args.path)
         if not path.exists():
             if not is_hf_id(args.path):
-                raise InputError("path", f"not found: {args.path}")
+                raise InputError(
+                    "tensors",
+                    f"not found: {args.path} (a tensor file, a checkpoint folder or a Hugging Face id in the local cache)",
+                )
             path = find_config(args.path).parent  # a Hub id: its snapshot folder in the local cache
         selection = Selection()
         tensors = linear_weights(path, _patterns(args.include), _patterns(args.exclude), selection)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run folder: write plots, report.html and timeline.json here instead of re-plotting "
         "RUN_DIR/plots (built in a temporary sibling, then renamed); database: the report "
         "folder (default: <database name>-report next to it)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out (or RUN_DIR/plots) even if it is not a folder llmaccel wrote (its files are deleted)",
     )
     p.add_argument("--sweep", default=None, help="database: report only this sweep (default: all)")
     p.add_argument(
@@ -71,38 +77,53 @@ def _ops_as_json(rows: list[dict]) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmaccel.reports import run_folder
+    from llmaccel.reports import output_folders, run_folder
     from llmaccel.reports.plots import plot_run
     from llmaccel.reports.tables import run_table
+    from llmaccel.workloads.errors import InputError
 
     config.positive("--top", args.top)
-    if Path(args.run_dir).is_file():
+    src = Path(args.run_dir)
+    if str(args.run_dir).strip() == "":
+        raise InputError("RUN_DIR", "must be a run folder or a results database, got ''")
+    if src.is_file():
         return _sweep_report(args)
-    rf = run_folder.read(args.run_dir)
-    if args.out:
+    if args.out is not None:
+        output_folders.check_target(args.out, "run-report", args.force)
+    # read and check every file, and render the table, before anything is written
+    rf = run_folder.read(src)
+    doc = dict(rf.summary)
+    doc["ops"] = _ops_as_json(rf.ops)
+    try:
+        text = run_folder.dumps(doc) if args.format == "json" else run_table(doc, top=args.top)
+    except (TypeError, KeyError, ValueError, AttributeError) as e:
+        raise InputError("RUN_DIR", f"{src} holds values of the wrong type ({e.__class__.__name__}: {e})") from None
+    if args.out is not None:
         from llmaccel.reports.html import write_run_report
 
         def build(tmp: Path) -> None:
             plot_run(rf, tmp)
             write_run_report(args.run_dir, tmp)
 
-        run_folder.atomic_folder(args.out, build)
-        where = Path(args.out)
+        where = output_folders.atomic_folder(args.out, build, "run-report", args.force)
     else:
-        # replace RUN_DIR/plots atomically: build a sibling then swap
-        plots = Path(args.run_dir) / run_folder.PLOTS_DIR
-        if plots.exists() and any(plots.iterdir()) and not (plots / "roofline.png").exists():
-            from llmaccel.workloads.errors import InputError
-
-            raise InputError("RUN_DIR", f"{plots} holds files that are not llmaccel plots; use --out")
-        run_folder.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), allow_non_run=True)
-        where = plots
-    doc = dict(rf.summary)
-    doc["ops"] = _ops_as_json(rf.ops)
-    if args.format == "json":
-        sys.stdout.write(run_folder.dumps(doc))
-    else:
-        sys.stdout.write(run_table(doc, top=args.top))
+        # redraw RUN_DIR/plots: allowed when RUN_DIR is an llmaccel run folder (its marker says so),
+        # when plots/ carries its own marker, or with --force
+        own = output_folders.folder_kind(src) == "run-folder"
+        if not os.access(src, os.W_OK | os.X_OK):
+            raise InputError("RUN_DIR", f"{src} is not writable; use --out DIR to write the plots elsewhere")
+        plots = src / run_folder.PLOTS_DIR
+        try:
+            output_folders.check_target(plots, "plots", own or args.force)
+        except InputError:
+            raise InputError(
+                "RUN_DIR",
+                f"{src} has no llmaccel run-folder marker and {plots} holds other files; "
+                "use --out DIR, or --force to redraw its plots",
+            ) from None
+        where = output_folders.atomic_folder(plots, lambda tmp: plot_run(rf, tmp), "plots", own or args.force)
+    sys.stdout.write(text)
+    if args.format != "json":
         sys.stdout.write(f"plots: {where}\n")
     return 0
 
@@ -113,7 +134,7 @@ def _sweep_report(args: argparse.Namespace) -> int:
 
     db = Path(args.run_dir)
     out = Path(args.out) if args.out else db.with_name(db.stem + "-report")
-    paths = write_sweep_reports(db, out, args.sweep)
+    paths = write_sweep_reports(db, out, args.sweep, force=args.force)
     for p in paths:
         sys.stdout.write(f"{p}\n")
     return 0

@@ -29,25 +29,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="also write DIR/report.html (self-contained: tables and paper-vs-model plots for every "
-        "design asked for), DIR/rows.json and DIR/rows.csv",
+        "design asked for), DIR/rows.json and DIR/rows.csv; an existing DIR is replaced only if "
+        "it is an llmaccel reproduce report or --force is given",
     )
+    p.add_argument("--force", action="store_true", help="with --out: replace DIR even if llmaccel did not write it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from llmaccel import reproduce as repro
+    from llmaccel.reports.output_folders import check_target
     from llmaccel.reports.run_folder import json_safe
     from llmaccel.reports.tables import repro_table
 
     mods = repro.reproducers()
     names = sorted(mods) if args.design == "all" else [args.design]
+    if args.out is not None:
+        check_target(args.out, "reproduce-report", args.force)  # before any work
     rows = []
     for name in progress(names, "reproduce", quiet=args.quiet):
         rows.extend(repro.reproduce(name))
     dicts = [json_safe(r.to_dict()) for r in rows]  # numpy scalars -> plain numbers; key order kept
-    if args.out:
-        _write_out(dicts, args.out)
+    if args.out is not None:
+        _write_out(dicts, args.out, args.force)
     if args.format == "json":
         sys.stdout.write(json.dumps(dicts, indent=2, allow_nan=False) + "\n")
     else:
@@ -55,21 +60,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_out(rows: list[dict], out: str) -> None:
+def _write_out(rows: list[dict], out: str, force: bool = False) -> None:
     """report.html + rows.json + rows.csv, built in a temporary sibling and renamed into place."""
     import csv
     import io
     from pathlib import Path
 
     from llmaccel.reports.html import reproduce_report
-    from llmaccel.reports.run_folder import atomic_folder
-    from llmaccel.workloads.errors import InputError
-
-    target = Path(out)
-    if target.is_dir() and any(target.iterdir()) and not (target / "rows.json").exists():
-        raise InputError(
-            "--out", f"{target} is a non-empty folder that is not a reproduce report; refusing to replace it"
-        )
+    from llmaccel.reports.output_folders import atomic_folder
 
     def build(tmp: Path) -> None:
         (tmp / "report.html").write_text(reproduce_report(rows))
@@ -80,4 +78,4 @@ def _write_out(rows: list[dict], out: str) -> None:
         w.writerows(rows)
         (tmp / "rows.csv").write_text(buf.getvalue())
 
-    atomic_folder(out, build, allow_non_run=True)
+    atomic_folder(out, build, "reproduce-report", force)

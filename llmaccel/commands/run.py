@@ -131,7 +131,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="write a run folder here (summary.json, ops.csv, layers.csv, energy.csv, plots/); "
-        "built in a temporary sibling and renamed, so a failure leaves DIR as it was",
+        "built in a temporary sibling and renamed, so a failure leaves DIR as it was; an existing DIR is "
+        "replaced only if it is an llmaccel run folder (see docs/outputs.md) or --force is given",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out: replace DIR even if it is not an llmaccel run folder (its files are deleted)",
     )
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the plots")
     p.add_argument(
@@ -172,14 +178,18 @@ def _reference(trace, hw) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmaccel.reports import run_folder
+    from llmaccel.reports import output_folders, run_folder
     from llmaccel.reports.tables import run_table
     from llmaccel.sim.designs import get_design
 
     config.positive("--top", args.top)
     config.check_run_args(args)
-    if args.out:
-        run_folder.check_target(args.out)  # fail before any work
+    if args.gpu is not None and not args.gpu.strip():
+        from llmaccel.workloads.errors import InputError
+
+        raise InputError("--gpu", "must be a GPU preset name (llmaccel list presets), got ''")
+    if args.out is not None:
+        output_folders.check_target(args.out, "run-folder", args.force)  # fail before any work
     if args.gen_len is not None and (args.trace or args.gemm_csv):
         from llmaccel.workloads.errors import InputError
 
@@ -192,17 +202,20 @@ def run(args: argparse.Namespace) -> int:
     )
     with stages(names, quiet=args.quiet) as bar:
         bar.step("load preset")
-        hw = config.load_hw(args.hw, config.parse_overrides(args.overrides))
+        overrides = config.parse_overrides(args.overrides)
+        hw = config.load_hw(args.hw, overrides)
         design = get_design(hw.design)
-        gpu_hw = _gpu_preset(args.gpu) if args.gpu else None
+        gpu_hw = _gpu_preset(args.gpu) if args.gpu is not None else None
         args.quant = precision.resolve_quant(args, hw)
         bar.step("build trace")
         trace, workload = config.build_workload(args)
         warnings = precision.pass_warnings(trace, hw)
-        bar.step("compile")
-        program = design.compile(trace, hw)
-        bar.step("simulate")
-        result = design.simulate(program, hw)
+        with config.naming_overrides(overrides):
+            bar.step("compile")
+            program = design.compile(trace, hw)
+            bar.step("simulate")
+            result = design.simulate(program, hw)
+        config.check_result(result)
         if result.tokens is None:  # designs that do not see the requests: the workload's count
             result.tokens = workload.get("tokens")
         roles = {op.name: op.role for op in trace.ops if op.role}
@@ -211,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             bar.step("generation")
             gen = generation.simulate_generation(trace, args, hw, design)
         refs = []
-        if args.gpu:
+        if gpu_hw is not None:
             bar.step("gpu reference")
             refs.append(_reference(trace, gpu_hw))
         if args.out:
@@ -226,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
                 roles=roles,
                 warnings=warnings,
                 generation=gen,
+                force=args.force,
             )
     doc = run_folder.result_json(
         result, hw=hw, workload=workload, references=refs, roles=roles, warnings=warnings, generation=gen

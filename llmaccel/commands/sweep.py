@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +25,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+def check_db_path(db: str) -> None:
+    """The --db location: an existing file, or a new file in a writable folder (InputError otherwise)."""
+    from llmaccel.reports.output_folders import check_output_path
+    from llmaccel.workloads.errors import InputError
+
+    p = check_output_path(db, "--db", "file")
+    if not p.exists() and not p.parent.is_dir():
+        raise InputError("--db", f"folder does not exist: {p.parent}")
+
+
+def remove_db(db: Path) -> None:
+    """Delete a database this run created (and its WAL side files)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+
+
 def main(args: argparse.Namespace) -> int:
-    from llmaccel.dse.executors import executor
+    from llmaccel.dse.executors import close_executor, executor
     from llmaccel.dse.runner import run_sweep
     from llmaccel.dse.space import load_space
     from llmaccel.dse.store import ResultStore
@@ -36,26 +53,32 @@ def main(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers <= 0:
         raise InputError("--workers", f"must be a positive integer, got {args.workers}")
-    space = load_space(args.space)
+    space = load_space(args.space)  # every field, workload and size checked before any database exists
     if space.search.get("method") == "nsga2":
         require_extra("sweep", "dse", ["pymoo"], "search method nsga2")
-    if args.scheduler is not None:
-        require_extra("--scheduler", "dse", ["distributed"])
-    store = ResultStore(args.db)
+    check_db_path(args.db)
+    run = executor(args.workers, args.scheduler)  # an unreachable scheduler (or a missing [dse] extra) fails here
+    created = not Path(args.db).exists()
     try:
-        runner = run_sweep(
-            space,
-            store,
-            executor(args.workers, args.scheduler),
-            resume=args.resume,
-            progress=False if args.quiet else None,
-        )
+        store = ResultStore(args.db)
+    except BaseException:
+        close_executor(run)
+        raise
+    try:
+        runner = run_sweep(space, store, run, resume=args.resume, progress=False if args.quiet else None)
         points = aggregate(
             store.rows(space.name),
             [{"metric": o.metric, "goal": o.goal} for o in space.objectives],
             [{"metric": c.metric, "min": c.min, "max": c.max} for c in space.constraints],
         )
+    except InputError:
+        empty = not store.rows()
+        store.close()
+        if created and empty:
+            remove_db(Path(args.db))  # a failed start leaves no database behind
+        raise
     finally:
+        close_executor(run)
         store.close()
     front = [p for p in points if p["pareto"]]
     if args.format == "json":

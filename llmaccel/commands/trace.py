@@ -82,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="convert a SCALE-Sim GEMM topology CSV (Layer, M, N, K) instead of a model",
     )
     p.add_argument("--out", metavar="FILE", help="trace file to write (.jsonl, or .jsonl.gz); required unless --check")
+    p.add_argument("--force", action="store_true", help="replace --out if it already exists")
     p.add_argument(
         "--check",
         metavar="FILE",
@@ -106,7 +107,9 @@ def summary(trace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmaccel import config
     from llmaccel.progress import enabled
+    from llmaccel.reports.output_folders import check_new_file
     from llmaccel.workloads.errors import InputError, require_positive_int
     from llmaccel.workloads.trace_io import read_trace, validate_trace, write_trace
 
@@ -119,8 +122,12 @@ def run(args: argparse.Namespace) -> int:
         s = summary(read_trace(args.check))
         print(f"{args.check}: valid llmaccel-trace: {s['ops']} ops, {s['macs'] / 1e9:.3f} GMAC")
         return 0
-    if not args.out:
+    if args.out is None:
         raise InputError("--out", "required: the trace file to write (or use --check FILE)")
+    out = check_new_file(args.out, "--out", args.force)
+    if not out.parent.is_dir():
+        raise InputError("--out", f"folder does not exist: {out.parent}")
+    config.check_size_flags(args)
     args.quant = precision.resolve_quant(args)
     if args.gemm_csv:
         from llmaccel.workloads.gemm_csv import read_gemm_csv

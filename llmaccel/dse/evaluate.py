@@ -21,17 +21,16 @@ def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return hw, wl
 
 
-@lru_cache(maxsize=64)
-def _trace(workload_json: str) -> Any:
-    """The workload's trace through the one builder (:func:`llmaccel.workload.model_trace`):
-    same defaults as ``llmaccel run`` (seed :data:`~llmaccel.workload.DEFAULT_SEED`); without
-    ``quant`` the trace builder's default."""
+def workload_trace(w: dict[str, Any], layers: int | None = None) -> Any:
+    """The trace of one sweep workload entry through the one builder (:func:`llmaccel.workload.model_trace`):
+    same defaults as ``llmaccel run`` (seed :data:`~llmaccel.workload.DEFAULT_SEED`); without ``quant``
+    the trace builder's default; ``layers`` overrides the entry's own (e.g. 1 for an up-front check)."""
     from llmaccel.workload import DEFAULT_GEN_LEN, DEFAULT_PROMPT_LEN, DEFAULT_SEED, model_trace
 
-    w = json.loads(workload_json)
-    return model_trace(
+    phase = w.get("phase", "decode")
+    trace = model_trace(
         w["model"],
-        w.get("phase", "decode"),
+        phase,
         int(w.get("batch", 1)),
         int(w.get("prompt_len", DEFAULT_PROMPT_LEN)),
         int(w.get("gen_len", DEFAULT_GEN_LEN)),
@@ -40,8 +39,15 @@ def _trace(workload_json: str) -> Any:
         int(w.get("seed", DEFAULT_SEED)),
         tp=int(w.get("tp", 1)),
         quant=w.get("quant"),
-        layers=w.get("layers"),
+        layers=layers if layers is not None else w.get("layers"),
     )
+    trace.meta.setdefault("phase", phase)
+    return trace
+
+
+@lru_cache(maxsize=64)
+def _trace(workload_json: str) -> Any:
+    return workload_trace(json.loads(workload_json))
 
 
 @lru_cache(maxsize=8)
@@ -59,6 +65,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
         invalid combination (an InputError from any layer).
     """
+    from llmaccel.config import check_result
     from llmaccel.dse.metrics import breakdowns_of, metrics_of, step_tokens
     from llmaccel.sim.designs import get_design
 
@@ -70,6 +77,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         trace = _trace(json.dumps(w, sort_keys=True))
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)
+        check_result(result)
         if result.tokens is None:  # designs that do not see the requests: the workload's count
             result.tokens = step_tokens(trace)
         metrics = metrics_of(result, trace, hw)

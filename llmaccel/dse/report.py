@@ -18,18 +18,25 @@ def _sweep_meta(store: ResultStore, name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None = None) -> list[Path]:
+def write_sweep_reports(
+    db: str | Path, out_dir: str | Path, sweep: str | None = None, force: bool = False
+) -> list[Path]:
     """Write ``report.html`` (all sweeps, one section each when several), ``front.csv``, ``points.json``.
+
+    The database is opened read-only.  The report folder is built atomically and an
+    existing one is replaced only if it carries the sweep-report marker or ``force``.
 
     Raises:
         InputError: the file is not a results database, or holds no (such) sweep.
     """
     from llmaccel.reports.html import sweep_report, write_html
+    from llmaccel.reports.output_folders import atomic_folder, check_target
 
     db = Path(db)
     if not db.exists():
         raise InputError("results", f"file not found: {db}")
-    store = ResultStore(db)
+    out = check_target(out_dir, "sweep-report", force)
+    store = ResultStore(db, readonly=True)
     try:
         names = store.sweeps()
         if sweep:
@@ -38,13 +45,6 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
             names = [sweep]
         if not names:
             raise InputError("results", f"{db} holds no sweep")
-        out = Path(out_dir)
-        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "points.json").exists())):
-            raise InputError(
-                "--out", f"{out} exists and is not an empty folder or a sweep report; refusing to write there"
-            )
-        out.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
         all_points: dict[str, Any] = {}
         front_rows: list[list[Any]] = []
         html_parts: list[str] = []
@@ -65,15 +65,18 @@ def write_sweep_reports(db: str | Path, out_dir: str | Path, sweep: str | None =
                             [name, json.dumps(p["point"], sort_keys=True), o["metric"], o["goal"], p.get(o["metric"])]
                         )
         html_text = html_parts[0] if len(html_parts) == 1 else _join_pages(html_parts)
-        written.append(write_html(html_text, out, "report.html"))
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["sweep", "point", "metric", "goal", "value"])  # long format: one row per front point x objective
         w.writerows(front_rows)
-        (out / "front.csv").write_text(buf.getvalue())
-        (out / "points.json").write_text(json.dumps(all_points, indent=1, sort_keys=True) + "\n")
-        written += [out / "front.csv", out / "points.json"]
-        return written
+
+        def build(tmp: Path) -> None:
+            write_html(html_text, tmp, "report.html")
+            (tmp / "front.csv").write_text(buf.getvalue())
+            (tmp / "points.json").write_text(json.dumps(all_points, indent=1, sort_keys=True) + "\n")
+
+        atomic_folder(out, build, "sweep-report", force)
+        return [out / "report.html", out / "front.csv", out / "points.json"]
     finally:
         store.close()
 

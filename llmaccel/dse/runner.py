@@ -12,6 +12,7 @@ the metric over the space's workloads; constraints must hold on every workload.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -20,8 +21,14 @@ import numpy as np
 
 from llmaccel.dse.evaluate import evaluate_task
 from llmaccel.dse.space import SweepSpace, point_key
-from llmaccel.dse.store import ResultStore
+from llmaccel.dse.store import ResultStore, owner_id
 from llmaccel.workloads.errors import InputError
+
+#: Evaluations claimed from the store at a time: small enough that two runs on one
+#: database split the work, large enough to keep a process pool busy.
+CLAIM_BATCH = 8
+#: Seconds between looks at the store while another run finishes the last claims.
+CLAIM_POLL_S = 0.5
 
 
 def _space_doc(space: SweepSpace) -> dict[str, Any]:
@@ -50,33 +57,46 @@ class SweepRunner:
         store.register_sweep(space.name, _space_doc(space), space.host, resume)
         self.wkeys = [json.dumps(w, sort_keys=True) for w in space.workloads]
         self.evaluated = 0  # evaluations actually run (not found in the store)
+        self.owner = owner_id()
 
     def evaluate_points(self, points: Sequence[dict[str, Any]], desc: str = "sweep") -> None:
-        """Evaluate every (point, workload) not yet in the store."""
+        """Evaluate every (point, workload) not yet in the store.
+
+        Work is claimed from the store in batches of :data:`CLAIM_BATCH` (see
+        ``dse.store``), so concurrent runs on one database split it; evaluations
+        another live run holds are waited for, not repeated.
+        """
         from tqdm import tqdm
 
         done = self.store.done_keys(self.space.name)
-        todo, keys = [], []
+        tasks: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]] = {}
         for p in points:
             pk = point_key(p)
             for w, wk in zip(self.space.workloads, self.wkeys):
-                if (pk, wk) not in done and (pk, wk) not in keys:
-                    todo.append((self.space.host, p, w))
-                    keys.append((pk, wk))
-        if not todo:
+                if (pk, wk) not in done and (pk, wk) not in tasks:
+                    tasks[(pk, wk)] = (self.space.host, p, w)
+        if not tasks:
             return
+        keys = list(tasks)
         bar = tqdm(
-            total=len(todo),
+            total=len(keys),
             desc=desc,
             unit="eval",
             disable=None if self.progress is None else not self.progress,
             leave=False,
         )  # None: tqdm shows it only on a TTY
         try:
-            for i, outcome in self.run(evaluate_task, todo):
-                self.store.add(self.space.name, keys[i][0], keys[i][1], self.space.host, outcome)
-                self.evaluated += 1
-                bar.update(1)
+            while True:
+                mine = self.store.claim(self.space.name, keys, self.owner, CLAIM_BATCH)
+                if mine:
+                    for i, outcome in self.run(evaluate_task, [tasks[k] for k in mine]):
+                        self.store.add(self.space.name, mine[i][0], mine[i][1], self.space.host, outcome)
+                        self.evaluated += 1
+                        bar.update(1)
+                    continue
+                if not self.store.claimed_by_others(self.space.name, keys, self.owner):
+                    break
+                time.sleep(CLAIM_POLL_S)  # another run is evaluating the rest: wait for its rows
         finally:
             bar.close()
 

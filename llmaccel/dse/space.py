@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from llmaccel.sim.preset import load_preset, read_yaml
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -132,10 +133,95 @@ def _values(key: str, spec: Any) -> tuple[Any, ...]:
             or r[0] > r[1]
         ):
             raise InputError(f"{where}.range", "must be [lo, hi] integers with lo <= hi")
-        if not isinstance(step, int) or step <= 0:
+        if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
             raise InputError(f"{where}.step", f"must be a positive integer, got {step!r}")
+        n = (r[1] - r[0]) // step + 1
+        if n > limits.MAX_SWEEP_POINTS:
+            raise InputError(
+                f"{where}.range",
+                f"{n} values, above the limit {limits.MAX_SWEEP_POINTS} points per sweep (workloads.limits)",
+            )
         return tuple(range(r[0], r[1] + 1, step))
     raise InputError(where, "needs 'choices' or 'range'")
+
+
+def check_hw_values(hw: Any, key: str, values: tuple[Any, ...], is_range: bool) -> None:
+    """Every value of a swept ``hw.*`` key through the preset's override validator (a range: its two ends)."""
+    for v in (values[0], values[-1]) if is_range else values:
+        try:
+            hw.with_overrides({key[3:]: v})
+        except InputError as e:
+            raise InputError(f"parameters.{key}", e.problem) from None
+
+
+def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> None:
+    """Refuse, before any evaluation, a workload that is invalid whatever the hardware.
+
+    Each workload entry, with each value of every swept ``workload.*`` parameter,
+    goes through the same checks as ``llmaccel run``'s flags (model, phase, sizes
+    and their limits, quant, distribution).  Only hardware-related failures are left
+    to become error rows.
+    """
+    from llmaccel.dse.evaluate import workload_trace
+    from llmaccel.workloads import limits as lim
+    from llmaccel.workloads.graph import PHASES
+    from llmaccel.workloads.quant_presets import get_quant
+    from llmaccel.workloads.requests import dist_names
+    from llmaccel.workloads.zoo import get_model
+
+    sizes = {
+        "batch": lim.MAX_REQUESTS,
+        "prompt_len": lim.MAX_TOKENS,
+        "gen_len": lim.MAX_TOKENS,
+        "kv_len": lim.MAX_TOKENS,
+        "tp": lim.MAX_TP,
+        "layers": lim.MAX_LAYERS,
+    }
+    variants: list[tuple[str, dict[str, Any]]] = []
+    for i, w in enumerate(workloads):
+        variants.append((f"workloads[{i}]", w))
+        for prm in swept:
+            for v in prm.values:
+                variants.append((f"parameters.{prm.key}", {**w, prm.key[9:]: v}))
+    for where, w in variants:
+        field = None
+        try:
+            for k, v in w.items():
+                if v is None:
+                    field = k
+                    raise InputError(k, "must not be null; leave the field out for its default")
+            for k, limit in sizes.items():
+                if w.get(k) is not None:
+                    field = k
+                    lim.check_count(k, w[k], limit)
+            if w.get("seed") is not None:
+                field = "seed"
+                lim.check_count("seed", w["seed"], lim.MAX_SEED, lo=0)
+            field = "model"
+            if not isinstance(w.get("model"), str):
+                raise InputError("model", f"must be a model name or config.json path, got {w.get('model')!r}")
+            model = get_model(w["model"])
+            field = "phase"
+            if w.get("phase", "decode") not in PHASES:
+                raise InputError("phase", f"unknown phase {w.get('phase')!r}; allowed: {', '.join(PHASES)}")
+            if w.get("layers") is not None and w["layers"] > model.num_hidden_layers:
+                field = "layers"
+                raise InputError("layers", f"{model.name} has {model.num_hidden_layers} layers, got {w['layers']}")
+            if w.get("quant") is not None:
+                field = "quant"
+                if not isinstance(w["quant"], str):
+                    raise InputError("quant", f"must be a quant preset name, got {w['quant']!r}")
+                get_quant(w["quant"])
+            if w.get("dist") is not None:
+                field = "dist"
+                if w["dist"] not in dist_names():
+                    raise InputError("dist", f"unknown distribution {w['dist']!r}; allowed: {', '.join(dist_names())}")
+            field = None
+            workload_trace(w, layers=1)  # tp split, context and quant roles, as an evaluation would
+        except InputError as e:
+            name = field or e.field.lstrip("-").replace("-", "_")
+            sub = where if where.startswith("parameters.") else f"{where}.{name}"
+            raise InputError(sub, e.problem) from None
 
 
 def load_space(path: str | Path) -> SweepSpace:
@@ -169,29 +255,44 @@ def load_space(path: str | Path) -> SweepSpace:
     host_ref = doc["host"]
     if not Path(host_ref).is_absolute() and (path.parent / host_ref).exists():
         host_ref = str(path.parent / host_ref)
-    hw = load_preset(host_ref)
+    try:
+        hw = load_preset(host_ref)
+    except InputError as e:
+        raise InputError("host", e.problem if e.field == "preset" else f"{e.field}: {e.problem}") from None
     params_doc = doc.get("parameters") or {}
     if not isinstance(params_doc, dict):
         raise InputError("parameters", "must be a mapping of key -> {choices|range}")
     params = []
     for key, spec in params_doc.items():
-        if key.startswith("hw."):
-            hw.with_overrides({key[3:]: None})  # raises InputError for an unknown preset key
-        elif key.startswith("workload."):
+        if not isinstance(key, str):
+            raise InputError(f"parameters.{key}", "keys must be strings starting with 'hw.' or 'workload.'")
+        if key.startswith("workload."):
             if key[9:] not in WORKLOAD_FIELDS:
                 raise InputError(f"parameters.{key}", f"unknown workload field; allowed: {', '.join(WORKLOAD_FIELDS)}")
-        else:
+        elif not key.startswith("hw."):
             raise InputError(f"parameters.{key}", "keys must start with 'hw.' (preset override) or 'workload.'")
         params.append(Parameter(key, _values(key, spec)))
+        if key.startswith("hw."):
+            check_hw_values(hw, key, params[-1].values, "range" in spec)
+    size = 1
+    for prm in params:
+        size *= len(prm.values)
     wls = doc.get("workloads")
     if not isinstance(wls, list) or not wls:
         raise InputError("workloads", "must be a non-empty list of {model, phase, ...}")
     for i, w in enumerate(wls):
         if not isinstance(w, dict) or "model" not in w:
             raise InputError(f"workloads[{i}]", "must be a mapping with at least 'model'")
-        bad = sorted(set(w) - set(WORKLOAD_FIELDS))
+        bad = sorted(set(w) - set(WORKLOAD_FIELDS), key=str)
         if bad:
             raise InputError(f"workloads[{i}].{bad[0]}", f"unknown field; allowed: {', '.join(WORKLOAD_FIELDS)}")
+    if size * len(wls) > limits.MAX_SWEEP_POINTS:
+        raise InputError(
+            "parameters",
+            f"{size} design points x {len(wls)} workloads = {size * len(wls)} evaluations, above the limit "
+            f"{limits.MAX_SWEEP_POINTS} (workloads.limits.MAX_SWEEP_POINTS)",
+        )
+    check_workloads(wls, [p for p in params if p.key.startswith("workload.")])
     objs = []
     for i, o in enumerate(doc.get("objectives") or []):
         if not isinstance(o, dict) or o.get("metric") not in METRICS:
@@ -207,14 +308,13 @@ def load_space(path: str | Path) -> SweepSpace:
             raise InputError(f"constraints[{i}].metric", f"allowed: {', '.join(sorted(METRICS))}")
         if "min" not in c and "max" not in c:
             raise InputError(f"constraints[{i}]", "needs min and/or max")
-        cons.append(Constraint(c["metric"], c.get("min"), c.get("max")))
+        bounds = {k: limits.check_number(f"constraints[{i}].{k}", c[k]) for k in ("min", "max") if k in c}
+        cons.append(Constraint(c["metric"], bounds.get("min"), bounds.get("max")))
     search = doc.get("search") or {"method": "grid"}
     if not isinstance(search, dict) or search.get("method") not in SEARCH_METHODS:
         raise InputError("search.method", f"allowed: {', '.join(SEARCH_METHODS)}")
     for k in ("samples", "population", "generations"):
         if k in search and (not isinstance(search[k], int) or search[k] <= 0):
             raise InputError(f"search.{k}", f"must be a positive integer, got {search[k]!r}")
-    seed = doc.get("seed", 1)
-    if not isinstance(seed, int):
-        raise InputError("seed", f"must be an integer, got {seed!r}")
+    seed = limits.check_count("seed", doc.get("seed", 1), limits.MAX_SEED, lo=0)
     return SweepSpace(doc["name"], host_ref, params, [dict(w) for w in wls], objs, cons, dict(search), seed, path)

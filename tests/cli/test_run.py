@@ -77,9 +77,20 @@ def test_run_folder_identical_across_runs(cli, tmp_path):
         r = cli("run", *FAST, "--out", str(tmp_path / name))
         assert r.rc == 0, r.err
     a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
-    assert sorted(a) == ["energy.csv", "layers.csv", "ops.csv"] + sorted(
-        f"plots/{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg")
-    ) + ["summary.json"]
+    assert sorted(a) == [
+        ".llmaccel-folder.json",
+        "energy.csv",
+        "layers.csv",
+        "ops.csv",
+        "plots/.llmaccel-folder.json",
+    ] + sorted(f"plots/{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg")) + [
+        "summary.json"
+    ]
+    assert json.loads(a[".llmaccel-folder.json"]) == {
+        "format": "llmaccel-run-folder",
+        "marker_version": 1,
+        "version": 1,
+    }
     assert a == b
     ops_header = a["ops.csv"].decode().splitlines()[0].split(",")
     assert ops_header[:3] == ["index", "name", "kind"] and "bytes.dram_read" in ops_header

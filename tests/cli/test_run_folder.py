@@ -28,8 +28,15 @@ def written(tmp_path_factory):
 
 def test_files_and_columns(written):
     out = written
-    assert sorted(p.name for p in out.iterdir()) == ["energy.csv", "layers.csv", "ops.csv", "plots", "summary.json"]
-    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".llmaccel-folder.json",
+        "energy.csv",
+        "layers.csv",
+        "ops.csv",
+        "plots",
+        "summary.json",
+    ]
+    assert sorted(p.name for p in (out / "plots").iterdir()) == [".llmaccel-folder.json"] + sorted(
         f"{s}.{e}" for s in ("energy", "latency_breakdown", "roofline") for e in ("png", "svg")
     )
     ops = _csv(out / "ops.csv")
@@ -98,7 +105,7 @@ def test_byte_identical(written, tmp_path):
     a = written
     b = run_folder.write(small_result(), tmp_path / "b", workload={"phase": "decode", "batch": 1})
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert len(files) == 10
+    assert len(files) == 12  # 4 tables, 6 plots, 2 markers
     for f in files:
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 

@@ -181,7 +181,7 @@ def test_sweep_report_refuses_a_foreign_folder(tmp_path, sweep_db):
 def test_report_command_on_a_database(tmp_path, sweep_db, capsys):
     out = tmp_path / "rep"
     assert main(["report", str(sweep_db), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["front.csv", "points.json", "report.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".llmaccel-folder.json", "front.csv", "points.json", "report.html"]
     import json
 
     pts = json.loads((out / "points.json").read_text())["t"]

@@ -62,7 +62,7 @@ def test_good_space_expands_grid_in_order(tmp_path, host):
 @pytest.mark.parametrize(
     "old,new,field",
     [
-        ("hw.clock_mhz:", "hw.no_such_knob:", "override no_such_knob"),
+        ("hw.clock_mhz:", "hw.no_such_knob:", "parameters.hw.no_such_knob"),
         ("workload.batch:", "workload.colour:", "parameters.workload.colour"),
         ("metric: tokens_per_s", "metric: speed", "objectives[0].metric"),
         ("goal: max", "goal: most", "objectives[0].goal"),
@@ -83,7 +83,7 @@ def test_bad_fields_are_named(tmp_path, host, old, new, field):
 def test_unknown_host_preset(tmp_path):
     with pytest.raises(InputError) as e:
         load_space(write(tmp_path, GOOD.format(host="no-such-preset")))
-    assert e.value.field == "preset"
+    assert e.value.field == "host" and "no-such-preset" in e.value.problem
 
 
 def test_malformed_yaml(tmp_path):

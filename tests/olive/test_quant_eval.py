@@ -30,7 +30,7 @@ def test_synthetic_ranking_and_determinism(capsys, tmp_path):
         str(tmp_path / "q.csv"),
     ]
     rows = _csv(capsys, argv)
-    again = _csv(capsys, argv)
+    again = _csv(capsys, [*argv, "--force"])  # the CSV exists now: replacing it needs --force
     assert rows == again  # same seed -> identical output
     assert (tmp_path / "q.csv").read_text().splitlines()[0].startswith("tensor,method,elements,mse")
     overall = {r["method"]: r for r in rows if r["tensor"] == "OVERALL"}

@@ -66,6 +66,13 @@ def test_bad_param_is_input_error():
     with pytest.raises(InputError) as e:
         systolic_params(hw)
     assert "array.rows" in e.value.field
+    with pytest.raises(InputError) as e:  # a negative or non-finite override is refused by the override itself
+        load_preset("systolic-int8").with_overrides({"array.rows": -4})
+    assert e.value.field == "array.rows" and "[0, 1e+12]" in e.value.problem
+    hw = load_preset("systolic-int8").with_overrides({"array.rows": 2.5})  # positive, but not an integer
+    with pytest.raises(InputError) as e:
+        systolic_params(hw)
+    assert "array.rows" in e.value.field and "integer" in e.value.problem
     hw = load_preset("systolic-int8").with_overrides({"array.pe": "int3"})
     with pytest.raises(InputError):
         systolic_params(hw).pe()
