@@ -23,6 +23,8 @@ from llmaccel.workloads.errors import InputError
 DRAM = load_dram("hbm2-neupims")
 PIM = PimParams(lanes_per_bank=16, comp_interval=2, elem_bytes=2)
 PT = PimTiming.of(DRAM, PIM)
+#: the authors' NewtonSim readings (neupims preset): G_ACT -> G_ACT of a rank tFAW, GWRITE 96 cycles
+PT_NS = PimTiming.of(DRAM, replace(PIM, gact_gap="tfaw", gwrite_cycles=96))
 
 
 def test_one_tile_by_hand():
@@ -52,6 +54,26 @@ def test_one_tile_by_hand():
         assert schedule_fast(tiles, PT, dual).end_cycle == want
 
 
+def test_one_tile_by_hand_newtonsim_rules():
+    # same tile; G_ACT spacing tFAW 30 within a rank, GWRITE 96 cycles (NewtonSim timing.cc / configuration.cc)
+    assert (PT_NS.gact_gap_s, PT_NS.gact_gap_l, PT_NS.gwrite_cycles) == (30, 30, 96)
+    tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]
+    cmds = expand_commands(tiles, PT_NS)
+    ref = schedule_reference(tiles, PT_NS, True)
+    t = ref.times.tolist()
+    # ranks alternate on the row bus: rank 0 at 1, 31, 61, 91; rank 1 one cycle behind each
+    assert [t[i] for i in range(len(cmds)) if cmds[i][0] == G_ACT] == [1, 2, 31, 32, 61, 62, 91, 92]
+    comps = [t[i] for i in range(len(cmds)) if cmds[i][0] == COMP]
+    # last G_ACT 92 + tRCD 14 = 106 binds (buffer ready at CWL 4 + 96 = 100)
+    assert comps[:8] == list(range(106, 122, 2))
+    assert [t[i] for i in range(len(cmds)) if cmds[i][0] == READRES] == [122, 140, 158, 176]
+    assert t[-1] == 177 and ref.end_cycle == 177 + 14
+    assert ref.bus_cycles == 96 + 4 * 2  # GWRITE row transfer + 4 READRES bursts
+    assert schedule_reference(tiles, PT_NS, False).end_cycle == 176 + 4 + 14
+    for dual, want in ((True, 191), (False, 194)):
+        assert schedule_fast(tiles, PT_NS, dual).end_cycle == want
+
+
 def test_request_tile_counts():
     tiles = request_tiles(600, 8, 128, DRAM, PIM)
     gw, n_gemv, comps, macs = tiles.T
@@ -66,10 +88,16 @@ def test_request_tile_counts():
 @pytest.mark.parametrize("dual", [True, False])
 def test_fast_equals_reference_random(dual):
     rng = np.random.default_rng(7 if dual else 8)
-    pts = [PT, replace(PT, tREFI=700, tRFC=90), replace(PT, tREFI=600, tRFC=40, tFAW=12)]
+    pts = [
+        PT,
+        replace(PT, tREFI=700, tRFC=90),
+        replace(PT, tREFI=600, tRFC=40, tFAW=12),
+        PT_NS,
+        replace(PT_NS, tREFI=900, tRFC=90, gact_gap_s=17, gact_gap_l=23),
+    ]
     conflicts = 0
-    for i in range(110):
-        pt = pts[i % 3]
+    for i in range(150):
+        pt = pts[i % len(pts)]
         kv = int(rng.integers(1, 200))
         heads = int(rng.integers(1, 5))
         hd = int(rng.choice([32, 64, 128]))
