@@ -191,32 +191,29 @@ def reproduce() -> list[ReproRow]:
                     "paper: gains larger on ShareGPT than Alpaca (no number)",
                 )
             )
-    # ablation across batch sizes (GPT3-7B ShareGPT), relative to naive NPU+PIM
-    for b in BATCHES:
-        base = run_system("gpt3-7b", b, dist, "neupims-naive")[0]
-        for pr, label in (
-            ("neupims-no-interleave", "dual row buffer + greedy (no interleaving)"),
-            ("neupims-no-dual", "interleaving + greedy (blocked PIM)"),
-            ("neupims-round-robin", "dual + interleaving (round robin)"),
-            ("neupims", "NeuPIMs (all)"),
-        ):
+    # ablation across batch sizes (GPT3-7B ShareGPT; GPT3-30B at b256), relative to naive NPU+PIM
+    for model, b in [("gpt3-7b", bb) for bb in BATCHES] + [("gpt3-30b", 256)]:
+        base = run_system(model, b, dist, "neupims-naive")[0]
+        for pr, ov, label in ABLATIONS:
             rows.append(
                 ReproRow(
                     DESIGN,
-                    f"gpt3-7b b{b} {dist}",
+                    f"{model} b{b} {dist}",
                     f"ablation speedup: {label}",
                     "naive",
                     None,
-                    round(run_system("gpt3-7b", b, dist, pr)[0] / base, 3),
+                    round(run_system(model, b, dist, pr, ov)[0] / base, 3),
                     "each feature switched in the preset; same requests and placement inputs; "
                     "interleaving only at batch >= 256 (artifact README)",
                 )
             )
-        forced = run_system("gpt3-7b", b, dist, "neupims", (("features.sub_batch_min_batch", 0),))[0]
+        if model != "gpt3-7b":
+            continue
+        forced = run_system(model, b, dist, "neupims", (("features.sub_batch_min_batch", 0),))[0]
         rows.append(
             ReproRow(
                 DESIGN,
-                f"gpt3-7b b{b} {dist}",
+                f"{model} b{b} {dist}",
                 "ablation speedup: NeuPIMs, interleaving at every batch",
                 "naive",
                 None,
@@ -271,35 +268,7 @@ def reproduce() -> list[ReproRow]:
                 f"slowest channel: greedy {cyc['greedy']:.0f}, round robin {cyc['round_robin']:.0f} cycles",
             )
         )
-    # utilisation
-    for b in (256, 512):
-        _tps, it, _e, p = run_system("gpt3-7b", b, dist, "neupims")
-        hw = load_preset("neupims")
-        _p, dram = neupims_params(hw)
-        peak = p.npu.arrays * p.npu.rows * p.npu.cols
-        pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
-        rows.append(
-            ReproRow(
-                DESIGN,
-                f"gpt3-7b b{b} {dist}",
-                "NPU utilisation",
-                None,
-                None,
-                round(it.npu_macs / (it.cycles * peak), 4),
-                "MACs / (cycles x 131,072)",
-            )
-        )
-        rows.append(
-            ReproRow(
-                DESIGN,
-                f"gpt3-7b b{b} {dist}",
-                "PIM utilisation",
-                None,
-                None,
-                round(it.pim_macs / (it.cycles * pim_peak), 4),
-                "MACs / (cycles x 8,192 PIM MAC/cycle)",
-            )
-        )
+    rows.extend(utilisation_rows(dist))
     # energy and power vs NPU-only
     b = 256
     tn, itn, en, _ = run_system("gpt3-7b", b, dist, "neupims")
@@ -343,6 +312,55 @@ def reproduce() -> list[ReproRow]:
         )
     )
     rows.extend(dram_rows())
+    return rows
+
+
+#: (preset, overrides, label) of the ablation rows; "alone" = the naive baseline with one feature switched on
+ABLATIONS = (
+    ("neupims-naive", (("features.dual_row_buffer", True),), "dual row buffer alone (blocked -> dual; round robin)"),
+    (
+        "neupims-naive",
+        (("features.sub_batch_interleaving", True),),
+        "sub-batch interleaving alone (blocked PIM; round robin)",
+    ),
+    ("neupims-no-interleave", (), "dual row buffer + greedy (no interleaving)"),
+    ("neupims-no-dual", (), "interleaving + greedy (blocked PIM)"),
+    ("neupims-round-robin", (), "dual + interleaving (round robin)"),
+    ("neupims", (), "NeuPIMs (all)"),
+)
+
+
+def utilisation_rows(dist: str) -> list[ReproRow]:
+    """NPU and PIM utilisation as busy-time fractions (as the artifact counts them) beside MACs / peak."""
+    rows = []
+    for model, b in (("gpt3-7b", 256), ("gpt3-7b", 512), ("gpt3-30b", 256)):
+        for pr in ("neupims-naive", "neupims"):
+            _tps, it, _e, p = run_system(model, b, dist, pr)
+            _p, dram = neupims_params(_preset(pr))
+            peak = p.npu.arrays * p.npu.rows * p.npu.cols
+            pim_peak = dram.org.channels * dram.org.banks_per_channel * p.pim.lanes_per_bank / p.pim.comp_interval
+            sysname = "NeuPIMs" if pr == "neupims" else "naive"
+            for metric, val, note in (
+                (
+                    "NPU utilisation (busy time)",
+                    it.npu_busy / it.cycles,
+                    "cycles the systolic arrays or vector units compute / iteration cycles, as the artifact "
+                    "counts NPU utilisation (NeuPIMSystolicWS::update_stats: every cycle its compute pipeline "
+                    "holds an instruction); the artifact GEMM schedule keeps the arrays issuing at ~17-30 % of "
+                    "their MAC peak, so busy time is far above MAC utilisation",
+                ),
+                (
+                    "PIM utilisation (busy time)",
+                    it.pim_busy / it.cycles,
+                    "slowest channel's PIM command-stream cycles (first GWRITE/G_ACT to last PIM_PRE + tRP per "
+                    "stage) / iteration cycles; PIM tiles costed as the authors' NewtonSim (G_ACTs of a rank "
+                    "tFAW apart, GWRITE 96 cycles)",
+                ),
+                ("NPU utilisation", it.npu_macs / (it.cycles * peak), "MACs / (cycles x 131,072)"),
+                ("PIM utilisation", it.pim_macs / (it.cycles * pim_peak), "MACs / (cycles x 8,192 PIM MAC/cycle)"),
+            ):
+                name = metric if pr == "neupims" else f"{metric}, {sysname}"
+                rows.append(ReproRow(DESIGN, f"{model} b{b} {dist}", name, None, None, round(val, 4), note))
     return rows
 
 
