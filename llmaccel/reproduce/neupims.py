@@ -298,7 +298,9 @@ def reproduce() -> list[ReproRow]:
             round(ept_n / ept_o, 3),
             "paper: energy 25 % lower; includes NPU SRAM traffic (tile byte counts x Horowitz 1 MB cache "
             "energy) and NPU static power (logic: MixPE leakage/dynamic ratio; SRAM: CACTI 22 nm), which "
-            "NPU-only pays over a ~5x longer iteration; PIM logic leakage not charged (no source)",
+            "NPU-only pays over a ~5x longer iteration; PIM logic leakage not charged (no source).  Leakage "
+            "anchor re-checked against Aladdin's units (Accelergy hwcomponents-library, 40 nm): 18x less "
+            "logic leakage per pJ than the MixPE PE; with it this ratio is ~0.63 (docs/neupims.md Energy)",
         )
     )
     rows.append(
