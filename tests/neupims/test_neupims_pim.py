@@ -134,3 +134,31 @@ def test_no_tile_overlaps_refresh():
             while w < end:
                 assert end <= w or first >= w + pt.tRFC
                 w += pt.tREFI
+
+
+def test_preset_costs_pim_as_newtonsim():
+    """The neupims preset's PIM timing, derived by hand from the spec's DRAM timing and the
+    artifact's formulas (NewtonSim timing.cc: G_ACT -> G_ACT tFAW; configuration.cc:
+    gwrite_delay = (tCCD_S + tCCD_L) x 32)."""
+    from llmaccel.sim.neupims.params import neupims_params
+    from llmaccel.sim.preset import load_preset
+
+    p, dram = neupims_params(load_preset("neupims"))
+    pt = PimTiming.of(dram, p.pim)
+    t = dram.timing
+    assert (pt.gact_gap_s, pt.gact_gap_l) == (t.tFAW, t.tFAW) == (30, 30)
+    assert pt.gwrite_cycles == (t.tCCD_S + t.tCCD_L) * 32 == 96
+    # the spec reading keeps the ACT -> ACT gaps and the bus-rate GWRITE
+    assert (PT.gact_gap_s, PT.gact_gap_l, PT.gwrite_cycles) == (t.tRRD_S, t.tRRD_L, 1024 // 32)
+
+
+def test_request_cost_near_artifact_estimate():
+    """kv 256, 8 heads of 128: the artifact's own estimate (Scheduler.cc / channel_load_balancing.py:
+    100 cycles per GWRITE, 184 per GEMV tile) is 2 x 100 + 16 x 184 (K.q: 2 chunks of 512 dims x
+    8 token tiles) + 8 x 100 + 32 x 184 (logits.V: 8 heads x 1 chunk, 4 dim tiles) = 9,832."""
+    artifact = 2 * 100 + 16 * 184 + 8 * 100 + 32 * 184
+    tiles = request_tiles(256, 8, 128, DRAM, PIM)
+    ns = schedule_reference(tiles, PT_NS, True).end_cycle
+    spec = schedule_reference(tiles, PT, True).end_cycle
+    assert abs(ns / artifact - 1) < 0.10  # 9,124: within 10 %
+    assert spec / artifact < 0.55  # the spec reading is about half the artifact's cost
