@@ -352,7 +352,7 @@ def busy_note(dist: str) -> str:
         f"slowest PIM channel {fr['neupims-naive'][1]:.0%} / {fr['neupims'][1]:.0%}: under the artifact's GEMM "
         "schedule the arrays issue at 17-30 % of their MAC peak, so the NPU dominates and there is little PIM "
         f"time to hide; dual row buffers alone gain {dual / naive - 1:.1%} there.  Missing for the paper's 1.6: "
-        "below batch 256 the artifact gates interleaving off, leaving NeuPIMs only greedy channels over naive."
+        "below batch 256 the artifact gates interleaving off, leaving NeuPIMs only its greedy longest-first channels over naive."
     )
 
 
@@ -399,8 +399,8 @@ _SPEEDUP_NOTE = {
     "checked) and the GEMVs on the systolic array, one 128-cycle preload per 128 tokens per head.",
     "naive": "Naive: blocked PIM, round robin, no interleaving (whole batch in one GEMM).  Sub-batches split each "
     "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact.  "
-    "Interleaving only from batch 256 (artifact README): at b64/b128 NeuPIMs gains only from greedy "
-    "channels (~1.02-1.05x; dual row buffers have nothing to overlap without interleaving); forced "
+    "Interleaving only from batch 256 (artifact README): at b64/b128 NeuPIMs gains only from greedy longest-first "
+    "channels (~1.04-1.14x; dual row buffers have nothing to overlap without interleaving); forced "
     "interleaving would lose there (each sub-batch of < 128 tokens occupies a whole 128-token stationary "
     "tile); see docs/neupims.md Fidelity review.",
 }
