@@ -11,8 +11,8 @@ KV layout (spec/neupims.md "Attention on PIM"):
   on the NPU vector units.
 
 Each request's whole KV cache lives in one channel.  Channel assignment is greedy
-min-load (NeuPIMs: each request, in batch order, to the channel with the least PIM
-work so far) or round robin (naive baseline).  Sub-batches: each channel's requests
+min-load (NeuPIMs: each request, in batch order or longest first, to the channel with the
+least PIM work so far) or round robin (naive baseline).  Sub-batches: each channel's requests
 split in half by count, in batch order (odd channels alternate which half gets the
 extra request), as in the authors' artifact.
 """
@@ -26,7 +26,7 @@ import numpy as np
 
 from llmaccel.workloads.errors import InputError
 
-POLICIES = ("greedy", "round_robin")
+POLICIES = ("greedy", "greedy_longest_first", "round_robin")
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -81,18 +81,22 @@ def kv_bytes(kv_len: int, heads: int, head_dim: int, elem_bytes: int) -> int:
 
 
 def assign_channels(loads: np.ndarray, channels: int, policy: str) -> np.ndarray:
-    """Channel of each request: ``"greedy"`` min-load in batch order, or ``"round_robin"``."""
+    """Channel of each request: ``"greedy"`` min-load in batch order, ``"greedy_longest_first"``
+    min-load over the requests taken by decreasing load (ties in batch order; the authors'
+    ``trace-generator/channel_load_balancing.py`` ``distribute_requests`` walks
+    ``sorted(seq_lens, reverse=True)``), or ``"round_robin"``."""
     if policy not in POLICIES:
         raise InputError("mapping.channel_policy", f"allowed: {', '.join(POLICIES)}; got {policy!r}")
     loads = np.asarray(loads, np.int64)
     if policy == "round_robin":
         return np.arange(len(loads), dtype=np.int64) % channels
+    order = np.argsort(-loads, kind="stable") if policy == "greedy_longest_first" else np.arange(len(loads))
     acc = np.zeros(channels, np.int64)
     out = np.empty(len(loads), np.int64)
-    for i, w in enumerate(loads):
+    for i in order:
         c = int(np.argmin(acc))  # lowest index among ties
         out[i] = c
-        acc[c] += w
+        acc[c] += loads[i]
     return out
 
 

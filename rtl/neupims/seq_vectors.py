@@ -369,10 +369,13 @@ def configs() -> dict[str, tuple[DramConfig, PimTiming]]:
 
     params, _ = neupims_params(load_preset("neupims"))
     base = load_dram(params.dram_preset)
+    # the sequencer implements the spec's G_ACT (tRRD) and GWRITE (bus rate) gaps, not the
+    # preset's NewtonSim readings (pim.gact_gap / pim.gwrite_cycles, docs/neupims.md)
+    pim = replace(params.pim, gact_gap="trrd", gwrite_cycles=None)
 
     def mk(**timing) -> tuple[DramConfig, PimTiming]:
         d = replace(base, timing=replace(base.timing, **timing)) if timing else base
-        return d, PimTiming.of(d, params.pim)
+        return d, PimTiming.of(d, pim)
 
     return {"spec": mk(), "refresh": mk(tREFI=1400), "long_trc": mk(tRC=90), "long_tfaw": mk(tFAW=80)}
 

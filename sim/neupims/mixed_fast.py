@@ -56,7 +56,8 @@ def _kernel(
     rp = gp[3]
     rrd_s, rrd_l, faw, rfc, refi = gp[6], gp[7], gp[8], gp[9], gp[10]
     rlat, wlat = gp[18], gp[19]
-    p_rp, p_ras, p_rc, p_rcd, p_rtp, p_rrd_s, p_rrd_l = tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]
+    # p_gact_s/l: G_ACT -> G_ACT of one rank (tRRD_S/L, or tFAW under pim.gact_gap: tfaw)
+    p_rp, p_ras, p_rc, p_rcd, p_rtp, p_gact_s, p_gact_l = tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]
     p_cwl, p_rd2wr, gwc, ci = tp[11], tp[13], tp[14], tp[15]
     rd2gw, wr2gw, gw2rd, gw2wr, rd2rr, wr2rr, rr2wr = xg[0], xg[1], xg[2], xg[3], xg[4], xg[5], xg[6]
     n = arrival.shape[0]
@@ -207,13 +208,13 @@ def _kernel(
                 if t > tile_gmax:
                     tile_gmax = t
                 for g2 in range(BG):
-                    v = t + (p_rrd_l if g2 == g else p_rrd_s)
+                    v = t + (p_gact_l if g2 == g else p_gact_s)
                     if v > gact_ready[r, g2]:
                         gact_ready[r, g2] = v
                 if t + p_rc > gact_ready[r, g]:
                     gact_ready[r, g] = t + p_rc
                 for g2 in range(BG):
-                    v = t + (p_rrd_l if g2 == g else p_rrd_s)
+                    v = t + (p_gact_l if g2 == g else p_gact_s)
                     if v > gact_ready_pim[r, g2]:
                         gact_ready_pim[r, g2] = v
                 if t + p_rc > gact_ready_pim[r, g]:

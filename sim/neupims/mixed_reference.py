@@ -138,7 +138,7 @@ class MixedReference:
             if t < self.last_pim_pre + pt.tRP:
                 return False
             for tp, gp in self.gact_rank[r]:
-                if t < tp + (pt.tRRD_L if gp == bg else pt.tRRD_S):
+                if t < tp + (pt.gact_gap_l if gp == bg else pt.gact_gap_s):
                     return False
             if (r, bg) in self.gact_bank and t < self.gact_bank[(r, bg)] + pt.tRC:
                 return False

@@ -87,7 +87,8 @@ class Features:
         attention: where decode MHA runs: ``"pim"`` or ``"npu"`` (NPU-only baseline).
         dual_row_buffer: PIM and normal traffic run concurrently (else blocked mode).
         sub_batch_interleaving: two sub-batches pipelined over stages A..F.
-        channel_policy: ``"greedy"`` min-load or ``"round_robin"`` KV channel assignment.
+        channel_policy: ``"greedy"`` min-load (batch order), ``"greedy_longest_first"`` (min-load,
+            requests by decreasing load) or ``"round_robin"`` KV channel assignment.
         sub_batch_min_batch: interleave only batches of at least this many requests
             (smaller batches run QKV, MHA, PF back to back); 0 = always.
     """
@@ -95,7 +96,7 @@ class Features:
     attention: Literal["pim", "npu"]
     dual_row_buffer: bool
     sub_batch_interleaving: bool
-    channel_policy: Literal["greedy", "round_robin"]
+    channel_policy: Literal["greedy", "greedy_longest_first", "round_robin"]
     sub_batch_min_batch: int = field(default=0, metadata={"min": 0})
 
     def interleaves(self, batch: int) -> bool:

@@ -12,9 +12,13 @@ Commands issue in stream order, at most one per cycle.  Constraints (tCK cycles)
 ==============  ===============================================================
 GWRITE          >= last READRES + (CL + burst - CWL + tRTRS) (bus turnaround);
                 >= previous GWRITE + gwrite_cycles; buffer ready at
-                t + CWL + gwrite_cycles (gwrite_cycles = row_bytes / bus bytes per cycle)
-G_ACT (r, g)    >= last PIM_PRE + tRP; >= last G_ACT of rank r + tRRD_S (tRRD_L same
-                group); >= last G_ACT of (r, g) + tRC; <= 4 G_ACTs of rank r per tFAW
+                t + CWL + gwrite_cycles (gwrite_cycles = row_bytes / bus bytes per cycle,
+                or ``PimParams.gwrite_cycles`` when the preset sets it)
+G_ACT (r, g)    >= last PIM_PRE + tRP; >= last G_ACT of rank r + gact_gap_s (gact_gap_l
+                same group); >= last G_ACT of (r, g) + tRC; <= 4 G_ACTs of rank r per
+                tFAW.  gact_gap_s/l = tRRD_S/L (``gact_gap: trrd``) or tFAW
+                (``gact_gap: tfaw``: a G_ACT opens the 4 banks of a group, a whole
+                tFAW budget of 4 activations)
 PIM_HEADER      bus only
 COMP            >= last G_ACT of the tile + tRCD; >= previous COMP + comp_interval;
                 >= buffer ready; >= last READRES + comp_interval
@@ -35,6 +39,7 @@ same recurrences per tile with the COMP train in closed form.  Tests hold them e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numba as nb
 import numpy as np
@@ -58,11 +63,18 @@ class PimParams:
         lanes_per_bank: fp16 multipliers per bank (elements per COMP per bank).
         comp_interval: cycles between COMPs (spec: one COMP every 2 cycles).
         elem_bytes: bytes per element in the banks (fp16: 2).
+        gact_gap: spacing of two G_ACTs of one rank: ``"trrd"`` (tRRD_S, tRRD_L within a bank
+            group, as two ACTs) or ``"tfaw"`` (tFAW: each G_ACT activates 4 banks, the whole
+            four-activate window; the authors' NewtonSim, ``timing.cc`` same_rank[G_ACT]).
+        gwrite_cycles: cycles one GWRITE occupies (its row transfer); ``None`` = the row's bytes at
+            the channel bus rate (1 KB / 32 B = 32 cycles).
     """
 
     lanes_per_bank: int
     comp_interval: int
     elem_bytes: int
+    gact_gap: Literal["trrd", "tfaw"] = "trrd"
+    gwrite_cycles: int | None = None
 
 
 @dataclass
@@ -87,11 +99,18 @@ class PimTiming:
     comp_interval: int
     ranks: int
     bankgroups: int
+    gact_gap_s: int = 0
+    gact_gap_l: int = 0
+
+    def __post_init__(self) -> None:
+        if self.gact_gap_s <= 0:  # G_ACT -> G_ACT of one rank defaults to the ACT -> ACT gaps
+            self.gact_gap_s, self.gact_gap_l = self.tRRD_S, self.tRRD_L
 
     @classmethod
     def of(cls, dram: DramConfig, pim: PimParams) -> PimTiming:
         t, g = dram.timing, Gaps.of(dram)
-        gw = -(-dram.org.row_bytes // int(dram.peak_bytes_per_cycle_channel))
+        gw = pim.gwrite_cycles or -(-dram.org.row_bytes // int(dram.peak_bytes_per_cycle_channel))
+        gap_s, gap_l = (t.tFAW, t.tFAW) if pim.gact_gap == "tfaw" else (t.tRRD_S, t.tRRD_L)
         return cls(
             t.tRP,
             t.tRAS,
@@ -111,6 +130,8 @@ class PimTiming:
             pim.comp_interval,
             dram.org.ranks,
             dram.org.bankgroups,
+            gap_s,
+            gap_l,
         )
 
     def gact_order(self) -> list[tuple[int, int]]:
@@ -279,7 +300,7 @@ def _ref_tile(cmds, pt, dual, floor, t_last, last_pre, last_rr, last_comp, buf_r
             t = max(t, last_pre + pt.tRP)
             hist = gact_rank[r]
             for tp, gp in hist:
-                t = max(t, tp + (pt.tRRD_L if gp == g else pt.tRRD_S))
+                t = max(t, tp + (pt.gact_gap_l if gp == g else pt.gact_gap_s))
             if len(hist) >= 4:
                 t = max(t, hist[-4][0] + pt.tFAW)
             if (r, g) in gact_bank:
@@ -309,7 +330,7 @@ def _tile_times(
     """Issue times of one tile from PIM-only state (updates the G_ACT registers ``h_t, h_g, b_l``).
 
     Returns (first G_ACT, last G_ACT, last COMP, last READRES, PIM_PRE)."""
-    tRP, tRAS, tRC, tRCD, tRTP, tRRD_S, tRRD_L, tFAW, ci = (
+    tRP, tRAS, tRC, tRCD, tRTP, gap_s, gap_l, tFAW, ci = (
         tp[0],
         tp[1],
         tp[2],
@@ -328,7 +349,7 @@ def _tile_times(
             t = max(t + 1, last_pre + tRP)
             for q in range(4):
                 if h_g[r, q] >= 0:
-                    t = max(t, h_t[r, q] + (tRRD_L if h_g[r, q] == g else tRRD_S))
+                    t = max(t, h_t[r, q] + (gap_l if h_g[r, q] == g else gap_s))
             t = max(t, h_t[r, 0] + tFAW)
             t = max(t, b_l[r, g] + tRC)
             for q in range(3):
@@ -502,8 +523,8 @@ def _tp_vector(pt: PimTiming) -> np.ndarray:
             pt.tRC,
             pt.tRCD,
             pt.tRTP,
-            pt.tRRD_S,
-            pt.tRRD_L,
+            pt.gact_gap_s,  # slots 5, 6: G_ACT -> G_ACT of one rank (also mixed_fast)
+            pt.gact_gap_l,
             pt.tFAW,
             pt.tRFC,
             pt.tREFI,

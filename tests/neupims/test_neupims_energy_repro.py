@@ -65,3 +65,20 @@ def test_repro_dram_rows_and_one_system():
     tps, it, energy, _p = run_system("gpt3-7b", 64, "alpaca", "neupims")
     assert tps == pytest.approx(64 / (it.cycles * 1e-9))
     assert energy["pim"] > 0
+
+
+def test_ablation_rows_switch_one_feature_of_naive():
+    """'Alone' ablations = the naive preset with exactly one feature on; interleaving stays gated
+    below batch 256 (artifact README), so at b64 'interleaving alone' is the naive baseline itself."""
+    from llmaccel.reproduce.neupims import ABLATIONS, run_system
+
+    (dual_pr, dual_ov, _), (int_pr, int_ov, _) = ABLATIONS[:2]
+    _t, base, _e, pb = run_system("gpt3-7b", 64, "alpaca", "neupims-naive")
+    _t, dual, _e, pd = run_system("gpt3-7b", 64, "alpaca", dual_pr, dual_ov)
+    _t, inter, _e, pi = run_system("gpt3-7b", 64, "alpaca", int_pr, int_ov)
+    assert (pb.features.dual_row_buffer, pb.features.sub_batch_interleaving) == (False, False)
+    assert (pd.features.dual_row_buffer, pd.features.sub_batch_interleaving) == (True, False)
+    assert (pi.features.dual_row_buffer, pi.features.sub_batch_interleaving) == (False, True)
+    assert pd.features.channel_policy == pi.features.channel_policy == "round_robin"
+    assert inter.cycles == base.cycles
+    assert dual.cycles <= base.cycles

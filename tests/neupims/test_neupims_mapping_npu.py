@@ -31,6 +31,11 @@ def test_greedy_vs_round_robin():
     assert g.tolist() == [0, 1, 1, 1, 1, 0]
     per = lambda a: np.bincount(a, loads, 2)  # noqa: E731
     assert per(g).max() == 13 and per(rr).max() == 21
+    # longest first (artifact trace generator): 10 (#0) -> ch0, 10 (#4) -> ch1, then the 1s
+    # alternate: #1 ch0, #2 ch1, #3 ch0, #5 ch1
+    lpt = assign_channels(loads, 2, "greedy_longest_first")
+    assert lpt.tolist() == [0, 0, 1, 0, 1, 1]
+    assert per(lpt).tolist() == [12, 12]
     with pytest.raises(InputError):
         assign_channels(loads, 2, "random")
 

@@ -24,6 +24,9 @@ T = DRAM.timing
 #: refresh every 700 cycles (tRFC 60) so short random streams cross many refreshes
 DRAM_R = replace(DRAM, timing=replace(DRAM.timing, tREFI=700, tRFC=60))
 PT_R = PimTiming.of(DRAM_R, PimParams(16, 2, 2))
+#: the neupims preset's NewtonSim readings: G_ACT -> G_ACT of a rank tFAW, GWRITE 96 cycles
+PT_NS = PimTiming.of(DRAM, PimParams(16, 2, 2, gact_gap="tfaw", gwrite_cycles=96))
+CFGS = {"spec": (DRAM, PT), "short-refresh": (DRAM_R, PT_R), "newtonsim": (DRAM, PT_NS)}
 NONE = ChannelRequests.build([], [], [], [], [], [])
 NO_TILES = np.zeros((0, 4), np.int64)
 
@@ -64,9 +67,9 @@ def test_dual_hand_schedule():
 
 
 @pytest.mark.parametrize("dual", [True, False])
-@pytest.mark.parametrize("cfg", ["spec", "short-refresh"])
+@pytest.mark.parametrize("cfg", sorted(CFGS))
 def test_pim_only_equals_pim_scheduler(dual, cfg):
-    dram, pt = (DRAM, PT) if cfg == "spec" else (DRAM_R, PT_R)
+    dram, pt = CFGS[cfg]
     rng = np.random.default_rng(3)
     for _ in range(4):
         tiles = np.column_stack(
@@ -103,10 +106,10 @@ def test_normal_only_equals_dram_controller():
 
 
 @pytest.mark.parametrize("dual", [True, False])
-@pytest.mark.parametrize("cfg", ["spec", "short-refresh"])
+@pytest.mark.parametrize("cfg", sorted(CFGS))
 def test_reference_equals_fast_on_random_streams(dual, cfg):
-    dram, pt = (DRAM, PT) if cfg == "spec" else (DRAM_R, PT_R)
-    rng = np.random.default_rng(11 + dual + 2 * (cfg == "spec"))
+    dram, pt = CFGS[cfg]
+    rng = np.random.default_rng(11 + dual + 2 * sorted(CFGS).index(cfg))
     for _ in range(25):
         req = _random_requests(rng, int(rng.integers(1, 150)))
         k = int(rng.integers(1, 12))

@@ -23,6 +23,8 @@ from llmaccel.workloads.errors import InputError
 DRAM = load_dram("hbm2-neupims")
 PIM = PimParams(lanes_per_bank=16, comp_interval=2, elem_bytes=2)
 PT = PimTiming.of(DRAM, PIM)
+#: the authors' NewtonSim readings (neupims preset): G_ACT -> G_ACT of a rank tFAW, GWRITE 96 cycles
+PT_NS = PimTiming.of(DRAM, replace(PIM, gact_gap="tfaw", gwrite_cycles=96))
 
 
 def test_one_tile_by_hand():
@@ -52,6 +54,26 @@ def test_one_tile_by_hand():
         assert schedule_fast(tiles, PT, dual).end_cycle == want
 
 
+def test_one_tile_by_hand_newtonsim_rules():
+    # same tile; G_ACT spacing tFAW 30 within a rank, GWRITE 96 cycles (NewtonSim timing.cc / configuration.cc)
+    assert (PT_NS.gact_gap_s, PT_NS.gact_gap_l, PT_NS.gwrite_cycles) == (30, 30, 96)
+    tiles = request_tiles(32, 4, 128, DRAM, PIM)[:1]
+    cmds = expand_commands(tiles, PT_NS)
+    ref = schedule_reference(tiles, PT_NS, True)
+    t = ref.times.tolist()
+    # ranks alternate on the row bus: rank 0 at 1, 31, 61, 91; rank 1 one cycle behind each
+    assert [t[i] for i in range(len(cmds)) if cmds[i][0] == G_ACT] == [1, 2, 31, 32, 61, 62, 91, 92]
+    comps = [t[i] for i in range(len(cmds)) if cmds[i][0] == COMP]
+    # last G_ACT 92 + tRCD 14 = 106 binds (buffer ready at CWL 4 + 96 = 100)
+    assert comps[:8] == list(range(106, 122, 2))
+    assert [t[i] for i in range(len(cmds)) if cmds[i][0] == READRES] == [122, 140, 158, 176]
+    assert t[-1] == 177 and ref.end_cycle == 177 + 14
+    assert ref.bus_cycles == 96 + 4 * 2  # GWRITE row transfer + 4 READRES bursts
+    assert schedule_reference(tiles, PT_NS, False).end_cycle == 176 + 4 + 14
+    for dual, want in ((True, 191), (False, 194)):
+        assert schedule_fast(tiles, PT_NS, dual).end_cycle == want
+
+
 def test_request_tile_counts():
     tiles = request_tiles(600, 8, 128, DRAM, PIM)
     gw, n_gemv, comps, macs = tiles.T
@@ -66,10 +88,16 @@ def test_request_tile_counts():
 @pytest.mark.parametrize("dual", [True, False])
 def test_fast_equals_reference_random(dual):
     rng = np.random.default_rng(7 if dual else 8)
-    pts = [PT, replace(PT, tREFI=700, tRFC=90), replace(PT, tREFI=600, tRFC=40, tFAW=12)]
+    pts = [
+        PT,
+        replace(PT, tREFI=700, tRFC=90),
+        replace(PT, tREFI=600, tRFC=40, tFAW=12),
+        PT_NS,
+        replace(PT_NS, tREFI=900, tRFC=90, gact_gap_s=17, gact_gap_l=23),
+    ]
     conflicts = 0
-    for i in range(110):
-        pt = pts[i % 3]
+    for i in range(150):
+        pt = pts[i % len(pts)]
         kv = int(rng.integers(1, 200))
         heads = int(rng.integers(1, 5))
         hd = int(rng.choice([32, 64, 128]))
@@ -106,3 +134,31 @@ def test_no_tile_overlaps_refresh():
             while w < end:
                 assert end <= w or first >= w + pt.tRFC
                 w += pt.tREFI
+
+
+def test_preset_costs_pim_as_newtonsim():
+    """The neupims preset's PIM timing, derived by hand from the spec's DRAM timing and the
+    artifact's formulas (NewtonSim timing.cc: G_ACT -> G_ACT tFAW; configuration.cc:
+    gwrite_delay = (tCCD_S + tCCD_L) x 32)."""
+    from llmaccel.sim.neupims.params import neupims_params
+    from llmaccel.sim.preset import load_preset
+
+    p, dram = neupims_params(load_preset("neupims"))
+    pt = PimTiming.of(dram, p.pim)
+    t = dram.timing
+    assert (pt.gact_gap_s, pt.gact_gap_l) == (t.tFAW, t.tFAW) == (30, 30)
+    assert pt.gwrite_cycles == (t.tCCD_S + t.tCCD_L) * 32 == 96
+    # the spec reading keeps the ACT -> ACT gaps and the bus-rate GWRITE
+    assert (PT.gact_gap_s, PT.gact_gap_l, PT.gwrite_cycles) == (t.tRRD_S, t.tRRD_L, 1024 // 32)
+
+
+def test_request_cost_near_artifact_estimate():
+    """kv 256, 8 heads of 128: the artifact's own estimate (Scheduler.cc / channel_load_balancing.py:
+    100 cycles per GWRITE, 184 per GEMV tile) is 2 x 100 + 16 x 184 (K.q: 2 chunks of 512 dims x
+    8 token tiles) + 8 x 100 + 32 x 184 (logits.V: 8 heads x 1 chunk, 4 dim tiles) = 9,832."""
+    artifact = 2 * 100 + 16 * 184 + 8 * 100 + 32 * 184
+    tiles = request_tiles(256, 8, 128, DRAM, PIM)
+    ns = schedule_reference(tiles, PT_NS, True).end_cycle
+    spec = schedule_reference(tiles, PT, True).end_cycle
+    assert abs(ns / artifact - 1) < 0.10  # 9,124: within 10 %
+    assert spec / artifact < 0.55  # the spec reading is about half the artifact's cost
