@@ -12,6 +12,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from typing import NoReturn
 
 from llmaccel import __version__, commands
 from llmaccel.workloads.errors import InputError
@@ -24,7 +25,7 @@ def one_line(text: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # argparse's own usage errors: one line, exit 2
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 

@@ -143,7 +143,7 @@ def check_target(out: str | Path, kind: str = "run-folder", force: bool = False,
 
 
 def atomic_folder(
-    out: str | Path, build: Callable[[Path], None], kind: str = "run-folder", force: bool = False
+    out: str | Path, build: Callable[[Path], object], kind: str = "run-folder", force: bool = False
 ) -> Path:
     """Create folder ``out`` by calling ``build(tmp)`` on a temporary sibling, then renaming.
 

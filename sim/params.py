@@ -61,7 +61,7 @@ def _convert(where: str, value: Any, tp: Any, meta: dict) -> Any:
         for k, v in value.items():  # typed and finite; map entries carry no range metadata, so no sign rule
             _convert(f"{where}.{k}", v, val_tp, {"min": -limits.MAX_PRESET_MAGNITUDE})
         return dict(value)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return build(tp, value, where)
     if tp is bool:
         if not isinstance(value, bool):
@@ -90,7 +90,7 @@ def build(cls: type[T], data: Any, where: str = "params") -> T:
     if not isinstance(data, dict):
         raise InputError(where, f"must be a mapping of fields, got {type(data).__name__}")
     hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]  # T: any dataclass
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise InputError(f"{where}.{unknown[0]}", f"unknown field; allowed: {', '.join(sorted(fields))}")
@@ -98,7 +98,7 @@ def build(cls: type[T], data: Any, where: str = "params") -> T:
     for name, f in fields.items():
         sub = f"{where}.{name}"
         if name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:  # type: ignore[misc]
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise InputError(sub, "missing required field")
             continue
         kwargs[name] = _convert(sub, data[name], hints[name], dict(f.metadata))
@@ -107,4 +107,4 @@ def build(cls: type[T], data: Any, where: str = "params") -> T:
 
 def to_dict(obj: Any) -> Any:
     """Dataclass (possibly nested) -> plain dict, for JSON and SQLite rows."""
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj

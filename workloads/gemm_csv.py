@@ -112,7 +112,8 @@ def parse_gemm_rows(text: str, source: str) -> list[GemmRow]:
         too_big = limits.op_size_problem(*dims)
         if too_big:
             raise InputError(f"{where}: {too_big[0].upper()}", too_big[1])
-        out.append(GemmRow(cells[0], *dims, cells[4] if len(cells) == 5 else "", line_no))
+        m, n, k = dims
+        out.append(GemmRow(cells[0], m, n, k, cells[4] if len(cells) == 5 else "", line_no))
     if not out:
         raise InputError(source, "no GEMM rows after the header")
     return out

@@ -160,7 +160,7 @@ def _with_moe(model: ModelConfig, cfg: dict, path: str) -> ModelConfig:
         raise InputError(f"{path}: n_shared_experts", f"must be an integer >= 0, got {n_shared!r}")
     shared += n_shared * width  # DeepSeek: n_shared_experts experts of moe_intermediate_size, fused
     L = model.num_hidden_layers
-    dense = set()
+    dense: set[int] = set()
     first_k = cfg.get("first_k_dense_replace") or 0  # DeepSeek
     dense.update(range(min(int(first_k), L)))
     step = _int(cfg, "decoder_sparse_step", path, "decoder_sparse_step", "moe_layer_freq", default=1)

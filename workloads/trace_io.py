@@ -66,6 +66,12 @@ _PHASES = {p.value: p for p in Phase}
 _MATMUL = {k.value for k in OpKind if k.is_matmul}
 
 
+def _remember(seen: set[int], key: int) -> bool:
+    """Add ``key`` to ``seen``; True (for use inside a condition)."""
+    seen.add(key)
+    return True
+
+
 def _open_write(path: Path) -> tuple[IO[bytes], str]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     return os.fdopen(fd, "wb"), tmp
@@ -107,11 +113,11 @@ def write_trace(trace: Trace, path: str | Path) -> Path:
     all_like: set[int] = set()  # id() of request-id tuples equal to all_ids (shared by most ops)
     kinds = {k: esc(k.value) for k in OpKind}
     phases = {p: esc(p.value) for p in Phase}
-    lines = []
+    lines: list[str] = []
     append = lines.append
     for op in trace.ops:
         rids = op.request_ids
-        if id(rids) in all_like or (len(rids) == len(all_ids) and rids == all_ids and not all_like.add(id(rids))):
+        if id(rids) in all_like or (len(rids) == len(all_ids) and rids == all_ids and _remember(all_like, id(rids))):
             req = '"all"'
         else:
             req = "[" + ",".join(map(str, rids)) + "]"

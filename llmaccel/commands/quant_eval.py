@@ -31,6 +31,7 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -278,7 +279,7 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def to_table(rows: list[dict], notes: list[str] = ()) -> str:
+def to_table(rows: list[dict], notes: Sequence[str] = ()) -> str:
     head = ("tensor", "method", "elements", "MSE", "SQNR dB", "detail", "OVP normal", "O-N pairs %", "O-O pairs %")
     body = [
         (

@@ -116,7 +116,11 @@ def read_scalesim_cfg(path: str | Path) -> ScaleSimConfig:
         _positive_int(cp, ap, "ArrayHeight", where),
         _positive_int(cp, ap, "ArrayWidth", where),
         dataflow,
-        tuple(_positive_int(cp, ap, f"{op}SramSzkB", where) for op in ("Ifmap", "Filter", "Ofmap")),
+        (
+            _positive_int(cp, ap, "IfmapSramSzkB", where),
+            _positive_int(cp, ap, "FilterSramSzkB", where),
+            _positive_int(cp, ap, "OfmapSramSzkB", where),
+        ),
     )
 
 

@@ -52,7 +52,7 @@ def write_sweep_reports(
             meta = _sweep_meta(store, name)
             rows = store.rows(name)
             points = aggregate(rows, meta["objectives"], meta["constraints"])
-            breakdowns = {}
+            breakdowns: dict[str, Any] = {}
             for r in rows:
                 breakdowns.setdefault(r["point_key"], json.loads(r["metrics_json"]).get("breakdown") or {})
             params = [p["key"] for p in meta["parameters"]]

@@ -155,7 +155,7 @@ class ResultStore:
                     "SELECT point_key, workload_key, owner FROM claims WHERE sweep=?", (sweep,)
                 )
             )
-            mine = []
+            mine: list[tuple[str, str]] = []
             for k in keys:
                 if len(mine) >= limit:
                     break

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 from llmaccel.reproduce import ReproRow
 
@@ -24,7 +25,7 @@ LABEL = {"llama2-7b": "LLaMA2-7B", "opt-6.7b": "OPT-6.7B"}
 PREFILL = (128, 512)
 DECODE = (512, 1024, 1536)
 QUANT = "flightllm-paper"
-FIDELITY = "steady"
+FIDELITY: Literal["full", "steady"] = "steady"
 BASELINES = Path(__file__).resolve().parents[2] / "sim" / "flightllm" / "baselines.yaml"
 #: FlightLLM's optimised GPU baseline: vLLM + SmoothQuant (spec/flightllm.md); kernels per layer in
 #: sim/gpu/frameworks.yaml.
@@ -106,7 +107,7 @@ def _sparsity() -> dict:
     m = get_model("llama2-7b")
     hw = load_preset("u280")
     dense_hw = hw.with_overrides({"compression.block_sparse_attention": False}, "ablation: dense attention")
-    cyc = {}
+    cyc: dict[str, float] = {}
     for key, h, q in (("sparse", hw, QUANT), ("dense", dense_hw, "flightllm-dense-w8a8")):
         r = _run(m, "prefill", 512, h, q, None)
         cyc[key] = sum(o.compute_cycles for o in r.ops if o.unit == "mpe")

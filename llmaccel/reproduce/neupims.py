@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Any
 
 from llmaccel.reproduce import ReproRow
 from llmaccel.sim.dram import load_dram
@@ -145,7 +146,7 @@ def reproduce() -> list[ReproRow]:
                 )
             )
     # sensitivity: the physically tighter weight-stationary schedule instead of the artifact's
-    ov = (("npu.gemm_schedule", "pipelined"),)
+    ov: tuple[tuple[str, Any], ...] = (("npu.gemm_schedule", "pipelined"),)
     alt: dict[tuple[str, int], dict[str, float]] = {}
     for key in ok:
         alt[key] = {sname: run_system(key[0], key[1], dist, pr, ov)[0] for sname, pr in SYSTEMS.items()}
@@ -323,7 +324,8 @@ def reproduce() -> list[ReproRow]:
 
 
 #: (preset, overrides, label) of the ablation rows; "alone" = the naive baseline with one feature switched on
-ABLATIONS = (
+#: (preset, overrides, label) of each ablation row
+ABLATIONS: tuple[tuple[str, tuple[tuple[str, Any], ...], str], ...] = (
     ("neupims-naive", (("features.dual_row_buffer", True),), "dual row buffer alone (blocked -> dual; round robin)"),
     (
         "neupims-naive",

@@ -218,6 +218,7 @@ def compile_trace(
                     )
                 )
                 first = first or mv
+            assert first is not None  # every MV op emits at least one instruction
             em.link(first, on_chip, act_bytes, i, start)
             em.producer = mv
             if op.role in ("k_proj", "v_proj"):
@@ -267,6 +268,7 @@ def compile_trace(
                     if causal and cp.compression.block_sparse_attention:
                         ins.args.update(_causal(op, c.mm.pm))
                     first = first or ins
+            assert first is not None  # every MM op emits at least one instruction
             em.link(first, on_chip, act_bytes, i, start)
             em.producer = ins
         else:

@@ -132,7 +132,7 @@ class _Timing:
         blk = self.p.compute.block
         if "heads" in a:  # attention: heads split over cores, each head's columns padded to pn
             hpc = -(-a["heads"] // cores)
-            key = ("attn", op.role, a["m"], a["n"], a["k"], hpc, bool(a.get("causal")))
+            key: tuple = ("attn", op.role, a["m"], a["n"], a["k"], hpc, bool(a.get("causal")))
             cyc = self.cache.get(key)
             if cyc is None:
                 cyc = self._attn_cycles(a, hpc, shape, op.role)
@@ -291,24 +291,24 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
     peak = peak_macs(p, "mv" if prog.phase == "decode" else "mm")
     table = _energy_table()
     ops: list[OpStats] = []
-    dyn = defaultdict(float)
+    dyn: defaultdict[str, float] = defaultdict(float)
     hbm_pj_bit = table.pj("hbm2_bit")
     for i, op in enumerate(prog.ops):
-        s = per_op.get(i)
-        if s is None:  # fused op
+        stats = per_op.get(i)
+        if stats is None:  # fused op
             ops.append(
                 OpStats(op.name, op.kind.value, op.layer, op.phase.value, "sfu(fused)", 0, 0, 0, 0, 0.0, 0, {}, {})
             )
             continue
-        cycles = s["end"] - s["start"]
+        cycles = stats["end"] - stats["start"]
         macs = op.macs if op.kind.is_matmul else 0
         useful = macs
         if op.kind.is_matmul and op.b_class == "weight":
             useful = int(macs * op.b_spec.density)
-        elif s["causal"]:
+        elif stats["causal"]:
             useful = causal_macs(op)
         e = {
-            "hbm": (s["dram_read"] + s["dram_write"]) * 8 * hbm_pj_bit,
+            "hbm": (stats["dram_read"] + stats["dram_write"]) * 8 * hbm_pj_bit,
             # MM mode packs two tokens per DSP op; MV mode (m = 1) uses one MAC per DSP op
             "dsp": useful / (2 if op.m > 1 else 1) * table.pj("dsp_packed_op", FPGA_NODE_NM) if macs else 0.0,
             "uram": (op.b_bytes() + op.a_bytes()) / 9 * table.pj("uram_72b_access", FPGA_NODE_NM) if macs else 0.0,
@@ -331,14 +331,14 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
                 op.kind.value,
                 op.layer,
                 op.phase.value,
-                s["unit"] or "ld",
+                stats["unit"] or "ld",
                 cycles,
-                s["compute"],
-                max(0, cycles - s["compute"]),
+                stats["compute"],
+                max(0, cycles - stats["compute"]),
                 useful,
-                useful / (max(1, s["compute"]) * peak) if macs else 0.0,
-                s["start"],
-                {"dram_read": s["dram_read"], "dram_write": s["dram_write"]},
+                useful / (max(1, stats["compute"]) * peak) if macs else 0.0,
+                stats["start"],
+                {"dram_read": stats["dram_read"], "dram_write": stats["dram_write"]},
                 e,
             )
         )

@@ -44,10 +44,10 @@ def schedule(
     needs: list[tuple[tuple[str, int], ...]] = []
     for idx, ins in enumerate(instrs):
         queues[ins.unit].append(idx)
-        cnt: dict[str, int] = {}
+        waits: dict[str, int] = {}
         for w in ins.wait:
-            cnt[w] = cnt.get(w, 0) + 1
-        needs.append(tuple(cnt.items()))
+            waits[w] = waits.get(w, 0) + 1
+        needs.append(tuple(waits.items()))
     head = {u: 0 for u in UNITS}
     free = {u: 0 for u in UNITS}
     tokens: dict[tuple[str, str], deque] = {}
@@ -91,10 +91,10 @@ def schedule(
         end[idx] = t + d
         free[u] = t + d
         for r in ins.release:
-            q = tokens.get((u, r))
-            if q is None:
-                q = tokens[(u, r)] = deque()
-            q.append(t + d)
+            out = tokens.get((u, r))
+            if out is None:
+                out = tokens[(u, r)] = deque()
+            out.append(t + d)
         head[u] += 1
         remaining -= 1
     return Scheduled(start, end)

@@ -38,6 +38,12 @@ PIM_ROW_CMDS = (G_ACT, PIM_PRE)
 class MixedReference:
     """One channel, one cycle at a time."""
 
+    # per-run state, set by run() (declared here for the type checker)
+    pim_end: int
+    buf_ready: int
+    k: int
+    tile_gacts: list[int]
+
     def __init__(self, dram: DramConfig, pt: PimTiming, dual: bool) -> None:
         self.dram, self.pt, self.dual = dram, pt, bool(dual)
         self.g = Gaps.of(dram)
@@ -224,7 +230,7 @@ class MixedReference:
         self.gacts: list[tuple[int, int, int]] = []
         self.gact_rank: dict[int, list[tuple[int, int]]] = {r: [] for r in range(R)}
         self.gact_bank: dict[tuple[int, int], int] = {}
-        self.tile_gacts: list[int] = []
+        self.tile_gacts = []
         self.floor: dict[int, int] = {}
         self.prev_pim = -1
         self.last_pim_pre = self.last_rr = self.last_comp = self.last_gw = NEG

@@ -73,7 +73,7 @@ def l2_tiles(m: int, k: int, n: int, p: NpuParams) -> tuple[tuple[int, int, int]
         i = inner.index(max(inner))
         outer[i] *= 2
         inner[i] = (inner[i] + 1) // 2
-    return tuple(inner), tuple(outer)
+    return (inner[0], inner[1], inner[2]), (outer[0], outer[1], outer[2])
 
 
 def l1_count(dim: int, inner: int, outer: int, size: int) -> int:
@@ -122,7 +122,8 @@ def _issue(instrs, p: NpuParams, first_start: int = 0) -> int:
     """Walk an instruction list ``[(is_preload, streamed rows)]`` on one array with the
     artifact's issue rule; returns the last finish cycle."""
     R = p.rows
-    start = prev_s = None
+    start: int | None = None
+    prev_s = 0
     finish = 0
     for pre, s in instrs:
         s = max(s, p.min_stream)

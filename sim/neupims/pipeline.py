@@ -203,13 +203,16 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float)
         return NpuTime()
     npu = p.npu
     hosted = npu.hosted()
-    comp = macs = wbytes = velems = decodes = dequant = 0
+    comp = macs = velems = decodes = dequant = 0
+    wbytes: float = 0
     sram = dict.fromkeys(SRAM_FIELDS, 0)
     for g in group:
         if g.kind in ("gemm", "gemv"):
             if hosted is None:
                 comp += gemm_cycles(m, g.n, g.k, npu) * g.count
             else:
+                if g.a_spec is None or g.b_spec is None:
+                    raise InputError(f"op {g.name}", "a matmul on a hosted NPU PE needs its operand formats")
                 cost = pe_gemm(m, g.n, g.k, g.a_spec, g.b_spec, npu, hosted)
                 comp += cost.cycles * g.count
                 decodes += cost.decodes * g.count
@@ -419,11 +422,11 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
             npu_dequant_ops=layers * tot.dequant_ops,
         )
     masks = [place.sub_batch == 0, place.sub_batch == 1]
-    m = [int(x.sum()) for x in masks]
-    qkv = [npu_group(work.qkv, m[i], p, rate) for i in range(2)]
-    pf = [npu_group(work.pf, m[i], p, rate) for i in range(2)]
-    sm = [softmax_npu(work, masks[i], p) for i in range(2)]
-    mha = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
+    m_sub = [int(x.sum()) for x in masks]
+    qkv_s = [npu_group(work.qkv, m_sub[i], p, rate) for i in range(2)]
+    pf_s = [npu_group(work.pf, m_sub[i], p, rate) for i in range(2)]
+    sm_s = [softmax_npu(work, masks[i], p) for i in range(2)]
+    mha_s = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
     none = PimTime()
     if p.composition == "command":
 
@@ -432,20 +435,20 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     else:
 
         def both(n: NpuTime, i: int) -> int:
-            return stage(n, mha[i], dual)
+            return stage(n, mha_s[i], dual)
 
     st = {
-        "A": stage(qkv[0], none, dual),
-        "B": both(qkv[1] + sm[0], 0),
-        "C": both(pf[0] + qkv[0] + sm[1], 1),
-        "D": both(pf[1] + qkv[1] + sm[0], 0),
-        "E": both(pf[0] + sm[1], 1),
-        "F": stage(pf[1], none, dual),
+        "A": stage(qkv_s[0], none, dual),
+        "B": both(qkv_s[1] + sm_s[0], 0),
+        "C": both(pf_s[0] + qkv_s[0] + sm_s[1], 1),
+        "D": both(pf_s[1] + qkv_s[1] + sm_s[0], 0),
+        "E": both(pf_s[0] + sm_s[1], 1),
+        "F": stage(pf_s[1], none, dual),
     }
     cycles = st["A"] + st["B"] + (st["C"] + st["D"]) * (layers - 1) + st["E"] + st["F"]
-    tot = qkv[0] + qkv[1] + pf[0] + pf[1] + sm[0] + sm[1]
+    tot = qkv_s[0] + qkv_s[1] + pf_s[0] + pf_s[1] + sm_s[0] + sm_s[1]
     counts: dict[str, int] = {}
-    for x in mha:
+    for x in mha_s:
         for k, v in x.counts:
             counts[k] = counts.get(k, 0) + layers * v
     return IterationResult(
@@ -454,8 +457,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         layers * tot.compute,
         layers * tot.macs,
         layers * tot.vector_elems,
-        layers * (mha[0].cycles + mha[1].cycles),
-        layers * (mha[0].macs + mha[1].macs),
+        layers * (mha_s[0].cycles + mha_s[1].cycles),
+        layers * (mha_s[0].macs + mha_s[1].macs),
         layers * tot.weight_bytes,
         counts,
         layers,

@@ -62,13 +62,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from llmaccel.workloads.errors import InputError
 
 DATAFLOWS = ("os", "ws", "is")
 #: Fold-cycle conventions (module docstring); the first is the default.
-FOLD_CONVENTIONS = ("scalesim-v3", "drain")
-DEFAULT_FOLD_CONVENTION = FOLD_CONVENTIONS[0]
+FoldConvention = Literal["scalesim-v3", "drain"]
+FOLD_CONVENTIONS: tuple[FoldConvention, ...] = ("scalesim-v3", "drain")
+DEFAULT_FOLD_CONVENTION: FoldConvention = FOLD_CONVENTIONS[0]
 
 
 def check_dataflow(dataflow: str) -> str:

@@ -78,7 +78,7 @@ def plan_for(m: Machine, op: Op) -> GemmPlan:
         check_operands(hosted, op.a_spec, op.b_spec, what)
     group = m.weight_group(op)
     dq = m.dequant if group is not None else None
-    if dq is not None:
+    if dq is not None and group is not None:
         dq.check_sharing(op, group, hosted.pe.macs_per_cycle)
     cost = BlockCost(m.array, hosted.pe, passes, m.sparse_pattern(op), dq)
     aligned = group if m.conventions.group_aligned_k else None
@@ -119,7 +119,7 @@ def gemm_stats(m: Machine, task: GemmTask, ledger: EnergyLedger, run: RunTotals)
         m.conventions.psum_sram_per_pass,
     )
     energy = charge_gemm(ledger, st, pe, m.array, m.energy, c)
-    if dq is not None:
+    if dq is not None and task.group is not None:
         ops = dq.ops(op, task.group, task.tiling.count("m"))
         energy["dequant"] = ledger.charge("dequant", dq.action_for(op), ops * c)
         run.dequant_ops += ops * c

@@ -170,7 +170,7 @@ class Machine:
         """Stored bits per logical element of (a, b, out): codes (+ group metadata), outlier
         payloads on the outlier path, and a sparse-MUX weight's kept codes plus metadata."""
         a, b = self._stored(op.a_spec), self._stored(op.b_spec)
-        if self.sparse_pattern(op) is not None:
+        if self.sparse_pattern(op) is not None and self.sparse is not None:
             b = op.b_spec.storage_bits_per_value() + self.sparse.metadata_bits_per_weight(op.b_spec.density)
         if self.outlier is not None:
             a += self.outlier.extra_bits(op.a_spec, self.outlier.act_frac)

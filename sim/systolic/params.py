@@ -73,6 +73,18 @@ class HostMemoryMixin:
     parameters have ``clock_mhz``, ``dram``, ``sram`` and ``energy`` sections of the
     systolic schema (the systolic and OliVe presets)."""
 
+    # provided by the dataclass that mixes this in (declared here for the type checker only:
+    # a plain class's annotations are not dataclass fields)
+    clock_mhz: float
+    node_nm: float
+    dram: Any
+    sram: Any
+    energy: Any
+    vector: Any
+
+    def array_params(self) -> ArrayParams:
+        raise NotImplementedError  # each params dataclass builds its own array
+
     def off_chip(self) -> OffChip:
         return self.dram.channel(self.clock_mhz)
 
@@ -180,6 +192,7 @@ class SystolicProfile:
         sparse = None
         if p.array.sparse_mux:
             s = p.sparse
+            assert s is not None  # systolic_params requires the sparse section with sparse_mux
             meta = 8 * s.meta_block_bytes / (s.meta_block_k * s.meta_block_n)
             sparse = SparseMux(s.block_k, s.index_bits, meta, s.mux_area_um2, s.mux_area_node_nm)
         return p.host_machine(

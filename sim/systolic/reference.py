@@ -41,6 +41,7 @@ travel as d-element chunks of the reduction dimension (zero-padded).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -48,8 +49,9 @@ from llmaccel.sim.systolic.dataflow import DEFAULT_FOLD_CONVENTION, check_fold_c
 from llmaccel.workloads.errors import InputError
 
 
-def _result_dtype(*arrays: np.ndarray) -> type:
-    return np.int64 if all(np.issubdtype(a.dtype, np.integer) for a in arrays) else np.float64
+def _result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """int64 when every operand is an integer array (exact sums), else float64."""
+    return np.dtype(np.int64) if all(np.issubdtype(a.dtype, np.integer) for a in arrays) else np.dtype(np.float64)
 
 
 def _chunks(x: np.ndarray, axis_len: int, d: int, dtype) -> np.ndarray:
@@ -258,7 +260,9 @@ def simulate_gemm(
     total = 0
     kw = rows * macs_per_pe
     sim = _TILE_SIMS[dataflow]
-    kw_args = dict(pipeline_latency=pipeline_latency, edge_latency=edge_latency, macs_per_pe=macs_per_pe)
+    kw_args: dict[str, Any] = dict(
+        pipeline_latency=pipeline_latency, edge_latency=edge_latency, macs_per_pe=macs_per_pe
+    )
     if dataflow == "os":
         kw_args["fold_convention"] = fold_convention
     else:

@@ -74,8 +74,8 @@ def _fold_means(sr: int, sc: int, rows: int, cols: int, t: int, pc: int) -> tupl
     """(mapping, compute) fractions averaged over folds, summed left to right in SCALE-Sim's
     fold order (column folds outer, row folds inner)."""
     pes = rows * cols
-    mapping = 0
-    compute = 0
+    mapping = 0.0
+    compute = 0.0
     folds = 0
     for c0 in range(0, sc, cols):
         cu = min(cols, sc - c0)
