@@ -16,7 +16,8 @@ def test_rows_complete_and_geomeans_consistent():
         assert d["design"] == "mixpe" and math.isfinite(d["model"]) and d["model"] > 0 and d["assumptions"]
         if r.workload.split()[0] in ("OPT-6.7B", "LLaMA-2-13B", "ViT-B", "ViT-H") and r.metric == "speedup":
             per.setdefault((r.workload.split()[-1], r.baseline), []).append(r.model)
-    assert len(per) == 2 * 5 + 1 and all(len(v) == 4 for v in per.values())  # + ANT (sim/olive), W4A8
+    # 4 paper baselines + FIGNA-like + ANT (sim/olive), for W4A8 and W4A16
+    assert len(per) == 2 * 6 and all(len(v) == 4 for v in per.values())
     geo = {
         (r.workload.split()[-1], r.baseline): r.model
         for r in rows
@@ -35,3 +36,19 @@ def test_rows_complete_and_geomeans_consistent():
 def test_runs_are_deterministic():
     args = ("vit-b", "w4a16-g128", "mixpe-w4a16")
     assert mixpe.run.__wrapped__(*args) == mixpe.run.__wrapped__(*args)
+
+
+def test_paper_dequant_count_is_one_per_group_of_weights():
+    # every OPT-6.7B linear has K divisible by 128: K*N/128 per GEMM vs K*N per GEMM
+    assert mixpe.paper_dequant_ratio("opt-6.7b", "w4a8-g128") == 1 / 128
+    (row,) = [r for r in mixpe.reproduce() if r.metric == "dequant ops MixPE / baseline (paper's count)"]
+    assert row.model == 1 / 128 and row.paper == 1 / 128
+
+
+def test_basis_of_comparison_uses_the_artifact_arrays():
+    # MixPE W4A8: 64x64 PEs, 16,384 MAC/cycle; ANT: 1024 PEs (conf_ant.ini), 64x64 4-bit MACs at W4A4;
+    # BitFusion: 32x40 fusion units, one 8x8 MAC each per cycle
+    assert mixpe.basis("mixpe-w4a8", "w4a8-g128") == (4096, 16384)
+    assert mixpe.basis("mixpe-ant", "olive-ant-w4a4") == (1024, 4096)
+    assert mixpe.basis("bitfusion", "w8a8") == (1280, 1280)
+    assert mixpe.basis("mixpe-fp16", "fp16") == (896, 896)
