@@ -57,7 +57,7 @@ class DequantParams:
     lanes: int
     ii: int = 1
     pes_per_unit: int = 1
-    all_weights_group: int = 0
+    all_weights_group: int = field(default=0, metadata={"min": 0})
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ class StaticPowerParams:
     ``dram_background_mw``: the off-chip memory's background power.  Zero: not charged.
     """
 
-    pes: int = 0
-    pe_leakage_uw: float = 0.0
-    dram_background_mw: float = 0.0
+    pes: int = field(default=0, metadata={"min": 0})
+    pe_leakage_uw: float = field(default=0.0, metadata={"min": 0.0})
+    dram_background_mw: float = field(default=0.0, metadata={"min": 0.0})
 
     def powers_mw(self) -> tuple[tuple[str, float], ...]:
         """(component, mW) pairs with a non-zero power."""
