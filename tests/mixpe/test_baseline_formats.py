@@ -53,3 +53,17 @@ def test_dram_energy_is_the_artifact_figure_per_bit():
     bits = sum(8 * (o.bytes.get("dram_read", 0) + o.bytes.get("dram_write", 0)) for o in r.ops)
     assert bits > 0
     assert math.isclose(r.energy_pj["dram"], 0.6292 * bits, rel_tol=1e-12)
+
+
+def test_bitfusion_fuses_its_bricks_into_one_8x8_mac_per_cycle():
+    from llmaccel.sim.mixpe.pe import pe_kind
+
+    # W8A8 on a fused unit: one pass (the 16 bricks work side by side, not as 16 passes)
+    assert pe_kind("bitfusion-fused8").passes(INT8, INT8, 16, "op") == 1
+    # per MAC the same brick energy as 16 bitfusion2 brick operations (accumulate charged once)
+    r = _result("bitfusion", INT8, INT8)
+    from llmaccel.sim.mixpe.model import energy_table
+
+    t = energy_table()
+    per_mac = 16 * (t.pj("prod_mult_2x2", 28) + t.pj("bitbrick_shift_add", 28)) + t.pj("int32_add", 28)
+    assert math.isclose(r.energy_pj["pe_array"], 64 * 256 * 512 * per_mac, rel_tol=1e-6)

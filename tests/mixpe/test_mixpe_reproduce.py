@@ -52,3 +52,21 @@ def test_basis_of_comparison_uses_the_artifact_arrays():
     assert mixpe.basis("mixpe-ant", "olive-ant-w4a4") == (1024, 4096)
     assert mixpe.basis("bitfusion", "w8a8") == (1280, 1280)
     assert mixpe.basis("mixpe-fp16", "fp16") == (896, 896)
+
+
+def test_artifact_ratios_from_its_results_file():
+    # results/mixpe_res.csv, OPT-6.7B: time ANT 0.40 / MixPE-W4A8 0.10; energy = sum of the four
+    # lines: ANT 0.09+0.03+0.07+0.06 = 0.25, MixPE-W4A8 0.02+0.01+0.05+0.06 = 0.14
+    assert math.isclose(mixpe.artifact_ratio("OPT-6.7B", "W4A8", "ANT", "speedup"), 4.0)
+    assert math.isclose(mixpe.artifact_ratio("OPT-6.7B", "W4A8", "ANT", "energy reduction"), 0.25 / 0.14)
+    # ViT-B W4A16 vs FP16: 1.00 / 0.53
+    assert math.isclose(mixpe.artifact_ratio("ViT-B", "W4A16", "FP16", "speedup"), 1 / 0.53)
+    assert mixpe.artifact_ratio("OPT-6.7B", "W4A8", "FIGNA-like", "speedup") is None
+    geo = {
+        (r.workload, r.baseline, r.metric): r
+        for r in mixpe.reproduce()
+        if r.workload.startswith("geomean W") and r.metric in ("speedup", "energy reduction")
+    }
+    want = math.prod(mixpe.artifact_ratio(m, "W4A8", "INT8", "speedup") for m, _ in mixpe.MODELS) ** 0.25
+    assert math.isclose(geo[("geomean W4A8", "INT8", "speedup")].paper, want)
+    assert geo[("geomean W4A8", "FIGNA-like", "speedup")].paper is None
