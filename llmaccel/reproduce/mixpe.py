@@ -53,6 +53,44 @@ LINEAR_ROLES = ("q_proj", "k_proj", "v_proj", "o_proj", "ffn_gate", "ffn_up", "f
 PAPER_SPEEDUP = 2.6
 PAPER_ENERGY = 1.4
 
+#: The authors' artifact output that the paper's per-model figure plots (github
+#: yuzhang712/mixpe_simulator, results/mixpe_res.csv, commit bfba57f): per model (ViT-B, ViT-H,
+#: OPT-6.7B, LLaMA-2-13B) and machine (ARTIFACT_COLUMNS), time normalised to FP16 ("Time") and the
+#: four energy components normalised to FP16's total, two decimals as written there.  Its
+#: "Geomean" columns are left out (an arithmetic mean, and off by one column for energy).
+ARTIFACT_MODELS = ("ViT-B", "ViT-H", "OPT-6.7B", "LLaMA-2-13B")
+ARTIFACT_COLUMNS = ("MixPE-W4A8", "ANT", "BitFusion", "INT8", "MixPE-W4A16", "FP16")
+ARTIFACT_LINES = {
+    "Time": (.15, .61, .70, .82, .53, 1.0, .12, .47, .67, .82, .32, 1.0,
+             .10, .40, .68, .86, .19, 1.0, .10, .40, .68, .86, .19, 1.0),
+    "Static": (.04, .15, .17, .20, .13, .24, .03, .11, .15, .19, .07, .23,
+               .02, .09, .15, .19, .04, .22, .02, .09, .15, .19, .04, .22),
+    "Dram": (.02, .03, .04, .05, .05, .07, .01, .03, .03, .07, .03, .12,
+             .01, .03, .03, .05, .02, .13, .01, .03, .03, .06, .02, .13),
+    "Buffer": (.09, .10, .12, .12, .17, .23, .06, .08, .11, .11, .12, .23,
+               .05, .07, .11, .11, .10, .23, .05, .07, .11, .12, .10, .23),
+    "Core": (.11, .11, .15, .14, .18, .46, .08, .08, .14, .13, .10, .43,
+             .06, .06, .14, .14, .06, .42, .06, .06, .14, .14, .06, .42),
+}  # fmt: skip
+ENERGY_LINES = ("Static", "Dram", "Buffer", "Core")
+
+
+def artifact_ratio(model: str, cfg: str, baseline: str, metric: str) -> float | None:
+    """The artifact's speedup (time ratio) or energy reduction of MixPE ``cfg`` over a paper
+    baseline on one model (None for baselines the artifact does not run).  The geomean rows
+    carry their geometric mean as the paper value; per-model rows carry none (the same
+    comparison four times over, with two-decimal rounding of 0.10-size times)."""
+    if baseline not in PAPER_BASELINES or model not in ARTIFACT_MODELS:
+        return None
+    base = ARTIFACT_MODELS.index(model) * len(ARTIFACT_COLUMNS)
+    lines = ("Time",) if metric == "speedup" else ENERGY_LINES
+
+    def value(col: str) -> float:
+        return sum(ARTIFACT_LINES[line][base + ARTIFACT_COLUMNS.index(col)] for line in lines)
+
+    return value(baseline) / value(f"MixPE-{cfg}")
+
+
 _COMMON = (
     "one block of linears (q/k/v/o + FFN), M=64, MixPE g128, baselines in their own formats; arrays of the "
     "artifact's conf_*.ini; 500 MHz, 64 GB/s DRAM, ANT SRAM sizes; ops serial; energy = PE ops + dequant + "
@@ -118,6 +156,40 @@ def paper_dequant_ratio(model: str, quant: str) -> float:
     return mix / base
 
 
+def _artifact_geo(cfg: str, baseline: str, metric: str) -> float | None:
+    """Geometric mean over the four models of :func:`artifact_ratio`."""
+    vals = [artifact_ratio(label, cfg, baseline, metric) for label, _ in MODELS]
+    return None if None in vals else _geo(vals)
+
+
+#: Why a baseline's ratio differs from the artifact's (named mechanisms, nothing tuned).
+_GAP_CYCLES = (
+    "the artifact counts no fill/drain (accelerator.py: ceil(M/(a pf)) ceil(N/(c pf)) K) -- MixPE's 64x64 "
+    "array pays 2R + C - 2 = 190 cycles per fold against T = K/4 beats -- and runs the baselines' "
+    "dequantization as an extra array layer of M*K*N/8 MACs (+12.5 % of an 8-bit GEMM), where ours are "
+    "in-loop dequantizers in series, one per column (assumed): +50 % of an INT8 GEMM, +100 % of ANT's at M = 64"
+)
+_GAP = {
+    "speedup": {bl: _GAP_CYCLES for bl in ("ANT", "BitFusion", "INT8", "FP16")},
+    "energy reduction": {
+        bl: "dynamic energy is per action here (Horowitz-based products and accumulates), not the "
+        "artifact's synthesised PE powers (280/545/840 uW per 8/4, 16/8, 16/16 PE; W4A16's lane-MAC is "
+        "charged an FP32 add), and the cycle gaps above scale the static energy; its energy lines "
+        "are two-decimal fractions of FP16's total (MixPE's are 0.01-0.06 each)"
+        for bl in ("ANT", "BitFusion", "INT8", "FP16")
+    },
+}
+
+
+def _artifact_gap(baseline: str, metric: str, paper: float | None) -> str:
+    if paper is None:
+        return ""
+    return (
+        "; paper = the authors' artifact output results/mixpe_res.csv (normalised to FP16, two decimals), "
+        f"which the paper's figure plots. Gap: {_GAP[metric][baseline]}"
+    )
+
+
 def _runs(cfg: str) -> dict[str, tuple[str, str]]:
     """baseline label -> (preset, quant) of one MixPE configuration."""
     quant, _, figna = CONFIGS[cfg]
@@ -145,7 +217,17 @@ def reproduce() -> list[ReproRow]:
         for bl, (preset, bq) in baselines.items():
             geo = _geo(speed[(cfg, bl)])
             mean = "geometric mean over OPT-6.7B, LLaMA-2-13B, ViT-B, ViT-H"
-            rows.append(ReproRow(DESIGN, f"geomean {cfg}", "speedup", bl, None, geo, mean))
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    f"geomean {cfg}",
+                    "speedup",
+                    bl,
+                    _artifact_geo(cfg, bl, "speedup"),
+                    geo,
+                    mean + _artifact_gap(bl, "speedup", _artifact_geo(cfg, bl, "speedup")),
+                )
+            )
             if preset.startswith(("mixpe", "bitfusion", "figna")):  # presets of this engine
                 pes1, peak1 = basis(preset, bq)
                 rows.append(
@@ -197,7 +279,18 @@ def reproduce() -> list[ReproRow]:
                         "basis: same area -- geomean speedup / area ratio",
                     )
                 )
-            rows.append(ReproRow(DESIGN, f"geomean {cfg}", "energy reduction", bl, None, _geo(energy[(cfg, bl)]), mean))
+            paper_e = _artifact_geo(cfg, bl, "energy reduction")
+            rows.append(
+                ReproRow(
+                    DESIGN,
+                    f"geomean {cfg}",
+                    "energy reduction",
+                    bl,
+                    paper_e,
+                    _geo(energy[(cfg, bl)]),
+                    mean + _artifact_gap(bl, "energy reduction", paper_e),
+                )
+            )
     # area-saving variant: one dequantizer per 32 PEs (no stalls at g128) -> same cycles, less area
     for cfg, (_quant, mixpe, _) in CONFIGS.items():
         shared = f"{mixpe}-shared-dq"
