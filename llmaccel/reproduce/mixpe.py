@@ -165,7 +165,8 @@ def _artifact_geo(cfg: str, baseline: str, metric: str) -> float | None:
 #: Why a baseline's ratio differs from the artifact's (named mechanisms, nothing tuned).
 _GAP_CYCLES = (
     "the artifact counts no fill/drain (accelerator.py: ceil(M/(a pf)) ceil(N/(c pf)) K) -- MixPE's 64x64 "
-    "array pays 2R + C - 2 = 190 cycles per fold against T = K/4 beats -- and runs the baselines' "
+    "array pays its fill/drain (the array's fold convention: of order R + C cycles) per fold against only "
+    "T = K/4 beats -- and runs the baselines' "
     "dequantization as an extra array layer of M*K*N/8 MACs (+12.5 % of an 8-bit GEMM), where ours are "
     "in-loop dequantizers in series, one per column (assumed): +50 % of an INT8 GEMM, +100 % of ANT's at M = 64"
 )
