@@ -8,7 +8,9 @@ their sources are those of the ``mixpe`` design:
   wide, pipeline depth ``PE_PIPELINE_DEPTH``; ``pe`` of sim/presets/mixpe-w4a8.yaml) *with*
   its in-PE per-group dequantizer (one operation per output per weight group, energy
   ``dequant_group_fixed``, one unit of area per PE, counted in the PE's area).
-* ``bitfusion2`` -- BitFusion's fusion unit of 2x2-bit BitBricks (sim/presets/bitfusion.yaml).
+* ``bitfusion2`` -- BitFusion's fusion unit of 2x2-bit BitBricks, brick by brick
+  (sim/presets/bitfusion-bricks.yaml; the ``bitfusion`` baseline itself fuses them into one
+  8x8 MAC per cycle, kind ``bitfusion-fused8``).
 
 What a host carries over: bits per pass (8-bit activations, 4-bit weights for ``mixpe-a8``;
 wider integers bit-sliced), lanes as MACs/cycle, pipeline latency, the product + accumulate
@@ -54,7 +56,10 @@ PE_TYPES: dict[str, HostedPE] = {
             "MixPE W4A8 shift-add PE (INT8 x INT4 lanes) with its in-PE per-group dequantizer",
         ),
         _hosted(
-            "bitfusion2", "bitfusion", None, "BitFusion fusion unit of 2x2-bit BitBricks (wider integers bit-sliced)"
+            "bitfusion2",
+            "bitfusion-bricks",
+            None,
+            "BitFusion fusion unit of 2x2-bit BitBricks (wider integers bit-sliced)",
         ),
     )
 }

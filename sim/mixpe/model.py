@@ -14,7 +14,8 @@ machine of :mod:`sim.mixpe.params`:
   with the array: ``k * n * ceil(m / mb)`` operations per GEMM.
 * **memory**: the shared double-buffering closed form; outputs written to SRAM once per block.
 * **energy** (pJ, node-scaled by the ledger): PE operations x (product + accumulate
-  actions), dequant operations, SRAM accesses, DRAM bits.  Leakage is not modelled.
+  actions), dequant operations, SRAM accesses, DRAM bits, and the preset's static power
+  (``static``: PE leakage and DRAM background, from the authors' artifact) x run time.
 
 Vector ops run on a ``vector_lanes``-wide unit: ``ceil(elements / lanes)`` cycles.
 """

@@ -20,6 +20,7 @@ from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
 from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import GroupDequant, HostedPE, InLoopDequant, PassRule
+from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
 
 ENERGY_TABLE = Path(__file__).parent / "energy.yaml"
@@ -56,6 +57,26 @@ class DequantParams:
     lanes: int
     ii: int = 1
     pes_per_unit: int = 1
+    all_weights_group: int = field(default=0, metadata={"min": 0})
+
+
+@dataclass(frozen=True)
+class StaticPowerParams:
+    """Static power drawn for the whole run (charged ``power x time`` by the array host).
+
+    ``pes`` x ``pe_leakage_uw``: leakage of the authors' PE array (their PE count and their
+    synthesised per-PE leakage, which need not match this preset's lane decomposition);
+    ``dram_background_mw``: the off-chip memory's background power.  Zero: not charged.
+    """
+
+    pes: int = field(default=0, metadata={"min": 0})
+    pe_leakage_uw: float = field(default=0.0, metadata={"min": 0.0})
+    dram_background_mw: float = field(default=0.0, metadata={"min": 0.0})
+
+    def powers_mw(self) -> tuple[tuple[str, float], ...]:
+        """(component, mW) pairs with a non-zero power."""
+        out = (("pe_leakage", self.pes * self.pe_leakage_uw / 1e3), ("dram_static", self.dram_background_mw))
+        return tuple((c, mw) for c, mw in out if mw > 0)
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,7 @@ class MixPEParams:
     vector_lanes: int
     float_act_int_bits: int
     energy: EnergyParams = EnergyParams()
+    static: StaticPowerParams = StaticPowerParams()
 
     def offchip(self) -> OffChip:
         return self.memory.dram.channel(self.clock_mhz)
@@ -161,10 +183,26 @@ MIXPE_CONVENTIONS = Conventions(
 )
 
 
+@dataclass(frozen=True)
+class MixPEMachine(Machine):
+    """The host machine of the MixPE study: as :class:`Machine`, except that with
+    ``all_weights_group`` > 0 every linear weight counts as grouped by it (the baselines'
+    in-loop dequantization charged whatever their weight format)."""
+
+    all_weights_group: int = 0
+
+    def weight_group(self, op: Op) -> int | None:
+        group = super().weight_group(op)
+        if group is None and self.all_weights_group and op.b_class == "weight":
+            return self.all_weights_group
+        return group
+
+
 def mixpe_machine(p: MixPEParams) -> Machine:
     """The host machine of a MixPE-study preset."""
     m, e = p.memory, p.energy
-    return Machine(
+    every = p.dequant.all_weights_group if p.dequant.placement == "in_loop" else 0
+    return MixPEMachine(
         "mixpe",
         p.clock_mhz,
         p.node_nm,
@@ -177,6 +215,8 @@ def mixpe_machine(p: MixPEParams) -> Machine:
         (AREA_TABLE,),
         MIXPE_CONVENTIONS,
         dequant=dequantizer(p),
+        static_power_mw=p.static.powers_mw(),
+        all_weights_group=every,
     )
 
 
@@ -207,6 +247,8 @@ class MixPEProfile:
 
     def assumptions(self, m: Machine, program, run) -> list[str]:
         in_pe = isinstance(m.dequant, GroupDequant)
+        rule = m.pe.pass_rule
+        assert rule is not None  # every MixPE-study PE carries its pass rule
         where = (
             "in every PE after each group, pipelined (MixPE)"
             if in_pe
@@ -215,8 +257,9 @@ class MixPEProfile:
         return [
             "ops run one after another on the array or the vector unit (no overlap between ops)",
             "dequantization: " + where,
-            "leakage/static energy not modelled; energy = PE ops + dequant + SRAM + DRAM",
+            "energy = PE ops + dequant + SRAM + DRAM + static (PE leakage and DRAM background "
+            "power x run time, where the preset gives them)",
             "area: PE products + accumulate adders + dequantizers + SRAM (no registers, wiring)",
             "fp16 activations on integer-only PEs are converted to "
-            f"{m.pe.pass_rule.float_int_bits}-bit fixed point and bit-sliced",
+            f"{rule.float_int_bits}-bit fixed point and bit-sliced",
         ]

@@ -145,6 +145,18 @@ PE_KINDS: dict[str, PEKind] = {
             ("fusion_accumulate_share",),
             "BitFusion BitBrick (2x2-bit); a fusion unit = 16 bricks = the PE's 16 lanes",
         ),
+        PEKind(
+            "bitfusion-fused8",
+            8,
+            False,
+            8,
+            False,
+            "fusion_8x8_product",
+            "int32_add",
+            (),
+            "BitFusion fusion unit in its 8x8 mode: 16 BitBricks fused spatially into one 8x8 multiply "
+            "per cycle (no bit-slice passes); narrower operands are not sped up in this kind",
+        ),
     )
 }
 

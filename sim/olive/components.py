@@ -30,6 +30,7 @@ from llmaccel.sim.systolic.plugins import HostedPE
 def _hosted(name: str, preset: str, formats: tuple[str, ...], description: str) -> HostedPE:
     """The ``olive`` design's own slot plug-in of ``preset``, named and with its decoder's formats."""
     h = olive_machine(olive_params(load_preset(preset))).pe
+    assert h.decoder is not None  # every OliVe/ANT slot preset has edge decoders
     return replace(
         h,
         pe=replace(h.pe, name=name),

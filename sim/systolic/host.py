@@ -13,6 +13,8 @@ Per op, in program order (ops run back to back, no overlap):
   in-loop dequantizer's ``ceil(z * y / lanes) * ii``), DRAM stalls under double buffering;
   then the outlier path (if any) serialised after the dense pass.  Energy: PE MAC actions
   per MAC per pass, edge decodes, dequant operations, outlier MACs, SRAM accesses, DRAM bits.
+* **static**: after the last op, each of the machine's static powers (PE leakage, DRAM
+  background) x the run time.
 * **vector**: ``ceil(elements * passes / lanes) + latency`` on the vector unit; with
   ``traffic`` the data stays on chip when it fits the output SRAM, otherwise it streams
   from and back to DRAM, overlapped (``max(compute, DRAM)``).
@@ -194,6 +196,13 @@ def vector_stats(m: Machine, task: VectorTask, ledger: EnergyLedger) -> OpStats:
     )
 
 
+def charge_static(m: Machine, ledger: EnergyLedger, cycles: int) -> None:
+    """Charge every static power of the machine for the run: ``mW * cycles / MHz`` nJ
+    (= ``1e3 * mW * cycles / MHz`` pJ), as action ``static`` of its component."""
+    for component, mw in m.static_power_mw:
+        ledger.charge_pj(component, "static", 1e3 * mw * cycles / m.clock_mhz)
+
+
 def area_mm2(m: Machine) -> dict[str, float]:
     """Area breakdown (mm^2) at the machine's node: PEs (the PE plug-in's area terms), the
     outlier controller (a fraction of the PE area), R + C edge decoders, dequantizers kept
@@ -276,4 +285,5 @@ class ArrayHost:
             s.start_cycle = now
             now += s.cycles
             stats.append(s)
+        charge_static(m, ledger, now)
         return build_result(m, self.profile, hw, program, stats, ledger, run)

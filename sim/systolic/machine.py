@@ -11,6 +11,7 @@ then maps, runs and reports every op the same way.  The machine holds:
 * SRAM levels and the off-chip memory (:class:`sim.systolic.model.MemParams`);
 * the vector unit (:class:`VectorUnit`);
 * energy actions and tables; area tables;
+* static (leakage / background) powers charged for the whole run time;
 * the fold / accounting :class:`Conventions` under which a study's numbers were published
   (so that the baseline array and the MixPE study, which count blocks and SRAM accesses
   differently, both run on the same pipeline without changing a number).
@@ -129,6 +130,9 @@ class Machine:
     dequant: Dequantizer | None = None
     outlier: OutlierPath | None = None
     sparse: SparseMux | None = None
+    #: (component, mW) drawn for the whole run whatever the array does (PE leakage, DRAM
+    #: background power); the host charges ``mW x run time`` (empty: no static energy).
+    static_power_mw: tuple[tuple[str, float], ...] = ()
 
     @property
     def peak_macs_per_cycle(self) -> int:

@@ -30,7 +30,7 @@ def test_mixpe_takes_a_named_memory_system():
     assert p.dram_action() == "hbm3_bit"
     # without it, the preset's own 64 GB/s interface and its energy.dram_bit
     q = from_preset(load_preset("mixpe-w4a8"))
-    assert q.offchip().bandwidth_gbps == 64 and q.dram_action() == "hbm2_bit"
+    assert q.offchip().bandwidth_gbps == 64 and q.dram_action() == "dram_bit_artifact"
 
 
 def test_mixpe_dram_energy_is_charged_at_the_memory_systems_action():

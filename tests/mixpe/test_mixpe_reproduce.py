@@ -16,7 +16,8 @@ def test_rows_complete_and_geomeans_consistent():
         assert d["design"] == "mixpe" and math.isfinite(d["model"]) and d["model"] > 0 and d["assumptions"]
         if r.workload.split()[0] in ("OPT-6.7B", "LLaMA-2-13B", "ViT-B", "ViT-H") and r.metric == "speedup":
             per.setdefault((r.workload.split()[-1], r.baseline), []).append(r.model)
-    assert len(per) == 2 * 5 + 1 and all(len(v) == 4 for v in per.values())  # + ANT (sim/olive), W4A8
+    # 4 paper baselines + FIGNA-like + ANT (sim/olive), for W4A8 and W4A16
+    assert len(per) == 2 * 6 and all(len(v) == 4 for v in per.values())
     geo = {
         (r.workload.split()[-1], r.baseline): r.model
         for r in rows
@@ -35,3 +36,37 @@ def test_rows_complete_and_geomeans_consistent():
 def test_runs_are_deterministic():
     args = ("vit-b", "w4a16-g128", "mixpe-w4a16")
     assert mixpe.run.__wrapped__(*args) == mixpe.run.__wrapped__(*args)
+
+
+def test_paper_dequant_count_is_one_per_group_of_weights():
+    # every OPT-6.7B linear has K divisible by 128: K*N/128 per GEMM vs K*N per GEMM
+    assert mixpe.paper_dequant_ratio("opt-6.7b", "w4a8-g128") == 1 / 128
+    (row,) = [r for r in mixpe.reproduce() if r.metric == "dequant ops MixPE / baseline (paper's count)"]
+    assert row.model == 1 / 128 and row.paper == 1 / 128
+
+
+def test_basis_of_comparison_uses_the_artifact_arrays():
+    # MixPE W4A8: 64x64 PEs, 16,384 MAC/cycle; ANT: 1024 PEs (conf_ant.ini), 64x64 4-bit MACs at W4A4;
+    # BitFusion: 32x40 fusion units, one 8x8 MAC each per cycle
+    assert mixpe.basis("mixpe-w4a8", "w4a8-g128") == (4096, 16384)
+    assert mixpe.basis("mixpe-ant", "olive-ant-w4a4") == (1024, 4096)
+    assert mixpe.basis("bitfusion", "w8a8") == (1280, 1280)
+    assert mixpe.basis("mixpe-fp16", "fp16") == (896, 896)
+
+
+def test_artifact_ratios_from_its_results_file():
+    # results/mixpe_res.csv, OPT-6.7B: time ANT 0.40 / MixPE-W4A8 0.10; energy = sum of the four
+    # lines: ANT 0.09+0.03+0.07+0.06 = 0.25, MixPE-W4A8 0.02+0.01+0.05+0.06 = 0.14
+    assert math.isclose(mixpe.artifact_ratio("OPT-6.7B", "W4A8", "ANT", "speedup"), 4.0)
+    assert math.isclose(mixpe.artifact_ratio("OPT-6.7B", "W4A8", "ANT", "energy reduction"), 0.25 / 0.14)
+    # ViT-B W4A16 vs FP16: 1.00 / 0.53
+    assert math.isclose(mixpe.artifact_ratio("ViT-B", "W4A16", "FP16", "speedup"), 1 / 0.53)
+    assert mixpe.artifact_ratio("OPT-6.7B", "W4A8", "FIGNA-like", "speedup") is None
+    geo = {
+        (r.workload, r.baseline, r.metric): r
+        for r in mixpe.reproduce()
+        if r.workload.startswith("geomean W") and r.metric in ("speedup", "energy reduction")
+    }
+    want = math.prod(mixpe.artifact_ratio(m, "W4A8", "INT8", "speedup") for m, _ in mixpe.MODELS) ** 0.25
+    assert math.isclose(geo[("geomean W4A8", "INT8", "speedup")].paper, want)
+    assert geo[("geomean W4A8", "FIGNA-like", "speedup")].paper is None
