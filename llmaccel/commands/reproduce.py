@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="also write DIR/report.html (self-contained: tables and paper-vs-model plots for every "
-        "design asked for), DIR/rows.json and DIR/rows.csv; an existing DIR is replaced only if "
+        "design asked for), DIR/rows.json, DIR/rows.csv and DIR/fidelity.md (every row with a paper value: paper, model, error, cause; per-design summary); an existing DIR is replaced only if "
         "it is an llmaccel reproduce report or --force is given",
     )
     p.add_argument("--force", action="store_true", help="with --out: replace DIR even if llmaccel did not write it")
@@ -66,11 +66,13 @@ def _write_out(rows: list[dict], out: str, force: bool = False) -> None:
     import io
     from pathlib import Path
 
+    from llmaccel.reports.fidelity import fidelity_markdown
     from llmaccel.reports.html import reproduce_report
     from llmaccel.reports.output_folders import atomic_folder
 
     def build(tmp: Path) -> None:
         (tmp / "report.html").write_text(reproduce_report(rows))
+        (tmp / "fidelity.md").write_text(fidelity_markdown(rows))
         (tmp / "rows.json").write_text(json.dumps(rows, indent=2, allow_nan=False) + "\n")
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["design"], lineterminator="\n")
