@@ -74,6 +74,8 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
     w = {**workload, **wl_over}
     try:
         hw = _host(host).with_overrides(hw_over, source="sweep") if hw_over else _host(host)
+        if w.get("quant") is None and hw.default_quant:  # as llmaccel run: the hardware's own format
+            w = {**w, "quant": hw.default_quant}
         trace = _trace(json.dumps(w, sort_keys=True))
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)

@@ -154,6 +154,38 @@ def check_hw_values(hw: Any, key: str, values: tuple[Any, ...], is_range: bool) 
             raise InputError(f"parameters.{key}", e.problem) from None
 
 
+def check_hw_names(hw: Any, swept: list[Parameter], workload: dict[str, Any]) -> None:
+    """Refuse a swept ``hw.*`` value that names nothing the host knows (``array.dataflow: zigzag``,
+    an unknown PE type or memory system), before any evaluation.
+
+    Numbers went through the override validator already; a name is only checked by the
+    design's own parameter builder, so each string or boolean value is set alone on the host
+    and the first workload's first block compiled.  Only an error that names the swept key
+    refuses the space; any other failure (a tile that does not fit, a format the PE cannot
+    take) depends on the combination and stays an error row, as a hardware infeasibility.
+    """
+    from llmaccel.dse.evaluate import workload_trace
+    from llmaccel.sim.designs import get_design
+
+    named = [p for p in swept if any(isinstance(v, (str, bool)) for v in p.values)]
+    if not named:
+        return
+    if workload.get("quant") is None and hw.default_quant:  # as an evaluation would
+        workload = {**workload, "quant": hw.default_quant}
+    trace = workload_trace(workload, layers=1)
+    design = get_design(hw.design)
+    for prm in named:
+        leaf = prm.key[3:]
+        for v in prm.values:
+            if not isinstance(v, (str, bool)):
+                continue
+            try:
+                design.compile(trace, hw.with_overrides({leaf: v}, "sweep check"))
+            except InputError as e:
+                if leaf in e.field or leaf.split(".")[-1] in e.field.split(".")[-1:]:
+                    raise InputError(f"parameters.{prm.key}", f"{v!r}: {e.problem}") from None
+
+
 def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> None:
     """Refuse, before any evaluation, a workload that is invalid whatever the hardware.
 
@@ -293,6 +325,7 @@ def load_space(path: str | Path) -> SweepSpace:
             f"{limits.MAX_SWEEP_POINTS} (workloads.limits.MAX_SWEEP_POINTS)",
         )
     check_workloads(wls, [p for p in params if p.key.startswith("workload.")])
+    check_hw_names(hw, [p for p in params if p.key.startswith("hw.")], wls[0])
     objs = []
     for i, o in enumerate(doc.get("objectives") or []):
         if not isinstance(o, dict) or o.get("metric") not in METRICS:
