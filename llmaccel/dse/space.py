@@ -161,7 +161,7 @@ def check_hw_names(hw: Any, swept: list[Parameter], workload: dict[str, Any]) ->
     Numbers went through the override validator already; a name is only checked by the
     design's own parameter builder, so each string or boolean value is set alone on the host
     and the first workload's first block compiled.  Only an error that names the swept key
-    refuses the space; any other failure (a tile that does not fit, a format the PE cannot
+    and says the value is unknown refuses the space; any other failure (a tile that does not fit, a format the PE cannot
     take) depends on the combination and stays an error row, as a hardware infeasibility.
     """
     from llmaccel.dse.evaluate import workload_trace
@@ -182,7 +182,8 @@ def check_hw_names(hw: Any, swept: list[Parameter], workload: dict[str, Any]) ->
             try:
                 design.compile(trace, hw.with_overrides({leaf: v}, "sweep check"))
             except InputError as e:
-                if leaf in e.field or leaf.split(".")[-1] in e.field.split(".")[-1:]:
+                names_key = leaf in e.field or leaf.split(".")[-1] in e.field.split(".")[-1:]
+                if names_key and "unknown" in e.problem:  # the name itself, not a combination
                     raise InputError(f"parameters.{prm.key}", f"{v!r}: {e.problem}") from None
 
 
