@@ -40,6 +40,58 @@ DEFAULT_GEN_BUCKET = 64
 DEFAULT_QUANT = "w8a8"
 
 
+def add_workload_flags(p: argparse.ArgumentParser, step: str = "simulate") -> None:
+    """The model-workload flags ``llmaccel run`` and ``llmaccel trace`` share (one definition,
+    one set of defaults): model, phase, batch, prompt/KV lengths, length distribution and seed,
+    tensor parallelism, quantization (+ per-operand bit flags), layers and LM head.  ``step``
+    words the --layers/--lm-head help (``simulate`` or ``emit``)."""
+    from llmaccel import precision
+
+    p.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        metavar="NAME|config.json|org/name",
+        help="zoo model (llmaccel list models), a Hugging Face config.json, or an id in the local HF cache "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--phase",
+        default=None,
+        metavar="prefill|decode",
+        help="prefill: all prompt tokens at once; decode: one new token per request "
+        f"(default {DEFAULT_PHASE}; prefill for an encoder)",
+    )
+    p.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="requests in the batch (default %(default)s)")
+    p.add_argument(
+        "--prompt-len",
+        type=int,
+        default=None,
+        help=f"prompt tokens per request (default {DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
+    )
+    p.add_argument(
+        "--kv-len", type=int, default=None, help="decode: tokens already in the KV cache (default: the prompt length)"
+    )
+    p.add_argument(
+        "--dist",
+        default=None,
+        metavar="sharegpt|alpaca",
+        help="sample request lengths from a dataset-like distribution instead of fixed lengths",
+    )
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed for --dist (default %(default)s)")
+    p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is traced (default 1)")
+    p.add_argument(
+        "--quant",
+        default=None,
+        help="quantization preset (llmaccel list quant) or YAML path (default: the hardware preset's "
+        f"default_quant, {DEFAULT_QUANT} on {DEFAULT_HW} and for a trace without hardware)",
+    )
+    precision.add_bit_flags(p)
+    p.add_argument("--layers", type=int, default=None, help=f"{step} only the first L blocks (default: all)")
+    p.add_argument(
+        "--lm-head", action="store_true", help=f"also {step} the embedding lookup, final norm and LM head (layer -1)"
+    )
+
+
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     """``["array.rows=64", "dataflow=ws"]`` -> ``{"array.rows": 64, "dataflow": "ws"}`` (values parsed as YAML scalars)."""
     out: dict[str, Any] = {}
@@ -141,6 +193,11 @@ def check_size_flags(args: argparse.Namespace) -> None:
 def check_run_args(args: argparse.Namespace) -> None:
     """Reject non-positive or out-of-range sizes and conflicting flags before any work (InputError naming the flag)."""
     check_size_flags(args)
+    if getattr(args, "dist", None) is not None:
+        from llmaccel.workloads.requests import dist_names
+
+        if args.dist not in dist_names():
+            raise InputError("--dist", f"unknown distribution {args.dist!r}; allowed: {', '.join(dist_names())}")
     if args.trace and args.gemm_csv:
         raise InputError("--trace", "give either --trace or --gemm-csv, not both")
 

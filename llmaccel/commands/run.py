@@ -47,28 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PRESET|PATH",
         help=f"hardware preset name (llmaccel list presets) or YAML path (default {config.DEFAULT_HW})",
     )
-    p.add_argument(
-        "--model",
-        default=config.DEFAULT_MODEL,
-        metavar="NAME|config.json",
-        help=f"model name (llmaccel list models) or a Hugging Face config.json (default {config.DEFAULT_MODEL})",
-    )
-    p.add_argument(
-        "--phase",
-        default=None,
-        choices=("prefill", "decode"),
-        help="prefill: all prompt tokens at once; decode: one new token per request "
-        f"(default {config.DEFAULT_PHASE}; prefill for an encoder)",
-    )
-    p.add_argument(
-        "--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)"
-    )
-    p.add_argument(
-        "--prompt-len",
-        type=int,
-        default=None,
-        help=f"prompt tokens per request (default {config.DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
-    )
+    config.add_workload_flags(p, "simulate")
     p.add_argument(
         "--gen-len",
         type=int,
@@ -82,28 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=config.DEFAULT_GEN_BUCKET,
         help="with --gen-len: decode steps per simulated KV length (default %(default)s)",
-    )
-    p.add_argument(
-        "--kv-len", type=int, default=None, help="decode: tokens already in the KV cache (default: the prompt length)"
-    )
-    p.add_argument(
-        "--dist",
-        choices=("sharegpt", "alpaca"),
-        default=None,
-        help="sample request lengths from a dataset-like distribution instead of fixed lengths",
-    )
-    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="seed for --dist (default %(default)s)")
-    p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; one shard is simulated (default 1)")
-    p.add_argument(
-        "--quant",
-        default=None,
-        help="quantization preset (llmaccel list quant) or YAML path (default: the hardware preset's "
-        f"default_quant, {config.DEFAULT_QUANT} on {config.DEFAULT_HW})",
-    )
-    precision.add_bit_flags(p)
-    p.add_argument("--layers", type=int, default=None, help="simulate only the first L blocks (default: all)")
-    p.add_argument(
-        "--lm-head", action="store_true", help="also simulate the embedding lookup, final norm and LM head (layer -1)"
     )
     p.add_argument(
         "--set",

@@ -31,50 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--model",
-        default=config.DEFAULT_MODEL,
-        metavar="NAME|config.json|org/name",
-        help="zoo model (llmaccel list models), a Hugging Face config.json, or an id in the local HF cache "
-        "(default %(default)s)",
-    )
-    p.add_argument(
-        "--phase",
-        default=None,
-        help=f"prefill or decode (default {config.DEFAULT_PHASE}; prefill for an encoder)",
-    )
-    p.add_argument(
-        "--batch", type=int, default=config.DEFAULT_BATCH, help="requests in the batch (default %(default)s)"
-    )
-    p.add_argument(
-        "--prompt-len",
-        type=int,
-        default=None,
-        help=f"prompt tokens per request (default {config.DEFAULT_PROMPT_LEN}, capped at the model's max positions)",
-    )
+    config.add_workload_flags(p, "emit")
     p.add_argument(
         "--gen-len",
         type=int,
         default=config.DEFAULT_GEN_LEN,
         help="tokens each request will generate, recorded in the trace's requests (default %(default)s)",
     )
-    p.add_argument(
-        "--kv-len",
-        type=int,
-        default=None,
-        help="decode: tokens in each request's KV cache (default: the prompt length)",
-    )
-    p.add_argument("--dist", default=None, help="sample lengths from sharegpt or alpaca instead of fixed lengths")
-    p.add_argument("--seed", type=int, default=workload.DEFAULT_SEED, help="seed for --dist (default %(default)s)")
-    p.add_argument("--tp", type=int, default=1, help="tensor-parallel degree; the trace is one rank (default 1)")
-    p.add_argument(
-        "--quant",
-        default=None,
-        help=f"quantization preset (llmaccel list quant) or YAML (default {config.DEFAULT_QUANT}, as llmaccel run)",
-    )
-    precision.add_bit_flags(p)
-    p.add_argument("--layers", type=int, default=None, help="only the first L blocks (default: all)")
-    p.add_argument("--lm-head", action="store_true", help="also emit embedding, final norm and LM/classifier head")
     p.add_argument(
         "--gemm-csv",
         default=None,
