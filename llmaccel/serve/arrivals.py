@@ -135,7 +135,9 @@ def read_trace(path: str | Path, max_len: int) -> list[ServeRequest]:
         try:
             t = float(row.get("arrival_s"))
         except (TypeError, ValueError):
-            raise InputError(f"{where}.arrival_s", f"must be a number of seconds, got {row.get('arrival_s')!r}") from None
+            raise InputError(
+                f"{where}.arrival_s", f"must be a number of seconds, got {row.get('arrival_s')!r}"
+            ) from None
         if not math.isfinite(t) or t < 0:
             raise InputError(f"{where}.arrival_s", f"must be a non-negative number of seconds, got {t!r}")
         if t < last:
@@ -143,6 +145,8 @@ def read_trace(path: str | Path, max_len: int) -> list[ServeRequest]:
         last = t
         prompt, output = _int_field(row, "prompt_tokens", where), _int_field(row, "output_tokens", where)
         if prompt + output > max_len:
-            raise InputError(where, f"prompt + output = {prompt + output} tokens exceeds the model's {max_len} positions")
+            raise InputError(
+                where, f"prompt + output = {prompt + output} tokens exceeds the model's {max_len} positions"
+            )
         out.append(ServeRequest(i, t, prompt, output))
     return out

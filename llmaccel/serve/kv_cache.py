@@ -22,10 +22,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import llmaccel.sim
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.textfile import read_yaml
-
-import llmaccel.sim
 
 SERVING_TABLE = Path(llmaccel.sim.__file__).parent / "tables" / "serving_memory.yaml"
 

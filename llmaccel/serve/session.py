@@ -70,7 +70,6 @@ def build(
 ) -> Setup:
     """Resolve capacity and the cost model (InputError for a preset without a memory size)."""
     from llmaccel import config
-
     from llmaccel.workloads.errors import InputError
 
     try:
