@@ -136,5 +136,7 @@ def test_out_of_order_trace(tmp_path):
     with pytest.raises(InputError, match="out of order"):
         arrivals.read_trace(p, 4096)
     q = tmp_path / "t.jsonl"
-    q.write_text('{"arrival_s": 0, "prompt_tokens": 3, "output_tokens": 2}\n{"arrival_s": 1.5, "prompt_tokens": 4, "output_tokens": 1}\n')
+    q.write_text(
+        '{"arrival_s": 0, "prompt_tokens": 3, "output_tokens": 2}\n{"arrival_s": 1.5, "prompt_tokens": 4, "output_tokens": 1}\n'
+    )
     assert arrivals.read_trace(q, 4096) == [ServeRequest(0, 0.0, 3, 2), ServeRequest(1, 1.5, 4, 1)]
