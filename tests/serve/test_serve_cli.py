@@ -109,3 +109,14 @@ def test_out_refuses_a_foreign_folder(capsys, tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     assert main(["serve", "--hw", "a100-80gb", "--requests", "2", "--out", str(tmp_path)]) == 2
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("preset", ["systolic-int8", "mixpe-int8", "olive-w8a8", "u280", "neupims", "a100-80gb"])
+def test_every_design_host_serves(capsys, tmp_path, preset):
+    # Three short requests, two overlapping: every request gets a first token and finishes after it.
+    trace = write_trace(tmp_path / "t.csv", [(0.0, 40, 3), (0.001, 20, 2), (5.0, 30, 1)])
+    doc = run_json(capsys, "serve", "--hw", preset, "--arrival-trace", trace, "--format", "json")
+    s = doc["runs"][0]["summary"]
+    assert s["requests"] == 3 and s["latency"]["ttft_s"]["p50"] > 0
+    assert s["energy_per_token_pj"] > 0
+    assert doc["setup"]["prefill_host"] == ("systolic-fp16" if preset == "neupims" else preset)
