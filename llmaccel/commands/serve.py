@@ -12,6 +12,7 @@ import math
 import sys
 
 from llmaccel import config
+from llmaccel.workloads.errors import InputError
 
 EPILOG = """\
 examples:
@@ -73,14 +74,8 @@ def _rates(args: argparse.Namespace) -> list[float]:
         return [check_rate("--rate", args.rate)]
     items = [x.strip() for x in str(args.rates).split(",")]
     if not items or any(not x for x in items):
-        raise InputError_("--rates", f"must be comma-separated positive rates, got {args.rates!r}")
+        raise InputError("--rates", f"must be comma-separated positive rates, got {args.rates!r}")
     return [check_rate("--rates", x) for x in items]
-
-
-def InputError_(field: str, problem: str):  # noqa: N802 - raises, named like the exception
-    from llmaccel.workloads.errors import InputError
-
-    raise InputError(field, problem)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -93,17 +88,17 @@ def _check(args: argparse.Namespace) -> None:
     ):
         config.positive(flag, v)
     if args.kv_bucket is None or isinstance(args.kv_bucket, bool) or args.kv_bucket < 0:
-        InputError_("--kv-bucket", f"must be 0 (exact) or a positive number of tokens, got {args.kv_bucket!r}")
+        raise InputError("--kv-bucket", f"must be 0 (exact) or a positive number of tokens, got {args.kv_bucket!r}")
     if args.seed < 0:
-        InputError_("--seed", f"must be a non-negative integer, got {args.seed}")
+        raise InputError("--seed", f"must be a non-negative integer, got {args.seed}")
     if args.memory_gb is not None and not (math.isfinite(args.memory_gb) and args.memory_gb > 0):
-        InputError_("--memory-gb", f"must be a positive number of GB, got {args.memory_gb}")
+        raise InputError("--memory-gb", f"must be a positive number of GB, got {args.memory_gb}")
     if not (math.isfinite(args.cv) and args.cv > 0):
-        InputError_("--cv", f"must be a positive number, got {args.cv}")
+        raise InputError("--cv", f"must be a positive number, got {args.cv}")
     if not (0 < args.slo_attainment <= 1):
-        InputError_("--slo-attainment", f"must be in (0, 1], got {args.slo_attainment}")
+        raise InputError("--slo-attainment", f"must be in (0, 1], got {args.slo_attainment}")
     if args.arrival_trace and args.rates:
-        InputError_("--rates", "a rate sweep needs generated arrivals, not --arrival-trace")
+        raise InputError("--rates", "a rate sweep needs generated arrivals, not --arrival-trace")
 
 
 def _row(rate: float | None, s: dict) -> dict:
