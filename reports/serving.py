@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from llmaccel.reports.plots import _RC, _save  # noqa: E402
+from llmaccel.reports.run_folder import dumps  # noqa: E402
 
 REQUEST_FIELDS = (
     "id",
@@ -52,11 +52,6 @@ ITERATION_FIELDS = (
     "waiting",
     "swap_tokens",
 )
-
-
-def dumps(doc: Any) -> str:
-    """Deterministic JSON text (sorted keys, 2-space indent, trailing newline)."""
-    return json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def _cell(v: Any) -> str:

@@ -142,26 +142,30 @@ class Scheduler:
         batch.prefill.append((s, take, s.prefilled))
         return take
 
+    def _admit(self, batch: Batch, tokens_left: int, whole: bool) -> None:
+        """Admit from the front of the waiting queue (FCFS, stop at the first that does not fit):
+        swapped requests come back, others start a prefill (``whole`` prompts or chunks)."""
+        while self.waiting and tokens_left > 0:
+            s = self.waiting[0]
+            if s.swapped:
+                if not self._admit_swapped(s, batch):
+                    break
+                continue
+            if len(self.running) >= self.cfg.max_seqs:
+                break
+            took = self._prefill_from(s, batch, tokens_left, whole)
+            if not took:
+                break
+            tokens_left -= took
+            self.waiting.popleft()
+            self.running.append(s)
+
     def schedule(self) -> Batch:
         """The next iteration's batch (the KV blocks it needs are taken)."""
         batch = Batch()
         cfg = self.cfg
         if cfg.chunk is None:
-            tokens_left = cfg.max_batched_tokens
-            while self.waiting:
-                s = self.waiting[0]
-                if s.swapped:
-                    if not self._admit_swapped(s, batch):
-                        break
-                    continue
-                if len(self.running) >= cfg.max_seqs:
-                    break
-                took = self._prefill_from(s, batch, tokens_left, whole=True)
-                if not took:
-                    break
-                tokens_left -= took
-                self.waiting.popleft()
-                self.running.append(s)
+            self._admit(batch, cfg.max_batched_tokens, whole=True)
             if batch.prefill:
                 return batch
             self._decodes(batch)
@@ -173,20 +177,7 @@ class Scheduler:
                 break
             if not s.decoding and s.prefilled < s.target:
                 tokens_left -= self._prefill_from(s, batch, tokens_left, whole=False)
-        while self.waiting and tokens_left > 0:
-            s = self.waiting[0]
-            if s.swapped:
-                if not self._admit_swapped(s, batch):
-                    break
-                continue
-            if len(self.running) >= cfg.max_seqs:
-                break
-            took = self._prefill_from(s, batch, tokens_left, whole=False)
-            if not took:
-                break
-            tokens_left -= took
-            self.waiting.popleft()
-            self.running.append(s)
+        self._admit(batch, tokens_left, whole=False)
         return batch
 
     def complete(self, batch: Batch, end_s: float) -> list[RequestState]:
