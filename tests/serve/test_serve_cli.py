@@ -120,3 +120,22 @@ def test_every_design_host_serves(capsys, tmp_path, preset):
     assert s["requests"] == 3 and s["latency"]["ttft_s"]["p50"] > 0
     assert s["energy_per_token_pj"] > 0
     assert doc["setup"]["prefill_host"] == ("systolic-fp16" if preset == "neupims" else preset)
+
+
+def test_bucketing_error_is_small_on_a_small_case():
+    # Alpaca lengths, 8 requests on an A100: exact per-sequence KV lengths against the 64-token
+    # buckets.  Measured: TTFT and E2E means within 2 % (docs/serving.md has larger cases).
+    from llmaccel import config
+    from llmaccel.serve import arrivals, session
+    from llmaccel.serve.costs import ModelCosts, bucketing_error
+    from llmaccel.serve.scheduler import SchedulerConfig
+    from llmaccel.workloads.zoo import get_model
+
+    hw, model = config.load_hw("a100-80gb"), get_model("llama2-7b")
+    setup = session.build(hw, model, "fp16", SchedulerConfig())
+    reqs = arrivals.synthetic("poisson", 4.0, 8, 2, "alpaca", 4096)
+    exact = ModelCosts(model, hw, "fp16", bucket=None)
+    err = bucketing_error(lambda cost: session.serve(setup, reqs, cost=cost)[1], exact, setup.costs)
+    assert err["bucketed_simulations"] < err["exact_simulations"]
+    for key in ("ttft_s_mean_rel_error", "tpot_s_mean_rel_error", "e2e_s_mean_rel_error", "makespan_rel_error"):
+        assert abs(err[key]) < 0.02, (key, err)
