@@ -10,13 +10,17 @@ Files:
 * ``timeline.json`` — Chrome trace (chrome://tracing, ui.perfetto.dev): one event per
   iteration (microseconds) and counters of KV blocks and batch size;
 * ``plots/latency_cdf.{png,svg}``, ``plots/occupancy.{png,svg}`` — drawn from the two CSVs only
-  (:func:`plot_folder`), byte-identical for identical files.
+  (:func:`plot_folder`), byte-identical for identical files;
+* ``report.html`` — one self-contained page: the summary's setup and metrics and the SVG plots
+  inline (:func:`write_html`, from ``summary.json`` and ``plots/`` only).
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +120,7 @@ def write_files(out: Path, rows: list[dict], iterations: list[dict], summary: di
     (out / "timeline.json").write_text(dumps(chrome_trace(iterations)), encoding="utf-8")
     if plots:
         plot_folder(out)
+        write_html(out)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -153,3 +158,30 @@ def plot_folder(folder: str | Path) -> list[Path]:
         fig.tight_layout()
         paths += _save(fig, out, "occupancy")
     return paths
+
+
+def _html_rows(prefix: str, node: Any) -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        return [row for k in sorted(node) for row in _html_rows(f"{prefix}.{k}" if prefix else k, node[k])]
+    text = format(node, ".6g") if isinstance(node, float) else str(node)
+    return [(prefix, text)]
+
+
+def write_html(folder: str | Path) -> Path:
+    """``report.html`` of a serve folder: every summary.json entry as a table row, then the SVG plots."""
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>\n" for k, v in _html_rows("", summary))
+    svgs = ""
+    for stem in ("latency_cdf", "occupancy"):
+        path = folder / "plots" / f"{stem}.svg"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            svgs += text[text.find("<svg") :]  # drop the XML prolog and DOCTYPE
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>llmaccel serve</title></head><body>\n'
+        f"<h1>llmaccel serve</h1>\n{svgs}\n<table>\n{rows}</table>\n</body></html>\n"
+    )
+    path = folder / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -80,6 +80,8 @@ def test_same_seed_gives_identical_outputs(capsys, tmp_path):
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert {str(f) for f in files} >= {"requests.csv", "iterations.csv", "summary.json", "timeline.json"}
     assert any(str(f).startswith("plots/") for f in files)
+    page = (tmp_path / "a" / "report.html").read_text()
+    assert page.count("<svg") == 2 and "throughput_req_s" in page
     for f in files:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
 
