@@ -161,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
     hw = config.load_hw(args.hw)
     with config.flag("--model", ("model",)):
         model = get_model(args.model)
+    if model.arch != "decoder":
+        raise InputError("--model", f"{model.name} is an {model.arch}; serving needs a decoder (a KV cache)")
     quant = args.quant or getattr(hw, "default_quant", None) or config.DEFAULT_QUANT
     sched = SchedulerConfig(args.max_batch, args.max_batched_tokens, args.chunked_prefill, args.preemption)
     setup = session.build(hw, model, quant, sched, args.block_size, args.kv_bucket or None, args.memory_gb)

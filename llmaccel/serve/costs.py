@@ -87,7 +87,8 @@ class ModelCosts:
     def __call__(self, prefill: Sequence[int], decode: Sequence[int]) -> tuple[float, float]:
         t = e = 0.0
         if prefill:
-            pt, pe = self._step("prefill", tuple(sorted(bucket_chunk(c, self.bucket) for c in prefill)))
+            limit = self.model.max_position_embeddings
+            pt, pe = self._step("prefill", tuple(sorted(min(bucket_chunk(c, self.bucket), limit) for c in prefill)))
             t, e = t + pt, e + pe
         if decode:
             dt, de = self._step("decode", bucket_kv(decode, self.bucket, self.model.max_position_embeddings))

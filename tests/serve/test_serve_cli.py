@@ -55,6 +55,7 @@ def test_one_request_matches_single_step_runs(capsys, tmp_path):
         (["--model", "no-such-model"], "--model"),
         (["--requests", "0"], "--requests"),
         (["--block-size", "-1"], "--block-size"),
+        (["--model", "bert-base"], "--model"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, field):
