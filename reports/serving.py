@@ -136,7 +136,7 @@ def plot_folder(folder: str | Path) -> list[Path]:
     out = folder / "plots"
     out.mkdir(exist_ok=True)
     paths = []
-    with plt.rc_context(_RC):
+    with plt.rc_context(_RC):  # type: ignore[arg-type]  # stubs list rc keys as Literals
         fig, axes = plt.subplots(1, 3, figsize=(10, 3))
         for ax, key, label in zip(axes, ("ttft_s", "tpot_s", "e2e_s"), ("TTFT (s)", "TPOT (s)", "E2E (s)")):
             vals = sorted(float(r[key]) for r in reqs if r[key] != "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import Any
 
 from llmaccel import config
 from llmaccel.workloads.errors import InputError
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     from llmaccel.workloads.zoo import get_model
 
     _check(args)
-    rates = None if args.arrival_trace else _rates(args)
+    rates: list[float | None] = [None] if args.arrival_trace else list(_rates(args))
     slo_ttft = metrics.parse_slo("--slo-ttft", args.slo_ttft)
     slo_tpot = metrics.parse_slo("--slo-tpot", args.slo_tpot)
     if args.out is not None:
@@ -167,8 +168,8 @@ def run(args: argparse.Namespace) -> int:
     sched = SchedulerConfig(args.max_batch, args.max_batched_tokens, args.chunked_prefill, args.preemption)
     setup = session.build(hw, model, quant, sched, args.block_size, args.kv_bucket or None, args.memory_gb)
     limit = model.max_position_embeddings
-    runs = []
-    for rate in rates or [None]:
+    runs: list[dict[str, Any]] = []
+    for rate in rates:
         if rate is None:
             reqs = arrivals.read_trace(args.arrival_trace, limit)
         else:
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         )
     setup_doc = setup.describe()
     setup_doc["quant"] = precision.quant_name(quant)
-    doc = {
+    doc: dict[str, Any] = {
         "setup": setup_doc,
         "arrivals": {
             "process": None if args.arrival_trace else args.arrivals,

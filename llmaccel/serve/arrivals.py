@@ -38,10 +38,10 @@ class ServeRequest:
     output_tokens: int
 
 
-def check_rate(flag: str, rate: float) -> float:
+def check_rate(flag: str, rate: object) -> float:
     """``rate`` as a finite positive float, else InputError."""
     try:
-        r = float(rate)
+        r = float(rate)  # type: ignore[arg-type]  # any value: a bad one is an InputError
     except (TypeError, ValueError):
         raise InputError(flag, f"must be a positive number of requests per second, got {rate!r}") from None
     if not math.isfinite(r) or r <= 0:
@@ -90,7 +90,7 @@ def synthetic(
 def _int_field(row: dict, key: str, where: str) -> int:
     v = row.get(key)
     try:
-        f = float(v)
+        f = float(v)  # type: ignore[arg-type]  # any value: a bad one is an InputError
     except (TypeError, ValueError):
         raise InputError(f"{where}.{key}", f"must be a positive integer, got {v!r}") from None
     if not math.isfinite(f) or f != int(f) or f < 1:
@@ -133,7 +133,7 @@ def read_trace(path: str | Path, max_len: int) -> list[ServeRequest]:
     last = 0.0
     for i, (where, row) in enumerate(rows):
         try:
-            t = float(row.get("arrival_s"))
+            t = float(row.get("arrival_s"))  # type: ignore[arg-type]  # a bad value is an InputError
         except (TypeError, ValueError):
             raise InputError(
                 f"{where}.arrival_s", f"must be a number of seconds, got {row.get('arrival_s')!r}"

@@ -45,6 +45,7 @@ def request_rows(run: RunResult) -> list[dict[str, Any]]:
     rows = []
     for s in run.states:
         r = s.req
+        assert s.first_token_s is not None and s.finish_s is not None, "run not finished"
         tpot = (s.finish_s - s.first_token_s) / (r.output_tokens - 1) if r.output_tokens > 1 else None
         rows.append(
             {
