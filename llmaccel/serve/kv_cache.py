@@ -45,7 +45,14 @@ def serving_entry(preset: str) -> dict[str, Any]:
             f"preset {preset!r} has no device memory size for serving (sim/tables/serving_memory.yaml); "
             f"give --memory-gb or use one of: {', '.join(sorted(table))}",
         )
-    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in table[preset].items()}
+    return {k: _plain(v) for k, v in table[preset].items()}
+
+
+def _plain(node: Any) -> Any:
+    """``{value, source}`` leaves as their values, sections recursively."""
+    if isinstance(node, dict):
+        return node["value"] if "value" in node else {k: _plain(v) for k, v in node.items()}
+    return node
 
 
 def blocks_for(tokens: int, block_size: int) -> int:

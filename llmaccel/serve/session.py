@@ -86,10 +86,15 @@ def build(
     if sched.preemption == "swap" and not swap_gbps:
         raise InputError("--preemption", f"swap needs a host link bandwidth; {hw.name} has none in serving_memory.yaml")
     swap = per_token / (swap_gbps * 1e9) if swap_gbps else 0.0
-    stand_in = serving_entry("neupims")["prefill_stand_in"] if hw.design == "neupims" else None
-    prefill_hw = config.load_hw(stand_in) if stand_in else None
+    stand_in = serving_entry("neupims") if hw.design == "neupims" else None
+    prefill_hw = None
+    if stand_in:
+        prefill_hw = config.load_hw(stand_in["prefill_stand_in"]).with_overrides(
+            stand_in.get("prefill_stand_in_set", {}), source="sim/tables/serving_memory.yaml (NeuPIMs NPU)"
+        )
     costs = ModelCosts(model, hw, quant, bucket=kv_bucket, tp=tp, prefill_hw=prefill_hw)
-    return Setup(hw, model, quant, costs, sched, blocks, block_size, memory, wb, per_token, swap, stand_in or hw.name)
+    host = f"{stand_in['prefill_stand_in']} resized to the NeuPIMs NPU" if stand_in else hw.name
+    return Setup(hw, model, quant, costs, sched, blocks, block_size, memory, wb, per_token, swap, host)
 
 
 def serve(

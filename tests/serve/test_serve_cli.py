@@ -122,7 +122,9 @@ def test_every_design_host_serves(capsys, tmp_path, preset):
     s = doc["runs"][0]["summary"]
     assert s["requests"] == 3 and s["latency"]["ttft_s"]["p50"] > 0
     assert s["energy_per_token_pj"] > 0
-    assert doc["setup"]["prefill_host"] == ("systolic-fp16" if preset == "neupims" else preset)
+    assert doc["setup"]["prefill_host"] == (
+        "systolic-fp16 resized to the NeuPIMs NPU" if preset == "neupims" else preset
+    )
 
 
 def test_bucketing_error_is_small_on_a_small_case():
