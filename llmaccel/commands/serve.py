@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from llmaccel import config
+from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 
 EPILOG = """\
@@ -80,8 +81,8 @@ def _rates(args: argparse.Namespace) -> list[float]:
 
 
 def _check(args: argparse.Namespace) -> None:
+    limits.check_count("--requests", args.requests, limits.MAX_REQUESTS)
     for flag, v in (
-        ("--requests", args.requests),
         ("--max-batch", args.max_batch),
         ("--max-batched-tokens", args.max_batched_tokens),
         ("--block-size", args.block_size),
@@ -151,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     from llmaccel.reports import serving as report
     from llmaccel.serve import arrivals, metrics, session
     from llmaccel.serve.scheduler import SchedulerConfig
+    from llmaccel.workloads.quant_presets import get_quant
     from llmaccel.workloads.zoo import get_model
 
     _check(args)
@@ -165,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
     if model.arch != "decoder":
         raise InputError("--model", f"{model.name} is an {model.arch}; serving needs a decoder (a KV cache)")
     quant = args.quant or getattr(hw, "default_quant", None) or config.DEFAULT_QUANT
+    with config.flag("--quant", ("quant",)):
+        get_quant(quant)
     sched = SchedulerConfig(args.max_batch, args.max_batched_tokens, args.chunked_prefill, args.preemption)
     setup = session.build(hw, model, quant, sched, args.block_size, args.kv_bucket or None, args.memory_gb)
     limit = model.max_position_embeddings
@@ -215,7 +219,10 @@ def run(args: argparse.Namespace) -> int:
             if len(runs) == 1:
                 (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
 
-        output_folders.atomic_folder(args.out, build, "serve-folder", args.force)
+        try:
+            output_folders.atomic_folder(args.out, build, "serve-folder", args.force)
+        except OSError as e:  # a location that passed the checks but cannot be written (e.g. /proc)
+            raise InputError("--out", f"cannot write {args.out}: {e.strerror or e}") from None
     if args.format == "json":
         sys.stdout.write(report.dumps(doc))
     else:

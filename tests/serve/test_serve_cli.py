@@ -56,6 +56,9 @@ def test_one_request_matches_single_step_runs(capsys, tmp_path):
         (["--requests", "0"], "--requests"),
         (["--block-size", "-1"], "--block-size"),
         (["--model", "bert-base"], "--model"),
+        (["--quant", "nope"], "--quant"),
+        (["--requests", "100000000"], "--requests"),
+        (["--memory-gb", "1"], "--memory-gb"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, field):
