@@ -29,7 +29,14 @@ MARKER = ".llmaccel-folder.json"
 MARKER_VERSION = 1
 #: Folder kinds and the layout version each is written with (run-folder: ``run_folder.RUN_FOLDER_SCHEMA``;
 #: a test holds them equal).
-FOLDER_KINDS = {"run-folder": 1, "run-report": 1, "plots": 1, "reproduce-report": 1, "sweep-report": 1}
+FOLDER_KINDS = {
+    "run-folder": 1,
+    "run-report": 1,
+    "plots": 1,
+    "reproduce-report": 1,
+    "sweep-report": 1,
+    "serve-folder": 1,
+}
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)-[^/]*$")
 
 

@@ -1,0 +1,48 @@
+"""Serving simulation speed: ShareGPT requests on LLaMA2-7B per host, and the cost-cache hit rate.
+
+Run: .venv/bin/pytest benchmarks/test_bench_serve.py --benchmark-only -s
+(``SERVE_BENCH_REQUESTS`` sets the request count, default 10000.)  Each case runs once from a
+cold cost cache (a fresh setup) and prints requests, simulations, hit rate and seconds.
+"""
+
+import os
+import time
+
+import pytest
+
+from llmaccel import config
+from llmaccel.serve import arrivals, session
+from llmaccel.serve.scheduler import SchedulerConfig
+from llmaccel.workloads.zoo import get_model
+
+N = int(os.environ.get("SERVE_BENCH_REQUESTS", "10000"))
+#: Offered load per host (req/s), about what each sustains with ShareGPT lengths, so the
+#: queue neither stays empty nor grows without bound.
+RATES = {"systolic-int8": 0.1, "u280": 0.1, "neupims": 4.0}
+#: NeuPIMs keeps each request's KV in one 1 GiB HBM-PIM channel beside 1/32 of the weights
+#: (mapping/neupims.py refuses more), so LLaMA2-7B FP16 requests there stay within 1024 tokens
+#: and at most one sequence per channel runs.
+LIMITS = {"neupims": (1024, 32)}
+
+
+@pytest.mark.parametrize("preset", sorted(RATES))
+def test_bench_serve_sharegpt(benchmark, preset):
+    hw = config.load_hw(preset)
+    model = get_model("llama2-7b")
+    max_len, max_seqs = LIMITS.get(preset, (model.max_position_embeddings, 256))
+    reqs = arrivals.synthetic("poisson", RATES[preset], N, 0, "sharegpt", max_len)
+    box = {}
+
+    def go():
+        setup = session.build(hw, model, hw.default_quant, SchedulerConfig(max_seqs=max_seqs))
+        t = time.perf_counter()
+        _, summary, _ = session.serve(setup, reqs)
+        box.update(seconds=time.perf_counter() - t, setup=setup, summary=summary)
+
+    benchmark.pedantic(go, rounds=1, iterations=1)
+    c = box["setup"].costs
+    print(
+        f"\n{preset}: {N} requests, {box['summary']['iterations']} iterations, {c.misses} simulations, "
+        f"hit rate {c.hit_rate:.4f}, {box['seconds']:.1f} s"
+    )
+    assert box["summary"]["requests"] == N

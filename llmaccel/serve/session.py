@@ -1,0 +1,112 @@
+"""One serving setup: preset, model, quantization, KV capacity, cost model, requests.
+
+:func:`build` resolves everything a run needs from plain values (the CLI passes its flags);
+:func:`serve` simulates one request set and returns the per-request rows, the summary and the
+iterations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from llmaccel.serve import arrivals, engine, metrics
+from llmaccel.serve.costs import CostFn, ModelCosts
+from llmaccel.serve.kv_cache import capacity_blocks, kv_bytes_per_token, serving_entry, weight_bytes
+from llmaccel.serve.scheduler import SchedulerConfig
+
+
+@dataclass
+class Setup:
+    """Everything fixed across the rates of a sweep."""
+
+    hw: Any
+    model: Any
+    quant: Any
+    costs: ModelCosts
+    sched: SchedulerConfig
+    kv_blocks: int
+    block_size: int
+    memory_bytes: float
+    weight_bytes: float
+    kv_bytes_per_token: float
+    swap_s_per_token: float
+    prefill_host: str
+
+    def describe(self) -> dict[str, Any]:
+        """The setup as recorded in summary.json."""
+        from llmaccel.precision import quant_name
+
+        return {
+            "preset": self.hw.name,
+            "design": self.hw.design,
+            "model": self.model.name,
+            "quant": quant_name(self.quant),
+            "memory_gb": self.memory_bytes / 1e9,
+            "weight_gb": self.weight_bytes / 1e9,
+            "kv_bytes_per_token": self.kv_bytes_per_token,
+            "kv_blocks": self.kv_blocks,
+            "block_size": self.block_size,
+            "kv_bucket": self.costs.bucket,
+            "prefill_host": self.prefill_host,
+            "scheduler": {
+                "max_seqs": self.sched.max_seqs,
+                "max_batched_tokens": self.sched.max_batched_tokens,
+                "chunked_prefill": self.sched.chunk,
+                "preemption": self.sched.preemption,
+            },
+        }
+
+
+def build(
+    hw: Any,
+    model: Any,
+    quant: Any,
+    sched: SchedulerConfig,
+    block_size: int = 16,
+    kv_bucket: int | None = 64,
+    memory_gb: float | None = None,
+    tp: int = 1,
+) -> Setup:
+    """Resolve capacity and the cost model (InputError for a preset without a memory size)."""
+    from llmaccel import config
+    from llmaccel.workloads.errors import InputError
+
+    try:
+        entry = serving_entry(hw.name)
+    except InputError:
+        if memory_gb is None:
+            raise
+        entry = {}
+    memory = (memory_gb if memory_gb is not None else entry["capacity_gb"]) * 1e9
+    wb = weight_bytes(model, quant, tp)
+    per_token = kv_bytes_per_token(model, quant, tp)
+    blocks = capacity_blocks(memory, wb, per_token, block_size)
+    swap_gbps = entry.get("swap_gbps")
+    if sched.preemption == "swap" and not swap_gbps:
+        raise InputError("--preemption", f"swap needs a host link bandwidth; {hw.name} has none in serving_memory.yaml")
+    swap = per_token / (swap_gbps * 1e9) if swap_gbps else 0.0
+    stand_in = serving_entry("neupims") if hw.design == "neupims" else None
+    prefill_hw = None
+    if stand_in:
+        prefill_hw = config.load_hw(stand_in["prefill_stand_in"]).with_overrides(
+            stand_in.get("prefill_stand_in_set", {}), source="sim/tables/serving_memory.yaml (NeuPIMs NPU)"
+        )
+    costs = ModelCosts(model, hw, quant, bucket=kv_bucket, tp=tp, prefill_hw=prefill_hw)
+    host = f"{stand_in['prefill_stand_in']} resized to the NeuPIMs NPU" if stand_in else hw.name
+    return Setup(hw, model, quant, costs, sched, blocks, block_size, memory, wb, per_token, swap, host)
+
+
+def serve(
+    setup: Setup,
+    reqs: list[arrivals.ServeRequest],
+    slo_ttft: float | None = None,
+    slo_tpot: float | None = None,
+    cost: CostFn | None = None,
+) -> tuple[list[dict], dict, engine.RunResult]:
+    """Simulate ``reqs``: (request rows, summary, run)."""
+    run = engine.simulate(
+        reqs, cost or setup.costs, setup.sched, setup.kv_blocks, setup.block_size, setup.swap_s_per_token
+    )
+    summary = metrics.summarize(run, slo_ttft, slo_tpot)
+    return metrics.request_rows(run), summary, run
