@@ -79,6 +79,10 @@ def check_output_path(out: str | Path, flag: str = "--out", what: str = "file") 
         raise InputError(flag, f"{anc} is a file, so {out} cannot be created")
     if not os.access(anc, os.W_OK | os.X_OK):
         raise InputError(flag, f"folder {anc} is not writable")
+    try:  # permissions can pass while the file system refuses (root on /proc, read-only mounts)
+        os.rmdir(tempfile.mkdtemp(prefix=".llmaccel-probe-", dir=anc))
+    except OSError as e:
+        raise InputError(flag, f"cannot create anything in {anc} ({e.strerror or e})") from None
     return out
 
 
