@@ -43,10 +43,9 @@ DEFAULT_QUANT = "w8a8"
 def add_workload_flags(p: argparse.ArgumentParser, step: str = "simulate") -> None:
     """The model-workload flags ``llmaccel run`` and ``llmaccel trace`` share (one definition,
     one set of defaults): model, phase, batch, prompt/KV lengths, length distribution and seed,
-    tensor parallelism, quantization (+ per-operand bit flags), layers and LM head.  ``step``
-    words the --layers/--lm-head help (``simulate`` or ``emit``)."""
-    from llmaccel import precision
-
+    tensor parallelism, quantization, layers and LM head (the per-operand bit flags come
+    from :func:`llmaccel.precision.add_bit_flags`).  ``step`` words the --layers/--lm-head
+    help (``simulate`` or ``emit``)."""
     p.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -85,7 +84,6 @@ def add_workload_flags(p: argparse.ArgumentParser, step: str = "simulate") -> No
         help="quantization preset (llmaccel list quant) or YAML path (default: the hardware preset's "
         f"default_quant, {DEFAULT_QUANT} on {DEFAULT_HW} and for a trace without hardware)",
     )
-    precision.add_bit_flags(p)
     p.add_argument("--layers", type=int, default=None, help=f"{step} only the first L blocks (default: all)")
     p.add_argument(
         "--lm-head", action="store_true", help=f"also {step} the embedding lookup, final norm and LM head (layer -1)"

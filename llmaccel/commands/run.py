@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"hardware preset name (llmaccel list presets) or YAML path (default {config.DEFAULT_HW})",
     )
     config.add_workload_flags(p, "simulate")
+    precision.add_bit_flags(p)
     p.add_argument(
         "--gen-len",
         type=int,

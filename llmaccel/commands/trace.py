@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     config.add_workload_flags(p, "emit")
+    precision.add_bit_flags(p)
     p.add_argument(
         "--gen-len",
         type=int,
