@@ -136,9 +136,11 @@ def _table(doc: dict) -> str:
         lines.append("  ".join(f"{'trace' if r[h] is None else format(r[h], '.4g'):>16}" for h in head))
     if "max_rate_within_slo" in doc:
         lines.append(f"max rate within SLOs (attainment >= {doc['slo_attainment']}): {doc['max_rate_within_slo']}")
+    from llmaccel.reports import units
+
     s = doc["runs"][-1]["summary"]
     lines.append(
-        f"last run: {s['requests']} requests, energy per token {s['energy_per_token_pj'] / 1e6:.4g} uJ, "
+        f"last run: {s['requests']} requests, energy per token {units.energy_pj(s['energy_per_token_pj'])}, "
         f"KV peak {s['kv_occupancy_peak']:.3f}, mean batch {s['batch_size_mean']:.3g}, preemptions {s['preemptions']}"
     )
     return "\n".join(lines) + "\n"
