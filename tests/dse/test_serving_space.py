@@ -93,3 +93,38 @@ def test_serving_objective_without_serve_section_is_refused(tmp_path):
     with pytest.raises(InputError) as e:
         load_space(p)
     assert e.value.field == "objectives[0].metric"
+
+
+def test_shipped_serving_example_loads(tmp_path):
+    from pathlib import Path
+
+    space = load_space(Path(__file__).resolve().parents[2] / "examples" / "spaces" / "serving-on-hosts.yaml")
+    assert space.size == 4 and [w["serve"]["rate"] for w in space.workloads] == [0.5]
+    assert space.workloads[0]["serve"]["slo_tpot"] == 0.15  # "150ms" in seconds
+
+
+def test_database_from_before_serving_gains_the_serving_columns(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE sweeps (name TEXT PRIMARY KEY, space_json TEXT, host TEXT)")
+    con.execute(
+        "CREATE TABLE results (sweep TEXT, point_key TEXT, workload_key TEXT, point_json TEXT, workload_json TEXT, "
+        "host TEXT, status TEXT, error TEXT, seconds REAL, latency_s REAL, tokens REAL, metrics_json TEXT, "
+        "PRIMARY KEY (sweep, point_key, workload_key))"
+    )
+    con.execute(
+        "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        ("s", "{}", "{}", "{}", "{}", "h", "ok", None, 0.1, 1.0, 2.0, "{}"),
+    )
+    con.commit()
+    con.close()
+    store = ResultStore(db)
+    try:
+        store.add("s", '{"a": 1}', "{}", "h", {"status": "ok", "metrics": {"goodput_req_s": 0.25}})
+        old, new = sorted(store.rows("s"), key=lambda r: len(r["point"]))
+    finally:
+        store.close()
+    assert old["latency_s"] == 1.0 and all(old[m] is None for m in SERVE_METRICS)
+    assert new["goodput_req_s"] == 0.25 and new["ttft_p99_s"] is None
