@@ -150,12 +150,8 @@ def serve_metrics(hw: Any, workload: dict[str, Any], settings: dict[str, Any]) -
         slo_ttft=s["slo_ttft"],
         slo_tpot=s["slo_tpot"],
     )
-    lat = summary["latency"]
-    return {
-        "ttft_p50_s": lat["ttft_s"]["p50"],
-        "ttft_p99_s": lat["ttft_s"]["p99"],
-        "tpot_p50_s": lat["tpot_s"]["p50"],
-        "tpot_p99_s": lat["tpot_s"]["p99"],
-        "throughput_tok_s": summary["throughput_tok_s"],
-        "goodput_req_s": summary["goodput_req_s"],
-    }
+    out = {}
+    for name in SERVE_METRICS:  # "<latency>_p<q>_s" from the latency percentiles, else a summary entry
+        latency, _, q = name.removesuffix("_s").partition("_p")
+        out[name] = summary["latency"][f"{latency}_s"][f"p{q}"] if q else summary[name]
+    return out
