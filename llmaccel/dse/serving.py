@@ -69,10 +69,12 @@ def _positive_number(field: str, v: Any) -> float:
     return float(v)
 
 
-def check_serve(doc: Any, models: list[str]) -> list[dict[str, Any]]:
+def check_serve(doc: Any, models: list[str], host: str) -> list[dict[str, Any]]:
     """Validate a ``serve:`` section; one resolved settings dict per rate (SLOs in seconds).
 
-    ``models``: the workloads' model names, each must be a decoder (serving needs a KV cache).
+    ``models``: the workloads' model names, each must be a decoder (serving needs a KV cache);
+    ``host``: the preset name, which needs a device memory size (or ``memory_gb``) and, for swap
+    preemption, a host link in ``sim/tables/serving_memory.yaml``.
     """
     from llmaccel.serve.arrivals import check_rate
     from llmaccel.serve.metrics import parse_slo
@@ -115,11 +117,28 @@ def check_serve(doc: Any, models: list[str]) -> list[dict[str, Any]]:
         raise InputError("serve.preemption", f"unknown policy {s['preemption']!r}; allowed: {', '.join(PREEMPTION)}")
     for k in ("slo_ttft", "slo_tpot"):
         s[k] = parse_slo(f"serve.{k}", None if s[k] is None else str(s[k]))
+    _check_host(host, s)
     for i, name in enumerate(models):
         model = get_model(name)
         if model.arch != "decoder":
             raise InputError(f"workloads[{i}].model", f"{model.name} is an {model.arch}; serving needs a decoder")
     return [{**s, "rate": r} for r in rates]
+
+
+def _check_host(host: str, s: dict[str, Any]) -> None:
+    """The host's serving memory entry as ``llmaccel serve`` needs it (fields named ``serve.*``)."""
+    from llmaccel.serve.kv_cache import serving_entry
+
+    try:
+        entry = serving_entry(host)
+    except InputError as e:
+        if s["memory_gb"] is None:
+            raise InputError("serve.memory_gb", e.problem.replace("--memory-gb", "serve.memory_gb")) from None
+        entry = {}
+    if s["preemption"] == "swap" and not entry.get("swap_gbps"):
+        raise InputError(
+            "serve.preemption", f"swap needs a host link bandwidth; {host} has none in serving_memory.yaml"
+        )
 
 
 def serve_metrics(hw: Any, workload: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:

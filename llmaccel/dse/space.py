@@ -330,7 +330,7 @@ def load_space(path: str | Path) -> SweepSpace:
         )
     check_workloads(wls, [p for p in params if p.key.startswith("workload.")])
     check_hw_names(hw, [p for p in params if p.key.startswith("hw.")], wls[0])
-    runs = check_serve(doc["serve"], [w["model"] for w in wls]) if "serve" in doc else None
+    runs = check_serve(doc["serve"], [w["model"] for w in wls], hw.name) if "serve" in doc else None
     metric_ok = METRICS if runs else tuple(m for m in METRICS if m not in SERVE_METRICS)
     objs = []
     for i, o in enumerate(doc.get("objectives") or []):

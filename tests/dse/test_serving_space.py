@@ -86,6 +86,15 @@ def test_bad_serve_field_is_named(tmp_path, serve, field):
     assert e.value.field == field
 
 
+def test_host_without_serving_memory_needs_memory_gb(tmp_path):
+    p = write_space(tmp_path, "{rate: 1}")
+    text = p.read_text().replace("host: systolic-int8-hbm", "host: rtx2080ti")
+    p.write_text(text.replace("  hw.array.rows: {choices: [128, 32]}\n", ""))
+    with pytest.raises(InputError) as e:
+        load_space(p)
+    assert e.value.field == "serve.memory_gb" and "rtx2080ti" in e.value.problem
+
+
 def test_serving_objective_without_serve_section_is_refused(tmp_path):
     p = tmp_path / "n.yaml"
     text = textwrap.dedent(SERVE_SPACE.format(serve="{rate: 1}")).replace("serve:\n  {rate: 1}\n", "")
