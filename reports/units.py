@@ -70,6 +70,8 @@ _METRIC_UNITS = {
     "_gbps": ("B/s", 1e9),
     "_bps": ("B/s", 1.0),
     "tokens_per_s": ("tokens/s", 1.0),
+    "_tok_s": ("tokens/s", 1.0),
+    "_req_s": ("req/s", 1.0),
 }
 
 

@@ -60,6 +60,9 @@ def _host(host: str) -> Any:
 def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict[str, Any]:
     """Simulate ``workload`` on ``host`` with ``point``'s overrides.
 
+    A workload carrying ``serve`` settings (a space's ``serve:`` section, one rate) is also
+    served: :data:`llmaccel.dse.serving.SERVE_METRICS` join the step metrics.
+
     Returns:
         ``{"status": "ok", "metrics": {...}, "seconds": s}`` or
         ``{"status": "error", "error": "field: problem", "seconds": s}`` for an
@@ -67,11 +70,13 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
     """
     from llmaccel.config import check_result
     from llmaccel.dse.metrics import breakdowns_of, metrics_of, step_tokens
+    from llmaccel.dse.serving import serve_metrics
     from llmaccel.sim.designs import get_design
 
     t0 = time.perf_counter()
     hw_over, wl_over = _split(point)
     w = {**workload, **wl_over}
+    serving = w.pop("serve", None)  # run settings of a space with a serve: section
     try:
         hw = _host(host).with_overrides(hw_over, source="sweep") if hw_over else _host(host)
         if w.get("quant") is None and hw.default_quant:  # as llmaccel run: the hardware's own format
@@ -83,6 +88,8 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
         if result.tokens is None:  # designs that do not see the requests: the workload's count
             result.tokens = step_tokens(trace)
         metrics = metrics_of(result, trace, hw)
+        if serving is not None:
+            metrics.update(serve_metrics(hw, w, serving))
         breakdown = breakdowns_of(result)
     except InputError as e:
         return {"status": "error", "error": str(e), "seconds": time.perf_counter() - t0}

@@ -19,7 +19,16 @@ bits_per_weight     bit     stored bits per logical weight of the workload's wei
                             (codes x density + group scales; sparse indices excluded):
                             the compression axis, fewer bits = more accuracy risk (null
                             without weight matmuls)
+ttft_p50_s          s       serving (space with ``serve:``): median time to first token
+ttft_p99_s          s       serving: 99th percentile time to first token
+tpot_p50_s          s       serving: median time per output token after the first
+tpot_p99_s          s       serving: 99th percentile time per output token
+throughput_tok_s    1/s     serving: output tokens / makespan (first arrival to last finish)
+goodput_req_s       1/s     serving: requests meeting every SLO given / makespan
 =================== ======= ============================================================
+
+The serving metrics are ``llmaccel serve``'s for one rate (``llmaccel.dse.serving``); they
+are null in a space without a ``serve:`` section.
 """
 
 from __future__ import annotations
@@ -39,6 +48,12 @@ METRICS = (
     "area_mm2",
     "cost_usd",
     "bits_per_weight",
+    "ttft_p50_s",
+    "ttft_p99_s",
+    "tpot_p50_s",
+    "tpot_p99_s",
+    "throughput_tok_s",
+    "goodput_req_s",
 )
 
 

@@ -18,6 +18,7 @@ Schema::
       - {metric: area_mm2, max: 40}
     search: {method: grid}         # grid | random {samples} | nsga2 {population, generations}
     seed: 1
+    serve: {rate: 2, requests: 200}  # optional: also serve each workload's model (llmaccel.dse.serving)
 
 ``hw.<dotted>`` keys override the host preset (an unknown key is an error);
 ``workload.<field>`` keys override fields of every workload entry.
@@ -260,6 +261,7 @@ def check_workloads(workloads: list[dict[str, Any]], swept: list[Parameter]) -> 
 def load_space(path: str | Path) -> SweepSpace:
     """Read and validate a sweep-space YAML file (raises InputError naming the field)."""
     from llmaccel.dse.metrics import METRICS
+    from llmaccel.dse.serving import SERVE_METRICS, check_serve
 
     path = Path(path)
     doc = read_yaml(path, "space")
@@ -276,6 +278,7 @@ def load_space(path: str | Path) -> SweepSpace:
         "search",
         "seed",
         "description",
+        "serve",
     }
     unknown = sorted(set(doc) - allowed)
     if unknown:
@@ -327,8 +330,11 @@ def load_space(path: str | Path) -> SweepSpace:
         )
     check_workloads(wls, [p for p in params if p.key.startswith("workload.")])
     check_hw_names(hw, [p for p in params if p.key.startswith("hw.")], wls[0])
+    runs = check_serve(doc["serve"], [w["model"] for w in wls], hw.name) if "serve" in doc else None
+    metric_ok = METRICS if runs else tuple(m for m in METRICS if m not in SERVE_METRICS)
     objs = []
     for i, o in enumerate(doc.get("objectives") or []):
+        _needs_serve(f"objectives[{i}].metric", o, metric_ok)
         if not isinstance(o, dict) or o.get("metric") not in METRICS:
             raise InputError(f"objectives[{i}].metric", f"allowed: {', '.join(sorted(METRICS))}")
         if o.get("goal") not in ("min", "max"):
@@ -338,6 +344,7 @@ def load_space(path: str | Path) -> SweepSpace:
         raise InputError("objectives", "need at least one {metric, goal}")
     cons = []
     for i, c in enumerate(doc.get("constraints") or []):
+        _needs_serve(f"constraints[{i}].metric", c, metric_ok)
         if not isinstance(c, dict) or c.get("metric") not in METRICS:
             raise InputError(f"constraints[{i}].metric", f"allowed: {', '.join(sorted(METRICS))}")
         if "min" not in c and "max" not in c:
@@ -351,4 +358,13 @@ def load_space(path: str | Path) -> SweepSpace:
         if k in search and (not isinstance(search[k], int) or search[k] <= 0):
             raise InputError(f"search.{k}", f"must be a positive integer, got {search[k]!r}")
     seed = limits.check_count("seed", doc.get("seed", 1), limits.MAX_SEED, lo=0)
-    return SweepSpace(doc["name"], host_ref, params, [dict(w) for w in wls], objs, cons, dict(search), seed, path)
+    workloads = [dict(w) for w in wls] if runs is None else [{**w, "serve": r} for w in wls for r in runs]
+    return SweepSpace(doc["name"], host_ref, params, workloads, objs, cons, dict(search), seed, path)
+
+
+def _needs_serve(field: str, entry: Any, allowed: tuple[str, ...]) -> None:
+    """A serving metric in an objective or constraint of a space without a ``serve:`` section."""
+    from llmaccel.dse.serving import SERVE_METRICS
+
+    if isinstance(entry, dict) and entry.get("metric") in SERVE_METRICS and entry["metric"] not in allowed:
+        raise InputError(field, f"{entry['metric']} needs a serve: section (llmaccel.dse.serving)")

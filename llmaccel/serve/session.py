@@ -110,3 +110,40 @@ def serve(
     )
     summary = metrics.summarize(run, slo_ttft, slo_tpot)
     return metrics.request_rows(run), summary, run
+
+
+def serve_summary(
+    hw: Any,
+    model_ref: str,
+    quant: str,
+    rate: float,
+    requests: int,
+    seed: int,
+    dist: str,
+    sched: SchedulerConfig,
+    process: str = "poisson",
+    cv: float = 1.0,
+    block_size: int = 16,
+    kv_bucket: int = 64,
+    memory_gb: float | None = None,
+    tp: int = 1,
+    slo_ttft: float | None = None,
+    slo_tpot: float | None = None,
+) -> dict[str, Any]:
+    """One generated-arrival run as ``llmaccel serve`` does it for one rate (same model check,
+    setup and request generation), returning :func:`metrics.summarize`'s summary.
+
+    ``rate`` in requests/s; ``kv_bucket`` 0 means exact KV lengths (as the ``--kv-bucket`` flag);
+    SLOs in seconds.  Used by the design-space exploration (``serve:`` section of a space).
+    """
+    from llmaccel import config
+    from llmaccel.workloads.errors import InputError
+    from llmaccel.workloads.zoo import get_model
+
+    with config.flag("--model", ("model",)):
+        model = get_model(model_ref)
+    if model.arch != "decoder":
+        raise InputError("--model", f"{model.name} is an {model.arch}; serving needs a decoder (a KV cache)")
+    setup = build(hw, model, quant, sched, block_size, kv_bucket or None, memory_gb, tp)
+    reqs = arrivals.synthetic(process, rate, requests, seed, dist, model.max_position_embeddings, cv=cv)
+    return serve(setup, reqs, slo_ttft, slo_tpot)[1]
