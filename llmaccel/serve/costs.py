@@ -20,6 +20,14 @@ Shapes are bucketed at ``bucket`` tokens (``None``: exact):
   so the mean preserves it up to the rounding; a design whose cost depends on how KV lengths
   spread over channels, NeuPIMs, sees the spread flattened).
 
+With ``seq_bucket`` ``S`` (``None``: exact) and a bucketed KV, a decode of ``n`` sequences
+above ``S`` is not simulated at ``n`` itself: its cost is the linear interpolation between the
+two neighbouring simulated counts, the multiples of ``S`` around ``n`` (the upper one capped at
+``max_seqs``).  A decode step's cost is close to linear in the sequence count (the weights are
+read once, each sequence adds its KV reads and a row of every GEMM), so this caches at most
+``max_seqs / S`` counts per KV bucket.  With an exact KV (``bucket`` None) the sequence count is
+exact too.
+
 :func:`bucketing_error` measures what bucketing does against exact runs.
 """
 
@@ -49,6 +57,23 @@ def bucket_kv(kv_lens: Sequence[int], bucket: int | None, limit: int) -> tuple[i
     return (kv,) * len(kv_lens)
 
 
+def seq_points(n: int, seq_bucket: int | None, max_seqs: int | None = None) -> tuple[tuple[int, float], ...]:
+    """Sequence counts simulated for a decode of ``n`` sequences and their weights (summing to 1).
+
+    ``n`` itself when ``seq_bucket`` is None/0, ``n <= seq_bucket`` or ``n`` is a multiple of it;
+    else the multiples ``lo < n < hi`` of ``seq_bucket`` (``hi`` capped at ``max_seqs``) weighted
+    for linear interpolation: ``(lo, (hi - n) / (hi - lo)), (hi, (n - lo) / (hi - lo))``.
+    """
+    if not seq_bucket or n <= seq_bucket or n % seq_bucket == 0:
+        return ((n, 1.0),)
+    lo = seq_bucket * (n // seq_bucket)
+    hi = lo + seq_bucket if max_seqs is None else min(lo + seq_bucket, max_seqs)
+    if hi <= n:
+        return ((n, 1.0),)
+    w = (n - lo) / (hi - lo)
+    return ((lo, 1.0 - w), (hi, w))
+
+
 @dataclass
 class ModelCosts:
     """Cached iteration costs of one model on one preset (a :data:`CostFn`)."""
@@ -59,6 +84,8 @@ class ModelCosts:
     bucket: int | None = 64
     tp: int = 1
     prefill_hw: Any = None
+    seq_bucket: int | None = None
+    max_seqs: int | None = None
     cache: dict = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
@@ -91,8 +118,19 @@ class ModelCosts:
             pt, pe = self._step("prefill", tuple(sorted(min(bucket_chunk(c, self.bucket), limit) for c in prefill)))
             t, e = t + pt, e + pe
         if decode:
-            dt, de = self._step("decode", bucket_kv(decode, self.bucket, self.model.max_position_embeddings))
+            dt, de = self._decode(decode)
             t, e = t + dt, e + de
+        return t, e
+
+    def _decode(self, kv_lens: Sequence[int]) -> tuple[float, float]:
+        """The decode part (seconds, pJ): bucketed KV, sequence count interpolated (module docstring)."""
+        key = bucket_kv(kv_lens, self.bucket, self.model.max_position_embeddings)
+        if not self.bucket:
+            return self._step("decode", key)
+        t = e = 0.0
+        for n, w in seq_points(len(key), self.seq_bucket, self.max_seqs):
+            st, se = self._step("decode", key[:1] * n)
+            t, e = t + w * st, e + w * se
         return t, e
 
     @property
