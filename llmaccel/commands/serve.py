@@ -60,8 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seq-bucket",
         type=int,
-        default=16,
-        help="decode sequence counts above S are interpolated between multiples of S; 0: exact (default 16)",
+        default=32,
+        help="decode sequence counts above S are interpolated within segments of S; 0: exact (default 32)",
     )
     p.add_argument("--memory-gb", type=float, default=None, help="device memory (default: serving_memory.yaml)")
     p.add_argument("--preemption", choices=("recompute", "swap"), default="recompute", help="on a full KV cache")

@@ -20,12 +20,15 @@ Shapes are bucketed at ``bucket`` tokens (``None``: exact):
   so the mean preserves it up to the rounding; a design whose cost depends on how KV lengths
   spread over channels, NeuPIMs, sees the spread flattened).
 
-With ``seq_bucket`` ``S`` (``None``: exact) and a bucketed KV, a decode of ``n`` sequences
-above ``S`` is not simulated at ``n`` itself: its cost is the linear interpolation between the
-two neighbouring simulated counts, the multiples of ``S`` around ``n`` (the upper one capped at
-``max_seqs``).  A decode step's cost is close to linear in the sequence count (the weights are
-read once, each sequence adds its KV reads and a row of every GEMM), so this caches at most
-``max_seqs / S`` counts per KV bucket.  With an exact KV (``bucket`` None) the sequence count is
+With ``seq_bucket`` ``S`` (``None``: exact) and a bucketed KV, a decode of ``n > S`` sequences
+is not simulated at ``n`` itself: ``n`` lies in a segment ``kS < n <= (k+1)S`` and its cost is
+the linear interpolation between the segment's ends ``kS + 1`` and ``(k+1)S`` (the upper end
+capped at ``max_seqs``).  Within a segment a decode step's cost is linear in the sequence count
+(each sequence adds its KV reads and a row of every GEMM); at a multiple of the array's row
+count it jumps (one more pass over the weights: systolic-int8's 32 rows add 0.44 s between 32
+and 33 sequences).  Segments never straddle a jump when the row count is a multiple of ``S``, so
+the ends are ``kS + 1`` and ``(k+1)S`` rather than the multiples of ``S``.  At most
+``2 max_seqs / S`` counts are cached per KV bucket.  With an exact KV (``bucket`` None) the sequence count is
 exact too.
 
 :func:`bucketing_error` measures what bucketing does against exact runs.
@@ -60,18 +63,19 @@ def bucket_kv(kv_lens: Sequence[int], bucket: int | None, limit: int) -> tuple[i
 def seq_points(n: int, seq_bucket: int | None, max_seqs: int | None = None) -> tuple[tuple[int, float], ...]:
     """Sequence counts simulated for a decode of ``n`` sequences and their weights (summing to 1).
 
-    ``n`` itself when ``seq_bucket`` is None/0, ``n <= seq_bucket`` or ``n`` is a multiple of it;
-    else the multiples ``lo < n < hi`` of ``seq_bucket`` (``hi`` capped at ``max_seqs``) weighted
-    for linear interpolation: ``(lo, (hi - n) / (hi - lo)), (hi, (n - lo) / (hi - lo))``.
+    ``n`` itself when ``seq_bucket`` S is None/0 or ``n <= S``; else ``n`` lies in the segment
+    ``kS < n <= (k+1)S`` and is linearly interpolated between its ends ``a = kS + 1`` and
+    ``b = (k+1)S`` (``b`` capped at ``max_seqs``): ``(a, (b - n) / (b - a)), (b, (n - a) / (b - a))``,
+    or ``n`` alone when it is an end.
     """
-    if not seq_bucket or n <= seq_bucket or n % seq_bucket == 0:
+    if not seq_bucket or n <= seq_bucket:
         return ((n, 1.0),)
-    lo = seq_bucket * (n // seq_bucket)
-    hi = lo + seq_bucket if max_seqs is None else min(lo + seq_bucket, max_seqs)
-    if hi <= n:
+    a = seq_bucket * ((n - 1) // seq_bucket) + 1
+    b = a - 1 + seq_bucket if max_seqs is None else min(a - 1 + seq_bucket, max_seqs)
+    if n in (a, b) or b <= a:
         return ((n, 1.0),)
-    w = (n - lo) / (hi - lo)
-    return ((lo, 1.0 - w), (hi, w))
+    w = (n - a) / (b - a)
+    return ((a, 1.0 - w), (b, w))
 
 
 @dataclass

@@ -68,7 +68,7 @@ def build(
     kv_bucket: int | None = 64,
     memory_gb: float | None = None,
     tp: int = 1,
-    seq_bucket: int | None = 16,
+    seq_bucket: int | None = 32,
 ) -> Setup:
     """Resolve capacity and the cost model (InputError for a preset without a memory size)."""
     from llmaccel import config

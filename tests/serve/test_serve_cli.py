@@ -152,26 +152,28 @@ def test_bucketing_error_is_small_on_a_small_case():
 def test_seq_points_interpolate_between_neighbouring_multiples():
     from llmaccel.serve.costs import seq_points
 
-    assert seq_points(20, 16) == ((16, 0.75), (32, 0.25))
+    # segment 16 < n <= 32, ends 17 and 32: 20 = 17 + 3/15 of the way
+    assert seq_points(20, 16) == ((17, 0.8), (32, 0.2))
     assert seq_points(10, 16) == ((10, 1.0),)  # at or below the bucket: exact
-    assert seq_points(32, 16) == ((32, 1.0),)  # a multiple: simulated itself
+    assert seq_points(32, 16) == ((32, 1.0),)  # a segment end: simulated itself
+    assert seq_points(33, 16) == ((33, 1.0),)
     assert seq_points(20, None) == ((20, 1.0),)
-    # upper neighbour capped at max_seqs: 245 between 240 and 250 -> weights 0.5 / 0.5
-    assert seq_points(245, 16, 250) == ((240, 0.5), (250, 0.5))
-    assert seq_points(250, 16, 250) == ((250, 1.0),)
+    # upper end capped at max_seqs: 245 in 240 < n <= 256 capped at 249 -> ends 241, 249
+    assert seq_points(245, 16, 249) == ((241, 0.5), (249, 0.5))
+    assert seq_points(249, 16, 249) == ((249, 1.0),)
 
 
 def test_decode_cost_is_the_weighted_sum_of_cached_neighbours():
-    # Hand case: cached decode costs at 16 and 32 sequences (KV 128); 20 sequences at KV 120..136
-    # (mean 128) cost 0.75 x the 16-sequence step + 0.25 x the 32-sequence step.
+    # Hand case: cached decode costs at 17 and 32 sequences (KV 128); 20 sequences at KV 120..136
+    # (mean 128) cost 0.8 x the 17-sequence step + 0.2 x the 32-sequence step.
     from llmaccel.serve.costs import ModelCosts
     from llmaccel.workloads.zoo import get_model
 
     costs = ModelCosts(get_model("llama2-7b"), None, "w8a8", bucket=64, seq_bucket=16, max_seqs=256)
-    costs.cache[("decode", (128,) * 16)] = (1.0, 10.0)
+    costs.cache[("decode", (128,) * 17)] = (1.0, 10.0)
     costs.cache[("decode", (128,) * 32)] = (2.0, 30.0)
     t, e = costs([], [120, 136] * 10)
-    assert t == pytest.approx(1.25, rel=1e-12) and e == pytest.approx(15.0, rel=1e-12)
+    assert t == pytest.approx(1.2, rel=1e-12) and e == pytest.approx(14.0, rel=1e-12)
     assert costs.misses == 0 and costs.hits == 2
 
 
