@@ -20,8 +20,8 @@ Shapes are bucketed at ``bucket`` tokens (``None``: exact):
   so the mean preserves it up to the rounding; a design whose cost depends on how KV lengths
   spread over channels, NeuPIMs, sees the spread flattened).
 
-With ``seq_bucket`` ``S`` (``None``: exact) and a bucketed KV, a decode of ``n > S`` sequences
-is not simulated at ``n`` itself: ``n`` lies in a segment ``kS < n <= (k+1)S`` and its cost is
+With ``seq_bucket`` ``S`` (``None``: exact) and a bucketed KV, a decode of ``n`` sequences is
+not simulated at ``n`` itself: ``n`` lies in a segment ``kS < n <= (k+1)S`` (k >= 0) and its cost is
 the linear interpolation between the segment's ends ``kS + 1`` and ``(k+1)S`` (the upper end
 capped at ``max_seqs``).  Within a segment a decode step's cost is linear in the sequence count
 (each sequence adds its KV reads and a row of every GEMM); at a multiple of the array's row
@@ -63,12 +63,12 @@ def bucket_kv(kv_lens: Sequence[int], bucket: int | None, limit: int) -> tuple[i
 def seq_points(n: int, seq_bucket: int | None, max_seqs: int | None = None) -> tuple[tuple[int, float], ...]:
     """Sequence counts simulated for a decode of ``n`` sequences and their weights (summing to 1).
 
-    ``n`` itself when ``seq_bucket`` S is None/0 or ``n <= S``; else ``n`` lies in the segment
-    ``kS < n <= (k+1)S`` and is linearly interpolated between its ends ``a = kS + 1`` and
+    ``n`` itself when ``seq_bucket`` S is None/0; else ``n`` lies in the segment
+    ``kS < n <= (k+1)S`` (k >= 0) and is linearly interpolated between its ends ``a = kS + 1`` and
     ``b = (k+1)S`` (``b`` capped at ``max_seqs``): ``(a, (b - n) / (b - a)), (b, (n - a) / (b - a))``,
     or ``n`` alone when it is an end.
     """
-    if not seq_bucket or n <= seq_bucket:
+    if not seq_bucket:
         return ((n, 1.0),)
     a = seq_bucket * ((n - 1) // seq_bucket) + 1
     b = a - 1 + seq_bucket if max_seqs is None else min(a - 1 + seq_bucket, max_seqs)
