@@ -63,6 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=32,
         help="decode sequence counts above S are interpolated within segments of S; 0: exact (default 32)",
     )
+    p.add_argument(
+        "--seq-exact",
+        type=int,
+        default=32,
+        help="decode sequence counts up to this are simulated exactly (default 32; 0: interpolate from 1)",
+    )
     p.add_argument("--memory-gb", type=float, default=None, help="device memory (default: serving_memory.yaml)")
     p.add_argument("--preemption", choices=("recompute", "swap"), default="recompute", help="on a full KV cache")
     p.add_argument("--slo-ttft", default=None, help="TTFT target, e.g. 1s or 500ms")
@@ -99,6 +105,8 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--kv-bucket", f"must be 0 (exact) or a positive number of tokens, got {args.kv_bucket!r}")
     if args.seq_bucket is None or isinstance(args.seq_bucket, bool) or args.seq_bucket < 0:
         raise InputError("--seq-bucket", f"must be 0 (exact) or a positive sequence count, got {args.seq_bucket!r}")
+    if args.seq_exact is None or isinstance(args.seq_exact, bool) or args.seq_exact < 0:
+        raise InputError("--seq-exact", f"must be a non-negative sequence count, got {args.seq_exact!r}")
     if args.seed < 0:
         raise InputError("--seed", f"must be a non-negative integer, got {args.seed}")
     if args.memory_gb is not None and not (math.isfinite(args.memory_gb) and args.memory_gb > 0):
@@ -189,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         args.kv_bucket or None,
         args.memory_gb,
         seq_bucket=args.seq_bucket or None,
+        seq_exact=args.seq_exact,
     )
     limit = model.max_position_embeddings
     runs: list[dict[str, Any]] = []

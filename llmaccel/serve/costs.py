@@ -29,7 +29,8 @@ count it jumps (one more pass over the weights: systolic-int8's 32 rows add 0.44
 and 33 sequences).  Segments never straddle a jump when the row count is a multiple of ``S``, so
 the ends are ``kS + 1`` and ``(k+1)S`` rather than the multiples of ``S``.  At most
 ``2 max_seqs / S`` counts are cached per KV bucket.  With an exact KV (``bucket`` None) the sequence count is
-exact too.
+exact too, and so is every count up to ``seq_exact`` (FlightLLM's decode cost is not linear
+below 32 sequences).
 
 :func:`bucketing_error` measures what bucketing does against exact runs.
 """
@@ -60,15 +61,17 @@ def bucket_kv(kv_lens: Sequence[int], bucket: int | None, limit: int) -> tuple[i
     return (kv,) * len(kv_lens)
 
 
-def seq_points(n: int, seq_bucket: int | None, max_seqs: int | None = None) -> tuple[tuple[int, float], ...]:
+def seq_points(
+    n: int, seq_bucket: int | None, max_seqs: int | None = None, exact_upto: int = 0
+) -> tuple[tuple[int, float], ...]:
     """Sequence counts simulated for a decode of ``n`` sequences and their weights (summing to 1).
 
-    ``n`` itself when ``seq_bucket`` S is None/0; else ``n`` lies in the segment
+    ``n`` itself when ``seq_bucket`` S is None/0 or ``n <= exact_upto``; else ``n`` lies in the segment
     ``kS < n <= (k+1)S`` (k >= 0) and is linearly interpolated between its ends ``a = kS + 1`` and
     ``b = (k+1)S`` (``b`` capped at ``max_seqs``): ``(a, (b - n) / (b - a)), (b, (n - a) / (b - a))``,
     or ``n`` alone when it is an end.
     """
-    if not seq_bucket:
+    if not seq_bucket or n <= exact_upto:
         return ((n, 1.0),)
     a = seq_bucket * ((n - 1) // seq_bucket) + 1
     b = a - 1 + seq_bucket if max_seqs is None else min(a - 1 + seq_bucket, max_seqs)
@@ -90,6 +93,7 @@ class ModelCosts:
     prefill_hw: Any = None
     seq_bucket: int | None = None
     max_seqs: int | None = None
+    seq_exact: int = 0
     cache: dict = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
@@ -132,7 +136,7 @@ class ModelCosts:
         if not self.bucket:
             return self._step("decode", key)
         t = e = 0.0
-        for n, w in seq_points(len(key), self.seq_bucket, self.max_seqs):
+        for n, w in seq_points(len(key), self.seq_bucket, self.max_seqs, self.seq_exact):
             st, se = self._step("decode", key[:1] * n)
             t, e = t + w * st, e + w * se
         return t, e

@@ -156,6 +156,8 @@ def test_seq_points_interpolate_between_neighbouring_multiples():
     assert seq_points(20, 16) == ((17, 0.8), (32, 0.2))
     assert seq_points(10, 16) == ((1, 0.4), (16, 0.6))  # first segment, ends 1 and 16
     assert seq_points(1, 16) == ((1, 1.0),)
+    assert seq_points(10, 16, exact_upto=16) == ((10, 1.0),)  # exact region
+    assert seq_points(20, 16, exact_upto=16) == ((17, 0.8), (32, 0.2))
     assert seq_points(32, 16) == ((32, 1.0),)  # a segment end: simulated itself
     assert seq_points(33, 16) == ((33, 1.0),)
     assert seq_points(20, None) == ((20, 1.0),)
