@@ -144,7 +144,7 @@ def _table(doc: dict) -> str:
         f"{setup['kv_blocks']} KV blocks x {setup['block_size']} tokens "
         f"({setup['memory_gb']:.4g} GB - {setup['weight_gb']:.4g} GB weights), prefill on {setup['prefill_host']}",
         f"cost cache: {doc['cost_cache']['simulations']} simulations, hit rate {doc['cost_cache']['hit_rate']:.3f} "
-        f"(KV bucket {setup['kv_bucket']}, sequence bucket {setup.get('seq_bucket')})",
+        f"(KV bucket {setup['kv_bucket']}, sequence bucket {setup.get('seq_bucket')}, exact up to {setup.get('seq_exact')})",
     ]
     head = ("rate", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s", "throughput_tok_s", "goodput_req_s")
     lines.append("  ".join(f"{h:>16}" for h in head))

@@ -55,6 +55,8 @@ def test_one_request_matches_single_step_runs(capsys, tmp_path):
         (["--model", "no-such-model"], "--model"),
         (["--requests", "0"], "--requests"),
         (["--block-size", "-1"], "--block-size"),
+        (["--seq-bucket", "-1"], "--seq-bucket"),
+        (["--seq-exact", "-3"], "--seq-exact"),
         (["--model", "bert-base"], "--model"),
         (["--quant", "nope"], "--quant"),
         (["--requests", "100000000"], "--requests"),
