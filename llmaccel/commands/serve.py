@@ -57,6 +57,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kv-bucket", type=int, default=64, help="KV-length bucket of cached iteration costs; 0: exact (default 64)"
     )
+    p.add_argument(
+        "--seq-bucket",
+        type=int,
+        default=32,
+        help="decode sequence counts above S are interpolated within segments of S; 0: exact (default 32)",
+    )
+    p.add_argument(
+        "--seq-exact",
+        type=int,
+        default=32,
+        help="decode sequence counts up to this are simulated exactly (default 32; 0: interpolate from 1)",
+    )
     p.add_argument("--memory-gb", type=float, default=None, help="device memory (default: serving_memory.yaml)")
     p.add_argument("--preemption", choices=("recompute", "swap"), default="recompute", help="on a full KV cache")
     p.add_argument("--slo-ttft", default=None, help="TTFT target, e.g. 1s or 500ms")
@@ -91,6 +103,10 @@ def _check(args: argparse.Namespace) -> None:
         config.positive(flag, v)
     if args.kv_bucket is None or isinstance(args.kv_bucket, bool) or args.kv_bucket < 0:
         raise InputError("--kv-bucket", f"must be 0 (exact) or a positive number of tokens, got {args.kv_bucket!r}")
+    if args.seq_bucket is None or isinstance(args.seq_bucket, bool) or args.seq_bucket < 0:
+        raise InputError("--seq-bucket", f"must be 0 (exact) or a positive sequence count, got {args.seq_bucket!r}")
+    if args.seq_exact is None or isinstance(args.seq_exact, bool) or args.seq_exact < 0:
+        raise InputError("--seq-exact", f"must be a non-negative sequence count, got {args.seq_exact!r}")
     if args.seed < 0:
         raise InputError("--seed", f"must be a non-negative integer, got {args.seed}")
     if args.memory_gb is not None and not (math.isfinite(args.memory_gb) and args.memory_gb > 0):
@@ -128,7 +144,7 @@ def _table(doc: dict) -> str:
         f"{setup['kv_blocks']} KV blocks x {setup['block_size']} tokens "
         f"({setup['memory_gb']:.4g} GB - {setup['weight_gb']:.4g} GB weights), prefill on {setup['prefill_host']}",
         f"cost cache: {doc['cost_cache']['simulations']} simulations, hit rate {doc['cost_cache']['hit_rate']:.3f} "
-        f"(KV bucket {setup['kv_bucket']})",
+        f"(KV bucket {setup['kv_bucket']}, sequence bucket {setup.get('seq_bucket')}, exact up to {setup.get('seq_exact')})",
     ]
     head = ("rate", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s", "throughput_tok_s", "goodput_req_s")
     lines.append("  ".join(f"{h:>16}" for h in head))
@@ -172,7 +188,17 @@ def run(args: argparse.Namespace) -> int:
     with config.flag("--quant", ("quant",)):
         get_quant(quant)
     sched = SchedulerConfig(args.max_batch, args.max_batched_tokens, args.chunked_prefill, args.preemption)
-    setup = session.build(hw, model, quant, sched, args.block_size, args.kv_bucket or None, args.memory_gb)
+    setup = session.build(
+        hw,
+        model,
+        quant,
+        sched,
+        args.block_size,
+        args.kv_bucket or None,
+        args.memory_gb,
+        seq_bucket=args.seq_bucket or None,
+        seq_exact=args.seq_exact,
+    )
     limit = model.max_position_embeddings
     runs: list[dict[str, Any]] = []
     for rate in rates:

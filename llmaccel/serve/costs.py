@@ -20,6 +20,18 @@ Shapes are bucketed at ``bucket`` tokens (``None``: exact):
   so the mean preserves it up to the rounding; a design whose cost depends on how KV lengths
   spread over channels, NeuPIMs, sees the spread flattened).
 
+With ``seq_bucket`` ``S`` (``None``: exact) and a bucketed KV, a decode of ``n`` sequences is
+not simulated at ``n`` itself: ``n`` lies in a segment ``kS < n <= (k+1)S`` (k >= 0) and its cost is
+the linear interpolation between the segment's ends ``kS + 1`` and ``(k+1)S`` (the upper end
+capped at ``max_seqs``).  Within a segment a decode step's cost is linear in the sequence count
+(each sequence adds its KV reads and a row of every GEMM); at a multiple of the array's row
+count it jumps (one more pass over the weights: systolic-int8's 32 rows add 0.44 s between 32
+and 33 sequences).  Segments never straddle a jump when the row count is a multiple of ``S``, so
+the ends are ``kS + 1`` and ``(k+1)S`` rather than the multiples of ``S``.  At most
+``2 max_seqs / S`` counts are cached per KV bucket.  With an exact KV (``bucket`` None) the sequence count is
+exact too, and so is every count up to ``seq_exact`` (FlightLLM's decode cost is not linear
+below 32 sequences).
+
 :func:`bucketing_error` measures what bucketing does against exact runs.
 """
 
@@ -49,6 +61,26 @@ def bucket_kv(kv_lens: Sequence[int], bucket: int | None, limit: int) -> tuple[i
     return (kv,) * len(kv_lens)
 
 
+def seq_points(
+    n: int, seq_bucket: int | None, max_seqs: int | None = None, exact_upto: int = 0
+) -> tuple[tuple[int, float], ...]:
+    """Sequence counts simulated for a decode of ``n`` sequences and their weights (summing to 1).
+
+    ``n`` itself when ``seq_bucket`` S is None/0 or ``n <= exact_upto``; else ``n`` lies in the segment
+    ``kS < n <= (k+1)S`` (k >= 0) and is linearly interpolated between its ends ``a = kS + 1`` and
+    ``b = (k+1)S`` (``b`` capped at ``max_seqs``): ``(a, (b - n) / (b - a)), (b, (n - a) / (b - a))``,
+    or ``n`` alone when it is an end.
+    """
+    if not seq_bucket or n <= exact_upto:
+        return ((n, 1.0),)
+    a = seq_bucket * ((n - 1) // seq_bucket) + 1
+    b = a - 1 + seq_bucket if max_seqs is None else min(a - 1 + seq_bucket, max_seqs)
+    if n in (a, b) or b <= a:
+        return ((n, 1.0),)
+    w = (n - a) / (b - a)
+    return ((a, 1.0 - w), (b, w))
+
+
 @dataclass
 class ModelCosts:
     """Cached iteration costs of one model on one preset (a :data:`CostFn`)."""
@@ -59,6 +91,9 @@ class ModelCosts:
     bucket: int | None = 64
     tp: int = 1
     prefill_hw: Any = None
+    seq_bucket: int | None = None
+    max_seqs: int | None = None
+    seq_exact: int = 0
     cache: dict = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
@@ -91,8 +126,19 @@ class ModelCosts:
             pt, pe = self._step("prefill", tuple(sorted(min(bucket_chunk(c, self.bucket), limit) for c in prefill)))
             t, e = t + pt, e + pe
         if decode:
-            dt, de = self._step("decode", bucket_kv(decode, self.bucket, self.model.max_position_embeddings))
+            dt, de = self._decode(decode)
             t, e = t + dt, e + de
+        return t, e
+
+    def _decode(self, kv_lens: Sequence[int]) -> tuple[float, float]:
+        """The decode part (seconds, pJ): bucketed KV, sequence count interpolated (module docstring)."""
+        key = bucket_kv(kv_lens, self.bucket, self.model.max_position_embeddings)
+        if not self.bucket:
+            return self._step("decode", key)
+        t = e = 0.0
+        for n, w in seq_points(len(key), self.seq_bucket, self.max_seqs, self.seq_exact):
+            st, se = self._step("decode", key[:1] * n)
+            t, e = t + w * st, e + w * se
         return t, e
 
     @property

@@ -48,6 +48,8 @@ class Setup:
             "kv_blocks": self.kv_blocks,
             "block_size": self.block_size,
             "kv_bucket": self.costs.bucket,
+            "seq_bucket": self.costs.seq_bucket if self.costs.bucket else None,
+            "seq_exact": self.costs.seq_exact,
             "prefill_host": self.prefill_host,
             "scheduler": {
                 "max_seqs": self.sched.max_seqs,
@@ -67,6 +69,8 @@ def build(
     kv_bucket: int | None = 64,
     memory_gb: float | None = None,
     tp: int = 1,
+    seq_bucket: int | None = 32,
+    seq_exact: int = 32,
 ) -> Setup:
     """Resolve capacity and the cost model (InputError for a preset without a memory size)."""
     from llmaccel import config
@@ -92,7 +96,9 @@ def build(
         prefill_hw = config.load_hw(stand_in["prefill_stand_in"]).with_overrides(
             stand_in.get("prefill_stand_in_set", {}), source="sim/tables/serving_memory.yaml (NeuPIMs NPU)"
         )
-    costs = ModelCosts(model, hw, quant, bucket=kv_bucket, tp=tp, prefill_hw=prefill_hw)
+    costs = ModelCosts(
+        model, hw, quant, kv_bucket, tp, prefill_hw, seq_bucket=seq_bucket, max_seqs=sched.max_seqs, seq_exact=seq_exact
+    )
     host = f"{stand_in['prefill_stand_in']} resized to the NeuPIMs NPU" if stand_in else hw.name
     return Setup(hw, model, quant, costs, sched, blocks, block_size, memory, wb, per_token, swap, host)
 
