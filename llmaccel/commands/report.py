@@ -51,25 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _ops_as_json(rows: list[dict]) -> list[dict]:
     """ops.csv rows back into the ``ops`` shape of ``run --format json``."""
+    from llmaccel.reports.run_folder import OP_COLUMNS
+
+    # the per-op fields of run --format json: ops.csv's leading columns from name up to the derived ones
+    fields = OP_COLUMNS[OP_COLUMNS.index("name") : OP_COLUMNS.index("time_us")]
     out = []
     for r in rows:
-        d = {
-            k: r[k]
-            for k in (
-                "name",
-                "kind",
-                "role",
-                "layer",
-                "phase",
-                "unit",
-                "start_cycle",
-                "cycles",
-                "compute_cycles",
-                "stall_cycles",
-                "macs",
-                "utilisation",
-            )
-        }
+        d = {k: r[k] for k in fields}
         d["bytes"] = {k[len("bytes.") :]: float(v) for k, v in r.items() if k.startswith("bytes.")}
         d["energy_pj"] = {k[len("energy_pj.") :]: float(v) for k, v in r.items() if k.startswith("energy_pj.")}
         out.append(d)
