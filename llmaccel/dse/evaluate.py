@@ -21,6 +21,13 @@ def _split(point: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return hw, wl
 
 
+def with_hw_quant(w: dict[str, Any], hw: Any) -> dict[str, Any]:
+    """``w`` with the hardware's ``default_quant`` when it names no ``quant`` (as ``llmaccel run``)."""
+    if w.get("quant") is None and hw.default_quant:
+        return {**w, "quant": hw.default_quant}
+    return w
+
+
 def workload_trace(w: dict[str, Any], layers: int | None = None) -> Any:
     """The trace of one sweep workload entry through the one builder (:func:`llmaccel.workload.model_trace`):
     same defaults as ``llmaccel run`` (seed :data:`~llmaccel.workload.DEFAULT_SEED`); without ``quant``
@@ -79,8 +86,7 @@ def evaluate(host: str, point: dict[str, Any], workload: dict[str, Any]) -> dict
     serving = w.pop("serve", None)  # run settings of a space with a serve: section
     try:
         hw = _host(host).with_overrides(hw_over, source="sweep") if hw_over else _host(host)
-        if w.get("quant") is None and hw.default_quant:  # as llmaccel run: the hardware's own format
-            w = {**w, "quant": hw.default_quant}
+        w = with_hw_quant(w, hw)
         trace = _trace(json.dumps(w, sort_keys=True))
         design = get_design(hw.design)
         result = design.simulate(design.compile(trace, hw), hw)

@@ -165,15 +165,13 @@ def check_hw_names(hw: Any, swept: list[Parameter], workload: dict[str, Any]) ->
     and says the value is unknown refuses the space; any other failure (a tile that does not fit, a format the PE cannot
     take) depends on the combination and stays an error row, as a hardware infeasibility.
     """
-    from llmaccel.dse.evaluate import workload_trace
+    from llmaccel.dse.evaluate import with_hw_quant, workload_trace
     from llmaccel.sim.designs import get_design
 
     named = [p for p in swept if any(isinstance(v, (str, bool)) for v in p.values)]
     if not named:
         return
-    if workload.get("quant") is None and hw.default_quant:  # as an evaluation would
-        workload = {**workload, "quant": hw.default_quant}
-    trace = workload_trace(workload, layers=1)
+    trace = workload_trace(with_hw_quant(workload, hw), layers=1)  # as an evaluation would
     design = get_design(hw.design)
     for prm in named:
         leaf = prm.key[3:]
