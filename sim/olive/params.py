@@ -12,6 +12,7 @@ Units are in the names (MHz, nm, KiB, GB/s, ns, bits, cycles).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from llmaccel.sim.systolic.params import DramCfg, EnergyCfg, HostMemoryMixin, Sr
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import EdgeDecoder, HostedPE, OutlierPath
 from llmaccel.workloads.errors import InputError
+from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
 
 HERE = Path(__file__).parent
@@ -93,13 +95,16 @@ class OutlierCfg:
     """A separate outlier path beside the dense low-bit array (GOBO, OLAccel).
 
     Outlier MACs (a product with at least one outlier operand) run on
-    ``lanes`` outlier MAC units *after* the dense pass of each op (the designs
-    serialise the sparse outlier list against the dense pipeline), plus
-    ``sync_cycles_per_fold`` coordination cycles per array fold.  Outliers are
-    stored off the dense tensor as ``value_bits + index_bits`` per outlier.
+    ``lanes`` outlier MAC units plus ``sync_cycles_per_fold`` coordination cycles per
+    array fold.  ``overlap`` false: they run *after* the dense pass of each op (GOBO's
+    sparse list stalls the dense pipeline); true: beside it, so only the excess over the
+    dense pass's ideal cycles costs time (OLAccel's outlier MACs work in parallel with its
+    dense PEs).  Outliers are stored off the dense tensor as ``value_bits + index_bits``
+    per outlier.
     """
 
     enabled: bool = False
+    overlap: bool = False
     weight_frac: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
     act_frac: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
     lanes: int = 1
@@ -108,6 +113,47 @@ class OutlierCfg:
     sync_cycles_per_fold: int = field(default=0, metadata={"min": 0})
     mac_actions: list[str] = field(default_factory=list)
     area_overhead: float = field(default=0.0, metadata={"min": 0.0})
+
+
+@dataclass(frozen=True)
+class StaticCfg:
+    """Static power charged for the whole run (``mW x time`` by the array host), as the
+    ANT/OliVe artifact's energy breakdown charges it (Fig. 10b of the paper: Static, DRAM,
+    Buffer, Core).
+
+    ``pes`` x ``pe_leakage_uw``: leakage of the authors' PE array (their PE count and their
+    synthesised per-PE leakage); ``dram_background_mw``: off-chip memory background power.
+    Zero: not charged.
+    """
+
+    pes: int = field(default=0, metadata={"min": 0})
+    pe_leakage_uw: float = field(default=0.0, metadata={"min": 0.0})
+    dram_background_mw: float = field(default=0.0, metadata={"min": 0.0})
+
+    def powers_mw(self) -> tuple[tuple[str, float], ...]:
+        """(component, mW) pairs with a non-zero power."""
+        out = (("pe_leakage", self.pes * self.pe_leakage_uw / 1e3), ("dram_static", self.dram_background_mw))
+        return tuple((c, mw) for c, mw in out if mw > 0)
+
+
+@dataclass(frozen=True)
+class OverlappedOutlierPath(OutlierPath):
+    """An outlier path working beside the dense array (OLAccel): its MACs cost time only
+    beyond the dense pass's ideal ``ceil(macs / dense_macs_per_cycle)`` cycles.
+
+    Attributes:
+        dense_macs_per_cycle: peak MACs per cycle of the dense array (slots x MACs per slot).
+    """
+
+    dense_macs_per_cycle: int = 1
+
+    def run(self, op: Op, macs: int, folds: int) -> tuple[float, int]:
+        """``(outlier MACs, extra cycles)``: the serial path's cycles minus the dense pass's
+        ideal cycles, never negative."""
+        om, serial = super().run(op, macs, folds)
+        if serial == 0:
+            return om, 0
+        return om, max(0, serial - math.ceil(macs / self.dense_macs_per_cycle))
 
 
 @dataclass(frozen=True)
@@ -126,6 +172,7 @@ class OliveParams(HostMemoryMixin):
     dram: DramCfg
     vector: VectorCfg
     energy: EnergyCfg
+    static: StaticCfg = StaticCfg()
 
     def array_params(self) -> ArrayParams:
         a = self.array
@@ -152,8 +199,9 @@ ASSUMPTIONS = (
     "same array slots, memories and vector unit for every variant (iso-slot, not iso-area; area reported)",
     "ops run back to back; folds of one op back to back; edge folds zero-padded",
     "wider integer operands are bit-sliced: 8-bit on 4-bit multipliers = 4 passes",
-    "outlier path (GOBO/OLAccel) serialised after the dense pass of each op",
-    "energy: Horowitz 45 nm anchors scaled to the preset node; no leakage",
+    "outlier path: GOBO serialised after the dense pass of each op; OLAccel beside it (only the excess costs time)",
+    "energy: Horowitz 45 nm anchors scaled to the preset node; static = PE leakage + DRAM background x time "
+    "(ANT/OliVe artifact figures) where the preset gives them",
 )
 
 
@@ -171,9 +219,9 @@ def olive_machine(p: OliveParams) -> Machine:
         area_terms=((p.pe.area_key, 1.0),),
         source=f"preset (variant {p.variant})",
     )
-    outlier = None
+    outlier: OutlierPath | None = None
     if o.enabled:
-        outlier = OutlierPath(
+        fields = (
             o.weight_frac,
             o.act_frac,
             o.lanes,
@@ -183,6 +231,11 @@ def olive_machine(p: OliveParams) -> Machine:
             tuple(o.mac_actions),
             o.area_overhead,
         )
+        if o.overlap:
+            dense = p.array.rows * p.array.cols * p.pe.macs_per_cycle
+            outlier = OverlappedOutlierPath(*fields, dense_macs_per_cycle=dense)
+        else:
+            outlier = OutlierPath(*fields)
     return p.host_machine(
         "olive",
         hosted,
@@ -190,6 +243,7 @@ def olive_machine(p: OliveParams) -> Machine:
         (AREA_TABLE,),
         Conventions(strict_operands=False, sparse_stored_dense=False),
         outlier=outlier,
+        static_power_mw=p.static.powers_mw(),
     )
 
 
