@@ -18,6 +18,13 @@ vector unit                 :class:`vector.VectorUnitCfg` ``vector.*``
 SRAM/DRAM energy actions    :class:`energy.SramEnergy`    ``energy.*``
 ==========================  ===========================  ==============================
 
+The NeuPIMs NPU (``sim/neupims/params.py``) keeps its ``npu.*`` keys (``npu.rows/cols``,
+``npu.vector_lanes``, ``npu.vector_passes``) for the same reason and builds
+:class:`array.ArrayGeometry` and :class:`vector.VectorUnitCfg` from them
+(``NpuParams.geometry`` / ``vector_unit``); its scratchpad (``npu.spad_kib``) is one shared
+buffer, not the input/weight/output levels of :class:`memory.SramLevels`, and sizes the
+L2 tiles of its GEMM timing plug-in (``sim/systolic/timing.py``).
+
 The MixPE presets keep their key spelling (``memory.input_kib``, ``memory.dram``): renaming
 them would change the ``hardware`` block every run prints, which the golden outputs freeze
 (a preset override may only replace an existing key).  Their sections are the same classes.

@@ -18,22 +18,19 @@ and scale) and the number of blocks in the trace; ``simulate`` runs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from llmaccel.sim.dram.config import DramConfig
-from llmaccel.sim.dram.energy import ENERGY_TABLE as DRAM_TABLE
 from llmaccel.sim.dram.energy import charge_commands
 from llmaccel.sim.energy import EnergyLedger, load_table
-from llmaccel.sim.neupims.npu_pe import check_gemm
-from llmaccel.sim.neupims.params import NeuPimsParams, neupims_params
+from llmaccel.sim.neupims.params import NeuPimsParams, neupims_params, npu_machine
 from llmaccel.sim.neupims.pipeline import IterationResult, LayerWork, layer_work, simulate_iteration, stream_rate
 from llmaccel.sim.neupims.sram_energy import charge_leakage, charge_sram
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import LevelTraffic, MemoryRoof, OpStats, Result, fill_typed
+from llmaccel.sim.systolic.host import check_op
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.trace import Trace
 
-PIM_TABLE = Path(__file__).parent / "energy.yaml"
 _PIM_ACTION = {
     "GWRITE": "pim_gwrite",
     "G_ACT": "pim_g_act",
@@ -74,17 +71,17 @@ def compile_trace(trace: Trace) -> NeuPimsProgram:
 
 def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) -> dict[str, float]:
     """Energy components (pJ) of one iteration: npu_array, npu_vector, hbm, pim, hbm_background,
-    npu_sram, npu_leakage."""
-    hosted = p.npu.hosted()
-    table = load_table(DRAM_TABLE, PIM_TABLE, *(hosted.energy_tables if hosted else ()))
-    led = EnergyLedger(table, node_nm=p.energy.node_nm)
-    for action in hosted.pe.mac_actions if hosted else ("fp16_mult", "fp16_add"):
+    npu_sram, npu_leakage (+ npu_edge_decoder, npu_dequant on a hosted PE)."""
+    m = npu_machine(p)
+    led = EnergyLedger(load_table(*m.energy_tables), node_nm=m.node_nm)
+    for action in m.pe.pe.mac_actions:
         led.charge("npu_array", action, it.npu_macs)
-    if hosted and hosted.decoder and it.npu_decodes:
-        led.charge("npu_edge_decoder", hosted.decoder.action, it.npu_decodes)
-    if hosted and hosted.group_dequant and it.npu_dequant_ops:
-        led.charge("npu_dequant", hosted.group_dequant.action, it.npu_dequant_ops)
-    led.charge("npu_vector", "fp16_add", it.npu_vector_elems)
+    if m.pe.decoder and it.npu_decodes:
+        led.charge("npu_edge_decoder", m.pe.decoder.action, it.npu_decodes)
+    if m.dequant is not None and it.npu_dequant_ops:
+        led.charge("npu_dequant", m.dequant.action, it.npu_dequant_ops)
+    for action in m.vector.actions:
+        led.charge("npu_vector", action, it.npu_vector_elems)
     if it.weight_bytes:
         _rate, per_byte = stream_rate(dram, int(it.weight_bytes // max(it.layers, 1)))
         charge_commands(led, {k: v * it.weight_bytes for k, v in per_byte.items()}, component="hbm")
@@ -102,11 +99,11 @@ class NeuPimsDesign:
     def compile(self, trace: Trace, hw: HardwareConfig) -> NeuPimsProgram:
         p, _dram = neupims_params(hw)  # validate early
         prog = compile_trace(trace)
-        hosted = p.npu.hosted()
-        if hosted is not None:
+        m = npu_machine(p)
+        if m.conventions.strict_operands:  # a hosted PE: every projection/FFN GEMM it must multiply
             for g in prog.work.qkv + prog.work.pf:
-                if g.a_spec is not None and g.b_spec is not None:
-                    check_gemm(g.a_spec, g.b_spec, hosted, f"op {g.name} on npu.pe {hosted.name}")
+                if g.op is not None:
+                    check_op(m, g.op, f"op {g.name} on npu.pe {m.pe.name}")
         return prog
 
     def simulate(self, program: NeuPimsProgram, hw: HardwareConfig) -> Result:
@@ -196,13 +193,13 @@ class NeuPimsDesign:
 
 def npu_area_mm2(p: NeuPimsParams) -> dict[str, float]:
     """Area of the NPU's PE arrays when built from a hosted PE (``npu.pe``): one PE's area terms
-    (:meth:`sim.components.HostedPE.area_um2`, at ``energy.node_nm``) x arrays x rows x cols.
+    (:meth:`sim.systolic.plugins.HostedPE.area_um2`, at ``energy.node_nm``) x arrays x rows x cols.
     Empty for the paper's NPU (NeuPIMs models no area)."""
-    hosted = p.npu.hosted()
-    if hosted is None:
+    if p.npu.hosted() is None:
         return {}
-    n_pe = p.npu.arrays * p.npu.rows * p.npu.cols
-    return {"npu_pe_arrays": hosted.area_um2(p.energy.node_nm) * n_pe / 1e6}
+    m = npu_machine(p)
+    n_pe = p.npu.arrays * m.array.rows * m.array.cols
+    return {"npu_pe_arrays": m.pe.area_um2(m.node_nm) * n_pe / 1e6}
 
 
 def memory_roofs(p: NeuPimsParams, dram: DramConfig) -> list[MemoryRoof]:

@@ -1,18 +1,37 @@
-"""NeuPIMs preset sections as validated dataclasses (``sim.params.build``)."""
+"""NeuPIMs preset sections as validated dataclasses (``sim.params.build``), and the NPU as a
+:class:`sim.systolic.machine.Machine` of the one array host (:func:`npu_machine`).
+
+The ``npu`` section keeps its preset keys (``npu.rows``, ``npu.vector_lanes``, ``npu.spad_kib``
+...: the golden outputs freeze the ``hardware`` block every run prints, and sweeps name them);
+it is built through the hardware layer's types -- :class:`sim.hardware.array.ArrayGeometry`
+(``npu.rows/cols``, weight stationary), :class:`sim.hardware.vector.VectorUnitCfg`
+(``npu.vector_lanes``, ``npu.vector_passes``) -- and the host's GEMM timing plug-in
+:class:`sim.systolic.timing.InstructionPipelineTiming` (``npu.arrays``, ``npu.min_stream``,
+``npu.gemm_schedule``, ``npu.spad_kib``, ``npu.elem_bytes``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
 
 from llmaccel.sim.dram.config import DramConfig, load_dram
+from llmaccel.sim.dram.energy import ENERGY_TABLE as DRAM_TABLE
+from llmaccel.sim.hardware.array import ArrayGeometry
+from llmaccel.sim.hardware.vector import VectorUnitCfg
 from llmaccel.sim.neupims.pim import PimParams
 from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
+from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
+from llmaccel.sim.systolic.model import ArrayParams, EnergyActions
+from llmaccel.sim.systolic.pe import PEType
+from llmaccel.sim.systolic.plugins import HostedPE
+from llmaccel.sim.systolic.timing import InstructionPipelineTiming
 from llmaccel.workloads.errors import InputError
 
-if TYPE_CHECKING:
-    from llmaccel.sim.components import HostedPE
+#: PIM command energies (pJ per command) and the NPU's SRAM / leakage entries
+PIM_TABLE = Path(__file__).parent / "energy.yaml"
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,11 @@ class VectorPasses:
 
 #: ``npu.pe`` value of the paper's own NPU MAC (not a registered PE type)
 NATIVE_PE = "npu-fp16"
+#: energy actions of one MAC of the paper's NPU: fp16 multiply + fp16 add (spec/neupims.md NPU:
+#: FP16 MACs; Horowitz 45 nm entries of sim/tables, scaled to ``energy.node_nm``)
+NATIVE_MAC_ACTIONS = ("fp16_mult", "fp16_add")
+#: energy action of one vector lane-op (spec/neupims.md: 1-cycle fp16 add/mul per lane)
+VECTOR_ACTION = "fp16_add"
 
 
 @dataclass(frozen=True)
@@ -43,7 +67,7 @@ class NpuParams:
         vector_passes: passes per vector op kind.
         gemm_schedule: ``"pipelined"`` (weights stationary, tokens streamed, tiles split over
             the arrays) or ``"artifact"`` (the authors' activation-stationary L2/L1 tiling);
-            see :mod:`sim.neupims.npu`.
+            see :class:`sim.systolic.timing.InstructionPipelineTiming`.
         spad_kib: scratchpad (KiB) whose half bounds an L2 tile (``artifact`` schedule).
         pe: a registered PE type (:mod:`sim.components`: ``int8``, ``olive-ovp4``, ``mixpe-a8`` ...)
             the arrays are built from, with its passes per operand width, dot-product width,
@@ -63,6 +87,36 @@ class NpuParams:
     gemm_schedule: Literal["pipelined", "artifact"] = "pipelined"
     spad_kib: int = 1024
     pe: str = "npu-fp16"
+
+    def geometry(self) -> ArrayGeometry:
+        """One array of the NPU in the hardware layer's terms: ``rows x cols``, weight stationary."""
+        return ArrayGeometry(self.rows, self.cols, "ws")
+
+    def vector_unit(self) -> VectorUnitCfg:
+        """The vector units in the hardware layer's terms: ``vector_lanes`` lanes in total, no
+        per-op latency (spec/neupims.md: 1-cycle ops per lane), passes per op kind."""
+        return VectorUnitCfg(self.vector_lanes, 0, dict(asdict(self.vector_passes)), [VECTOR_ACTION])
+
+    def timing(self, decoder_latency: int = 0) -> InstructionPipelineTiming:
+        """The GEMM timing plug-in of the NPU (the artifact's instruction pipeline)."""
+        return InstructionPipelineTiming(
+            self.arrays,
+            self.rows,
+            self.cols,
+            self.min_stream,
+            self.gemm_schedule,
+            self.spad_kib,
+            self.elem_bytes,
+            decoder_latency,
+        )
+
+    def native_pe(self) -> HostedPE:
+        """The paper's own NPU MAC as a hosted PE: ``8 * elem_bytes``-bit float operands, one
+        MAC per cycle, partial sums at ``elem_bytes`` (the artifact keeps every on-chip tensor at
+        ``precision: 2``), fp16 multiply + fp16 add per MAC.  Not a registered PE type."""
+        bits = 8 * self.elem_bytes
+        pe = PEType(NATIVE_PE, bits, bits, "float", 1, 1, bits, NATIVE_MAC_ACTIONS)
+        return HostedPE(pe, "neupims", "the NeuPIMs paper's FP16 NPU MAC", source="spec/neupims.md NPU")
 
     def hosted(self) -> HostedPE | None:
         """The registered PE type the arrays are built from (``npu.pe``, any name of
@@ -130,6 +184,44 @@ def neupims_params(hw: HardwareConfig) -> tuple[NeuPimsParams, DramConfig]:
     p = build(NeuPimsParams, hw.params, f"{hw.name}.params")
     p.npu.hosted()  # unknown PE names fail here, listing the allowed ones
     return p, load_dram(command_level_preset(p.dram_preset, hw.name))
+
+
+def npu_machine(p: NeuPimsParams) -> Machine:
+    """The NPU as a machine of the one array host: ``arrays`` x ``rows x cols`` weight-stationary
+    arrays of ``npu.pe`` (or the paper's FP16 MAC), the instruction-pipeline timing plug-in
+    (edge-decoder latency per fold of a hosted decoder), the hosted PE's group dequantizer, the
+    vector units.  No SRAM levels for the host's op loop: the stage pipeline
+    (:mod:`sim.neupims.pipeline`) costs each GEMM with :func:`sim.systolic.host.gemm_instance`
+    and models the scratchpad itself (:mod:`sim.neupims.sram_energy`).  The paper's NPU holds
+    every operand at ``8 * elem_bytes`` bits whatever its format (one pass, no operand checks);
+    a hosted PE is checked against the registry's operand rules, errors naming ``npu.pe``."""
+    npu = p.npu
+    hosted = npu.hosted()
+    pe = hosted if hosted is not None else npu.native_pe()
+    dec = pe.decoder
+    g = npu.geometry()
+    v = npu.vector_unit()
+    latency = dec.latency_cycles if dec is not None else 0
+    return Machine(
+        "neupims",
+        npu.clock_mhz,
+        p.energy.node_nm,
+        ArrayParams(g.rows, g.cols, g.dataflow, latency, dec.action if dec is not None else ""),
+        pe,
+        None,
+        VectorUnit(v.lanes, v.latency_cycles, tuple(v.passes.items()), tuple(v.actions), traffic=False),
+        EnergyActions(),  # unused: the NPU's SRAM and HBM energy are charged by sim/neupims/design.py
+        (DRAM_TABLE, PIM_TABLE, *pe.energy_tables),
+        pe.area_tables,
+        Conventions(
+            strict_operands=hosted is not None,
+            sparse_stored_dense=False,
+            uniform_operand_bits=None if hosted is not None else 8 * npu.elem_bytes,
+        ),
+        dequant=pe.group_dequant,
+        timing=npu.timing(latency),
+        pe_key="npu.pe",
+    )
 
 
 def command_level_preset(name: str, where: str) -> str:

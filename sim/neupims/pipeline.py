@@ -7,10 +7,13 @@ Per layer the work splits into (spec/neupims.md):
               or the NPU (``attention: npu``: KV streamed through normal HBM reads).
 * ``PF``    — o_proj, residual, norm_ffn, FFN, activation, residual: NPU.
 
-NPU side of a group for ``m`` tokens: ``max(compute, weight stream)`` where compute is the
-tile cost of :mod:`sim.neupims.npu` plus vector passes, and the weight stream moves the
-group's weights at the sustained bandwidth measured by the command-level DRAM model
-(:func:`stream_rate`; weights are re-read for every sub-batch).
+NPU side of a group for ``m`` tokens: ``max(compute, weight stream)`` where compute is each
+GEMM costed by the one array host's per-GEMM function (:func:`sim.systolic.host.gemm_instance`
+on the NPU machine of :func:`sim.neupims.params.npu_machine`: PE passes, dot-product width,
+edge-decoder folds, group dequant, stored weight bits, on the instruction-pipeline timing
+plug-in :class:`sim.systolic.timing.InstructionPipelineTiming`) plus vector passes, and the
+weight stream moves the group's weights at the sustained bandwidth measured by the
+command-level DRAM model (:func:`stream_rate`; weights are re-read for every sub-batch).
 
 PIM side of a sub-batch: the slowest channel's PIM schedule (:mod:`sim.neupims.pim`).
 
@@ -29,7 +32,7 @@ whole batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -41,15 +44,16 @@ from llmaccel.sim.dram.fast import run_fast
 from llmaccel.sim.dram.patterns import streaming
 from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.neupims.mixed import run_mixed
-from llmaccel.sim.neupims.npu import attention_sa_cycles, gemm_cycles, vector_cycles, weight_passes
-from llmaccel.sim.neupims.npu_pe import pe_gemm, weight_bytes_per_value
-from llmaccel.sim.neupims.params import NeuPimsParams, NpuParams
+from llmaccel.sim.neupims.npu import attention_sa_cycles, vector_cycles
+from llmaccel.sim.neupims.params import NeuPimsParams, npu_machine
 from llmaccel.sim.neupims.pim import PimTiming, schedule_fast
 from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
+from llmaccel.sim.systolic.host import gemm_instance
+from llmaccel.sim.systolic.machine import Machine
 from llmaccel.workloads.errors import InputError
-from llmaccel.workloads.ops import Op
-from llmaccel.workloads.quant_spec import QuantSpec
+from llmaccel.workloads.ops import Op, OpKind, Phase
+from llmaccel.workloads.quant_spec import FP16, QuantSpec
 
 QKV_ROLES = {"norm_attn", "q_proj", "k_proj", "v_proj", "rope"}
 MHA_ROLES = {"attn_score", "softmax", "attn_context"}
@@ -59,7 +63,8 @@ PF_ROLES = {"o_proj", "residual_attn", "norm_ffn", "ffn_gate", "ffn_up", "act", 
 @dataclass(frozen=True)
 class GroupOp:
     """A batch-level op with its token dimension factored out: per token ``n x k`` (matmul)
-    or ``n`` elements x ``count`` (vector); a matmul's operand formats in ``a_spec``/``b_spec``."""
+    or ``n`` elements x ``count`` (vector); a matmul's operand formats in ``a_spec``/``b_spec``
+    and its trace op in ``op`` (costed per token count on the NPU machine)."""
 
     kind: str
     n: int
@@ -68,10 +73,24 @@ class GroupOp:
     a_spec: QuantSpec | None = None
     b_spec: QuantSpec | None = None
     name: str = ""
+    op: Op | None = None
 
-    def weight_bytes(self, npu: NpuParams) -> float:
-        """Stored weight bytes of all ``count`` instances (:func:`sim.neupims.npu_pe.weight_bytes_per_value`)."""
-        return self.n * self.k * self.count * weight_bytes_per_value(self.b_spec, npu)
+    def instance(self, tokens: int, machine: Machine) -> Op:
+        """One instance of the matmul for ``tokens`` tokens (``m = tokens``, ``count = 1``).
+
+        Without a trace op the operands are taken at the NPU's own width, which only the
+        paper's NPU (``npu.pe: npu-fp16``) accepts."""
+        if self.op is not None:
+            return replace(self.op, m=tokens, count=1)
+        if machine.conventions.uniform_operand_bits is None and (self.a_spec is None or self.b_spec is None):
+            raise InputError(f"op {self.name}", "a matmul on a hosted NPU PE needs its operand formats")
+        a = FP16 if self.a_spec is None else self.a_spec
+        b = FP16 if self.b_spec is None else self.b_spec
+        return Op(self.name or self.kind, OpKind(self.kind), 0, Phase.DECODE, tokens, self.n, self.k, 1, a, b)
+
+    def weight_bytes(self, machine: Machine) -> float:
+        """Stored weight bytes of all ``count`` instances (the machine's stored bits of operand b)."""
+        return self.n * self.k * self.count * (machine.operand_bits(self.instance(1, machine))[1] / 8)
 
 
 @dataclass(frozen=True)
@@ -91,7 +110,7 @@ def layer_work(ops: list[Op]) -> LayerWork:
     heads = head_dim = 0
     for op in ops:
         if op.kind.is_matmul:
-            g = GroupOp(op.kind.value, op.n, op.k, op.count, op.a_spec, op.b_spec, op.name)
+            g = GroupOp(op.kind.value, op.n, op.k, op.count, op.a_spec, op.b_spec, op.name, op)
         else:
             g = GroupOp(op.kind.value, op.n, op.k, op.count)
         if op.role in QKV_ROLES:
@@ -197,33 +216,28 @@ def _stream_rate(dram: DramConfig, per_ch: int) -> tuple[float, dict]:
     return rate, per_byte
 
 
-def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float) -> NpuTime:
-    """NPU time of a group for ``m`` tokens."""
+def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float, machine: Machine) -> NpuTime:
+    """NPU time of a group for ``m`` tokens; each GEMM costed by the host's
+    :func:`sim.systolic.host.gemm_instance` on ``machine`` (:func:`sim.neupims.params.npu_machine`)."""
     if m <= 0:
         return NpuTime()
     npu = p.npu
-    hosted = npu.hosted()
     comp = macs = velems = decodes = dequant = 0
     wbytes: float = 0
     sram = dict.fromkeys(SRAM_FIELDS, 0)
     for g in group:
         if g.kind in ("gemm", "gemv"):
-            if hosted is None:
-                comp += gemm_cycles(m, g.n, g.k, npu) * g.count
-            else:
-                if g.a_spec is None or g.b_spec is None:
-                    raise InputError(f"op {g.name}", "a matmul on a hosted NPU PE needs its operand formats")
-                cost = pe_gemm(m, g.n, g.k, g.a_spec, g.b_spec, npu, hosted)
-                comp += cost.cycles * g.count
-                decodes += cost.decodes * g.count
-                dequant += cost.dequant_ops * g.count
-            macs += m * g.n * g.k * g.count
-            wbytes += g.weight_bytes(npu) * weight_passes(m, g.n, g.k, npu)
+            inst = gemm_instance(machine, g.instance(m, machine))
+            comp += inst.cycles * g.count
+            decodes += inst.decodes * g.count
+            dequant += inst.dequant_ops * g.count
+            macs += inst.macs * g.count
+            wbytes += g.n * g.k * g.count * (inst.weight_bits / 8) * inst.weight_passes
             for key, b in gemm_sram_bytes(m, g.n, g.k, npu).items():
                 sram[key] += b * g.count
         else:
             passes = getattr(npu.vector_passes, g.kind)
-            comp += vector_cycles(m * g.n * g.count, passes, npu)
+            comp += vector_cycles(m * g.n * g.count, passes, machine.vector.lanes)
             velems += m * g.n * g.count * passes
     return NpuTime(
         comp,
@@ -257,7 +271,9 @@ def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
     elems = int(sum(k for k, s in zip(work.kv_len, mask) if s)) * work.heads
     passes = p.npu.vector_passes.softmax
     return NpuTime(
-        compute=vector_cycles(elems, passes, p.npu), vector_elems=elems * passes, **pim_logits_sram_bytes(elems, p.npu)
+        compute=vector_cycles(elems, passes, p.npu.vector_lanes),
+        vector_elems=elems * passes,
+        **pim_logits_sram_bytes(elems, p.npu),
     )
 
 
@@ -273,7 +289,7 @@ def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: flo
     if p.npu.gemm_schedule == "artifact":
         # the artifact's FusedMHA: GEMVs on the systolic array (a preload per 128 tokens), softmax
         # on the separate vector pipelines, overlapping across (request, head) pairs
-        compute = max(attention_sa_cycles(kv, work.heads, p.npu), sm.compute)
+        compute = max(attention_sa_cycles(kv, work.heads, p.npu.timing()), sm.compute)
     else:
         compute = int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute
     return NpuTime(
@@ -329,7 +345,7 @@ class IterationResult:
         sram_bytes: NPU scratchpad/accumulator bytes of the array and attention tiles
             (:mod:`sim.neupims.sram_energy`).
         npu_decodes, npu_dequant_ops: edge-decoder operand elements and group-dequant
-            operations of a hosted PE (``npu.pe``, :mod:`sim.neupims.npu_pe`; 0 by default).
+            operations of a hosted PE (``npu.pe``, :func:`sim.systolic.host.gemm_instance`; 0 by default).
     """
 
     cycles: int
@@ -348,26 +364,26 @@ class IterationResult:
     npu_dequant_ops: int = 0
 
 
-def layer_weight_bytes(work: LayerWork, p: NeuPimsParams) -> int:
-    """Stored weight bytes of one block's projection and FFN GEMMs."""
-    if p.npu.hosted() is None:  # the paper's NPU: every weight in FP16 elem_bytes (integer arithmetic)
-        return sum(g.n * g.k * g.count for g in work.qkv + work.pf) * p.npu.elem_bytes
-    return int(np.ceil(sum(g.weight_bytes(p.npu) for g in work.qkv + work.pf if g.b_spec is not None)))
+def layer_weight_bytes(work: LayerWork, machine: Machine) -> int:
+    """Stored weight bytes of one block's projection and FFN GEMMs (the paper's NPU: every
+    weight at its FP16 ``elem_bytes``; a hosted PE: the weight format's stored bits)."""
+    return int(np.ceil(sum(g.weight_bytes(machine) for g in work.qkv + work.pf if g.kind in ("gemm", "gemv"))))
 
 
 def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: DramConfig) -> IterationResult:
     """One decode iteration (all ``layers`` blocks of this device) for ``p.features``."""
     f = p.features
     n_req = len(work.kv_len)
-    wb_layer = layer_weight_bytes(work, p)
+    machine = npu_machine(p)
+    wb_layer = layer_weight_bytes(work, machine)
     rate, _ = stream_rate(dram, int(wb_layer))
     dual = f.dual_row_buffer
     all_mask = np.ones(n_req, bool)
     if f.attention == "npu":
         q, a, pf = (
-            npu_group(work.qkv, n_req, p, rate),
+            npu_group(work.qkv, n_req, p, rate, machine),
             npu_attention(work, all_mask, p, rate),
-            npu_group(work.pf, n_req, p, rate),
+            npu_group(work.pf, n_req, p, rate, machine),
         )
         st = {"QKV": stage(q, PimTime(), dual), "MHA": stage(a, PimTime(), dual), "PF": stage(pf, PimTime(), dual)}
         tot = q + a + pf
@@ -399,7 +415,7 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         weight_bytes=wb_layer * layers,
     )
     if not f.interleaves(n_req):
-        q, pf = npu_group(work.qkv, n_req, p, rate), npu_group(work.pf, n_req, p, rate)
+        q, pf = npu_group(work.qkv, n_req, p, rate, machine), npu_group(work.pf, n_req, p, rate, machine)
         pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
         sm = softmax_npu(work, all_mask, p)
         mha = stage_command(sm, place, all_mask, pt, dual, dram) if p.composition == "command" else stage(sm, pm, dual)
@@ -423,8 +439,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         )
     masks = [place.sub_batch == 0, place.sub_batch == 1]
     m_sub = [int(x.sum()) for x in masks]
-    qkv_s = [npu_group(work.qkv, m_sub[i], p, rate) for i in range(2)]
-    pf_s = [npu_group(work.pf, m_sub[i], p, rate) for i in range(2)]
+    qkv_s = [npu_group(work.qkv, m_sub[i], p, rate, machine) for i in range(2)]
+    pf_s = [npu_group(work.pf, m_sub[i], p, rate, machine) for i in range(2)]
     sm_s = [softmax_npu(work, masks[i], p) for i in range(2)]
     mha_s = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
     none = PimTime()

@@ -2,7 +2,8 @@
 
 The NPU has two on-chip SRAMs (authors' artifact, ``systolic_ws_128x128_dev.json``): a
 scratchpad (``spad_kib``, weights and activations) and an accumulator (partial sums).  The
-byte counts below follow the tile structure of :mod:`sim.neupims.npu` (all bytes are real,
+byte counts below follow the tile structure of the NPU's GEMM timing plug-in
+(:class:`sim.systolic.timing.InstructionPipelineTiming`; all bytes are real,
 unpadded elements x ``elem_bytes``; the artifact keeps every on-chip tensor at its
 ``precision: 2``, so partial sums are counted at ``elem_bytes`` too).
 
@@ -46,9 +47,9 @@ import math
 from typing import Protocol
 
 from llmaccel.sim.energy import EnergyLedger, EnergyTable
-from llmaccel.sim.neupims.npu import l1_count, l2_nonempty, l2_tiles
 from llmaccel.sim.neupims.params import NeuPimsParams, NpuParams
 from llmaccel.sim.systolic.dataflow import sram_reads_per_gemm
+from llmaccel.sim.systolic.timing import l1_count, l2_nonempty
 
 
 class IterationCounts(Protocol):
@@ -72,7 +73,7 @@ def gemm_sram_bytes(m: int, n: int, k: int, p: NpuParams) -> dict[str, int]:
         return dict.fromkeys(SRAM_FIELDS, 0)
     eb = p.elem_bytes
     if p.gemm_schedule == "artifact":
-        (mi, ki, ni), (mo, ko, no) = l2_tiles(m, k, n, p)
+        (mi, ki, ni), (mo, ko, no) = p.timing().l2_tiles(m, k, n)
         tok_l2, out_l2 = l2_nonempty(m, mi, mo), l2_nonempty(n, ni, no)
         tok_l1, k_l1 = l1_count(m, mi, mo, p.cols), l1_count(k, ki, ko, p.cols)
         return {

@@ -37,6 +37,7 @@ from llmaccel.sim.systolic.dataflow import fold_convention_note
 from llmaccel.sim.systolic.machine import Machine
 from llmaccel.sim.systolic.model import BlockCost, charge_gemm, simulate_tiling
 from llmaccel.sim.systolic.plugins import GroupDequant
+from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
 
@@ -70,36 +71,103 @@ class Profile(Protocol):
     def assumptions(self, m: Machine, program: ArrayProgram, run: RunTotals) -> list[str]: ...
 
 
+def check_op(m: Machine, op: Op, what: str) -> None:
+    """InputError unless the machine's PE can multiply ``op``'s operands (the registry's
+    operand rules, :func:`sim.components.check_operands`); the PE's field is named by the
+    machine's ``pe_key`` (``array.pe``; NeuPIMs: ``npu.pe``)."""
+    try:
+        check_operands(m.pe, op.a_spec, op.b_spec, what)
+    except InputError as e:
+        if e.field == "array.pe" and m.pe_key != "array.pe":
+            raise InputError(m.pe_key, e.problem) from None
+        raise
+
+
 def plan_for(m: Machine, op: Op) -> GemmPlan:
     """Passes, block cost, stored bits and group alignment of one matmul op (InputError on an
-    operand the PE cannot take)."""
+    operand the PE cannot take).  The one per-GEMM plan of the host: the sequential op loop
+    tiles with it, :func:`gemm_instance` (the NeuPIMs stage pipeline) costs with it."""
     what = f"op {op.name}"
     hosted = m.pe
-    passes = hosted.passes(op.a_spec, op.b_spec, what)
-    if m.conventions.strict_operands:
-        check_operands(hosted, op.a_spec, op.b_spec, what)
+    if m.conventions.uniform_operand_bits is not None:
+        passes = 1  # every operand held at the array's own width (the paper's FP16 NPU)
+    else:
+        passes = hosted.passes(op.a_spec, op.b_spec, what)
+        if m.conventions.strict_operands:
+            check_op(m, op, what)
     group = m.weight_group(op)
     dq = m.dequant if group is not None else None
     if dq is not None and group is not None:
         dq.check_sharing(op, group, hosted.pe.macs_per_cycle)
-    cost = BlockCost(m.array, hosted.pe, passes, m.sparse_pattern(op), dq)
+    cost = BlockCost(m.gemm_timing(), hosted.pe, passes, m.sparse_pattern(op), dq)
     aligned = group if m.conventions.group_aligned_k else None
     return GemmPlan(passes, cost, m.operand_bits(op), aligned, hosted.pe.macs_per_cycle)
+
+
+@dataclass(frozen=True)
+class GemmInstance:
+    """One instance of a matmul op on the machine's arrays with its operands in place (no
+    SRAM blocking, no DRAM stalls: a pipeline that overlaps the weight stream itself).
+
+    Attributes:
+        cycles: ``passes x timing.cycles(m, n, k)`` plus an in-loop dequantizer's cycles.
+        macs: ``m x n x k``.
+        passes: PE passes per MAC.
+        decodes: operand elements through the edge decoders, ``passes x`` (``m k`` for a
+            decoder-format a, ``k n`` for a decoder-format b): each element enters once per pass.
+        dequant_ops: group-dequantizer operations (``dequant.ops``).
+        weight_bits: stored bits per weight (operand b) in off-chip memory.
+        weight_passes: reads of the weights from off-chip memory (the timing's on-chip tiling).
+    """
+
+    cycles: int
+    macs: int
+    passes: int
+    decodes: int
+    dequant_ops: int
+    weight_bits: float
+    weight_passes: int
+
+
+def gemm_instance(m: Machine, op: Op) -> GemmInstance:
+    """Cost one instance of matmul ``op`` (``op.m`` tokens) with the host's per-GEMM plan
+    (:func:`plan_for`: passes, dot-product width, decoder folds, group dequant, stored bits)."""
+    plan = plan_for(m, op)
+    cycles = plan.cost(op.m, op.n, op.k)
+    dec = m.pe.decoder
+    decodes = 0
+    if dec is not None:
+        a_in = op.m * op.k if op.a_spec.fmt in dec.formats else 0
+        b_in = op.k * op.n if op.b_spec.fmt in dec.formats else 0
+        decodes = (a_in + b_in) * plan.passes
+    group = m.weight_group(op)
+    dq = m.dequant if group is not None else None
+    dequant = dq.ops(op, group, 1) if dq is not None and group is not None else 0
+    return GemmInstance(
+        cycles,
+        op.m * op.n * op.k,
+        plan.passes,
+        decodes,
+        dequant,
+        plan.bits[1],
+        m.gemm_timing().weight_passes(op.m, op.n, op.k),
+    )
 
 
 def compile_program(m: Machine, trace: Trace) -> ArrayProgram:
     """Tile every op of ``trace`` for machine ``m``."""
     units = m.units()
+    mem = m.memory()
     if m.sparse is not None:
         # K blocks hold whole MUX windows, so no window is split across SRAM blocks
         units = (units[0], units[1], math.lcm(units[2], m.sparse.block_k))
     return compile_trace(
         trace,
-        m.mem.buffers,
+        mem.buffers,
         units,
         m.pe.pe.acc_bits,
         lambda op: plan_for(m, op),
-        m.mem.dram.bytes_per_cycle,
+        mem.dram.bytes_per_cycle,
         m.vector.passes_dict(),
         m.weight_group,
     )
@@ -113,12 +181,13 @@ def gemm_stats(m: Machine, task: GemmTask, ledger: EnergyLedger, run: RunTotals)
     st = simulate_tiling(
         task.tiling,
         m.array,
-        m.mem,
+        m.memory(),
         pe,
         task.passes,
         pattern,
         dq,
         m.conventions.psum_sram_per_pass,
+        m.timing,
     )
     energy = charge_gemm(ledger, st, pe, m.array, m.energy, c)
     if dq is not None and task.group is not None:
@@ -166,10 +235,11 @@ def vector_stats(m: Machine, task: VectorTask, ledger: EnergyLedger) -> OpStats:
         return OpStats(
             op.name, op.kind.value, op.layer, op.phase.value, "vector", compute, compute, 0, bytes={}, energy_pj=energy
         )
-    on_chip = task.in_bytes <= m.mem.output_bytes
+    mem = m.memory()
+    on_chip = task.in_bytes <= mem.output_bytes
     dram_r = 0.0 if on_chip else task.in_bytes
     dram_w = 0.0 if on_chip else task.out_bytes
-    off = m.mem.dram
+    off = mem.dram
     cycles = max(compute, off.transfer_cycles(dram_r) + off.transfer_cycles(dram_w))
     sram_bytes = task.in_bytes * task.passes + task.out_bytes
     energy["sram"] = ledger.charge("sram", m.energy.sram_access, sram_bytes * 8 / m.energy.sram_access_bits)
@@ -225,7 +295,7 @@ def area_mm2(m: Machine) -> dict[str, float]:
         lanes = n_pe * m.pe.pe.macs_per_cycle
         s = m.sparse
         out["sparse_mux"] = s.mux_area_um2 * AreaTable.node_factor(s.mux_area_node_nm, m.node_nm) * lanes / 1e6
-    mem = m.mem
+    mem = m.memory()
     out["sram"] = table.mm2("sram_per_kib", m.node_nm, (mem.input_bytes + mem.weight_bytes + mem.output_bytes) // 1024)
     return out
 
@@ -257,7 +327,7 @@ def build_result(
     return fill_typed(
         result,
         off_chip=("dram",),
-        roofs=[offchip_roof(hw, m.mem.dram.bandwidth_gbps, bw_key)],
+        roofs=[offchip_roof(hw, m.memory().dram.bandwidth_gbps, bw_key)],
         area_mm2=area,
     )
 

@@ -2,13 +2,18 @@
 
 Every array design (``systolic``, ``olive``, ``mixpe``) turns its preset into one
 :class:`Machine` (``sim/<design>/params.py``: ``machine(hw)``); :mod:`sim.systolic.host`
-then maps, runs and reports every op the same way.  The machine holds:
+then maps, runs and reports every op the same way.  The NeuPIMs NPU is a machine too
+(``sim/neupims/params.py``: ``npu_machine``); its stage pipeline costs each GEMM with the
+host's per-GEMM function (:func:`sim.systolic.host.gemm_instance`).  The machine holds:
 
 * clock (MHz) and node (nm);
 * the array (:class:`sim.systolic.model.ArrayParams`: R x C, dataflow, edge-decoder hook);
+* the GEMM timing plug-in (:mod:`sim.systolic.timing`): the fold convention of the array
+  (default) or the NeuPIMs NPU's instruction pipeline;
 * the PE plug-in (:class:`sim.systolic.plugins.HostedPE`) and the other plug-ins --
   edge decoder (inside the PE plug-in), dequantizer, outlier path, sparse MUX;
-* SRAM levels and the off-chip memory (:class:`sim.systolic.model.MemParams`);
+* SRAM levels and the off-chip memory (:class:`sim.systolic.model.MemParams`; None for a
+  machine whose GEMMs are costed without the host's SRAM blocking, the NeuPIMs NPU);
 * the vector unit (:class:`VectorUnit`);
 * energy actions and tables; area tables;
 * static (leakage / background) powers charged for the whole run time;
@@ -26,6 +31,7 @@ from typing import Literal
 from llmaccel.sim.systolic.dataflow import SparsePattern
 from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
 from llmaccel.sim.systolic.plugins import Dequantizer, HostedPE, OutlierPath
+from llmaccel.sim.systolic.timing import FoldTiming, GemmTiming
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.quant_spec import QuantSpec
@@ -97,7 +103,11 @@ class Conventions:
             take, floating point on integer PEs, group size vs lanes) -- the mix-and-match
             host; a paper preset binds its own quantization preset instead.
         sparse_stored_dense: without a sparse MUX, N:M operands are stored dense (the
-            baseline); false: at their compressed width (the OliVe and MixPE studies).
+            baseline); false: at their compressed width (the OliVe, MixPE and NeuPIMs studies).
+        uniform_operand_bits: every operand is held and multiplied at this width whatever
+            its format, in one pass and without operand checks (the NeuPIMs paper's NPU
+            computes everything in FP16, ``npu.elem_bytes``); None: the format's stored bits
+            and the PE's passes.
     """
 
     k_unit: Literal["sweep", "beat"] = "sweep"
@@ -106,6 +116,7 @@ class Conventions:
     sram_bytes: Literal["split", "total"] = "split"
     strict_operands: bool = True
     sparse_stored_dense: bool = True
+    uniform_operand_bits: int | None = None
 
 
 #: The baseline array's conventions (every field's default).
@@ -121,7 +132,7 @@ class Machine:
     node_nm: float
     array: ArrayParams
     pe: HostedPE
-    mem: MemParams
+    mem: MemParams | None
     vector: VectorUnit
     energy: EnergyActions
     energy_tables: tuple[Path, ...]
@@ -133,6 +144,24 @@ class Machine:
     #: (component, mW) drawn for the whole run whatever the array does (PE leakage, DRAM
     #: background power); the host charges ``mW x run time`` (empty: no static energy).
     static_power_mw: tuple[tuple[str, float], ...] = ()
+    #: GEMM timing plug-in (None: the fold convention of ``array``, :class:`FoldTiming`)
+    timing: GemmTiming | None = None
+    #: preset key naming the PE, used in operand errors (``array.pe``; NeuPIMs: ``npu.pe``)
+    pe_key: str = "array.pe"
+
+    def gemm_timing(self) -> GemmTiming:
+        """The machine's GEMM timing plug-in (:mod:`sim.systolic.timing`)."""
+        return FoldTiming(self.array) if self.timing is None else self.timing
+
+    def memory(self) -> MemParams:
+        """SRAM levels and off-chip memory for the host's SRAM blocking (InputError when the
+        machine has none: its GEMMs are costed per instance, :func:`sim.systolic.host.gemm_instance`)."""
+        if self.mem is None:
+            raise InputError(
+                "design",
+                f"{self.design}'s machine has no SRAM levels for the host's op loop; its own pipeline runs it",
+            )
+        return self.mem
 
     @property
     def peak_macs_per_cycle(self) -> int:
@@ -166,6 +195,8 @@ class Machine:
         return SparsePattern(self.sparse.block_k, sp.n, sp.m)
 
     def _stored(self, spec: QuantSpec) -> float:
+        if self.conventions.uniform_operand_bits is not None:
+            return float(self.conventions.uniform_operand_bits)
         if not self.conventions.sparse_stored_dense or spec.sparsity is None:
             return spec.storage_bits_per_value()
         return spec.bits + (spec.scale_bits / spec.group_size if spec.group_size else 0.0)
@@ -179,4 +210,6 @@ class Machine:
         if self.outlier is not None:
             a += self.outlier.extra_bits(op.a_spec, self.outlier.act_frac)
             b += self.outlier.extra_bits(op.b_spec, self.outlier.weight_frac)
-        return a, b, op.out_spec.storage_bits_per_value()
+        uniform = self.conventions.uniform_operand_bits
+        out = op.out_spec.storage_bits_per_value() if uniform is None else float(uniform)
+        return a, b, out

@@ -6,7 +6,8 @@
    loop order that fit the input/weight/output buffers (half of each when
    double buffered), minimising ``max(compute, DRAM time)``.
 2. Block ``i`` costs ``c_i = passes * gemm_cycles(mb_i, nb_i, kb_i)`` compute
-   cycles (closed form, :mod:`sim.systolic.fast`), needs ``in_i`` DRAM cycles
+   cycles (the machine's GEMM timing plug-in, :mod:`sim.systolic.timing`; by default the
+   fold convention's closed form, :mod:`sim.systolic.fast`), needs ``in_i`` DRAM cycles
    to fetch its new operands / partial sums and ``out_i`` to write its output
    back (``OffChip.transfer_cycles`` per transfer).
 3. Double buffering runs in lock-step phases: while block i computes, the DRAM
@@ -41,9 +42,9 @@ from llmaccel.sim.systolic.dataflow import (
     fold_geometry,
     sram_reads_per_gemm,
 )
-from llmaccel.sim.systolic.fast import gemm_cycles
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import Dequantizer
+from llmaccel.sim.systolic.timing import FoldTiming, GemmTiming
 
 
 @dataclass(frozen=True)
@@ -134,31 +135,19 @@ def _units(array: ArrayParams, pe: PEType) -> tuple[int, int, int]:
 @dataclass(frozen=True)
 class BlockCost:
     """Compute cycles of one SRAM block (hashable, so tiling choices cache by value):
-    ``passes * gemm_cycles(x, y, z)`` (``sparse``: N:M weights behind the sparse MUX stream
-    kept slots only) plus ``dequant.block_cycles(y, z)`` in series with the array (an in-loop
+    ``passes * timing.cycles(x, y, z)`` on the machine's GEMM timing plug-in
+    (:mod:`sim.systolic.timing`; ``sparse``: N:M weights behind the sparse MUX stream kept
+    slots only) plus ``dequant.block_cycles(y, z)`` in series with the array (an in-loop
     dequantizer; an in-PE one adds none)."""
 
-    array: ArrayParams
+    timing: GemmTiming
     pe: PEType
     passes: int
     sparse: SparsePattern | None = None
     dequant: Dequantizer | None = None
 
     def array_cycles(self, x: int, y: int, z: int) -> int:
-        a, p = self.array, self.pe
-        return self.passes * gemm_cycles(
-            x,
-            y,
-            z,
-            a.rows,
-            a.cols,
-            a.dataflow,
-            p.pipeline_latency,
-            a.edge_decoder_latency,
-            p.macs_per_cycle,
-            self.sparse,
-            a.fold_convention,
-        )
+        return self.passes * self.timing.cycles(x, y, z, self.pe, self.sparse)
 
     def __call__(self, x: int, y: int, z: int) -> int:
         c = self.array_cycles(x, y, z)
@@ -204,7 +193,7 @@ def simulate_gemm(
         b_float,
         what,
     )
-    cost = BlockCost(array, pe, passes)
+    cost = BlockCost(FoldTiming(array), pe, passes)
     tiling = choose_tiling(
         m, n, k, _units(array, pe), mem.buffers, a_bits, b_bits, out_bits, pe.acc_bits, cost, mem.dram.bytes_per_cycle
     )
@@ -221,6 +210,7 @@ def simulate_tiling(
     sparse: SparsePattern | None = None,
     dequant: Dequantizer | None = None,
     psum_sram_per_pass: bool = True,
+    timing: GemmTiming | None = None,
 ) -> GemmStats:
     """Run a given SRAM tiling: per-block compute, DRAM fetch/write, double-buffer phases.
 
@@ -231,12 +221,13 @@ def simulate_tiling(
             bits already hold the compressed weights and metadata).
         dequant: an in-loop dequantizer's cycles join each block's compute.
         psum_sram_per_pass: (partial) outputs are written to SRAM on every pass (else once).
+        timing: the machine's GEMM timing plug-in (default: the array's fold timing).
     """
     tiling.check_fits(mem.buffers)
     R, C, df, d = array.rows, array.cols, array.dataflow, pe.macs_per_cycle
     m, n, k = tiling.m, tiling.n, tiling.k
     a_bits, b_bits = tiling.a_bits, tiling.b_bits
-    cost = BlockCost(array, pe, passes, sparse, dequant)
+    cost = BlockCost(FoldTiming(array) if timing is None else timing, pe, passes, sparse, dequant)
     seq = block_sequence(tiling)
     comp_by_shape = {}
     folds = 0

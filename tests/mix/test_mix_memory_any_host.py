@@ -20,7 +20,7 @@ HBM3_PJ_PER_BIT = 3.9  # sim/tables/memory_energy.yaml hbm3_bit (not node-scaled
 def test_olive_takes_a_named_memory_system():
     p = olive_params(load_preset("olive-w4a4").with_overrides({"dram": "hbm3"}))
     m = olive_machine(p)
-    assert m.mem.dram.bandwidth_gbps == pytest.approx(HBM3_GBPS)
+    assert m.memory().dram.bandwidth_gbps == pytest.approx(HBM3_GBPS)
     assert m.energy.dram_bit == "hbm3_bit"
 
 

@@ -6,20 +6,30 @@ import numpy as np
 import pytest
 
 from llmaccel.mapping.neupims import assign_channels, split_sub_batches
-from llmaccel.sim.neupims.npu import (
-    artifact_counts,
-    attention_sa_cycles,
-    gemm_cycles,
-    gemm_cycles_reference,
-    vector_cycles,
-    weight_passes,
-)
+from llmaccel.sim.neupims.npu import attention_sa_cycles, vector_cycles
 from llmaccel.sim.neupims.params import neupims_params
 from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.preset import load_preset
 from llmaccel.workloads.errors import InputError
 
 P, DRAM = neupims_params(load_preset("neupims"))
+
+
+def gemm_cycles(m, n, k, npu):
+    """Cycles of the NPU's GEMM timing plug-in (the paper's FP16 NPU: one K row per PE cycle)."""
+    return npu.timing().cycles(m, n, k, npu.native_pe().pe)
+
+
+def gemm_cycles_reference(m, n, k, npu):
+    return npu.timing().reference_cycles(m, n, k, npu.native_pe().pe)
+
+
+def artifact_counts(m, n, k, npu):
+    return npu.timing().artifact_counts(m, n, k)
+
+
+def weight_passes(m, n, k, npu):
+    return npu.timing().weight_passes(m, n, k)
 
 
 def test_greedy_vs_round_robin():
@@ -70,7 +80,7 @@ def test_gemm_pipelined_by_hand():
     # m >= 128: 7*128 + 128 = 1024 streaming cycles per half vs 7*256 + 256 = 2048 for the whole
     assert gemm_cycles(128, 1024, 1024, npu) - 509 == 1024
     assert gemm_cycles(256, 1024, 1024, npu) - 509 == 2048
-    assert vector_cycles(4096 * 3, 2, P.npu) == 2 * 12
+    assert vector_cycles(4096 * 3, 2, P.npu.vector_lanes) == 2 * 12
 
 
 def test_gemm_artifact_schedule_by_hand():
@@ -111,5 +121,5 @@ def test_artifact_npu_only_attention_on_the_array_by_hand():
     npu = dataclasses.replace(P.npu, gemm_schedule="artifact")
     # FusedMHA: per (request, head) one q.K preload + ceil((L+127)/128) logits.V preloads:
     # L=100 -> 1 + 2, L=300 -> 1 + 4; 2 heads -> 16 preloads, 128 cycles apart
-    assert attention_sa_cycles([100, 300], 2, npu) == 255 + 15 * 128 + (254 + 16)
-    assert attention_sa_cycles([], 2, npu) == 0
+    assert attention_sa_cycles([100, 300], 2, npu.timing()) == 255 + 15 * 128 + (254 + 16)
+    assert attention_sa_cycles([], 2, npu.timing()) == 0

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from llmaccel.sim.neupims.design import iteration_energy
-from llmaccel.sim.neupims.npu import weight_passes
 from llmaccel.sim.neupims.params import neupims_params
 from llmaccel.sim.neupims.pipeline import GroupOp, IterationResult, LayerWork, simulate_iteration
 from llmaccel.sim.neupims.sram_energy import attention_sram_bytes, gemm_sram_bytes
@@ -66,7 +65,7 @@ def test_artifact_gemm_bytes_many_l2_tiles():
     spad_read = (200 * 300 * 4 + 260 * 300 * 2) * 2
     assert gemm_sram_bytes(200, 260, 300, p) == bytes_of(spad_write, spad_read, 200 * 260 * 4 * 2)
     # the scratchpad receives every HBM weight byte once: weights x weight_passes
-    assert 260 * 300 * 2 * weight_passes(200, 260, 300, p) == 260 * 300 * 2 * 2
+    assert 260 * 300 * 2 * p.timing().weight_passes(200, 260, 300) == 260 * 300 * 2 * 2
 
 
 def test_no_tokens_no_bytes():

@@ -18,6 +18,7 @@ from llmaccel.sim.systolic.model import ArrayParams, BlockCost, MemParams, simul
 from llmaccel.sim.systolic.params import SystolicProfile
 from llmaccel.sim.systolic.pe import INT8_PE
 from llmaccel.sim.systolic.plugins import GroupDequant, InLoopDequant, OutlierPath
+from llmaccel.sim.systolic.timing import FoldTiming
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op, OpKind, Phase
 from llmaccel.workloads.quant_spec import INT8, named
@@ -75,7 +76,9 @@ def test_partial_sums_written_per_pass_or_once():
     # one 4x4x8 block on a 4x4 os int8 array: 16 outputs of 32 bits = 64 B per write
     array = ArrayParams(4, 4, "os")
     mem = MemParams(1024, 1024, 1024, OffChip(1, 64.0, 0.0, 64, 500.0))
-    tiling = choose_tiling(4, 4, 8, (4, 4, 8), Buffers(1024, 1024, 1024), 8, 8, 8, 32, BlockCost(array, INT8_PE, 2), 64)
+    tiling = choose_tiling(
+        4, 4, 8, (4, 4, 8), Buffers(1024, 1024, 1024), 8, 8, 8, 32, BlockCost(FoldTiming(array), INT8_PE, 2), 64
+    )
     per_pass = simulate_tiling(tiling, array, mem, INT8_PE, 2)
     once = simulate_tiling(tiling, array, mem, INT8_PE, 2, psum_sram_per_pass=False)
     assert per_pass.sram_write - once.sram_write == 64
