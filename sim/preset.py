@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmaccel.sim.hardware.renamed import renamed_key
 from llmaccel.workloads import limits
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.textfile import read_yaml as read_yaml_file
@@ -77,6 +78,15 @@ class HardwareConfig:
             node = node[part]
         return node
 
+    def _refuse_renamed(self, dotted: str) -> None:
+        """InputError ``<old key>: renamed to <new key>`` when ``dotted`` is an old spelling
+        (sim/hardware/renamed.py) that this preset lacks while it has the new one."""
+        new = renamed_key(dotted)
+        if new is None or self.get(dotted, None) is not None:
+            return
+        if self.get(new.split(" ")[0], None) is not None:
+            raise InputError(dotted, f"renamed to {new}")
+
     def with_overrides(self, overrides: dict[str, Any], source: str = "override") -> HardwareConfig:
         """A copy with dotted keys replaced (used by the CLI and by sweeps).
 
@@ -85,6 +95,7 @@ class HardwareConfig:
         params = copy.deepcopy(self.params)
         sources = dict(self.sources)
         for dotted, value in overrides.items():
+            self._refuse_renamed(dotted)
             node = params
             parts = dotted.split(".")
             for part in parts[:-1]:

@@ -71,12 +71,13 @@ def _grid(preset: str, model: str, points: tuple) -> dict:
 def _gpu(preset: str, framework: str, points: tuple, quant: str = GPU_QUANT) -> dict:
     """LLaMA2-7B on a GPU under the achieved model (sim.gpu.achieved), ``quant`` as ``framework`` runs it."""
     from llmaccel.sim.gpu.achieved import framework_pass
+    from llmaccel.sim.hardware.gpu import gpu_params
     from llmaccel.sim.preset import load_preset
     from llmaccel.workload import model_trace
     from llmaccel.workloads.zoo import get_model
 
     m, hw = get_model("llama2-7b"), load_preset(preset)
-    watts, L = hw.get("achieved.load_power_w"), m.num_hidden_layers
+    watts, L = gpu_params(hw).achieved_block(f"{preset}.params.achieved").load_power_w, m.num_hidden_layers
     out = {}
     for p, d in points:
         pre = framework_pass(model_trace(m, "prefill", 1, p, 1, quant=quant, lm_head=True), hw, framework, L)

@@ -29,6 +29,7 @@ from functools import cache
 from llmaccel.reproduce import ReproRow
 from llmaccel.sim.designs import run
 from llmaccel.sim.gpu.quantized import GoboWeights, gobo_pass, olive_pass
+from llmaccel.sim.hardware.gpu import gpu_params
 from llmaccel.sim.preset import load_preset
 from llmaccel.workload import model_trace
 from llmaccel.workloads.ops import OpKind
@@ -111,16 +112,16 @@ def _gpu(path: str, model: str, tokens: int) -> float:
 def gpu_rows() -> list[ReproRow]:
     """OliVe vs GOBO on the RTX 2080 Ti (model input, no measured point): speedup and energy reduction."""
     ratios = [_gpu("gobo", m, tokens) / _gpu("olive", m, tokens) for m, _l, tokens in MODELS if m in PAPER_MODELS]
-    hw = load_preset(GPU_PRESET)
-    ach, peak = hw.get("achieved"), hw.get("peak_tops")
+    gpu = gpu_params(load_preset(GPU_PRESET))
+    ach, peak = gpu.achieved_block(), gpu.peak_tops
     why = (
-        f"model input: sim.gpu achieved model on {GPU_PRESET} ({ach['memory_fraction']:.0%} of "
-        f"{hw.get('memory_gbps')} GB/s, {ach['tensor_fraction']:.0%} of the tensor peak per SM, "
-        f"{ach['tile_m']}x{ach['tile_n']} tiles in waves over {ach['sm_count']} SMs, {ach['kernel_gap_us']} us "
+        f"model input: sim.gpu achieved model on {GPU_PRESET} ({ach.memory_fraction:.0%} of "
+        f"{gpu.hbm.bandwidth_gbps:g} GB/s, {ach.tensor_fraction:.0%} of the tensor peak per SM, "
+        f"{ach.tile_m}x{ach.tile_n} tiles in waves over {ach.sm_count} SMs, {ach.kernel_gap_us:g} us "
         "per-kernel gap). GOBO: per weight matmul a dequantize kernel (3-bit index -> FP16 weight), an outlier "
-        f"kernel (FP32 outliers scattered back, one {ach['sector_bytes']} B sector each) and an FP16 GEMM "
-        f"({peak['fp16']} TFLOPS peak); OliVe: an OVP encode kernel per activation operand and an INT4 GEMM "
-        f"({peak['int4']} TOPS) with decoders inline; batch 16 (BERT) / 2 (GPT-like) as paper Sec. 5.3. "
+        f"kernel (FP32 outliers scattered back, one {ach.sector_bytes} B sector each) and an FP16 GEMM "
+        f"({peak.fp16:g} TFLOPS peak); OliVe: an OVP encode kernel per activation operand and an INT4 GEMM "
+        f"({peak.of('int4'):g} TOPS) with decoders inline; batch 16 (BERT) / 2 (GPT-like) as paper Sec. 5.3. "
         f"Paper value: {PAPER_URL} Sec. 5.3 text (Fig. 9a), its geomean also holds BART-base (not in the zoo). "
         "Missing: the paper's GPU kernels and tile choices (GPGPU-Sim + CUTLASS, not published)"
     )

@@ -27,8 +27,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmaccel.sim.gpu.achieved_params import Achieved
-from llmaccel.sim.gpu.roofline import GpuParams, dtype_of, gpu_params
+from llmaccel.sim.gpu.roofline import dtype_of
+from llmaccel.sim.hardware.gpu import Achieved, GpuParams, gpu_params
 from llmaccel.sim.preset import HardwareConfig, load_preset, read_yaml
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
@@ -57,14 +57,12 @@ def achieved_of(hw: HardwareConfig) -> tuple[GpuParams, Achieved]:
     if hw.design != "gpu":
         raise InputError("preset", f"{hw.name!r} is a {hw.design!r} preset, not a GPU (design: gpu)")
     p = gpu_params(hw)
-    if p.achieved is None:
-        raise InputError(f"{hw.name}.params.achieved", "missing: the achieved-performance model needs this block")
-    return p, p.achieved
+    return p, p.achieved_block(f"{hw.name}.params.achieved")
 
 
 def memory_s(nbytes: float, p: GpuParams, a: Achieved) -> float:
     """Seconds to stream ``nbytes`` at the measured sustained bandwidth."""
-    return nbytes / (p.memory_gbps * 1e9 * a.memory_fraction)
+    return nbytes / (p.hbm.bandwidth_gbps * 1e9 * a.memory_fraction)
 
 
 def max_split_k(m: int, n: int, k: int, count: int, a: Achieved) -> int:
@@ -85,7 +83,7 @@ def gemm_compute_s(m: int, n: int, k: int, count: int, peak_tops: float, a: Achi
 
 def vector_compute_s(flops: float, p: GpuParams) -> float:
     """CUDA-core time of ``flops`` at the vector peak times ``efficiency.vector``."""
-    return flops / (p.peak_tops["vector"] * 1e12 * p.efficiency.vector)
+    return flops / (p.peak_tops.vector * 1e12 * p.efficiency.vector)
 
 
 def op_work_s(op: Op, p: GpuParams, a: Achieved, peak: str | None = None, nbytes: float | None = None) -> float:
@@ -107,7 +105,7 @@ def op_work_s(op: Op, p: GpuParams, a: Achieved, peak: str | None = None, nbytes
     for splits in range(1, max_split_k(op.m, op.n, op.k, op.count, a) + 1):
         # split-K partial sums: the extra ones written and read once each in the accumulator type
         reduce_s = memory_s(2 * (splits - 1) * op.m * op.n * op.count * a.partial_bytes, p, a)
-        t = max(t_mem, gemm_compute_s(op.m, op.n, op.k, op.count, p.peak_tops[key], a, splits)) + reduce_s
+        t = max(t_mem, gemm_compute_s(op.m, op.n, op.k, op.count, p.peak_tops.of(key), a, splits)) + reduce_s
         best = min(best, t)
     return best
 

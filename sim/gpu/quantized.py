@@ -27,8 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from llmaccel.sim.gpu.achieved import PassTime, achieved_of, memory_s, op_work_s, pass_time, vector_compute_s
-from llmaccel.sim.gpu.achieved_params import Achieved
-from llmaccel.sim.gpu.roofline import GpuParams
+from llmaccel.sim.hardware.gpu import Achieved, GpuParams
 from llmaccel.sim.preset import HardwareConfig, load_preset
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
@@ -81,7 +80,7 @@ def olive_op_kernels(op: Op, p: GpuParams, a: Achieved) -> list[float]:
     """Busy seconds of the kernels one op runs on OliVe's GPU path (encode kernels + INT4 GEMM)."""
     if not (op.kind.is_matmul and op.a_spec.family == "ovp"):
         return [op_work_s(op, p, a)]
-    if "int4" not in p.peak_tops:
+    if not p.peak_tops.has("int4"):
         raise InputError("peak_tops.int4", "missing: OliVe's GPU path runs on INT4 tensor cores")
     kernels = []
     operands = [(op.m * op.k * op.count, op.a_bytes())]

@@ -18,53 +18,14 @@ narrowest peak the operands fit: integer operands of <= 4 / 8 bits use the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
-from llmaccel.sim.gpu.achieved_params import Achieved
+from llmaccel.sim.hardware.gpu import GpuParams, gpu_params
 from llmaccel.sim.memory import offchip_roof
-from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig, load_preset
 from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
-
-
-@dataclass(frozen=True)
-class Efficiency:
-    """Achieved fraction of peak; ``compute`` per matmul op kind, ``memory`` of HBM bandwidth."""
-
-    compute: dict[str, float]
-    memory: float = field(metadata={"max": 1.0})
-    vector: float = field(metadata={"max": 1.0})
-
-
-@dataclass(frozen=True)
-class GpuParams:
-    clock_mhz: float
-    memory_gbps: float
-    memory_gib: float
-    power_w: float
-    peak_tops: dict[str, float]
-    flops_per_element: dict[str, float]
-    efficiency: Efficiency
-    kernel_overhead_us: float = field(default=0.0, metadata={"min": 0})
-    #: measured-performance block used by ``sim.gpu.achieved`` (the roofline ignores it)
-    achieved: Achieved | None = None
-
-    def __post_init__(self) -> None:
-        for k, v in self.peak_tops.items():
-            if not isinstance(v, (int, float)) or v <= 0:
-                raise InputError(f"peak_tops.{k}", f"must be a positive number, got {v!r}")
-        if "fp16" not in self.peak_tops or "vector" not in self.peak_tops:
-            raise InputError("peak_tops", "needs at least fp16 (tensor) and vector (CUDA-core FP16/FP32) entries")
-        for k, v in self.efficiency.compute.items():
-            if not isinstance(v, (int, float)) or not 0 < v <= 1:
-                raise InputError(f"efficiency.compute.{k}", f"must be in (0, 1], got {v!r}")
-
-
-def gpu_params(hw: HardwareConfig) -> GpuParams:
-    return build(GpuParams, hw.params, f"{hw.name}.params")
 
 
 def dtype_of(op: Op, p: GpuParams) -> str:
@@ -73,7 +34,7 @@ def dtype_of(op: Op, p: GpuParams) -> str:
     ints = op.a_spec.family != "float" and op.b_spec.family != "float"
     if ints:
         for key, width in (("int4", 4), ("int8", 8)):
-            if bits <= width and key in p.peak_tops:
+            if bits <= width and p.peak_tops.has(key):
                 return key
     return "fp16"
 
@@ -81,7 +42,7 @@ def dtype_of(op: Op, p: GpuParams) -> str:
 def op_time_s(op: Op, p: GpuParams) -> tuple[float, float, float, str]:
     """``(time, t_compute, t_memory, dtype)`` in seconds for one op."""
     nbytes = op.a_bytes() + op.b_bytes() + op.out_bytes()
-    t_mem = nbytes / (p.memory_gbps * 1e9 * p.efficiency.memory)
+    t_mem = nbytes / (p.hbm.bandwidth_gbps * 1e9 * p.efficiency.memory)
     if op.kind.is_matmul:
         kind = op.kind.value
         if kind not in p.efficiency.compute:
@@ -90,7 +51,7 @@ def op_time_s(op: Op, p: GpuParams) -> tuple[float, float, float, str]:
                 f"no efficiency for op kind {kind!r}; have: {', '.join(sorted(p.efficiency.compute))}",
             )
         dt = dtype_of(op, p)
-        t_cmp = 2 * op.macs / (p.peak_tops[dt] * 1e12 * p.efficiency.compute[kind])
+        t_cmp = 2 * op.macs / (p.peak_tops.of(dt) * 1e12 * p.efficiency.compute[kind])
     else:
         kind = op.kind.value
         if kind not in p.flops_per_element:
@@ -98,7 +59,7 @@ def op_time_s(op: Op, p: GpuParams) -> tuple[float, float, float, str]:
                 "flops_per_element", f"no entry for op kind {kind!r}; have: {', '.join(sorted(p.flops_per_element))}"
             )
         dt = "vector"
-        t_cmp = op.elements * p.flops_per_element[kind] / (p.peak_tops["vector"] * 1e12 * p.efficiency.vector)
+        t_cmp = op.elements * p.flops_per_element[kind] / (p.peak_tops.vector * 1e12 * p.efficiency.vector)
     return max(t_cmp, t_mem) + p.kernel_overhead_us * 1e-6, t_cmp, t_mem, dt
 
 
@@ -111,7 +72,7 @@ def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
     hz = p.clock_mhz * 1e6
     stats: list[OpStats] = []
     t = 0
-    peak_macs = p.peak_tops["fp16"] * 1e12 / 2 / hz
+    peak_macs = p.peak_tops.fp16 * 1e12 / 2 / hz
     for op in trace.ops:
         secs, t_cmp, t_mem, dt = op_time_s(op, p)
         cycles = max(1, math.ceil(secs * hz - 1e-6))
@@ -130,7 +91,7 @@ def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
             utilisation=op.macs / (cycles * peak_macs) if op.macs else 0.0,
             start_cycle=t,
             bytes=bytes_,
-            energy_pj={"board": p.power_w * cycles / hz * 1e12},
+            energy_pj={"board": p.board_power_w * cycles / hz * 1e12},
         )
         t += cycles
         stats.append(st)
@@ -142,8 +103,8 @@ def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
         total_cycles=t,
         ops=stats,
         peak_macs_per_cycle=peak_macs,
-        energy_pj={"board": p.power_w * t / hz * 1e12},
-        meta={"power_w": p.power_w, "memory_gbps": p.memory_gbps, "peak_tops": dict(p.peak_tops)},
+        energy_pj={"board": p.board_power_w * t / hz * 1e12},
+        meta={"power_w": p.board_power_w, "memory_gbps": p.hbm.bandwidth_gbps, "peak_tops": p.peak_tops.as_dict()},
         assumptions=[
             "roofline per op: max(compute at peak x efficiency, bytes at bandwidth x efficiency) + launch overhead",
             "every operand crosses HBM once per op (no L2 reuse across ops, no kernel fusion)",
@@ -151,4 +112,6 @@ def simulate_trace(trace: Trace, preset: str | HardwareConfig) -> Result:
             "utilisation is against the FP16 tensor peak",
         ],
     )
-    return fill_typed(result, off_chip=("dram",), roofs=[offchip_roof(hw, p.memory_gbps, "memory_gbps")], area_mm2=None)
+    return fill_typed(
+        result, off_chip=("dram",), roofs=[offchip_roof(hw, p.hbm.bandwidth_gbps, "memory_gbps")], area_mm2=None
+    )

@@ -11,9 +11,9 @@ thing                       class                        preset key(s)
 clock, node                 flat fields                  ``clock_mhz``, ``node_nm``
 array geometry, dataflow    :class:`array.ArrayGeometry`  ``array.rows/cols/dataflow``
 PE type (the plug-in)       ``sim.systolic.plugins``     ``array.pe`` / ``pe``
-SRAM levels                 :class:`memory.SramLevels`    ``sram.*`` (MixPE: ``memory.*``)
-off-chip memory             :class:`memory.OffChipMemory` ``dram`` (MixPE: ``memory.dram``)
-named memory systems        :func:`memory.memory_system`  ``dram: hbm3`` (MixPE: ``memory.dram``)
+SRAM levels                 :class:`memory.SramLevels`    ``sram.*``
+off-chip memory             :class:`memory.OffChipMemory` ``dram``
+named memory systems        :func:`memory.memory_system`  ``dram: hbm3``
 vector unit                 :class:`vector.VectorUnitCfg` ``vector.*``
 SRAM/DRAM energy actions    :class:`energy.SramEnergy`    ``energy.*``
 ==========================  ===========================  ==============================
@@ -25,8 +25,13 @@ The NeuPIMs NPU (``sim/neupims/params.py``) keeps its ``npu.*`` keys (``npu.rows
 buffer, not the input/weight/output levels of :class:`memory.SramLevels`, and sizes the
 L2 tiles of its GEMM timing plug-in (``sim/systolic/timing.py``).
 
-The MixPE presets keep their key spelling (``memory.input_kib``, ``memory.dram``): renaming
-them would change the ``hardware`` block every run prints, which the golden outputs freeze
-(a preset override may only replace an existing key).  Their sections are the same classes.
+
+:func:`memory.build_array_params` is the one builder of the three array hosts' parameters
+(named memory system expanded, old key spellings refused naming the new key:
+:mod:`renamed`, e.g. the MixPE presets' former ``memory.input_kib`` -> ``sram.input_kib``).
+
+The ``gpu`` presets are built as :class:`gpu.GpuParams` (clock, peaks per kind
+:class:`gpu.PeakTops`, off-chip memory :class:`gpu.GpuMemory`, board power, the achieved
+block with the SM count); FlightLLM's sections are :mod:`flightllm`.
 No shipped preset has an interconnect or a power budget section, so none is defined here.
 """

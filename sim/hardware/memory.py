@@ -6,9 +6,9 @@
   channel model (:class:`sim.memory.OffChip`) at a consumer clock.
 * named memory systems (:func:`memory_system`): DDR4-3200, HBM2, HBM2E, HBM3 and the
   NeuPIMs HBM2 organisation derived from ``sim/dram/presets``, numbers with sources in
-  ``sim/tables/memory_systems.yaml``.  Every array host takes one by name where its preset
-  has its off-chip section (``dram: hbm3``; MixPE presets ``memory.dram: hbm3``):
-  :func:`resolve_named_dram`.
+  ``sim/tables/memory_systems.yaml``.  Every array host takes one by name in its off-chip
+  section (``dram: hbm3``): :func:`resolve_named_dram`, called by :func:`build_array_params`,
+  the one builder of the systolic, OliVe and MixPE parameters.
 """
 
 from __future__ import annotations
@@ -16,10 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from llmaccel.sim.hardware.renamed import check_renamed_params
 from llmaccel.sim.memory import OffChip
+from llmaccel.sim.params import build
 from llmaccel.workloads.errors import InputError
+
+if TYPE_CHECKING:
+    from llmaccel.sim.preset import HardwareConfig
+
+T = TypeVar("T")
 
 TABLE_DIR = Path(__file__).resolve().parent.parent / "tables"
 MEMORY_SYSTEMS = TABLE_DIR / "memory_systems.yaml"
@@ -53,6 +60,16 @@ class OffChipMemory:
     def channel(self, clock_mhz: float) -> OffChip:
         """The bandwidth/latency/burst channel model, cycles of ``clock_mhz``."""
         return OffChip(self.channels, self.bandwidth_gbps, self.latency_ns, self.burst_bytes, clock_mhz)
+
+
+def build_array_params(cls: type[T], hw: HardwareConfig) -> T:
+    """Validated ``params`` of an array-host preset (``systolic``, ``olive``, ``mixpe``) as
+    ``cls``: an old key spelling is refused naming its new key (sim/hardware/renamed.py), a
+    named memory system in ``dram`` is expanded (:func:`resolve_named_dram`), then
+    :func:`sim.params.build` checks every field (InputError naming the dotted key)."""
+    where = f"{hw.name}.params"
+    check_renamed_params(hw.params, where)
+    return build(cls, resolve_named_dram(hw.params, where), where)
 
 
 def resolve_named_dram(params: dict[str, Any], where: str, key: str = "dram") -> dict[str, Any]:

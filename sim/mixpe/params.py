@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from llmaccel.sim.hardware.array import ArrayGeometry
-from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
-from llmaccel.sim.memory import OffChip
+from llmaccel.sim.hardware.energy import SramEnergy
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, build_array_params
 from llmaccel.sim.mixpe.pe import pe_kind
-from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
-from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
+from llmaccel.sim.systolic.model import ArrayParams
+from llmaccel.sim.systolic.params import HostMemoryMixin
 from llmaccel.sim.systolic.pe import PEType
 from llmaccel.sim.systolic.plugins import GroupDequant, HostedPE, InLoopDequant, PassRule
 from llmaccel.workloads.ops import Op
@@ -80,16 +80,10 @@ class StaticPowerParams:
 
 
 @dataclass(frozen=True)
-class MemoryParams(SramLevels):
-    """The SRAM levels and, nested, the off-chip memory (the MixPE presets' spelling)."""
-
-    dram: OffChipMemory = field(kw_only=True)
-
-
-@dataclass(frozen=True)
-class EnergyParams:
-    """Energy-table actions for memories (sim/tables/energy.yaml names); ``dram_bit`` unless
-    the off-chip memory names its own (``memory.dram.energy_action``, e.g. a memory system)."""
+class EnergyParams(SramEnergy):
+    """Energy-table actions for memories (sim/tables/energy.yaml names): the SRAM access of
+    the hardware layer and ``dram_bit``, the action per off-chip bit unless the ``dram``
+    section names its own (``dram.energy_action``, e.g. a memory system)."""
 
     sram_access: str = "sram_8kb_64b_access"
     sram_access_bits: int = 64
@@ -97,36 +91,31 @@ class EnergyParams:
 
 
 @dataclass(frozen=True)
-class MixPEParams:
-    """Everything the ``mixpe`` design reads from a preset's ``params``."""
+class MixPEParams(HostMemoryMixin):
+    """Everything the ``mixpe`` design reads from a preset's ``params``; the memories are the
+    hardware layer's ``sram`` and ``dram`` sections, as on the systolic and OliVe presets."""
 
     clock_mhz: float
     node_nm: float
     array: ArrayGeometry
     pe: PEParams
     dequant: DequantParams
-    memory: MemoryParams
+    sram: SramLevels
+    dram: OffChipMemory
     vector_lanes: int
     float_act_int_bits: int
     energy: EnergyParams = EnergyParams()
     static: StaticPowerParams = StaticPowerParams()
 
-    def offchip(self) -> OffChip:
-        return self.memory.dram.channel(self.clock_mhz)
-
     def dram_action(self) -> str:
-        """Energy action per off-chip bit."""
-        return self.memory.dram.energy_action or self.energy.dram_bit
+        """Energy action per off-chip bit: the ``dram`` section's, else ``energy.dram_bit``."""
+        return self.dram.energy_action or self.energy.dram_bit
 
 
 def from_preset(hw: HardwareConfig) -> MixPEParams:
     """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field);
-    ``memory.dram`` may name a memory system (``memory.dram: hbm3``)."""
-    where = f"{hw.name}.params"
-    params = hw.params
-    if isinstance(params.get("memory"), dict):
-        params = {**params, "memory": resolve_named_dram(params["memory"], f"{where}.memory")}
-    p = build(MixPEParams, params, where)
+    ``dram`` may name a memory system (``dram: hbm3``)."""
+    p = build_array_params(MixPEParams, hw)
     pe_kind(p.pe.kind)
     return p
 
@@ -200,7 +189,6 @@ class MixPEMachine(Machine):
 
 def mixpe_machine(p: MixPEParams) -> Machine:
     """The host machine of a MixPE-study preset."""
-    m, e = p.memory, p.energy
     every = p.dequant.all_weights_group if p.dequant.placement == "in_loop" else 0
     return MixPEMachine(
         "mixpe",
@@ -208,9 +196,9 @@ def mixpe_machine(p: MixPEParams) -> Machine:
         p.node_nm,
         ArrayParams(p.array.rows, p.array.cols, p.array.dataflow, fold_convention=p.array.fold_convention),
         hosted_kind(p.pe.kind, p),
-        MemParams(m.input_kib * 1024, m.weight_kib * 1024, m.output_kib * 1024, p.offchip(), m.double_buffered),
+        p.mem_params(),
         VectorUnit(p.vector_lanes, 0, None, (VECTOR_ACTION,), traffic=False),
-        EnergyActions(e.sram_access, e.sram_access_bits, p.dram_action()),
+        p.energy_actions(),
         (MEMORY_ENERGY, ENERGY_TABLE),
         (AREA_TABLE,),
         MIXPE_CONVENTIONS,
@@ -223,7 +211,7 @@ def mixpe_machine(p: MixPEParams) -> Machine:
 class MixPEProfile:
     """``design: mixpe`` presets on the one array host."""
 
-    dram_key = "memory.dram"
+    dram_key = "dram"
 
     def machine(self, hw: HardwareConfig) -> Machine:
         return mixpe_machine(from_preset(hw))

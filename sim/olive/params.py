@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from llmaccel.sim.hardware.array import ArrayGeometry
-from llmaccel.sim.hardware.memory import MEMORY_ENERGY, resolve_named_dram
-from llmaccel.sim.params import build
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, build_array_params
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine
 from llmaccel.sim.systolic.model import ArrayParams
@@ -188,7 +187,7 @@ class OliveParams(HostMemoryMixin):
 
 def olive_params(hw: HardwareConfig) -> OliveParams:
     """Validated parameters of a ``design: olive`` preset (InputError naming the field)."""
-    p = build(OliveParams, resolve_named_dram(hw.params, f"{hw.name}.params"), f"{hw.name}.params")
+    p = build_array_params(OliveParams, hw)
     if not p.dram.energy_action:
         raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
     return p

@@ -55,8 +55,8 @@ class RunTotals:
 class Profile(Protocol):
     """A preset family of the host: builds the machine and names its extra report fields.
 
-    ``dram_key`` is the dotted preset key of its off-chip memory section (``dram`` or
-    ``memory.dram``), named as the source of the memory roof."""
+    ``dram_key`` is the dotted preset key of its off-chip memory section (``dram`` on every
+    array host), named as the source of the memory roof."""
 
     dram_key: str
 

@@ -12,10 +12,9 @@ from llmaccel.mapping.systolic import ArrayProgram, GemmTask
 from llmaccel.sim.components import hosted_pe
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.energy import SramEnergy
-from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, resolve_named_dram
+from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, build_array_params
 from llmaccel.sim.hardware.vector import VectorUnitCfg
 from llmaccel.sim.memory import OffChip
-from llmaccel.sim.params import build
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import BASELINE_CONVENTIONS, Conventions, Machine, SparseMux, VectorUnit
 from llmaccel.sim.systolic.model import ArrayParams, EnergyActions, MemParams
@@ -71,7 +70,7 @@ EnergyCfg = SramEnergy
 class HostMemoryMixin:
     """``off_chip``, ``mem_params`` and ``energy_actions`` for any array host whose
     parameters have ``clock_mhz``, ``dram``, ``sram`` and ``energy`` sections of the
-    systolic schema (the systolic and OliVe presets)."""
+    systolic schema (the systolic, OliVe and MixPE presets)."""
 
     # provided by the dataclass that mixes this in (declared here for the type checker only:
     # a plain class's annotations are not dataclass fields)
@@ -94,8 +93,12 @@ class HostMemoryMixin:
             s.input_kib * 1024, s.weight_kib * 1024, s.output_kib * 1024, self.off_chip(), s.double_buffered
         )
 
+    def dram_action(self) -> str:
+        """Energy action per off-chip bit: the ``dram`` section's."""
+        return str(self.dram.energy_action)
+
     def energy_actions(self) -> EnergyActions:
-        return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram.energy_action)
+        return EnergyActions(self.energy.sram_access, self.energy.sram_access_bits, self.dram_action())
 
     def host_machine(
         self,
@@ -158,7 +161,7 @@ class SystolicParams(HostMemoryMixin):
 def systolic_params(hw: HardwareConfig) -> SystolicParams:
     """Validated parameters.  ``dram`` may name a memory system of :mod:`sim.hardware.memory`
     (e.g. ``dram: hbm3``) instead of spelling out the section."""
-    p = build(SystolicParams, resolve_named_dram(hw.params, f"{hw.name}.params"), f"{hw.name}.params")
+    p = build_array_params(SystolicParams, hw)
     if not p.dram.energy_action:
         raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
     p.hosted()  # unknown PE names fail here, listing the allowed ones

@@ -128,6 +128,7 @@ def test_report_matches_run(cli, tmp_path):
         (("--set", "array.rows=0"), "array.rows"),
         (("--set", "array.dataflow=diagonal"), "array.dataflow"),
         (("--set", "sram.weight_kib=1", "--set", "array.rows=128", "--set", "array.cols=128"), "tile"),
+        (("--hw", "mixpe-w4a8", "--set", "memory.input_kib=512"), "memory.input_kib: renamed to sram.input_kib"),
         (("--trace", "/no/such/trace.jsonl"), "--trace"),
         (("--gpu", "systolic-int8"), "--gpu"),
     ],

@@ -41,8 +41,8 @@ def test_olive_takes_a_named_memory_system():
 def test_mixpe_takes_a_named_memory_system_with_its_energy():
     tr = model_trace("llama2-7b", "decode", 2, 64, 8, quant="w4a8-g128", layers=1)
     hw = load_preset("mixpe-w4a8")
-    named = run(tr, hw.with_overrides({"memory.dram": "ddr4-3200"}, "test"))
-    spelled_hw = load_preset("mixpe-w4a8").with_overrides({f"memory.dram.{k}": v for k, v in DDR4.items()}, "t")
+    named = run(tr, hw.with_overrides({"dram": "ddr4-3200"}, "test"))
+    spelled_hw = load_preset("mixpe-w4a8").with_overrides({f"dram.{k}": v for k, v in DDR4.items()}, "t")
     spelled = run(tr, spelled_hw)
     assert named.total_cycles == spelled.total_cycles
     # the same bits, charged at DDR4's 15 pJ/bit instead of the preset's own 0.6292 pJ/bit (the

@@ -62,7 +62,7 @@ def test_group_metadata_does_not_add_a_pass():
     assert pe_kind("mixpe-a8").passes(INT8, W4G128, 16, "op") == 1
 
 
-FAST_DRAM = {"memory.dram.bandwidth_gbps": 1.0e6}
+FAST_DRAM = {"dram.bandwidth_gbps": 1.0e6}
 
 
 def test_hand_counted_in_loop_dequant_gemm():
@@ -106,13 +106,13 @@ def test_int8_baseline_equals_shared_systolic_model():
     must reproduce sim.systolic.model exactly."""
     p = from_preset(load_preset("mixpe-int8"))
     off = OffChip(
-        p.memory.dram.channels,
-        p.memory.dram.bandwidth_gbps,
-        p.memory.dram.latency_ns,
-        p.memory.dram.burst_bytes,
+        p.dram.channels,
+        p.dram.bandwidth_gbps,
+        p.dram.latency_ns,
+        p.dram.burst_bytes,
         p.clock_mhz,
     )
-    mem = MemParams(p.memory.input_kib * 1024, p.memory.weight_kib * 1024, p.memory.output_kib * 1024, off)
+    mem = MemParams(p.sram.input_kib * 1024, p.sram.weight_kib * 1024, p.sram.output_kib * 1024, off)
     arr = ArrayParams(p.array.rows, p.array.cols, "os", fold_convention=p.array.fold_convention)
     for m, n, k in [(64, 4096, 4096), (64, 768, 3072), (37, 100, 300), (1, 5, 7)]:
         shared = simulate_gemm(m, n, k, arr, mem, INT8_PE, 8.0, 8.0, 16.0)

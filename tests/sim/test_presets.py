@@ -47,7 +47,7 @@ def test_my_presets_build_typed_params(name):
         from llmaccel.sim.gpu import gpu_params
 
         p = gpu_params(hw)
-        assert p.peak_tops["fp16"] > 0
+        assert p.peak_tops.fp16 > 0 and p.hbm.bandwidth_gbps > 0
 
 
 def test_ant_config_values():
