@@ -255,7 +255,8 @@ def _artifact_rows(llama: dict, vhk: dict, a100: dict, points: tuple, st: dict) 
             vhk_note + "paper side = the artifact's own VHK158 estimate (profile/README.md), which times one core's "
             "instruction stream and divides every instruction's time by an unexplained correction_factor 3.2 "
             "(profile/inst_gen/inst_profiler.py line 21) where 4 cores give up to 4x; its loads run at 0.7 of the "
-            "per-channel HBM bandwidth (config.yaml). Both are MV-compute-bound in decode",
+            "per-channel HBM bandwidth (config.yaml). Both are mostly MV-compute-bound in decode (MV 90 % of the "
+            "authors' step time, profiler_output/llama2_decode_token_1024.csv)",
         )
     )
     rows.append(
