@@ -27,12 +27,17 @@ DECODE = (512, 1024, 1536)
 QUANT = "flightllm-paper"
 FIDELITY: Literal["full", "steady"] = "steady"
 BASELINES = Path(__file__).resolve().parents[2] / "sim" / "flightllm" / "baselines.yaml"
+#: Numbers the authors published in their artifact (github.com/FlightLLM/flightllm_test_demo), each sourced.
+ARTIFACT = Path(__file__).resolve().parents[2] / "sim" / "flightllm" / "artifact.yaml"
 #: FlightLLM's optimised GPU baseline: vLLM + SmoothQuant (spec/flightllm.md); kernels per layer in
 #: sim/gpu/frameworks.yaml.
 GPU_FRAMEWORK = "vllm-llama-w8a8"
 GPU_QUANT = "w8a8"
 #: FlightLLM's naive GPU baseline: HF PyTorch in FP16 (spec/flightllm.md); informative rows, no paper value.
 GPU_NAIVE = ("hf-pytorch-llama-fp16", "fp16")
+#: The A100 baseline of the VHK158 comparison as the authors' artifact ran it (sim/flightllm/artifact.yaml
+#: gpu_opt): vLLM 0.1.7 in FP16 on an 80 GB A100.
+VHK_GPU = ("a100-80gb", "vllm-llama-fp16", "fp16")
 
 PAPER = {
     "energy_v100s": 6.0,
@@ -145,6 +150,135 @@ def _storage() -> dict:
     }
 
 
+def _artifact_storage(inst: dict, prefill_step: int, decode_step: int, max_len: int) -> dict:
+    """Instruction bytes with and without length buckets at the authors' granularity (artifact counts).
+
+    Decode programs: the artifact's count set for ``ceil(KV / decode_kv_block)``.  Prefill programs:
+    affine in the bucket length through the two shipped buckets (128 and 512 tokens), extrapolated to
+    the others (assumed: the counts of buckets 640..2048 are not shipped).  Each exact-length program
+    is sized as its bucket's, as in our own storage row.
+    """
+    words = inst["words"]
+
+    def nbytes(counts: dict) -> int:
+        return 4 * sum(counts[k] * words[k] for k in words)
+
+    dec_rows = [nbytes(c) for c in inst["decode_by_kv_512_block"]["value"]]
+    kv_block = inst["decode_kv_block"]["value"]
+    (l0, s0), (l1, s1) = sorted((int(k), nbytes(c)) for k, c in inst["prefill"]["value"].items())
+
+    def dec(length: int) -> float:
+        return float(dec_rows[-(-length // kv_block) - 1])
+
+    def pre(length: int) -> float:
+        return s0 + (length - l0) * (s1 - s0) / (l1 - l0)
+
+    pre_b = {b: pre(b) for b in range(prefill_step, max_len + 1, prefill_step)}
+    dec_b = {b: dec(b) for b in range(decode_step, max_len + 1, decode_step)}
+    with_b = sum(pre_b.values()) + sum(dec_b.values())
+    without = sum(pre_b[-(-n // prefill_step) * prefill_step] for n in range(1, max_len + 1)) + sum(
+        dec_b[-(-n // decode_step) * decode_step] for n in range(1, max_len + 1)
+    )
+    return {
+        "with": with_b,
+        "without": without,
+        "programs": len(pre_b) + len(dec_b),
+        "decode_1024": dec(1024),
+        "prefill_512": pre(512),
+    }
+
+
+def _artifact_rows(llama: dict, vhk: dict, a100: dict, points: tuple, st: dict) -> list[ReproRow]:
+    """Rows whose paper side (or GPU side) is a number the authors published in their artifact."""
+    from llmaccel.sim.preset import read_yaml
+
+    art = read_yaml(ARTIFACT, "FlightLLM artifact facts")
+    grid = [tuple(p) for p in art["grid_points"]]
+    gpu_opt = dict(zip(grid, art["gpu_opt"]["decode_tokens_per_s"]["value"], strict=True))
+    prof = dict(zip(grid, art["vhk158_profile"]["decode_tokens_per_s"]["value"], strict=True))
+    u = art["u280_measured"]
+    rows = []
+    u280_model = _geomean([llama[k]["tok_s"] for k in points])
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 geomean of 6 grid points U280",
+            "decode throughput (tokens/s), vs the paper's on-board U280",
+            None,
+            u["tokens_per_s"]["value"],
+            round(u280_model, 2),
+            "paper = its measured U280 point (Figure 1, 55 tokens/s; the grid point is not stated). Our decode step "
+            "is 3 cores' MV-mode CSD-chains overlapped with HBM streaming; the board ran slower. Missing facts: the "
+            "board's achieved HBM bandwidth and per-step host/runtime cost (the artifact ships only a one-layer, "
+            "64-token on-board case, fpga_implementation/case/token_64_single_layer)",
+        )
+    )
+    vhk_art = _geomean([vhk[k]["tok_s"] / gpu_opt[k] for k in grid])
+    vhk_mod = _geomean([vhk[k]["tok_s"] / a100[k]["tok_s"] for k in grid])
+    a100_mod = _geomean([a100[k]["tok_s"] for k in grid])
+    a100_art = _geomean(list(gpu_opt.values()))
+    vhk_note = (
+        "VHK158 = 4 cores (one per SLR) at 225 MHz, the authors' VHK158 configuration (artifact profile/config.yaml); "
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 geomean of 6 grid points",
+            "decode throughput VHK158 vs GPU",
+            "A100 measured (authors' artifact, vLLM FP16)",
+            PAPER["vhk158_vs_a100"],
+            round(vhk_art, 3),
+            vhk_note + f"measured input: A100 = the artifact's own GPU-opt run (profile/README.md: vLLM 0.1.7 FP16 on "
+            f"an 80 GB A100, geomean {a100_art:.1f} tokens/s), not a model",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 geomean of 6 grid points",
+            "decode throughput VHK158 vs GPU",
+            "A100-80GB model (vLLM FP16)",
+            PAPER["vhk158_vs_a100"],
+            round(vhk_mod, 3),
+            vhk_note + f"model input: sim.gpu achieved model of the artifact's baseline ({VHK_GPU[1]}, {VHK_GPU[2]} on "
+            f"{VHK_GPU[0]}) gives {a100_mod:.1f} tokens/s where the authors measured {a100_art:.1f}: vLLM 0.1.7's "
+            "per-step costs (Python scheduler, sampling, no CUDA graphs) have no published figure",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B b1 geomean of 6 grid points",
+            "VHK158 decode throughput (tokens/s), vs the authors' VHK158 profiler",
+            None,
+            round(_geomean(list(prof.values())), 2),
+            round(_geomean([vhk[k]["tok_s"] for k in grid]), 2),
+            vhk_note + "paper side = the artifact's own VHK158 estimate (profile/README.md), which times one core's "
+            "instruction stream and divides every instruction's time by an unexplained correction_factor 3.2 "
+            "(profile/inst_gen/inst_profiler.py line 21) where 4 cores give up to 4x; its loads run at 0.7 of the "
+            "per-channel HBM bandwidth (config.yaml). Both are mostly MV-compute-bound in decode (MV 90 % of the "
+            "authors' step time, profiler_output/llama2_decode_token_1024.csv)",
+        )
+    )
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "LLaMA2-7B lengths 1..2048",
+            "instruction storage reduction by bucketing (x), authors' instruction granularity",
+            "one program per exact length",
+            PAPER["storage_reduction"],
+            round(st["without"] / st["with"], 2),
+            f"measured input: the artifact's instruction counts (profiler_output/*.csv x isa.py words): a decode step "
+            f"program holds {st['decode_1024'] / 1e6:.2f} MB (KV 1024), a 512-token prefill {st['prefill_512'] / 1e6:.0f} MB "
+            f"(one MM per 128x16 output tile). {st['programs']} bucket programs = {st['with'] / 1e9:.2f} GB, one per exact "
+            f"length = {st['without'] / 1e9:.0f} GB: the paper's '~GB' and '~TB' magnitudes, but a ratio of about "
+            "120, because prefill programs grow linearly with length (prefill counts beyond 512 are extrapolated, "
+            "assumed). Missing fact: what the paper's 500x divides (e.g. per (prefill, decode) pair programs)",
+        )
+    )
+    return rows
+
+
 def _measured_rows(u280: dict, points: tuple, prices: dict) -> list[ReproRow]:
     """U280 vs the V100S's cited measured point (measured input, not the model)."""
     pt = _measured("v100s")
@@ -181,16 +315,17 @@ def reproduce() -> list[ReproRow]:
     jobs = [
         (_grid, ("u280", "llama2-7b", points)),
         (_grid, ("u280", "opt-6.7b", points)),
-        (_grid, ("vhk158", "llama2-7b", big)),
+        (_grid, ("vhk158", "llama2-7b", points)),
         (_grid, ("u280-offchip", "llama2-7b", big)),
         (_gpu, ("v100s", GPU_FRAMEWORK, points)),
         (_gpu, ("a100-40gb", GPU_FRAMEWORK, points)),
         (_gpu, ("v100s", GPU_NAIVE[0], points, GPU_NAIVE[1])),
+        (_gpu, (VHK_GPU[0], VHK_GPU[1], points, VHK_GPU[2])),
         (_sparsity, ()),
         (_storage, ()),
     ]
     with ProcessPoolExecutor(max_workers=2) as ex:
-        llama, opt, vhk, off, v100, a100, v100_naive, sp, st = list(ex.map(_call, jobs))
+        llama, opt, vhk, off, v100, a100, v100_naive, a100_fp16, sp, st = list(ex.map(_call, jobs))
     prices = {k: v["value"] for k, v in read_yaml(BASELINES, "baselines")["prices_usd"].items()}
     rows: list[ReproRow] = []
     fid = "steady-state layer extrapolation (<0.5 % of full program)"
@@ -243,7 +378,10 @@ def reproduce() -> list[ReproRow]:
     why_gpu = (
         gpu_base + "; the paper's own V100S measurement (about 45 tokens/s) is far below what the V100S's sustained "
         "bandwidth allows for 1-byte weights (see the measured-input rows): the framework costs behind that gap "
-        "(Python dispatch, SmoothQuant kernels on Volta, which has no INT8 tensor cores) have no published figure"
+        "(Python dispatch, SmoothQuant kernels on Volta, which has no INT8 tensor cores) have no published figure. "
+        "The paper's 6.0x and 1.8x are its measured points, (55 tokens/s / 45 W) / (45 tokens/s / 220 W) = 5.98 "
+        "(the U280 side: the on-board-U280 row and the board power row); the authors' artifact runs its optimised GPU baseline as vLLM 0.1.7 in FP16 "
+        "on an 80 GB A100 (87 tokens/s), not SmoothQuant (sim/flightllm/artifact.yaml)"
     )
     e_v = _geomean([llama[k]["tok_j"] / v100[k]["tok_j"] for k in points])
     e_a = _geomean([llama[k]["tok_j"] / a100[k]["tok_j"] for k in points])
@@ -269,8 +407,9 @@ def reproduce() -> list[ReproRow]:
             "A100-40GB",
             PAPER["energy_a100"],
             round(e_a, 3),
-            gpu_base + "; no measured A100 point: A100 board power is the V100S's measured load fraction "
-            "applied to the 400 W SXM TDP (assumed)",
+            gpu_base + "; A100 board power is the V100S's measured load fraction applied to the 400 W SXM TDP "
+            "(assumed). The authors' artifact measured its A100 baseline as vLLM 0.1.7 FP16 on an 80 GB card at "
+            "about 87 tokens/s (sim/flightllm/artifact.yaml), but published no A100 power",
         )
     )
     price_note = "prices are assumed list prices (sim/flightllm/baselines.yaml); "
@@ -311,18 +450,9 @@ def reproduce() -> list[ReproRow]:
             )
         )
     k = (512, 1536)
-    rows.append(
-        ReproRow(
-            DESIGN,
-            "LLaMA2-7B b1 [512,1536]",
-            "decode throughput VHK158 vs GPU",
-            "A100-40GB",
-            PAPER["vhk158_vs_a100"],
-            round(vhk[k]["tok_s"] / a100[k]["tok_s"], 3),
-            "VHK158 clock and core count are not in the spec: 225 MHz and 3 cores assumed, so decode "
-            "stays MV-compute-bound and the 819 GB/s HBM is under-used",
-        )
-    )
+    art_inst = read_yaml(ARTIFACT, "FlightLLM artifact facts")["instructions"]
+    art_st = _artifact_storage(art_inst, st["prefill_step"], st["decode_step"], st["max_len"])
+    rows.extend(_artifact_rows(llama, vhk, a100_fp16, points, art_st))
     rows.append(
         ReproRow(
             DESIGN,
@@ -334,7 +464,10 @@ def reproduce() -> list[ReproRow]:
             "activations spilled to HBM + no fusion; per-PC model exposes latency on each RAW round "
             "trip, but weight streams stay long, so the loss is smaller than the paper's. Missing fact: "
             "how the paper's baseline issues activation traffic (transfer size, whether weight prefetch "
-            "continues across a spill/reload, how many pseudo-channels the activations use)",
+            "continues across a spill/reload, how many pseudo-channels the activations use). The authors' "
+            "profiler charges LD/ST at 0.7 of a channel's bandwidth within a channel and 0.35 across channels "
+            "(artifact profile/config.yaml lines 88-89), beside the paper's 0.659 / 0.356: its utilisations may "
+            "be that accounting rather than a measurement (not adopted here: the constants would be the figures)",
         )
     )
     rows.append(
@@ -346,7 +479,7 @@ def reproduce() -> list[ReproRow]:
             PAPER["bw_on"],
             round(llama[k]["bw"], 4),
             "useful bytes / (decode time x 460 GB/s); refresh, exposed latency and MV-compute-bound "
-            "tiles are the losses",
+            "tiles are the losses; K/V of the kept attention blocks only (the authors' decode masks)",
         )
     )
     rows.append(
@@ -359,9 +492,13 @@ def reproduce() -> list[ReproRow]:
             round(sp["dense"] / sp["sparse"], 3),
             f"the spec's only sparsity fact is q_proj/k_proj N:M at density 0.7 [A] (+ causal block "
             f"skipping): those ops are {100 * sp['dense_share']:.1f} % of dense prefill MACs, so Amdahl caps "
-            f"the gain near 1.05x, and even on the sparse ops alone the cap is 1/0.7 = 1.43x. Missing fact: "
-            f"which layers and densities the paper's 1.6x was measured on (1.6x over all linear layers "
-            f"needs density <= 1/1.6 = 0.625)",
+            f"the gain near 1.05x, and even on the sparse ops alone the cap is 1/0.7 = 1.43x. The authors' "
+            f"artifact has the same configuration (its IR: q/k_proj at 0.7 in all 32 layers, every other "
+            f"linear dense) plus block-sparse attention masks keeping 0.80 of the causal 64-token blocks over "
+            f"the first 512 tokens (modelled in decode only, compression.decode_attention_keep), and attention "
+            f"is about 1 % of 512-token prefill MACs. Missing fact: which "
+            f"layers and densities the paper's 1.6x was measured on (1.6x over all linear layers needs density "
+            f"<= 1/1.6 = 0.625)",
         )
     )
     rows.append(
@@ -393,8 +530,11 @@ def reproduce() -> list[ReproRow]:
             f"({len(sizes)} bucket programs, {with_b / len(sizes) / 1e3:.0f} kB each on average); each "
             f"exact-length program ({2 * ml}) sized as its bucket's. The paper's ~GB with buckets implies "
             f"~{1e9 / len(sizes) / 1e6:.0f} MB per step program, and its ~TB without implies ~1e3x more "
-            f"programs or bytes than the {2 * ml} exact lengths. Missing facts: the paper's instructions "
-            f"per step (its unrolling granularity) and what its no-bucketing baseline enumerates",
+            f"programs or bytes than the {2 * ml} exact lengths. Our compiler issues one instruction per "
+            f"weight tile filling half the buffers: a KV-1024 decode step holds "
+            f"{sizes[('decode', 1024)] / 1e3:.0f} kB where the authors' holds {art_st['decode_1024'] / 1e6:.2f} MB "
+            f"(see the authors'-granularity row). Missing fact: what the paper's no-bucketing baseline "
+            f"enumerates",
         )
     )
     return rows

@@ -9,7 +9,9 @@ Per op (``docs/flightllm.md`` gives the full rules):
 * weight GEMM/GEMV: columns split into tiles that fit half the weight buffers of all
   cores (double buffering, 2 initial MPE->LD credit tokens); per tile ``LD(weight)``
   then ``MV`` (m = 1) or ``MM``;
-* attention: decode streams the KV cache in head tiles that fit half the KV buffers;
+* attention: decode streams the KV cache in head tiles that fit half the KV buffers,
+  only the key blocks its query row keeps (``compression.decode_attention_keep``, the
+  authors' block masks) when block-sparse attention is on;
   prefill keeps K/V of the prompt on chip when they fit and skips the causally
   masked 16x16 blocks (block-sparse attention): one MM per ``pM``-row tile with the
   keys up to the tile's last row;
@@ -230,6 +232,16 @@ def compile_trace(
             stream = decode or kv_bytes > 2 * kv_cap_half
             first = None
             if decode or not stream:
+                shape_args: dict[str, float] = {"m": op.m, "n": op.n, "k": op.k}
+                if decode and causal and cp.compression.block_sparse_attention:
+                    # block-sparse decode attention: the query reads only its row's kept key blocks
+                    key_dim = "n" if op.role == "attn_score" else "k"
+                    keys = int(shape_args[key_dim])
+                    kept = cp.compression.kept_keys(keys)
+                    if kept < keys:
+                        shape_args[key_dim] = kept
+                        shape_args["kept_frac"] = kept / keys
+                        kv_bytes = kv_bytes * kept / keys
                 heads_per_tile = max(1, int(kv_cap_half // (kv_bytes / op.count))) if stream else op.count
                 for h0 in range(0, op.count, heads_per_tile):
                     nh = min(heads_per_tile, op.count - h0)
@@ -249,7 +261,7 @@ def compile_trace(
                             i,
                             ["ld"] if stream else [],
                             ["ld"] if stream else [],
-                            {"m": op.m, "n": op.n, "k": op.k, "heads": nh, "nnz16": c.sparse_m},
+                            {**shape_args, "heads": nh, "nnz16": c.sparse_m},
                         )
                     )
                     if not decode and causal and cp.compression.block_sparse_attention:

@@ -273,9 +273,11 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
                 "dram_write": 0.0,
                 "compute": 0,
                 "causal": False,
+                "kept_frac": 1.0,
             },
         )
         s["causal"] = s["causal"] or bool(ins.args.get("causal"))
+        s["kept_frac"] = ins.args.get("kept_frac", s["kept_frac"])
         s["start"] = min(s["start"], sched.start[idx])
         s["end"] = max(s["end"], sched.end[idx])
         d = sched.end[idx] - sched.start[idx]
@@ -307,6 +309,8 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
             useful = int(macs * op.b_spec.density)
         elif stats["causal"]:
             useful = causal_macs(op)
+        elif stats["kept_frac"] < 1.0:  # block-sparse decode attention reads only the kept keys
+            useful = int(macs * stats["kept_frac"])
         e = {
             "hbm": (stats["dram_read"] + stats["dram_write"]) * 8 * hbm_pj_bit,
             # MM mode packs two tokens per DSP op; MV mode (m = 1) uses one MAC per DSP op

@@ -10,6 +10,7 @@ Units are in the field names: ``_mhz``, ``_kib``, ``_gbps`` (GB/s, 1e9 bytes/s),
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -150,6 +151,11 @@ class CompressionParams:
         index_bits: stored index bits per kept weight.
         block_header_bits: bits per 16x16 block header (its N).
         block_sparse_attention: prefill skips causally masked 16x16 attention blocks.
+        decode_attention_keep: fraction of the causal key blocks a decode query reads, per
+            query block row (row ``r`` = keys ``r*attention_mask_block+1 ..
+            (r+1)*attention_mask_block``; rows past the list use its last entry); empty = every key.
+            Applies to decoders with ``block_sparse_attention`` on.
+        attention_mask_block: keys per block of the attention mask (tokens).
     """
 
     int8_layers: list[int] = field(default_factory=list, metadata={"min": -(1 << 20)})
@@ -157,6 +163,15 @@ class CompressionParams:
     index_bits: int = 4
     block_header_bits: int = 8
     block_sparse_attention: bool = True
+    decode_attention_keep: list[float] = field(default_factory=list, metadata={"min": 0.0, "max": 1.0})
+    attention_mask_block: int = field(default=64, metadata={"min": 1})
+
+    def kept_keys(self, keys: int) -> int:
+        """Keys a decode query over ``keys`` keys reads under the block mask (all when no mask)."""
+        if not self.decode_attention_keep or keys <= 0:
+            return keys
+        row = min((keys - 1) // self.attention_mask_block, len(self.decode_attention_keep) - 1)
+        return max(1, min(keys, math.ceil(keys * self.decode_attention_keep[row])))
 
 
 @dataclass(frozen=True)
