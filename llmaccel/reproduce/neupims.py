@@ -382,11 +382,12 @@ def utilisation_rows(dist: str) -> list[ReproRow]:
     return rows
 
 
-#: Utilisation figures of the paper as quoted by the issue-11 task brief for this work
-#: (brief G-neupims.md: "NeuPIMs NPU 65 % / PIM 26 % vs baselines 28 % / 17 %"); the paper's table,
-#: the configurations it averages over and the exact baseline could not be checked here (the stored
-#: copy of the paper returns only its abstract).  The PIM figure must belong to naive NPU+PIM (NPU-only
-#: has no PIM); the NPU figure is attached to the same baseline.
+#: Utilisation figures of the paper as a secondary summary states them [S]: study.space
+#: (https://study.space/p/NeuPIMs%3A_NPU-PIM_Heterogeneous_Acceleration_for_Batched_LLM_Inferencing):
+#: "NPU and PIM utilization rates of 65% and 26%, respectively, compared to 28% and 17% for the
+#: baselines".  The paper's table, the configurations it averages over and the exact baseline could
+#: not be checked here (the stored copy of the paper returns only its abstract).  The PIM figure must
+#: belong to naive NPU+PIM (NPU-only has no PIM); the NPU figure is attached to the same baseline.
 PAPER_UTILISATION = {
     ("neupims", "NPU"): 0.65,
     ("neupims", "PIM"): 0.26,
@@ -394,7 +395,7 @@ PAPER_UTILISATION = {
     ("neupims-naive", "PIM"): 0.17,
 }
 _PAPER_UTIL_SOURCE = (
-    "  Paper value as quoted by the issue-11 brief (NeuPIMs 65 % / 26 %, baseline 28 % / 17 %), not checked "
+    "  Paper value from a secondary summary of the paper (study.space: NeuPIMs 65 % / 26 %, baselines 28 % / 17 %), not checked "
     "against the paper's table: missing facts are the table itself, its definition of utilisation and the "
     "configurations it averages."
 )
