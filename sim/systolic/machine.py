@@ -133,6 +133,9 @@ class Machine:
     #: (component, mW) drawn for the whole run whatever the array does (PE leakage, DRAM
     #: background power); the host charges ``mW x run time`` (empty: no static energy).
     static_power_mw: tuple[tuple[str, float], ...] = ()
+    #: (component, mW) drawn during every compute cycle of the array (a synthesised PE's
+    #: dynamic power x PE count, charged instead of per-MAC actions); empty: none.
+    array_power_mw: tuple[tuple[str, float], ...] = ()
 
     @property
     def peak_macs_per_cycle(self) -> int:
