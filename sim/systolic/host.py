@@ -36,9 +36,9 @@ from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.sim.systolic.dataflow import fold_convention_note
+from llmaccel.sim.systolic.fast import gemm_cycles
 from llmaccel.sim.systolic.machine import Machine
 from llmaccel.sim.systolic.model import BlockCost, charge_gemm, simulate_tiling
-from llmaccel.sim.systolic.fast import gemm_cycles
 from llmaccel.sim.systolic.plugins import ArrayPassDequant, GroupDequant
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
