@@ -303,8 +303,8 @@ class MixPEProfile:
             where = "in every PE after each group, pipelined (MixPE)"
         elif isinstance(dq, ArrayPassDequant):
             where = (
-                f"an extra pass of M*K*ceil(N/{dq.n_divisor}) {dq.bits}-bit MACs on the array after "
-                "every block (the MixPE artifact's baseline costing)"
+                f"an extra layer of M*K*ceil(N/{dq.n_divisor}) {dq.bits}-bit MACs on the array after "
+                "every GEMM (the MixPE artifact's baseline costing)"
             )
         else:
             where = "per weight, in series with the array (main loop)"

@@ -14,9 +14,10 @@ Per op, in program order (ops run back to back, no overlap):
   then an array-pass dequantizer's extra layer and the outlier path (if any) serialised after
   the dense pass.  Energy: PE MAC actions
   per MAC per pass, edge decodes, dequant operations, outlier MACs, SRAM accesses, DRAM bits.
+  A machine with per-cycle array powers (a synthesised PE's dynamic power) charges them x
+  the op's compute cycles (dequantization pass included) instead of per-MAC actions.
 * **static**: after the last op, each of the machine's static powers (PE leakage, DRAM
-  background) x the run time, and its per-cycle array powers (a synthesised PE's dynamic
-  power) x the array's compute cycles.
+  background) x the run time.
 * **vector**: ``ceil(elements * passes / lanes) + latency`` on the vector unit; with
   ``traffic`` the data stays on chip when it fits the output SRAM, otherwise it streams
   from and back to DRAM, overlapped (``max(compute, DRAM)``).
@@ -159,6 +160,7 @@ def gemm_stats(m: Machine, task: GemmTask, ledger: EnergyLedger, run: RunTotals)
         run.outlier_cycles += o_extra * c
     run.sparse_ops += pattern is not None
     run.pe_cycles += (st.compute_cycles + dq_pass) * c
+    charge_array_power(m, ledger, energy, (st.compute_cycles + dq_pass) * c)
     cycles = (st.cycles + extra) * c
     compute = (st.compute_cycles + extra) * c
     macs = st.macs * c
@@ -229,12 +231,13 @@ def charge_static(m: Machine, ledger: EnergyLedger, cycles: int) -> None:
         ledger.charge_pj(component, "static", 1e3 * mw * cycles / m.clock_mhz)
 
 
-def charge_array_power(m: Machine, ledger: EnergyLedger, pe_cycles: int) -> None:
+def charge_array_power(m: Machine, ledger: EnergyLedger, energy: dict[str, float], pe_cycles: int) -> None:
     """Charge the array's per-cycle powers (a synthesised PE's dynamic power x PE count,
-    ``Machine.array_power_mw``) for every compute cycle of the array: ``1e3 * mW * cycles /
-    MHz`` pJ, as action ``dynamic`` of its component."""
+    ``Machine.array_power_mw``) for ``pe_cycles`` compute cycles of one op: ``1e3 * mW *
+    cycles / MHz`` pJ, as action ``dynamic`` of its component, added to the op's ``energy``."""
     for component, mw in m.array_power_mw:
-        ledger.charge_pj(component, "dynamic", 1e3 * mw * pe_cycles / m.clock_mhz)
+        pj = ledger.charge_pj(component, "dynamic", 1e3 * mw * pe_cycles / m.clock_mhz)
+        energy[component] = energy.get(component, 0.0) + pj
 
 
 def area_mm2(m: Machine) -> dict[str, float]:
@@ -320,5 +323,4 @@ class ArrayHost:
             now += s.cycles
             stats.append(s)
         charge_static(m, ledger, now)
-        charge_array_power(m, ledger, run.pe_cycles)
         return build_result(m, self.profile, hw, program, stats, ledger, run)
