@@ -148,6 +148,8 @@ class ArrayPassDequant:
         bits: operand width of the extra layer (sets its passes on the PE).
         mac_actions: energy actions charged per MAC of the extra layer per pass (empty when
             the array's energy is charged per PE-cycle instead of per MAC).
+        area_key, lanes: no dedicated dequantizer ("" / 0), so the host's area function
+            counts none.
     """
 
     n_divisor: int
