@@ -6,7 +6,7 @@ Units are in the names: MHz, nm, KiB, GB/s, ns, bytes; counts are PEs, lanes (MA
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +19,15 @@ from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
 from llmaccel.sim.systolic.model import ArrayParams
 from llmaccel.sim.systolic.params import HostMemoryMixin
 from llmaccel.sim.systolic.pe import PEType
-from llmaccel.sim.systolic.plugins import GroupDequant, HostedPE, InLoopDequant, PassRule
+from llmaccel.sim.systolic.plugins import (
+    ArrayPassDequant,
+    Dequantizer,
+    GroupDequant,
+    HostedPE,
+    InLoopDequant,
+    PassRule,
+)
+from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
 
@@ -51,13 +59,18 @@ class DequantParams:
     PEs sharing one dequantizer; allowed while ``pes_per_unit * ii <= group_size / lanes`` (a
     PE finishes at most one group per ``group_size / lanes`` cycles, so the shared unit never
     stalls the array); larger sharing is rejected rather than modelled.
+    ``array_pass``: the MixPE authors' artifact's costing of its baselines -- an extra layer of
+    ``M * K * ceil(N / pass_n_divisor)`` MACs with ``pass_bits``-bit operands on the array
+    itself, after every block (``lanes`` / ``ii`` unused).
     """
 
-    placement: Literal["in_pe", "in_loop"]
+    placement: Literal["in_pe", "in_loop", "array_pass"]
     lanes: int
     ii: int = 1
     pes_per_unit: int = 1
     all_weights_group: int = field(default=0, metadata={"min": 0})
+    pass_n_divisor: int = field(default=0, metadata={"min": 0})
+    pass_bits: int = field(default=0, metadata={"min": 0})
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,21 @@ class StaticPowerParams:
         """(component, mW) pairs with a non-zero power."""
         out = (("pe_leakage", self.pes * self.pe_leakage_uw / 1e3), ("dram_static", self.dram_background_mw))
         return tuple((c, mw) for c, mw in out if mw > 0)
+
+
+@dataclass(frozen=True)
+class PEPowerParams:
+    """How the PE array's dynamic energy is charged.
+
+    ``per_action``: each MAC charges its PE kind's product and accumulate actions
+    (sim/mixpe/energy.yaml, Horowitz-based).  ``synthesised``: every compute cycle of the array
+    draws ``static.pes x dynamic_uw`` (a synthesised PE's dynamic power, whatever the PE
+    does), i.e. ``dynamic_uw / clock_mhz`` pJ per PE-cycle -- how the MixPE authors' artifact
+    charges its core; MAC actions are then not charged.
+    """
+
+    energy: Literal["per_action", "synthesised"] = "per_action"
+    dynamic_uw: float = field(default=0.0, metadata={"min": 0.0})
 
 
 @dataclass(frozen=True)
@@ -106,6 +134,13 @@ class MixPEParams(HostMemoryMixin):
     float_act_int_bits: int
     energy: EnergyParams = EnergyParams()
     static: StaticPowerParams = StaticPowerParams()
+    pe_power: PEPowerParams = PEPowerParams()
+
+    def array_power_mw(self) -> tuple[tuple[str, float], ...]:
+        """(component, mW) of the array per compute cycle: the synthesised PEs' dynamic power."""
+        if self.pe_power.energy != "synthesised":
+            return ()
+        return (("pe_array", self.static.pes * self.pe_power.dynamic_uw / 1e3),)
 
     def dram_action(self) -> str:
         """Energy action per off-chip bit: the ``dram`` section's, else ``energy.dram_bit``."""
@@ -115,8 +150,17 @@ class MixPEParams(HostMemoryMixin):
 def from_preset(hw: HardwareConfig) -> MixPEParams:
     """Validated parameters of a ``design: mixpe`` preset (InputError on any bad field);
     ``dram`` may name a memory system (``dram: hbm3``)."""
+    where = f"{hw.name}.params"
     p = build_array_params(MixPEParams, hw)
     pe_kind(p.pe.kind)
+    if p.pe_power.energy == "synthesised" and not (p.static.pes > 0 and p.pe_power.dynamic_uw > 0):
+        raise InputError(
+            f"{where}.pe_power",
+            "energy: synthesised needs static.pes > 0 and pe_power.dynamic_uw > 0 (uW per PE)",
+        )
+    dq = p.dequant
+    if dq.placement == "array_pass" and not (dq.pass_n_divisor > 0 and dq.pass_bits > 0):
+        raise InputError(f"{where}.dequant", "placement array_pass needs pass_n_divisor > 0 and pass_bits > 0")
     return p
 
 
@@ -150,10 +194,13 @@ def hosted_kind(name: str, p: MixPEParams, description: str = "", source: str = 
     )
 
 
-def dequantizer(p: MixPEParams) -> GroupDequant | InLoopDequant:
-    """MixPE's in-PE group dequantizer (fixed point; FP32 with fp16 activations) or the
-    baselines' in-loop FP16 weight dequantizers."""
+def dequantizer(p: MixPEParams, mac_actions: tuple[str, ...] = ()) -> Dequantizer:
+    """MixPE's in-PE group dequantizer (fixed point; FP32 with fp16 activations), the
+    baselines' in-loop FP16 weight dequantizers, or the artifact's extra array pass (charged
+    ``mac_actions`` per MAC: the array's own, or none when the array is charged per cycle)."""
     dq = p.dequant
+    if dq.placement == "array_pass":
+        return ArrayPassDequant(dq.pass_n_divisor, dq.pass_bits, mac_actions)
     if dq.placement == "in_loop":
         return InLoopDequant(dq.lanes, dq.ii, "dequant_weight_fp16", "dequant_weight_fp16")
     area = "dequant_group_fp" if pe_kind(p.pe.kind).act_float else "dequant_group_fixed"
@@ -189,21 +236,25 @@ class MixPEMachine(Machine):
 
 def mixpe_machine(p: MixPEParams) -> Machine:
     """The host machine of a MixPE-study preset."""
-    every = p.dequant.all_weights_group if p.dequant.placement == "in_loop" else 0
+    every = p.dequant.all_weights_group if p.dequant.placement != "in_pe" else 0
+    pe = hosted_kind(p.pe.kind, p)
+    if p.pe_power.energy == "synthesised":  # the array's dynamic energy is per cycle, not per MAC
+        pe = replace(pe, pe=replace(pe.pe, mac_actions=()))
     return MixPEMachine(
         "mixpe",
         p.clock_mhz,
         p.node_nm,
         ArrayParams(p.array.rows, p.array.cols, p.array.dataflow, fold_convention=p.array.fold_convention),
-        hosted_kind(p.pe.kind, p),
+        pe,
         p.mem_params(),
         VectorUnit(p.vector_lanes, 0, None, (VECTOR_ACTION,), traffic=False),
         p.energy_actions(),
         (MEMORY_ENERGY, ENERGY_TABLE),
         (AREA_TABLE,),
         MIXPE_CONVENTIONS,
-        dequant=dequantizer(p),
+        dequant=dequantizer(p, pe.pe.mac_actions),
         static_power_mw=p.static.powers_mw(),
+        array_power_mw=p.array_power_mw(),
         all_weights_group=every,
     )
 
@@ -234,19 +285,28 @@ class MixPEProfile:
         }
 
     def assumptions(self, m: Machine, program, run) -> list[str]:
-        in_pe = isinstance(m.dequant, GroupDequant)
+        dq = m.dequant
         rule = m.pe.pass_rule
         assert rule is not None  # every MixPE-study PE carries its pass rule
-        where = (
-            "in every PE after each group, pipelined (MixPE)"
-            if in_pe
-            else "per weight, in series with the array (main loop)"
+        if isinstance(dq, GroupDequant):
+            where = "in every PE after each group, pipelined (MixPE)"
+        elif isinstance(dq, ArrayPassDequant):
+            where = (
+                f"an extra layer of M*K*ceil(N/{dq.n_divisor}) {dq.bits}-bit MACs on the array after "
+                "every GEMM (the MixPE artifact's baseline costing)"
+            )
+        else:
+            where = "per weight, in series with the array (main loop)"
+        pe_energy = (
+            "the synthesised PE dynamic power x PE count per compute cycle of the array"
+            if m.array_power_mw
+            else "per MAC action (product + accumulate)"
         )
         return [
             "ops run one after another on the array or the vector unit (no overlap between ops)",
             "dequantization: " + where,
-            "energy = PE ops + dequant + SRAM + DRAM + static (PE leakage and DRAM background "
-            "power x run time, where the preset gives them)",
+            f"energy = PE array ({pe_energy}) + dequant + SRAM + DRAM + static (PE leakage and DRAM "
+            "background power x run time, where the preset gives them)",
             "area: PE products + accumulate adders + dequantizers + SRAM (no registers, wiring)",
             "fp16 activations on integer-only PEs are converted to "
             f"{rule.float_int_bits}-bit fixed point and bit-sliced",

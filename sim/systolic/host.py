@@ -11,8 +11,11 @@ Per op, in program order (ops run back to back, no overlap):
 * **matmul**: :func:`sim.systolic.model.simulate_tiling` on the tiling chosen by
   ``mapping/systolic.py`` -- per-block closed-form cycles ``passes * gemm_cycles`` (+ an
   in-loop dequantizer's ``ceil(z * y / lanes) * ii``), DRAM stalls under double buffering;
-  then the outlier path (if any) serialised after the dense pass.  Energy: PE MAC actions
+  then an array-pass dequantizer's extra layer and the outlier path (if any) serialised after
+  the dense pass.  Energy: PE MAC actions
   per MAC per pass, edge decodes, dequant operations, outlier MACs, SRAM accesses, DRAM bits.
+  A machine with per-cycle array powers (a synthesised PE's dynamic power) charges them x
+  the op's compute cycles (dequantization pass included) instead of per-MAC actions.
 * **static**: after the last op, each of the machine's static powers (PE leakage, DRAM
   background) x the run time.
 * **vector**: ``ceil(elements * passes / lanes) + latency`` on the vector unit; with
@@ -36,7 +39,7 @@ from llmaccel.sim.result import OpStats, Result, fill_typed
 from llmaccel.sim.systolic.dataflow import fold_convention_note
 from llmaccel.sim.systolic.machine import Machine
 from llmaccel.sim.systolic.model import BlockCost, charge_gemm, simulate_tiling
-from llmaccel.sim.systolic.plugins import GroupDequant
+from llmaccel.sim.systolic.plugins import ArrayPassDequant, GroupDequant
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
@@ -173,6 +176,15 @@ def compile_program(m: Machine, trace: Trace) -> ArrayProgram:
     )
 
 
+def dequant_pass_cycles(m: Machine, dq: ArrayPassDequant, op: Op) -> int:
+    """Cycles of one instance's extra dequantization layer on the array (closed form, its own
+    passes, dense, no DRAM stalls: its operands are not modelled as traffic), on the machine's
+    GEMM timing plug-in."""
+    pe = m.pe.pe
+    pm, pn, pk = dq.pass_shape(op)
+    return dq.passes(pe) * m.gemm_timing().cycles(pm, pn, pk, pe)
+
+
 def gemm_stats(m: Machine, task: GemmTask, ledger: EnergyLedger, run: RunTotals) -> OpStats:
     """One matmul op (all ``count`` instances) on the array, energy charged to ``ledger``."""
     op, c, pe = task.op, task.count, m.pe.pe
@@ -191,17 +203,21 @@ def gemm_stats(m: Machine, task: GemmTask, ledger: EnergyLedger, run: RunTotals)
     )
     energy = charge_gemm(ledger, st, pe, m.array, m.energy, c)
     if dq is not None and task.group is not None:
-        ops = dq.ops(op, task.group, task.tiling.count("m"))
-        energy["dequant"] = ledger.charge("dequant", dq.action_for(op), ops * c)
+        mb = task.tiling.count("m")
+        ops = dq.ops(op, task.group, mb)
+        energy["dequant"] = sum(ledger.charge("dequant", a, n * c) for a, n in dq.charges(op, task.group, mb, pe))
         run.dequant_ops += ops * c
-    extra = 0
+    dq_pass = dequant_pass_cycles(m, dq, op) if isinstance(dq, ArrayPassDequant) else 0
+    extra = dq_pass
     if m.outlier is not None:
-        omacs, extra = m.outlier.run(op, st.macs, st.folds)
+        omacs, o_extra = m.outlier.run(op, st.macs, st.folds)
+        extra += o_extra
         if omacs:
             energy["outlier_path"] = sum(ledger.charge("outlier_path", a, omacs * c) for a in m.outlier.mac_actions)
-        run.outlier_cycles += extra * c
+        run.outlier_cycles += o_extra * c
     run.sparse_ops += pattern is not None
-    run.pe_cycles += st.compute_cycles * c
+    run.pe_cycles += (st.compute_cycles + dq_pass) * c
+    charge_array_power(m, ledger, energy, (st.compute_cycles + dq_pass) * c)
     cycles = (st.cycles + extra) * c
     compute = (st.compute_cycles + extra) * c
     macs = st.macs * c
@@ -271,6 +287,15 @@ def charge_static(m: Machine, ledger: EnergyLedger, cycles: int) -> None:
     (= ``1e3 * mW * cycles / MHz`` pJ), as action ``static`` of its component."""
     for component, mw in m.static_power_mw:
         ledger.charge_pj(component, "static", 1e3 * mw * cycles / m.clock_mhz)
+
+
+def charge_array_power(m: Machine, ledger: EnergyLedger, energy: dict[str, float], pe_cycles: int) -> None:
+    """Charge the array's per-cycle powers (a synthesised PE's dynamic power x PE count,
+    ``Machine.array_power_mw``) for ``pe_cycles`` compute cycles of one op: ``1e3 * mW *
+    cycles / MHz`` pJ, as action ``dynamic`` of its component, added to the op's ``energy``."""
+    for component, mw in m.array_power_mw:
+        pj = ledger.charge_pj(component, "dynamic", 1e3 * mw * pe_cycles / m.clock_mhz)
+        energy[component] = energy.get(component, 0.0) + pj
 
 
 def area_mm2(m: Machine) -> dict[str, float]:

@@ -163,6 +163,10 @@ class Machine:
             )
         return self.mem
 
+    #: (component, mW) drawn during every compute cycle of the array (a synthesised PE's
+    #: dynamic power x PE count, charged instead of per-MAC actions); empty: none.
+    array_power_mw: tuple[tuple[str, float], ...] = ()
+
     @property
     def peak_macs_per_cycle(self) -> int:
         return self.array.rows * self.array.cols * self.pe.pe.macs_per_cycle

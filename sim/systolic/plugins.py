@@ -13,8 +13,10 @@ numbers (taken from presets and tables, never written in code):
 * :class:`EdgeDecoder` -- OVP / ANT decoders on the array edges: latency once per fold,
   energy per operand element entering the array, area of R + C decoders.
 * :class:`GroupDequant` -- MixPE's per-group dequantizer inside each PE (no cycles; one
-  operation per output per weight group) -- and :class:`InLoopDequant`, the baselines'
-  dequantizers that convert every weight of a block in series with the array.
+  operation per output per weight group) -- :class:`InLoopDequant`, the baselines'
+  dequantizers that convert every weight of a block in series with the array -- and
+  :class:`ArrayPassDequant`, dequantization as an extra pass of MACs on the array itself
+  (how the MixPE authors' artifact costs its baselines).
 * :class:`OutlierPath` -- GOBO / OLAccel's serialised outlier MAC lanes.
 
 Units are in the names (cycles, bits, um^2 via area keys, pJ via energy actions).
@@ -91,6 +93,10 @@ class GroupDequant:
         """Cycles a block spends on dequantization in series with the array: none."""
         return 0
 
+    def charges(self, op: Op, group: int, mb: int, pe: PEType) -> tuple[tuple[str, float], ...]:
+        """(energy action, count) of one GEMM instance: one action per operation."""
+        return ((self.action_for(op), float(self.ops(op, group, mb))),)
+
 
 @dataclass(frozen=True)
 class InLoopDequant:
@@ -123,8 +129,66 @@ class InLoopDequant:
     def block_cycles(self, y: int, z: int) -> int:
         return math.ceil(z * y / self.lanes) * self.ii
 
+    def charges(self, op: Op, group: int, mb: int, pe: PEType) -> tuple[tuple[str, float], ...]:
+        """(energy action, count) of one GEMM instance: one action per dequantized weight."""
+        return ((self.action, float(self.ops(op, group, mb))),)
 
-Dequantizer = GroupDequant | InLoopDequant
+
+@dataclass(frozen=True)
+class ArrayPassDequant:
+    """Dequantization run as an extra layer of MACs on the array itself, serialised after the
+    GEMM it serves: an ``m * ceil(n / n_divisor) * k`` GEMM with ``bits``-bit operands (its own
+    PE passes, folds and fill/drain; the host costs it with the array's closed form) -- the
+    MixPE authors' artifact adds such a layer of ``M * K * N/8`` MACs beside every linear of
+    its baselines.  No dedicated hardware (no area); every weight still counts as dequantized
+    once per M block (:meth:`ops`).
+
+    Attributes:
+        n_divisor: output columns of the main GEMM per column of the extra layer.
+        bits: operand width of the extra layer (sets its passes on the PE).
+        mac_actions: energy actions charged per MAC of the extra layer per pass (empty when
+            the array's energy is charged per PE-cycle instead of per MAC).
+        area_key, lanes: no dedicated dequantizer ("" / 0), so the host's area function
+            counts none.
+    """
+
+    n_divisor: int
+    bits: int
+    mac_actions: tuple[str, ...] = ()
+    area_key: str = ""
+    lanes: int = 0
+
+    def action_for(self, op: Op) -> str:
+        return self.mac_actions[0] if self.mac_actions else ""
+
+    def ops(self, op: Op, group: int, mb: int) -> int:
+        """Weights dequantized per GEMM instance: ``k * n`` once per M block."""
+        return op.k * op.n * mb
+
+    def check_sharing(self, op: Op, group: int, lanes: int) -> None:
+        return None
+
+    def block_cycles(self, y: int, z: int) -> int:
+        """No cycles inside a block: the extra layer runs after the GEMM (:meth:`pass_shape`)."""
+        return 0
+
+    def pass_shape(self, op: Op) -> tuple[int, int, int]:
+        """(m, n, k) of the extra GEMM of one instance of ``op``."""
+        return op.m, math.ceil(op.n / self.n_divisor), op.k
+
+    def passes(self, pe: PEType) -> int:
+        """PE passes of the extra layer's ``bits``-bit integer operands."""
+        return pe.passes(self.bits, self.bits, False, False, "dequantization pass")
+
+    def charges(self, op: Op, group: int, mb: int, pe: PEType) -> tuple[tuple[str, float], ...]:
+        """(energy action, count) of one GEMM instance: every MAC action per MAC of the
+        extra layer per pass."""
+        pm, pn, pk = self.pass_shape(op)
+        macs = pm * pn * pk * self.passes(pe)
+        return tuple((a, float(macs)) for a in self.mac_actions)
+
+
+Dequantizer = GroupDequant | InLoopDequant | ArrayPassDequant
 
 
 @dataclass(frozen=True)

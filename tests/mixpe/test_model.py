@@ -71,7 +71,8 @@ def test_hand_counted_in_loop_dequant_gemm():
     # (scalesim-v3 os folds); dequant = ceil(8*4 / 2) = 16 in series; DRAM (1e6 GB/s): a and b
     # fetches 1 cycle each, output write 1 cycle -> total = 2 + (40 + 16) + 1 = 59.
     b = QuantSpec("int4-group", 4, 8, 20)
-    r = _run("mixpe-int8", [_op(4, 4, 8, b=b)], {**FAST_DRAM, "array.rows": 2, "array.cols": 2, "dequant.lanes": 2})
+    over = {**FAST_DRAM, "array.rows": 2, "array.cols": 2, "dequant.lanes": 2, "dequant.placement": "in_loop"}
+    r = _run("mixpe-int8", [_op(4, 4, 8, b=b)], over)
     (st,) = r.ops
     assert st.compute_cycles == 56
     assert st.cycles == 59
@@ -130,7 +131,8 @@ def test_mixpe_w4a8_is_faster_than_its_multiplier_in_loop_ablation():
 
 def test_energy_components_and_determinism():
     ops = [_op(64, 768, 768)]
-    r1, r2 = _run("mixpe-w4a8", ops), _run("mixpe-w4a8", ops)
+    per_action = {"pe_power.energy": "per_action"}
+    r1, r2 = _run("mixpe-w4a8", ops, per_action), _run("mixpe-w4a8", ops, per_action)
     assert r1.energy_pj == r2.energy_pj
     assert set(r1.energy_pj) == {"pe_array", "dequant", "sram", "dram", "pe_leakage", "dram_static"}
     # PE energy = MACs x (shift-add product + int32 add) at 28 nm (node-scaled table values)
@@ -199,3 +201,20 @@ def test_cli_bad_mixpe_input_exits_2(capsys, setting, message):
     )
     err = capsys.readouterr().err
     assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_synthesised_pe_power_is_charged_per_compute_cycle():
+    # the artifact's core energy: PEs x synthesised dynamic power per compute cycle (4096 PEs x
+    # 279.96 uW at 500 MHz = 2293.43 pJ per cycle), no per-MAC actions; same cycles either way
+    ops = [_op(64, 768, 768)]
+    r = _run("mixpe-w4a8", ops)
+    r_pa = _run("mixpe-w4a8", ops, {"pe_power.energy": "per_action"})
+    assert r.total_cycles == r_pa.total_cycles
+    compute = sum(s.compute_cycles for s in r.ops)
+    assert r.energy_pj["pe_array"] == pytest.approx(4096 * 0.27996 * compute / 500 * 1e3)
+    assert r.energy_pj["pe_array"] != pytest.approx(r_pa.energy_pj["pe_array"])
+
+
+def test_synthesised_pe_power_needs_a_pe_count():
+    with pytest.raises(InputError):
+        _run("mixpe-w4a8", [_op(4, 4, 8)], {"static.pes": 0})
