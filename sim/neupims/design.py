@@ -28,6 +28,7 @@ from llmaccel.sim.neupims.sram_energy import charge_leakage, charge_sram
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.result import LevelTraffic, MemoryRoof, OpStats, Result, fill_typed
 from llmaccel.sim.systolic.host import check_op
+from llmaccel.sim.systolic.plugins import GroupDequant, InLoopDequant
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.trace import Trace
 
@@ -78,7 +79,9 @@ def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) ->
         led.charge("npu_array", action, it.npu_macs)
     if m.pe.decoder and it.npu_decodes:
         led.charge("npu_edge_decoder", m.pe.decoder.action, it.npu_decodes)
-    if m.dequant is not None and it.npu_dequant_ops:
+    # the NPU's dequantizer comes from a hosted PE type (in-PE group dequant); an array-pass
+    # layer is a MixPE-study preset option the NPU machine never carries
+    if isinstance(m.dequant, (GroupDequant, InLoopDequant)) and it.npu_dequant_ops:
         led.charge("npu_dequant", m.dequant.action, it.npu_dequant_ops)
     for action in m.vector.actions:
         led.charge("npu_vector", action, it.npu_vector_elems)
