@@ -16,15 +16,15 @@ off-chip memory             :class:`memory.OffChipMemory` ``dram``
 named memory systems        :func:`memory.memory_system`  ``dram: hbm3``
 vector unit                 :class:`vector.VectorUnitCfg` ``vector.*``
 SRAM/DRAM energy actions    :class:`energy.SramEnergy`    ``energy.*``
+static power                :class:`power.StaticPower`    ``static.*``
 ==========================  ===========================  ==============================
 
 The NeuPIMs NPU (``sim/neupims/params.py``) keeps its ``npu.*`` keys (``npu.rows/cols``,
-``npu.vector_lanes``, ``npu.vector_passes``) for the same reason and builds
+``npu.vector_lanes``, ``npu.vector_passes``) and builds
 :class:`array.ArrayGeometry` and :class:`vector.VectorUnitCfg` from them
 (``NpuParams.geometry`` / ``vector_unit``); its scratchpad (``npu.spad_kib``) is one shared
 buffer, not the input/weight/output levels of :class:`memory.SramLevels`, and sizes the
 L2 tiles of its GEMM timing plug-in (``sim/systolic/timing.py``).
-
 
 :func:`memory.build_array_params` is the one builder of the three array hosts' parameters
 (named memory system expanded, old key spellings refused naming the new key:
@@ -33,5 +33,7 @@ L2 tiles of its GEMM timing plug-in (``sim/systolic/timing.py``).
 The ``gpu`` presets are built as :class:`gpu.GpuParams` (clock, peaks per kind
 :class:`gpu.PeakTops`, off-chip memory :class:`gpu.GpuMemory`, board power, the achieved
 block with the SM count); FlightLLM's sections are :mod:`flightllm`.
-No shipped preset has an interconnect or a power budget section, so none is defined here.
+No shipped preset has an interconnect or a power budget section, so none is defined here
+(static power -- PE leakage, DRAM background -- is :class:`power.StaticPower`, shared by the
+OliVe and MixPE studies' presets).
 """

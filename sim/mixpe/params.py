@@ -13,6 +13,7 @@ from typing import Any, Literal
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.energy import SramEnergy
 from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, build_array_params
+from llmaccel.sim.hardware.power import StaticPower
 from llmaccel.sim.mixpe.pe import pe_kind
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
@@ -74,25 +75,6 @@ class DequantParams:
 
 
 @dataclass(frozen=True)
-class StaticPowerParams:
-    """Static power drawn for the whole run (charged ``power x time`` by the array host).
-
-    ``pes`` x ``pe_leakage_uw``: leakage of the authors' PE array (their PE count and their
-    synthesised per-PE leakage, which need not match this preset's lane decomposition);
-    ``dram_background_mw``: the off-chip memory's background power.  Zero: not charged.
-    """
-
-    pes: int = field(default=0, metadata={"min": 0})
-    pe_leakage_uw: float = field(default=0.0, metadata={"min": 0.0})
-    dram_background_mw: float = field(default=0.0, metadata={"min": 0.0})
-
-    def powers_mw(self) -> tuple[tuple[str, float], ...]:
-        """(component, mW) pairs with a non-zero power."""
-        out = (("pe_leakage", self.pes * self.pe_leakage_uw / 1e3), ("dram_static", self.dram_background_mw))
-        return tuple((c, mw) for c, mw in out if mw > 0)
-
-
-@dataclass(frozen=True)
 class PEPowerParams:
     """How the PE array's dynamic energy is charged.
 
@@ -133,7 +115,7 @@ class MixPEParams(HostMemoryMixin):
     vector_lanes: int
     float_act_int_bits: int
     energy: EnergyParams = EnergyParams()
-    static: StaticPowerParams = StaticPowerParams()
+    static: StaticPower = StaticPower()
     pe_power: PEPowerParams = PEPowerParams()
 
     def array_power_mw(self) -> tuple[tuple[str, float], ...]:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.memory import MEMORY_ENERGY, build_array_params
+from llmaccel.sim.hardware.power import StaticPower
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine
 from llmaccel.sim.systolic.model import ArrayParams
@@ -115,27 +116,6 @@ class OutlierCfg:
 
 
 @dataclass(frozen=True)
-class StaticCfg:
-    """Static power charged for the whole run (``mW x time`` by the array host), as the
-    ANT/OliVe artifact's energy breakdown charges it (Fig. 10b of the paper: Static, DRAM,
-    Buffer, Core).
-
-    ``pes`` x ``pe_leakage_uw``: leakage of the authors' PE array (their PE count and their
-    synthesised per-PE leakage); ``dram_background_mw``: off-chip memory background power.
-    Zero: not charged.
-    """
-
-    pes: int = field(default=0, metadata={"min": 0})
-    pe_leakage_uw: float = field(default=0.0, metadata={"min": 0.0})
-    dram_background_mw: float = field(default=0.0, metadata={"min": 0.0})
-
-    def powers_mw(self) -> tuple[tuple[str, float], ...]:
-        """(component, mW) pairs with a non-zero power."""
-        out = (("pe_leakage", self.pes * self.pe_leakage_uw / 1e3), ("dram_static", self.dram_background_mw))
-        return tuple((c, mw) for c, mw in out if mw > 0)
-
-
-@dataclass(frozen=True)
 class OverlappedOutlierPath(OutlierPath):
     """An outlier path working beside the dense array (OLAccel): its MACs cost time only
     beyond the dense pass's ideal ``ceil(macs / dense_macs_per_cycle)`` cycles.
@@ -171,7 +151,7 @@ class OliveParams(HostMemoryMixin):
     dram: DramCfg
     vector: VectorCfg
     energy: EnergyCfg
-    static: StaticCfg = StaticCfg()
+    static: StaticPower = StaticPower()
 
     def array_params(self) -> ArrayParams:
         a = self.array
