@@ -13,10 +13,13 @@ Per kernel (units: seconds, bytes, MACs)::
 
 A pass of ``n`` kernels (one decode step or one prefill) then takes::
 
-    t = max(sum(work) + n * kernel_gap_us, n * launch_us) + step_sync_us
+    t = step_host_us + max(sum(work) + n * kernel_gap_us, n * host_us) + step_sync_us
+        host_us = max(launch_us, the framework's host_us_per_kernel)
 
 (the GPU runs kernels back to back with a gap each; the host can run ahead, so the
-host's launch time binds only when kernels are shorter than a launch on average).
+host's issue time binds only when kernels are shorter than its per-kernel time on average;
+a serving framework's per-step host work -- scheduler, input preparation, sampling back to
+the host, detokenisation -- runs while the GPU waits, so it adds).
 Energy = ``load_power_w`` x time.  Numbers and sources: the preset's ``params.achieved``
 block and ``sim/gpu/frameworks.yaml`` (kernels per layer); docs/gpu.md.
 """
@@ -46,6 +49,7 @@ class PassTime:
     gaps_s: float
     launch_s: float
     kernels: int
+    host_step_s: float = 0.0
 
     @property
     def launch_bound(self) -> bool:
@@ -110,28 +114,71 @@ def op_work_s(op: Op, p: GpuParams, a: Achieved, peak: str | None = None, nbytes
     return best
 
 
-def pass_time(work_s: float, kernels: int, a: Achieved, syncs: int = 1) -> PassTime:
-    """Combine kernel busy time with per-kernel gaps, host launches and ``syncs`` host synchronisations."""
+def pass_time(
+    work_s: float,
+    kernels: int,
+    a: Achieved,
+    syncs: int = 1,
+    host_us_per_kernel: float = 0.0,
+    step_host_us: float = 0.0,
+) -> PassTime:
+    """Combine kernel busy time with per-kernel gaps, host issue time and ``syncs`` host synchronisations.
+
+    ``host_us_per_kernel`` (us): the framework's host time to issue one kernel; the preset's C++
+    ``launch_us`` is the floor.  ``step_host_us`` (us): the framework's serial host work per pass."""
     if kernels < 1:
         raise InputError("kernels", f"a pass needs at least one kernel, got {kernels}")
     gaps = kernels * a.kernel_gap_us * 1e-6
-    launch = kernels * a.launch_us * 1e-6
-    secs = max(work_s + gaps, launch) + syncs * a.step_sync_us * 1e-6
-    return PassTime(secs, work_s, gaps, launch, kernels)
+    launch = kernels * max(a.launch_us, host_us_per_kernel) * 1e-6
+    host_step = step_host_us * 1e-6
+    secs = host_step + max(work_s + gaps, launch) + syncs * a.step_sync_us * 1e-6
+    return PassTime(secs, work_s, gaps, launch, kernels, host_step)
 
 
-def framework_kernels(framework: str, layers: int) -> int:
-    """Kernels one forward pass launches under ``framework`` (sim/gpu/frameworks.yaml)."""
+@dataclass(frozen=True)
+class Framework:
+    """A serving framework's software costs (sim/gpu/frameworks.yaml)."""
+
+    name: str
+    kernels_per_layer: int
+    kernels_per_pass: int
+    host_us_per_kernel: float  # us of host time to issue one kernel from the framework's code
+    step_host_us: float  # us of serial host work per forward pass (scheduler, sampling, detokenise)
+
+    def kernels(self, layers: int) -> int:
+        """Kernels one forward pass of ``layers`` decoder layers launches."""
+        return layers * self.kernels_per_layer + self.kernels_per_pass
+
+
+def framework(name: str) -> Framework:
+    """The named framework's entry; InputError naming the allowed ones if unknown or incomplete."""
     table = read_yaml(FRAMEWORKS, "frameworks")["frameworks"]
-    if framework not in table:
-        raise InputError("framework", f"unknown {framework!r}; allowed: {', '.join(sorted(table))}")
-    f = table[framework]
-    return layers * int(f["kernels_per_layer"]["value"]) + int(f["kernels_per_pass"]["value"])
+    if name not in table:
+        raise InputError("framework", f"unknown {name!r}; allowed: {', '.join(sorted(table))}")
+    f = table[name]
+    keys = ("kernels_per_layer", "kernels_per_pass", "host_us_per_kernel", "step_host_us")
+    missing = [k for k in keys if k not in f]
+    if missing:
+        raise InputError(f"frameworks.{name}", f"missing {', '.join(missing)}")
+    return Framework(
+        name,
+        int(f["kernels_per_layer"]["value"]),
+        int(f["kernels_per_pass"]["value"]),
+        float(f["host_us_per_kernel"]["value"]),
+        float(f["step_host_us"]["value"]),
+    )
 
 
-def framework_pass(trace: Trace, preset: str | HardwareConfig, framework: str, layers: int) -> PassTime:
-    """One forward pass of ``trace`` (all its ops, ``layers`` decoder layers) under a framework."""
+def framework_kernels(name: str, layers: int) -> int:
+    """Kernels one forward pass launches under framework ``name`` (sim/gpu/frameworks.yaml)."""
+    return framework(name).kernels(layers)
+
+
+def framework_pass(trace: Trace, preset: str | HardwareConfig, name: str, layers: int) -> PassTime:
+    """One forward pass of ``trace`` (all its ops, ``layers`` decoder layers) under framework ``name``:
+    its kernel count, its per-kernel host issue time and its per-pass host work."""
     hw = load_preset(preset) if isinstance(preset, str) else preset
     p, a = achieved_of(hw)
+    f = framework(name)
     work = sum(op_work_s(op, p, a) for op in trace.ops)
-    return pass_time(work, framework_kernels(framework, layers), a)
+    return pass_time(work, f.kernels(layers), a, 1, f.host_us_per_kernel, f.step_host_us)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmaccel.sim.gpu.achieved import achieved_of, framework_kernels, op_work_s, pass_time
+from llmaccel.sim.gpu import achieved
+from llmaccel.sim.gpu.achieved import achieved_of, framework, framework_kernels, framework_pass, op_work_s, pass_time
 from llmaccel.sim.gpu.quantized import GoboWeights, gobo_op_kernels, olive_op_kernels
 from llmaccel.sim.preset import load_preset
 from llmaccel.workloads.errors import InputError
@@ -134,6 +135,60 @@ def test_framework_kernel_count_from_vllm_structure():
     assert framework_kernels("hf-pytorch-llama-fp16", 32) == 32 * (16 + 3 + 12 + 2 + 7 + 1 + 2 + 5) + 12
     with pytest.raises(InputError):
         framework_kernels("tensorrt", 32)
+
+
+def test_framework_host_time_per_kernel_and_per_step():
+    p, a = params("a100-80gb")
+    # 100 kernels of 10 us each = 1 ms busy + 0.09 ms gaps; an eager host at 20 us per kernel needs 2 ms,
+    # so the host binds; 0.5 ms of serial per-step host work and one 5.8 us sync add on top
+    t = pass_time(100 * 10e-6, 100, a, host_us_per_kernel=20.0, step_host_us=500.0)
+    assert t.launch_bound
+    assert t.host_step_s == pytest.approx(0.5e-3)
+    assert t.seconds == pytest.approx(0.5e-3 + 2.0e-3 + 5.8e-6)
+    # a framework quicker than the C++ launch loop (1 us) is floored at the preset's 3.8 us launch
+    t = pass_time(100 * 10e-6, 100, a, host_us_per_kernel=1.0, step_host_us=500.0)
+    assert not t.launch_bound
+    assert t.seconds == pytest.approx(0.5e-3 + 100 * (10e-6 + 0.9e-6) + 5.8e-6)
+
+
+def test_framework_pass_charges_its_host_costs():
+    from llmaccel.workload import model_trace
+    from llmaccel.workloads.zoo import get_model
+
+    m = get_model("llama2-7b")
+    step = model_trace(m, "decode", 1, 1023, 1, kv_len=1024, quant="fp16", lm_head=True)
+    hf, vl = framework("hf-pytorch-llama-fp16"), framework("vllm-llama-fp16")
+    t_hf = framework_pass(step, "a100-80gb", hf.name, 32)
+    t_vl = framework_pass(step, "a100-80gb", vl.name, 32)
+    # same kernels' busy time under both; HF issues 32 x 48 + 12 kernels eagerly, vLLM 32 x 12 + 4
+    assert t_hf.work_s == pytest.approx(t_vl.work_s)
+    assert t_hf.kernels == 1548 and t_vl.kernels == 388
+    # each pass = per-step host work + max(GPU busy + gaps, host issue) + one sync
+    for t, f in ((t_hf, hf), (t_vl, vl)):
+        host = t.kernels * max(3.8, f.host_us_per_kernel) * 1e-6
+        gpu = t.work_s + t.kernels * 0.9e-6
+        assert t.seconds == pytest.approx(f.step_host_us * 1e-6 + max(gpu, host) + 5.8e-6)
+    # FP16 LLaMA2-7B weights alone (6.7e9 x 2 B) at 87.8 % of 2039 GB/s bound the busy time from below
+    assert t_vl.work_s > 6.7e9 * 2 / (2039e9 * 0.878)
+
+
+def test_framework_missing_host_cost_is_an_input_error(tmp_path, monkeypatch):
+    bad = tmp_path / "frameworks.yaml"
+    bad.write_text(
+        "schema: 1\nframeworks:\n  x:\n    kernels_per_layer: {value: 1, source: s}\n"
+        "    kernels_per_pass: {value: 1, source: s}\n"
+    )
+    monkeypatch.setattr(achieved, "FRAMEWORKS", bad)
+    with pytest.raises(InputError, match="host_us_per_kernel"):
+        framework("x")
+
+
+def test_every_framework_number_has_a_source():
+    table = yaml.safe_load(achieved.FRAMEWORKS.read_text())["frameworks"]
+    for name, entry in table.items():
+        for key, leaf_ in entry.items():
+            if key != "description":
+                assert leaf_.get("source"), f"{name}.{key} has no source"
 
 
 @pytest.mark.parametrize("name", GPUS)
