@@ -112,7 +112,10 @@ def _build_args(sim: str) -> list[str]:
 
 
 def _tool_version(sim: str) -> str:
-    """A string that changes when the simulator or cocotb changes (part of the cache key)."""
+    """A string that changes when the simulator or cocotb changes (part of the cache key).
+
+    cocotb's folder is part of it: a Verilator build links cocotb's VPI library by absolute
+    path, so a build made from another environment (a removed or moved venv) must not be reused."""
     import cocotb
 
     if sim == "verilator":
@@ -122,7 +125,7 @@ def _tool_version(sim: str) -> str:
     else:
         exe = shutil.which("iverilog") or ""
         tool = f"{exe}:{os.path.getmtime(exe) if exe else 0}"
-    return f"cocotb={cocotb.__version__};{sim}={tool}"
+    return f"cocotb={cocotb.__version__}@{Path(cocotb.__file__).resolve().parent};{sim}={tool}"
 
 
 def cache_root() -> Path | None:

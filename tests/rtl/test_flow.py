@@ -102,6 +102,17 @@ def test_build_key_depends_on_text_toplevel_and_simulator(tmp_path):
     assert build_key([a], "flow_counter", "icarus") != build_key([b], "flow_counter", "icarus")
 
 
+def test_build_key_depends_on_cocotb_location(tmp_path, monkeypatch):
+    """A Verilator build links cocotb's VPI library by absolute path: a build made from another
+    environment's cocotb (a removed venv) must get another key, not be reused."""
+    import cocotb
+
+    a = write_verilog(_Counter(), tmp_path / "a", "flow_counter")
+    here = build_key([a], "flow_counter", "verilator")
+    monkeypatch.setattr(cocotb, "__file__", str(tmp_path / "other-venv" / "cocotb" / "__init__.py"))
+    assert build_key([a], "flow_counter", "verilator") != here
+
+
 def test_build_error_raises_rtl_check_failed(tmp_path, monkeypatch):
     monkeypatch.setenv(flow.CACHE_ENV, str(tmp_path / "cache"))
     bad = tmp_path / "bad.v"
