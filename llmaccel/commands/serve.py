@@ -259,15 +259,13 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
 
         def build(tmp):
-            (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
             for r in runs:
                 sub = tmp if len(runs) == 1 else tmp / f"rate_{r['rate']:g}"
                 sub.mkdir(exist_ok=True)
-                report.write_files(
-                    sub, r["rows"], r["iterations"], {"setup": setup_doc, **r["summary"]}, plots=not args.no_plots
-                )
-            if len(runs) == 1:
-                (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
+                report.write_files(sub, r["rows"], r["iterations"], {"setup": setup_doc, **r["summary"]})
+            (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
+            if not args.no_plots:
+                report.render(tmp)
 
         try:
             output_folders.atomic_folder(args.out, build, "serve-folder", args.force)
