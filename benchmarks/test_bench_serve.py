@@ -2,7 +2,9 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_serve.py --benchmark-only -s
 (``SERVE_BENCH_REQUESTS`` sets the request count, default 10000.)  Each case runs once from a
-cold cost cache (a fresh setup) and prints requests, simulations, hit rate and seconds.
+cold cost cache (a fresh setup, default buckets: prefill split at 64 tokens) and prints requests,
+iterations, simulations (per cached part), hit rate, seconds and the machine's 1-minute load
+average before and after (the machine is shared).
 """
 
 import os
@@ -44,10 +46,12 @@ def test_bench_serve_sharegpt(benchmark, preset):
         _, summary, _ = session.serve(setup, reqs)
         box.update(seconds=time.perf_counter() - t, setup=setup, summary=summary)
 
+    load_before = os.getloadavg()[0]
     benchmark.pedantic(go, rounds=1, iterations=1)
     c = box["setup"].costs
     print(
-        f"\n{preset}: {N} requests, {box['summary']['iterations']} iterations, {c.misses} simulations, "
-        f"hit rate {c.hit_rate:.4f}, {box['seconds']:.1f} s"
+        f"\n{preset}: {N} requests, {box['summary']['iterations']} iterations, {c.misses} simulations "
+        f"{dict(sorted(c.by_part.items()))}, hit rate {c.hit_rate:.4f}, {box['seconds']:.1f} s, "
+        f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
     )
     assert box["summary"]["requests"] == N

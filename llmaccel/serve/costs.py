@@ -73,13 +73,18 @@ def bucket_chunk(tokens: int, bucket: int | None) -> int:
     return max(bucket, bucket * round(tokens / bucket))
 
 
+def bucket_mean_kv(kv_lens: Sequence[int], bucket: int, limit: int) -> int:
+    """The one KV length (tokens) a bucketed decode is simulated at: the mean rounded to the
+    nearest multiple of ``bucket``, within 1..limit-1."""
+    mean = sum(kv_lens) / len(kv_lens)
+    return min(max(1, bucket * round(mean / bucket)), limit - 1)
+
+
 def bucket_kv(kv_lens: Sequence[int], bucket: int | None, limit: int) -> tuple[int, ...]:
-    """Decode KV lengths as simulated: exact, or all at the bucketed mean (within 1..limit-1)."""
+    """Decode KV lengths as simulated: exact, or all at the bucketed mean (:func:`bucket_mean_kv`)."""
     if not bucket:
         return tuple(sorted(kv_lens))
-    mean = sum(kv_lens) / len(kv_lens)
-    kv = min(max(1, bucket * round(mean / bucket)), limit - 1)
-    return (kv,) * len(kv_lens)
+    return (bucket_mean_kv(kv_lens, bucket, limit),) * len(kv_lens)
 
 
 def seq_points(
@@ -107,8 +112,10 @@ def seq_points(
 PER_PROMPT_ROLES = frozenset({"attn_score", "softmax", "attn_context"})
 #: Role of the LM head (one row per prompt in a prefill, per sequence in a decode).
 LM_HEAD_ROLE = "lm_head"
-#: Cached parts (first element of a cache key): a full step, a prefill's token-parallel ops, the LM head.
-PARTS = ("prefill", "decode", "prefill_tokens", "lm_head")
+#: Cached parts (first element of a cache key): a full prefill or decode step (key: the lengths),
+#: a decode with every sequence at one KV length (key: sequences, KV), a prefill's token-parallel
+#: ops (key: tokens), the LM head (key: rows).
+PARTS = ("prefill", "decode", "decode_uniform", "prefill_tokens", "lm_head")
 
 
 def split_tokens(total: int, limit: int) -> list[int]:
@@ -162,9 +169,11 @@ class ModelCosts:
         from llmaccel.workload import model_trace
         from llmaccel.workloads.trace import Request
 
-        decode = part == "decode"
+        decode = part in ("decode", "decode_uniform")
         hw = self.prefill_hw if not decode and self.prefill_hw is not None else self.hw
-        if decode:
+        if part == "decode_uniform":  # key (sequences, KV length of each)
+            reqs = [Request(i, key[1], 1, key[1]) for i in range(key[0])]
+        elif decode:
             reqs = [Request(i, kv, 1, kv) for i, kv in enumerate(key)]
         elif part == "prefill_tokens":
             reqs = [Request(i, n, 1, 0) for i, n in enumerate(split_tokens(key[0], self.model.max_position_embeddings))]
@@ -214,12 +223,12 @@ class ModelCosts:
 
     def _decode(self, kv_lens: Sequence[int]) -> tuple[float, float]:
         """The decode part (seconds, pJ): bucketed KV, sequence count interpolated (module docstring)."""
-        key = bucket_kv(kv_lens, self.bucket, self.model.max_position_embeddings)
         if not self.bucket:
-            return self._step("decode", key)
+            return self._step("decode", bucket_kv(kv_lens, None, self.model.max_position_embeddings))
+        kv = bucket_mean_kv(kv_lens, self.bucket, self.model.max_position_embeddings)
         t = e = 0.0
-        for n, w in seq_points(len(key), self.seq_bucket, self.max_seqs, self.seq_exact):
-            st, se = self._step("decode", key[:1] * n)
+        for n, w in seq_points(len(kv_lens), self.seq_bucket, self.max_seqs, self.seq_exact):
+            st, se = self._step("decode_uniform", (n, kv))
             t, e = t + w * st, e + w * se
         return t, e
 

@@ -181,13 +181,15 @@ def measure_bucketing_error(
     model_ref: str = "llama2-7b",
     max_len: int | None = None,
     sched: SchedulerConfig | None = None,
-    **buckets: Any,
-) -> dict[str, Any]:
-    """The docs/serving.md "Bucketing error" row of one case: the same Poisson requests (``rate``
-    in requests/s, lengths clipped to ``max_len`` tokens, default the model's context) served with
-    every shape exact and with ``buckets`` (:func:`build`'s ``kv_bucket``, ``seq_bucket``,
-    ``seq_exact``, ``prefill_bucket``, ``prefill_split``; defaults otherwise), through
-    :func:`llmaccel.serve.costs.bucketing_error`; plus the mean and max batch size."""
+    variants: tuple[dict[str, Any], ...] = ({},),
+) -> list[dict[str, Any]]:
+    """The docs/serving.md "Bucketing error" rows of one case: the same Poisson requests (``rate``
+    in requests/s, lengths clipped to ``max_len`` tokens, default the model's context) served once
+    with every shape exact and once per variant of :func:`build`'s bucketing arguments
+    (``kv_bucket``, ``seq_bucket``, ``seq_exact``, ``prefill_bucket``, ``prefill_split``; the
+    defaults where a variant leaves them out), compared by
+    :func:`llmaccel.serve.costs.bucketing_error`; each row adds the variant, its simulations per
+    part and the exact run's mean and max batch size."""
     from llmaccel import config
     from llmaccel.serve.costs import bucketing_error
     from llmaccel.workloads.zoo import get_model
@@ -197,16 +199,25 @@ def measure_bucketing_error(
     quant = hw.default_quant
     sched = sched or SchedulerConfig()
     exact = build(hw, model, quant, sched, kv_bucket=None)
-    bucketed = build(hw, model, quant, sched, **buckets)
     reqs = arrivals.synthetic("poisson", rate, requests, seed, dist, max_len or model.max_position_embeddings)
-    summaries: list[dict] = []
+    summaries: dict[str, dict] = {}
 
     def run(cost: CostFn) -> dict:
-        summaries.append(serve(exact, reqs, cost=cost)[1])
-        return summaries[-1]
+        if cost is not exact.costs:
+            return serve(exact, reqs, cost=cost)[1]
+        if "exact" not in summaries:  # the exact run once for every variant
+            summaries["exact"] = serve(exact, reqs, cost=cost)[1]
+        return summaries["exact"]
 
-    out = bucketing_error(run, exact.costs, bucketed.costs)
-    out["bucketed_simulations_by_part"] = dict(sorted(bucketed.costs.by_part.items()))
-    out["batch_size_mean"] = summaries[0]["batch_size_mean"]
-    out["batch_size_max"] = summaries[0]["batch_size_max"]
-    return out
+    rows = []
+    for variant in variants:
+        bucketed = build(hw, model, quant, sched, **variant)
+        row = bucketing_error(run, exact.costs, bucketed.costs)
+        row.update(
+            variant=variant,
+            bucketed_simulations_by_part=dict(sorted(bucketed.costs.by_part.items())),
+            batch_size_mean=summaries["exact"]["batch_size_mean"],
+            batch_size_max=summaries["exact"]["batch_size_max"],
+        )
+        rows.append(row)
+    return rows
