@@ -182,6 +182,7 @@ def measure_bucketing_error(
     max_len: int | None = None,
     sched: SchedulerConfig | None = None,
     variants: tuple[dict[str, Any], ...] = ({},),
+    reference: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The docs/serving.md "Bucketing error" rows of one case: the same Poisson requests (``rate``
     in requests/s, lengths clipped to ``max_len`` tokens, default the model's context) served once
@@ -189,7 +190,9 @@ def measure_bucketing_error(
     (``kv_bucket``, ``seq_bucket``, ``seq_exact``, ``prefill_bucket``, ``prefill_split``; the
     defaults where a variant leaves them out), compared by
     :func:`llmaccel.serve.costs.bucketing_error`; each row adds the variant, its simulations per
-    part and the exact run's mean and max batch size."""
+    part and the exact run's mean and max batch size.  ``reference`` replaces the exact run's
+    arguments (default ``{"kv_bucket": None}``: every shape exact), e.g. exact prompt lengths
+    with bucketed decodes to measure the prefill pricing alone."""
     from llmaccel import config
     from llmaccel.serve.costs import bucketing_error
     from llmaccel.workloads.zoo import get_model
@@ -198,7 +201,7 @@ def measure_bucketing_error(
     model = get_model(model_ref)
     quant = hw.default_quant
     sched = sched or SchedulerConfig()
-    exact = build(hw, model, quant, sched, kv_bucket=None)
+    exact = build(hw, model, quant, sched, **(reference if reference is not None else {"kv_bucket": None}))
     reqs = arrivals.synthetic("poisson", rate, requests, seed, dist, max_len or model.max_position_embeddings)
     summaries: dict[str, dict] = {}
 
