@@ -45,9 +45,7 @@ def test_bench_serve_sharegpt(benchmark, preset):
         )
         t, cpu = time.perf_counter(), time.process_time()
         _, summary, _ = session.serve(setup, reqs)
-        box.update(
-            seconds=time.perf_counter() - t, cpu_seconds=time.process_time() - cpu, setup=setup, summary=summary
-        )
+        box.update(seconds=time.perf_counter() - t, cpu_seconds=time.process_time() - cpu, setup=setup, summary=summary)
 
     load_before = os.getloadavg()[0]
     benchmark.pedantic(go, rounds=1, iterations=1)
