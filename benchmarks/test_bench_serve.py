@@ -2,7 +2,10 @@
 
 Run: .venv/bin/pytest benchmarks/test_bench_serve.py --benchmark-only -s
 (``SERVE_BENCH_REQUESTS`` sets the request count, default 10000.)  Each case runs once from a
-cold cost cache (a fresh setup) and prints requests, simulations, hit rate and seconds.
+cold cost cache (a fresh setup, default buckets: prefill split at 64 tokens) and prints requests,
+iterations, simulations (per cached part), hit rate, seconds (wall clock, and CPU time of this
+process, which a loaded machine inflates less) and the machine's 1-minute load average before and
+after (the machine is shared).
 """
 
 import os
@@ -40,14 +43,16 @@ def test_bench_serve_sharegpt(benchmark, preset):
         setup = session.build(
             hw, model, hw.default_quant, SchedulerConfig(max_seqs=max_seqs), seq_exact=SEQ_EXACT.get(preset, 32)
         )
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         _, summary, _ = session.serve(setup, reqs)
-        box.update(seconds=time.perf_counter() - t, setup=setup, summary=summary)
+        box.update(seconds=time.perf_counter() - t, cpu_seconds=time.process_time() - cpu, setup=setup, summary=summary)
 
+    load_before = os.getloadavg()[0]
     benchmark.pedantic(go, rounds=1, iterations=1)
     c = box["setup"].costs
     print(
-        f"\n{preset}: {N} requests, {box['summary']['iterations']} iterations, {c.misses} simulations, "
-        f"hit rate {c.hit_rate:.4f}, {box['seconds']:.1f} s"
+        f"\n{preset}: {N} requests, {box['summary']['iterations']} iterations, {c.misses} simulations "
+        f"{dict(sorted(c.by_part.items()))}, hit rate {c.hit_rate:.4f}, {box['seconds']:.1f} s ({box['cpu_seconds']:.1f} s of CPU), "
+        f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
     )
     assert box["summary"]["requests"] == N

@@ -1,4 +1,5 @@
-"""``llmaccel report RUN_DIR``: re-plot and re-print a run from its folder's files (never re-simulates)."""
+"""``llmaccel report RUN_DIR``: re-plot and re-print a run from its folder's files (never re-simulates);
+a serve folder (``llmaccel serve --out``) gets its plots and report.html re-rendered."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="RUN_DIR: read a run folder (summary.json, ops.csv, layers.csv, energy.csv), "
         "redraw its plots and print the run table; with --out also write a "
         "self-contained report.html and a Chrome-trace timeline.json. "
+        "A serve folder (llmaccel serve --out): redraw its plots and report.html (per rate of a sweep), "
+        "in place or into --out. "
         "results.sqlite: write report.html (Pareto fronts, energy and latency "
         "breakdowns), front.csv and points.json for its sweeps. Never re-simulates.",
     )
@@ -76,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("RUN_DIR", "must be a run folder or a results database, got ''")
     if src.is_file():
         return _sweep_report(args)
+    if output_folders.folder_kind(src) == "serve-folder":
+        return _serve_report(args)
     if args.out is not None:
         output_folders.check_target(args.out, "run-report", args.force)
     # read and check every file, and render the table, before anything is written
@@ -113,6 +118,28 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(text)
     if args.format != "json":
         sys.stdout.write(f"plots: {where}\n")
+    return 0
+
+
+def _serve_report(args: argparse.Namespace) -> int:
+    """Plots and report.html of a serve folder, in place or into ``--out`` (docs/serving.md)."""
+    from llmaccel.reports import output_folders
+    from llmaccel.reports import serving as report
+    from llmaccel.workloads.errors import InputError
+
+    src = Path(args.run_dir)
+    subs = report.run_folders(src)  # every file checked before anything is written
+    if args.format == "json":
+        raise InputError("--format", "a serve folder's report is HTML; its summary.json is the JSON form")
+    if args.out is not None:
+        output_folders.check_target(args.out, "run-report", args.force)
+        where = output_folders.atomic_folder(args.out, lambda tmp: report.render(src, tmp), "run-report", args.force)
+    else:
+        if not os.access(src, os.W_OK | os.X_OK):
+            raise InputError("RUN_DIR", f"{src} is not writable; use --out DIR to write the report elsewhere")
+        report.render(src)
+        where = src
+    sys.stdout.write(f"serve report: {where / 'report.html'} ({len(subs)} run{'s' if len(subs) > 1 else ''})\n")
     return 0
 
 

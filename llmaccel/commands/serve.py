@@ -69,6 +69,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=32,
         help="decode sequence counts up to this are simulated exactly (default 32; 0: interpolate from 1)",
     )
+    p.add_argument(
+        "--prefill-bucket",
+        type=int,
+        default=64,
+        help="prompt (chunk) lengths above N priced at the nearest multiple of N; 0: exact (default 64)",
+    )
+    p.add_argument(
+        "--prefill-split",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="price a prefill as its token-parallel ops at the total tokens plus each prompt's attention, "
+        "cached separately (bounded simulations); --no-prefill-split: one simulation per set of lengths "
+        "(default: split)",
+    )
     p.add_argument("--memory-gb", type=float, default=None, help="device memory (default: serving_memory.yaml)")
     p.add_argument("--preemption", choices=("recompute", "swap"), default="recompute", help="on a full KV cache")
     p.add_argument("--slo-ttft", default=None, help="TTFT target, e.g. 1s or 500ms")
@@ -105,6 +119,10 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--kv-bucket", f"must be 0 (exact) or a positive number of tokens, got {args.kv_bucket!r}")
     if args.seq_bucket is None or isinstance(args.seq_bucket, bool) or args.seq_bucket < 0:
         raise InputError("--seq-bucket", f"must be 0 (exact) or a positive sequence count, got {args.seq_bucket!r}")
+    if args.prefill_bucket is None or isinstance(args.prefill_bucket, bool) or args.prefill_bucket < 0:
+        raise InputError(
+            "--prefill-bucket", f"must be 0 (exact) or a positive number of tokens, got {args.prefill_bucket!r}"
+        )
     if args.seq_exact is None or isinstance(args.seq_exact, bool) or args.seq_exact < 0:
         raise InputError("--seq-exact", f"must be a non-negative sequence count, got {args.seq_exact!r}")
     if args.seed < 0:
@@ -144,7 +162,8 @@ def _table(doc: dict) -> str:
         f"{setup['kv_blocks']} KV blocks x {setup['block_size']} tokens "
         f"({setup['memory_gb']:.4g} GB - {setup['weight_gb']:.4g} GB weights), prefill on {setup['prefill_host']}",
         f"cost cache: {doc['cost_cache']['simulations']} simulations, hit rate {doc['cost_cache']['hit_rate']:.3f} "
-        f"(KV bucket {setup['kv_bucket']}, sequence bucket {setup.get('seq_bucket')}, exact up to {setup.get('seq_exact')})",
+        f"(KV bucket {setup['kv_bucket']}, sequence bucket {setup.get('seq_bucket')}, exact up to {setup.get('seq_exact')}; "
+        f"prefill bucket {setup.get('prefill_bucket')}, split {setup.get('prefill_split')})",
     ]
     head = ("rate", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s", "throughput_tok_s", "goodput_req_s")
     lines.append("  ".join(f"{h:>16}" for h in head))
@@ -198,6 +217,8 @@ def run(args: argparse.Namespace) -> int:
         args.memory_gb,
         seq_bucket=args.seq_bucket or None,
         seq_exact=args.seq_exact,
+        prefill_bucket=args.prefill_bucket or None,
+        prefill_split=args.prefill_split,
     )
     limit = model.max_position_embeddings
     runs: list[dict[str, Any]] = []
@@ -226,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
             "simulations": setup.costs.misses,
             "lookups": setup.costs.hits + setup.costs.misses,
             "hit_rate": setup.costs.hit_rate,
+            "simulations_by_part": dict(sorted(setup.costs.by_part.items())),
         },
         "rows": [_row(r["rate"], r["summary"]) for r in runs],
         "runs": [{"rate": r["rate"], "summary": r["summary"]} for r in runs],
@@ -237,15 +259,13 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
 
         def build(tmp):
-            (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
             for r in runs:
                 sub = tmp if len(runs) == 1 else tmp / f"rate_{r['rate']:g}"
                 sub.mkdir(exist_ok=True)
-                report.write_files(
-                    sub, r["rows"], r["iterations"], {"setup": setup_doc, **r["summary"]}, plots=not args.no_plots
-                )
-            if len(runs) == 1:
-                (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
+                report.write_files(sub, r["rows"], r["iterations"], {"setup": setup_doc, **r["summary"]})
+            (tmp / "summary.json").write_text(report.dumps(doc), encoding="utf-8")
+            if not args.no_plots:
+                report.render(tmp)
 
         try:
             output_folders.atomic_folder(args.out, build, "serve-folder", args.force)

@@ -127,6 +127,20 @@ class PagedKVCache:
         self.held[rid] = self.held.get(rid, 0) + need
         self.used += need
 
+    def grow_each(self, wants: list[tuple[int, int]]) -> bool:
+        """Let every ``(rid, tokens)`` grow at once when all fit together (as :meth:`grow` one
+        after another would); False, and nothing changed, when they do not."""
+        held, bs = self.held, self.block_size
+        extra = [max(0, -(-tokens // bs) - held.get(rid, 0)) for rid, tokens in wants]
+        total = sum(extra)
+        if total > self.total - self.used:
+            return False
+        for (rid, _), need in zip(wants, extra):
+            if need:
+                held[rid] = held.get(rid, 0) + need
+        self.used += total
+        return True
+
     def release(self, rid: int) -> int:
         """Free every block of request ``rid``; the number freed."""
         n = self.held.pop(rid, 0)

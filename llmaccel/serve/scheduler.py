@@ -46,10 +46,11 @@ class SchedulerConfig:
             raise InputError("--preemption", f"unknown policy {self.preemption!r}; allowed: {', '.join(PREEMPTION)}")
 
 
-@dataclass
+@dataclass(eq=False)
 class RequestState:
     """Progress of one request: ``kv`` tokens cached, ``generated`` output tokens emitted,
-    ``prefilled`` of ``target`` tokens of the current (re)prefill."""
+    ``prefilled`` of ``target`` tokens of the current (re)prefill.  Compared by identity (the
+    scheduler's list membership tests; two states are never the same request)."""
 
     req: ServeRequest
     kv: int = 0
@@ -110,6 +111,12 @@ class Scheduler:
 
     def _decodes(self, batch: Batch) -> None:
         """One decode step of every running decoder, preempting from the back when KV is full."""
+        decoders = [s for s in self.running if s.decoding]
+        if self.cache.grow_each([(s.req.id, s.kv + 1) for s in decoders]):
+            # every decoder grew without a preemption: the loop below would take exactly these
+            # steps, in this order, in quadratic instead of linear time
+            batch.decode.extend(decoders)
+            return
         for s in list(self.running):
             if s not in self.running or not s.decoding:
                 continue

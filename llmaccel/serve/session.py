@@ -50,6 +50,8 @@ class Setup:
             "kv_bucket": self.costs.bucket,
             "seq_bucket": self.costs.seq_bucket if self.costs.bucket else None,
             "seq_exact": self.costs.seq_exact,
+            "prefill_bucket": self.costs.prefill_bucket if self.costs.bucket else None,
+            "prefill_split": self.costs.prefill_split if self.costs.bucket else None,
             "prefill_host": self.prefill_host,
             "scheduler": {
                 "max_seqs": self.sched.max_seqs,
@@ -71,8 +73,13 @@ def build(
     tp: int = 1,
     seq_bucket: int | None = 32,
     seq_exact: int = 32,
+    prefill_bucket: int | None = 64,
+    prefill_split: bool = True,
 ) -> Setup:
-    """Resolve capacity and the cost model (InputError for a preset without a memory size)."""
+    """Resolve capacity and the cost model (InputError for a preset without a memory size).
+
+    ``kv_bucket`` None prices every shape exactly (``seq_bucket``, ``prefill_bucket`` and
+    ``prefill_split`` then do not apply); see :mod:`llmaccel.serve.costs`."""
     from llmaccel import config
     from llmaccel.workloads.errors import InputError
 
@@ -97,7 +104,17 @@ def build(
             stand_in.get("prefill_stand_in_set", {}), source="sim/tables/serving_memory.yaml (NeuPIMs NPU)"
         )
     costs = ModelCosts(
-        model, hw, quant, kv_bucket, tp, prefill_hw, seq_bucket=seq_bucket, max_seqs=sched.max_seqs, seq_exact=seq_exact
+        model,
+        hw,
+        quant,
+        kv_bucket,
+        tp,
+        prefill_hw,
+        seq_bucket=seq_bucket,
+        max_seqs=sched.max_seqs,
+        seq_exact=seq_exact,
+        prefill_bucket=prefill_bucket,
+        prefill_split=prefill_split,
     )
     host = f"{stand_in['prefill_stand_in']} resized to the NeuPIMs NPU" if stand_in else hw.name
     return Setup(hw, model, quant, costs, sched, blocks, block_size, memory, wb, per_token, swap, host)
@@ -153,3 +170,57 @@ def serve_summary(
     setup = build(hw, model, quant, sched, block_size, kv_bucket or None, memory_gb, tp)
     reqs = arrivals.synthetic(process, rate, requests, seed, dist, model.max_position_embeddings, cv=cv)
     return serve(setup, reqs, slo_ttft, slo_tpot)[1]
+
+
+def measure_bucketing_error(
+    preset: str,
+    requests: int,
+    rate: float,
+    seed: int = 0,
+    dist: str = "sharegpt",
+    model_ref: str = "llama2-7b",
+    max_len: int | None = None,
+    sched: SchedulerConfig | None = None,
+    variants: tuple[dict[str, Any], ...] = ({},),
+    reference: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The docs/serving.md "Bucketing error" rows of one case: the same Poisson requests (``rate``
+    in requests/s, lengths clipped to ``max_len`` tokens, default the model's context) served once
+    with every shape exact and once per variant of :func:`build`'s bucketing arguments
+    (``kv_bucket``, ``seq_bucket``, ``seq_exact``, ``prefill_bucket``, ``prefill_split``; the
+    defaults where a variant leaves them out), compared by
+    :func:`llmaccel.serve.costs.bucketing_error`; each row adds the variant, its simulations per
+    part and the exact run's mean and max batch size.  ``reference`` replaces the exact run's
+    arguments (default ``{"kv_bucket": None}``: every shape exact), e.g. exact prompt lengths
+    with bucketed decodes to measure the prefill pricing alone."""
+    from llmaccel import config
+    from llmaccel.serve.costs import bucketing_error
+    from llmaccel.workloads.zoo import get_model
+
+    hw = config.load_hw(preset)
+    model = get_model(model_ref)
+    quant = hw.default_quant
+    sched = sched or SchedulerConfig()
+    exact = build(hw, model, quant, sched, **(reference if reference is not None else {"kv_bucket": None}))
+    reqs = arrivals.synthetic("poisson", rate, requests, seed, dist, max_len or model.max_position_embeddings)
+    summaries: dict[str, dict] = {}
+
+    def run(cost: CostFn) -> dict:
+        if cost is not exact.costs:
+            return serve(exact, reqs, cost=cost)[1]
+        if "exact" not in summaries:  # the exact run once for every variant
+            summaries["exact"] = serve(exact, reqs, cost=cost)[1]
+        return summaries["exact"]
+
+    rows = []
+    for variant in variants:
+        bucketed = build(hw, model, quant, sched, **variant)
+        row = bucketing_error(run, exact.costs, bucketed.costs)
+        row.update(
+            variant=variant,
+            bucketed_simulations_by_part=dict(sorted(bucketed.costs.by_part.items())),
+            batch_size_mean=summaries["exact"]["batch_size_mean"],
+            batch_size_max=summaries["exact"]["batch_size_max"],
+        )
+        rows.append(row)
+    return rows

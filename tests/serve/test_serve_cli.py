@@ -175,8 +175,8 @@ def test_decode_cost_is_the_weighted_sum_of_cached_neighbours():
     from llmaccel.workloads.zoo import get_model
 
     costs = ModelCosts(get_model("llama2-7b"), None, "w8a8", bucket=64, seq_bucket=16, max_seqs=256)
-    costs.cache[("decode", (128,) * 17)] = (1.0, 10.0)
-    costs.cache[("decode", (128,) * 32)] = (2.0, 30.0)
+    costs.cache[("decode_uniform", (17, 128))] = (1.0, 10.0)
+    costs.cache[("decode_uniform", (32, 128))] = (2.0, 30.0)
     t, e = costs([], [120, 136] * 10)
     assert t == pytest.approx(1.2, rel=1e-12) and e == pytest.approx(14.0, rel=1e-12)
     assert costs.misses == 0 and costs.hits == 2

@@ -140,3 +140,42 @@ def test_out_of_order_trace(tmp_path):
         '{"arrival_s": 0, "prompt_tokens": 3, "output_tokens": 2}\n{"arrival_s": 1.5, "prompt_tokens": 4, "output_tokens": 1}\n'
     )
     assert arrivals.read_trace(q, 4096) == [ServeRequest(0, 0.0, 3, 2), ServeRequest(1, 1.5, 4, 1)]
+
+
+def test_grow_each_equals_growing_one_after_another():
+    import random
+
+    rng = random.Random(4)
+    for _ in range(300):
+        a, b = PagedKVCache(total=rng.randint(1, 40), block_size=rng.choice((1, 4, 16))), None
+        for rid in range(6):
+            t = rng.randint(1, 30)
+            if a.fits(rid, t):
+                a.grow(rid, t)
+        b = PagedKVCache(a.total, a.block_size)
+        b.held, b.used = dict(a.held), a.used
+        wants = [(rid, rng.randint(1, 40)) for rid in rng.sample(range(8), rng.randint(0, 8))]
+        seq_ok = sum(a.extra_blocks(r, t) for r, t in wants) <= a.free
+        if seq_ok:
+            for r, t in wants:
+                a.grow(r, t)
+        assert b.grow_each(wants) == seq_ok
+        assert (b.used, {k: v for k, v in b.held.items() if v}) == (a.used, {k: v for k, v in a.held.items() if v})
+
+
+@pytest.mark.parametrize(("policy", "blocks"), [("recompute", 90), ("swap", 90), ("recompute", 10_000)])
+def test_decode_fast_path_gives_the_reference_schedule(monkeypatch, policy, blocks):
+    # The scheduler grows all decoders at once when they fit together (linear time); with that
+    # path switched off every decoder goes through the one-by-one preempting loop.  Same run.
+    reqs = arrivals.synthetic("poisson", 6.0, 150, 8, "alpaca", 4096)
+    cfg = SchedulerConfig(max_seqs=32, preemption=policy)
+
+    def run():
+        r = engine.simulate(reqs, unit_cost, cfg, kv_blocks=blocks, block_size=16, swap_s_per_token=1e-4)
+        return metrics.request_rows(r), r.iterations
+
+    fast = run()
+    monkeypatch.setattr(PagedKVCache, "grow_each", lambda self, wants: False)
+    assert run() == fast
+    if blocks == 90:
+        assert sum(r["preemptions"] for r in fast[0]) > 0
