@@ -28,6 +28,7 @@ from llmaccel.sim.systolic.plugins import (
     InLoopDequant,
     PassRule,
 )
+from llmaccel.sim.systolic.timing import FoldTiming
 from llmaccel.workloads.errors import InputError
 from llmaccel.workloads.ops import Op
 from llmaccel.workloads.trace import Trace
@@ -40,13 +41,29 @@ VECTOR_ACTION = "vector_element"
 
 @dataclass(frozen=True)
 class PEParams:
-    """PE kind (sim/mixpe/pe.py), MACs per PE per cycle, pipeline depth (cycles), and the
-    width (bits) of an output partial sum held in the output SRAM or spilled to DRAM."""
+    """PE kind (sim/mixpe/pe.py), MACs per PE per cycle, pipeline depth (cycles), the
+    width (bits) of an output partial sum held in the output SRAM or spilled to DRAM, and how
+    the ``lanes`` are laid out.
+
+    ``lane_layout``: ``k`` -- all lanes along K, a ``lanes``-wide dot product per PE
+    (``ceil(k / lanes)`` beats); ``mn`` -- ``lanes_m x lanes_n`` lanes over M and N, each with
+    its own accumulator, so a fold covers ``(R * lanes_m) x (C * lanes_n)`` outputs and streams
+    ``ceil(k / (lanes / (lanes_m * lanes_n)))`` beats with the fill/drain of the physical
+    R x C array (sim/systolic/dataflow.py, "PE lane layout"; os only).  ``lanes_m`` /
+    ``lanes_n`` are unused by ``k``.
+    """
 
     kind: str
     lanes: int
     pipeline_latency: int
     acc_bits: int = 32
+    lane_layout: Literal["k", "mn"] = "k"
+    lanes_m: int = 1
+    lanes_n: int = 1
+
+    def lanes_over_mn(self) -> tuple[int, int]:
+        """``(lanes_m, lanes_n)`` the fold geometry spreads over M and N (``(1, 1)`` for ``k``)."""
+        return (self.lanes_m, self.lanes_n) if self.lane_layout == "mn" else (1, 1)
 
 
 @dataclass(frozen=True)
@@ -140,6 +157,13 @@ def from_preset(hw: HardwareConfig) -> MixPEParams:
             f"{where}.pe_power",
             "energy: synthesised needs static.pes > 0 and pe_power.dynamic_uw > 0 (uW per PE)",
         )
+    lm, ln = p.pe.lanes_over_mn()
+    if p.pe.lanes % (lm * ln):
+        raise InputError(
+            f"{where}.pe", f"lane_layout mn: lanes_m x lanes_n = {lm} x {ln} must divide lanes = {p.pe.lanes}"
+        )
+    if (lm, ln) != (1, 1) and p.array.dataflow != "os":
+        raise InputError(f"{where}.pe.lane_layout", f"mn needs array.dataflow os, got {p.array.dataflow!r}")
     dq = p.dequant
     if dq.placement == "array_pass" and not (dq.pass_n_divisor > 0 and dq.pass_bits > 0):
         raise InputError(f"{where}.dequant", "placement array_pass needs pass_n_divisor > 0 and pass_bits > 0")
@@ -209,6 +233,14 @@ class MixPEMachine(Machine):
 
     all_weights_group: int = 0
 
+    def units(self) -> tuple[int, int, int]:
+        """Block granularity: one fold of MAC positions over M and N (``R * lanes_m``,
+        ``C * lanes_n`` with lanes over M and N) and one beat of K per lane."""
+        t = self.gemm_timing()
+        if self.conventions.k_unit != "beat" or not isinstance(t, FoldTiming):
+            return super().units()
+        return self.array.rows * t.lanes_m, self.array.cols * t.lanes_n, t.k_width(self.pe.pe)
+
     def weight_group(self, op: Op) -> int | None:
         group = super().weight_group(op)
         if group is None and self.all_weights_group and op.b_class == "weight":
@@ -222,11 +254,12 @@ def mixpe_machine(p: MixPEParams) -> Machine:
     pe = hosted_kind(p.pe.kind, p)
     if p.pe_power.energy == "synthesised":  # the array's dynamic energy is per cycle, not per MAC
         pe = replace(pe, pe=replace(pe.pe, mac_actions=()))
+    array = ArrayParams(p.array.rows, p.array.cols, p.array.dataflow, fold_convention=p.array.fold_convention)
     return MixPEMachine(
         "mixpe",
         p.clock_mhz,
         p.node_nm,
-        ArrayParams(p.array.rows, p.array.cols, p.array.dataflow, fold_convention=p.array.fold_convention),
+        array,
         pe,
         p.mem_params(),
         VectorUnit(p.vector_lanes, 0, None, (VECTOR_ACTION,), traffic=False),
@@ -237,6 +270,7 @@ def mixpe_machine(p: MixPEParams) -> Machine:
         dequant=dequantizer(p, pe.pe.mac_actions),
         static_power_mw=p.static.powers_mw(),
         array_power_mw=p.array_power_mw(),
+        timing=FoldTiming(array, *p.pe.lanes_over_mn()) if p.pe.lane_layout == "mn" else None,
         all_weights_group=every,
     )
 
@@ -257,13 +291,15 @@ class MixPEProfile:
         in_pe = p.dequant.placement == "in_pe"
         n_pe = m.array.rows * m.array.cols
         occupancy = run.dequant_ops / (run.pe_cycles * n_pe) if run.pe_cycles and in_pe else 0.0
+        lm, ln = p.pe.lanes_over_mn()
+        lane_note = f" ({lm}x{ln} over MxN)" if (lm, ln) != (1, 1) else ""
         return {
             **program.meta,
             "pe": p.pe.kind,
             "dequant_ops": run.dequant_ops,
             "dequant_occupancy": occupancy,
             "area_mm2": area,
-            "array": f"{p.array.rows}x{p.array.cols} os, {p.pe.kind} x{p.pe.lanes} lanes",
+            "array": f"{p.array.rows}x{p.array.cols} os, {p.pe.kind} x{p.pe.lanes} lanes{lane_note}",
         }
 
     def assumptions(self, m: Machine, program, run) -> list[str]:

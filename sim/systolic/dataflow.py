@@ -55,6 +55,19 @@ beats, so the streamed length of a fold is::
 
 (the second term only for a partial last window).  With a dense pattern (n == m) and
 ``block_k % d == 0`` this is ``ceil(K / d)``.
+
+PE lane layout (``os`` only; MixPE's W4A8/W4A16 PEs as the authors' artifact lays them out,
+``bitfusion/src/simulator/accelerator.py`` ``get_compute_cycles_output_stationary``): a PE
+of ``lanes_m x lanes_n`` MAC lanes holds ``lanes_m x lanes_n`` output accumulators, so the
+fold geometry sees ``(R * lanes_m) x (C * lanes_n)`` MAC positions::
+
+    row_folds = ceil(M / (R * lanes_m)),  col_folds = ceil(N / (C * lanes_n)),  T = ceil(K / d)
+
+while a fold's fill/drain stays that of the physical R x C PE pipeline: a PE row receives
+its ``lanes_m`` activation rows (a PE column its ``lanes_n`` weight columns) as one vector
+in one beat over a link ``lanes_m`` (``lanes_n``) elements wide, so the skew is one PE per
+cycle as for a plain PE (``R + C - 2``), and under ``drain`` the R accumulator rows shift
+out in R cycles with the lanes side by side.  ``lanes_m = lanes_n = 1`` is the plain layout.
 """
 
 from __future__ import annotations
@@ -77,6 +90,17 @@ def check_dataflow(dataflow: str) -> str:
     if dataflow not in DATAFLOWS:
         raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
     return dataflow
+
+
+def check_lanes(dataflow: str, lanes_m: int, lanes_n: int) -> None:
+    """PE lanes over M and N (module docstring) need positive counts and dataflow ``os``."""
+    for name, v in (("pe.lanes_m", lanes_m), ("pe.lanes_n", lanes_n)):
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise InputError(name, f"must be a positive integer, got {v!r}")
+    if (lanes_m, lanes_n) != (1, 1) and dataflow != "os":
+        raise InputError(
+            "pe.lane_layout", f"PE lanes over M and N hold output accumulators and need dataflow os, got {dataflow!r}"
+        )
 
 
 def check_fold_convention(convention: str) -> str:
@@ -166,16 +190,20 @@ def fold_geometry(
     dataflow: str,
     macs_per_pe: int = 1,
     sparse: SparsePattern | None = None,
+    lanes_m: int = 1,
+    lanes_n: int = 1,
 ) -> tuple[int, int, int]:
-    """``(row_folds, col_folds, t)`` for a GEMM on an R x C array (``sparse``: os only)."""
+    """``(row_folds, col_folds, t)`` for a GEMM on an R x C array (``sparse``: os only;
+    ``lanes_m x lanes_n`` PE lanes over M and N: os only, module docstring)."""
     d = macs_per_pe
     if sparse is not None and dataflow != "os":
         raise InputError(
             "array.sparse_mux", f"the sparse MUX streams compressed K and needs dataflow os, got {dataflow!r}"
         )
+    check_lanes(dataflow, lanes_m, lanes_n)
     if dataflow == "os":
         t = math.ceil(k / d) if sparse is None else sparse.beats(k, d)
-        return math.ceil(m / rows), math.ceil(n / cols), t
+        return math.ceil(m / (rows * lanes_m)), math.ceil(n / (cols * lanes_n)), t
     if dataflow == "ws":
         return math.ceil(k / (rows * d)), math.ceil(n / cols), m
     if dataflow == "is":

@@ -31,6 +31,8 @@ def gemm_cycles(
     macs_per_pe: int = 1,
     sparse: SparsePattern | None = None,
     fold_convention: str = DEFAULT_FOLD_CONVENTION,
+    lanes_m: int = 1,
+    lanes_n: int = 1,
 ) -> int:
     """Compute cycles of ``out[M,N] = A[M,K] @ B[K,N]`` over all folds, no memory stalls.
 
@@ -38,11 +40,14 @@ def gemm_cycles(
     costed under ``fold_convention`` (``scalesim-v3`` or ``drain``, :mod:`sim.systolic.dataflow`).
     ``sparse``: N:M weights behind a sparse MUX (os only): the streamed length of a fold is
     :meth:`SparsePattern.beats` instead of ``ceil(K / d)``.
+    ``lanes_m x lanes_n``: PE lanes over M and N (os only): folds of ``(R * lanes_m) x
+    (C * lanes_n)`` MAC positions, each fold with the fill/drain of the physical R x C array;
+    ``macs_per_pe`` is then the K width of one lane (1 for MixPE's artifact layout).
     """
     for name, v in (("M", M), ("N", N), ("K", K), ("array.rows", rows), ("array.cols", cols)):
         require_positive_int(name, v)
     check_dataflow(dataflow)
-    rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe, sparse)
+    rf, cf, t = fold_geometry(M, N, K, rows, cols, dataflow, macs_per_pe, sparse, lanes_m, lanes_n)
     return rf * cf * fold_cycles(dataflow, rows, cols, t, pipeline_latency, edge_latency, fold_convention)
 
 

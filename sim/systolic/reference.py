@@ -36,6 +36,13 @@ Timing conventions shared with the RTL baseline array (rtl/baseline):
 
 ``d`` (``macs_per_pe``) > 1 makes every PE a d-wide dot product: operands
 travel as d-element chunks of the reduction dimension (zero-padded).
+
+PE lanes over M and N (``os`` only, :func:`simulate_os_tile_lanes`): PE(i, j) holds
+``lanes_m x lanes_n`` accumulators, for output rows ``i*lanes_m .. i*lanes_m + lanes_m - 1``
+and columns ``j*lanes_n .. j*lanes_n + lanes_n - 1``.  PE row i receives the ``lanes_m``
+activation rows as one vector per beat, PE column j the ``lanes_n`` weight columns; the
+vectors move one PE per cycle like a plain PE's operands, every lane of a PE fires in the
+same cycle, and under ``drain`` the lanes of a PE row shift out side by side.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from llmaccel.sim.systolic.dataflow import DEFAULT_FOLD_CONVENTION, check_fold_convention
+from llmaccel.sim.systolic.dataflow import DEFAULT_FOLD_CONVENTION, check_fold_convention, check_lanes
 from llmaccel.workloads.errors import InputError
 
 
@@ -233,6 +240,71 @@ def simulate_is_tile(
 _TILE_SIMS = {"os": simulate_os_tile, "ws": simulate_ws_tile, "is": simulate_is_tile}
 
 
+def simulate_os_tile_lanes(
+    A: np.ndarray,
+    B: np.ndarray,
+    lanes_m: int,
+    lanes_n: int,
+    pipeline_latency: int = 1,
+    edge_latency: int = 0,
+    macs_per_pe: int = 1,
+    fold_convention: str = DEFAULT_FOLD_CONVENTION,
+) -> tuple[np.ndarray, int]:
+    """Output-stationary fold on an R x C array of ``lanes_m x lanes_n``-lane PEs,
+    ``R = A.shape[0] / lanes_m``, ``C = B.shape[1] / lanes_n``, T = ceil(K/d) (module docstring).
+
+    Returns ``(A @ B, cycles)``; the cycle is observed from the register state, as in
+    :func:`simulate_os_tile`.
+    """
+    A, B = _check2(A, B)
+    if A.shape[0] % lanes_m or B.shape[1] % lanes_n:
+        raise InputError(
+            "tile", f"A rows {A.shape[0]} / B cols {B.shape[1]} not multiples of lanes {lanes_m}x{lanes_n}"
+        )
+    dt = _result_dtype(A, B)
+    K = A.shape[1]
+    R, C = A.shape[0] // lanes_m, B.shape[1] // lanes_n
+    d, L, e = macs_per_pe, pipeline_latency, edge_latency
+    a_ch = _chunks(A.astype(dt), K, d, dt).reshape(R, lanes_m, -1, d)  # (R, lanes_m, T, d)
+    b_ch = _chunks(B.T.astype(dt), K, d, dt).reshape(C, lanes_n, -1, d)  # (C, lanes_n, T, d)
+    T = a_ch.shape[2]
+    a_reg = np.zeros((R, C, lanes_m, d), dt)
+    a_val = np.zeros((R, C), bool)
+    b_reg = np.zeros((R, C, lanes_n, d), dt)
+    b_val = np.zeros((R, C), bool)
+    acc = np.zeros((R, C, lanes_m, lanes_n), dt)
+    pe_retire = np.full((R, C), -1, np.int64)
+    t = 0
+    while True:
+        # operand vectors move one PE per cycle: A to the right, B down
+        a_reg[:, 1:] = a_reg[:, :-1].copy()
+        a_val[:, 1:] = a_val[:, :-1].copy()
+        b_reg[1:, :] = b_reg[:-1, :].copy()
+        b_val[1:, :] = b_val[:-1, :].copy()
+        for i in range(R):  # left edge, PE row i skewed by i
+            s = t - i - e
+            a_val[i, 0] = 0 <= s < T
+            a_reg[i, 0] = a_ch[i, :, s] if a_val[i, 0] else 0
+        for j in range(C):  # top edge, PE column j skewed by j
+            s = t - j - e
+            b_val[0, j] = 0 <= s < T
+            b_reg[0, j] = b_ch[j, :, s] if b_val[0, j] else 0
+        fire = a_val & b_val
+        if fire.any():
+            # every lane (u, v) of a firing PE: a d-wide dot product of its row u and column v
+            prod = np.einsum("rcud,rcvd->rcuv", a_reg, b_reg)
+            acc += np.where(fire[:, :, None, None], prod, 0)
+            pe_retire[fire] = t + L - 1
+        if t >= T + R + C + e and not a_val.any() and not b_val.any():
+            break
+        t += 1
+    # the lanes of PE row i leave together: lay them side by side as one wide accumulator row
+    wide = acc.transpose(0, 2, 1, 3).reshape(R, lanes_m * C * lanes_n)
+    out_wide, cycles = _os_readout(wide, pe_retire, fold_convention)
+    out = out_wide.reshape(R, lanes_m, C, lanes_n).reshape(R * lanes_m, C * lanes_n)
+    return out, cycles
+
+
 def simulate_gemm(
     A: np.ndarray,
     B: np.ndarray,
@@ -243,14 +315,19 @@ def simulate_gemm(
     edge_latency: int = 0,
     macs_per_pe: int = 1,
     fold_convention: str = DEFAULT_FOLD_CONVENTION,
+    lanes_m: int = 1,
+    lanes_n: int = 1,
 ) -> tuple[np.ndarray, int]:
     """A whole GEMM as back-to-back folds on an R x C array (edge folds zero-padded).
 
     ``fold_convention`` sets how an os fold's outputs leave (module docstring); ws/is
-    folds behave the same under both conventions.  Returns ``(A @ B, total cycles)`` --
-    the per-fold observed cycles summed.
+    folds behave the same under both conventions.  ``lanes_m x lanes_n`` (os only): PEs with
+    lanes over M and N, each fold covering ``(R * lanes_m) x (C * lanes_n)`` outputs
+    (:func:`simulate_os_tile_lanes`).  Returns ``(A @ B, total cycles)`` -- the per-fold
+    observed cycles summed.
     """
     A, B = _check2(A, B)
+    check_lanes(dataflow, lanes_m, lanes_n)
     if dataflow not in _TILE_SIMS:
         raise InputError("array.dataflow", f"unknown value {dataflow!r}; allowed: os, ws, is")
     dt = _result_dtype(A, B)
@@ -268,14 +345,18 @@ def simulate_gemm(
     else:
         check_fold_convention(fold_convention)
     if dataflow == "os":
-        for i0 in range(0, M, rows):
-            for j0 in range(0, N, cols):
-                a = np.zeros((rows, K), A.dtype)
-                b = np.zeros((K, cols), B.dtype)
-                a[: min(rows, M - i0)] = A[i0 : i0 + rows]
-                b[:, : min(cols, N - j0)] = B[:, j0 : j0 + cols]
-                c, cyc = sim(a, b, **kw_args)
-                out[i0 : i0 + rows, j0 : j0 + cols] += c[: min(rows, M - i0), : min(cols, N - j0)]
+        fr, fc = rows * lanes_m, cols * lanes_n  # outputs of one fold
+        for i0 in range(0, M, fr):
+            for j0 in range(0, N, fc):
+                a = np.zeros((fr, K), A.dtype)
+                b = np.zeros((K, fc), B.dtype)
+                a[: min(fr, M - i0)] = A[i0 : i0 + fr]
+                b[:, : min(fc, N - j0)] = B[:, j0 : j0 + fc]
+                if (lanes_m, lanes_n) == (1, 1):
+                    c, cyc = sim(a, b, **kw_args)
+                else:
+                    c, cyc = simulate_os_tile_lanes(a, b, lanes_m, lanes_n, **kw_args)
+                out[i0 : i0 + fr, j0 : j0 + fc] += c[: min(fr, M - i0), : min(fc, N - j0)]
                 total += cyc
     elif dataflow == "ws":
         for k0 in range(0, K, kw):

@@ -96,9 +96,30 @@ class GemmTiming(Hashable, Protocol):
 
 @dataclass(frozen=True)
 class FoldTiming:
-    """Folds of :mod:`sim.systolic.dataflow` under ``array.fold_convention``, back to back."""
+    """Folds of :mod:`sim.systolic.dataflow` under ``array.fold_convention``, back to back.
+
+    Attributes:
+        array: the array's geometry, dataflow and fold convention.
+        lanes_m, lanes_n: how a PE's ``macs_per_cycle`` lanes are laid out: ``1 x 1`` (the
+            default) puts them all along K (a ``d``-wide dot product, ``ceil(k / d)`` beats);
+            ``lanes_m x lanes_n`` spreads ``lanes_m * lanes_n`` of them over M and N (os only;
+            :mod:`sim.systolic.dataflow`, "PE lane layout"), the rest along K
+            (``d_k = macs_per_cycle / (lanes_m * lanes_n)``, which must divide evenly).
+    """
 
     array: ArrayParams
+    lanes_m: int = 1
+    lanes_n: int = 1
+
+    def k_width(self, pe: PEType) -> int:
+        """Reduction elements one PE lane takes per cycle (``d_k``)."""
+        spread = self.lanes_m * self.lanes_n
+        if pe.macs_per_cycle % spread:
+            raise InputError(
+                "pe.lanes",
+                f"{pe.macs_per_cycle} lanes per PE cannot be laid out as {self.lanes_m} x {self.lanes_n} over M x N",
+            )
+        return pe.macs_per_cycle // spread
 
     def cycles(self, m: int, n: int, k: int, pe: PEType, sparse: SparsePattern | None = None) -> int:
         a = self.array
@@ -111,9 +132,11 @@ class FoldTiming:
             a.dataflow,
             pe.pipeline_latency,
             a.edge_decoder_latency,
-            pe.macs_per_cycle,
+            self.k_width(pe),
             sparse,
             a.fold_convention,
+            self.lanes_m,
+            self.lanes_n,
         )
 
     def reference_cycles(self, m: int, n: int, k: int, pe: PEType) -> int:
@@ -129,14 +152,18 @@ class FoldTiming:
             a.dataflow,
             pe.pipeline_latency,
             a.edge_decoder_latency,
-            pe.macs_per_cycle,
+            self.k_width(pe),
             a.fold_convention,
+            self.lanes_m,
+            self.lanes_n,
         )
         return cyc
 
     def folds(self, m: int, n: int, k: int, pe: PEType) -> int:
         a = self.array
-        rf, cf, _t = fold_geometry(m, n, k, a.rows, a.cols, a.dataflow, pe.macs_per_cycle)
+        rf, cf, _t = fold_geometry(
+            m, n, k, a.rows, a.cols, a.dataflow, self.k_width(pe), None, self.lanes_m, self.lanes_n
+        )
         return rf * cf
 
     def weight_passes(self, m: int, n: int, k: int) -> int:

@@ -80,15 +80,30 @@ def test_hand_counted_in_loop_dequant_gemm():
 
 
 def test_hand_counted_mixpe_fold():
-    # MixPE on a 2x2 array with 4 lanes, GEMM 2x2x16, g=8: one fold, T = 16/4 = 4,
-    # T + R + C - 2 + (L - 1) = 4 + 2 + 2 - 2 + 3 = 9 cycles (scalesim-v3); dequant in the PE (no cycles);
-    # dequant ops = m * n * k/G = 2*2*2 = 8.
+    # MixPE with its 4 lanes along K (lane_layout k) on a 2x2 array, GEMM 2x2x16, g=8: one
+    # fold, T = 16/4 = 4, T + R + C - 2 + (L - 1) = 4 + 2 + 2 - 2 + 3 = 9 cycles (scalesim-v3);
+    # dequant in the PE (no cycles); dequant ops = m * n * k/G = 2*2*2 = 8.
     b = QuantSpec("int4-group", 4, 8, 20)
-    r = _run("mixpe-w4a8", [_op(2, 2, 16, b=b)], {**FAST_DRAM, "array.rows": 2, "array.cols": 2})
+    over = {**FAST_DRAM, "array.rows": 2, "array.cols": 2, "pe.lane_layout": "k"}
+    r = _run("mixpe-w4a8", [_op(2, 2, 16, b=b)], over)
     (st,) = r.ops
     assert st.compute_cycles == 9 and st.cycles == 9 + 3
     assert r.meta["dequant_ops"] == 8
     assert r.meta["dequant_occupancy"] == pytest.approx(8 / (4 * 9))
+
+
+def test_hand_counted_mixpe_fold_with_lanes_over_m_and_n():
+    # The preset's layout (the artifact's): 2 x 2 lanes over M and N on a 2x2 array = 4x4 MAC
+    # positions.  GEMM 2x2x16: one fold (half the lanes idle), T = 16 beats, 16 + 2 + 2 - 2 + 3 = 21
+    # cycles; GEMM 4x4x16: still one fold, 21 cycles (along K it is 4 folds of 9 = 36).
+    b = QuantSpec("int4-group", 4, 8, 20)
+    over = {**FAST_DRAM, "array.rows": 2, "array.cols": 2}
+    (st,) = _run("mixpe-w4a8", [_op(2, 2, 16, b=b)], over).ops
+    assert st.compute_cycles == 21
+    (st4,) = _run("mixpe-w4a8", [_op(4, 4, 16, b=b)], over).ops
+    assert st4.compute_cycles == 21
+    (st4k,) = _run("mixpe-w4a8", [_op(4, 4, 16, b=b)], {**over, "pe.lane_layout": "k"}).ops
+    assert st4k.compute_cycles == 36
 
 
 def test_dequant_counts_on_a_real_layer():
@@ -173,7 +188,8 @@ def test_bad_inputs():
     "setting, message",
     [
         ("pe.kind=tpu", "pe.kind: unknown value 'tpu'"),
-        ("pe.lanes=3", "group size 128 must be a multiple of the PE's 3 lanes"),
+        ("pe.lanes=3", "lanes_m x lanes_n = 2 x 2 must divide lanes = 3"),
+        ("pe.lane_layout=kn", "pe.lane_layout"),
     ],
 )
 def test_cli_bad_mixpe_input_exits_2(capsys, setting, message):

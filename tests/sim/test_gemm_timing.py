@@ -29,6 +29,33 @@ def test_fold_timing_closed_form_equals_per_cycle_reference(dataflow, convention
             assert t.cycles(m, n, k, pe) == t.reference_cycles(m, n, k, pe), (rows, cols, m, n, k, pe.name)
 
 
+@pytest.mark.parametrize("convention", ["scalesim-v3", "drain"])
+def test_fold_timing_with_pe_lanes_over_m_and_n_equals_reference(convention):
+    rng = np.random.default_rng(12)
+    for _ in range(8):
+        rows, cols = (int(x) for x in rng.integers(1, 5, 2))
+        m, n, k = (int(x) for x in rng.integers(1, 18, 3))
+        lanes = [(2, 2), (4, 1), (1, 2)][int(rng.integers(3))]
+        t = FoldTiming(ArrayParams(rows, cols, "os", fold_convention=convention), *lanes)
+        assert t.cycles(m, n, k, WIDE) == t.reference_cycles(m, n, k, WIDE), (rows, cols, m, n, k, lanes)
+
+
+def test_fold_timing_lanes_by_hand():
+    # 4 x 4 PEs of 4 lanes, L = 2, M = 8, N = 8, K = 16, scalesim-v3 (fold = T + R + C - 2 + L - 1):
+    # along K: ceil(8/4)^2 = 4 folds of 4 + 4 + 4 - 2 + 1 = 11 -> 44 cycles;
+    # 2 x 2 over M x N: 1 fold of 16 + 4 + 4 - 2 + 1 = 23 cycles
+    along_k = FoldTiming(ArrayParams(4, 4, "os"))
+    over_mn = FoldTiming(ArrayParams(4, 4, "os"), 2, 2)
+    assert along_k.cycles(8, 8, 16, WIDE) == 44
+    assert over_mn.cycles(8, 8, 16, WIDE) == 23
+    assert (along_k.folds(8, 8, 16, WIDE), over_mn.folds(8, 8, 16, WIDE)) == (4, 1)
+    # 4 lanes cannot be laid out as 3 x 1
+    from llmaccel.workloads.errors import InputError
+
+    with pytest.raises(InputError):
+        FoldTiming(ArrayParams(4, 4, "os"), 3, 1).cycles(8, 8, 16, WIDE)
+
+
 def test_fold_timing_by_hand():
     # ws, 4 x 4 array, plain MAC, scalesim-v3: fold = 2R + C + T - 2 = 8 + 4 + 6 - 2 = 16 with
     # T = m = 6 streamed rows; K 8 -> 2 row folds, N 4 -> 1 column fold: 2 folds, 32 cycles

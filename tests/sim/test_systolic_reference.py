@@ -127,3 +127,58 @@ def test_reference_bad_shapes():
         gemm_cycles(1, 1, 1, 2, 2, "os", fold_convention="scalesim")
     with pytest.raises(InputError, match="fold_convention"):
         ref.simulate_gemm(np.ones((2, 3), int), np.ones((3, 2), int), 2, 2, "ws", fold_convention="x")
+
+
+@pytest.mark.parametrize("convention", ["scalesim-v3", "drain"])
+def test_fast_equals_reference_with_pe_lanes_over_m_and_n(convention):
+    """PE lanes spread over M and N (MixPE as its artifact lays them out): the closed form
+    equals the per-cycle register walk on random shapes, edge folds in both M and N included."""
+    rng = np.random.default_rng(RNG_SEED + 7)
+    corners = [  # (R, C, lanes_m, lanes_n, M, N, K, L, e, d)
+        (1, 1, 2, 2, 1, 1, 1, 1, 0, 1),  # one lane used of four
+        (2, 2, 2, 2, 4, 4, 3, 1, 0, 1),  # exactly one fold
+        (2, 2, 2, 2, 5, 4, 3, 1, 0, 1),  # one row past the fold
+        (2, 3, 2, 1, 4, 7, 5, 4, 1, 1),  # one column past, lanes over M only
+        (3, 2, 1, 3, 7, 12, 6, 2, 0, 2),  # lanes over N only, 2-wide K per lane
+    ]
+    cases = corners + [
+        (
+            *(int(x) for x in rng.integers(1, 5, 2)),
+            *(int(x) for x in rng.integers(1, 4, 2)),
+            *(int(x) for x in rng.integers(1, 17, 3)),
+            int(rng.choice([1, 1, 4])),
+            int(rng.choice([0, 0, 1])),
+            int(rng.choice([1, 1, 2])),
+        )
+        for _ in range(60)
+    ]
+    for R, C, lm, ln, M, N, K, L, e, d in cases:
+        A, B = _ints(rng, (M, K)), _ints(rng, (K, N))
+        out, cyc = ref.simulate_gemm(A, B, R, C, "os", L, e, d, convention, lm, ln)
+        assert np.array_equal(out, A @ B), (R, C, lm, ln, M, N, K)
+        fast = gemm_cycles(M, N, K, R, C, "os", L, e, d, None, convention, lm, ln)
+        assert fast == cyc, (convention, R, C, lm, ln, M, N, K, L, e, d)
+
+
+def test_pe_lanes_over_m_and_n_by_hand():
+    # 2 x 2 PEs of 2 x 2 lanes = 4 x 4 MAC positions; M = 5, N = 4, K = 3, L = 1, scalesim-v3:
+    # ceil(5/4) = 2 row folds x 1 column fold, each T + R + C - 2 = 3 + 2 + 2 - 2 = 5 cycles (the
+    # skew of the 2 x 2 PE grid, not of a 4 x 4 one): 10.  Lanes along K instead (d = 4 on the
+    # same grid): ceil(5/2) * ceil(4/2) = 6 folds of ceil(3/4) + 2 = 3 cycles: 18.
+    A, B = np.arange(15).reshape(5, 3), np.arange(12).reshape(3, 4)
+    out, cyc = ref.simulate_gemm(A, B, 2, 2, "os", 1, 0, 1, "scalesim-v3", 2, 2)
+    assert cyc == 10
+    assert np.array_equal(out, A @ B)
+    assert gemm_cycles(5, 4, 3, 2, 2, "os", 1, 0, 1, None, "scalesim-v3", 2, 2) == 10
+    assert gemm_cycles(5, 4, 3, 2, 2, "os", 1, 0, 4) == 18
+    # drain: + R = 2 cycles per fold (the lanes of a PE row shift out side by side)
+    assert ref.simulate_gemm(A, B, 2, 2, "os", 1, 0, 1, "drain", 2, 2)[1] == 14
+
+
+def test_pe_lanes_over_m_and_n_need_os_and_positive_counts():
+    with pytest.raises(InputError):
+        ref.simulate_gemm(np.ones((2, 3), int), np.ones((3, 2), int), 2, 2, "ws", 1, 0, 1, "scalesim-v3", 2, 1)
+    with pytest.raises(InputError):
+        gemm_cycles(2, 2, 3, 2, 2, "is", 1, 0, 1, None, "scalesim-v3", 1, 2)
+    with pytest.raises(InputError):
+        gemm_cycles(2, 2, 3, 2, 2, "os", 1, 0, 1, None, "scalesim-v3", 0, 2)
