@@ -363,7 +363,11 @@ def reproduce() -> list[ReproRow]:
                 speed.setdefault((cfg, bl), []).append(s)
                 energy.setdefault((cfg, bl), []).append(er)
                 wl = f"{label} b{BATCH_TOKENS} {cfg}"
-                why = f"{mixpe} ({quant}) vs {preset} ({bq}); {_COMMON}"
+                fmt = bq
+                if preset == ANT_BENCH_PRESET:
+                    blocks, eight = ant_bench_mix(model)
+                    fmt = f"{bq}; {ANT_8BIT_QUANT} in {eight} of {blocks} blocks as ant_bench.py, mean block"
+                why = f"{mixpe} ({quant}) vs {preset} ({fmt}); {_COMMON}"
                 rows.append(ReproRow(DESIGN, wl, "speedup", bl, None, s, why))
                 rows.append(ReproRow(DESIGN, wl, "energy reduction", bl, None, er, why))
         pes0, peak0 = basis(mixpe, quant)
