@@ -94,3 +94,28 @@ def test_artifact_ratios_from_its_results_file():
     assert math.isclose(geo[("geomean W4A8 (artifact's benches)", "INT8", "speedup")].paper, want)
     assert geo[("geomean W4A8", "INT8", "speedup")].paper is None  # linears only: not the artifact's workload
     assert geo[("geomean W4A8", "FIGNA-like", "speedup")].paper is None
+
+
+def test_ant_bench_block_precisions_match_the_artifact_counts():
+    # ant_bench.py over its four benches: 376 main linears at 4 bits and 552 linear layers at 8 bits
+    # (every block's four [K x N/8] 8-bit layers, plus all four main linears of the 8-bit blocks)
+    four = sum(4 * (b - e) for b, e in map(mixpe.ant_bench_mix, mixpe.ANT_BENCH_8BIT_BLOCKS))
+    eight = sum(4 * b + 4 * e for b, e in map(mixpe.ant_bench_mix, mixpe.ANT_BENCH_8BIT_BLOCKS))
+    assert (four, eight) == (376, 552)
+    # OPT-6.7B: blocks 2, 7, 16, 20, 22, 23 of 32 at 8 bits (ant_bench.py lines 378-385, ..., 546-553)
+    assert mixpe.ant_bench_mix("opt-6.7b") == (32, 6)
+
+
+def test_ant_runs_are_the_mean_block_of_its_bench():
+    # OPT: 26 blocks at ANT's 4-bit type, 6 at INT8 (4 passes on the 4-bit PEs: the artifact's pf 1 vs 2)
+    c4, e4, _ = mixpe._run_block("opt-6.7b", "olive-ant-w4a4", "mixpe-ant", "synthesised")
+    c8, e8, _ = mixpe._run_block("opt-6.7b", "w8a8", "mixpe-ant", "synthesised")
+    # the artifact's accelerator.py ceil(M/(32 pf)) ceil(N/(32 pf)) K on an OPT block at M = 64: a 4-bit
+    # block = N/8 8-bit layer (2 x N/256 x K) + main at pf 2 (N/64 x K) = 3 N K / 128, an 8-bit block
+    # 2 N/256 K + 2 N/32 K = 9 N K / 128: 3.0x; ours adds fill/drain per fold (more folds at 8 bits)
+    assert 3.0 <= c8 / c4 < 3.3
+    c, e, _ = mixpe.run("opt-6.7b", "olive-ant-w4a4", "mixpe-ant")
+    assert math.isclose(c, (26 * c4 + 6 * c8) / 32) and math.isclose(e, (26 * e4 + 6 * e8) / 32)
+    # other baselines are one block of their own format, unchanged
+    int8 = mixpe._run_block("opt-6.7b", "w8a8", "mixpe-int8", "synthesised")
+    assert mixpe.run("opt-6.7b", "w8a8", "mixpe-int8") == int8
