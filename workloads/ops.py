@@ -38,7 +38,11 @@ class OpKind(str, Enum):
 
     @property
     def is_matmul(self) -> bool:
-        return self in (OpKind.GEMM, OpKind.GEMV, OpKind.ATTN_SCORE, OpKind.ATTN_CONTEXT)
+        return self in _MATMUL_KINDS
+
+
+#: the kinds that multiply two operands (a frozenset: membership by hash, on hot paths)
+_MATMUL_KINDS = frozenset({OpKind.GEMM, OpKind.GEMV, OpKind.ATTN_SCORE, OpKind.ATTN_CONTEXT})
 
 
 class Phase(str, Enum):
