@@ -278,8 +278,6 @@ def mixpe_machine(p: MixPEParams) -> Machine:
 class MixPEProfile:
     """``design: mixpe`` presets on the one array host."""
 
-    dram_key = "dram"
-
     def machine(self, hw: HardwareConfig) -> Machine:
         return mixpe_machine(from_preset(hw))
 

@@ -229,8 +229,6 @@ def olive_machine(p: OliveParams) -> Machine:
 class OliveProfile:
     """``design: olive`` presets on the one array host."""
 
-    dram_key = "dram"
-
     def machine(self, hw: HardwareConfig) -> Machine:
         return olive_machine(olive_params(hw))
 

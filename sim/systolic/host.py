@@ -55,13 +55,13 @@ class RunTotals:
     sparse_ops: int = 0
 
 
+#: preset key of the off-chip memory section on every array-host preset (the memory roof's source)
+DRAM_KEY = "dram"
+
+
 class Profile(Protocol):
     """A preset family of the host: builds the machine and names its extra report fields.
-
-    ``dram_key`` is the dotted preset key of its off-chip memory section (``dram`` on every
-    array host), named as the source of the memory roof."""
-
-    dram_key: str
+    Every family spells its off-chip memory section ``dram`` (:data:`DRAM_KEY`)."""
 
     def machine(self, hw: HardwareConfig) -> Machine: ...
 
@@ -348,7 +348,7 @@ def build_result(
         meta={**profile.result_meta(m, hw, program, run, area), "fold_convention": m.array.fold_convention},
         assumptions=[fold_convention_note(m.array.fold_convention), *profile.assumptions(m, program, run)],
     )
-    bw_key = f"{profile.dram_key}.bandwidth_gbps"
+    bw_key = f"{DRAM_KEY}.bandwidth_gbps"
     return fill_typed(
         result,
         off_chip=("dram",),

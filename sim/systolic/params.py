@@ -187,8 +187,6 @@ def vector_unit(v: VectorCfg) -> VectorUnit:
 class SystolicProfile:
     """``design: systolic`` presets on the one array host."""
 
-    dram_key = "dram"
-
     def machine(self, hw: HardwareConfig) -> Machine:
         p = systolic_params(hw)
         hosted = p.hosted()
