@@ -32,7 +32,7 @@ from llmaccel.sim.flightllm.hbm import HbmModel
 from llmaccel.sim.flightllm.params import FlightParams, flight_params
 from llmaccel.sim.flightllm.power import board_energy
 from llmaccel.sim.flightllm.resources import check_fit
-from llmaccel.sim.flightllm.scheduler import schedule
+from llmaccel.sim.flightllm.scheduler import FIXED, HBM_READ, HBM_WRITE, UNITS, ProgramArrays, schedule, schedule_hbm
 from llmaccel.sim.flightllm.sfu import sfu_cycles
 from llmaccel.sim.memory import offchip_roof
 from llmaccel.sim.preset import HardwareConfig
@@ -204,8 +204,11 @@ class FlightDesign:
 
     name = "flightllm"
 
-    def __init__(self) -> None:
+    def __init__(self, reference: bool = False) -> None:
+        """``reference``: schedule with the per-instruction Python scheduler (the slow truth)
+        instead of the numba one (:func:`sim.flightllm.scheduler.schedule_hbm`)."""
         self._caches: dict[str, dict] = {}
+        self.reference = reference
 
     def compile(self, trace: Trace, hw: HardwareConfig) -> StepProgram:
         check_fit(flight_params(hw), hw.name)
@@ -218,8 +221,15 @@ class FlightDesign:
         check_fit(p, hw.name)
         cache = self._caches.setdefault(_hw_key(hw), {})
         timing = _Timing(program, p, cache)
-        sched = schedule(program.instrs, program.init_tokens, timing)
-        return _result(program, hw, p, sched, timing)
+        arrays = ProgramArrays.of(program.instrs)
+        if self.reference:
+            sched = schedule(program.instrs, program.init_tokens, timing)
+        else:
+            fixed = np.array(
+                [0 if k else timing(ins, 0) for ins, k in zip(program.instrs, arrays.kind.tolist())], np.int64
+            )
+            sched = schedule_hbm(program.instrs, arrays, program.init_tokens, fixed, timing.hbm, timing.ratio)
+        return _result(program, hw, p, sched, timing, arrays)
 
 
 def _hw_key(hw: HardwareConfig) -> str:
@@ -257,7 +267,52 @@ def _energy_table():
     return load_table(ENERGY_TABLE)
 
 
-def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timing: _Timing) -> Result:
+def _per_op(prog: StepProgram, sched, arrays: ProgramArrays | None = None) -> dict[int, dict]:
+    """Per op with instructions: first start, last end, HBM bytes, compute cycles, unit and
+    the attention flags (``causal``, ``kept_frac``) of its compute instructions (numpy over
+    the instruction arrays; :func:`_per_op_reference` is the per-instruction loop)."""
+    if arrays is None:
+        arrays = ProgramArrays.of(prog.instrs)
+    op_idx = arrays.op
+    start = np.asarray(sched.start, np.int64)
+    end = np.asarray(sched.end, np.int64)
+    mine = op_idx >= 0
+    n_ops = len(prog.ops)
+    idx = op_idx[mine]
+    count = np.bincount(idx, minlength=n_ops)
+    first = np.full(n_ops, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, idx, start[mine])
+    last = np.zeros(n_ops, np.int64)
+    np.maximum.at(last, idx, end[mine])
+    kind = arrays.kind[mine]
+    nbytes = arrays.nbytes[mine]
+    read = np.bincount(idx[kind == HBM_READ], weights=nbytes[kind == HBM_READ], minlength=n_ops)
+    write = np.bincount(idx[kind == HBM_WRITE], weights=nbytes[kind == HBM_WRITE], minlength=n_ops)
+    comp = kind == FIXED
+    compute = np.zeros(n_ops, np.int64)
+    np.add.at(compute, idx[comp], (end - start)[mine][comp])
+    last_compute = np.full(n_ops, -1, np.int64)
+    np.maximum.at(last_compute, idx[comp], np.flatnonzero(mine)[comp])
+    out: dict[int, dict] = {}
+    mpe = UNITS.index("mpe")
+    for i in np.flatnonzero(count).tolist():
+        j = int(last_compute[i])
+        args = prog.instrs[j].args if j >= 0 else {}
+        out[i] = {
+            "start": int(first[i]),
+            "end": int(last[i]),
+            "dram_read": float(read[i]),
+            "dram_write": float(write[i]),
+            "compute": int(compute[i]),
+            "unit": None if j < 0 else ("mpe" if arrays.unit[j] == mpe else "sfu"),
+            "causal": bool(args.get("causal")),
+            "kept_frac": args.get("kept_frac", 1.0),
+        }
+    return out
+
+
+def _per_op_reference(prog: StepProgram, sched) -> dict[int, dict]:
+    """The per-instruction loop that :func:`_per_op` vectorises (tests hold them equal)."""
     per_op: dict[int, dict] = {}
     for idx, ins in enumerate(prog.instrs):
         if ins.op < 0:
@@ -267,11 +322,10 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
             {
                 "start": sched.start[idx],
                 "end": 0,
-                "busy": 0,
-                "unit": None,
                 "dram_read": 0.0,
                 "dram_write": 0.0,
                 "compute": 0,
+                "unit": None,
                 "causal": False,
                 "kept_frac": 1.0,
             },
@@ -288,6 +342,18 @@ def _result(prog: StepProgram, hw: HardwareConfig, p: FlightParams, sched, timin
         else:
             s["compute"] += d
             s["unit"] = "mpe" if ins.opcode in ("MV", "MM") else "sfu"
+    return per_op
+
+
+def _result(
+    prog: StepProgram,
+    hw: HardwareConfig,
+    p: FlightParams,
+    sched,
+    timing: _Timing,
+    arrays: ProgramArrays | None = None,
+) -> Result:
+    per_op = _per_op(prog, sched, arrays)
     host = host_cycles(p)
     total = sched.makespan + host
     peak = peak_macs(p, "mv" if prog.phase == "decode" else "mm")

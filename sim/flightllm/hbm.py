@@ -156,7 +156,7 @@ class HbmModel:
         else:
             t = self.t
             end = int(
-                _striped_closed_form(
+                striped_closed_form(
                     self._bus,
                     self._lw,
                     self._served,
@@ -193,6 +193,11 @@ class HbmModel:
         return self._lw
 
     @property
+    def next_pc(self) -> np.ndarray:
+        """One-element array: the round-robin start PC of the next striped transfer."""
+        return self._next
+
+    @property
     def served(self) -> np.ndarray:
         return self._served
 
@@ -206,7 +211,7 @@ class HbmModel:
 
 
 @njit(cache=True)
-def _striped_closed_form(
+def striped_closed_form(
     bus,
     lw,
     served,
