@@ -15,6 +15,10 @@ the ``llmaccel serve`` flags, with ``-`` written ``_``)::
       chunked_prefill: null    # Sarathi chunk (tokens) or null
       block_size: 16           # KV block (tokens)
       kv_bucket: 64            # KV-length bucket of cached iteration costs; 0: exact
+      seq_bucket: 32           # decode sequence counts above it interpolated per segment; 0: exact
+      seq_exact: 32            # decode sequence counts up to it simulated exactly
+      prefill_bucket: 64       # prompt (chunk) lengths above it at its nearest multiple; 0: exact
+      prefill_split: true      # token-parallel ops at the total tokens + per-prompt attention
       memory_gb: null          # device memory; null: sim/tables/serving_memory.yaml
       preemption: recompute    # recompute | swap
       slo_ttft: 1s             # SLOs for goodput (s, "0.5s" or "500ms")
@@ -49,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "chunked_prefill": None,
     "block_size": 16,
     "kv_bucket": 64,
+    "seq_bucket": 32,
+    "seq_exact": 32,
+    "prefill_bucket": 64,
+    "prefill_split": True,
     "memory_gb": None,
     "preemption": "recompute",
     "slo_ttft": None,
@@ -104,8 +112,17 @@ def check_serve(doc: Any, models: list[str], host: str) -> list[dict[str, Any]]:
         _positive_int(f"serve.{k}", s[k])
     if s["chunked_prefill"] is not None:
         _positive_int("serve.chunked_prefill", s["chunked_prefill"])
-    if isinstance(s["kv_bucket"], bool) or not isinstance(s["kv_bucket"], int) or s["kv_bucket"] < 0:
-        raise InputError("serve.kv_bucket", f"must be 0 (exact) or a positive number of tokens, got {s['kv_bucket']!r}")
+    for k, what, most in (
+        ("kv_bucket", "0 (exact) or a positive number of tokens", limits.MAX_TOKENS),
+        ("seq_bucket", "0 (exact) or a positive sequence count", limits.MAX_REQUESTS),
+        ("seq_exact", "a non-negative sequence count", limits.MAX_REQUESTS),
+        ("prefill_bucket", "0 (exact) or a positive number of tokens", limits.MAX_TOKENS),
+    ):
+        v = s[k]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v > most:
+            raise InputError(f"serve.{k}", f"must be {what} (at most {most}), got {v!r}")
+    if not isinstance(s["prefill_split"], bool):
+        raise InputError("serve.prefill_split", f"must be true or false, got {s['prefill_split']!r}")
     if s["memory_gb"] is not None:
         s["memory_gb"] = _positive_number("serve.memory_gb", s["memory_gb"])
     s["cv"] = _positive_number("serve.cv", s["cv"])
@@ -164,6 +181,10 @@ def serve_metrics(hw: Any, workload: dict[str, Any], settings: dict[str, Any]) -
         cv=s["cv"],
         block_size=s["block_size"],
         kv_bucket=s["kv_bucket"],
+        seq_bucket=s["seq_bucket"],
+        seq_exact=s["seq_exact"],
+        prefill_bucket=s["prefill_bucket"],
+        prefill_split=s["prefill_split"],
         memory_gb=s["memory_gb"],
         tp=int(workload.get("tp", 1)),
         slo_ttft=s["slo_ttft"],

@@ -152,12 +152,17 @@ def serve_summary(
     tp: int = 1,
     slo_ttft: float | None = None,
     slo_tpot: float | None = None,
+    seq_bucket: int = 32,
+    seq_exact: int = 32,
+    prefill_bucket: int = 64,
+    prefill_split: bool = True,
 ) -> dict[str, Any]:
     """One generated-arrival run as ``llmaccel serve`` does it for one rate (same model check,
     setup and request generation), returning :func:`metrics.summarize`'s summary.
 
-    ``rate`` in requests/s; ``kv_bucket`` 0 means exact KV lengths (as the ``--kv-bucket`` flag);
-    SLOs in seconds.  Used by the design-space exploration (``serve:`` section of a space).
+    ``rate`` in requests/s; ``kv_bucket``, ``seq_bucket`` and ``prefill_bucket`` 0 mean exact (as
+    the ``--kv-bucket``, ``--seq-bucket`` and ``--prefill-bucket`` flags); SLOs in seconds.  Used
+    by the design-space exploration (``serve:`` section of a space).
     """
     from llmaccel import config
     from llmaccel.workloads.errors import InputError
@@ -167,7 +172,20 @@ def serve_summary(
         model = get_model(model_ref)
     if model.arch != "decoder":
         raise InputError("--model", f"{model.name} is an {model.arch}; serving needs a decoder (a KV cache)")
-    setup = build(hw, model, quant, sched, block_size, kv_bucket or None, memory_gb, tp)
+    setup = build(
+        hw,
+        model,
+        quant,
+        sched,
+        block_size,
+        kv_bucket or None,
+        memory_gb,
+        tp,
+        seq_bucket=seq_bucket or None,
+        seq_exact=seq_exact,
+        prefill_bucket=prefill_bucket or None,
+        prefill_split=prefill_split,
+    )
     reqs = arrivals.synthetic(process, rate, requests, seed, dist, model.max_position_embeddings, cv=cv)
     return serve(setup, reqs, slo_ttft, slo_tpot)[1]
 

@@ -59,6 +59,34 @@ def test_sweep_records_the_metrics_llmaccel_serve_prints(tmp_path, capsys):
     assert rows[128]["tokens"] == 4 and rows[128]["latency_s"] > 0
 
 
+def test_bucketing_fields_reach_the_serving_run(tmp_path, capsys):
+    """seq_bucket, seq_exact, prefill_bucket and prefill_split mean what the serve flags mean."""
+    from llmaccel import config
+    from llmaccel.dse.serving import serve_metrics
+
+    section = "{rate: 2, requests: 16, seed: 5, seq_bucket: 2, seq_exact: 0, prefill_bucket: 0, prefill_split: false}"
+    space = load_space(write_space(tmp_path, section))
+    (w,) = space.workloads
+    assert {k: w["serve"][k] for k in ("seq_bucket", "seq_exact", "prefill_bucket", "prefill_split")} == {
+        "seq_bucket": 2,
+        "seq_exact": 0,
+        "prefill_bucket": 0,
+        "prefill_split": False,
+    }
+    hw = config.load_hw("systolic-int8-hbm")
+    dse = serve_metrics(hw, w, w["serve"])
+    flags = ["--rate", "2", "--requests", "16", "--seed", "5", "--seq-bucket", "2", "--seq-exact", "0"]
+    flags += ["--prefill-bucket", "0", "--no-prefill-split"]
+    assert main(["serve", "--hw", "systolic-int8-hbm", "--model", "gpt2-xl", *flags, "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["rows"][0]
+    assert main(["serve", "--hw", "systolic-int8-hbm", "--model", "gpt2-xl", *flags[:6], "--format", "json"]) == 0
+    default = json.loads(capsys.readouterr().out)["rows"][0]
+    for m in SERVE_METRICS:
+        assert dse[m] == cli[m], m
+    # the settings change the cost model: exact prefill lengths and interpolated decodes differ from the defaults
+    assert any(dse[m] != default[m] for m in SERVE_METRICS)
+
+
 def test_rates_give_one_workload_row_per_rate(tmp_path):
     space = load_space(write_space(tmp_path, "{rates: [0.5, 2], requests: 10}"))
     assert [w["serve"]["rate"] for w in space.workloads] == [0.5, 2.0]
@@ -76,6 +104,10 @@ def test_rates_give_one_workload_row_per_rate(tmp_path):
         ("{rate: 1, dist: zipf}", "serve.dist"),
         ("{rate: 1, slo_tpot: fast}", "serve.slo_tpot"),
         ("{rate: 1, kv_bucket: -1}", "serve.kv_bucket"),
+        ("{rate: 1, seq_bucket: 2.5}", "serve.seq_bucket"),
+        ("{rate: 1, seq_exact: -1}", "serve.seq_exact"),
+        ("{rate: 1, prefill_bucket: 99999999999}", "serve.prefill_bucket"),
+        ("{rate: 1, prefill_split: maybe}", "serve.prefill_split"),
         ("{rate: 1, preemption: drop}", "serve.preemption"),
         ("{rates: [1, 1]}", "serve.rates"),
     ],
