@@ -19,8 +19,13 @@ bursts of ``burst_beats`` beats (BL4 x 64 bit = 32 B):
 * refresh: every ``R = floor((tREFI - tRFC) / tB)`` bursts of bus time the PC stalls
   ``tRFC + tRCD`` (all banks refreshed, first row re-opened).
 
-A transfer of many bytes is striped over all PCs in ``request_bytes`` chunks (round
-robin from a rotating start PC); it completes when its slowest PC does.
+A transfer of many bytes is striped over the PCs the design drives (``pcs``: all
+``pseudo_channels`` unless given; the FlightLLM design passes
+:meth:`FlightParams.hbm_pcs` = ``min(pseudo_channels, cores x pcs_per_core)``, 24 of 32 on
+the U280) in ``request_bytes`` chunks (round robin from a rotating start PC); it completes
+when its slowest PC does.  One stripe over the 24 PCs stands for each core streaming its
+column slice from its own 8 PCs: a tile's columns are split evenly over the cores, so
+every PC gets the same bytes either way (up to where the last partial chunk lands).
 
 Two speeds: :meth:`HbmModel.reference_request` walks bursts one by one;
 :meth:`HbmModel.transfer` (default) is the closed form per request, looped over PCs.
@@ -83,10 +88,14 @@ class HbmTiming:
 class HbmModel:
     """State of all pseudo-channels: bus-free time, last direction, bursts served."""
 
-    def __init__(self, p: HbmParams) -> None:
+    def __init__(self, p: HbmParams, pcs: int | None = None) -> None:
+        """``pcs``: pseudo-channels transfers are striped over (default: all ``pseudo_channels``)."""
         self.p = p
         self.t = HbmTiming.of(p)
-        n = p.pseudo_channels
+        n = p.pseudo_channels if pcs is None else pcs
+        if not 1 <= n <= p.pseudo_channels:
+            raise ValueError(f"pcs={n} outside 1..{p.pseudo_channels} pseudo-channels")
+        self.pcs = n
         self._bus = np.zeros(n, np.int64)  # bus-free cycle per PC
         self._lw = np.zeros(n, np.int64)  # 1: last request was a write
         self._served = np.zeros(n, np.int64)  # bursts served (refresh counter)
@@ -125,10 +134,10 @@ class HbmModel:
         self._busy[pc] += now - start
         return now
 
-    # ---- striped transfer over all PCs ----------------------------------------------------
+    # ---- striped transfer over the driven PCs -----------------------------------------------
     def split(self, nbytes: float) -> list[int]:
-        """Bytes per PC for a transfer striped in ``request_bytes`` chunks (round robin)."""
-        n = self.p.pseudo_channels
+        """Bytes per driven PC for a transfer striped in ``request_bytes`` chunks (round robin)."""
+        n = self.pcs
         chunk = self.p.request_bytes
         total = int(math.ceil(nbytes))
         full, rest = divmod(total, chunk)
@@ -208,6 +217,10 @@ class HbmModel:
     def peak_bytes_per_cycle(self) -> float:
         """Device peak (from ``peak_gbps``) in bytes per HBM cycle."""
         return self.p.peak_gbps * self.t.tck_ns
+
+    def driven_peak_gbps(self) -> float:
+        """Peak of the driven PCs only: ``peak_gbps x pcs / pseudo_channels`` (GB/s)."""
+        return self.p.peak_gbps * self.pcs / self.p.pseudo_channels
 
 
 @njit(cache=True)

@@ -93,7 +93,12 @@ class BufferParams:
 
 @dataclass(frozen=True)
 class HbmParams:
-    """HBM organisation and timing (per pseudo-channel, PC)."""
+    """HBM organisation and timing (per pseudo-channel, PC).
+
+    ``pcs_per_core``: pseudo-channels each core's LD/ST engines stream from (its own set;
+    the design drives ``min(pseudo_channels, cores x pcs_per_core)`` PCs, see
+    :meth:`FlightParams.hbm_pcs`).
+    """
 
     capacity_gb: float
     peak_gbps: float
@@ -114,6 +119,7 @@ class HbmParams:
     axi_mhz: float
     request_bytes: int
     outstanding: int
+    pcs_per_core: int = field(metadata={"min": 1})
     kind: str = "hbm2"
 
 
@@ -240,6 +246,11 @@ class FlightParams:
     decode_mode: Literal["on_chip", "off_chip"] = "on_chip"
     fusion: bool = True
     compression: CompressionParams = CompressionParams()
+
+    def hbm_pcs(self) -> int:
+        """Pseudo-channels the design streams from: each core owns ``hbm.pcs_per_core`` of them
+        (the authors' on-board layout), capped at the device's ``hbm.pseudo_channels``."""
+        return min(self.hbm.pseudo_channels, self.compute.cores * self.hbm.pcs_per_core)
 
     @staticmethod
     def of(hw: HardwareConfig) -> FlightParams:

@@ -96,3 +96,20 @@ def test_request_bad_input(tiny_model):
         simulate_request(tiny_model, 2000, 100, hw)  # beyond max_len 2048
     with pytest.raises(InputError):
         step_summary(tiny_model, "decode", 16, hw, "flightllm-paper", BucketCache(), "approximate")
+
+
+def test_u280_streams_from_the_24_pcs_its_cores_drive(tiny_model):
+    """Artifact layout: 8 PCs per core, so the U280's 3 cores drive 24 of 32; giving every PC to the
+    cores (pcs_per_core 11 -> capped at 32) moves the same bytes in no more time."""
+    d = get_design("flightllm")
+    hw = load_preset("u280")
+    tr = build_trace(tiny_model, "decode", fixed(1, 500, 1, kv_len=500), quant="flightllm-paper", layers=3)
+    r24 = d.simulate(d.compile(tr, hw), hw)
+    all_pcs = hw.with_overrides({"hbm.pcs_per_core": 11}, "test: every PC driven")
+    r32 = d.simulate(d.compile(tr, all_pcs), all_pcs)
+    assert (r24.meta["hbm_pcs"], r32.meta["hbm_pcs"]) == (24, 32)
+    assert r24.meta["hbm_bytes"] == r32.meta["hbm_bytes"] > 0
+    assert r24.total_cycles > r32.total_cycles
+    # the model-only utilisation against the driven PCs' peak is the device-peak one x 32/24
+    assert r24.meta["bandwidth_utilisation_driven_pcs"] == pytest.approx(r24.meta["bandwidth_utilisation"] * 32 / 24)
+    assert r32.meta["bandwidth_utilisation_driven_pcs"] == pytest.approx(r32.meta["bandwidth_utilisation"])

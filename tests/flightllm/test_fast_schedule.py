@@ -67,12 +67,15 @@ class _Durations:
 
 @pytest.mark.parametrize("preset", ["u280", "vhk158"])
 def test_numba_scheduler_equals_reference_on_random_programs(preset):
-    hbm_p = flight_params(load_preset(preset)).hbm
+    p = flight_params(load_preset(preset))
+    hbm_p = p.hbm
     ratio = (hbm_p.data_rate_mtps / 2) / 225.0
     rng = np.random.default_rng(11)
     for trial in range(120):
         instrs, init, durations = random_program(rng, int(rng.integers(1, 90)))
-        ref_hbm, fast_hbm = HbmModel(hbm_p), HbmModel(hbm_p)
+        # the PCs the design drives (u280: 24 of 32, vhk158: 32), and every 4th trial an odd count
+        pcs = p.hbm_pcs() if trial % 4 else int(rng.integers(1, hbm_p.pseudo_channels + 1))
+        ref_hbm, fast_hbm = HbmModel(hbm_p, pcs), HbmModel(hbm_p, pcs)
         duration = _Durations(instrs, durations, ref_hbm, ratio)
         ref = schedule(instrs, init, duration)
         arrays = ProgramArrays.of(instrs)

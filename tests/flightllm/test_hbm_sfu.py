@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from llmaccel.sim.flightllm.hbm import HbmModel, HbmTiming
 from llmaccel.sim.flightllm.params import flight_params
@@ -26,8 +27,11 @@ def test_reference_equals_closed_form_on_random_request_streams():
     rng = np.random.default_rng(5)
     for name in ("u280", "vhk158"):
         p = _hbm(name)
+        driven = flight_params(load_preset(name)).hbm_pcs()
         for stream in range(25):
-            a, b = HbmModel(p), HbmModel(p)
+            # all PCs, the PCs the design drives (u280: 24), or an odd count
+            pcs = (p.pseudo_channels, driven, int(rng.integers(1, p.pseudo_channels + 1)))[stream % 3]
+            a, b = HbmModel(p, pcs), HbmModel(p, pcs)
             t = 0
             for r in range(12):
                 arr = t + int(rng.integers(0, 5000))
@@ -50,6 +54,34 @@ def test_long_stream_efficiency_by_hand():
     refreshes = bursts // 1638
     assert end == 13 + 243 + bursts * 2 + refreshes * (234 + 13)
     assert h.bytes_read == nbytes
+
+
+def test_design_drives_eight_pcs_per_core():
+    # the authors' on-board layout: each SLR core owns 8 PCs (artifact info.yaml / README, config.yaml)
+    assert flight_params(load_preset("u280")).hbm_pcs() == 24  # 3 cores x 8 of 32
+    assert flight_params(load_preset("vhk158")).hbm_pcs() == 32  # 4 cores x 8 = all
+    five = load_preset("u280").with_overrides({"compute.cores": 5}, "test: more cores than PC sets")
+    assert flight_params(five).hbm_pcs() == 32  # capped at the device's pseudo-channels
+
+
+def test_long_stream_on_the_24_driven_pcs_by_hand():
+    p = _hbm()
+    h = HbmModel(p, 24)
+    assert h.bus_free.shape == (24,) and h.driven_peak_gbps() == 460 * 24 / 32
+    nbytes = 24 * 4096 * 40  # 40 chunks of 4 KB on each of the 24 PCs
+    end = h.transfer(0, nbytes, write=False)
+    bursts = 40 * 4096 // 32  # 5120 per PC
+    assert end == 13 + 243 + bursts * 2 + (bursts // 1638) * (234 + 13)
+    assert set(h.served.tolist()) == {bursts}
+    # the same bytes over all 32 PCs: 30 chunks per PC, so 3/4 of the bus time
+    h32 = HbmModel(p)
+    end32 = h32.transfer(0, nbytes, write=False)
+    assert end32 == 13 + 243 + 3840 * 2 + (3840 // 1638) * (234 + 13)
+
+
+def test_pcs_outside_the_device_rejected():
+    with pytest.raises(ValueError, match="pcs=33"):
+        HbmModel(_hbm(), 33)
 
 
 def test_read_after_write_turnaround_and_idle_latency():

@@ -41,8 +41,9 @@ def costs_for(preset: str, split: bool) -> ModelCosts:
         ("systolic-int8", 1e-9),
         ("a100-80gb", 1e-9),
         ("neupims", 1e-9),  # prefill on the systolic-fp16 stand-in
-        # FlightLLM overlaps ops; measured within 1.3e-4 on these shapes
-        ("u280", 2e-4),
+        # FlightLLM overlaps ops; measured within 2.4e-4 on these shapes since its cores stream from
+        # 24 of the 32 HBM pseudo-channels (1.3e-4 when every transfer used all 32)
+        ("u280", 3e-4),
     ],
 )
 def test_split_prefill_equals_the_joint_simulation(preset, tolerance):
