@@ -12,6 +12,16 @@ outliers; a GPU has no dictionary MAC, so each weight matmul runs three kernels:
    weight matrix, one scattered ``sector_bytes`` write per outlier;
 3. FP16 tensor-core GEMM reading the FP16 weights.
 
+GOBO with the decompression at the memory side (``gobo_pass(..., memory_side=True)``,
+:func:`gobo_memory_op_kernels`): how OliVe's paper describes its GOBO runs -- "GOBO only
+quantizes the weight tensors and computes with FP16. We implemented GOBO's memory
+organization in the GPU" (Sec. 5.3); GOBO "can only compress and decompress the memory at the
+DRAM level for GPU" (Sec. 2.2) and "still relies on the original on-chip memory and computation
+architecture of GPU with high precision FP16/32" (Sec. 1).  So each weight matmul is
+one FP16 tensor-core GEMM whose off-chip traffic is the compressed weights (3-bit indices plus
+the FP32 outliers with their positions) beside FP16 activations and outputs; the decompressor
+between DRAM and the chip is assumed to keep pace (no time, no kernels of its own).
+
 OliVe (Guo et al., ISCA 2023) puts OVP decoders in front of the tensor cores' dot-product
 units (spec/olive.md), so a 4-bit OVP matmul runs on the INT4 tensor peak with the
 decode inline (no extra time: the decoder is a pipeline stage, assumed not to stall).  The
@@ -76,6 +86,16 @@ def gobo_op_kernels(op: Op, p: GpuParams, a: Achieved, w: GoboWeights) -> list[f
     return [dequant, outlier, gemm]
 
 
+def gobo_memory_op_kernels(op: Op, p: GpuParams, a: Achieved, w: GoboWeights) -> list[float]:
+    """Busy seconds of one op on GOBO's GPU path with the decompression at the memory side: one
+    FP16 GEMM per weight matmul reading the compressed weights (indices + outliers) from DRAM."""
+    if not _is_gobo_weight(op):
+        return [op_work_s(op, p, a)]
+    outlier_bytes = op.k * op.n * op.count * w.outlier_frac * w.outlier_bits / 8
+    nbytes = op.a_bytes() + op.b_bytes() + outlier_bytes + op.out_bytes()
+    return [op_work_s(op, p, a, peak="fp16", nbytes=nbytes)]
+
+
 def olive_op_kernels(op: Op, p: GpuParams, a: Achieved) -> list[float]:
     """Busy seconds of the kernels one op runs on OliVe's GPU path (encode kernels + INT4 GEMM)."""
     if not (op.kind.is_matmul and op.a_spec.family == "ovp"):
@@ -104,9 +124,13 @@ def _pass(trace: Trace, preset: str | HardwareConfig, per_op, syncs: int) -> Pas
     return pass_time(sum(kernels), len(kernels), a, syncs)
 
 
-def gobo_pass(trace: Trace, preset: str | HardwareConfig, weights: GoboWeights, syncs: int = 0) -> PassTime:
-    """``trace`` (GOBO-quantized linear weights) on a GPU: dequantize + outlier + FP16 GEMM kernels."""
-    return _pass(trace, preset, lambda op, p, a: gobo_op_kernels(op, p, a, weights), syncs)
+def gobo_pass(
+    trace: Trace, preset: str | HardwareConfig, weights: GoboWeights, syncs: int = 0, memory_side: bool = False
+) -> PassTime:
+    """``trace`` (GOBO-quantized linear weights) on a GPU: dequantize + outlier + FP16 GEMM kernels,
+    or with ``memory_side`` one FP16 GEMM on weights decompressed between DRAM and the chip."""
+    kernels = gobo_memory_op_kernels if memory_side else gobo_op_kernels
+    return _pass(trace, preset, lambda op, p, a: kernels(op, p, a, weights), syncs)
 
 
 def olive_pass(trace: Trace, preset: str | HardwareConfig, syncs: int = 0) -> PassTime:

@@ -12,7 +12,9 @@ of the ``olive`` design; nothing is re-stated here:
 * ``ant4`` -- the same 4-bit slot with ANT's int/flint decoders (ant-w4a4; ant-w8a8 uses the
   same decoder for 8-bit ANT codes, so both ``ant4`` and ``ant8`` are accepted).
 
-What a host carries over: the PE (bits, 4 MACs/cycle, pipeline latency, MAC energy actions),
+What a host carries over: the PE (bits, 4 MACs/cycle, pipeline latency, MAC energy actions --
+per MAC, even though the ``olive`` design's own presets charge the ANT/OliVe artifact's
+synthesised PE power per array cycle instead, ``pe_power``),
 the edge decoder (latency once per fold, energy per operand element entering the array,
 area of R + C decoders) and the slot area.  What it does not: OliVe's outlier path (GOBO /
 OLAccel variants are not registered) and the ``olive`` design's quantization-preset binding.
@@ -22,14 +24,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from llmaccel.sim.olive.params import olive_machine, olive_params
+from llmaccel.sim.olive.params import olive_hosted_pe, olive_params
 from llmaccel.sim.preset import load_preset
 from llmaccel.sim.systolic.plugins import HostedPE
 
 
 def _hosted(name: str, preset: str, formats: tuple[str, ...], description: str) -> HostedPE:
     """The ``olive`` design's own slot plug-in of ``preset``, named and with its decoder's formats."""
-    h = olive_machine(olive_params(load_preset(preset))).pe
+    h = olive_hosted_pe(olive_params(load_preset(preset)))
     assert h.decoder is not None  # every OliVe/ANT slot preset has edge decoders
     return replace(
         h,

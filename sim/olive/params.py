@@ -13,13 +13,14 @@ Units are in the names (MHz, nm, KiB, GB/s, ns, bits, cycles).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.memory import MEMORY_ENERGY, build_array_params
 from llmaccel.sim.hardware.power import StaticPower
+from llmaccel.sim.mixpe.params import PEPowerParams
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine
 from llmaccel.sim.systolic.model import ArrayParams
@@ -152,6 +153,15 @@ class OliveParams(HostMemoryMixin):
     vector: VectorCfg
     energy: EnergyCfg
     static: StaticPower = StaticPower()
+    pe_power: PEPowerParams = PEPowerParams()
+
+    def array_power_mw(self) -> tuple[tuple[str, float], ...]:
+        """(component, mW) of the array per compute cycle: ``static.pes`` synthesised PEs'
+        dynamic power (``pe_power.energy: synthesised``, as the ANT/OliVe artifact charges its
+        core), else none (the slot's MAC actions are charged per MAC)."""
+        if self.pe_power.energy != "synthesised":
+            return ()
+        return (("pe_array", self.static.pes * self.pe_power.dynamic_uw / 1e3),)
 
     def array_params(self) -> ArrayParams:
         a = self.array
@@ -170,6 +180,11 @@ def olive_params(hw: HardwareConfig) -> OliveParams:
     p = build_array_params(OliveParams, hw)
     if not p.dram.energy_action:
         raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
+    if p.pe_power.energy == "synthesised" and not (p.static.pes > 0 and p.pe_power.dynamic_uw > 0):
+        raise InputError(
+            f"{hw.name}.params.pe_power",
+            "energy: synthesised needs static.pes > 0 and pe_power.dynamic_uw > 0 (uW per PE)",
+        )
     return p
 
 
@@ -179,16 +194,18 @@ ASSUMPTIONS = (
     "ops run back to back; folds of one op back to back; edge folds zero-padded",
     "wider integer operands are bit-sliced: 8-bit on 4-bit multipliers = 4 passes",
     "outlier path: GOBO serialised after the dense pass of each op; OLAccel beside it (only the excess costs time)",
-    "energy: Horowitz 45 nm anchors scaled to the preset node; static = PE leakage + DRAM background x time "
+    "energy: PE array = the ANT/OliVe artifact's synthesised PE dynamic power x PEs per compute cycle where the "
+    "preset says pe_power.energy synthesised (else Horowitz MAC actions scaled to the preset node); edge decoders, "
+    "outlier lanes, SRAM and DRAM per action from our tables; static = PE leakage + DRAM background x time "
     "(ANT/OliVe artifact figures) where the preset gives them",
 )
 
 
-def olive_machine(p: OliveParams) -> Machine:
-    """The host machine of an OliVe-study preset: its slot PE with the edge decoders, the
-    outlier path when enabled, the baseline's memories and vector unit."""
-    d, o = p.decoder, p.outlier
-    hosted = HostedPE(
+def olive_hosted_pe(p: OliveParams) -> HostedPE:
+    """The preset's slot PE with its edge decoders and its MAC actions (what another host carries
+    over, sim/olive/components.py)."""
+    d = p.decoder
+    return HostedPE(
         p.pe.pe_type(),
         "olive",
         f"OliVe-study slot {p.pe.name} ({p.variant})",
@@ -198,6 +215,17 @@ def olive_machine(p: OliveParams) -> Machine:
         area_terms=((p.pe.area_key, 1.0),),
         source=f"preset (variant {p.variant})",
     )
+
+
+def olive_machine(p: OliveParams) -> Machine:
+    """The host machine of an OliVe-study preset: its slot PE with the edge decoders, the
+    outlier path when enabled, the baseline's memories and vector unit.  With
+    ``pe_power.energy: synthesised`` the array draws the synthesised PE power per compute
+    cycle and the slot's MAC actions are not charged (the decoders and outlier lanes still are)."""
+    o = p.outlier
+    hosted = olive_hosted_pe(p)
+    if p.pe_power.energy == "synthesised":
+        hosted = replace(hosted, pe=replace(hosted.pe, mac_actions=()))
     outlier: OutlierPath | None = None
     if o.enabled:
         fields = (
@@ -223,6 +251,7 @@ def olive_machine(p: OliveParams) -> Machine:
         Conventions(strict_operands=False, sparse_stored_dense=False),
         outlier=outlier,
         static_power_mw=p.static.powers_mw(),
+        array_power_mw=p.array_power_mw(),
     )
 
 

@@ -91,3 +91,39 @@ def test_overlapped_outlier_path_charges_only_the_excess():
     assert om == pytest.approx(49_807.36) and extra == 4_981 - 2_048
     wide = OverlappedOutlierPath(0.1, 0.1, 10_000, 8, 8, 0, (), 0.0, dense_macs_per_cycle=128)
     assert wide.run(op, 262_144, 4)[1] == 0
+
+
+def test_gobo_on_the_gpu_decompresses_at_the_memory_side_by_hand():
+    """GOBO on the paper's RTX 2080 Ti (Sec. 4.1: FP16 107.6 TFLOPS; Sec. 5.3: GOBO's memory organization,
+    FP16 compute): one FP16 GEMM per weight matmul, its DRAM traffic the compressed weights."""
+    from llmaccel.sim.gpu.achieved import achieved_of
+    from llmaccel.sim.gpu.quantized import GoboWeights, gobo_memory_op_kernels
+    from llmaccel.workloads.ops import Op, OpKind, Phase
+    from llmaccel.workloads.quant_spec import FP16, QuantSpec
+
+    hw = olive.gpu_preset()
+    p, a = achieved_of(hw)
+    assert (p.peak_tops.fp16, p.peak_tops.of("int4")) == (107.6, 430.3)
+    # BERT-base q_proj at the paper's batch 16 x 128 tokens
+    op = Op("L0.q_proj", OpKind.GEMM, 0, Phase.PREFILL, m=2048, n=768, k=768, a_spec=FP16, b_spec=QuantSpec("gobo", 3))
+    (t,) = gobo_memory_op_kernels(op, p, a, GoboWeights(0.001, 64))
+    # 16 x 6 = 96 tiles of 128x128 on 68 SMs: 2 waves (no split-K), each 128x128x768 at 107.6/68 TFLOPS x 0.664
+    compute = 2 * 2 * 128 * 128 * 768 / (107.6e12 / 68 * 0.664)
+    memory = (2048 * 768 * 2 + 768 * 768 * 3 / 8 + 768 * 768 * 0.001 * 8 + 2048 * 768 * 2) / (616e9 * 0.69)
+    assert compute > memory and t == pytest.approx(compute)
+    # OliVe's INT4 GEMM of the same shape: 430.3 / 107.6 = 4.0x the peak, same tiles and waves
+    from llmaccel.sim.gpu.quantized import olive_op_kernels
+
+    o4 = QuantSpec("ovp4", 4)
+    *_, gemm = olive_op_kernels(
+        Op("q", OpKind.GEMM, 0, Phase.PREFILL, m=2048, n=768, k=768, a_spec=o4, b_spec=o4), p, a
+    )
+    assert gemm == pytest.approx(compute * 107.6 / 430.3)
+
+
+def test_gpu_rows_text_names_the_readings():
+    gpu = {r.metric: r for r in olive.gpu_rows()}
+    speed = gpu["speedup vs GOBO (GPU)"]
+    assert "107.6" in speed.assumptions and "memory organization" in speed.assumptions
+    assert "4.39x" in speed.assumptions and "3.96x" in gpu["energy reduction vs GOBO (GPU)"].assumptions
+    assert speed.paper == 4.5 and 1.0 < speed.model < 4.5

@@ -157,3 +157,47 @@ def test_fast_path_equals_per_pe_reference_on_ovp_operands():
         hw = base.with_overrides({"array.rows": R, "array.cols": C})
         r = run(_trace(m, n, k, o4, o4), hw)
         assert r.ops[0].compute_cycles == cycles
+
+
+def test_pe_array_draws_the_artifacts_synthesised_pe_power_by_hand():
+    """ANT/OliVe artifact (results/systolic_array_synth.csv line 2, stats.py get_energy_breakdown): every PE
+    of every array draws 279.96 uW per compute cycle at 500 MHz, whatever it computes; GOBO's FP16 PE the
+    MixPE artifact's 16/16 row (839.982 uW)."""
+    from llmaccel.sim.olive.params import olive_machine
+
+    pes = {"olive-w4a4": 1024, "ant-w8a8": 1024, "olaccel-w4a4": 288, "adafloat-w8a8": 896}
+    for preset, n in pes.items():
+        m = olive_machine(olive_params(load_preset(preset)))
+        assert dict(m.array_power_mw) == pytest.approx({"pe_array": n * 279.96e-3})
+        assert m.pe.pe.mac_actions == ()  # the synthesised power replaces the per-MAC actions
+    gobo = olive_machine(olive_params(load_preset("gobo-w3a16")))
+    assert dict(gobo.array_power_mw) == pytest.approx({"pe_array": 1024 * 839.982e-3})
+    assert dict(gobo.static_power_mw)["pe_leakage"] == pytest.approx(1024 * 192.942e-3)
+    # one fold of 16 + 32 + 32 - 2 + 1 + 1 = 80 compute cycles: 1024 PEs x 279.96 uW x 80 cycles / 500 MHz
+    o4 = named("ovp4")
+    r = run(_trace(32, 32, 64, o4, o4), load_preset("olive-w4a4"))
+    assert r.ops[0].compute_cycles == 80
+    assert r.energy_pj["pe_array"] == pytest.approx(1024 * 279.96e-6 * 80 / 500e6 * 1e12)
+    # AdaFloat: 32x28 PEs of the same power; K = 64 on one 8-bit MAC per PE: 64 + 32 + 28 - 2 + 0 + 0 cycles
+    a8 = named("adafloat8")
+    ra = run(_trace(32, 28, 64, a8, a8), load_preset("adafloat-w8a8"))
+    assert ra.energy_pj["pe_array"] == pytest.approx(896 * 279.96e-6 * ra.ops[0].compute_cycles / 500e6 * 1e12)
+    assert ra.ops[0].compute_cycles == 64 + 32 + 28 - 2
+
+
+def test_per_action_pe_energy_option_and_hosted_slots_keep_their_mac_actions():
+    from llmaccel.sim.olive.components import PE_TYPES
+
+    hw = load_preset("olive-w4a4").with_overrides({"pe_power.energy": "per_action"})
+    o4 = named("ovp4")
+    r = run(_trace(32, 32, 64, o4, o4), hw)
+    # per MAC: int4_mult + shift_32b + int32_add (Horowitz-based, node-scaled), no per-cycle array power
+    from llmaccel.sim.olive.model import energy_table
+
+    t = energy_table()
+    per_mac = sum(t.pj(a, 28) for a in ("int4_mult", "shift_32b", "int32_add"))
+    assert r.energy_pj["pe_array"] == pytest.approx(32 * 32 * 64 * per_mac)
+    # the registry's slot PEs (hosted on other arrays) are charged per MAC
+    assert PE_TYPES["olive-ovp4"].pe.mac_actions == ("int4_mult", "shift_32b", "int32_add")
+    with pytest.raises(InputError, match="pe_power"):
+        olive_params(load_preset("olive-w4a4").with_overrides({"pe_power.dynamic_uw": 0.0}))
