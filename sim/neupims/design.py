@@ -177,7 +177,8 @@ class NeuPimsDesign:
                 "NPU GEMM instructions (spec/neupims.md latency) pipelined as in the authors' artifact; schedule npu.gemm_schedule; weights streamed at the command-level HBM streaming rate",
                 "PIM: per-command Newton-style schedule per channel (tile-level fast path), refresh-aware",
                 "stage = max of NPU compute, weight stream (+PIM time when blocked, +PIM bus cycles when dual), PIM",
-                "softmax on NPU vector units inside the MHA stage's NPU side",
+                "softmax on NPU vector units inside the MHA stage's NPU side; blocked PIM (no dual row buffer) "
+                "runs it in series between the PIM K.q and logits.V GEMVs (NeuPIMs paper sec. 6.1)",
             ],
         )
         return fill_typed(
