@@ -1,0 +1,40 @@
+"""NeuPIMs reproduction rows: which rows carry the paper's values, and that they are the model's
+quantities named (issue 11, round 3)."""
+
+import pytest
+
+from llmaccel.reproduce import neupims as rp
+
+
+@pytest.fixture(scope="module")
+def util_rows():
+    return rp.utilisation_rows("sharegpt")
+
+
+def test_table4_values_sit_on_the_30b_b256_rows_once(util_rows):
+    scored = [r for r in util_rows if r.paper is not None]
+    # four paper values (naive / NeuPIMs x NPU / PIM), each on exactly one row, all at Table 4's configuration
+    assert sorted(r.paper for r in scored) == sorted(rp.PAPER_UTILISATION.values())
+    assert {r.workload for r in scored} == {"gpt3-30b b256 sharegpt"}
+    by_metric = {r.metric: r.paper for r in scored}
+    assert by_metric == {
+        "NPU utilisation (MACs / peak), naive": 0.28,
+        "NPU utilisation (MACs / peak)": 0.649,
+        "PIM utilisation (busy time, slowest channel), naive": 0.17,
+        "PIM utilisation (busy time, slowest channel)": 0.264,
+    }
+
+
+def test_scored_rows_are_the_quantities_they_name(util_rows):
+    _t, it, _e, p = rp.run_system("gpt3-30b", 256, "sharegpt", "neupims")
+    row = {r.metric: r for r in util_rows if r.workload == "gpt3-30b b256 sharegpt"}
+    assert row["NPU utilisation (MACs / peak)"].model == pytest.approx(
+        it.npu_macs / (it.cycles * 8 * 128 * 128), abs=1e-4
+    )
+    assert row["PIM utilisation (busy time, slowest channel)"].model == pytest.approx(it.pim_busy / it.cycles, abs=1e-4)
+    # the busy-time NPU reading cannot be the paper's: NeuPIMs' NPU is busy nearly every cycle
+    assert row["NPU utilisation (busy time)"].model > 0.9 and row["NPU utilisation (busy time)"].paper is None
+    # the channel mean never exceeds the slowest channel
+    for sysname in ("", ", naive"):
+        mean = row[f"PIM utilisation (busy time, channel mean){sysname}"].model
+        assert 0 < mean <= row[f"PIM utilisation (busy time, slowest channel){sysname}"].model
