@@ -140,6 +140,26 @@ def reproduce() -> list[ReproRow]:
                 + (f" Skipped (KV exceeds HBM): {note}" if note else ""),
             )
         )
+    # [R] sec. 8.2: "Integrating PIM with the NPU gives an average 1.5x improvement over NPU-only"
+    naive_npu = _geo([v["naive"] / v["npu-only"] for v in ok.values()])
+    rows.append(
+        ReproRow(
+            DESIGN,
+            "geomean GPT3-7B..175B, b64..512, ShareGPT",
+            "naive NPU+PIM speedup",
+            "npu-only",
+            1.5,
+            round(naive_npu, 3),
+            "paper ([R] sec. 8.2): 'Integrating PIM with the NPU gives an average 1.5x improvement over NPU-only by "
+            "offloading MHA GEMV'; model: geomean over the headline configurations of naive / NPU-only tokens/s.  "
+            "The paper's 1.5 equals its 2.4 / 1.6, ours is our NeuPIMs-over-NPU-only / NeuPIMs-over-naive "
+            f"({_geo([v['neupims'] / v['npu-only'] for v in ok.values()]):.3f} / "
+            f"{_geo([v['neupims'] / v['naive'] for v in ok.values()]):.3f}): NeuPIMs over NPU-only is near the "
+            "paper, so the miss is the naive baseline running too fast beside NeuPIMs, the vs-naive row's gap.  "
+            "Missing fact: what the paper's naive NPU+PIM pays that ours does not (its per-configuration bars, "
+            "Figure 12, and its MHA time breakdown are images we could not read); see the vs-naive row.",
+        )
+    )
     # per batch size (paper: gains grow with batch)
     for b in BATCHES:
         sel = [v for (m, bb), v in ok.items() if bb == b]
@@ -209,9 +229,11 @@ def reproduce() -> list[ReproRow]:
                 )
             )
     # ablation across batch sizes (GPT3-7B ShareGPT; GPT3-30B at b256), relative to naive NPU+PIM
+    abl: dict[tuple[str, int], dict[str, float]] = {}
     for model, b in [("gpt3-7b", bb) for bb in BATCHES] + [("gpt3-30b", 256)]:
         base = run_system(model, b, dist, "neupims-naive")[0]
         for pr, ov, label in ABLATIONS:
+            abl.setdefault((model, b), {})[label] = run_system(model, b, dist, pr, ov)[0] / base
             rows.append(
                 ReproRow(
                     DESIGN,
@@ -219,7 +241,7 @@ def reproduce() -> list[ReproRow]:
                     f"ablation speedup: {label}",
                     "naive",
                     None,
-                    round(run_system(model, b, dist, pr, ov)[0] / base, 3),
+                    round(abl[(model, b)][label], 3),
                     "each feature switched in the preset; same requests and placement inputs; "
                     "interleaving only at batch >= 256 (artifact README)",
                 )
@@ -239,6 +261,7 @@ def reproduce() -> list[ReproRow]:
                 "schedule a sub-batch of < 128 tokens costs a whole 128-token tile",
             )
         )
+    rows.append(dual_ablation_row(abl, dist))
     # stage-rule composition checked against the command-level channel (every channel's weight reads and
     # PIM commands arbitrated per command, sim.neupims.mixed)
     for pr, ov, why in (
@@ -309,6 +332,38 @@ ABLATIONS: tuple[tuple[str, tuple[tuple[str, Any], ...], str], ...] = (
     ("neupims-round-robin", (), "dual + interleaving (round robin)"),
     ("neupims", (), "NeuPIMs (all)"),
 )
+
+
+def dual_ablation_row(abl: dict[tuple[str, int], dict[str, float]], dist: str) -> ReproRow:
+    """The paper's dual-row-buffer ablation step ([R] sec. 8.2, Figure 13, GPT3-7B ShareGPT): "Dual row
+    buffers provide an average 69.7% throughput improvement", scored as the mean over our 7B batches of
+    naive-with-dual-row-buffers / naive."""
+    dual, inter, dual_inter = ABLATIONS[0][2], ABLATIONS[1][2], ABLATIONS[4][2]
+    per = {b: abl[("gpt3-7b", b)] for b in BATCHES}
+    mean = sum(v[dual] for v in per.values()) / len(per)
+    after_inter = sum(v[dual_inter] / v[inter] for v in per.values()) / len(per)
+    return ReproRow(
+        DESIGN,
+        f"mean gpt3-7b b{BATCHES[0]}..b{BATCHES[-1]} {dist}",
+        f"ablation speedup: {dual}",
+        "naive",
+        1.697,
+        round(mean, 3),
+        "paper ([R] sec. 8.2, Figure 13, GPT3-7B ShareGPT): 'Starting from NPU+PIM, we add the three proposed "
+        "techniques ... Dual row buffers provide an average 69.7% throughput improvement and have the largest "
+        "effect because they enable concurrent NPU+PIM execution'; model: arithmetic mean over b"
+        + "/".join(str(b) for b in BATCHES)
+        + " of naive with dual row buffers / naive (the figure's batch sizes are in the image only).  Without "
+        "sub-batch interleaving the QKV -> MHA -> PF dependency leaves dual row buffers only the MHA's softmax to "
+        "overlap with the PIM GEMVs ([R] sec. 6.1; the naive baseline runs them in series), ~1 % of the MHA "
+        "stage here (3 vector passes on 1,024 lanes), so "
+        f"{min(v[dual] for v in per.values()) - 1:+.1%} to {max(v[dual] for v in per.values()) - 1:+.1%} per "
+        "batch.  Added after sub-batch "
+        f"interleaving instead (round robin), dual row buffers would gain {after_inter - 1:+.1%} on average here "
+        "(mostly at b256+, where interleaving runs).  Missing fact: what the paper's naive pays between the "
+        "PIM GEMVs and the vector units beyond the softmax (a mode switch, or the logits read out through the "
+        "normal path) and the order in which Figure 13 adds the techniques; neither is in the text we have.",
+    )
 
 
 def busy_note(dist: str) -> str:

@@ -38,3 +38,18 @@ def test_scored_rows_are_the_quantities_they_name(util_rows):
     for sysname in ("", ", naive"):
         mean = row[f"PIM utilisation (busy time, channel mean){sysname}"].model
         assert 0 < mean <= row[f"PIM utilisation (busy time, slowest channel){sysname}"].model
+
+
+def test_dual_row_buffer_ablation_row_is_the_mean_over_7b_batches():
+    dual, inter, both = rp.ABLATIONS[0][2], rp.ABLATIONS[1][2], rp.ABLATIONS[4][2]
+    abl = {
+        ("gpt3-7b", 64): {dual: 1.01, inter: 1.0, both: 1.01},
+        ("gpt3-7b", 128): {dual: 1.03, inter: 1.0, both: 1.03},
+        ("gpt3-7b", 256): {dual: 1.02, inter: 1.5, both: 1.8},
+        ("gpt3-7b", 512): {dual: 1.02, inter: 1.2, both: 1.2},
+    }
+    row = rp.dual_ablation_row(abl, "sharegpt")
+    assert row.paper == 1.697 and row.baseline == "naive"
+    assert row.model == pytest.approx((1.01 + 1.03 + 1.02 + 1.02) / 4, abs=1e-3)
+    # dual row buffers added after interleaving: (1.01 + 1.03 + 1.8 / 1.5 + 1.2 / 1.2) / 4 = 1.06
+    assert "+6.0% on average" in row.assumptions and "+1.0% to +3.0% per batch" in row.assumptions
