@@ -78,3 +78,15 @@ def test_scored_energy_rows_are_memory_side():
     assert rows["memory energy per token ratio (HBM + PIM + background)"].model == pytest.approx(geo(e_mem), abs=1e-3)
     assert rows["memory power ratio (HBM + PIM + background)"].model == pytest.approx(geo(p_mem), abs=1e-3)
     assert rows["energy per token ratio, whole system"].model == pytest.approx(geo(e_all), abs=1e-3)
+
+
+def test_eager_gpu_sensitivity_only_adds_host_time():
+    """The GPU row's eager-PyTorch sensitivity: same kernel work, eager host issue per kernel, so never faster
+    than the achieved model, and at least the framework's kernels x host issue time per pass."""
+    from llmaccel.sim.gpu.achieved import framework
+
+    f = framework(rp.EAGER_FRAMEWORK)
+    for b in (64, 256):
+        eager = rp.run_gpu_eager("gpt3-7b", b, "sharegpt")
+        assert eager <= rp.run_gpu("gpt3-7b", b, "sharegpt")
+        assert b / eager >= f.kernels(32) * f.host_us_per_kernel * 1e-6
