@@ -61,22 +61,24 @@ def test_scored_energy_rows_are_memory_side():
     keys = [("gpt3-7b", 64), ("gpt3-7b", 256)]
     rows = {r.metric: r for r in rp.energy_rows("sharegpt", keys) if r.workload.startswith("geomean")}
     assert {m: r.paper for m, r in rows.items() if r.paper} == {
-        "memory energy per token ratio (HBM + PIM + background)": 0.75,
-        "memory power ratio (HBM + PIM + background)": 1.8,
+        "memory energy per token ratio (HBM + PIM + refresh + background)": 0.75,
+        "memory power ratio (HBM + PIM + refresh + background)": 1.8,
     }
     e_mem, p_mem, e_all = [], [], []
     for model, b in keys:
         _t, itn, en, _ = rp.run_system(model, b, "sharegpt", "neupims")
         _t, ito, eo, _ = rp.run_system(model, b, "sharegpt", "neupims-npu-only")
         assert "pim" in en and "pim" not in eo and en["npu_leakage"] > 0
-        mn = en["hbm"] + en["pim"] + en["hbm_background"]
-        mo = eo["hbm"] + eo["hbm_background"]
+        mn = en["hbm"] + en["pim"] + en["hbm_refresh"] + en["hbm_background"]
+        mo = eo["hbm"] + eo["hbm_refresh"] + eo["hbm_background"]
         e_mem.append(mn / mo)
         p_mem.append(mn / itn.cycles / (mo / ito.cycles))
         e_all.append(sum(en.values()) / sum(eo.values()))
     geo = lambda xs: (xs[0] * xs[1]) ** 0.5  # noqa: E731
-    assert rows["memory energy per token ratio (HBM + PIM + background)"].model == pytest.approx(geo(e_mem), abs=1e-3)
-    assert rows["memory power ratio (HBM + PIM + background)"].model == pytest.approx(geo(p_mem), abs=1e-3)
+    assert rows["memory energy per token ratio (HBM + PIM + refresh + background)"].model == pytest.approx(
+        geo(e_mem), abs=1e-3
+    )
+    assert rows["memory power ratio (HBM + PIM + refresh + background)"].model == pytest.approx(geo(p_mem), abs=1e-3)
     assert rows["energy per token ratio, whole system"].model == pytest.approx(geo(e_all), abs=1e-3)
 
 
