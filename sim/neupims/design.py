@@ -6,9 +6,11 @@ and scale) and the number of blocks in the trace; ``simulate`` runs
 
 * NPU: MACs x (fp16 mult + fp16 add), vector lane-ops x fp16 add (Horowitz 45 nm,
   scaled to ``energy.node_nm`` by the shared rule);
-* HBM normal reads (weights; NPU-only also KV): per-byte ACT/RD/REF counts of the
+* HBM normal reads (weights; NPU-only also KV): per-byte ACT/RD counts of the
   command-level stream x sim/dram/energy.yaml;
 * PIM commands x sim/neupims/energy.yaml;
+* HBM refresh: one REF per rank every tREFI for the whole iteration (refresh goes on
+  whether the memory streams, runs PIM or waits for the NPU), x the REF energy;
 * HBM background: active-standby pJ/cycle x ranks x channels x iteration cycles;
 * NPU on-chip SRAM: scratchpad/accumulator bytes of the tiles plus vector operands x pJ/byte
   (``npu_sram``), and NPU logic + SRAM static power x iteration time (``npu_leakage``),
@@ -71,8 +73,8 @@ def compile_trace(trace: Trace) -> NeuPimsProgram:
 
 
 def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) -> dict[str, float]:
-    """Energy components (pJ) of one iteration: npu_array, npu_vector, hbm, pim, hbm_background,
-    npu_sram, npu_leakage (+ npu_edge_decoder, npu_dequant on a hosted PE)."""
+    """Energy components (pJ) of one iteration: npu_array, npu_vector, hbm, pim, hbm_refresh,
+    hbm_background, npu_sram, npu_leakage (+ npu_edge_decoder, npu_dequant on a hosted PE)."""
     m = npu_machine(p)
     led = EnergyLedger(load_table(*m.energy_tables), node_nm=m.node_nm)
     for action in m.pe.pe.mac_actions:
@@ -87,10 +89,14 @@ def iteration_energy(it: IterationResult, p: NeuPimsParams, dram: DramConfig) ->
         led.charge("npu_vector", action, it.npu_vector_elems)
     if it.weight_bytes:
         _rate, per_byte = stream_rate(dram, int(it.weight_bytes // max(it.layers, 1)))
-        charge_commands(led, {k: v * it.weight_bytes for k, v in per_byte.items()}, component="hbm")
+        # refresh is charged per time below, not per streamed byte
+        reads = {k: v * it.weight_bytes for k, v in per_byte.items() if k != "REF"}
+        charge_commands(led, reads, component="hbm")
     for k, v in it.pim_counts.items():
         led.charge("pim", _PIM_ACTION[k], v)
-    led.charge("hbm_background", "dram_bg_active_cycle", dram.org.channels * dram.org.ranks * it.cycles)
+    ranks = dram.org.channels * dram.org.ranks
+    charge_commands(led, {"REF": ranks * it.cycles / dram.timing.tREFI}, component="hbm_refresh")
+    led.charge("hbm_background", "dram_bg_active_cycle", ranks * it.cycles)
     charge_sram(led, it, p)
     charge_leakage(led, it, p)
     return led.by_component()
@@ -177,7 +183,8 @@ class NeuPimsDesign:
                 "NPU GEMM instructions (spec/neupims.md latency) pipelined as in the authors' artifact; schedule npu.gemm_schedule; weights streamed at the command-level HBM streaming rate",
                 "PIM: per-command Newton-style schedule per channel (tile-level fast path), refresh-aware",
                 "stage = max of NPU compute, weight stream (+PIM time when blocked, +PIM bus cycles when dual), PIM",
-                "softmax on NPU vector units inside the MHA stage's NPU side",
+                "softmax on NPU vector units inside the MHA stage's NPU side; blocked PIM (no dual row buffer) "
+                "runs it in series between the PIM K.q and logits.V GEMVs (NeuPIMs paper sec. 6.1)",
             ],
         )
         return fill_typed(

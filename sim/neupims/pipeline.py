@@ -17,12 +17,20 @@ command-level DRAM model (:func:`stream_rate`; weights are re-read for every sub
 
 PIM side of a sub-batch: the slowest channel's PIM schedule (:mod:`sim.neupims.pim`).
 
-A stage running NPU work ``n`` beside PIM work ``p``:
+A stage running NPU work ``n`` beside PIM work ``p`` whose softmax takes ``s`` vector cycles
+(``s`` is part of ``n.compute``):
 
 * dual row buffers: ``max(n.compute, n.stream + p.bus, p.cycles)`` — concurrent; normal
-  traffic loses only the data-bus cycles PIM uses (GWRITE, READRES).
-* blocked (single row buffer): ``max(n.compute, n.stream + p.cycles)`` — the memory serves
-  either normal reads or PIM commands.
+  traffic loses only the data-bus cycles PIM uses (GWRITE, READRES), and the vector units'
+  softmax of some heads overlaps the PIM GEMVs of others.
+* blocked (single row buffer): ``max(n.compute, n.stream + p.cycles, p.cycles + s)`` — the
+  memory serves either normal reads or PIM commands, and the attention is serial: PIM K.q,
+  then softmax on the vector units, then PIM logits.V.  NeuPIMs paper §6.1 (condensed
+  rewrite, para1lel/asabook docs/en/papers/neupims.md @ e10d67f): in a naive NPU-PIM system
+  "results cannot be transferred between PIM units and vector units through PIM channels";
+  dual row buffers are what let the vector units store partial logits and softmax values
+  "before all PIM GEMVs finish".  The result read-out (READRES) and the logits' write-back
+  (GWRITE) are PIM commands inside ``p.cycles``.
 
 Interleaved iteration (two sub-batches, N blocks): ``A + B + (C + D)(N - 1) + E + F`` with
 A: QKV#1 | -; B: QKV#2 | MHA#1; C: PF#1+QKV#1 | MHA#2; D: PF#2+QKV#2 | MHA#1;
@@ -302,18 +310,30 @@ def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: flo
     )
 
 
-def stage(n: NpuTime, pm: PimTime, dual: bool) -> int:
-    """Cycles of a stage with NPU work ``n`` beside PIM work ``pm`` (see module docstring)."""
+def stage(n: NpuTime, pm: PimTime, dual: bool, softmax: int = 0) -> int:
+    """Cycles of a stage with NPU work ``n`` beside PIM work ``pm`` (see module docstring).
+
+    ``softmax``: vector cycles of the softmax between ``pm``'s K.q and logits.V GEMVs (already
+    counted in ``n.compute``); blocked PIM runs them in series with ``pm`` (naive NPU+PIM)."""
     if dual:
         return max(n.compute, n.stream + (pm.bus if pm.cycles else 0), pm.cycles)
-    return max(n.compute, n.stream + pm.cycles)
+    return max(n.compute, n.stream + pm.cycles, pm.cycles + softmax if pm.cycles else 0)
 
 
 def stage_command(
-    n: NpuTime, place: KvPlacement | None, mask: np.ndarray | None, pt: PimTiming, dual: bool, dram: DramConfig
+    n: NpuTime,
+    place: KvPlacement | None,
+    mask: np.ndarray | None,
+    pt: PimTiming,
+    dual: bool,
+    dram: DramConfig,
+    serial: int = 0,
 ) -> int:
     """Cycles of a stage with every channel's weight reads and PIM tiles in one controller
-    (:mod:`sim.neupims.mixed`): ``max(NPU compute, slowest channel)``.
+    (:mod:`sim.neupims.mixed`): ``max(NPU compute, slowest channel, serial)``.
+
+    ``serial``: a dependency chain the stage cannot undercut — blocked PIM's attention, PIM
+    GEMVs then softmax (see :func:`stage`), passed as slowest PIM-only channel + softmax cycles.
 
     Each channel reads its ``1/channels`` share of the stage's weight bytes (sequential, all
     requests present from the stage start: the NPU prefetches, double-buffered) and runs its
@@ -327,7 +347,7 @@ def stage_command(
     busy = [s for s in streams if len(s)]
     empty = np.zeros((0, 4), np.int64)
     runs = busy + ([empty] if len(busy) < ch else [])
-    return max([n.compute] + [run_mixed(dram, pt, req, s, dual).end_cycle for s in runs])
+    return max([n.compute, serial] + [run_mixed(dram, pt, req, s, dual).end_cycle for s in runs])
 
 
 @dataclass
@@ -418,7 +438,12 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         q, pf = npu_group(work.qkv, n_req, p, rate, machine), npu_group(work.pf, n_req, p, rate, machine)
         pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
         sm = softmax_npu(work, all_mask, p)
-        mha = stage_command(sm, place, all_mask, pt, dual, dram) if p.composition == "command" else stage(sm, pm, dual)
+        serial = 0 if dual else pm.cycles + sm.compute
+        mha = (
+            stage_command(sm, place, all_mask, pt, dual, dram, serial)
+            if p.composition == "command"
+            else stage(sm, pm, dual, sm.compute)
+        )
         st = {"QKV": stage(q, PimTime(), dual), "MHA": mha, "PF": stage(pf, PimTime(), dual)}
         tot = q + pf + sm
         return IterationResult(
@@ -447,11 +472,12 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     if p.composition == "command":
 
         def both(n: NpuTime, i: int) -> int:
-            return stage_command(n, place, masks[i], pt, dual, dram)
+            serial = 0 if dual else mha_s[i].cycles + sm_s[i].compute
+            return stage_command(n, place, masks[i], pt, dual, dram, serial)
     else:
 
         def both(n: NpuTime, i: int) -> int:
-            return stage(n, mha_s[i], dual)
+            return stage(n, mha_s[i], dual, sm_s[i].compute)
 
     st = {
         "A": stage(qkv_s[0], none, dual),

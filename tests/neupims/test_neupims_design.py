@@ -26,6 +26,44 @@ def test_stage_rules():
     assert stage(NpuTime(10, 90), pm, dual=True) == 95
 
 
+def test_blocked_attention_is_serial():
+    """Naive NPU+PIM (no dual row buffer): PIM K.q, then softmax on the vector units, then PIM
+    logits.V — results cannot reach the vector units while the PIM GEMVs run (paper sec. 6.1);
+    dual row buffers overlap the softmax with the GEMVs."""
+    sm = NpuTime(compute=30)
+    pm = PimTime(cycles=70, bus=5)
+    assert stage(sm, pm, dual=False, softmax=30) == 100
+    assert stage(sm, pm, dual=True, softmax=30) == 70
+    # interleaved blocked stage: other GEMMs (compute 100, stream 20) beside MHA + its softmax
+    n = NpuTime(compute=100 + 30, stream=20)
+    assert stage(n, pm, dual=False, softmax=30) == 130
+    assert stage(NpuTime(compute=40, stream=20), pm, dual=False, softmax=30) == 100
+    # no PIM work: nothing to serialise
+    assert stage(sm, PimTime(), dual=False, softmax=30) == 30
+
+
+def test_naive_mha_stage_is_pim_plus_softmax():
+    import numpy as np
+
+    from llmaccel.sim.neupims.pim import PimTiming
+    from llmaccel.sim.neupims.pipeline import pim_side, softmax_npu
+    from llmaccel.sim.neupims.placement import place_kv
+
+    naive = load_preset("neupims-naive")
+    pn, dn = neupims_params(naive)
+    tr = _trace(batch=16, kv=200, layers=1)
+    work = layer_work([op for op in tr.ops if op.layer == 0])
+    res = run(tr, naive)
+    mask = np.ones(16, bool)
+    place = place_kv(work.kv_len, work.heads, work.head_dim, dn, pn.pim, "round_robin", False, layers=1)
+    pm = pim_side(place, mask, PimTiming.of(dn, pn.pim), False, dn.org.channels)
+    sm = softmax_npu(work, mask, pn)
+    assert sm.compute > 0 and pm.cycles > sm.compute
+    assert res.meta["stages"]["MHA"] == pm.cycles + sm.compute
+    dual = run(tr, naive.with_overrides({"features.dual_row_buffer": True}, "test"))
+    assert dual.meta["stages"]["MHA"] < res.meta["stages"]["MHA"]
+
+
 def test_streaming_rate_matches_dram_model():
     rate, per_byte = stream_rate(DRAM, 8 << 20)
     # between 85 % and 100 % of the refresh-derated peak (32 ch x 32 B/cycle x (1 - 260/3900))

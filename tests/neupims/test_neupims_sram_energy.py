@@ -130,7 +130,7 @@ WORK = LayerWork(
     qkv=(GroupOp("gemm", 200, 300, 1),), pf=(GroupOp("eltwise", 200, 0, 1),), kv_len=(10, 20), heads=2, head_dim=128
 )
 LAYERS = 3
-COMPONENTS = {"npu_array", "npu_vector", "hbm", "pim", "hbm_background", "npu_sram", "npu_leakage"}
+COMPONENTS = {"npu_array", "npu_vector", "hbm", "pim", "hbm_refresh", "hbm_background", "npu_sram", "npu_leakage"}
 
 
 def gemm_bytes(m):
