@@ -13,7 +13,7 @@ from typing import Any, Literal
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.energy import SramEnergy
 from llmaccel.sim.hardware.memory import MEMORY_ENERGY, OffChipMemory, SramLevels, build_array_params
-from llmaccel.sim.hardware.power import StaticPower
+from llmaccel.sim.hardware.power import PEPowerParams, StaticPower
 from llmaccel.sim.mixpe.pe import pe_kind
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine, VectorUnit
@@ -92,21 +92,6 @@ class DequantParams:
 
 
 @dataclass(frozen=True)
-class PEPowerParams:
-    """How the PE array's dynamic energy is charged.
-
-    ``per_action``: each MAC charges its PE kind's product and accumulate actions
-    (sim/mixpe/energy.yaml, Horowitz-based).  ``synthesised``: every compute cycle of the array
-    draws ``static.pes x dynamic_uw`` (a synthesised PE's dynamic power, whatever the PE
-    does), i.e. ``dynamic_uw / clock_mhz`` pJ per PE-cycle -- how the MixPE authors' artifact
-    charges its core; MAC actions are then not charged.
-    """
-
-    energy: Literal["per_action", "synthesised"] = "per_action"
-    dynamic_uw: float = field(default=0.0, metadata={"min": 0.0})
-
-
-@dataclass(frozen=True)
 class EnergyParams(SramEnergy):
     """Energy-table actions for memories (sim/tables/energy.yaml names): the SRAM access of
     the hardware layer and ``dram_bit``, the action per off-chip bit unless the ``dram``
@@ -137,9 +122,7 @@ class MixPEParams(HostMemoryMixin):
 
     def array_power_mw(self) -> tuple[tuple[str, float], ...]:
         """(component, mW) of the array per compute cycle: the synthesised PEs' dynamic power."""
-        if self.pe_power.energy != "synthesised":
-            return ()
-        return (("pe_array", self.static.pes * self.pe_power.dynamic_uw / 1e3),)
+        return self.pe_power.array_power_mw(self.static)
 
     def dram_action(self) -> str:
         """Energy action per off-chip bit: the ``dram`` section's, else ``energy.dram_bit``."""
@@ -152,11 +135,7 @@ def from_preset(hw: HardwareConfig) -> MixPEParams:
     where = f"{hw.name}.params"
     p = build_array_params(MixPEParams, hw)
     pe_kind(p.pe.kind)
-    if p.pe_power.energy == "synthesised" and not (p.static.pes > 0 and p.pe_power.dynamic_uw > 0):
-        raise InputError(
-            f"{where}.pe_power",
-            "energy: synthesised needs static.pes > 0 and pe_power.dynamic_uw > 0 (uW per PE)",
-        )
+    p.pe_power.check(p.static, where)
     lm, ln = p.pe.lanes_over_mn()
     if p.pe.lanes % (lm * ln):
         raise InputError(
@@ -252,7 +231,7 @@ def mixpe_machine(p: MixPEParams) -> Machine:
     """The host machine of a MixPE-study preset."""
     every = p.dequant.all_weights_group if p.dequant.placement != "in_pe" else 0
     pe = hosted_kind(p.pe.kind, p)
-    if p.pe_power.energy == "synthesised":  # the array's dynamic energy is per cycle, not per MAC
+    if p.pe_power.synthesised:  # the array's dynamic energy is per cycle, not per MAC
         pe = replace(pe, pe=replace(pe.pe, mac_actions=()))
     array = ArrayParams(p.array.rows, p.array.cols, p.array.dataflow, fold_convention=p.array.fold_convention)
     return MixPEMachine(

@@ -19,8 +19,7 @@ from typing import Any, Literal
 
 from llmaccel.sim.hardware.array import ArrayGeometry
 from llmaccel.sim.hardware.memory import MEMORY_ENERGY, build_array_params
-from llmaccel.sim.hardware.power import StaticPower
-from llmaccel.sim.mixpe.params import PEPowerParams
+from llmaccel.sim.hardware.power import PEPowerParams, StaticPower
 from llmaccel.sim.preset import HardwareConfig
 from llmaccel.sim.systolic.machine import Conventions, Machine
 from llmaccel.sim.systolic.model import ArrayParams
@@ -159,9 +158,7 @@ class OliveParams(HostMemoryMixin):
         """(component, mW) of the array per compute cycle: ``static.pes`` synthesised PEs'
         dynamic power (``pe_power.energy: synthesised``, as the ANT/OliVe artifact charges its
         core), else none (the slot's MAC actions are charged per MAC)."""
-        if self.pe_power.energy != "synthesised":
-            return ()
-        return (("pe_array", self.static.pes * self.pe_power.dynamic_uw / 1e3),)
+        return self.pe_power.array_power_mw(self.static)
 
     def array_params(self) -> ArrayParams:
         a = self.array
@@ -180,11 +177,7 @@ def olive_params(hw: HardwareConfig) -> OliveParams:
     p = build_array_params(OliveParams, hw)
     if not p.dram.energy_action:
         raise InputError(f"{hw.name}.params.dram.energy_action", "missing required field (energy action per bit)")
-    if p.pe_power.energy == "synthesised" and not (p.static.pes > 0 and p.pe_power.dynamic_uw > 0):
-        raise InputError(
-            f"{hw.name}.params.pe_power",
-            "energy: synthesised needs static.pes > 0 and pe_power.dynamic_uw > 0 (uW per PE)",
-        )
+    p.pe_power.check(p.static, f"{hw.name}.params")
     return p
 
 
@@ -224,7 +217,7 @@ def olive_machine(p: OliveParams) -> Machine:
     cycle and the slot's MAC actions are not charged (the decoders and outlier lanes still are)."""
     o = p.outlier
     hosted = olive_hosted_pe(p)
-    if p.pe_power.energy == "synthesised":
+    if p.pe_power.synthesised:
         hosted = replace(hosted, pe=replace(hosted.pe, mac_actions=()))
     outlier: OutlierPath | None = None
     if o.enabled:
