@@ -105,6 +105,7 @@ class HbmModel:
         self.bytes_written = 0.0
         self._next_pc = 0
         self.row_bursts = max(1, p.row_bytes // self.t.burst_bytes)
+        self.tv = self.timing_vector()  # the closed form's constants, built once
 
     # ---- one PC, per-burst reference -----------------------------------------------------
     def reference_request(self, pc: int, arrival: int, nbytes: int, write: bool) -> int:
@@ -163,28 +164,9 @@ class HbmModel:
                 if nb:
                     end = max(end, self.reference_request(pc, arrival, nb, write))
         else:
-            t = self.t
             end = int(
                 striped_closed_form(
-                    self._bus,
-                    self._lw,
-                    self._served,
-                    self._busy,
-                    self._next,
-                    total,
-                    self.p.request_bytes,
-                    int(arrival),
-                    int(write),
-                    t.burst_bytes,
-                    t.refresh_every,
-                    self.row_bursts,
-                    t.t_rfc + t.t_rcd,
-                    t.row_penalty,
-                    t.t_burst,
-                    t.t_rcd,
-                    t.latency,
-                    t.t_wtr,
-                    t.t_rtw,
+                    self._bus, self._lw, self._served, self._busy, self._next, total, int(arrival), int(write), self.tv
                 )
             )
         if write:
@@ -200,6 +182,28 @@ class HbmModel:
     @property
     def last_write(self) -> np.ndarray:
         return self._lw
+
+    def timing_vector(self) -> np.ndarray:
+        """The closed form's constants as one int64 array (indices :data:`CHUNK` ... :data:`T_RTW`):
+        request chunk and burst bytes, bursts between refreshes, bursts per row, refresh cost,
+        row penalty, burst time, tRCD, read latency, tWTR, tRTW (HBM cycles)."""
+        t = self.t
+        return np.array(
+            [
+                self.p.request_bytes,
+                t.burst_bytes,
+                t.refresh_every,
+                self.row_bursts,
+                t.t_rfc + t.t_rcd,
+                t.row_penalty,
+                t.t_burst,
+                t.t_rcd,
+                t.latency,
+                t.t_wtr,
+                t.t_rtw,
+            ],
+            np.int64,
+        )
 
     @property
     def next_pc(self) -> np.ndarray:
@@ -223,29 +227,21 @@ class HbmModel:
         return self.p.peak_gbps * self.pcs / self.p.pseudo_channels
 
 
+#: positions in the closed form's timing vector (:meth:`HbmModel.timing_vector`)
+CHUNK, BURST_BYTES, REFRESH_EVERY, ROW_BURSTS, REFRESH_COST, ROW_PENALTY, T_BURST, T_RCD, LATENCY, T_WTR, T_RTW = range(
+    11
+)
+
+
 @njit(cache=True)
-def striped_closed_form(
-    bus,
-    lw,
-    served,
-    busy,
-    nxt,
-    total,
-    chunk,
-    arrival,
-    write,
-    bb,
-    ev,
-    rb,
-    rcost,
-    rowp,
-    t_burst,
-    t_rcd,
-    latency,
-    t_wtr,
-    t_rtw,
-):  # pragma: no cover - numba
-    """Closed form of one striped transfer (split round robin, then every PC's request)."""
+def striped_closed_form(bus, lw, served, busy, nxt, total, arrival, write, tv):  # pragma: no cover - numba
+    """Closed form of one striped transfer (split round robin, then every PC's request).
+
+    State arrays per PC (bus-free cycle, last write, bursts served, busy cycles) and the
+    round-robin start ``nxt`` are updated in place; ``tv`` is :meth:`HbmModel.timing_vector`."""
+    chunk, bb, ev, rb = tv[CHUNK], tv[BURST_BYTES], tv[REFRESH_EVERY], tv[ROW_BURSTS]
+    rcost, rowp, t_burst, t_rcd = tv[REFRESH_COST], tv[ROW_PENALTY], tv[T_BURST], tv[T_RCD]
+    latency, t_wtr, t_rtw = tv[LATENCY], tv[T_WTR], tv[T_RTW]
     n = bus.shape[0]
     full = total // chunk
     rest = total - full * chunk

@@ -178,7 +178,6 @@ def schedule_hbm(
     init = np.zeros((width, width), np.int64)
     for (src, dst), cnt in init_tokens.items():
         init[UNIT_INDEX[src], UNIT_INDEX[dst]] = cnt
-    t = hbm.t
     start, end, head, status = _schedule_kernel(
         arrays.unit,
         arrays.need,
@@ -193,17 +192,7 @@ def schedule_hbm(
         hbm.served,
         hbm.busy_cycles,
         hbm.next_pc,
-        hbm.p.request_bytes,
-        t.burst_bytes,
-        t.refresh_every,
-        hbm.row_bursts,
-        t.t_rfc + t.t_rcd,
-        t.row_penalty,
-        t.t_burst,
-        t.t_rcd,
-        t.latency,
-        t.t_wtr,
-        t.t_rtw,
+        hbm.tv,
     )
     if status:
         queues: dict[str, list[int]] = {u: [] for u in UNITS}
@@ -233,17 +222,7 @@ def _schedule_kernel(
     served,
     busy,
     nxt,
-    chunk,
-    bb,
-    ev,
-    rb,
-    rcost,
-    rowp,
-    t_burst,
-    t_rcd,
-    latency,
-    t_wtr,
-    t_rtw,
+    tv,
 ):  # pragma: no cover - numba
     """The decoupled-queue machine of :func:`schedule` over arrays (see :func:`schedule_hbm`)."""
     n = unit.shape[0]
@@ -317,27 +296,7 @@ def _schedule_kernel(
             th = np.int64(math.ceil(t * ratio))
             end_h = th
             if nbytes[idx] > 0:
-                end_h = striped_closed_form(
-                    bus,
-                    lw,
-                    served,
-                    busy,
-                    nxt,
-                    nbytes[idx],
-                    chunk,
-                    th,
-                    1 if kind[idx] == 2 else 0,
-                    bb,
-                    ev,
-                    rb,
-                    rcost,
-                    rowp,
-                    t_burst,
-                    t_rcd,
-                    latency,
-                    t_wtr,
-                    t_rtw,
-                )
+                end_h = striped_closed_form(bus, lw, served, busy, nxt, nbytes[idx], th, 1 if kind[idx] == 2 else 0, tv)
             d = np.int64(math.ceil(end_h / ratio)) - t
             if d < 1:
                 d = 1
