@@ -23,8 +23,9 @@ The NeuPIMs NPU (``sim/neupims/params.py``) keeps its ``npu.*`` keys (``npu.rows
 ``npu.vector_lanes``, ``npu.vector_passes``) and builds
 :class:`array.ArrayGeometry` and :class:`vector.VectorUnitCfg` from them
 (``NpuParams.geometry`` / ``vector_unit``); its scratchpad (``npu.spad_kib``) is one shared
-buffer, not the input/weight/output levels of :class:`memory.SramLevels`, and sizes the
-L2 tiles of its GEMM timing plug-in (``sim/systolic/timing.py``).
+buffer, not the input/weight/output levels of :class:`memory.SramLevels`; the L2 tiles of its
+GEMM timing plug-in (``sim/systolic/timing.py``) are sized by ``npu.tile_spad_kib`` (the
+scratchpad the authors' simulator tiles by), else by ``npu.spad_kib``.
 
 :func:`memory.build_array_params` is the one builder of the three array hosts' parameters
 (named memory system expanded, old key spellings refused naming the new key:

@@ -7,7 +7,7 @@ it is built through the hardware layer's types -- :class:`sim.hardware.array.Arr
 (``npu.rows/cols``, weight stationary), :class:`sim.hardware.vector.VectorUnitCfg`
 (``npu.vector_lanes``, ``npu.vector_passes``) -- and the host's GEMM timing plug-in
 :class:`sim.systolic.timing.InstructionPipelineTiming` (``npu.arrays``, ``npu.min_stream``,
-``npu.gemm_schedule``, ``npu.spad_kib``, ``npu.elem_bytes``).
+``npu.gemm_schedule``, ``npu.tile_spad_kib`` (else ``npu.spad_kib``), ``npu.elem_bytes``).
 """
 
 from __future__ import annotations
@@ -68,7 +68,13 @@ class NpuParams:
         gemm_schedule: ``"pipelined"`` (weights stationary, tokens streamed, tiles split over
             the arrays) or ``"artifact"`` (the authors' activation-stationary L2/L1 tiling);
             see :class:`sim.systolic.timing.InstructionPipelineTiming`.
-        spad_kib: scratchpad (KiB) whose half bounds an L2 tile (``artifact`` schedule).
+        spad_kib: the physical scratchpad (KiB): its leakage and per-byte access energy
+            (``sim/neupims/sram_energy.py``); bounds the ``artifact`` L2 tiles only when
+            ``tile_spad_kib`` is None.
+        tile_spad_kib: the scratchpad (KiB) whose half bounds an L2 tile of the ``artifact``
+            schedule, as the artifact's ``MatMul::calculate_loops`` sees it (None: ``spad_kib``).
+            The artifact reads it from its config's ``sram_size``, not ``spad_size``
+            (``src/Common.cc:179``; docs/neupims.md, NPU).
         pe: a registered PE type (:mod:`sim.components`: ``int8``, ``olive-ovp4``, ``mixpe-a8`` ...)
             the arrays are built from, with its passes per operand width, dot-product width,
             edge decoders and group dequantizer charged as the baseline host charges them;
@@ -86,6 +92,7 @@ class NpuParams:
     vector_passes: VectorPasses
     gemm_schedule: Literal["pipelined", "artifact"] = "pipelined"
     spad_kib: int = 1024
+    tile_spad_kib: int | None = None
     pe: str = "npu-fp16"
 
     def geometry(self) -> ArrayGeometry:
@@ -105,7 +112,7 @@ class NpuParams:
             self.cols,
             self.min_stream,
             self.gemm_schedule,
-            self.spad_kib,
+            self.spad_kib if self.tile_spad_kib is None else self.tile_spad_kib,
             self.elem_bytes,
             decoder_latency,
         )

@@ -319,7 +319,7 @@ def _l2_tiles(
     budget = spad_kib * 1024 // 2
     if 3 * cols * cols * elem_bytes > budget:
         raise InputError(
-            "npu.spad_kib",
+            "npu.tile_spad_kib",
             f"half the scratchpad must hold three {cols}x{cols} tiles "
             f"(>= {3 * cols * cols * elem_bytes * 2 // 1024} KiB); got {spad_kib}",
         )

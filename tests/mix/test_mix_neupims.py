@@ -28,8 +28,10 @@ FP16 = QuantSpec("fp16", 16)
 BASE, _DRAM = neupims_params(load_preset("neupims"))
 
 
-def _machine(pe: str, schedule: str = "pipelined"):
+def _machine(pe: str, schedule: str = "pipelined", tile_spad_kib: int | None = None):
     npu = dataclasses.replace(BASE.npu, pe=pe, gemm_schedule=schedule)
+    if tile_spad_kib is not None:
+        npu = dataclasses.replace(npu, tile_spad_kib=tile_spad_kib)
     return npu_machine(dataclasses.replace(BASE, npu=npu))
 
 
@@ -75,10 +77,12 @@ def test_mixpe_pe_group_dequant():
 
 
 def test_artifact_schedule_weight_passes_and_hosted_dot_width():
-    # 512 tokens x (4096 -> 3072): half the 1 MiB scratchpad holds 256 tokens per L2 tile, so the
-    # weights are read twice (tests/neupims/test_neupims_mapping_npu.py works the halving out)
-    c = gemm_instance(_machine("npu-fp16", "artifact"), _gemm(512, 3072, 4096, FP16, FP16))
+    # 512 tokens x (4096 -> 3072): half a 1 MiB scratchpad holds 256 tokens per L2 tile, so the
+    # weights are read twice (tests/neupims/test_neupims_mapping_npu.py works the halving out) ...
+    c = gemm_instance(_machine("npu-fp16", "artifact", 1024), _gemm(512, 3072, 4096, FP16, FP16))
     assert c.weight_passes == 2
+    # ... while the scratchpad the artifact tiles by (its sram_size, 134218 KiB) holds all 512 tokens
+    assert gemm_instance(_machine("npu-fp16", "artifact"), _gemm(512, 3072, 4096, FP16, FP16)).weight_passes == 1
     # a 4-lane PE sees K / 4 rows: the artifact's cycles of a 1024-deep K
     t = _machine("npu-fp16", "artifact").gemm_timing()
     c4 = gemm_instance(_machine("mixpe-a8", "artifact"), _gemm(512, 3072, 4096, INT8, INT4_G128))

@@ -84,7 +84,8 @@ def test_gemm_pipelined_by_hand():
 
 
 def test_gemm_artifact_schedule_by_hand():
-    npu = dataclasses.replace(P.npu, gemm_schedule="artifact", spad_kib=1024)
+    # the rule on a 1 MiB scratchpad (the artifact config's spad_size, which its simulator never reads)
+    npu = dataclasses.replace(P.npu, gemm_schedule="artifact", spad_kib=1024, tile_spad_kib=None)
     # 128 tokens, k 128, n 256 fits one L2 tile: 1 preload (2*128-1), 1 reuse issued 16 later
     # (128 rows over 8 arrays), last latency 128+128-2+16
     assert gemm_cycles(128, 256, 128, npu) == 255 + 16 + 270
@@ -102,9 +103,29 @@ def test_gemm_artifact_schedule_by_hand():
     assert weight_passes(512, 3072, 4096, dataclasses.replace(npu, gemm_schedule="pipelined")) == 1
 
 
-@pytest.mark.parametrize("schedule,spad", [("pipelined", 1024), ("artifact", 1024), ("artifact", 192)])
+def test_gemm_artifact_schedule_tiles_to_sram_size_by_hand():
+    # casys-kaist/NeuPIMs src/Common.cc:179: spad_size = config["sram_size"] = 134218 (KB, x1024), so
+    # MatMul::calculate_loops (MatMul.cc:401) bounds an L2 tile by 134218 * 1024 / 2 = 68,719,616 B
+    npu = P.npu
+    assert npu.timing().spad_kib == 134218 and npu.spad_kib == 1024
+    # GPT3-7B TP4 QKV (m 256, k 4096, n 3072): (256*4096 + 4096*3072 + 3072*256) * 2 = 28,835,840 B
+    # fits one L2 tile: token L1 2, k L1 32, n L1 24 -> preloads 2*32 = 64, reuse 64*23 = 1472
+    assert artifact_counts(256, 3072, 4096, npu) == (64, 1472)
+    assert gemm_cycles(256, 3072, 4096, npu) == 255 + 63 * 128 + 1472 * 16 + 270 == 32_141
+    assert weight_passes(512, 3072, 4096, npu) == 1
+    # GPT3-30B TP4 QKV (m 256, k 7168, n 5376): 83,492,864 B > 68,719,616 -> k halves to 3584
+    # (43,122,688 B): L2 (256, 3584, 5376), outer (1, 2, 1); token L1 2, k L1 2*28, n L1 42
+    # -> preloads 2*56 = 112, reuse 2*56*42 - 112 = 4592
+    assert npu.timing().l2_tiles(256, 7168, 5376) == ((256, 3584, 5376), (1, 2, 1))
+    assert artifact_counts(256, 5376, 7168, npu) == (112, 4592)
+    assert gemm_cycles(256, 5376, 7168, npu) == 255 + 111 * 128 + 4592 * 16 + 270 == 88_205
+
+
+@pytest.mark.parametrize(
+    "schedule,spad", [("pipelined", 1024), ("artifact", 1024), ("artifact", 192), ("artifact", 134218)]
+)
 def test_gemm_closed_form_equals_instruction_schedule(schedule, spad):
-    npu = dataclasses.replace(P.npu, gemm_schedule=schedule, spad_kib=spad)
+    npu = dataclasses.replace(P.npu, gemm_schedule=schedule, tile_spad_kib=spad)
     rng = np.random.default_rng(3)
     for _ in range(250):
         m, n, k = (int(x) for x in rng.integers(1, 900, 3))
@@ -112,8 +133,8 @@ def test_gemm_closed_form_equals_instruction_schedule(schedule, spad):
 
 
 def test_artifact_scratchpad_too_small():
-    npu = dataclasses.replace(P.npu, gemm_schedule="artifact", spad_kib=128)
-    with pytest.raises(InputError, match="spad_kib"):
+    npu = dataclasses.replace(P.npu, gemm_schedule="artifact", tile_spad_kib=128)
+    with pytest.raises(InputError, match="tile_spad_kib"):
         gemm_cycles(64, 128, 128, npu)
 
 

@@ -46,7 +46,7 @@ def test_pipelined_gemm_bytes_by_hand():
 
 def test_artifact_gemm_bytes_one_l2_tile():
     p = P.npu
-    # (tokens 128, k 384, n 256 padded) * 2 B = 360,448 B <= half of 1 MiB: one L2 tile;
+    # (tokens 128, k 384, n 256 padded) * 2 B = 360,448 B <= half the scratchpad: one L2 tile;
     # one token L1 tile, 3 K L1 tiles
     assert gemm_sram_bytes(3, 200, 300, p) == bytes_of((60_000 + 900) * 2, (900 + 60_000) * 2, 3 * 200 * 3 * 2)
     # 300 tokens: 3 token L1 tiles in one L2 tile -> the weights stream 3 times, are loaded once
@@ -57,7 +57,7 @@ def test_artifact_gemm_bytes_one_l2_tile():
 
 
 def test_artifact_gemm_bytes_many_l2_tiles():
-    p = _npu(P, spad_kib=192).npu
+    p = _npu(P, tile_spad_kib=192).npu
     # half of 192 KiB = 98,304 B = three 128x128 fp16 tiles.  (m, k, n) = (200, 300, 260) halves
     # k -> 150, n -> 130, m -> 100, k -> 75, n -> 65: L2 tiles m 2 x 100, k 4 x 75, n 4 x 65.
     # token L2 = 2, output L2 = 4, token L1 = 2 (one per 100-token L2 tile), K L1 = 4
