@@ -320,19 +320,32 @@ def reproduce() -> list[ReproRow]:
     return rows
 
 
+#: the NeuPIMs branch's PIM issue (composite commands, all channels at once; artifact main,
+#: src/NeuPIMSystolicWS.cc:165): every NeuPIMs technique exists only on that branch, so an ablation
+#: that switches one on from the naive preset (npu+pim branch, serial fine-grained issue) runs it there
+MAIN_ISSUE: tuple[str, Any] = ("pim.issue", "composite_parallel")
+
 #: (preset, overrides, label) of the ablation rows; "alone" = the naive baseline with one feature switched on
-#: (preset, overrides, label) of each ablation row
 ABLATIONS: tuple[tuple[str, tuple[tuple[str, Any], ...], str], ...] = (
-    ("neupims-naive", (("features.dual_row_buffer", True),), "dual row buffer alone (blocked -> dual; round robin)"),
     (
         "neupims-naive",
-        (("features.sub_batch_interleaving", True),),
-        "sub-batch interleaving alone (blocked PIM; round robin)",
+        (("features.dual_row_buffer", True), MAIN_ISSUE),
+        "dual row buffer alone (blocked -> dual; round robin; composite PIM issue)",
+    ),
+    (
+        "neupims-naive",
+        (("features.sub_batch_interleaving", True), MAIN_ISSUE),
+        "sub-batch interleaving alone (blocked PIM; round robin; composite PIM issue)",
     ),
     ("neupims-no-interleave", (), "dual row buffer + greedy (no interleaving)"),
     ("neupims-no-dual", (), "interleaving + greedy (blocked PIM)"),
     ("neupims-round-robin", (), "dual + interleaving (round robin)"),
     ("neupims", (), "NeuPIMs (all)"),
+    (
+        "neupims-naive",
+        (MAIN_ISSUE,),
+        "composite PIM issue alone (naive with the NeuPIMs branch's command issue; blocked, round robin)",
+    ),
 )
 
 
