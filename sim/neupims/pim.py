@@ -68,6 +68,15 @@ class PimParams:
             four-activate window; the authors' NewtonSim, ``timing.cc`` same_rank[G_ACT]).
         gwrite_cycles: cycles one GWRITE occupies (its row transfer); ``None`` = the row's bytes at
             the channel bus rate (1 KB / 32 B = 32 cycles).
+        issue: how the NPU hands PIM instructions to the channels.  ``"composite_parallel"``: one
+            composite PIM_COMPS_READRES per GEMV and every ready instruction of a tile pushed to its
+            channel's queue in the same cycle (NeuPIMs; the authors' artifact, main branch,
+            src/NeuPIMSystolicWS.cc:165 ``while``), so only the channels' own schedules count.
+            ``"serial_fine_grained"``: Newton's per-dot-product commands (one PIM_COMP per COMP plus a
+            PIM_READRES, :func:`newton_instruction_count`) leave one NPU-side FIFO at one instruction
+            per NPU core cycle for all channels together (artifact, npu+pim branch = the naive
+            NPU+PIM baseline, src/NeuPIMSystolicWS.cc:153 ``if``), so the attention's PIM phase takes
+            at least the device's instruction count in NPU cycles.
     """
 
     lanes_per_bank: int
@@ -75,6 +84,7 @@ class PimParams:
     elem_bytes: int
     gact_gap: Literal["trrd", "tfaw"] = "trrd"
     gwrite_cycles: int | None = None
+    issue: Literal["composite_parallel", "serial_fine_grained"] = "composite_parallel"
 
 
 @dataclass
@@ -564,3 +574,40 @@ def schedule_fast(tiles: np.ndarray, pt: PimTiming, dual_row_buffer: bool, start
     }
     macs = int(tiles[:, 3].sum()) if n_tiles else 0
     return PimSchedule(int(end), counts, macs, int(n_gw) * pt.gwrite_cycles + int(n_gemv) * pt.burst)
+
+
+def newton_instruction_count(
+    kv_len: np.ndarray, heads: int, head_dim: int, row_elems: int, banks: int, lanes: int
+) -> np.ndarray:
+    """PIM instructions the authors' naive NPU+PIM artifact emits for one layer's decode MHA of
+    each request (``kv_len`` tokens in its KV cache), branch ``npu+pim`` with ``dram_type newton``.
+
+    K.q (src/operations/NeuPIMSLogitSoftmax.cc:176-262, loop sizes :310-323): per chunk of
+    ``row_elems`` of the device's ``E = heads x head_dim`` one PIM_GWRITE, then per key tile of
+    ``banks`` tokens (``get_allocated_seq_len() / banks``, src/tensor/PIMTensor.cc:43-47) one
+    PIM_HEADER and, per head in the chunk (``ceil(row_elems / head_dim)``; the last chunk
+    ``ceil((E % row_elems) / head_dim)``), ``ceil(head_dim / lanes)`` PIM_COMP + one PIM_READRES
+    (NEWTON branch :231-252).
+
+    logits.V (src/operations/NeuPIMSAttend.cc:152-240, :204-225, loop sizes :250-262): per head and
+    per chunk of ``row_elems`` tokens one PIM_GWRITE, then ``ceil(head_dim / banks)`` tiles of one
+    PIM_HEADER + ``num_comps`` PIM_COMP + one PIM_READRES, ``num_comps = row_elems / lanes`` (the
+    last, partial chunk ``ceil((kv_len % row_elems) / lanes)``).
+
+    Row size, banks and lanes come from the artifact's configs/memory_configs/newton.json
+    (``dram_page_size`` 1024 B at ``precision`` 2, ``dram_banks_per_ch`` 32, ``pim_comp_coverage`` 16).
+    """
+    kv = np.asarray(kv_len, dtype=np.int64)
+    e = heads * head_dim
+    chunks = -(-e // row_elems)
+    per_tile = -(-row_elems // head_dim)
+    last = per_tile if e % row_elems == 0 else -(-(e % row_elems) // head_dim)
+    heads_in_chunks = (chunks - 1) * per_tile + last
+    comps_per_head = -(-head_dim // lanes)
+    key_tiles = -(-kv // banks)
+    kq = chunks + chunks * key_tiles + key_tiles * heads_in_chunks * (comps_per_head + 1)
+    full, rem = kv // row_elems, kv % row_elems
+    v_tiles = -(-head_dim // banks)
+    chunk_cost = lambda comps: 1 + v_tiles * (2 + comps)  # noqa: E731
+    lv = heads * (full * chunk_cost(row_elems // lanes) + np.where(rem > 0, chunk_cost(-(-rem // lanes)), 0))
+    return kq + lv

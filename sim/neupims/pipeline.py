@@ -32,6 +32,12 @@ A stage running NPU work ``n`` beside PIM work ``p`` whose softmax takes ``s`` v
   "before all PIM GEMVs finish".  The result read-out (READRES) and the logits' write-back
   (GWRITE) are PIM commands inside ``p.cycles``.
 
+``p.cycles`` above is the PIM phase ``max(slowest channel, issue)``.  ``issue`` is 0 for
+NeuPIMs (composite commands pushed to all channels at once); for the naive NPU+PIM baseline
+(``pim.issue: serial_fine_grained``) it is the number of Newton PIM instructions of the
+sub-batch, one per NPU cycle through one port for the whole device, as the authors' artifact
+issues them (:func:`pim_issue`).
+
 Interleaved iteration (two sub-batches, N blocks): ``A + B + (C + D)(N - 1) + E + F`` with
 A: QKV#1 | -; B: QKV#2 | MHA#1; C: PF#1+QKV#1 | MHA#2; D: PF#2+QKV#2 | MHA#1;
 E: PF#1 | MHA#2; F: PF#2 | -.  Without interleaving: ``N x (QKV + MHA + PF)`` over the
@@ -54,7 +60,7 @@ from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.neupims.mixed import run_mixed
 from llmaccel.sim.neupims.npu import attention_sa_cycles, vector_cycles
 from llmaccel.sim.neupims.params import NeuPimsParams, npu_machine
-from llmaccel.sim.neupims.pim import PimTiming, schedule_fast
+from llmaccel.sim.neupims.pim import PimTiming, newton_instruction_count, schedule_fast
 from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.neupims.sram_energy import SRAM_FIELDS, attention_sram_bytes, gemm_sram_bytes, pim_logits_sram_bytes
 from llmaccel.sim.systolic.host import gemm_instance
@@ -172,12 +178,23 @@ class NpuTime:
 
 @dataclass(frozen=True)
 class PimTime:
-    """PIM work of a stage: slowest channel's cycles, its data-bus cycles, totals for energy."""
+    """PIM work of a stage: slowest channel's cycles, its data-bus cycles, totals for energy.
+
+    ``issue``: NPU cycles the NPU needs to hand the stage's PIM instructions to the channels one
+    at a time (``pim.issue: serial_fine_grained``, :func:`pim_issue`; 0 = no such bound).  The
+    stage's PIM phase takes ``max(cycles, issue)`` (:attr:`phase`); ``cycles`` stays the slowest
+    channel's own schedule (busy time)."""
 
     cycles: int = 0
     bus: int = 0
     macs: int = 0
     counts: tuple = ()
+    issue: int = 0
+
+    @property
+    def phase(self) -> int:
+        """Wall cycles of the PIM phase: slowest channel, or the serial issue port if slower."""
+        return max(self.cycles, self.issue)
 
 
 #: longest sequential read simulated per channel (bytes); longer streams reuse its steady-state rate
@@ -275,6 +292,23 @@ def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, ch
     return PimTime(worst, bus, macs, tuple(sorted(counts.items())))
 
 
+def pim_issue(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, dram: DramConfig) -> int:
+    """NPU cycles to issue the selected requests' PIM instructions through one serial port
+    (``pim.issue: serial_fine_grained``): the authors' naive NPU+PIM artifact pops one PIM
+    instruction per core cycle from a single queue for all channels (branch npu+pim,
+    src/NeuPIMSystolicWS.cc:153 ``if``; main :165 ``while``), and emits Newton's fine-grained
+    commands (:func:`sim.neupims.pim.newton_instruction_count`).  0 for ``composite_parallel``.
+    The count is in NPU core cycles, the unit of every stage (NPU 1 GHz = HBM tCK 1 ns)."""
+    if p.pim.issue != "serial_fine_grained":
+        return 0
+    kv = np.asarray(work.kv_len, dtype=np.int64)[np.asarray(mask, bool)]
+    row_elems = dram.org.row_bytes // p.pim.elem_bytes
+    n = newton_instruction_count(
+        kv, work.heads, work.head_dim, row_elems, dram.org.banks_per_channel, p.pim.lanes_per_bank
+    )
+    return int(n.sum())
+
+
 def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
     elems = int(sum(k for k, s in zip(work.kv_len, mask) if s)) * work.heads
     passes = p.npu.vector_passes.softmax
@@ -315,9 +349,10 @@ def stage(n: NpuTime, pm: PimTime, dual: bool, softmax: int = 0) -> int:
 
     ``softmax``: vector cycles of the softmax between ``pm``'s K.q and logits.V GEMVs (already
     counted in ``n.compute``); blocked PIM runs them in series with ``pm`` (naive NPU+PIM)."""
+    ph = pm.phase
     if dual:
-        return max(n.compute, n.stream + (pm.bus if pm.cycles else 0), pm.cycles)
-    return max(n.compute, n.stream + pm.cycles, pm.cycles + softmax if pm.cycles else 0)
+        return max(n.compute, n.stream + (pm.bus if pm.cycles else 0), ph)
+    return max(n.compute, n.stream + ph, ph + softmax if ph else 0)
 
 
 def stage_command(
@@ -333,7 +368,9 @@ def stage_command(
     (:mod:`sim.neupims.mixed`): ``max(NPU compute, slowest channel, serial)``.
 
     ``serial``: a dependency chain the stage cannot undercut — blocked PIM's attention, PIM
-    GEMVs then softmax (see :func:`stage`), passed as slowest PIM-only channel + softmax cycles.
+    GEMVs then softmax (see :func:`stage`), passed as the PIM phase (slowest PIM-only channel, or
+    the serial issue port if slower, :attr:`PimTime.phase`) + softmax cycles; dual row buffers pass
+    the serial issue port alone.
 
     Each channel reads its ``1/channels`` share of the stage's weight bytes (sequential, all
     requests present from the stage start: the NPU prefetches, double-buffered) and runs its
@@ -436,9 +473,9 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     )
     if not f.interleaves(n_req):
         q, pf = npu_group(work.qkv, n_req, p, rate, machine), npu_group(work.pf, n_req, p, rate, machine)
-        pm = pim_side(place, all_mask, pt, dual, dram.org.channels)
+        pm = replace(pim_side(place, all_mask, pt, dual, dram.org.channels), issue=pim_issue(work, all_mask, p, dram))
         sm = softmax_npu(work, all_mask, p)
-        serial = 0 if dual else pm.cycles + sm.compute
+        serial = pm.issue if dual else pm.phase + sm.compute
         mha = (
             stage_command(sm, place, all_mask, pt, dual, dram, serial)
             if p.composition == "command"
@@ -467,12 +504,15 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     qkv_s = [npu_group(work.qkv, m_sub[i], p, rate, machine) for i in range(2)]
     pf_s = [npu_group(work.pf, m_sub[i], p, rate, machine) for i in range(2)]
     sm_s = [softmax_npu(work, masks[i], p) for i in range(2)]
-    mha_s = [pim_side(place, masks[i], pt, dual, dram.org.channels) for i in range(2)]
+    mha_s = [
+        replace(pim_side(place, masks[i], pt, dual, dram.org.channels), issue=pim_issue(work, masks[i], p, dram))
+        for i in range(2)
+    ]
     none = PimTime()
     if p.composition == "command":
 
         def both(n: NpuTime, i: int) -> int:
-            serial = 0 if dual else mha_s[i].cycles + sm_s[i].compute
+            serial = mha_s[i].issue if dual else mha_s[i].phase + sm_s[i].compute
             return stage_command(n, place, masks[i], pt, dual, dram, serial)
     else:
 

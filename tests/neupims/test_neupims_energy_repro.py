@@ -70,17 +70,23 @@ def test_repro_dram_rows_and_one_system():
 
 
 def test_ablation_rows_switch_one_feature_of_naive():
-    """'Alone' ablations = the naive preset with exactly one feature on; interleaving stays gated
-    below batch 256 (artifact README), so at b64 'interleaving alone' is the naive baseline itself."""
+    """'Alone' ablations = the naive preset with exactly one feature on, run with the NeuPIMs branch's
+    composite PIM issue (the artifact has each technique only on its main branch); interleaving stays gated
+    below batch 256 (artifact README), so at b64 'interleaving alone' is 'composite PIM issue alone'."""
     from llmaccel.reproduce.neupims import ABLATIONS, run_system
 
     (dual_pr, dual_ov, _), (int_pr, int_ov, _) = ABLATIONS[:2]
+    comp_pr, comp_ov, _ = ABLATIONS[-1]
     _t, base, _e, pb = run_system("gpt3-7b", 64, "alpaca", "neupims-naive")
     _t, dual, _e, pd = run_system("gpt3-7b", 64, "alpaca", dual_pr, dual_ov)
     _t, inter, _e, pi = run_system("gpt3-7b", 64, "alpaca", int_pr, int_ov)
+    _t, comp, _e, pc = run_system("gpt3-7b", 64, "alpaca", comp_pr, comp_ov)
     assert (pb.features.dual_row_buffer, pb.features.sub_batch_interleaving) == (False, False)
     assert (pd.features.dual_row_buffer, pd.features.sub_batch_interleaving) == (True, False)
     assert (pi.features.dual_row_buffer, pi.features.sub_batch_interleaving) == (False, True)
+    assert (pc.features.dual_row_buffer, pc.features.sub_batch_interleaving) == (False, False)
+    assert pb.pim.issue == "serial_fine_grained"
+    assert pd.pim.issue == pi.pim.issue == pc.pim.issue == "composite_parallel"
     assert pd.features.channel_policy == pi.features.channel_policy == "round_robin"
-    assert inter.cycles == base.cycles
-    assert dual.cycles <= base.cycles
+    assert inter.cycles == comp.cycles < base.cycles
+    assert dual.cycles <= comp.cycles
