@@ -80,6 +80,13 @@ class NpuParams:
             edge decoders and group dequantizer charged as the baseline host charges them;
             ``npu-fp16`` (the default): the NPU's own FP16 MAC (fp16 multiply + fp16 add per MAC,
             weights in ``elem_bytes``: the paper's NPU).
+        mha_core: the core whose instruction timing runs NPU-only decode attention under the
+            ``artifact`` schedule: ``"neupims_ws"`` (the main branch's ``NeuPIMSystolicWS``,
+            preloads ``rows`` cycles apart, :func:`sim.neupims.npu.attention_sa_cycles`) or
+            ``"systolic_ws"`` (the ``npu-only`` branch's ``SystolicWS``: every preload starts when
+            the previous instruction finishes, :func:`sim.neupims.npu.attention_systolic_ws_cycles`).
+        vector_units: vector units the ``vector_lanes`` are split into; one softmax instruction
+            runs on one unit (``vector_lanes / vector_units`` lanes) under ``mha_core: systolic_ws``.
     """
 
     clock_mhz: float
@@ -94,6 +101,8 @@ class NpuParams:
     spad_kib: int = 1024
     tile_spad_kib: int | None = None
     pe: str = "npu-fp16"
+    mha_core: Literal["neupims_ws", "systolic_ws"] = "neupims_ws"
+    vector_units: int = field(default=8, metadata={"min": 1})
 
     def geometry(self) -> ArrayGeometry:
         """One array of the NPU in the hardware layer's terms: ``rows x cols``, weight stationary."""

@@ -58,7 +58,7 @@ from llmaccel.sim.dram.fast import run_fast
 from llmaccel.sim.dram.patterns import streaming
 from llmaccel.sim.dram.requests import ChannelRequests
 from llmaccel.sim.neupims.mixed import run_mixed
-from llmaccel.sim.neupims.npu import attention_sa_cycles, vector_cycles
+from llmaccel.sim.neupims.npu import attention_sa_cycles, attention_systolic_ws_cycles, vector_cycles
 from llmaccel.sim.neupims.params import NeuPimsParams, npu_machine
 from llmaccel.sim.neupims.pim import PimTiming, newton_instruction_count, schedule_fast
 from llmaccel.sim.neupims.placement import place_kv
@@ -322,13 +322,21 @@ def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
 def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: float) -> NpuTime:
     """NPU-only baseline: KV streamed by normal reads at the sustained rate; softmax on the
     vector units; the GEMVs on the systolic array as in the artifact (``gemm_schedule:
-    artifact``, :func:`sim.neupims.npu.attention_sa_cycles`) or on the vector units (one MAC
+    artifact``, :func:`sim.neupims.npu.attention_sa_cycles`; with ``npu.mha_core: systolic_ws``
+    the npu-only branch's serial preloads, :func:`sim.neupims.npu.attention_systolic_ws_cycles`)
+    or on the vector units (one MAC
     per lane per cycle, ``pipelined``)."""
     kv = [k for k, s in zip(work.kv_len, mask) if s]
     b = sum(kv_bytes(k, work.heads, work.head_dim, p.npu.elem_bytes) for k in kv)
     macs = 2 * sum(kv) * work.heads * work.head_dim
     sm = softmax_npu(work, mask, p)
-    if p.npu.gemm_schedule == "artifact":
+    if p.npu.gemm_schedule == "artifact" and p.npu.mha_core == "systolic_ws":
+        # the npu-only branch's FusedMHA on its SystolicWS core: preloads and softmax in series
+        npu = p.npu
+        compute = attention_systolic_ws_cycles(
+            kv, work.heads, work.head_dim, npu.rows, npu.cols, npu.arrays, npu.vector_lanes // npu.vector_units
+        )
+    elif p.npu.gemm_schedule == "artifact":
         # the artifact's FusedMHA: GEMVs on the systolic array (a preload per 128 tokens), softmax
         # on the separate vector pipelines, overlapping across (request, head) pairs
         compute = max(attention_sa_cycles(kv, work.heads, p.npu.timing()), sm.compute)

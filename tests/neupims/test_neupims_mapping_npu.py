@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from llmaccel.mapping.neupims import assign_channels, split_sub_batches
-from llmaccel.sim.neupims.npu import attention_sa_cycles, vector_cycles
+from llmaccel.sim.neupims.npu import (
+    attention_sa_cycles,
+    attention_systolic_ws_cycles,
+    softmax_systolic_ws_cycles,
+    vector_cycles,
+)
 from llmaccel.sim.neupims.params import neupims_params
 from llmaccel.sim.neupims.placement import place_kv
 from llmaccel.sim.preset import load_preset
@@ -144,3 +149,39 @@ def test_artifact_npu_only_attention_on_the_array_by_hand():
     # L=100 -> 1 + 2, L=300 -> 1 + 4; 2 heads -> 16 preloads, 128 cycles apart
     assert attention_sa_cycles([100, 300], 2, npu.timing()) == 255 + 15 * 128 + (254 + 16)
     assert attention_sa_cycles([], 2, npu.timing()) == 0
+
+
+def test_npu_only_branch_softmax_by_hand():
+    # SystolicWS::get_vector_compute_cycles SOFTMAX: 2 x add-tree passes + ceil(n/128) x 3
+    assert softmax_systolic_ws_cycles(100, 128) == 2 * 1 + 3 * 1 == 5
+    # 211 -> add tree 2 + 1 = 3 passes, 2 vector iterations
+    assert softmax_systolic_ws_cycles(211, 128) == 2 * 3 + 3 * 2 == 12
+    # 20,000 -> ceil(20000/128) = 157, then 2, then 1: 160 passes; 157 iterations
+    assert softmax_systolic_ws_cycles(20_000, 128) == 2 * 160 + 3 * 157
+
+
+def test_npu_only_branch_attention_serial_preloads_by_hand():
+    # npu-only branch, FusedMHA on SystolicWS, 128x128, 8 arrays, head_dim 128, 128-lane unit.
+    # L = 211, per head: q.K 128+128+211//8-1 = 281; softmax 12; logits.V: 8 + 3 x (128+128+16-1)
+    per_211 = 281 + 12 + 8 + 3 * 271
+    assert per_211 == 1114
+    assert attention_systolic_ws_cycles([211], 1, 128, 128, 128, 8, 128) == 8 + per_211
+    # L = 100: q.K 255 + 12 = 267, softmax 5, logits.V 8 + 2 x 271; two requests x 2 heads
+    per_100 = 267 + 5 + 8 + 2 * 271
+    assert attention_systolic_ws_cycles([100, 211], 2, 128, 128, 128, 8, 128) == 8 + 2 * (per_100 + per_211)
+    assert attention_systolic_ws_cycles([], 2, 128, 128, 128, 8, 128) == 0
+
+
+def test_npu_only_branch_core_runs_attention_when_selected():
+    from llmaccel.sim.neupims.pipeline import LayerWork, npu_attention
+
+    hw = load_preset("neupims-npu-only")
+    default, _ = neupims_params(hw)
+    # the preset keeps the main branch's core (same footing as NeuPIMs, see its source); the
+    # npu-only branch's core is the named option
+    assert default.npu.mha_core == "neupims_ws" and P.npu.mha_core == "neupims_ws"
+    p_npu, _ = neupims_params(hw.with_overrides({"npu.mha_core": "systolic_ws"}))
+    assert p_npu.npu.mha_core == "systolic_ws" and p_npu.npu.vector_units == 8
+    work = LayerWork((), (), (100, 211), 2, 128)
+    a = npu_attention(work, np.ones(2, bool), p_npu, rate=896.0)
+    assert a.compute == 8 + 2 * (267 + 5 + 8 + 2 * 271) + 2 * 1114
