@@ -670,7 +670,7 @@ _SPEEDUP_NOTE = {
     "KV streamed through normal HBM reads (bandwidth bound checked) and the GEMVs on that branch's SystolicWS core, "
     "every preload starting when the previous instruction finishes (npu-only src/SystolicWS.cc:358-366), softmax "
     "on one 128-lane vector unit in between; ops one after another, each overlapping only its own loads "
-    "(npu.op_overlap within_op, src/Operation.cc:107-116).",
+    "(npu.op_overlap within_op, src/operations/Operation.cc:107-116).",
     "naive": "Naive: blocked PIM, round robin, no interleaving (whole batch in one GEMM), and the PIM command issue "
     "of the authors' naive branch (preset pim.issue serial_fine_grained; npu+pim src/NeuPIMSystolicWS.cc:153 pops one "
     "PIM instruction per NPU cycle from one queue for all 32 channels, main :165 all at once; newton.json makes "
@@ -681,7 +681,7 @@ _SPEEDUP_NOTE = {
     "between PIM and the vector units through the PIM channels; dual row buffers overlap them).  Sub-batches split each "
     "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact; ops run one "
     "after another, each hiding only its own weight stream, vector ops in series (npu.op_overlap within_op: the "
-    "artifact prefetches no weights across ops, src/Operation.cc:107-116).  "
+    "artifact prefetches no weights across ops, src/operations/Operation.cc:107-116).  "
     "Interleaving only from batch 256 (artifact README): at b64/b128 NeuPIMs gains from its composite PIM issue and "
     "greedy longest-first channels (dual row buffers overlap only the softmax without interleaving); forced "
     "interleaving would lose there (each sub-batch of < 128 tokens occupies a whole 128-token stationary "

@@ -89,7 +89,7 @@ class NpuParams:
             stage's summed compute hides its summed weight stream, vector ops included) or
             ``"within_op"`` (each GEMM op takes ``max(its compute, its weight stream)``, ops and
             vector ops run one after another: the authors' artifact, which makes an op executable
-            only when its inputs are produced, casys-kaist/NeuPIMs src/Operation.cc:107-116, and
+            only when its inputs are produced, casys-kaist/NeuPIMs src/operations/Operation.cc:107-116, and
             loads no tile of the next op ahead; :attr:`sim.neupims.pipeline.NpuTime.wall`).
         vector_units: vector units the ``vector_lanes`` are split into; one softmax instruction
             runs on one unit (``vector_lanes / vector_units`` lanes) under ``mha_core: systolic_ws``.

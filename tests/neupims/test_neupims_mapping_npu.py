@@ -188,7 +188,7 @@ def test_npu_only_branch_core_runs_attention_when_selected():
 
 def test_op_overlap_two_op_stage_by_hand():
     """npu.op_overlap: across_ops hides the summed weight stream under the summed compute;
-    within_op (the artifact, src/Operation.cc:107-116) runs each op as max(compute, its stream)
+    within_op (the artifact, src/operations/Operation.cc:107-116) runs each op as max(compute, its stream)
     and the vector ops in series."""
     from llmaccel.sim.neupims.params import npu_machine
     from llmaccel.sim.neupims.pipeline import GroupOp, PimTime, npu_group, stage
