@@ -666,8 +666,11 @@ _SPEEDUP_NOTE = {
     "and launch, attention batched into 3 kernels per layer) vs NeuPIMs' NPU under the artifact's GEMM schedule, which "
     "runs the arrays at ~76-89 % of peak for >= 128 tokens (" + _ARTIFACT_GEMM + "): the modelled A100 is a "
     "stronger baseline than the paper's.",
-    "npu-only": "NPU-only as in the artifact's FusedMHA: KV streamed through normal HBM reads (bandwidth bound "
-    "checked) and the GEMVs on the systolic array, one 128-cycle preload per 128 tokens per head.",
+    "npu-only": "NPU-only as the authors' npu-only branch runs it (preset npu.mha_core systolic_ws): FusedMHA with "
+    "KV streamed through normal HBM reads (bandwidth bound checked) and the GEMVs on that branch's SystolicWS core, "
+    "every preload starting when the previous instruction finishes (npu-only src/SystolicWS.cc:358-366), softmax "
+    "on one 128-lane vector unit in between; ops one after another, each overlapping only its own loads "
+    "(npu.op_overlap within_op, src/operations/Operation.cc:107-116).",
     "naive": "Naive: blocked PIM, round robin, no interleaving (whole batch in one GEMM), and the PIM command issue "
     "of the authors' naive branch (preset pim.issue serial_fine_grained; npu+pim src/NeuPIMSystolicWS.cc:153 pops one "
     "PIM instruction per NPU cycle from one queue for all 32 channels, main :165 all at once; newton.json makes "
@@ -676,7 +679,9 @@ _SPEEDUP_NOTE = {
     "instruction count (GPT3-7B b256: ~2.3x the slowest channel); its attention is serial, "
     "PIM K.q, then softmax on the vector units, then PIM logits.V (paper sec. 6.1 via [R]: results cannot pass "
     "between PIM and the vector units through the PIM channels; dual row buffers overlap them).  Sub-batches split each "
-    "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact.  "
+    "channel's requests in half by count (artifact); GEMM instructions pipeline as in the artifact; ops run one "
+    "after another, each hiding only its own weight stream, vector ops in series (npu.op_overlap within_op: the "
+    "artifact prefetches no weights across ops, src/operations/Operation.cc:107-116).  "
     "Interleaving only from batch 256 (artifact README): at b64/b128 NeuPIMs gains from its composite PIM issue and "
     "greedy longest-first channels (dual row buffers overlap only the softmax without interleaving); forced "
     "interleaving would lose there (each sub-batch of < 128 tokens occupies a whole 128-token stationary "

@@ -85,6 +85,12 @@ class NpuParams:
             preloads ``rows`` cycles apart, :func:`sim.neupims.npu.attention_sa_cycles`) or
             ``"systolic_ws"`` (the ``npu-only`` branch's ``SystolicWS``: every preload starts when
             the previous instruction finishes, :func:`sim.neupims.npu.attention_systolic_ws_cycles`).
+        op_overlap: how an NPU stage overlaps weight loads with compute: ``"across_ops"`` (the
+            stage's summed compute hides its summed weight stream, vector ops included) or
+            ``"within_op"`` (each GEMM op takes ``max(its compute, its weight stream)``, ops and
+            vector ops run one after another: the authors' artifact, which makes an op executable
+            only when its inputs are produced, casys-kaist/NeuPIMs src/operations/Operation.cc:107-116, and
+            loads no tile of the next op ahead; :attr:`sim.neupims.pipeline.NpuTime.wall`).
         vector_units: vector units the ``vector_lanes`` are split into; one softmax instruction
             runs on one unit (``vector_lanes / vector_units`` lanes) under ``mha_core: systolic_ws``.
     """
@@ -102,6 +108,7 @@ class NpuParams:
     tile_spad_kib: int | None = None
     pe: str = "npu-fp16"
     mha_core: Literal["neupims_ws", "systolic_ws"] = "neupims_ws"
+    op_overlap: Literal["across_ops", "within_op"] = "across_ops"
     vector_units: int = field(default=8, metadata={"min": 1})
 
     def geometry(self) -> ArrayGeometry:

@@ -32,6 +32,10 @@ A stage running NPU work ``n`` beside PIM work ``p`` whose softmax takes ``s`` v
   "before all PIM GEMVs finish".  The result read-out (READRES) and the logits' write-back
   (GWRITE) are PIM commands inside ``p.cycles``.
 
+Under ``npu.op_overlap: within_op`` (the authors' artifact: no weight prefetch across ops,
+vector ops in series) ``n.compute`` above is replaced by ``n.wall``, the sum over the stage's
+ops of ``max(op compute, op weight stream)`` plus its vector cycles (:func:`npu_bound`).
+
 ``p.cycles`` above is the PIM phase ``max(slowest channel, issue)``.  ``issue`` is 0 for
 NeuPIMs (composite commands pushed to all channels at once); for the naive NPU+PIM baseline
 (``pim.issue: serial_fine_grained``) it is the number of Newton PIM instructions of the
@@ -154,7 +158,11 @@ def layer_work(ops: list[Op]) -> LayerWork:
 class NpuTime:
     """NPU work of a stage: compute cycles (arrays + vector), weight-stream cycles, MACs, weight bytes;
     on-chip SRAM bytes of the array/attention tiles (``spad_*``, ``acc_*``; vector operands are
-    derived from ``vector_elems`` in :mod:`sim.neupims.sram_energy`)."""
+    derived from ``vector_elems`` in :mod:`sim.neupims.sram_energy`).
+
+    ``wall``: under ``npu.op_overlap: within_op``, the NPU's own cycles with ops in series:
+    the sum over GEMM ops of ``max(op compute, op weight stream)`` plus the vector ops' cycles
+    (0 under ``across_ops``); the stage cannot be shorter (:func:`npu_bound`)."""
 
     compute: int = 0
     stream: int = 0
@@ -167,6 +175,7 @@ class NpuTime:
     acc_write: int = 0
     decodes: int = 0
     dequant_ops: int = 0
+    wall: int = 0
 
     def __add__(self, o: NpuTime) -> NpuTime:
         return NpuTime(**{f.name: getattr(self, f.name) + getattr(o, f.name) for f in fields(self)})
@@ -247,13 +256,17 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float,
     if m <= 0:
         return NpuTime()
     npu = p.npu
-    comp = macs = velems = decodes = dequant = 0
+    comp = macs = velems = decodes = dequant = wall = 0
     wbytes: float = 0
+    serial = npu.op_overlap == "within_op"
     sram = dict.fromkeys(SRAM_FIELDS, 0)
     for g in group:
         if g.kind in ("gemm", "gemv"):
             inst = gemm_instance(machine, g.instance(m, machine))
             comp += inst.cycles * g.count
+            if serial:
+                op_bytes = g.n * g.k * (inst.weight_bits / 8) * inst.weight_passes
+                wall += g.count * max(inst.cycles, int(np.ceil(op_bytes / rate)))
             decodes += inst.decodes * g.count
             dequant += inst.dequant_ops * g.count
             macs += inst.macs * g.count
@@ -262,7 +275,9 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float,
                 sram[key] += b * g.count
         else:
             passes = getattr(npu.vector_passes, g.kind)
-            comp += vector_cycles(m * g.n * g.count, passes, machine.vector.lanes)
+            vc = vector_cycles(m * g.n * g.count, passes, machine.vector.lanes)
+            comp += vc
+            wall += vc if serial else 0
             velems += m * g.n * g.count * passes
     return NpuTime(
         comp,
@@ -273,7 +288,14 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float,
         **sram,
         decodes=decodes,
         dequant_ops=dequant,
+        wall=wall,
     )
+
+
+def npu_bound(n: NpuTime) -> int:
+    """The NPU's own lower bound on a stage: its compute (``across_ops``) or its ops in series,
+    each hiding only its own weight stream (``within_op``, :attr:`NpuTime.wall`)."""
+    return max(n.compute, n.wall)
 
 
 def pim_side(place: KvPlacement, mask: np.ndarray, pt: PimTiming, dual: bool, channels: int) -> PimTime:
@@ -312,8 +334,10 @@ def pim_issue(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, dram: DramCon
 def softmax_npu(work: LayerWork, mask: np.ndarray, p: NeuPimsParams) -> NpuTime:
     elems = int(sum(k for k, s in zip(work.kv_len, mask) if s)) * work.heads
     passes = p.npu.vector_passes.softmax
+    vc = vector_cycles(elems, passes, p.npu.vector_lanes)
     return NpuTime(
-        compute=vector_cycles(elems, passes, p.npu.vector_lanes),
+        compute=vc,
+        wall=vc if p.npu.op_overlap == "within_op" else 0,
         vector_elems=elems * passes,
         **pim_logits_sram_bytes(elems, p.npu),
     )
@@ -342,9 +366,11 @@ def npu_attention(work: LayerWork, mask: np.ndarray, p: NeuPimsParams, rate: flo
         compute = max(attention_sa_cycles(kv, work.heads, p.npu.timing()), sm.compute)
     else:
         compute = int(np.ceil(macs / p.npu.vector_lanes)) + sm.compute
+    stream = int(np.ceil(b / rate))
     return NpuTime(
         compute=compute,
-        stream=int(np.ceil(b / rate)),
+        stream=stream,
+        wall=max(compute, stream) if p.npu.op_overlap == "within_op" else 0,
         macs=macs,
         weight_bytes=b,
         vector_elems=sm.vector_elems,
@@ -359,8 +385,8 @@ def stage(n: NpuTime, pm: PimTime, dual: bool, softmax: int = 0) -> int:
     counted in ``n.compute``); blocked PIM runs them in series with ``pm`` (naive NPU+PIM)."""
     ph = pm.phase
     if dual:
-        return max(n.compute, n.stream + (pm.bus if pm.cycles else 0), ph)
-    return max(n.compute, n.stream + ph, ph + softmax if ph else 0)
+        return max(npu_bound(n), n.stream + (pm.bus if pm.cycles else 0), ph)
+    return max(npu_bound(n), n.stream + ph, ph + softmax if ph else 0)
 
 
 def stage_command(
@@ -392,7 +418,7 @@ def stage_command(
     busy = [s for s in streams if len(s)]
     empty = np.zeros((0, 4), np.int64)
     runs = busy + ([empty] if len(busy) < ch else [])
-    return max([n.compute, serial] + [run_mixed(dram, pt, req, s, dual).end_cycle for s in runs])
+    return max([npu_bound(n), serial] + [run_mixed(dram, pt, req, s, dual).end_cycle for s in runs])
 
 
 @dataclass

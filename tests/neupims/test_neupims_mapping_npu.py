@@ -177,11 +177,44 @@ def test_npu_only_branch_core_runs_attention_when_selected():
 
     hw = load_preset("neupims-npu-only")
     default, _ = neupims_params(hw)
-    # the preset keeps the main branch's core (same footing as NeuPIMs, see its source); the
-    # npu-only branch's core is the named option
-    assert default.npu.mha_core == "neupims_ws" and P.npu.mha_core == "neupims_ws"
-    p_npu, _ = neupims_params(hw.with_overrides({"npu.mha_core": "systolic_ws"}))
+    # the NPU-only preset follows the npu-only branch's core; NeuPIMs keeps the main branch's
+    assert default.npu.mha_core == "systolic_ws" and P.npu.mha_core == "neupims_ws"
+    p_npu, _ = neupims_params(hw)
     assert p_npu.npu.mha_core == "systolic_ws" and p_npu.npu.vector_units == 8
     work = LayerWork((), (), (100, 211), 2, 128)
     a = npu_attention(work, np.ones(2, bool), p_npu, rate=896.0)
     assert a.compute == 8 + 2 * (267 + 5 + 8 + 2 * 271) + 2 * 1114
+
+
+def test_op_overlap_two_op_stage_by_hand():
+    """npu.op_overlap: across_ops hides the summed weight stream under the summed compute;
+    within_op (the artifact, src/operations/Operation.cc:107-116) runs each op as max(compute, its stream)
+    and the vector ops in series."""
+    from llmaccel.sim.neupims.params import npu_machine
+    from llmaccel.sim.neupims.pipeline import GroupOp, PimTime, npu_group, stage
+
+    assert P.npu.op_overlap == "within_op"  # the neupims family follows the artifact
+    across = dataclasses.replace(P, npu=dataclasses.replace(P.npu, op_overlap="across_ops"))
+    within = P
+    machine = npu_machine(P)
+    rate = 100.0  # bytes/cycle, chosen so the first GEMM is stream bound and the second compute bound
+    # GEMM 1: m 128, n 256, k 128: one L2 tile, 1 preload (2*128-1) + 1 reuse 16 later + last 270
+    #   = 541 cycles; 256*128*2 = 65,536 B -> 656 cycles of stream (stream bound)
+    # GEMM 2: m 128, n 128, k 128: 1 preload (255) + last 270 = 525 cycles; 32,768 B -> 328 (compute bound)
+    # norm over 128 tokens x 1024: 4 passes x ceil(131,072 / 1024) = 512 cycles
+    two_gemms = (GroupOp("gemm", 256, 128, 1), GroupOp("gemm", 128, 128, 1))
+    gemm_norm = (GroupOp("gemm", 256, 128, 1), GroupOp("norm", 1024, 0, 1))
+    a = npu_group(two_gemms, 128, across, rate, machine)
+    w = npu_group(two_gemms, 128, within, rate, machine)
+    assert (a.compute, a.stream, a.wall) == (541 + 525, 656 + 328, 0)
+    assert stage(a, PimTime(), True) == max(541 + 525, 656 + 328) == 1066
+    assert w.wall == max(541, 656) + max(525, 328) == 1181
+    assert stage(w, PimTime(), True) == 1181
+    a = npu_group(gemm_norm, 128, across, rate, machine)
+    w = npu_group(gemm_norm, 128, within, rate, machine)
+    assert stage(a, PimTime(), True) == max(541 + 512, 656) == 1053
+    assert stage(w, PimTime(), True) == max(541, 656) + 512 == 1168
+    # beside PIM the NPU's op chain is a lower bound, PIM's bus cycles still slow the stream
+    pm = PimTime(cycles=900, bus=600)
+    assert stage(w, pm, True) == max(1168, 656 + 600, 900) == 1256
+    assert stage(a, pm, True) == max(1053, 656 + 600, 900) == 1256
