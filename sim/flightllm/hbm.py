@@ -103,7 +103,6 @@ class HbmModel:
         self._next = np.zeros(1, np.int64)  # round-robin start PC of the next transfer
         self.bytes_read = 0.0
         self.bytes_written = 0.0
-        self._next_pc = 0
         self.row_bursts = max(1, p.row_bytes // self.t.burst_bytes)
         self.tv = self.timing_vector()  # the closed form's constants, built once
 

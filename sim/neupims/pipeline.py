@@ -263,14 +263,14 @@ def npu_group(group: tuple[GroupOp, ...], m: int, p: NeuPimsParams, rate: float,
     for g in group:
         if g.kind in ("gemm", "gemv"):
             inst = gemm_instance(machine, g.instance(m, machine))
+            op_bytes = g.n * g.k * (inst.weight_bits / 8) * inst.weight_passes  # one instance's weights
             comp += inst.cycles * g.count
             if serial:
-                op_bytes = g.n * g.k * (inst.weight_bits / 8) * inst.weight_passes
                 wall += g.count * max(inst.cycles, int(np.ceil(op_bytes / rate)))
             decodes += inst.decodes * g.count
             dequant += inst.dequant_ops * g.count
             macs += inst.macs * g.count
-            wbytes += g.n * g.k * g.count * (inst.weight_bits / 8) * inst.weight_passes
+            wbytes += op_bytes * g.count
             for key, b in gemm_sram_bytes(m, g.n, g.k, npu).items():
                 sram[key] += b * g.count
         else:
@@ -387,6 +387,13 @@ def stage(n: NpuTime, pm: PimTime, dual: bool, softmax: int = 0) -> int:
     if dual:
         return max(npu_bound(n), n.stream + (pm.bus if pm.cycles else 0), ph)
     return max(npu_bound(n), n.stream + ph, ph + softmax if ph else 0)
+
+
+def mha_serial(pm: PimTime, softmax: int, dual: bool) -> int:
+    """The dependency chain an MHA stage's command-level run cannot undercut
+    (:func:`stage_command`'s ``serial``): the serial issue port alone with dual row buffers,
+    the PIM phase then the ``softmax`` vector cycles when blocked (see :func:`stage`)."""
+    return pm.issue if dual else pm.phase + softmax
 
 
 def stage_command(
@@ -509,9 +516,8 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
         q, pf = npu_group(work.qkv, n_req, p, rate, machine), npu_group(work.pf, n_req, p, rate, machine)
         pm = replace(pim_side(place, all_mask, pt, dual, dram.org.channels), issue=pim_issue(work, all_mask, p, dram))
         sm = softmax_npu(work, all_mask, p)
-        serial = pm.issue if dual else pm.phase + sm.compute
         mha = (
-            stage_command(sm, place, all_mask, pt, dual, dram, serial)
+            stage_command(sm, place, all_mask, pt, dual, dram, mha_serial(pm, sm.compute, dual))
             if p.composition == "command"
             else stage(sm, pm, dual, sm.compute)
         )
@@ -546,8 +552,7 @@ def simulate_iteration(work: LayerWork, layers: int, p: NeuPimsParams, dram: Dra
     if p.composition == "command":
 
         def both(n: NpuTime, i: int) -> int:
-            serial = mha_s[i].issue if dual else mha_s[i].phase + sm_s[i].compute
-            return stage_command(n, place, masks[i], pt, dual, dram, serial)
+            return stage_command(n, place, masks[i], pt, dual, dram, mha_serial(mha_s[i], sm_s[i].compute, dual))
     else:
 
         def both(n: NpuTime, i: int) -> int:
