@@ -468,7 +468,7 @@ def reproduce() -> list[ReproRow]:
         "measured sustained HBM fraction, per-kernel gap + eager host issue time + vLLM's per-step host work + "
         "one sync per step, decode at the mean KV "
         "length; board power = the preset's load_power_w (V100S: the paper's own measured baseline power, a "
-        "measured input; A100: that load fraction of its TDP, assumed)"
+        "measured input; A100: an independent batch-1 vLLM decode measurement, 222 W)"
     )
     why_gpu = (
         gpu_base + "; the paper's own V100S measurement (about 45 tokens/s) is far below what the V100S's sustained "
@@ -503,10 +503,12 @@ def reproduce() -> list[ReproRow]:
             "A100-40GB",
             PAPER["energy_a100"],
             round(e_a, 3),
-            gpu_base + "; A100 board power is the V100S's measured load fraction applied to the 400 W SXM TDP "
-            "(assumed): with host-bound gaps in every step the board idles part of the time and draws less, "
-            "but no A100 batch-1 decode power measurement is at hand. The authors' artifact measured its A100 baseline as vLLM 0.1.7 FP16 on an 80 GB card at "
-            "about 87 tokens/s (sim/flightllm/artifact.yaml), but published no A100 power",
+            gpu_base + "; A100 board power is an independent batch-1 decode measurement (Argonne "
+            "LLM-Inference-Bench: A100-SXM4-40GB, vLLM, Llama-2-7B FP16, batch 1, 1024 + 1024 tokens, NVML mean "
+            "222 W; a repeat run 231 W; sim/presets/a100-40gb.yaml), a later vLLM (about v0.5) in FP16 rather "
+            "than the paper's 2023 vLLM + SmoothQuant W8A8. The authors' artifact measured its A100 baseline as "
+            "vLLM 0.1.7 FP16 on an 80 GB card at about 87 tokens/s (sim/flightllm/artifact.yaml), but published "
+            "no A100 power",
         )
     )
     price_note = "prices are assumed list prices (sim/flightllm/baselines.yaml); "
