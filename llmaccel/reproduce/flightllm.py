@@ -228,6 +228,8 @@ def _gpu_validation_rows(a100_fp16: dict, a100_naive: dict) -> list[ReproRow]:
 
     art = read_yaml(ARTIFACT, "FlightLLM artifact facts")
     grid = [tuple(p) for p in art["grid_points"]]
+    from llmaccel.sim.gpu.achieved import framework
+
     rows = []
     for key, fw, res in (("gpu_opt", VHK_GPU[1], a100_fp16), ("gpu_naive", GPU_NAIVE[0], a100_naive)):
         measured = dict(zip(grid, art[key]["decode_tokens_per_s"]["value"], strict=True))
@@ -244,7 +246,7 @@ def _gpu_validation_rows(a100_fp16: dict, a100_naive: dict) -> list[ReproRow]:
                 "per-kernel host issue time and per-step host work from sim/gpu/frameworks.yaml, each sourced "
                 "elsewhere (vLLM RFC #6854 step gap, eager PyTorch per-op dispatch)"
                 + (
-                    ". HF's host time per kernel issue (16.9 us) is derived from Hugging Face's own optimum-benchmark "
+                    f". HF's host time per kernel issue ({framework(fw).host_us_per_kernel:g} us) is derived from Hugging Face's own optimum-benchmark "
                     "run of the same stack, not from this row: transformers 4.34.1, torch 2.1.0, A100-SXM4-80GB, AMD "
                     "EPYC 7742 host, 26.17 ms per decode step at batch 1 (sim/gpu/frameworks.yaml); at batch 1 the "
                     "step is host-bound, so the model gives that run's 38.2 tokens/s at every grid point.  What "
@@ -389,7 +391,8 @@ def _geomean(xs: list[float]) -> float:
 
 
 def reproduce() -> list[ReproRow]:
-    from llmaccel.sim.preset import read_yaml
+    from llmaccel.sim.hardware.gpu import gpu_params
+    from llmaccel.sim.preset import load_preset, read_yaml
 
     points = tuple((p, d) for p in PREFILL for d in DECODE)
     big = ((512, 1536),)
@@ -463,12 +466,13 @@ def reproduce() -> list[ReproRow]:
             f"{_static_floor_w('u280'):.1f} W static floor, cross-checked only against U55C cards)",
         )
     )
+    a100_w = gpu_params(load_preset("a100-40gb")).achieved_block("a100-40gb.params.achieved").load_power_w
     gpu_base = (
         f"U280 energy from the board power model; model input: GPU = sim.gpu achieved model, {GPU_FRAMEWORK} (kernels per layer from vLLM's model code), "
         "measured sustained HBM fraction, per-kernel gap + eager host issue time + vLLM's per-step host work + "
         "one sync per step, decode at the mean KV "
         "length; board power = the preset's load_power_w (V100S: the paper's own measured baseline power, a "
-        "measured input; A100: an independent batch-1 vLLM decode measurement, 222 W)"
+        f"measured input; A100: an independent batch-1 vLLM decode measurement, {a100_w:g} W)"
     )
     why_gpu = (
         gpu_base + "; the paper's own V100S measurement (about 45 tokens/s) is far below what the V100S's sustained "
@@ -505,7 +509,7 @@ def reproduce() -> list[ReproRow]:
             round(e_a, 3),
             gpu_base + "; A100 board power is an independent batch-1 decode measurement (Argonne "
             "LLM-Inference-Bench: A100-SXM4-40GB, vLLM, Llama-2-7B FP16, batch 1, 1024 + 1024 tokens, NVML mean "
-            "222 W; a repeat run 231 W; sim/presets/a100-40gb.yaml), a later vLLM (about v0.5) in FP16 rather "
+            f"{a100_w:g} W; a repeat run 231 W; sim/presets/a100-40gb.yaml), a later vLLM (about v0.5) in FP16 rather "
             "than the paper's 2023 vLLM + SmoothQuant W8A8. The authors' artifact measured its A100 baseline as "
             "vLLM 0.1.7 FP16 on an 80 GB card at about 87 tokens/s (sim/flightllm/artifact.yaml), but published "
             "no A100 power",
